@@ -1,0 +1,5 @@
+"""`python -m promogen` is the CLI."""
+
+from .cli import main
+
+main()

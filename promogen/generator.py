@@ -1,0 +1,133 @@
+"""The copywriter: a small causal LLM that writes several candidate messages per prompt.
+
+Generation is batched with left padding (all candidates of many users in one call), seeded so the same
+inputs reproduce the same copy, and followed by a light copy-edit (first paragraph, no wrapping quotes or
+labels, cut at a sentence end to fit the channel) before the hard checks judge the result. The same model
+scores fluency as perplexity.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import torch
+
+from .config import Config, option
+from .models import DEFAULT_LLM, ModelNotFoundError, resolve_llm
+
+_LABEL = re.compile(r"^\s*(?:push notification|notification|sms|text|subject(?: line)?|banner|headline|message)"
+                    r"\s*[:\-]\s*", re.I)
+_QUOTES = "\"'“”‘’"
+
+
+@dataclass
+class GeneratorConfig(Config):
+    model: str = option(DEFAULT_LLM, "causal LM: the pulled default, a local dir or a cached hub id")
+    max_new_tokens: int = option(56, "tokens generated per candidate")
+    temperature: float = option(0.7, "sampling temperature (0 = greedy)")
+    top_p: float = option(0.95, "nucleus sampling mass")
+    top_k: int = option(50, "sample from the k most likely tokens (0 = no limit)")
+    repetition_penalty: float = option(1.1, "penalty > 1 discourages the model from repeating itself")
+    batch_size: int = option(48, "sequences per generate call; larger is faster on CPU until memory binds")
+    dtype: str = option("float32", "model weights dtype: float32 or bfloat16")
+
+    def __post_init__(self) -> None:
+        self._range("max_new_tokens", 1, 1024)
+        self._range("temperature", 0.0, 5.0)
+        self._range("top_p", 0.0, 1.0)
+        self._range("top_k", 0)
+        self._range("repetition_penalty", 0.5, 3.0)
+        self._range("batch_size", 1)
+        self._choice("dtype", ("float32", "bfloat16"))
+
+
+def tidy(text: str, limit: int) -> str:
+    """Copy-edit raw model output: first paragraph, no label or wrapping quotes, cut to fit `limit`."""
+    text = text.strip().split("\n\n")[0]
+    text = " ".join(text.split())
+    text = _LABEL.sub("", text).strip()
+    if len(text) >= 2 and text[0] in _QUOTES and text[-1] in _QUOTES:
+        text = text[1:-1].strip()
+    if len(text) > limit:
+        cut = max(text.rfind(p, 0, limit) for p in ".!?")
+        if cut >= 20:
+            text = text[: cut + 1]
+    return text
+
+
+class Generator:
+    """Holds the LM and its tokenizer, loaded once; `generate` and `perplexity` work in batches."""
+
+    def __init__(self, model, tokenizer, config: GeneratorConfig | None = None, name: str | None = None) -> None:
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.tokenizer.padding_side = "left"
+        if self.tokenizer.pad_token is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        self.config = config or GeneratorConfig()
+        self.name = name or self.config.model
+        self.tokens_generated = 0
+
+    @classmethod
+    def load(cls, config: GeneratorConfig | None = None) -> Generator:
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        config = config or GeneratorConfig()
+        path = resolve_llm(config.model)
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(path)
+            model = AutoModelForCausalLM.from_pretrained(path, dtype=getattr(torch, config.dtype))
+        except OSError as exc:
+            raise ModelNotFoundError(f"cannot load model {config.model!r}: {str(exc).splitlines()[0]}") from exc
+        return cls(model, tokenizer, config, name=config.model)
+
+    def chat_prompt(self, messages: list[dict]) -> str:
+        return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+
+    @torch.inference_mode()
+    def generate(self, prompts: list[str], n: int, seed: int) -> list[list[str]]:
+        """`n` sampled completions for each prompt; same prompts, n and seed give the same completions."""
+        cfg = self.config
+        jobs = [(i, p) for i, p in enumerate(prompts) for _ in range(n)]
+        # Sorting by length keeps padding (wasted compute) small inside each batch.
+        order = sorted(range(len(jobs)), key=lambda j: (len(jobs[j][1]), j))
+        texts: list[str] = [""] * len(jobs)
+        torch.manual_seed(seed)
+        sampling = cfg.temperature > 0
+        for start in range(0, len(order), cfg.batch_size):
+            chunk = order[start : start + cfg.batch_size]
+            enc = self.tokenizer([jobs[j][1] for j in chunk], return_tensors="pt", padding=True,
+                                 add_special_tokens=False)
+            out = self.model.generate(
+                **enc, max_new_tokens=cfg.max_new_tokens, do_sample=sampling,
+                temperature=cfg.temperature if sampling else None, top_p=cfg.top_p if sampling else None,
+                top_k=cfg.top_k if sampling else None, repetition_penalty=cfg.repetition_penalty,
+                pad_token_id=self.tokenizer.pad_token_id,
+            )
+            new = out[:, enc["input_ids"].shape[1] :]
+            self.tokens_generated += int((new != self.tokenizer.pad_token_id).sum())
+            for j, text in zip(chunk, self.tokenizer.batch_decode(new, skip_special_tokens=True)):
+                texts[j] = text
+        return [texts[i * n : (i + 1) * n] for i in range(len(prompts))]
+
+    @torch.inference_mode()
+    def perplexity(self, texts: list[str], batch_size: int = 32) -> list[float]:
+        """Per-text perplexity under this LM, each text conditioned only on a start token."""
+        start = self.tokenizer.bos_token_id if self.tokenizer.bos_token_id is not None else self.tokenizer.eos_token_id
+        result = []
+        for i in range(0, len(texts), batch_size):
+            ids = [[start] + self.tokenizer(t, add_special_tokens=False)["input_ids"] for t in texts[i : i + batch_size]]
+            width = max(len(x) for x in ids)
+            input_ids = torch.full((len(ids), width), self.tokenizer.pad_token_id, dtype=torch.long)
+            mask = torch.zeros_like(input_ids)
+            for row, x in enumerate(ids):
+                input_ids[row, : len(x)] = torch.tensor(x)
+                mask[row, : len(x)] = 1
+            logits = self.model(input_ids=input_ids, attention_mask=mask).logits[:, :-1].float()
+            nll = torch.nn.functional.cross_entropy(
+                logits.transpose(1, 2), input_ids[:, 1:], reduction="none"
+            ) * mask[:, 1:]
+            counts = mask[:, 1:].sum(1).clamp(min=1)
+            result += torch.exp(nll.sum(1) / counts).tolist()
+        return result

@@ -1,0 +1,109 @@
+"""PromoGen: user histories in, one compliant personalised message per user out.
+
+The pipeline wires the stages together: encode interests, render prompts, generate candidates, copy-edit,
+check every candidate against the hard rules, score the compliant ones, and deliver the best of them, or
+the campaign's safe fallback when none passes. A non-compliant copy is never delivered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import __version__
+from .checks import check_copy
+from .config import Config, option
+from .encoder import EncoderConfig, InterestEncoder
+from .generator import Generator, GeneratorConfig, tidy
+from .prompts import build_messages, example_brands, fallback_copy
+from .types import Campaign, Candidate, Delivery, UserHistory, ValidationError
+
+
+@dataclass
+class PipelineConfig(Config):
+    n_candidates: int = option(4, "candidates generated per user")
+    seed: int = option(0, "sampling seed: the same inputs and seed give the same copy")
+    max_perplexity: float = option(400.0, "fluency floor: candidates less fluent than this are not delivered")
+    personalise: bool = option(True, "put the user's interests in the prompt (False: same prompt for all)")
+    generator: GeneratorConfig = field(default_factory=GeneratorConfig, metadata={"help": "the copywriter LM"})
+    encoder: EncoderConfig = field(default_factory=EncoderConfig, metadata={"help": "the interest encoder"})
+
+    def __post_init__(self) -> None:
+        if isinstance(self.generator, dict):
+            self.generator = GeneratorConfig.from_dict(self.generator)
+        if isinstance(self.encoder, dict):
+            self.encoder = EncoderConfig.from_dict(self.encoder)
+        self._range("n_candidates", 1, 64)
+        self._range("max_perplexity", 1.0)
+
+
+class PromoGen:
+    """The public entry point. `PromoGen.load()` loads the default models once; `generate` is batched."""
+
+    def __init__(self, generator: Generator, encoder: InterestEncoder, config: PipelineConfig | None = None):
+        self.generator = generator
+        self.encoder = encoder
+        self.config = config or PipelineConfig()
+
+    @classmethod
+    def load(cls, base_model: str | None = None, encoder: str | None = None,
+             config: PipelineConfig | None = None) -> PromoGen:
+        """Load the default models (or `base_model` / `encoder`: a local dir or a cached hub id)."""
+        config = config or PipelineConfig()
+        if base_model:
+            config.generator.model = base_model
+        if encoder:
+            config.encoder.model = encoder
+        return cls(Generator.load(config.generator), InterestEncoder.load(config.encoder), config)
+
+    def generate(self, campaign: Campaign, users: list[UserHistory], n_candidates: int | None = None,
+                 seed: int | None = None) -> list[Delivery]:
+        """One delivery per user, in input order."""
+        if not isinstance(campaign, Campaign):
+            raise ValidationError(f"`campaign` must be a Campaign, got {type(campaign).__name__}")
+        users = [u if isinstance(u, UserHistory) else UserHistory.from_dict(u) for u in users]
+        if not users:
+            return []
+        n = self.config.n_candidates if n_candidates is None else n_candidates
+        seed = self.config.seed if seed is None else seed
+        fallback = fallback_copy(campaign)
+        problems = check_copy(fallback, campaign)
+        if problems:
+            raise ValidationError(f"the campaign's fallback copy breaks its own rules ({problems[0]}); "
+                                  f"raise `max_chars` or shorten `brand` / `offer.applies_to`")
+
+        vectors, interests = self.encoder.encode_users(users)
+        prompts = [self.generator.chat_prompt(build_messages(campaign, p if self.config.personalise else []))
+                   for p in interests]
+        raw = self.generator.generate(prompts, n, seed)
+        candidates = [[Candidate(tidy(t, campaign.limit)) for t in texts] for texts in raw]
+        self._score(campaign, candidates, vectors)
+        return [self._choose(campaign, user, cands, phrases, fallback, seed)
+                for user, cands, phrases in zip(users, candidates, interests)]
+
+    def _score(self, campaign: Campaign, candidates: list[list[Candidate]], vectors: np.ndarray) -> None:
+        flat = [c for cands in candidates for c in cands]
+        foreign = example_brands()
+        for cand in flat:
+            cand.violations = check_copy(cand.text, campaign, foreign)
+        texts = [c.text or " " for c in flat]
+        perplexities = self.generator.perplexity(texts)
+        embeddings = self.encoder.encode_texts(texts)
+        owners = np.repeat(np.arange(len(candidates)), [len(c) for c in candidates])
+        relevance = (embeddings * vectors[owners]).sum(axis=1)
+        for cand, ppl, rel in zip(flat, perplexities, relevance):
+            cand.scores = {"perplexity": round(float(ppl), 3), "relevance": round(float(rel), 4)}
+
+    def _choose(self, campaign: Campaign, user: UserHistory, cands: list[Candidate], phrases: list[str],
+                fallback: str, seed: int) -> Delivery:
+        eligible = [i for i, c in enumerate(cands)
+                    if c.compliant and c.scores["perplexity"] <= self.config.max_perplexity]
+        chosen = max(eligible, key=lambda i: (cands[i].scores["relevance"], -i)) if eligible else None
+        return Delivery(
+            user_id=user.user_id, campaign_id=campaign.campaign_id,
+            text=cands[chosen].text if chosen is not None else fallback,
+            chosen_by="model" if chosen is not None else "fallback",
+            candidates=cands, chosen=chosen, propensity=1.0, model=self.generator.name, adapter=None,
+            seed=seed, promogen_version=__version__, interests=phrases,
+        )

@@ -1,0 +1,75 @@
+"""Prompt rendering: Jinja2 templates in `prompts/` turn a campaign and a user's interests into chat turns.
+
+Templates are data: wording changes never touch Python. `StrictUndefined` makes a missing variable an
+error that names it instead of silently rendering an empty string into a customer-facing prompt.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+import yaml
+
+from .checks import money, offer_key
+from .types import Campaign
+
+_HERE = Path(__file__).resolve().parent
+
+
+def prompts_dir() -> Path:
+    """`promogen/prompts` inside an installed wheel, else the checkout's top-level `prompts/`."""
+    for candidate in (_HERE / "prompts", _HERE.parent / "prompts"):
+        if (candidate / "system.j2").is_file():
+            return candidate
+    raise FileNotFoundError(f"prompt templates not found next to {_HERE}; reinstall promogen")
+
+
+@lru_cache(maxsize=4)
+def environment(directory: str | None = None) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(directory or str(prompts_dir())),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=False,
+        autoescape=False,
+    )
+    env.globals.update(money=money, offer_key=offer_key)
+    return env
+
+
+@lru_cache(maxsize=4)
+def examples(directory: str | None = None) -> dict[str, tuple[Campaign, list[str], str]]:
+    """The demonstration turn for each offer kind, from `examples.yaml`."""
+    raw = yaml.safe_load((Path(directory or prompts_dir()) / "examples.yaml").read_text(encoding="utf-8"))
+    return {kind: (Campaign.from_dict(e["campaign"]), e["interests"], e["reply"]) for kind, e in raw.items()}
+
+
+def render(name: str, directory: str | None = None, **variables) -> str:
+    """Render one template; a missing variable raises jinja2.UndefinedError naming it."""
+    return environment(directory).get_template(name).render(**variables).strip()
+
+
+def example_brands(directory: str | None = None) -> tuple[str, ...]:
+    """Brands of the demonstrations: a copy that names one has copied the example, not the campaign."""
+    return tuple(sorted({c.brand for c, _, _ in examples(directory).values()}))
+
+
+def build_messages(campaign: Campaign, interests: list[str], directory: str | None = None) -> list[dict]:
+    """System and user turns for one user; an empty `interests` gives the non-personalised prompt."""
+    example, example_interests, reply = examples(directory)[campaign.offer.kind]
+    example = dataclasses.replace(example, channel=campaign.channel)
+    template = f"{campaign.channel}.j2"
+    return [
+        {"role": "system", "content": render("system.j2", directory, campaign=campaign)},
+        {"role": "user", "content": render(template, directory, campaign=example,
+                                           interests=example_interests if interests else [])},
+        {"role": "assistant", "content": reply},
+        {"role": "user", "content": render(template, directory, campaign=campaign, interests=interests)},
+    ]
+
+
+def fallback_copy(campaign: Campaign, directory: str | None = None) -> str:
+    """The deterministic safe copy for a campaign."""
+    return " ".join(render("fallback.j2", directory, campaign=campaign).split())

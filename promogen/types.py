@@ -1,0 +1,261 @@
+"""The data contract: what a user history, a campaign and a delivered result look like.
+
+Everything that enters promogen from a file or a caller passes through the `check_*` helpers here, so a
+bad input fails early with one message that names the field, the expected type and, for files, the line.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+EVENT_TYPES = ("view", "search", "cart", "purchase", "click")
+OFFER_KINDS = ("percent_off", "amount_off", "free_shipping", "bogo", "gift")
+CHANNEL_LIMITS = {"push": 150, "sms": 160, "email_subject": 90, "banner": 100}
+CHANNELS = tuple(CHANNEL_LIMITS)
+
+
+class ValidationError(ValueError):
+    """Bad input: the message names the field and, where known, the line."""
+
+
+def _where(line: int | None) -> str:
+    return f" (line {line})" if line is not None else ""
+
+
+def _tname(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def check_type(value: Any, types: type | tuple[type, ...], name: str, line: int | None = None) -> Any:
+    """Raise unless `value` is one of `types` (bool never counts as a number)."""
+    types = types if isinstance(types, tuple) else (types,)
+    is_number = any(t in (int, float) for t in types)
+    if not isinstance(value, types) or (is_number and isinstance(value, bool)):
+        expected = " or ".join(_article(t) for t in types)
+        raise ValidationError(f"`{name}` must be {expected}, got {_tname(value)}{_where(line)}")
+    return value
+
+
+def _article(t: type) -> str:
+    names = {str: "a string", list: "a list", dict: "an object", int: "an integer", float: "a number"}
+    return names.get(t, t.__name__)
+
+
+def check_str(value: Any, name: str, line: int | None = None, *, empty: bool = False) -> str:
+    check_type(value, str, name, line)
+    if not empty and not value.strip():
+        raise ValidationError(f"`{name}` must not be empty{_where(line)}")
+    return value
+
+
+def check_choice(value: Any, allowed: tuple[str, ...], name: str, line: int | None = None) -> str:
+    if value not in allowed:
+        raise ValidationError(f"`{name}` must be one of {', '.join(allowed)}; got {value!r}{_where(line)}")
+    return value
+
+
+def check_keys(data: dict, required: tuple[str, ...], allowed: tuple[str, ...], name: str,
+               line: int | None = None) -> None:
+    for key in required:
+        if key not in data:
+            raise ValidationError(f"`{name}.{key}` is missing{_where(line)}")
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise ValidationError(f"`{name}` has unknown field(s) {unknown}; allowed: {list(allowed)}{_where(line)}")
+
+
+@dataclass
+class Event:
+    """One thing the user did: viewed, searched, carted, bought or clicked something described by `text`."""
+
+    type: str
+    text: str
+    ts: float | str | None = None
+    category: str | None = None
+    price: float | None = None
+
+    @classmethod
+    def from_dict(cls, data: Any, name: str = "event", line: int | None = None) -> Event:
+        check_type(data, dict, name, line)
+        check_keys(data, ("type", "text"), ("type", "text", "ts", "category", "price"), name, line)
+        check_choice(data["type"], EVENT_TYPES, f"{name}.type", line)
+        check_str(data["text"], f"{name}.text", line)
+        if data.get("ts") is not None:
+            check_type(data["ts"], (int, float, str), f"{name}.ts", line)
+        if data.get("category") is not None:
+            check_str(data["category"], f"{name}.category", line)
+        if data.get("price") is not None:
+            check_type(data["price"], (int, float), f"{name}.price", line)
+        return cls(**data)
+
+
+@dataclass
+class UserHistory:
+    """A user and their behaviour history, oldest event first."""
+
+    user_id: str
+    events: list[Event]
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: Any, line: int | None = None) -> UserHistory:
+        check_type(data, dict, "user", line)
+        check_keys(data, ("user_id", "events"), ("user_id", "events", "attributes"), "user", line)
+        user_id = data["user_id"]
+        check_type(user_id, (str, int), "user_id", line)
+        if isinstance(user_id, str):
+            check_str(user_id, "user_id", line)
+        check_type(data["events"], list, "events", line)
+        if not data["events"]:
+            raise ValidationError(f"`events` must hold at least one event{_where(line)}")
+        events = [Event.from_dict(e, f"events[{i}]", line) for i, e in enumerate(data["events"])]
+        attributes = data.get("attributes") or {}
+        check_type(attributes, dict, "attributes", line)
+        return cls(user_id=str(user_id), events=events, attributes=attributes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Offer:
+    """What the campaign gives: its kind, value and code are checked verbatim in every delivered copy."""
+
+    kind: str
+    value: float | None = None
+    currency: str | None = None
+    code: str | None = None
+    min_spend: float | None = None
+    expires: str | None = None
+    applies_to: str | None = None
+
+    FIELDS = ("kind", "value", "currency", "code", "min_spend", "expires", "applies_to")
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Offer:
+        check_type(data, dict, "offer")
+        check_keys(data, ("kind",), cls.FIELDS, "offer")
+        kind = check_choice(data["kind"], OFFER_KINDS, "offer.kind")
+        value = data.get("value")
+        if kind in ("percent_off", "amount_off"):
+            if value is None:
+                raise ValidationError(f"`offer.value` is required when offer.kind is {kind}")
+            check_type(value, (int, float), "offer.value")
+            if value <= 0 or (kind == "percent_off" and value >= 100):
+                raise ValidationError(f"`offer.value` must be in (0, 100) for percent_off; got {value!r}"
+                                      if kind == "percent_off" else f"`offer.value` must be > 0; got {value!r}")
+        elif value is not None:
+            check_type(value, (int, float), "offer.value")
+        if kind == "amount_off" and not data.get("currency"):
+            raise ValidationError("`offer.currency` is required when offer.kind is amount_off (e.g. USD)")
+        for key in ("currency", "expires", "applies_to"):
+            if data.get(key) is not None:
+                check_str(data[key], f"offer.{key}")
+        if data.get("code") is not None:
+            code = check_str(data["code"], "offer.code")
+            if not code.isalnum():
+                raise ValidationError(f"`offer.code` must be letters and digits only; got {code!r}")
+        if data.get("min_spend") is not None:
+            check_type(data["min_spend"], (int, float), "offer.min_spend")
+            if (data.get("currency") or None) is None:
+                raise ValidationError("`offer.currency` is required when offer.min_spend is set")
+        return cls(**data)
+
+
+@dataclass
+class Campaign:
+    """A promotion to deliver: brand, offer, channel and the rules every delivered copy must keep."""
+
+    campaign_id: str
+    brand: str
+    offer: Offer
+    channel: str = "push"
+    tone: str | None = None
+    locale: str = "en"
+    max_chars: int | None = None
+    banned_phrases: list[str] = field(default_factory=list)
+
+    FIELDS = ("campaign_id", "brand", "offer", "channel", "tone", "locale", "max_chars", "banned_phrases")
+
+    @property
+    def limit(self) -> int:
+        """The character limit: `max_chars` if set, else the channel's default."""
+        return self.max_chars if self.max_chars is not None else CHANNEL_LIMITS[self.channel]
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Campaign:
+        check_type(data, dict, "campaign")
+        check_keys(data, ("campaign_id", "brand", "offer"), cls.FIELDS, "campaign")
+        check_str(data["campaign_id"], "campaign_id")
+        check_str(data["brand"], "brand")
+        check_choice(data.get("channel", "push"), CHANNELS, "channel")
+        if data.get("tone") is not None:
+            check_str(data["tone"], "tone")
+        check_str(data.get("locale", "en"), "locale")
+        if data.get("max_chars") is not None:
+            check_type(data["max_chars"], int, "max_chars")
+            if data["max_chars"] < 20:
+                raise ValidationError(f"`max_chars` must be at least 20; got {data['max_chars']}")
+        banned = data.get("banned_phrases") or []
+        check_type(banned, list, "banned_phrases")
+        for i, phrase in enumerate(banned):
+            check_str(phrase, f"banned_phrases[{i}]")
+        return cls(**{**data, "offer": Offer.from_dict(data["offer"]), "banned_phrases": banned})
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Campaign:
+        """Read a campaign from YAML (.yaml/.yml) or JSON."""
+        path = Path(path)
+        if not path.is_file():
+            raise ValidationError(f"campaign file not found: {path}")
+        text = path.read_text(encoding="utf-8")
+        try:
+            if path.suffix in (".yaml", ".yml"):
+                import yaml
+
+                data = yaml.safe_load(text)
+            else:
+                data = json.loads(text)
+        except Exception as exc:  # parse errors from either library become one line
+            raise ValidationError(f"cannot parse campaign file {path}: {exc}".splitlines()[0]) from exc
+        return cls.from_dict(data)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Candidate:
+    """One generated copy with its scores and the hard-check violations it has (empty = compliant)."""
+
+    text: str
+    scores: dict[str, float] = field(default_factory=dict)
+    violations: list[str] = field(default_factory=list)
+
+    @property
+    def compliant(self) -> bool:
+        return not self.violations
+
+
+@dataclass
+class Delivery:
+    """The output contract: one per user, written as one JSON line by the batch command."""
+
+    user_id: str
+    campaign_id: str
+    text: str
+    chosen_by: str
+    candidates: list[Candidate]
+    chosen: int | None
+    propensity: float
+    model: str
+    adapter: str | None
+    seed: int
+    promogen_version: str
+    interests: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

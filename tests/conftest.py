@@ -1,0 +1,79 @@
+"""Fakes for fast offline tests: a tiny random Llama and a byte-level BPE tokenizer built on the spot."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+CHATML = (
+    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+def build_tokenizer():
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    from promogen.simulate import catalogue
+
+    corpus = [i["title"] for i in catalogue()["items"]] + ["Get 20% off running gear with code RUN20. Shop now!"]
+    tok = Tokenizer(models.BPE(unk_token=None))
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=400, special_tokens=["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    tok.train_from_iterator(corpus * 5, trainer)
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<|im_start|>", eos_token="<|im_end|>",
+                                   pad_token="<|endoftext|>")
+    fast.chat_template = CHATML
+    return fast
+
+
+def build_tiny_llama(tokenizer, seed: int = 0):
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(seed)
+    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=1024,
+                         bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+                         pad_token_id=tokenizer.pad_token_id, tie_word_embeddings=True)
+    return LlamaForCausalLM(config).eval()
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory):
+    """A tiny Llama and its tokenizer saved like any local model directory."""
+    path = tmp_path_factory.mktemp("tiny-llama")
+    tokenizer = build_tokenizer()
+    build_tiny_llama(tokenizer).save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def encoder():
+    from promogen import InterestEncoder
+
+    return InterestEncoder.load()
+
+
+@pytest.fixture(scope="session")
+def tiny_pg(tiny_model_dir, encoder):
+    from promogen import Generator, GeneratorConfig, PipelineConfig, PromoGen
+
+    config = PipelineConfig(generator=GeneratorConfig(model=tiny_model_dir, max_new_tokens=12))
+    return PromoGen(Generator.load(config.generator), encoder, config)
+
+
+@pytest.fixture(scope="session")
+def real_pg():
+    """The real default models (needs `promogen models pull`; `make test` runs it first)."""
+    from promogen import PromoGen
+
+    return PromoGen.load()

@@ -1,0 +1,100 @@
+"""The data contract rejects bad input with a message that names the field (and the line)."""
+
+import json
+
+import pytest
+
+from promogen import Campaign, PipelineConfig, UserHistory, ValidationError
+from promogen.encoder import EncoderConfig
+from promogen.generator import GeneratorConfig
+
+GOOD_USER = {"user_id": "u1", "events": [{"type": "view", "text": "trail running shoes"}]}
+GOOD_CAMPAIGN = {"campaign_id": "c", "brand": "Stride Sports",
+                 "offer": {"kind": "percent_off", "value": 20, "code": "RUN20"}}
+
+BAD_USERS = [
+    ("not a dict", ValidationError, r"`user` must be an object, got str \(line 17\)"),
+    ({"events": []}, ValidationError, r"`user.user_id` is missing \(line 17\)"),
+    ({"user_id": "u", "events": "view shoes"}, ValidationError, r"`events` must be a list, got str \(line 17\)"),
+    ({"user_id": "u", "events": []}, ValidationError, r"`events` must hold at least one event"),
+    ({"user_id": "u", "events": [{"type": "like", "text": "x"}]}, ValidationError,
+     r"`events\[0\].type` must be one of view, search, cart, purchase, click; got 'like'"),
+    ({"user_id": "u", "events": [{"type": "view"}]}, ValidationError, r"`events\[0\].text` is missing"),
+    ({"user_id": "u", "events": [{"type": "view", "text": "  "}]}, ValidationError, r"`events\[0\].text` must not be empty"),
+    ({"user_id": "u", "events": [{"type": "view", "text": "x", "price": "cheap"}]}, ValidationError,
+     r"`events\[0\].price` must be an integer or a number, got str"),
+    ({"user_id": None, "events": [GOOD_USER["events"][0]]}, ValidationError, r"`user_id` must be a string or an integer, got null"),
+    ({**GOOD_USER, "colour": "red"}, ValidationError, r"unknown field\(s\) \['colour'\]"),
+]
+
+
+@pytest.mark.parametrize(("data", "error", "pattern"), BAD_USERS)
+def test_bad_user_lines_name_field_and_line(data, error, pattern):
+    with pytest.raises(error, match=pattern):
+        UserHistory.from_dict(data, line=17)
+
+
+def _campaign(**changes):
+    data = json.loads(json.dumps(GOOD_CAMPAIGN))
+    for key, value in changes.items():
+        if key.startswith("offer_"):
+            data["offer"][key[6:]] = value
+        else:
+            data[key] = value
+    return data
+
+
+BAD_CAMPAIGNS = [
+    (_campaign(channel="fax"), r"`channel` must be one of push, sms, email_subject, banner; got 'fax'"),
+    (_campaign(offer_kind="free_lunch"), r"`offer.kind` must be one of percent_off, amount_off"),
+    (_campaign(offer_value=None), r"`offer.value` is required when offer.kind is percent_off"),
+    (_campaign(offer_value=120), r"`offer.value` must be in \(0, 100\)"),
+    (_campaign(offer_code="RUN 20"), r"`offer.code` must be letters and digits only"),
+    (_campaign(offer_kind="amount_off"), r"`offer.currency` is required"),
+    (_campaign(max_chars=5), r"`max_chars` must be at least 20"),
+    (_campaign(brand=""), r"`brand` must not be empty"),
+    (_campaign(banned_phrases="free"), r"`banned_phrases` must be a list, got str"),
+    ({"brand": "x", "offer": {"kind": "gift"}}, r"`campaign.campaign_id` is missing"),
+]
+
+
+@pytest.mark.parametrize(("data", "pattern"), BAD_CAMPAIGNS)
+def test_bad_campaigns_name_the_field(data, pattern):
+    with pytest.raises(ValidationError, match=pattern):
+        Campaign.from_dict(data)
+
+
+def test_campaign_files_yaml_json_and_broken(tmp_path):
+    (tmp_path / "c.json").write_text(json.dumps(GOOD_CAMPAIGN))
+    (tmp_path / "c.yaml").write_text("campaign_id: c\nbrand: B\noffer: {kind: gift, code: GIFT1}\nchannel: sms\n")
+    (tmp_path / "bad.yaml").write_text("campaign_id: [unclosed\n")
+    assert Campaign.from_file(tmp_path / "c.json").limit == 150, "push defaults to 150 characters"
+    assert Campaign.from_file(tmp_path / "c.yaml").limit == 160, "sms defaults to 160 characters"
+    with pytest.raises(ValidationError, match="cannot parse campaign file"):
+        Campaign.from_file(tmp_path / "bad.yaml")
+    with pytest.raises(ValidationError, match="campaign file not found"):
+        Campaign.from_file(tmp_path / "missing.yaml")
+
+
+BAD_CONFIGS = [
+    (lambda: GeneratorConfig(temperature=-1), r"`temperature` must be in \[0.0, 5.0\]; got -1"),
+    (lambda: GeneratorConfig(dtype="int4"), r"`dtype` must be one of float32, bfloat16; got 'int4'"),
+    (lambda: EncoderConfig(type_weights={"view": 1}), r"`type_weights` must give a weight for every event type"),
+    (lambda: PipelineConfig(n_candidates=0), r"`n_candidates` must be in \[1, 64\]"),
+    (lambda: PipelineConfig.from_dict({"n_candidate": 3}), r"unknown PipelineConfig field\(s\) \['n_candidate'\]"),
+]
+
+
+@pytest.mark.parametrize(("make", "pattern"), BAD_CONFIGS)
+def test_bad_configs_name_field_and_allowed_values(make, pattern):
+    with pytest.raises(ValidationError, match=pattern):
+        make()
+
+
+def test_config_saves_json_with_version_and_round_trips(tmp_path):
+    config = PipelineConfig(n_candidates=6, generator=GeneratorConfig(temperature=0.5))
+    saved = json.loads(config.save(tmp_path / "config.json").read_text())
+    assert saved["promogen_version"] and saved["config"] == "PipelineConfig", "version and kind are recorded"
+    again = PipelineConfig.from_dict(saved)
+    assert again.generator.temperature == 0.5 and again.n_candidates == 6, "config must round-trip via JSON"
+    assert all(GeneratorConfig.help().values()), "every config field has a help text"
