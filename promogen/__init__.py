@@ -10,7 +10,21 @@ from .pipeline import PipelineConfig, PromoGen  # noqa: E402
 from .types import Campaign, Candidate, Delivery, Event, Offer, UserHistory, ValidationError  # noqa: E402
 
 __all__ = [
-    "Campaign", "Candidate", "Delivery", "EncoderConfig", "Event", "Generator", "GeneratorConfig",
-    "InterestEncoder", "ModelNotFoundError", "Offer", "PipelineConfig", "PromoGen", "UserHistory",
-    "ValidationError", "check_copy", "pull_llm", "__version__",
+    "Campaign",
+    "Candidate",
+    "Delivery",
+    "EncoderConfig",
+    "Event",
+    "Generator",
+    "GeneratorConfig",
+    "InterestEncoder",
+    "ModelNotFoundError",
+    "Offer",
+    "PipelineConfig",
+    "PromoGen",
+    "UserHistory",
+    "ValidationError",
+    "check_copy",
+    "pull_llm",
+    "__version__",
 ]

@@ -36,8 +36,10 @@ class BatchSummary:
         return self.tokens / self.wall_s if self.wall_s else 0.0
 
     def line(self) -> str:
-        return (f"{self.users} users: {self.by_model} by model, {self.fallbacks} fallback, {self.errors} errors; "
-                f"{self.wall_s:.1f} s, {self.tokens_per_s:.1f} generated tokens/s -> {self.out}")
+        return (
+            f"{self.users} users: {self.by_model} by model, {self.fallbacks} fallback, {self.errors} errors; "
+            f"{self.wall_s:.1f} s, {self.tokens_per_s:.1f} generated tokens/s -> {self.out}"
+        )
 
 
 def errors_path(out: str | Path) -> Path:
@@ -78,9 +80,17 @@ def _count_lines(path: Path) -> int:
         return sum(1 for line in handle if line.strip())
 
 
-def run_batch(pg: PromoGen, campaign: Campaign, users_path: str | Path, out_path: str | Path,
-              n_candidates: int | None = None, seed: int | None = None, limit: int | None = None,
-              batch_size: int = 16, progress: bool = True) -> BatchSummary:
+def run_batch(
+    pg: PromoGen,
+    campaign: Campaign,
+    users_path: str | Path,
+    out_path: str | Path,
+    n_candidates: int | None = None,
+    seed: int | None = None,
+    limit: int | None = None,
+    batch_size: int = 16,
+    progress: bool = True,
+) -> BatchSummary:
     """Write one JSON line per valid user to `out_path`; malformed lines go to the errors file."""
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -91,7 +101,10 @@ def run_batch(pg: PromoGen, campaign: Campaign, users_path: str | Path, out_path
     start, tokens0 = time.time(), pg.generator.tokens_generated
     bar = tqdm(total=total, unit="user", disable=not progress, dynamic_ncols=True)
     pending: list[UserHistory] = []
-    with out_path.open("w", encoding="utf-8") as out, errors_path(out_path).open("w", encoding="utf-8") as err:
+    with (
+        out_path.open("w", encoding="utf-8") as out,
+        errors_path(out_path).open("w", encoding="utf-8") as err,
+    ):
 
         def flush() -> None:
             for delivery in pg.generate(campaign, pending, n_candidates=n_candidates, seed=seed):

@@ -14,8 +14,17 @@ from difflib import SequenceMatcher
 from .types import Campaign, Offer
 
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
-_CURRENCY_WORDS = {"usd": "USD", "dollar": "USD", "dollars": "USD", "eur": "EUR", "euro": "EUR",
-                   "euros": "EUR", "gbp": "GBP", "pound": "GBP", "pounds": "GBP"}
+_CURRENCY_WORDS = {
+    "usd": "USD",
+    "dollar": "USD",
+    "dollars": "USD",
+    "eur": "EUR",
+    "euro": "EUR",
+    "euros": "EUR",
+    "gbp": "GBP",
+    "pound": "GBP",
+    "pounds": "GBP",
+}
 _NUM = r"(\d+(?:[.,]\d+)?)"
 _PERCENT = re.compile(_NUM + r"\s*(?:%|percent\b|per cent\b)", re.I)
 _MONEY_SYMBOL = re.compile(r"([$€£])\s*" + _NUM)
@@ -27,7 +36,9 @@ _CLAIMS = {
     "bogo": re.compile(r"\bbogo\b|\bbuy\s+(?:one|1),?\s+get\s+(?:one|1)\b", re.I),
     "gift": re.compile(r"\bfree\s+gifts?\b", re.I),
 }
-_LEFTOVER = re.compile(r"<\||\|>|\{\{|\}\}|\{%|%\}|</?s>|\[/?INST\]|^\s*(?:system|user|assistant)\s*:", re.I | re.M)
+_LEFTOVER = re.compile(
+    r"<\||\|>|\{\{|\}\}|\{%|%\}|</?s>|\[/?INST\]|^\s*(?:system|user|assistant)\s*:", re.I | re.M
+)
 
 
 def fmt_number(value: float) -> str:
@@ -82,7 +93,9 @@ def check_copy(text: str, campaign: Campaign, foreign_names: tuple[str, ...] = (
     foreign = sorted({c for c in _CODE_LIKE.findall(text) if c != offer.code})
     if foreign:
         violations.append(f"foreign_code: {', '.join(foreign)}")
-    foreign_brand = [n for n in foreign_names if n.lower() in text.lower() and n.lower() not in campaign.brand.lower()]
+    foreign_brand = [
+        n for n in foreign_names if n.lower() in text.lower() and n.lower() not in campaign.brand.lower()
+    ]
     if foreign_brand:
         violations.append(f"foreign_brand: {', '.join(foreign_brand)}")
     misspelled = _brand_lookalikes(text, campaign.brand)

@@ -27,8 +27,16 @@ def _load(base_model: str | None, encoder: str | None):
 
 
 model_options = [
-    click.option("--base-model", default=None, help="Copywriter LM: local dir or cached hub id (default: pulled SmolLM2)."),
-    click.option("--encoder", default=None, help="Sentence-transformer: local dir or cached hub id (default: bundled MiniLM)."),
+    click.option(
+        "--base-model",
+        default=None,
+        help="Copywriter LM: local dir or cached hub id (default: pulled SmolLM2).",
+    ),
+    click.option(
+        "--encoder",
+        default=None,
+        help="Sentence-transformer: local dir or cached hub id (default: bundled MiniLM).",
+    ),
 ]
 
 
@@ -72,8 +80,13 @@ def models_pull(force: bool) -> None:
 
 @cli.command()
 @click.option("--campaign", required=True, help="Campaign YAML/JSON file or a demo campaign name (run20).")
-@click.option("--user", "user_file", required=True, type=click.Path(dir_okay=False),
-              help="JSON file holding one user history.")
+@click.option(
+    "--user",
+    "user_file",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="JSON file holding one user history.",
+)
 @click.option("--n-candidates", default=4, show_default=True, help="Candidates generated per user.")
 @click.option("--seed", default=0, show_default=True)
 @with_models
@@ -98,8 +111,12 @@ def generate(campaign: str, user_file: str, n_candidates: int, seed: int, base_m
 
 @cli.command()
 @click.option("--campaign", required=True, help="Campaign YAML/JSON file or a demo campaign name.")
-@click.option("--users", required=True, type=click.Path(dir_okay=False), help="Users, one JSON object a line.")
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output JSONL, one line per user.")
+@click.option(
+    "--users", required=True, type=click.Path(dir_okay=False), help="Users, one JSON object a line."
+)
+@click.option(
+    "--out", required=True, type=click.Path(dir_okay=False), help="Output JSONL, one line per user."
+)
 @click.option("--n-candidates", default=4, show_default=True, help="Candidates generated per user.")
 @click.option("--seed", default=0, show_default=True)
 @click.option("--limit", default=None, type=int, help="Only the first N user lines.")
@@ -116,8 +133,16 @@ def batch(campaign, users, out, n_candidates, seed, limit, batch_size, base_mode
     from .batch import run_batch
 
     camp = _campaign(campaign)
-    summary = run_batch(_load(base_model, encoder), camp, users, out, n_candidates=n_candidates, seed=seed,
-                        limit=limit, batch_size=batch_size)
+    summary = run_batch(
+        _load(base_model, encoder),
+        camp,
+        users,
+        out,
+        n_candidates=n_candidates,
+        seed=seed,
+        limit=limit,
+        batch_size=batch_size,
+    )
     click.echo(summary.line(), err=True)
 
 
@@ -152,7 +177,9 @@ def demo(n_users, campaign, out_dir, seed, base_model, encoder) -> None:
     """
     from .demo import run_demo, table
 
-    rows, summary = run_demo(_load(base_model, encoder), out_dir, n_users=n_users, campaign=campaign, seed=seed)
+    rows, summary = run_demo(
+        _load(base_model, encoder), out_dir, n_users=n_users, campaign=campaign, seed=seed
+    )
     click.echo(table(rows))
     click.echo(summary.line())
 

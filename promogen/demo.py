@@ -20,8 +20,9 @@ def write_users(path: str | Path, n: int, seed: int = 0) -> Path:
     return path
 
 
-def run_demo(pg: PromoGen, out_dir: str | Path, n_users: int = 24, campaign: str = "run20",
-             seed: int = 0) -> tuple[list[dict], BatchSummary]:
+def run_demo(
+    pg: PromoGen, out_dir: str | Path, n_users: int = 24, campaign: str = "run20", seed: int = 0
+) -> tuple[list[dict], BatchSummary]:
     out_dir = Path(out_dir)
     users = write_users(out_dir / "demo_users.jsonl", n_users, seed)
     summary = run_batch(pg, demo_campaign(campaign), users, out_dir / f"demo_{campaign}.jsonl", seed=seed)

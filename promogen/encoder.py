@@ -24,7 +24,9 @@ class EncoderConfig(Config):
         {"purchase": 3.0, "cart": 2.0, "click": 1.5, "view": 1.0, "search": 1.0},
         "pooling weight per event type (purchase > cart > view/search)",
     )
-    recency_decay: float = option(0.85, "weight multiplier per step back from the most recent event, in (0, 1]")
+    recency_decay: float = option(
+        0.85, "weight multiplier per step back from the most recent event, in (0, 1]"
+    )
     max_events: int = option(50, "only the most recent events are used; older ones are dropped")
     max_event_chars: int = option(200, "event texts are truncated to this many characters before encoding")
     top_k: int = option(3, "interest phrases handed to the prompt")
@@ -37,7 +39,9 @@ class EncoderConfig(Config):
         self._range("top_k", 1, 20)
         missing = sorted(set(EVENT_TYPES) - set(self.type_weights))
         if missing:
-            raise ValidationError(f"`type_weights` must give a weight for every event type; missing {missing}")
+            raise ValidationError(
+                f"`type_weights` must give a weight for every event type; missing {missing}"
+            )
 
 
 class InterestEncoder:
@@ -56,7 +60,11 @@ class InterestEncoder:
 
     @property
     def dim(self) -> int:
-        return int(self.model.get_sentence_embedding_dimension())
+        get_dim = (
+            getattr(self.model, "get_embedding_dimension", None)
+            or self.model.get_sentence_embedding_dimension
+        )
+        return int(get_dim())
 
     def encode_texts(self, texts: list[str]) -> np.ndarray:
         """Unit-norm embeddings, shape (len(texts), dim)."""
@@ -64,7 +72,10 @@ class InterestEncoder:
             return np.zeros((0, self.dim), dtype=np.float32)
         clipped = [t[: self.config.max_event_chars] for t in texts]
         return self.model.encode(
-            clipped, batch_size=self.config.batch_size, normalize_embeddings=True, show_progress_bar=False,
+            clipped,
+            batch_size=self.config.batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=False,
             convert_to_numpy=True,
         ).astype(np.float32)
 
@@ -82,7 +93,7 @@ class InterestEncoder:
         table = self.encode_texts(unique)
         vectors = np.zeros((len(users), self.dim), dtype=np.float32)
         phrases: list[list[str]] = []
-        for row, (user, texts) in enumerate(zip(users, histories)):
+        for row, (user, texts) in enumerate(zip(users, histories, strict=True)):
             emb = table[[index[t] for t in texts]]
             pooled = (self.event_weights(user)[:, None] * emb).sum(axis=0)
             vectors[row] = pooled / max(np.linalg.norm(pooled), 1e-12)

@@ -16,8 +16,11 @@ import torch
 from .config import Config, option
 from .models import DEFAULT_LLM, ModelNotFoundError, resolve_llm
 
-_LABEL = re.compile(r"^\s*(?:push notification|notification|sms|text|subject(?: line)?|banner|headline|message)"
-                    r"\s*[:\-]\s*", re.I)
+_LABEL = re.compile(
+    r"^\s*(?:push notification|notification|sms|text|subject(?: line)?|banner|headline|message)"
+    r"\s*[:\-]\s*",
+    re.I,
+)
 _QUOTES = "\"'“”‘’"
 
 
@@ -59,7 +62,9 @@ def tidy(text: str, limit: int) -> str:
 class Generator:
     """Holds the LM and its tokenizer, loaded once; `generate` and `perplexity` work in batches."""
 
-    def __init__(self, model, tokenizer, config: GeneratorConfig | None = None, name: str | None = None) -> None:
+    def __init__(
+        self, model, tokenizer, config: GeneratorConfig | None = None, name: str | None = None
+    ) -> None:
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.tokenizer.padding_side = "left"
@@ -79,7 +84,9 @@ class Generator:
             tokenizer = AutoTokenizer.from_pretrained(path)
             model = AutoModelForCausalLM.from_pretrained(path, dtype=getattr(torch, config.dtype))
         except OSError as exc:
-            raise ModelNotFoundError(f"cannot load model {config.model!r}: {str(exc).splitlines()[0]}") from exc
+            raise ModelNotFoundError(
+                f"cannot load model {config.model!r}: {str(exc).splitlines()[0]}"
+            ) from exc
         return cls(model, tokenizer, config, name=config.model)
 
     def chat_prompt(self, messages: list[dict]) -> str:
@@ -97,27 +104,40 @@ class Generator:
         sampling = cfg.temperature > 0
         for start in range(0, len(order), cfg.batch_size):
             chunk = order[start : start + cfg.batch_size]
-            enc = self.tokenizer([jobs[j][1] for j in chunk], return_tensors="pt", padding=True,
-                                 add_special_tokens=False)
+            enc = self.tokenizer(
+                [jobs[j][1] for j in chunk], return_tensors="pt", padding=True, add_special_tokens=False
+            )
             out = self.model.generate(
-                **enc, max_new_tokens=cfg.max_new_tokens, do_sample=sampling,
-                temperature=cfg.temperature if sampling else None, top_p=cfg.top_p if sampling else None,
-                top_k=cfg.top_k if sampling else None, repetition_penalty=cfg.repetition_penalty,
+                **enc,
+                max_new_tokens=cfg.max_new_tokens,
+                do_sample=sampling,
+                temperature=cfg.temperature if sampling else None,
+                top_p=cfg.top_p if sampling else None,
+                top_k=cfg.top_k if sampling else None,
+                repetition_penalty=cfg.repetition_penalty,
                 pad_token_id=self.tokenizer.pad_token_id,
             )
             new = out[:, enc["input_ids"].shape[1] :]
             self.tokens_generated += int((new != self.tokenizer.pad_token_id).sum())
-            for j, text in zip(chunk, self.tokenizer.batch_decode(new, skip_special_tokens=True)):
+            decoded = self.tokenizer.batch_decode(new, skip_special_tokens=True)
+            for j, text in zip(chunk, decoded, strict=True):
                 texts[j] = text
         return [texts[i * n : (i + 1) * n] for i in range(len(prompts))]
 
     @torch.inference_mode()
     def perplexity(self, texts: list[str], batch_size: int = 32) -> list[float]:
         """Per-text perplexity under this LM, each text conditioned only on a start token."""
-        start = self.tokenizer.bos_token_id if self.tokenizer.bos_token_id is not None else self.tokenizer.eos_token_id
+        start = (
+            self.tokenizer.bos_token_id
+            if self.tokenizer.bos_token_id is not None
+            else self.tokenizer.eos_token_id
+        )
         result = []
         for i in range(0, len(texts), batch_size):
-            ids = [[start] + self.tokenizer(t, add_special_tokens=False)["input_ids"] for t in texts[i : i + batch_size]]
+            ids = [
+                [start] + self.tokenizer(t, add_special_tokens=False)["input_ids"]
+                for t in texts[i : i + batch_size]
+            ]
             width = max(len(x) for x in ids)
             input_ids = torch.full((len(ids), width), self.tokenizer.pad_token_id, dtype=torch.long)
             mask = torch.zeros_like(input_ids)
@@ -125,9 +145,10 @@ class Generator:
                 input_ids[row, : len(x)] = torch.tensor(x)
                 mask[row, : len(x)] = 1
             logits = self.model(input_ids=input_ids, attention_mask=mask).logits[:, :-1].float()
-            nll = torch.nn.functional.cross_entropy(
-                logits.transpose(1, 2), input_ids[:, 1:], reduction="none"
-            ) * mask[:, 1:]
+            nll = (
+                torch.nn.functional.cross_entropy(logits.transpose(1, 2), input_ids[:, 1:], reduction="none")
+                * mask[:, 1:]
+            )
             counts = mask[:, 1:].sum(1).clamp(min=1)
             result += torch.exp(nll.sum(1) / counts).tolist()
         return result

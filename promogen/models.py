@@ -43,7 +43,8 @@ def resolve_llm(name: str | None) -> str:
         path = llm_dir()
         if not (path / "config.json").is_file():
             raise ModelNotFoundError(
-                f"the default copywriter model is not pulled yet (looked in {path}); run `promogen models pull`"
+                f"the default copywriter model is not pulled yet (looked in {path}); "
+                "run `promogen models pull`"
             )
         return str(path)
     path = Path(name).expanduser()

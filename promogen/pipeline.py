@@ -26,7 +26,9 @@ class PipelineConfig(Config):
     seed: int = option(0, "sampling seed: the same inputs and seed give the same copy")
     max_perplexity: float = option(400.0, "fluency floor: candidates less fluent than this are not delivered")
     personalise: bool = option(True, "put the user's interests in the prompt (False: same prompt for all)")
-    generator: GeneratorConfig = field(default_factory=GeneratorConfig, metadata={"help": "the copywriter LM"})
+    generator: GeneratorConfig = field(
+        default_factory=GeneratorConfig, metadata={"help": "the copywriter LM"}
+    )
     encoder: EncoderConfig = field(default_factory=EncoderConfig, metadata={"help": "the interest encoder"})
 
     def __post_init__(self) -> None:
@@ -47,8 +49,9 @@ class PromoGen:
         self.config = config or PipelineConfig()
 
     @classmethod
-    def load(cls, base_model: str | None = None, encoder: str | None = None,
-             config: PipelineConfig | None = None) -> PromoGen:
+    def load(
+        cls, base_model: str | None = None, encoder: str | None = None, config: PipelineConfig | None = None
+    ) -> PromoGen:
         """Load the default models (or `base_model` / `encoder`: a local dir or a cached hub id)."""
         config = config or PipelineConfig()
         if base_model:
@@ -57,8 +60,13 @@ class PromoGen:
             config.encoder.model = encoder
         return cls(Generator.load(config.generator), InterestEncoder.load(config.encoder), config)
 
-    def generate(self, campaign: Campaign, users: list[UserHistory], n_candidates: int | None = None,
-                 seed: int | None = None) -> list[Delivery]:
+    def generate(
+        self,
+        campaign: Campaign,
+        users: list[UserHistory],
+        n_candidates: int | None = None,
+        seed: int | None = None,
+    ) -> list[Delivery]:
         """One delivery per user, in input order."""
         if not isinstance(campaign, Campaign):
             raise ValidationError(f"`campaign` must be a Campaign, got {type(campaign).__name__}")
@@ -70,17 +78,23 @@ class PromoGen:
         fallback = fallback_copy(campaign)
         problems = check_copy(fallback, campaign)
         if problems:
-            raise ValidationError(f"the campaign's fallback copy breaks its own rules ({problems[0]}); "
-                                  f"raise `max_chars` or shorten `brand` / `offer.applies_to`")
+            raise ValidationError(
+                f"the campaign's fallback copy breaks its own rules ({problems[0]}); "
+                f"raise `max_chars` or shorten `brand` / `offer.applies_to`"
+            )
 
         vectors, interests = self.encoder.encode_users(users)
-        prompts = [self.generator.chat_prompt(build_messages(campaign, p if self.config.personalise else []))
-                   for p in interests]
+        prompts = [
+            self.generator.chat_prompt(build_messages(campaign, p if self.config.personalise else []))
+            for p in interests
+        ]
         raw = self.generator.generate(prompts, n, seed)
         candidates = [[Candidate(tidy(t, campaign.limit)) for t in texts] for texts in raw]
         self._score(campaign, candidates, vectors)
-        return [self._choose(campaign, user, cands, phrases, fallback, seed)
-                for user, cands, phrases in zip(users, candidates, interests)]
+        return [
+            self._choose(campaign, user, cands, phrases, fallback, seed)
+            for user, cands, phrases in zip(users, candidates, interests, strict=True)
+        ]
 
     def _score(self, campaign: Campaign, candidates: list[list[Candidate]], vectors: np.ndarray) -> None:
         flat = [c for cands in candidates for c in cands]
@@ -92,18 +106,35 @@ class PromoGen:
         embeddings = self.encoder.encode_texts(texts)
         owners = np.repeat(np.arange(len(candidates)), [len(c) for c in candidates])
         relevance = (embeddings * vectors[owners]).sum(axis=1)
-        for cand, ppl, rel in zip(flat, perplexities, relevance):
+        for cand, ppl, rel in zip(flat, perplexities, relevance, strict=True):
             cand.scores = {"perplexity": round(float(ppl), 3), "relevance": round(float(rel), 4)}
 
-    def _choose(self, campaign: Campaign, user: UserHistory, cands: list[Candidate], phrases: list[str],
-                fallback: str, seed: int) -> Delivery:
-        eligible = [i for i, c in enumerate(cands)
-                    if c.compliant and c.scores["perplexity"] <= self.config.max_perplexity]
+    def _choose(
+        self,
+        campaign: Campaign,
+        user: UserHistory,
+        cands: list[Candidate],
+        phrases: list[str],
+        fallback: str,
+        seed: int,
+    ) -> Delivery:
+        eligible = [
+            i
+            for i, c in enumerate(cands)
+            if c.compliant and c.scores["perplexity"] <= self.config.max_perplexity
+        ]
         chosen = max(eligible, key=lambda i: (cands[i].scores["relevance"], -i)) if eligible else None
         return Delivery(
-            user_id=user.user_id, campaign_id=campaign.campaign_id,
+            user_id=user.user_id,
+            campaign_id=campaign.campaign_id,
             text=cands[chosen].text if chosen is not None else fallback,
             chosen_by="model" if chosen is not None else "fallback",
-            candidates=cands, chosen=chosen, propensity=1.0, model=self.generator.name, adapter=None,
-            seed=seed, promogen_version=__version__, interests=phrases,
+            candidates=cands,
+            chosen=chosen,
+            propensity=1.0,
+            model=self.generator.name,
+            adapter=None,
+            seed=seed,
+            promogen_version=__version__,
+            interests=phrases,
         )

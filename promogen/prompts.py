@@ -63,8 +63,12 @@ def build_messages(campaign: Campaign, interests: list[str], directory: str | No
     template = f"{campaign.channel}.j2"
     return [
         {"role": "system", "content": render("system.j2", directory, campaign=campaign)},
-        {"role": "user", "content": render(template, directory, campaign=example,
-                                           interests=example_interests if interests else [])},
+        {
+            "role": "user",
+            "content": render(
+                template, directory, campaign=example, interests=example_interests if interests else []
+            ),
+        },
         {"role": "assistant", "content": reply},
         {"role": "user", "content": render(template, directory, campaign=campaign, interests=interests)},
     ]

@@ -34,8 +34,9 @@ def demo_campaign(name: str = "run20") -> Campaign:
     return Campaign.from_file(path)
 
 
-def simulate_users(n: int, seed: int = 0, concentration: float = 0.3, min_events: int = 4,
-                   max_events: int = 14) -> list[UserHistory]:
+def simulate_users(
+    n: int, seed: int = 0, concentration: float = 0.3, min_events: int = 4, max_events: int = 14
+) -> list[UserHistory]:
     """`n` users whose events follow their latent category preferences; same seed, same users."""
     rng = np.random.default_rng(seed)
     cat = catalogue()
@@ -51,12 +52,17 @@ def simulate_users(n: int, seed: int = 0, concentration: float = 0.3, min_events
             kind = kinds[rng.choice(len(kinds), p=probs)]
             if kind == "search":
                 queries = cat["searches"][category]
-                events.append(Event("search", queries[rng.integers(len(queries))], ts=step, category=category))
+                events.append(
+                    Event("search", queries[rng.integers(len(queries))], ts=step, category=category)
+                )
             else:
                 item = by_category[category][rng.integers(len(by_category[category]))]
                 events.append(Event(kind, item["title"], ts=step, category=category, price=item["price"]))
-        users.append(UserHistory(
-            user_id=f"sim-{seed}-{u:05d}", events=events,
-            attributes={"favourite_category": categories[int(np.argmax(prefs))], "locale": "en"},
-        ))
+        users.append(
+            UserHistory(
+                user_id=f"sim-{seed}-{u:05d}",
+                events=events,
+                attributes={"favourite_category": categories[int(np.argmax(prefs))], "locale": "en"},
+            )
+        )
     return users

@@ -57,14 +57,17 @@ def check_choice(value: Any, allowed: tuple[str, ...], name: str, line: int | No
     return value
 
 
-def check_keys(data: dict, required: tuple[str, ...], allowed: tuple[str, ...], name: str,
-               line: int | None = None) -> None:
+def check_keys(
+    data: dict, required: tuple[str, ...], allowed: tuple[str, ...], name: str, line: int | None = None
+) -> None:
     for key in required:
         if key not in data:
             raise ValidationError(f"`{name}.{key}` is missing{_where(line)}")
     unknown = sorted(set(data) - set(allowed))
     if unknown:
-        raise ValidationError(f"`{name}` has unknown field(s) {unknown}; allowed: {list(allowed)}{_where(line)}")
+        raise ValidationError(
+            f"`{name}` has unknown field(s) {unknown}; allowed: {list(allowed)}{_where(line)}"
+        )
 
 
 @dataclass
@@ -145,8 +148,11 @@ class Offer:
                 raise ValidationError(f"`offer.value` is required when offer.kind is {kind}")
             check_type(value, (int, float), "offer.value")
             if value <= 0 or (kind == "percent_off" and value >= 100):
-                raise ValidationError(f"`offer.value` must be in (0, 100) for percent_off; got {value!r}"
-                                      if kind == "percent_off" else f"`offer.value` must be > 0; got {value!r}")
+                raise ValidationError(
+                    f"`offer.value` must be in (0, 100) for percent_off; got {value!r}"
+                    if kind == "percent_off"
+                    else f"`offer.value` must be > 0; got {value!r}"
+                )
         elif value is not None:
             check_type(value, (int, float), "offer.value")
         if kind == "amount_off" and not data.get("currency"):

@@ -6,13 +6,30 @@ from promogen import Campaign, check_copy
 from promogen.prompts import fallback_copy
 from promogen.simulate import demo_campaign
 
-RUN20 = Campaign.from_dict({"campaign_id": "run20", "brand": "Stride Sports", "banned_phrases": ["guaranteed"],
-                            "offer": {"kind": "percent_off", "value": 20, "code": "RUN20", "applies_to": "running gear"}})
-TEN = Campaign.from_dict({"campaign_id": "ten", "brand": "Stride Sports", "channel": "email_subject",
-                          "offer": {"kind": "amount_off", "value": 10, "currency": "USD", "code": "TAKE10",
-                                    "min_spend": 50}})
-SHIP = Campaign.from_dict({"campaign_id": "ship", "brand": "Stride Sports", "channel": "sms",
-                           "offer": {"kind": "free_shipping", "code": "SHIPFREE"}})
+RUN20 = Campaign.from_dict(
+    {
+        "campaign_id": "run20",
+        "brand": "Stride Sports",
+        "banned_phrases": ["guaranteed"],
+        "offer": {"kind": "percent_off", "value": 20, "code": "RUN20", "applies_to": "running gear"},
+    }
+)
+TEN = Campaign.from_dict(
+    {
+        "campaign_id": "ten",
+        "brand": "Stride Sports",
+        "channel": "email_subject",
+        "offer": {"kind": "amount_off", "value": 10, "currency": "USD", "code": "TAKE10", "min_spend": 50},
+    }
+)
+SHIP = Campaign.from_dict(
+    {
+        "campaign_id": "ship",
+        "brand": "Stride Sports",
+        "channel": "sms",
+        "offer": {"kind": "free_shipping", "code": "SHIPFREE"},
+    }
+)
 
 CASES = [
     (RUN20, "Get 20% off running gear at Stride Sports with code RUN20!", []),

@@ -9,21 +9,42 @@ from promogen.encoder import EncoderConfig
 from promogen.generator import GeneratorConfig
 
 GOOD_USER = {"user_id": "u1", "events": [{"type": "view", "text": "trail running shoes"}]}
-GOOD_CAMPAIGN = {"campaign_id": "c", "brand": "Stride Sports",
-                 "offer": {"kind": "percent_off", "value": 20, "code": "RUN20"}}
+GOOD_CAMPAIGN = {
+    "campaign_id": "c",
+    "brand": "Stride Sports",
+    "offer": {"kind": "percent_off", "value": 20, "code": "RUN20"},
+}
 
 BAD_USERS = [
     ("not a dict", ValidationError, r"`user` must be an object, got str \(line 17\)"),
     ({"events": []}, ValidationError, r"`user.user_id` is missing \(line 17\)"),
-    ({"user_id": "u", "events": "view shoes"}, ValidationError, r"`events` must be a list, got str \(line 17\)"),
+    (
+        {"user_id": "u", "events": "view shoes"},
+        ValidationError,
+        r"`events` must be a list, got str \(line 17\)",
+    ),
     ({"user_id": "u", "events": []}, ValidationError, r"`events` must hold at least one event"),
-    ({"user_id": "u", "events": [{"type": "like", "text": "x"}]}, ValidationError,
-     r"`events\[0\].type` must be one of view, search, cart, purchase, click; got 'like'"),
+    (
+        {"user_id": "u", "events": [{"type": "like", "text": "x"}]},
+        ValidationError,
+        r"`events\[0\].type` must be one of view, search, cart, purchase, click; got 'like'",
+    ),
     ({"user_id": "u", "events": [{"type": "view"}]}, ValidationError, r"`events\[0\].text` is missing"),
-    ({"user_id": "u", "events": [{"type": "view", "text": "  "}]}, ValidationError, r"`events\[0\].text` must not be empty"),
-    ({"user_id": "u", "events": [{"type": "view", "text": "x", "price": "cheap"}]}, ValidationError,
-     r"`events\[0\].price` must be an integer or a number, got str"),
-    ({"user_id": None, "events": [GOOD_USER["events"][0]]}, ValidationError, r"`user_id` must be a string or an integer, got null"),
+    (
+        {"user_id": "u", "events": [{"type": "view", "text": "  "}]},
+        ValidationError,
+        r"`events\[0\].text` must not be empty",
+    ),
+    (
+        {"user_id": "u", "events": [{"type": "view", "text": "x", "price": "cheap"}]},
+        ValidationError,
+        r"`events\[0\].price` must be an integer or a number, got str",
+    ),
+    (
+        {"user_id": None, "events": [GOOD_USER["events"][0]]},
+        ValidationError,
+        r"`user_id` must be a string or an integer, got null",
+    ),
     ({**GOOD_USER, "colour": "red"}, ValidationError, r"unknown field\(s\) \['colour'\]"),
 ]
 
@@ -66,7 +87,9 @@ def test_bad_campaigns_name_the_field(data, pattern):
 
 def test_campaign_files_yaml_json_and_broken(tmp_path):
     (tmp_path / "c.json").write_text(json.dumps(GOOD_CAMPAIGN))
-    (tmp_path / "c.yaml").write_text("campaign_id: c\nbrand: B\noffer: {kind: gift, code: GIFT1}\nchannel: sms\n")
+    (tmp_path / "c.yaml").write_text(
+        "campaign_id: c\nbrand: B\noffer: {kind: gift, code: GIFT1}\nchannel: sms\n"
+    )
     (tmp_path / "bad.yaml").write_text("campaign_id: [unclosed\n")
     assert Campaign.from_file(tmp_path / "c.json").limit == 150, "push defaults to 150 characters"
     assert Campaign.from_file(tmp_path / "c.yaml").limit == 160, "sms defaults to 160 characters"
@@ -79,9 +102,15 @@ def test_campaign_files_yaml_json_and_broken(tmp_path):
 BAD_CONFIGS = [
     (lambda: GeneratorConfig(temperature=-1), r"`temperature` must be in \[0.0, 5.0\]; got -1"),
     (lambda: GeneratorConfig(dtype="int4"), r"`dtype` must be one of float32, bfloat16; got 'int4'"),
-    (lambda: EncoderConfig(type_weights={"view": 1}), r"`type_weights` must give a weight for every event type"),
+    (
+        lambda: EncoderConfig(type_weights={"view": 1}),
+        r"`type_weights` must give a weight for every event type",
+    ),
     (lambda: PipelineConfig(n_candidates=0), r"`n_candidates` must be in \[1, 64\]"),
-    (lambda: PipelineConfig.from_dict({"n_candidate": 3}), r"unknown PipelineConfig field\(s\) \['n_candidate'\]"),
+    (
+        lambda: PipelineConfig.from_dict({"n_candidate": 3}),
+        r"unknown PipelineConfig field\(s\) \['n_candidate'\]",
+    ),
 ]
 
 

@@ -1,0 +1,129 @@
+"""The batch command writes one line per valid user and sets bad lines aside; the CLI fails in one line."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from promogen.batch import errors_path, run_batch
+from promogen.cli import cli, main
+from promogen.demo import write_users
+from promogen.simulate import demo_campaign, simulate_users
+
+GOOD = {"user_id": "ok", "events": [{"type": "view", "text": "trail running shoes"}]}
+
+
+def test_bad_lines_go_to_errors_file_with_line_and_reason(tiny_pg, tmp_path):
+    lines = [
+        json.dumps(GOOD),
+        "{broken",
+        json.dumps({"events": []}),
+        "",
+        json.dumps({"user_id": "x", "events": "shoes"}),
+        json.dumps(GOOD),
+        json.dumps({"user_id": "y", "events": [{"type": "like", "text": "a"}]}),
+        json.dumps({**GOOD, "user_id": "ok2"}),
+    ]
+    users = tmp_path / "users.jsonl"
+    users.write_text("\n".join(lines) + "\n")
+    summary = run_batch(
+        tiny_pg, demo_campaign("run20"), users, tmp_path / "out.jsonl", n_candidates=1, progress=False
+    )
+    out = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text().splitlines()]
+    errors = [json.loads(x) for x in errors_path(tmp_path / "out.jsonl").read_text().splitlines()]
+    assert [r["user_id"] for r in out] == ["ok", "ok2"], "valid users in order, duplicate dropped"
+    assert [e["line"] for e in errors] == [2, 3, 5, 6, 7], f"line numbers of bad lines: {errors}"
+    reasons = " | ".join(e["reason"] for e in errors)
+    for needle in (
+        "broken JSON",
+        "`user.user_id` is missing",
+        "`events` must be a list, got str",
+        "duplicate `user_id` 'ok'",
+        "`events[0].type` must be one of",
+    ):
+        assert needle in reasons, f"{needle!r} not in {reasons}"
+    assert (summary.users, summary.errors) == (2, 5), summary
+
+
+def test_limit_and_batch_boundaries(tiny_pg, tmp_path):
+    users = write_users(tmp_path / "u.jsonl", 7, seed=2)
+    summary = run_batch(
+        tiny_pg,
+        demo_campaign("run20"),
+        users,
+        tmp_path / "o.jsonl",
+        n_candidates=1,
+        limit=5,
+        batch_size=2,
+        progress=False,
+    )
+    ids = [json.loads(x)["user_id"] for x in (tmp_path / "o.jsonl").read_text().splitlines()]
+    assert ids == [u.user_id for u in simulate_users(7, seed=2)][:5], "first 5 users, exactly once each"
+    assert summary.by_model + summary.fallbacks == 5, summary
+
+
+def test_cli_batch_on_a_local_model_dir(tiny_model_dir, tmp_path):
+    runner = CliRunner()
+    users = write_users(tmp_path / "u.jsonl", 4)
+    result = runner.invoke(
+        cli,
+        [
+            "batch",
+            "--campaign",
+            "run20",
+            "--users",
+            str(users),
+            "--out",
+            str(tmp_path / "o.jsonl"),
+            "--n-candidates",
+            "1",
+            "--base-model",
+            tiny_model_dir,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert len((tmp_path / "o.jsonl").read_text().splitlines()) == 4, "one line per user"
+
+
+@pytest.mark.parametrize(
+    ("args", "pattern"),
+    [
+        (
+            ["batch", "--campaign", "nope", "--users", "u.jsonl", "--out", "o.jsonl"],
+            "error: no demo campaign 'nope'",
+        ),
+        (
+            ["batch", "--campaign", "missing.yaml", "--users", "u.jsonl", "--out", "o.jsonl"],
+            "error: campaign file not found: missing.yaml",
+        ),
+        (
+            ["generate", "--campaign", "run20", "--user", "nouser.json"],
+            "error: user file not found: nouser.json",
+        ),
+    ],
+)
+def test_cli_errors_are_one_line_not_a_traceback(args, pattern, monkeypatch, capsys, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.argv", ["promogen", *args])
+    with pytest.raises(SystemExit) as stop:
+        main()
+    err = capsys.readouterr().err.strip()
+    assert stop.value.code == 2 and err.startswith(pattern) and "\n" not in err, (
+        f"exit {stop.value.code}: {err!r}"
+    )
+
+
+def test_missing_default_model_says_how_to_pull(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("PROMOGEN_HOME", str(tmp_path))
+    monkeypatch.setattr("sys.argv", ["promogen", "demo", "--out-dir", str(tmp_path / "d")])
+    with pytest.raises(SystemExit):
+        main()
+    assert "run `promogen models pull`" in capsys.readouterr().err, "the message says what to do"
+
+
+@pytest.mark.parametrize("command", [[], ["batch"], ["generate"], ["demo"], ["simulate"], ["models", "pull"]])
+def test_help_shows_a_runnable_example(command):
+    result = CliRunner().invoke(cli, [*command, "--help"])
+    assert result.exit_code == 0 and "Example:" in result.output and "promogen " in result.output, (
+        result.output
+    )

@@ -1,0 +1,102 @@
+"""Generation is batched and reproducible; the pipeline delivers the best compliant copy or the fallback."""
+
+import numpy as np
+
+from promogen import PromoGen, check_copy
+from promogen.generator import tidy
+from promogen.prompts import fallback_copy
+from promogen.simulate import demo_campaign, simulate_users
+
+CONTRACT = {
+    "user_id",
+    "campaign_id",
+    "text",
+    "chosen_by",
+    "candidates",
+    "chosen",
+    "propensity",
+    "model",
+    "adapter",
+    "seed",
+    "promogen_version",
+}
+
+
+def test_same_seed_same_copy_and_other_seed_differs(tiny_pg):
+    prompts = ["<|im_start|>user\nrunning shoes<|im_end|>\n", "<|im_start|>user\nyoga<|im_end|>\n"]
+    first = tiny_pg.generator.generate(prompts, n=3, seed=7)
+    again = tiny_pg.generator.generate(prompts, n=3, seed=7)
+    other = tiny_pg.generator.generate(prompts, n=3, seed=8)
+    assert first == again, "same inputs and seed must reproduce the same copy"
+    assert first != other, "another seed should sample other copy"
+    assert [len(x) for x in first] == [3, 3], "n completions per prompt"
+
+
+def test_perplexity_is_finite_and_prefers_seen_text(tiny_pg):
+    ppl = tiny_pg.generator.perplexity(["trail running shoes", "zq xv kj"])
+    assert all(np.isfinite(ppl)) and all(p > 1 for p in ppl), ppl
+
+
+def test_tidy_copy_edits_raw_output():
+    assert tidy('  "Get 20% off!"  \n\nSecond paragraph', 150) == "Get 20% off!", "first paragraph, no quotes"
+    assert tidy("Push notification: Get 20% off!", 150) == "Get 20% off!", "label removed"
+    long = "Get 20% off with RUN20. " + "More words here and there. " * 10
+    assert tidy(long, 60) == "Get 20% off with RUN20. More words here and there.", "cut at a sentence end"
+
+
+def test_pipeline_output_contract_and_determinism(tiny_pg):
+    campaign, users = demo_campaign("run20"), simulate_users(3, seed=1)
+    results = tiny_pg.generate(campaign, users, n_candidates=2, seed=3)
+    again = tiny_pg.generate(campaign, users, n_candidates=2, seed=3)
+    assert [r.user_id for r in results] == [u.user_id for u in users], "one result per user, in order"
+    assert [r.to_dict() for r in results] == [r.to_dict() for r in again], "same seed => same deliveries"
+    for r in results:
+        assert set(r.to_dict()) >= CONTRACT, f"missing fields {CONTRACT - set(r.to_dict())}"
+        assert len(r.candidates) == 2 and all(
+            {"perplexity", "relevance"} <= set(c.scores) for c in r.candidates
+        )
+        assert check_copy(r.text, campaign) == [], f"delivered copy must be compliant: {r.text!r}"
+
+
+class ScriptedGenerator:
+    """Returns fixed candidate texts, so the choice logic is tested on known compliant/non-compliant copy."""
+
+    def __init__(self, real, texts):
+        self.real, self.texts, self.name, self.tokens_generated = real, texts, "scripted", 0
+
+    def chat_prompt(self, messages):
+        return self.real.chat_prompt(messages)
+
+    def generate(self, prompts, n, seed):
+        return [self.texts[:n] for _ in prompts]
+
+    def perplexity(self, texts):
+        return [10.0] * len(texts)
+
+
+def test_best_compliant_candidate_is_delivered_never_a_violating_one(tiny_pg, encoder):
+    campaign = demo_campaign("run20")
+    texts = [
+        "Yoga mats 50% off with SAVE50!",  # violating
+        "Get 20% off running gear with code RUN20.",  # compliant, generic
+        "Your next trail run awaits: 20% off trail running shoes with RUN20.",
+    ]  # compliant, on-interest
+    pg = PromoGen(ScriptedGenerator(tiny_pg.generator, texts), encoder, tiny_pg.config)
+    runner = simulate_users(1, seed=0)[0]
+    runner.events = runner.events[:1]
+    runner.events[0].text = "trail running shoes"
+    [result] = pg.generate(campaign, [runner], n_candidates=3)
+    assert result.chosen_by == "model" and result.chosen == 2, (
+        f"most relevant compliant copy wins: {result.text}"
+    )
+    assert result.candidates[0].violations, "the 50% / SAVE50 copy must carry violations"
+
+
+def test_fallback_when_no_candidate_complies(tiny_pg, encoder):
+    campaign = demo_campaign("run20")
+    pg = PromoGen(
+        ScriptedGenerator(tiny_pg.generator, ["50% off with SAVE50", "RUN20 now"]), encoder, tiny_pg.config
+    )
+    [result] = pg.generate(campaign, simulate_users(1), n_candidates=2)
+    assert result.chosen_by == "fallback" and result.chosen is None, "no compliant copy => fallback"
+    assert result.text == fallback_copy(campaign), "the fallback is the campaign's template copy"
