@@ -7,6 +7,7 @@ from .encoder import EncoderConfig, InterestEncoder  # noqa: E402
 from .generator import Generator, GeneratorConfig  # noqa: E402
 from .models import ModelNotFoundError, pull_llm  # noqa: E402
 from .pipeline import PipelineConfig, PromoGen  # noqa: E402
+from .ranker import Ranker, RankerConfig  # noqa: E402
 from .types import Campaign, Candidate, Delivery, Event, Offer, UserHistory, ValidationError  # noqa: E402
 
 __all__ = [
@@ -22,6 +23,8 @@ __all__ = [
     "Offer",
     "PipelineConfig",
     "PromoGen",
+    "Ranker",
+    "RankerConfig",
     "UserHistory",
     "ValidationError",
     "check_copy",

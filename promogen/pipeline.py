@@ -1,7 +1,8 @@
 """PromoGen: user histories in, one compliant personalised message per user out.
 
 The pipeline wires the stages together: encode interests, render prompts, generate candidates, copy-edit,
-check every candidate against the hard rules, score the compliant ones, and deliver the best of them, or
+check every candidate against the hard rules, score them (fluency, relevance, predicted CTR from the
+ranking head), and deliver the compliant one with the highest predicted CTR above the fluency floor, or
 the campaign's safe fallback when none passes. A non-compliant copy is never delivered.
 """
 
@@ -17,6 +18,7 @@ from .config import Config, option
 from .encoder import EncoderConfig, InterestEncoder
 from .generator import Generator, GeneratorConfig, tidy
 from .prompts import build_messages, example_brands, fallback_copy
+from .ranker import Ranker
 from .types import Campaign, Candidate, Delivery, UserHistory, ValidationError
 
 
@@ -43,22 +45,41 @@ class PipelineConfig(Config):
 class PromoGen:
     """The public entry point. `PromoGen.load()` loads the default models once; `generate` is batched."""
 
-    def __init__(self, generator: Generator, encoder: InterestEncoder, config: PipelineConfig | None = None):
+    def __init__(
+        self,
+        generator: Generator,
+        encoder: InterestEncoder,
+        config: PipelineConfig | None = None,
+        ranker: Ranker | None = None,
+    ):
         self.generator = generator
         self.encoder = encoder
         self.config = config or PipelineConfig()
+        self.ranker = ranker
 
     @classmethod
     def load(
-        cls, base_model: str | None = None, encoder: str | None = None, config: PipelineConfig | None = None
+        cls,
+        base_model: str | None = None,
+        encoder: str | None = None,
+        config: PipelineConfig | None = None,
+        ranker: str | None = None,
     ) -> PromoGen:
-        """Load the default models (or `base_model` / `encoder`: a local dir or a cached hub id)."""
+        """Load the default models (or `base_model` / `encoder`: a local dir or a cached hub id).
+
+        The shipped ranking head (or the one in the `ranker` folder) orders compliant candidates.
+        """
         config = config or PipelineConfig()
         if base_model:
             config.generator.model = base_model
         if encoder:
             config.encoder.model = encoder
-        return cls(Generator.load(config.generator), InterestEncoder.load(config.encoder), config)
+        return cls(
+            Generator.load(config.generator),
+            InterestEncoder.load(config.encoder),
+            config,
+            Ranker.load(ranker),
+        )
 
     def generate(
         self,
@@ -106,8 +127,15 @@ class PromoGen:
         embeddings = self.encoder.encode_texts(texts)
         owners = np.repeat(np.arange(len(candidates)), [len(c) for c in candidates])
         relevance = (embeddings * vectors[owners]).sum(axis=1)
-        for cand, ppl, rel in zip(flat, perplexities, relevance, strict=True):
+        ctr = (
+            self.ranker.predict_ctr(vectors[owners], embeddings, texts, campaign.channel)
+            if self.ranker
+            else np.full(len(flat), np.nan)
+        )
+        for cand, ppl, rel, p in zip(flat, perplexities, relevance, ctr, strict=True):
             cand.scores = {"perplexity": round(float(ppl), 3), "relevance": round(float(rel), 4)}
+            if self.ranker:
+                cand.scores["predicted_ctr"] = round(float(p), 5)
 
     def _choose(
         self,
@@ -123,7 +151,8 @@ class PromoGen:
             for i, c in enumerate(cands)
             if c.compliant and c.scores["perplexity"] <= self.config.max_perplexity
         ]
-        chosen = max(eligible, key=lambda i: (cands[i].scores["relevance"], -i)) if eligible else None
+        key = "predicted_ctr" if self.ranker else "relevance"
+        chosen = max(eligible, key=lambda i: (cands[i].scores[key], -i)) if eligible else None
         return Delivery(
             user_id=user.user_id,
             campaign_id=campaign.campaign_id,

@@ -80,10 +80,10 @@ def encoder():
 
 @pytest.fixture(scope="session")
 def tiny_pg(tiny_model_dir, encoder):
-    from promogen import Generator, GeneratorConfig, PipelineConfig, PromoGen
+    from promogen import Generator, GeneratorConfig, PipelineConfig, PromoGen, Ranker
 
     config = PipelineConfig(generator=GeneratorConfig(model=tiny_model_dir, max_new_tokens=12))
-    return PromoGen(Generator.load(config.generator), encoder, config)
+    return PromoGen(Generator.load(config.generator), encoder, config, Ranker.load())
 
 
 @pytest.fixture(scope="session")

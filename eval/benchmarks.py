@@ -1,0 +1,47 @@
+"""Benchmarks on public data; prints one JSON object.
+
+python -m eval.benchmarks upworthy --data ../shared/data/upworthy/upworthy_dev.parquet --split heldout
+python -m eval.benchmarks mind --data ../shared/data/mind/valid.json --split heldout
+python -m eval.benchmarks amazon --data ../shared/data/amazon/Office_Products
+"""
+
+import argparse
+import json
+import time
+
+from promogen import benchmarks
+from promogen.encoder import EncoderConfig, InterestEncoder
+from promogen.models import home
+from promogen.ranker import Ranker
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("suite", choices=["upworthy", "mind", "amazon"])
+    parser.add_argument("--data", required=True, help="the suite's file (amazon: a folder with test.csv)")
+    parser.add_argument("--ranker", default=None, help="ranker folder (default: the shipped one)")
+    parser.add_argument("--encoder", default=None, help="sentence-transformer dir (default: bundled MiniLM)")
+    parser.add_argument(
+        "--split",
+        default=None,
+        help="upworthy/mind: all|heldout|train (default all); amazon: csv name (default test)",
+    )
+    parser.add_argument("--cache", default=str(home() / "cache"), help="embedding cache folder ('' = none)")
+    args = parser.parse_args()
+    config = EncoderConfig(model=args.encoder) if args.encoder else EncoderConfig()
+    encoder = InterestEncoder.load(config)
+    cache = args.cache or None
+    start = time.time()
+    if args.suite == "amazon":
+        result = benchmarks.amazon(args.data, encoder, split=args.split or "test", cache=cache)
+    else:
+        suite = getattr(benchmarks, args.suite)
+        result = suite(args.data, Ranker.load(args.ranker), encoder, split=args.split or "all", cache=cache)
+    result["wall_s"] = round(time.time() - start, 1)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""Benchmark suites on public data: copy appeal (Upworthy), personal affinity (MIND), interests (Amazon).
+
+Each suite takes a file in the public format, scores the given (default: shipped) models and returns a
+flat dict of metrics. `split="heldout"` keeps only the stable-hash held-out part (by test or by user) of a
+file that training also read, so a reported number never comes from rows the models were fitted on.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+
+from .encoder import InterestEncoder
+from .metrics import ab_test_metrics, auc, ece, hit_and_ndcg, logloss
+from .public_data import amazon_split, cached_embeddings, heldout, mind_rows, upworthy_arms
+from .ranker import Ranker
+from .types import ValidationError
+
+SPLITS = ("all", "heldout", "train")
+
+
+def _keep(key: str, split: str) -> bool:
+    if split not in SPLITS:
+        raise ValidationError(f"`split` must be one of {', '.join(SPLITS)}; got {split!r}")
+    return split == "all" or heldout(key) == (split == "heldout")
+
+
+def upworthy(
+    path: str | Path,
+    ranker: Ranker,
+    encoder: InterestEncoder,
+    split: str = "all",
+    cache: str | Path | None = None,
+) -> dict:
+    arms = upworthy_arms(path)
+    arms = arms[[_keep(t, split) for t in arms.clickability_test_id]].reset_index(drop=True)
+    texts = arms.headline.tolist()
+    score = ranker.appeal(cached_embeddings(encoder, texts, cache), texts)
+    return ab_test_metrics(
+        arms.clickability_test_id.values, arms.clicks.values, arms.impressions.values, score
+    )
+
+
+def mind(
+    path: str | Path,
+    ranker: Ranker,
+    encoder: InterestEncoder,
+    split: str = "all",
+    cache: str | Path | None = None,
+) -> dict:
+    rows = [r for r in mind_rows(path) if _keep(r[0].user_id, split)]
+    if not rows:
+        raise ValidationError(f"no MIND rows in split {split!r} of {path}")
+    users, titles, labels = zip(*rows, strict=True)
+    embed = partial(cached_embeddings, encoder, cache=cache)
+    vectors, _ = encoder.encode_users(list(users), embed=embed)
+    probs = ranker.click_probability(vectors, embed(list(titles)))
+    y = np.array(labels)
+    return {"auc": auc(y, probs), "logloss": logloss(y, probs), "ece": ece(y, probs), "n": len(y)}
+
+
+def amazon(
+    directory: str | Path,
+    encoder: InterestEncoder,
+    split: str = "test",
+    k: int = 10,
+    cache: str | Path | None = None,
+) -> dict:
+    """Next-item retrieval against the whole catalogue by the interest vector; history items excluded."""
+    users, histories, targets, catalogue = amazon_split(directory, split)
+    ids = sorted(catalogue)
+    column = {item: j for j, item in enumerate(ids)}
+    embed = partial(cached_embeddings, encoder, cache=cache)
+    items = embed([catalogue[i] for i in ids])
+    vectors, _ = encoder.encode_users(users, embed=embed)
+    ranks = []
+    for row in range(0, len(users), 512):
+        scores = vectors[row : row + 512] @ items.T
+        for offset, score in enumerate(scores):
+            user = row + offset
+            if targets[user] not in column:
+                continue
+            seen = [column[i] for i in histories[user] if i in column and i != targets[user]]
+            score[seen] = -np.inf
+            ranks.append(int((score > score[column[targets[user]]]).sum()))
+    hr, ndcg = hit_and_ndcg(np.array(ranks), k)
+    return {f"hr@{k}": hr, f"ndcg@{k}": ndcg, "n": len(ranks), "n_items": len(ids)}
