@@ -30,6 +30,7 @@ _PERCENT = re.compile(_NUM + r"\s*(?:%|percent\b|per cent\b)", re.I)
 _MONEY_SYMBOL = re.compile(r"([$€£])\s*" + _NUM)
 _MONEY_WORD = re.compile(_NUM + r"\s*(usd|eur|gbp|dollars?|euros?|pounds?)\b", re.I)
 _BARE_OFF = re.compile(r"(?<![$€£\d.,])" + _NUM + r"\s+off\b", re.I)
+_BARE_NUMBER = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)?)(?![\w])")
 _CODE_LIKE = re.compile(r"(?<![A-Za-z0-9])(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{4,}(?![A-Za-z0-9])")
 _CLAIMS = {
     "free_shipping": re.compile(r"\bfree\s+(?:shipping|delivery)\b", re.I),
@@ -71,10 +72,13 @@ def _amounts(text: str) -> list[tuple[float, str]]:
     return found
 
 
-def check_copy(text: str, campaign: Campaign, foreign_names: tuple[str, ...] = ()) -> list[str]:
+def check_copy(
+    text: str, campaign: Campaign, foreign_names: tuple[str, ...] = (), context: str = ""
+) -> list[str]:
     """All hard-rule violations of `text` for `campaign`, each 'rule: reason'; empty means compliant.
 
-    `foreign_names` are other brands the copy must not name (e.g. the prompt's demonstration brand).
+    `foreign_names` are other brands the copy must not name (e.g. the prompt's demonstration brand);
+    `context` is text the copy may quote numbers from (the interest phrases given to the model).
     """
     offer = campaign.offer
     if not text.strip():
@@ -102,17 +106,34 @@ def check_copy(text: str, campaign: Campaign, foreign_names: tuple[str, ...] = (
     if misspelled:
         violations.append(f"brand_misspelled: {', '.join(misspelled)} (the brand is {campaign.brand!r})")
     violations += _offer_violations(text, offer)
+    allowed = {_num(n) for n in _BARE_NUMBER.findall(context)} | {offer.value, offer.min_spend}
+    rest = text
+    for judged in (_PERCENT, _MONEY_SYMBOL, _MONEY_WORD, _BARE_OFF):  # numbers those rules already judged
+        rest = judged.sub(" ", rest)
+    stray = sorted({n for n in _BARE_NUMBER.findall(rest) if _num(n) not in allowed}, key=_num)
+    if stray:
+        violations.append(f"invented_number: {', '.join(stray)} is neither in the offer nor in the interests")
     return violations
 
 
 def _brand_lookalikes(text: str, brand: str) -> list[str]:
-    """Capitalised words that resemble a brand word without being it: a small LM often garbles names."""
+    """Names that resemble the brand without being it: a small LM often garbles names.
+
+    Two tests: a capitalised word close to a brand word ('Stripp' for 'Stride'), and a run of as many
+    words as the brand has that reads close to the whole brand in any case ('stripp sport').
+    """
     brand_words = {w.lower() for w in re.findall(r"[A-Za-z]{4,}", brand)}
     found = []
     for word in re.findall(r"\b[A-Z][A-Za-z]{3,}\b", text):
         low = word.lower()
         if low not in brand_words and any(SequenceMatcher(None, low, b).ratio() >= 0.6 for b in brand_words):
             found.append(word)
+    size, target = len(brand.split()), " ".join(brand.lower().split())
+    words = re.findall(r"[\w'&-]+", text)
+    for i in range(len(words) - size + 1):
+        window = " ".join(words[i : i + size])
+        if window.lower() != target and SequenceMatcher(None, window.lower(), target).ratio() >= 0.75:
+            found.append(window)
     return sorted(set(found))
 
 

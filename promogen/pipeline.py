@@ -111,17 +111,24 @@ class PromoGen:
         ]
         raw = self.generator.generate(prompts, n, seed)
         candidates = [[Candidate(tidy(t, campaign.limit)) for t in texts] for texts in raw]
-        self._score(campaign, candidates, vectors)
+        self._score(campaign, candidates, vectors, interests)
         return [
             self._choose(campaign, user, cands, phrases, fallback, seed)
             for user, cands, phrases in zip(users, candidates, interests, strict=True)
         ]
 
-    def _score(self, campaign: Campaign, candidates: list[list[Candidate]], vectors: np.ndarray) -> None:
+    def _score(
+        self,
+        campaign: Campaign,
+        candidates: list[list[Candidate]],
+        vectors: np.ndarray,
+        interests: list[list[str]],
+    ) -> None:
         flat = [c for cands in candidates for c in cands]
         foreign = example_brands()
-        for cand in flat:
-            cand.violations = check_copy(cand.text, campaign, foreign)
+        for cands, phrases in zip(candidates, interests, strict=True):
+            for cand in cands:
+                cand.violations = check_copy(cand.text, campaign, foreign, context=" ".join(phrases))
         texts = [c.text or " " for c in flat]
         perplexities = self.generator.perplexity(texts)
         embeddings = self.encoder.encode_texts(texts)

@@ -48,6 +48,10 @@ CASES = [
     (RUN20, "   ", ["empty"]),
     (RUN20, "20% off at Stripp Sports with code RUN20", ["brand_misspelled"]),
     (RUN20, "Save 30 off with 20% and code RUN20", ["invented_number"]),
+    (RUN20, "Get 20% off running gear with code RUN20 at 3.", ["invented_number"]),
+    (RUN20, "20% off with code RUN20: buy 2 pairs", ["invented_number"]),
+    (RUN20, "Your stripp sport needs 20% off with code RUN20", ["brand_misspelled"]),
+    (RUN20, "Stride Sports loves your favourite sport: 20% off with RUN20", []),
     (TEN, "$10 off orders over $50 with TAKE10", []),
     (TEN, "10 USD off with TAKE10", []),
     (TEN, "$15 off with TAKE10", ["discount_missing", "invented_number"]),
@@ -62,6 +66,14 @@ CASES = [
 def test_hard_checks(campaign, text, rules):
     found = sorted({v.split(":")[0] for v in check_copy(text, campaign)})
     assert found == sorted(rules), f"{text!r}: expected {rules}, got {check_copy(text, campaign)}"
+
+
+def test_numbers_from_the_interests_are_not_invented():
+    text = "Kick your size 5 football further: 20% off with code RUN20"
+    assert check_copy(text, RUN20, context="size 5 football; shin guards") == [], (
+        "5 is quoted from the interests"
+    )
+    assert check_copy(text, RUN20)[0].startswith("invented_number"), "without that context 5 is invented"
 
 
 def test_foreign_brand_from_the_demonstration_is_caught():
