@@ -184,6 +184,36 @@ def demo(n_users, campaign, out_dir, seed, base_model, encoder) -> None:
     click.echo(summary.line())
 
 
+@cli.command()
+@click.option(
+    "--log", "log_path", required=True, type=click.Path(dir_okay=False), help="Deliveries JSONL with `click`."
+)
+@click.option(
+    "--policy", default="greedy", show_default=True, help="greedy | uniform | softmax:T | epsilon:E"
+)
+@click.option("--score", default="predicted_ctr", show_default=True, help="Candidate score the policies use.")
+@click.option(
+    "--bootstrap", default=200, show_default=True, help="Bootstrap resamples for the 95% intervals."
+)
+@click.option("--seed", default=0, show_default=True)
+def ope(log_path: str, policy: str, score: str, bootstrap: int, seed: int) -> None:
+    """Estimate a selection policy's click rate from logged deliveries (IPS, SNIPS, DM, DR).
+
+    \b
+    Example:
+      promogen ope --log deliveries_with_clicks.jsonl --policy softmax:0.05 --bootstrap 200
+    """
+    from .ope import evaluate, read_log
+    from .policy import PolicyConfig
+
+    if not Path(log_path).is_file():
+        raise ValidationError(f"log file not found: {log_path}")
+    result = evaluate(
+        read_log(log_path, score=score), PolicyConfig.parse(policy), bootstrap=bootstrap, seed=seed
+    )
+    click.echo(json.dumps(result, indent=2))
+
+
 def main() -> None:
     try:
         cli.main(standalone_mode=False)

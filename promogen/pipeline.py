@@ -2,12 +2,14 @@
 
 The pipeline wires the stages together: encode interests, render prompts, generate candidates, copy-edit,
 check every candidate against the hard rules, score them (fluency, relevance, predicted CTR from the
-ranking head), and deliver the compliant one with the highest predicted CTR above the fluency floor, or
-the campaign's safe fallback when none passes. A non-compliant copy is never delivered.
+ranking head), and let the delivery policy pick among the compliant ones above the fluency floor (greedy
+by default: the highest predicted CTR), recording the propensity of that pick; or deliver the campaign's
+safe fallback when none passes. A non-compliant copy is never delivered.
 """
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,6 +19,7 @@ from .checks import check_copy
 from .config import Config, option
 from .encoder import EncoderConfig, InterestEncoder
 from .generator import Generator, GeneratorConfig, tidy
+from .policy import PolicyConfig, choose
 from .prompts import build_messages, example_brands, fallback_copy
 from .ranker import Ranker
 from .types import Campaign, Candidate, Delivery, UserHistory, ValidationError
@@ -28,6 +31,10 @@ class PipelineConfig(Config):
     seed: int = option(0, "sampling seed: the same inputs and seed give the same copy")
     max_perplexity: float = option(400.0, "fluency floor: candidates less fluent than this are not delivered")
     personalise: bool = option(True, "put the user's interests in the prompt (False: same prompt for all)")
+    policy: PolicyConfig = field(
+        default_factory=PolicyConfig,
+        metadata={"help": "how the delivered copy is picked among compliant ones"},
+    )
     generator: GeneratorConfig = field(
         default_factory=GeneratorConfig, metadata={"help": "the copywriter LM"}
     )
@@ -36,6 +43,8 @@ class PipelineConfig(Config):
     def __post_init__(self) -> None:
         if isinstance(self.generator, dict):
             self.generator = GeneratorConfig.from_dict(self.generator)
+        if isinstance(self.policy, dict):
+            self.policy = PolicyConfig.from_dict(self.policy)
         if isinstance(self.encoder, dict):
             self.encoder = EncoderConfig.from_dict(self.encoder)
         self._range("n_candidates", 1, 64)
@@ -159,7 +168,10 @@ class PromoGen:
             if c.compliant and c.scores["perplexity"] <= self.config.max_perplexity
         ]
         key = "predicted_ctr" if self.ranker else "relevance"
-        chosen = max(eligible, key=lambda i: (cands[i].scores[key], -i)) if eligible else None
+        # Seeded per user, so a user's choice does not depend on which batch it ran in.
+        rng = np.random.default_rng([seed, zlib.crc32(user.user_id.encode())])
+        ok = np.array([i in eligible for i in range(len(cands))], dtype=bool)
+        chosen, propensity = choose([c.scores[key] for c in cands], ok, self.config.policy, rng)
         return Delivery(
             user_id=user.user_id,
             campaign_id=campaign.campaign_id,
@@ -167,7 +179,7 @@ class PromoGen:
             chosen_by="model" if chosen is not None else "fallback",
             candidates=cands,
             chosen=chosen,
-            propensity=1.0,
+            propensity=round(propensity, 6),
             model=self.generator.name,
             adapter=None,
             seed=seed,

@@ -121,7 +121,9 @@ def test_missing_default_model_says_how_to_pull(monkeypatch, tmp_path, capsys):
     assert "run `promogen models pull`" in capsys.readouterr().err, "the message says what to do"
 
 
-@pytest.mark.parametrize("command", [[], ["batch"], ["generate"], ["demo"], ["simulate"], ["models", "pull"]])
+@pytest.mark.parametrize(
+    "command", [[], ["batch"], ["generate"], ["demo"], ["simulate"], ["models", "pull"], ["ope"]]
+)
 def test_help_shows_a_runnable_example(command):
     result = CliRunner().invoke(cli, [*command, "--help"])
     assert result.exit_code == 0 and "Example:" in result.output and "promogen " in result.output, (

@@ -1,9 +1,11 @@
 """Generation is batched and reproducible; the pipeline delivers the best compliant copy or the fallback."""
 
 import numpy as np
+import pytest
 
-from promogen import PromoGen, check_copy
+from promogen import PipelineConfig, PromoGen, check_copy
 from promogen.generator import tidy
+from promogen.policy import PolicyConfig
 from promogen.prompts import fallback_copy
 from promogen.simulate import demo_campaign, simulate_users
 
@@ -100,3 +102,25 @@ def test_fallback_when_no_candidate_complies(tiny_pg, encoder):
     [result] = pg.generate(campaign, simulate_users(1), n_candidates=2)
     assert result.chosen_by == "fallback" and result.chosen is None, "no compliant copy => fallback"
     assert result.text == fallback_copy(campaign), "the fallback is the campaign's template copy"
+
+
+def test_ranker_orders_compliant_candidates_and_policy_records_propensity(tiny_pg, encoder):
+    campaign = demo_campaign("run20")
+    texts = [
+        "Yoga mats 50% off with SAVE50!",
+        "Get 20% off running gear with code RUN20.",
+        "Your next trail run awaits: 20% off trail running shoes with RUN20.",
+    ]
+    user = simulate_users(1, seed=0)[0]
+    greedy = PromoGen(ScriptedGenerator(tiny_pg.generator, texts), encoder, tiny_pg.config, tiny_pg.ranker)
+    [result] = greedy.generate(campaign, [user], n_candidates=3)
+    ctr = [c.scores["predicted_ctr"] for c in result.candidates]
+    best = max((1, 2), key=lambda i: ctr[i])
+    assert all(0 < p < 1 for p in ctr), f"predicted CTRs are probabilities: {ctr}"
+    assert result.chosen == best and result.propensity == 1.0, f"greedy: highest predicted CTR, p=1 ({ctr})"
+    config = PipelineConfig(policy=PolicyConfig(kind="epsilon", epsilon=0.5))
+    exploring = PromoGen(ScriptedGenerator(tiny_pg.generator, texts), encoder, config, tiny_pg.ranker)
+    for seed in range(6):
+        [r] = exploring.generate(campaign, [user], n_candidates=3, seed=seed)
+        assert r.chosen in (1, 2), "exploration stays among compliant candidates"
+        assert r.propensity == pytest.approx(0.75 if r.chosen == best else 0.25), (r.chosen, r.propensity)
