@@ -13,10 +13,9 @@ from .types import Campaign, UserHistory, ValidationError
 
 
 def _campaign(value: str) -> Campaign:
-    """A campaign file (YAML/JSON) or the name of a shipped demo campaign."""
-    from .simulate import demo_campaign
+    from .simulate import load_campaign
 
-    return Campaign.from_file(value) if Path(value).suffix or Path(value).exists() else demo_campaign(value)
+    return load_campaign(value)
 
 
 def _load(base_model: str | None, encoder: str | None):
@@ -196,18 +195,35 @@ def demo(n_users, campaign, out_dir, seed, base_model, encoder) -> None:
     "--bootstrap", default=200, show_default=True, help="Bootstrap resamples for the 95% intervals."
 )
 @click.option("--seed", default=0, show_default=True)
-def ope(log_path: str, policy: str, score: str, bootstrap: int, seed: int) -> None:
+@click.option("--rescore", is_flag=True, help="Recompute predicted_ctr with the current ranking head first.")
+@click.option("--users", "users_path", help="Users JSONL of the logged deliveries (needed by --rescore).")
+@click.option("--campaign", help="Campaign file or demo name of the log (its channel; needed by --rescore).")
+def ope(log_path, policy, score, bootstrap, seed, rescore, users_path, campaign) -> None:
     """Estimate a selection policy's click rate from logged deliveries (IPS, SNIPS, DM, DR).
 
     \b
     Example:
       promogen ope --log deliveries_with_clicks.jsonl --policy softmax:0.05 --bootstrap 200
+      promogen ope --log log.jsonl --policy greedy --rescore --users users.jsonl --campaign run20
     """
-    from .ope import evaluate, read_log
+    from .ope import evaluate, read_log, rescore_log
     from .policy import PolicyConfig
 
     if not Path(log_path).is_file():
         raise ValidationError(f"log file not found: {log_path}")
+    if rescore:
+        from .batch import read_users
+        from .encoder import InterestEncoder
+        from .ranker import Ranker
+
+        if not users_path or not campaign:
+            raise ValidationError("--rescore needs --users (the histories) and --campaign (the channel)")
+        users = {u.user_id: u for _, u, _ in read_users(users_path) if u is not None}
+        rescored = Path(log_path).with_suffix(".rescored.jsonl")
+        log_path = rescore_log(
+            log_path, rescored, users, _campaign(campaign).channel, InterestEncoder.load(), Ranker.load()
+        )
+        click.echo(f"rescored candidates written to {rescored}", err=True)
     result = evaluate(
         read_log(log_path, score=score), PolicyConfig.parse(policy), bootstrap=bootstrap, seed=seed
     )

@@ -7,6 +7,7 @@ pooled vector become the interest phrases that the prompt quotes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,6 +15,8 @@ import numpy as np
 from .config import Config, option
 from .models import DEFAULT_ENCODER, resolve_encoder
 from .types import EVENT_TYPES, UserHistory, ValidationError
+
+_CUT = re.compile(r"[,(\[;|]| - ")
 
 
 @dataclass
@@ -31,6 +34,9 @@ class EncoderConfig(Config):
     max_events: int = option(50, "only the most recent events are used; older ones are dropped")
     max_event_chars: int = option(200, "event texts are truncated to this many characters before encoding")
     top_k: int = option(3, "interest phrases handed to the prompt")
+    phrase_words: int = option(
+        5, "interest phrases are cut at the first comma or bracket and to this many words (product titles)"
+    )
 
     def __post_init__(self) -> None:
         self._range("batch_size", 1)
@@ -38,6 +44,7 @@ class EncoderConfig(Config):
         self._range("max_events", 1)
         self._range("max_event_chars", 10)
         self._range("top_k", 1, 20)
+        self._range("phrase_words", 1)
         missing = sorted(set(EVENT_TYPES) - set(self.type_weights))
         if missing:
             raise ValidationError(
@@ -80,6 +87,11 @@ class InterestEncoder:
             convert_to_numpy=True,
         ).astype(np.float32)
 
+    def phrase(self, text: str) -> str:
+        """A short interest phrase from an event text: a long product title confuses a small LM."""
+        head = _CUT.split(text, maxsplit=1)[0].strip() or text.strip()
+        return " ".join(head.split()[: self.config.phrase_words])
+
     def event_weights(self, user: UserHistory) -> np.ndarray:
         events = user.events[-self.config.max_events :]
         recency = self.config.recency_decay ** np.arange(len(events) - 1, -1, -1, dtype=np.float64)
@@ -104,8 +116,9 @@ class InterestEncoder:
             ranked = np.argsort(-(emb @ vectors[row]), kind="stable")
             seen: list[str] = []
             for i in ranked:
-                if texts[i] not in seen:
-                    seen.append(texts[i])
+                phrase = self.phrase(texts[i])
+                if phrase not in seen:
+                    seen.append(phrase)
                 if len(seen) == self.config.top_k:
                     break
             phrases.append(seen)

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
+import numpy as np
 import torch
 
+from .conditioning import load_adapter, place_soft_prompt
 from .config import Config, option
 from .models import DEFAULT_LLM, ModelNotFoundError, resolve_llm
 
@@ -63,7 +66,13 @@ class Generator:
     """Holds the LM and its tokenizer, loaded once; `generate` and `perplexity` work in batches."""
 
     def __init__(
-        self, model, tokenizer, config: GeneratorConfig | None = None, name: str | None = None
+        self,
+        model,
+        tokenizer,
+        config: GeneratorConfig | None = None,
+        name: str | None = None,
+        interest=None,
+        adapter: str | None = None,
     ) -> None:
         self.model = model.eval()
         self.tokenizer = tokenizer
@@ -73,9 +82,14 @@ class Generator:
         self.config = config or GeneratorConfig()
         self.name = name or self.config.model
         self.tokens_generated = 0
+        # The base model needs a worked example in its prompt; a finetuned adapter says otherwise.
+        self.demonstration = True
+        self.interest = interest  # InterestAdapter or None: soft prompts from the interest vector
+        self.adapter = adapter  # folder of the LoRA + interest adapter, None for the base model
 
     @classmethod
-    def load(cls, config: GeneratorConfig | None = None) -> Generator:
+    def load(cls, config: GeneratorConfig | None = None, adapter: str | Path | None = None) -> Generator:
+        """Load the LM; `adapter` (a finetune/train_lora.py folder) adds LoRA and interest soft prompts."""
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         config = config or GeneratorConfig()
@@ -87,14 +101,35 @@ class Generator:
             raise ModelNotFoundError(
                 f"cannot load model {config.model!r}: {str(exc).splitlines()[0]}"
             ) from exc
-        return cls(model, tokenizer, config, name=config.model)
+        if adapter is None:
+            return cls(model, tokenizer, config, name=config.model)
+        model, interest, adapter_config = load_adapter(adapter, model)
+        generator = cls(model, tokenizer, config, name=config.model, interest=interest, adapter=str(adapter))
+        generator.demonstration = adapter_config.demonstration
+        return generator
+
+    def _inputs(self, enc, vectors: np.ndarray | None) -> dict:
+        """Model inputs: token ids, or token embeddings with the interest soft prompt in front."""
+        if self.interest is None:
+            return dict(enc)
+        if vectors is None:
+            raise ValueError("this copywriter is conditioned on interest vectors; pass `vectors`")
+        tokens = self.model.get_input_embeddings()(enc["input_ids"])
+        soft = self.interest(torch.as_tensor(vectors, dtype=torch.float32))
+        embeds, mask, _, _ = place_soft_prompt(tokens, enc["attention_mask"], soft)
+        return {"inputs_embeds": embeds, "attention_mask": mask}
 
     def chat_prompt(self, messages: list[dict]) -> str:
         return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
 
     @torch.inference_mode()
-    def generate(self, prompts: list[str], n: int, seed: int) -> list[list[str]]:
-        """`n` sampled completions for each prompt; same prompts, n and seed give the same completions."""
+    def generate(
+        self, prompts: list[str], n: int, seed: int, vectors: np.ndarray | None = None
+    ) -> list[list[str]]:
+        """`n` sampled completions for each prompt; same prompts, n and seed give the same completions.
+
+        `vectors` (one interest vector per prompt) feed the interest adapter when there is one.
+        """
         cfg = self.config
         jobs = [(i, p) for i, p in enumerate(prompts) for _ in range(n)]
         # Sorting by length keeps padding (wasted compute) small inside each batch.
@@ -107,8 +142,9 @@ class Generator:
             enc = self.tokenizer(
                 [jobs[j][1] for j in chunk], return_tensors="pt", padding=True, add_special_tokens=False
             )
+            inputs = self._inputs(enc, None if vectors is None else vectors[[jobs[j][0] for j in chunk]])
             out = self.model.generate(
-                **enc,
+                **inputs,
                 max_new_tokens=cfg.max_new_tokens,
                 do_sample=sampling,
                 temperature=cfg.temperature if sampling else None,
@@ -117,16 +153,28 @@ class Generator:
                 repetition_penalty=cfg.repetition_penalty,
                 pad_token_id=self.tokenizer.pad_token_id,
             )
-            new = out[:, enc["input_ids"].shape[1] :]
+            # From token ids generate returns prompt + continuation; from embeddings only the continuation.
+            new = out[:, enc["input_ids"].shape[1] :] if "input_ids" in inputs else out
             self.tokens_generated += int((new != self.tokenizer.pad_token_id).sum())
             decoded = self.tokenizer.batch_decode(new, skip_special_tokens=True)
             for j, text in zip(chunk, decoded, strict=True):
                 texts[j] = text
         return [texts[i * n : (i + 1) * n] for i in range(len(prompts))]
 
+    def perplexity(self, texts: list[str], batch_size: int = 32, base: bool = False) -> list[float]:
+        """Per-text perplexity under this LM, each text conditioned only on a start token.
+
+        `base=True` scores under the base LM with any LoRA adapter switched off, so that copy from
+        different variants is judged by the same model.
+        """
+        disable = getattr(self.model, "disable_adapter", None)
+        if base and disable is not None:
+            with disable():
+                return self._perplexity(texts, batch_size)
+        return self._perplexity(texts, batch_size)
+
     @torch.inference_mode()
-    def perplexity(self, texts: list[str], batch_size: int = 32) -> list[float]:
-        """Per-text perplexity under this LM, each text conditioned only on a start token."""
+    def _perplexity(self, texts: list[str], batch_size: int) -> list[float]:
         start = (
             self.tokenizer.bos_token_id
             if self.tokenizer.bos_token_id is not None

@@ -47,6 +47,30 @@ def read_log(path: str | Path, score: str = "predicted_ctr") -> LoggedData:
     return LoggedData(scores, eligible, chosen.astype(int), propensity, click)
 
 
+def rescore_log(log: str | Path, out: str | Path, users: dict, channel: str, encoder, ranker) -> Path:
+    """Copy the log with every candidate's `scores.predicted_ctr` recomputed by the current ranking head.
+
+    The log holds copy texts but not interest vectors, so `users` ({user_id: UserHistory}, e.g. the
+    batch's input file) supplies the histories the vectors are re-encoded from.
+    """
+    rows = [json.loads(line) for line in Path(log).read_text(encoding="utf-8").splitlines() if line.strip()]
+    missing = [r.get("user_id") for r in rows if r.get("user_id") not in users]
+    if missing:
+        raise ValidationError(
+            f"--rescore needs the history of every logged user; {len(missing)} missing, e.g. {missing[0]!r}"
+        )
+    vectors, _ = encoder.encode_users([users[r["user_id"]] for r in rows])
+    texts = [c["text"] for r in rows for c in r["candidates"]]
+    owners = np.repeat(np.arange(len(rows)), [len(r["candidates"]) for r in rows])
+    ctr = ranker.predict_ctr(vectors[owners], encoder.encode_texts(texts), texts, channel) if texts else []
+    flat = iter(ctr)
+    for row in rows:
+        for cand in row["candidates"]:
+            cand.setdefault("scores", {})["predicted_ctr"] = round(float(next(flat)), 6)
+    Path(out).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return Path(out)
+
+
 def _parse(line: str, number: int, score: str):
     where = f" (line {number})"
     try:

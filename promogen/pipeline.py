@@ -16,6 +16,7 @@ import numpy as np
 
 from . import __version__
 from .checks import check_copy
+from .conditioning import CONFIG_FILE, SHIPPED_ADAPTER, read_adapter_config
 from .config import Config, option
 from .encoder import EncoderConfig, InterestEncoder
 from .generator import Generator, GeneratorConfig, tidy
@@ -25,12 +26,26 @@ from .ranker import Ranker
 from .types import Campaign, Candidate, Delivery, UserHistory, ValidationError
 
 
+def resolve_adapter(adapter: str | None, config: PipelineConfig) -> str | None:
+    """The adapter folder to load: an explicit one, none, or the shipped one when it fits the base model."""
+    if adapter is not None:
+        return None if str(adapter).lower() == "none" else adapter
+    if not (SHIPPED_ADAPTER / CONFIG_FILE).is_file():
+        return None
+    shipped, _ = read_adapter_config(SHIPPED_ADAPTER)
+    fits = shipped.base_model == config.generator.model and shipped.encoder == config.encoder.model
+    return str(SHIPPED_ADAPTER) if fits else None
+
+
 @dataclass
 class PipelineConfig(Config):
     n_candidates: int = option(4, "candidates generated per user")
     seed: int = option(0, "sampling seed: the same inputs and seed give the same copy")
     max_perplexity: float = option(400.0, "fluency floor: candidates less fluent than this are not delivered")
     personalise: bool = option(True, "put the user's interests in the prompt (False: same prompt for all)")
+    shuffle_vectors: bool = option(
+        False, "ablation control: each user's soft prompt gets another user's interest vector"
+    )
     policy: PolicyConfig = field(
         default_factory=PolicyConfig,
         metadata={"help": "how the delivered copy is picked among compliant ones"},
@@ -73,10 +88,13 @@ class PromoGen:
         encoder: str | None = None,
         config: PipelineConfig | None = None,
         ranker: str | None = None,
+        adapter: str | None = None,
     ) -> PromoGen:
         """Load the default models (or `base_model` / `encoder`: a local dir or a cached hub id).
 
-        The shipped ranking head (or the one in the `ranker` folder) orders compliant candidates.
+        The copywriter gets the LoRA + interest adapter that ships with the package, or the one in the
+        `adapter` folder; `adapter="none"` uses the base model alone (with a worked example in the
+        prompt). The shipped ranking head (or the one in the `ranker` folder) orders compliant candidates.
         """
         config = config or PipelineConfig()
         if base_model:
@@ -84,7 +102,7 @@ class PromoGen:
         if encoder:
             config.encoder.model = encoder
         return cls(
-            Generator.load(config.generator),
+            Generator.load(config.generator, adapter=resolve_adapter(adapter, config)),
             InterestEncoder.load(config.encoder),
             config,
             Ranker.load(ranker),
@@ -115,16 +133,28 @@ class PromoGen:
 
         vectors, interests = self.encoder.encode_users(users)
         prompts = [
-            self.generator.chat_prompt(build_messages(campaign, p if self.config.personalise else []))
+            self.generator.chat_prompt(
+                build_messages(campaign, p if self.config.personalise else [], **self.prompt_options())
+            )
             for p in interests
         ]
-        raw = self.generator.generate(prompts, n, seed)
+        if self.config.shuffle_vectors and len(users) > 1:
+            # A derangement seeded like the sampling: every user gets someone else's vector.
+            shift = 1 + np.random.default_rng(seed).integers(len(users) - 1)
+            conditioning = np.roll(vectors, shift, axis=0)
+        else:
+            conditioning = vectors
+        raw = self.generator.generate(prompts, n, seed, vectors=conditioning)
         candidates = [[Candidate(tidy(t, campaign.limit)) for t in texts] for texts in raw]
         self._score(campaign, candidates, vectors, interests)
         return [
             self._choose(campaign, user, cands, phrases, fallback, seed)
             for user, cands, phrases in zip(users, candidates, interests, strict=True)
         ]
+
+    def prompt_options(self) -> dict:
+        """How prompts are built for this copywriter: a finetuned one needs no worked example."""
+        return {"demonstration": self.generator.demonstration}
 
     def _score(
         self,
@@ -181,7 +211,7 @@ class PromoGen:
             chosen=chosen,
             propensity=round(propensity, 6),
             model=self.generator.name,
-            adapter=None,
+            adapter=self.generator.adapter,
             seed=seed,
             promogen_version=__version__,
             interests=phrases,

@@ -56,13 +56,23 @@ def example_brands(directory: str | None = None) -> tuple[str, ...]:
     return tuple(sorted({c.brand for c, _, _ in examples(directory).values()}))
 
 
-def build_messages(campaign: Campaign, interests: list[str], directory: str | None = None) -> list[dict]:
-    """System and user turns for one user; an empty `interests` gives the non-personalised prompt."""
+def build_messages(
+    campaign: Campaign, interests: list[str], directory: str | None = None, demonstration: bool = True
+) -> list[dict]:
+    """System and user turns for one user; an empty `interests` gives the non-personalised prompt.
+
+    `demonstration=False` leaves out the worked example: a finetuned copywriter has learned the format
+    and reads a prompt a third as long.
+    """
+    template = f"{campaign.channel}.j2"
+    system = {"role": "system", "content": render("system.j2", directory, campaign=campaign)}
+    request = {"role": "user", "content": render(template, directory, campaign=campaign, interests=interests)}
+    if not demonstration:
+        return [system, request]
     example, example_interests, reply = examples(directory)[campaign.offer.kind]
     example = dataclasses.replace(example, channel=campaign.channel)
-    template = f"{campaign.channel}.j2"
     return [
-        {"role": "system", "content": render("system.j2", directory, campaign=campaign)},
+        system,
         {
             "role": "user",
             "content": render(
@@ -70,7 +80,7 @@ def build_messages(campaign: Campaign, interests: list[str], directory: str | No
             ),
         },
         {"role": "assistant", "content": reply},
-        {"role": "user", "content": render(template, directory, campaign=campaign, interests=interests)},
+        request,
     ]
 
 

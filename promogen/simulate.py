@@ -34,6 +34,13 @@ def demo_campaign(name: str = "run20") -> Campaign:
     return Campaign.from_file(path)
 
 
+def load_campaign(value: str) -> Campaign:
+    """A campaign file (YAML/JSON) or the name of a shipped demo campaign."""
+    from pathlib import Path
+
+    return Campaign.from_file(value) if Path(value).suffix or Path(value).exists() else demo_campaign(value)
+
+
 def simulate_users(
     n: int, seed: int = 0, concentration: float = 0.3, min_events: int = 4, max_events: int = 14
 ) -> list[UserHistory]:

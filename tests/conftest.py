@@ -41,7 +41,7 @@ def build_tokenizer():
     return fast
 
 
-def build_tiny_llama(tokenizer, seed: int = 0):
+def build_tiny_llama(tokenizer, seed: int = 0, init_std: float = 0.02):
     from transformers import LlamaConfig, LlamaForCausalLM
 
     torch.manual_seed(seed)
@@ -57,6 +57,8 @@ def build_tiny_llama(tokenizer, seed: int = 0):
         eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
         tie_word_embeddings=True,
+        # 0.02 makes logits nearly uniform and unlearnable through LoRA; training tests use a wider init.
+        initializer_range=init_std,
     )
     return LlamaForCausalLM(config).eval()
 
@@ -67,6 +69,16 @@ def tiny_model_dir(tmp_path_factory):
     path = tmp_path_factory.mktemp("tiny-llama")
     tokenizer = build_tokenizer()
     build_tiny_llama(tokenizer).save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def trainable_tiny_dir(tmp_path_factory):
+    """A tiny Llama whose wider initialisation lets a few LoRA steps visibly lower the loss."""
+    path = tmp_path_factory.mktemp("tiny-llama-wide")
+    tokenizer = build_tokenizer()
+    build_tiny_llama(tokenizer, init_std=0.3).save_pretrained(path)
     tokenizer.save_pretrained(path)
     return str(path)
 

@@ -63,16 +63,18 @@ def test_pipeline_output_contract_and_determinism(tiny_pg):
 class ScriptedGenerator:
     """Returns fixed candidate texts, so the choice logic is tested on known compliant/non-compliant copy."""
 
+    demonstration, interest, adapter = True, None, None
+
     def __init__(self, real, texts):
         self.real, self.texts, self.name, self.tokens_generated = real, texts, "scripted", 0
 
     def chat_prompt(self, messages):
         return self.real.chat_prompt(messages)
 
-    def generate(self, prompts, n, seed):
+    def generate(self, prompts, n, seed, vectors=None):
         return [self.texts[:n] for _ in prompts]
 
-    def perplexity(self, texts):
+    def perplexity(self, texts, base=False):
         return [10.0] * len(texts)
 
 

@@ -1,0 +1,61 @@
+"""Evaluate campaigns on real or simulated users for several variants and write a readable report.
+
+python -m eval.harness --campaign run20 --users ../shared/data/amazon/Office_Products/test.csv \
+    --n-users 50 --out reports/harness --variant base=adapter=none --variant n8=adapter=none,n_candidates=8
+
+--users takes a promogen users JSONL or an Amazon CSV (valid.csv / test.csv next to items.json: each
+history title becomes a purchase event). --exclude drops users listed in a file (e.g. runs/sft/users.txt,
+the users the adapter was trained on). Writes OUT/report.md, OUT/report.json, OUT/*.png and the
+deliveries of every variant under OUT/deliveries/.
+"""
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+from promogen import PipelineConfig, PromoGen
+from promogen.batch import read_users
+from promogen.harness import Harness, parse_variant, sample_users, write_report
+from promogen.public_data import amazon_split
+from promogen.simulate import load_campaign
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--campaign", action="append", required=True, help="campaign file or demo name; repeat"
+    )
+    parser.add_argument("--users", required=True, help="users JSONL, or an Amazon valid.csv / test.csv")
+    parser.add_argument("--n-users", type=int, default=50, help="users drawn (seeded) from the file")
+    parser.add_argument("--exclude", help="file with one user_id per line to leave out")
+    parser.add_argument("--variant", action="append", default=[], help="NAME=key=value,...; repeat")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+
+    variants = [parse_variant(v) for v in args.variant] or [("default", {})]
+    campaigns = [load_campaign(c) for c in args.campaign]
+    path = Path(args.users)
+    if path.suffix == ".csv":
+        users, *_ = amazon_split(path.parent, path.stem)
+    else:
+        users = [u for _, u, _ in read_users(path) if u is not None]
+    exclude = set(Path(args.exclude).read_text().split()) if args.exclude else set()
+    users = sample_users(users, args.n_users, args.seed, exclude)
+    harness = Harness(PromoGen.load(config=PipelineConfig(seed=args.seed)), args.out, seed=args.seed)
+    results = harness.run(campaigns, users, variants)
+    meta = {
+        "command": "python -m eval.harness " + shlex.join(sys.argv[1:]),
+        "users": f"{len(users)} from {args.users}"
+        + (f", excluding {len(exclude)} in {args.exclude}" if exclude else ""),
+        "seed": args.seed,
+        "variants": dict(variants),
+    }
+    print(f"wrote {write_report(results, meta, args.out)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""Train the LoRA + interest adapter on SFT data from finetune/build_sft.py.
+
+python finetune/train_lora.py --config finetune/configs/lora.yaml
+torchrun --nproc_per_node 2 finetune/train_lora.py --config finetune/configs/lora.yaml   # several processes
+accelerate launch finetune/train_lora.py --config finetune/configs/lora.yaml             # e.g. on a GPU
+
+A killed run continues from its newest checkpoint when started again with the same --out.
+Then ship it: cp -r runs/lora/adapter/. promogen/weights/adapter/
+"""
+
+import argparse
+import json
+from pathlib import Path
+
+import yaml
+
+from promogen.training import TrainConfig, train
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--config", help="YAML with TrainConfig fields")
+    parser.add_argument("--data", help="override `data`")
+    parser.add_argument("--out", help="override `out`")
+    parser.add_argument("--steps", type=int, help="override `steps`")
+    args = parser.parse_args()
+    fields = yaml.safe_load(Path(args.config).read_text(encoding="utf-8")) if args.config else {}
+    fields.update(
+        {k: v for k, v in (("data", args.data), ("out", args.out), ("steps", args.steps)) if v is not None}
+    )
+    result = train(TrainConfig.from_dict(fields))
+    print(json.dumps({"adapter": str(result.adapter), **result.summary}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,309 @@
+"""The offline evaluator: how good is a campaign's copy before it goes out?
+
+Every metric is one small class with a name, a help text and a level: a `copy` metric gives one value per
+delivered copy (the report shows its mean), a `campaign` metric one value for the whole campaign. The
+harness lists `METRICS` to build its tables, so a new metric is one class added to that list. All metrics
+read the same `EvalContext`, built once per (campaign, variant): the deliveries, the users' interest
+vectors, embeddings of the delivered copy, and the copy each user would have got from the same campaign
+with no interests in the prompt (for personalisation).
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from .checks import check_copy
+from .generator import tidy
+from .prompts import build_messages, example_brands, fallback_copy
+from .types import Campaign, Delivery, UserHistory
+
+
+def fluency_score(perplexity: float | np.ndarray, floor: float = 400.0) -> np.ndarray:
+    """Perplexity mapped to 0-1: 1 at perplexity 1, 0 at the pipeline's fluency floor and beyond.
+
+    Log scale, because perplexity is multiplicative: 20 -> 0.5 and 400 -> 0 with the default floor.
+    """
+    ppl = np.maximum(np.asarray(perplexity, dtype=np.float64), 1.0)
+    return np.clip(1.0 - np.log(ppl) / math.log(floor), 0.0, 1.0)
+
+
+def candidate_quality(scores: dict[str, float], floor: float = 400.0) -> float:
+    """One number to pick the best of a user's compliant candidates (used to build finetuning targets).
+
+    Sum of the predicted click log-odds, the relevance to the user (cosine) and the 0-1 fluency: their
+    spreads among one user's candidates are of the same order (a few tenths), so none dominates.
+    """
+    ctr = min(max(scores.get("predicted_ctr", 0.5), 1e-6), 1 - 1e-6)
+    return math.log(ctr / (1 - ctr)) + scores["relevance"] + float(fluency_score(scores["perplexity"], floor))
+
+
+def distinct_n(texts: list[str], n: int) -> float:
+    """Unique n-grams over all n-grams of the texts (lower-cased words): 1 = no phrase is repeated."""
+    grams = [tuple(w[i : i + n]) for t in texts for w in [t.lower().split()] for i in range(len(w) - n + 1)]
+    return len(set(grams)) / len(grams) if grams else 0.0
+
+
+@dataclass
+class EvalContext:
+    """Everything the metrics read for one campaign and one variant; arrays are row-aligned with users."""
+
+    campaign: Campaign
+    users: list[UserHistory]
+    deliveries: list[Delivery]
+    user_vectors: np.ndarray  # (n, d) unit-norm interest vectors
+    copy_vectors: np.ndarray  # (n, d) unit-norm embeddings of the delivered copy
+    generic_vectors: np.ndarray  # (n, d) embeddings of the copy each user gets from the generic prompt
+    perplexity: np.ndarray  # (n,) perplexity of the delivered copy under the base LM (no adapter)
+    predicted_ctr: np.ndarray  # (n,) ranking head on the delivered copy
+    violations: list[list[str]]  # hard-check reasons for each delivered copy (empty = compliant)
+    fluency_floor: float = 400.0
+
+
+class Metric:
+    """One evaluation metric. Subclasses set `name`, `help`, `level` and implement `compute`."""
+
+    name: str = ""
+    help: str = ""
+    level: str = "campaign"  # "copy": one value per delivered copy; "campaign": one value
+
+    def compute(self, ctx: EvalContext) -> float | np.ndarray:
+        raise NotImplementedError
+
+
+class Perplexity(Metric):
+    name, level = "perplexity", "copy"
+    help = "perplexity of the delivered copy under the base LM without adapter (lower = more fluent)"
+
+    def compute(self, ctx):
+        return ctx.perplexity
+
+
+class Fluency(Metric):
+    name, level = "fluency", "copy"
+    help = "perplexity on a 0-1 scale: 1 at perplexity 1, 0 at the fluency floor"
+
+    def compute(self, ctx):
+        return fluency_score(ctx.perplexity, ctx.fluency_floor)
+
+
+class PredictedCTR(Metric):
+    name, level = "predicted_ctr", "copy"
+    help = "click probability of the delivered copy for its user, from the ranking head"
+
+    def compute(self, ctx):
+        return ctx.predicted_ctr
+
+
+class Relevance(Metric):
+    name, level = "relevance", "copy"
+    help = "cosine between the delivered copy's embedding and the user's interest vector"
+
+    def compute(self, ctx):
+        return (ctx.copy_vectors * ctx.user_vectors).sum(axis=1)
+
+
+class Compliant(Metric):
+    name, level = "compliant", "copy"
+    help = "1 if the delivered copy passes every hard check (must be 1 for every copy)"
+
+    def compute(self, ctx):
+        return np.array([not v for v in ctx.violations], dtype=float)
+
+
+class Length(Metric):
+    name, level = "length", "copy"
+    help = "characters in the delivered copy"
+
+    def compute(self, ctx):
+        return np.array([len(d.text) for d in ctx.deliveries], dtype=float)
+
+
+class Distinct1(Metric):
+    name, help = "distinct_1", "unique words over all words of the delivered copy (diversity)"
+
+    def compute(self, ctx):
+        return distinct_n([d.text for d in ctx.deliveries], 1)
+
+
+class Distinct2(Metric):
+    name, help = "distinct_2", "unique word pairs over all word pairs of the delivered copy (diversity)"
+
+    def compute(self, ctx):
+        return distinct_n([d.text for d in ctx.deliveries], 2)
+
+
+class PairwiseSimilarity(Metric):
+    name = "pairwise_similarity"
+    help = "mean cosine between the delivered copies of different users (lower = more diverse)"
+
+    def compute(self, ctx):
+        n = len(ctx.copy_vectors)
+        if n < 2:
+            return float("nan")
+        sims = ctx.copy_vectors @ ctx.copy_vectors.T
+        return float((sims.sum() - np.trace(sims)) / (n * (n - 1)))
+
+
+class PersonalisationVsOthers(Metric):
+    name = "personalisation_vs_others"
+    help = "relevance of each user's copy to that user minus its mean relevance to the other users"
+
+    def compute(self, ctx):
+        n = len(ctx.user_vectors)
+        if n < 2:
+            return float("nan")
+        rel = ctx.copy_vectors @ ctx.user_vectors.T  # rel[i, j]: copy of user i against interests of user j
+        own = np.diag(rel)
+        others = (rel.sum(axis=1) - own) / (n - 1)
+        return float((own - others).mean())
+
+
+class PersonalisationVsGeneric(Metric):
+    name = "personalisation_vs_generic"
+    help = "relevance of each user's copy minus that of the copy the same campaign gives with no interests"
+
+    def compute(self, ctx):
+        own = (ctx.copy_vectors * ctx.user_vectors).sum(axis=1)
+        generic = (ctx.generic_vectors * ctx.user_vectors).sum(axis=1)
+        return float((own - generic).mean())
+
+
+class FallbackRate(Metric):
+    name, help = "fallback_rate", "share of users who got the safe fallback instead of model copy"
+
+    def compute(self, ctx):
+        return float(np.mean([d.chosen_by == "fallback" for d in ctx.deliveries]))
+
+
+class FirstTryCompliance(Metric):
+    name, help = "first_try_compliance", "share of all generated candidates that pass every hard check"
+
+    def compute(self, ctx):
+        flags = [c.compliant for d in ctx.deliveries for c in d.candidates]
+        return float(np.mean(flags)) if flags else float("nan")
+
+
+class ChosenVsRandomCTR(Metric):
+    name = "ctr_lift_vs_random"
+    help = "predicted CTR of the chosen copy over that of a random compliant candidate (model-served users)"
+
+    def compute(self, ctx):
+        chosen, random = [], []
+        for d in ctx.deliveries:
+            ok = [
+                c.scores["predicted_ctr"] for c in d.candidates if c.compliant and "predicted_ctr" in c.scores
+            ]
+            if d.chosen is not None and ok:
+                chosen.append(d.candidates[d.chosen].scores["predicted_ctr"])
+                random.append(float(np.mean(ok)))
+        return float(np.mean(chosen) / np.mean(random)) if chosen else float("nan")
+
+
+METRICS: list[Metric] = [
+    FirstTryCompliance(),
+    FallbackRate(),
+    Compliant(),
+    PredictedCTR(),
+    ChosenVsRandomCTR(),
+    Relevance(),
+    PersonalisationVsOthers(),
+    PersonalisationVsGeneric(),
+    Perplexity(),
+    Fluency(),
+    Distinct1(),
+    Distinct2(),
+    PairwiseSimilarity(),
+    Length(),
+]
+
+
+class Evaluator:
+    """Scores a campaign's deliveries with every metric, using the pipeline's models (loaded once)."""
+
+    def __init__(self, pg, metrics: list[Metric] | None = None) -> None:
+        self.pg = pg
+        self.metrics = metrics or METRICS
+
+    def generic_copies(self, campaign: Campaign, vectors: np.ndarray, n: int, seed: int) -> list[str]:
+        """The copy each user would get from the campaign's prompt with no interests in it.
+
+        One generic prompt, `n` sampled candidates; each user gets the compliant one the ranking head
+        prefers for them (the fallback when none is compliant), as the pipeline would deliver.
+        """
+        generator = self.pg.generator
+        prompt = generator.chat_prompt(build_messages(campaign, [], **self.pg.prompt_options()))
+        # A conditioned copywriter reads the zero vector: no interests, the soft prompt at its centre.
+        blank = np.zeros((1, vectors.shape[1]), dtype=np.float32) if generator.interest is not None else None
+        texts = [tidy(t, campaign.limit) for t in generator.generate([prompt], n, seed, vectors=blank)[0]]
+        foreign = example_brands()
+        ok = [not check_copy(t, campaign, foreign) for t in texts]
+        pool = [t for t, good in zip(texts, ok, strict=True) if good]
+        if not pool:
+            return [fallback_copy(campaign)] * len(vectors)
+        emb = self.pg.encoder.encode_texts(pool)
+        if self.pg.ranker is None:
+            scores = vectors @ emb.T
+        else:
+            rows, cols = np.meshgrid(np.arange(len(vectors)), np.arange(len(pool)), indexing="ij")
+            scores = self.pg.ranker.predict_ctr(
+                vectors[rows.ravel()], emb[cols.ravel()], [pool[j] for j in cols.ravel()], campaign.channel
+            ).reshape(len(vectors), len(pool))
+        return [pool[j] for j in scores.argmax(axis=1)]
+
+    def context(
+        self,
+        campaign: Campaign,
+        users: list[UserHistory],
+        deliveries: list[Delivery],
+        generic_n: int = 8,
+        seed: int = 0,
+    ) -> EvalContext:
+        vectors, phrases = self.pg.encoder.encode_users(users)
+        texts = [d.text for d in deliveries]
+        copy_vectors = self.pg.encoder.encode_texts(texts)
+        generic = self.generic_copies(campaign, vectors, generic_n, seed + zlib.crc32(b"generic"))
+        ctr = (
+            self.pg.ranker.predict_ctr(vectors, copy_vectors, texts, campaign.channel)
+            if self.pg.ranker is not None
+            else np.full(len(texts), np.nan)
+        )
+        foreign = example_brands()
+        return EvalContext(
+            campaign=campaign,
+            users=users,
+            deliveries=deliveries,
+            user_vectors=vectors,
+            copy_vectors=copy_vectors,
+            generic_vectors=self.pg.encoder.encode_texts(generic),
+            perplexity=np.asarray(self.pg.generator.perplexity(texts, base=True)),
+            predicted_ctr=np.asarray(ctr),
+            violations=[
+                check_copy(t, campaign, foreign, context=" ".join(p))
+                for t, p in zip(texts, phrases, strict=True)
+            ],
+            fluency_floor=self.pg.config.max_perplexity,
+        )
+
+    def evaluate(self, ctx: EvalContext) -> dict:
+        """{"metrics": {name: campaign value or mean of copy values}, "copies": per-copy rows}."""
+        values = {m.name: m.compute(ctx) for m in self.metrics}
+        copy_names = [m.name for m in self.metrics if m.level == "copy"]
+        copies = [
+            {
+                "user_id": d.user_id,
+                "text": d.text,
+                "chosen_by": d.chosen_by,
+                "violations": ctx.violations[i],
+                **{name: round(float(values[name][i]), 5) for name in copy_names},
+            }
+            for i, d in enumerate(ctx.deliveries)
+        ]
+        summary = {
+            m.name: round(float(np.mean(values[m.name]) if m.level == "copy" else values[m.name]), 5)
+            for m in self.metrics
+        }
+        return {"metrics": summary, "copies": copies}

@@ -1,0 +1,289 @@
+"""LoRA + interest-adapter training on the self-distilled SFT data, on CPU or GPU, resumable.
+
+One loop serves a laptop CPU run, `torchrun`/`accelerate launch` with several processes (each takes its
+slice of every batch, gradients are averaged) and a GPU. The batch order is a pure function of the seed
+and the step, so a run resumed from a checkpoint sees exactly the batches it would have seen. Loss is
+logged to `OUT/log.jsonl`; checkpoints (LoRA, interest adapter, optimiser, scheduler) go to
+`OUT/checkpoints/step-N`; the finished adapter goes to `OUT/adapter` with `promogen_adapter.json`, which
+records the data hash, seed, steps and wall time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from .conditioning import AdapterConfig, InterestAdapter, lora_config, place_soft_prompt, save_adapter
+from .config import Config, option
+from .models import DEFAULT_LLM, resolve_llm
+from .prompts import build_messages
+from .types import Campaign, ValidationError
+
+
+@dataclass
+class TrainConfig(Config):
+    data: str = option("runs/sft/sft.jsonl", "SFT JSONL written by finetune/build_sft.py")
+    out: str = option("runs/lora", "run folder: log.jsonl, checkpoints/ and the finished adapter/")
+    base_model: str = option(DEFAULT_LLM, "causal LM to adapt: the pulled default or a local dir")
+    steps: int = option(80, "optimiser steps")
+    batch_size: int = option(8, "examples per step, over all processes")
+    lr: float = option(3e-4, "peak learning rate of the LoRA weights")
+    interest_lr: float = option(1e-3, "peak learning rate of the interest adapter")
+    warmup: int = option(5, "linear warm-up steps before the cosine decay")
+    max_length: int = option(256, "tokens per example; longer prompts are cut from the left")
+    seed: int = option(0, "seed for initialisation and batch order")
+    save_every: int = option(20, "steps between checkpoints")
+    keep_checkpoints: int = option(2, "checkpoints kept on disk (older ones are deleted)")
+    resume: bool = option(True, "continue from the newest checkpoint in OUT/checkpoints if there is one")
+    adapter: AdapterConfig = field(
+        default_factory=AdapterConfig, metadata={"help": "LoRA and interest-adapter shape"}
+    )
+
+    def __post_init__(self) -> None:
+        if isinstance(self.adapter, dict):
+            self.adapter = AdapterConfig.from_dict(self.adapter)
+        self._range("steps", 1)
+        self._range("batch_size", 1)
+        self._range("lr", 0.0, 1.0)
+        self._range("interest_lr", 0.0, 1.0)
+        self._range("warmup", 0)
+        self._range("max_length", 16)
+        self._range("save_every", 1)
+        self._range("keep_checkpoints", 1)
+
+
+class Conditioned(nn.Module):
+    """The LoRA-wrapped LM and the interest adapter as one module, so DDP averages both."""
+
+    def __init__(self, lm, interest: InterestAdapter | None):
+        super().__init__()
+        self.lm, self.interest = lm, interest
+
+    def forward(self, input_ids, attention_mask, labels, vectors):
+        tokens = self.lm.get_input_embeddings()(input_ids)
+        if self.interest is None:
+            positions = (attention_mask.cumsum(1) - 1).clamp(min=0)
+            return self.lm(
+                inputs_embeds=tokens, attention_mask=attention_mask, position_ids=positions, labels=labels
+            )
+        embeds, mask, positions, labels = place_soft_prompt(
+            tokens, attention_mask, self.interest(vectors), labels
+        )
+        return self.lm(inputs_embeds=embeds, attention_mask=mask, position_ids=positions, labels=labels)
+
+
+def encode_examples(rows: list[dict], tokenizer, config: TrainConfig) -> list[dict]:
+    """Prompt (without the worked example unless the adapter asks for it) + target + end-of-turn token."""
+    out = []
+    for i, row in enumerate(rows, start=1):
+        for key in ("campaign", "interests", "vector", "target"):
+            if key not in row:
+                raise ValidationError(f"{config.data}: `{key}` is missing (line {i})")
+        messages = build_messages(
+            Campaign.from_dict(row["campaign"]), row["interests"], demonstration=config.adapter.demonstration
+        )
+        prompt = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        p = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+        t = tokenizer(row["target"] + tokenizer.eos_token, add_special_tokens=False)["input_ids"]
+        p = p[-max(config.max_length - len(t), 1) :]
+        vector = np.asarray(row["vector"], dtype=np.float32)
+        if vector.shape != (config.adapter.interest_dim,):
+            raise ValidationError(
+                f"`vector` must have {config.adapter.interest_dim} numbers, got {vector.shape[0]} (line {i})"
+            )
+        out.append({"input_ids": p + t, "labels": [-100] * len(p) + t, "vector": vector})
+    return out
+
+
+def collate(examples: list[dict], pad_id: int) -> dict[str, torch.Tensor]:
+    """Left padding, as at generation time, so the soft prompt sits in the same place."""
+    width = max(len(e["input_ids"]) for e in examples)
+    ids = torch.full((len(examples), width), pad_id, dtype=torch.long)
+    labels = torch.full_like(ids, -100)
+    mask = torch.zeros_like(ids)
+    for row, e in enumerate(examples):
+        n = len(e["input_ids"])
+        ids[row, width - n :] = torch.tensor(e["input_ids"])
+        labels[row, width - n :] = torch.tensor(e["labels"])
+        mask[row, width - n :] = 1
+    vectors = torch.from_numpy(np.stack([e["vector"] for e in examples]))
+    return {"input_ids": ids, "attention_mask": mask, "labels": labels, "vectors": vectors}
+
+
+def batch_indices(step: int, n: int, batch_size: int, seed: int) -> list[int]:
+    """Example indices of one step: epochs are seeded permutations, so step -> batch never changes."""
+    start = step * batch_size
+    out = []
+    for pos in range(start, start + batch_size):
+        epoch, offset = divmod(pos, n)
+        out.append(int(np.random.default_rng([seed, epoch]).permutation(n)[offset]))
+    return out
+
+
+def _checkpoints(out: Path) -> list[Path]:
+    finished = [p.parent for p in (out / "checkpoints").glob("step-*/state.pt")]
+    return sorted(finished, key=lambda p: int(p.name.split("-")[1]))
+
+
+@dataclass
+class TrainResult:
+    adapter: Path
+    summary: dict
+    model: nn.Module  # the trained Conditioned module (unwrapped), for checks right after training
+
+
+def train(config: TrainConfig, progress: bool = True) -> TrainResult:
+    """Train LoRA + interest adapter; resumes from OUT/checkpoints when `config.resume`."""
+    from accelerate import Accelerator
+    from datasets import Dataset
+    from peft import get_peft_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer, get_cosine_schedule_with_warmup
+
+    started = time.time()
+    out = Path(config.out)
+    data = Path(config.data)
+    if not data.is_file():
+        raise ValidationError(f"training data not found: {data} (run finetune/build_sft.py first)")
+    accelerator = Accelerator(cpu=not torch.cuda.is_available())
+    torch.manual_seed(config.seed)
+
+    path = resolve_llm(config.base_model)
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    lm = get_peft_model(
+        AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32), lora_config(config.adapter)
+    )
+    embedding = lm.get_input_embeddings().weight
+    interest = (
+        InterestAdapter(
+            config.adapter.interest_dim, config.adapter.k, embedding.shape[1], embedding.mean(0).detach()
+        )
+        if config.adapter.k > 0
+        else None
+    )
+    module = Conditioned(lm, interest)
+    rows = Dataset.from_json(str(data)).to_list()
+    if not rows:
+        raise ValidationError(f"{data} holds no examples")
+    examples = encode_examples(rows, tokenizer, config)
+
+    groups = [{"params": [p for p in lm.parameters() if p.requires_grad], "lr": config.lr}]
+    if interest is not None:
+        groups.append({"params": list(interest.parameters()), "lr": config.interest_lr})
+    optimizer = torch.optim.AdamW(groups, weight_decay=0.0)
+    scheduler = get_cosine_schedule_with_warmup(optimizer, config.warmup, config.steps)
+    module, optimizer = accelerator.prepare(module, optimizer)
+
+    step = 0
+    saved = _checkpoints(out) if config.resume else []
+    if saved:
+        state = torch.load(saved[-1] / "state.pt", map_location="cpu", weights_only=False)
+        accelerator.unwrap_model(module).load_state_dict(state["trainable"], strict=False)
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        step = state["step"]
+        accelerator.print(f"resumed from {saved[-1]} at step {step}")
+
+    main = accelerator.is_main_process
+    if main:
+        out.mkdir(parents=True, exist_ok=True)
+        config.save(out / "train_config.json")
+    log = (out / "log.jsonl").open("a", encoding="utf-8") if main else None
+    bar = tqdm(
+        total=config.steps, initial=step, unit="step", disable=not (progress and main), dynamic_ncols=True
+    )
+    module.train()
+    losses: list[float] = []
+    while step < config.steps:
+        indices = batch_indices(step, len(examples), config.batch_size, config.seed)
+        mine = indices[accelerator.process_index :: accelerator.num_processes] or indices[:1]
+        batch = {
+            k: v.to(accelerator.device)
+            for k, v in collate([examples[i] for i in mine], tokenizer.pad_token_id).items()
+        }
+        loss = module(**batch).loss
+        accelerator.backward(loss)
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad()
+        step += 1
+        value = float(accelerator.reduce(loss.detach(), reduction="mean"))
+        if not math.isfinite(value):
+            raise RuntimeError(f"loss became {value} at step {step}; lower `lr`")
+        losses.append(value)
+        if main:
+            log.write(
+                json.dumps(
+                    {
+                        "step": step,
+                        "loss": round(value, 5),
+                        "lr": scheduler.get_last_lr()[0],
+                        "elapsed_s": round(time.time() - started, 1),
+                    }
+                )
+                + "\n"
+            )
+            log.flush()
+            bar.update(1)
+            bar.set_postfix(loss=f"{value:.3f}")
+        if main and (step % config.save_every == 0 or step == config.steps):
+            _save_checkpoint(
+                out, step, accelerator.unwrap_model(module), optimizer, scheduler, config.keep_checkpoints
+            )
+        accelerator.wait_for_everyone()
+    bar.close()
+
+    trained = accelerator.unwrap_model(module)
+    summary = {
+        "data": str(data),
+        "data_sha1": hashlib.sha1(data.read_bytes()).hexdigest(),
+        "examples": len(examples),
+        "seed": config.seed,
+        "steps": config.steps,
+        "batch_size": config.batch_size,
+        "processes": accelerator.num_processes,
+        "device": str(accelerator.device),
+        "resumed_at": int(saved[-1].name.split("-")[1]) if saved else 0,
+        "first_loss": round(losses[0], 4) if losses else None,
+        "last_loss": round(losses[-1], 4) if losses else None,
+        "wall_s": round(time.time() - started, 1),
+    }
+    adapter_dir = out / "adapter"
+    if main:
+        save_adapter(adapter_dir, trained.lm, trained.interest, config.adapter, summary)
+        log.close()
+    accelerator.wait_for_everyone()
+    return TrainResult(adapter_dir, summary, trained.eval())
+
+
+def _save_checkpoint(out: Path, step: int, module: Conditioned, optimizer, scheduler, keep: int) -> None:
+    directory = out / "checkpoints" / f"step-{step:06d}"
+    directory.mkdir(parents=True, exist_ok=True)
+    trainable = {
+        k: v.detach().cpu()
+        for k, v in module.state_dict().items()
+        if "lora_" in k or k.startswith("interest.")
+    }
+    state = {
+        "trainable": trainable,
+        "optimizer": optimizer.state_dict(),
+        "scheduler": scheduler.state_dict(),
+        "step": step,
+    }
+    # Write then rename, so a kill during the save never leaves a half-written newest checkpoint.
+    torch.save(state, directory / "state.pt.tmp")
+    (directory / "state.pt.tmp").replace(directory / "state.pt")
+    for old in _checkpoints(out)[:-keep]:
+        for f in old.iterdir():
+            f.unlink()
+        old.rmdir()

@@ -1,0 +1,172 @@
+"""Interest soft prompts and LoRA training on the tiny random Llama: placement, batching, training, reload."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from promogen import GeneratorConfig, PipelineConfig, PromoGen
+from promogen.conditioning import AdapterConfig, InterestAdapter, place_soft_prompt, read_adapter_config
+from promogen.generator import Generator
+from promogen.simulate import demo_campaign, simulate_users
+from promogen.training import TrainConfig, batch_indices, train
+from promogen.types import ValidationError
+
+
+def test_soft_prompt_sits_between_left_padding_and_first_token():
+    tokens = torch.arange(2 * 4 * 1, dtype=torch.float32).view(2, 4, 1) + 1  # values 1..8
+    mask = torch.tensor([[0, 0, 1, 1], [1, 1, 1, 1]])
+    soft = torch.full((2, 2, 1), -1.0)
+    labels = torch.tensor([[-100, -100, 7, 8], [1, 2, 3, 4]])
+    embeds, new_mask, positions, new_labels = place_soft_prompt(tokens, mask, soft, labels)
+    assert embeds[0, :, 0].tolist() == [1, 2, -1, -1, 3, 4], f"row 0 layout wrong: {embeds[0, :, 0]}"
+    assert embeds[1, :, 0].tolist() == [-1, -1, 5, 6, 7, 8], f"row 1 layout wrong: {embeds[1, :, 0]}"
+    assert new_mask.tolist() == [[0, 0, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1]], (
+        "padding stays masked, soft is attended"
+    )
+    assert positions[0, 2:].tolist() == [0, 1, 2, 3], "positions start at the soft prompt"
+    assert new_labels.tolist() == [[-100, -100, -100, -100, 7, 8], [-100, -100, 1, 2, 3, 4]]
+
+
+@pytest.fixture(scope="module")
+def conditioned(tiny_model_dir):
+    from peft import get_peft_model
+
+    from promogen.conditioning import lora_config
+
+    gen = Generator.load(GeneratorConfig(model=tiny_model_dir, temperature=0.0, max_new_tokens=8))
+    torch.manual_seed(1)
+    model = get_peft_model(gen.model, lora_config(AdapterConfig(k=3)))
+    interest = InterestAdapter(384, 3, model.get_input_embeddings().embedding_dim)
+    torch.nn.init.normal_(interest.proj.weight, std=0.5)
+    return Generator(model, gen.tokenizer, gen.config, interest=interest)
+
+
+def test_batched_conditioned_generation_matches_one_prompt_at_a_time(conditioned):
+    prompts = ["<|im_start|>user\nrunning shoes", "<|im_start|>user\na much longer prompt about trail shoes"]
+    vectors = np.random.default_rng(0).normal(size=(2, 384)).astype(np.float32)
+    together = conditioned.generate(prompts, n=1, seed=0, vectors=vectors)
+    alone = [
+        conditioned.generate([p], n=1, seed=0, vectors=vectors[i : i + 1])[0] for i, p in enumerate(prompts)
+    ]
+    assert together == alone, f"left padding changed the output: {together} vs {alone}"
+    other = conditioned.generate(prompts[:1], n=1, seed=0, vectors=-vectors[:1])
+    assert other != alone[0], "the interest vector must reach the model"
+
+
+def test_conditioned_generator_requires_vectors(conditioned):
+    with pytest.raises(ValueError, match="interest vectors"):
+        conditioned.generate(["hi"], n=1, seed=0)
+
+
+def _sft_rows(encoder, n=6):
+    campaign = demo_campaign("run20")
+    users = simulate_users(n, seed=3)
+    vectors, phrases = encoder.encode_users(users)
+    return [
+        {
+            "user_id": u.user_id,
+            "campaign": campaign.to_dict(),
+            "interests": p,
+            "vector": v.tolist(),
+            "target": f"Love {p[0]}? Get 20% off running gear with code RUN20.",
+        }
+        for u, v, p in zip(users, vectors, phrases, strict=True)
+    ]
+
+
+@pytest.fixture(scope="module")
+def trained(trainable_tiny_dir, encoder, tmp_path_factory):
+    root = tmp_path_factory.mktemp("lora")
+    data = root / "sft.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in _sft_rows(encoder)))
+    config = TrainConfig(
+        data=str(data),
+        out=str(root / "run"),
+        base_model=trainable_tiny_dir,
+        steps=12,
+        batch_size=4,
+        lr=2e-2,
+        interest_lr=2e-2,
+        warmup=0,
+        save_every=4,
+        adapter=AdapterConfig(k=2, lora_r=4),
+    )
+    return config, train(config, progress=False)
+
+
+def test_training_lowers_the_loss_and_records_the_run(trained):
+    config, result = trained
+    log = [json.loads(line) for line in Path(config.out, "log.jsonl").read_text().splitlines()]
+    first, last = np.mean([r["loss"] for r in log[:3]]), np.mean([r["loss"] for r in log[-3:]])
+    assert last < 0.8 * first, f"loss should fall by 20%+ in 12 steps: {first:.3f} -> {last:.3f}"
+    adapter_config, record = read_adapter_config(result.adapter)
+    assert adapter_config.k == 2 and record["steps"] == 12 and len(record["data_sha1"]) == 40, record
+    assert (result.adapter / "adapter_model.safetensors").stat().st_size < 20e6, "adapter must stay small"
+
+
+def test_saved_adapter_reloads_to_the_same_outputs(trained, trainable_tiny_dir):
+    config, result = trained
+    loaded = Generator.load(
+        GeneratorConfig(model=trainable_tiny_dir, temperature=0.0), adapter=result.adapter
+    )
+    assert loaded.demonstration is False and loaded.interest is not None
+    enc = loaded.tokenizer(["<|im_start|>user\nrunning"], return_tensors="pt", add_special_tokens=False)
+    vectors = torch.ones(1, 384) / 384**0.5
+    with torch.no_grad():
+        batch = {**enc, "labels": enc["input_ids"], "vectors": vectors}
+        expected = result.model(**batch).logits
+        inputs = loaded._inputs(enc, vectors.numpy())
+        got = loaded.model(**inputs, position_ids=(inputs["attention_mask"].cumsum(1) - 1)).logits
+    assert torch.allclose(expected, got, atol=1e-5), "reloaded adapter gives different logits"
+
+
+def test_resume_continues_from_the_newest_checkpoint(trained):
+    config, _ = trained
+    longer = TrainConfig.from_dict({**config.to_dict(), "steps": 14})
+    result = train(longer, progress=False)
+    assert result.summary["resumed_at"] == 12, f"should resume at step 12, got {result.summary['resumed_at']}"
+    steps = [json.loads(line)["step"] for line in Path(config.out, "log.jsonl").read_text().splitlines()]
+    assert steps == list(range(1, 15)), f"each step logged once across the two runs: {steps}"
+
+
+def test_batch_order_is_a_function_of_seed_and_step():
+    a = [batch_indices(s, 10, 4, seed=0) for s in range(5)]
+    assert a == [batch_indices(s, 10, 4, seed=0) for s in range(5)], "same seed, same order"
+    first_epoch = sorted(a[0] + a[1] + batch_indices(2, 10, 4, 0)[:2])
+    assert first_epoch == list(range(10)), "an epoch visits every example once"
+
+
+def test_pipeline_with_adapter_records_it_and_shuffle_control_runs(trained, trainable_tiny_dir, encoder):
+    _, result = trained
+    config = PipelineConfig(
+        n_candidates=2, generator=GeneratorConfig(model=trainable_tiny_dir, max_new_tokens=8)
+    )
+    pg = PromoGen.load(config=config, adapter=str(result.adapter))
+    users = simulate_users(3, seed=0)
+    deliveries = pg.generate(demo_campaign("run20"), users)
+    assert all(d.adapter == str(result.adapter) for d in deliveries), "deliveries must name the adapter"
+    config.shuffle_vectors = True
+    shuffled = pg.generate(demo_campaign("run20"), users)
+    assert len(shuffled) == 3
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"steps": 0}, r"`steps` must be in \[1"),
+        ({"adapter": {"k": -1}}, r"`k` must be in \[0"),
+        ({"adapter": {"target_modules": []}}, r"`target_modules` must be a non-empty list"),
+        ({"adapter": {"rank": 4}}, r"unknown AdapterConfig field\(s\) \['rank'\]"),
+    ],
+)
+def test_bad_training_config_is_rejected(fields, message):
+    with pytest.raises(ValidationError, match=message):
+        TrainConfig.from_dict(fields)
+
+
+def test_missing_training_data_is_one_clear_error(tmp_path):
+    with pytest.raises(ValidationError, match="training data not found"):
+        train(TrainConfig(data=str(tmp_path / "none.jsonl"), out=str(tmp_path / "run")), progress=False)

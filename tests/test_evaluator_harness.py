@@ -1,0 +1,190 @@
+"""Evaluator metrics on hand-built contexts with known answers, variant parsing, the harness report, rescoring."""
+
+import json
+
+import numpy as np
+import pytest
+
+from promogen import Candidate, Delivery, Ranker
+from promogen.evaluator import METRICS, EvalContext, Evaluator, candidate_quality, distinct_n, fluency_score
+from promogen.harness import Harness, parse_variant, sample_users, write_report
+from promogen.ope import rescore_log
+from promogen.simulate import demo_campaign, simulate_users
+from promogen.types import ValidationError
+
+
+def test_distinct_n_counts_unique_ngrams():
+    texts = ["a b c", "a b d"]
+    assert distinct_n(texts, 1) == pytest.approx(4 / 6), "words a,b,c,d of 6"
+    assert distinct_n(texts, 2) == pytest.approx(3 / 4), "pairs ab, bc, bd of 4"
+    assert distinct_n([], 2) == 0.0
+
+
+def test_fluency_score_maps_perplexity_to_unit_interval():
+    assert fluency_score(1.0) == pytest.approx(1.0)
+    assert fluency_score(400.0) == pytest.approx(0.0)
+    assert fluency_score(20.0) == pytest.approx(0.5, abs=0.01), "20 is halfway on a log scale to 400"
+    assert fluency_score(10_000.0) == 0.0, "beyond the floor clips to 0"
+
+
+def test_candidate_quality_prefers_higher_ctr_relevance_and_fluency():
+    base = {"predicted_ctr": 0.02, "relevance": 0.3, "perplexity": 20.0}
+    for key, better in (("predicted_ctr", 0.04), ("relevance", 0.5), ("perplexity", 10.0)):
+        assert candidate_quality({**base, key: better}) > candidate_quality(base), f"better {key} must win"
+
+
+def _delivery(uid, text, chosen, cands):
+    return Delivery(
+        uid, "c", text, "model" if chosen is not None else "fallback", cands, chosen, 1.0, "m", None, 0, "x"
+    )
+
+
+def _context():
+    eye = np.eye(3, 4, dtype=np.float32)  # three users with orthogonal interests
+    cands = [
+        [Candidate("a b", {"predicted_ctr": 0.04}), Candidate("a c", {"predicted_ctr": 0.02})],
+        [
+            Candidate("x", {"predicted_ctr": 0.01}, ["code_missing"]),
+            Candidate("b d", {"predicted_ctr": 0.03}),
+        ],
+        [Candidate("y", {"predicted_ctr": 0.05}, ["too_long"])],
+    ]
+    deliveries = [
+        _delivery("u0", "a b", 0, cands[0]),
+        _delivery("u1", "b d", 1, cands[1]),
+        _delivery("u2", "fallback copy", None, cands[2]),
+    ]
+    return EvalContext(
+        campaign=demo_campaign("run20"),
+        users=simulate_users(3),
+        deliveries=deliveries,
+        user_vectors=eye,
+        copy_vectors=eye.copy(),  # each copy matches exactly its own user
+        generic_vectors=np.full((3, 4), 0.5, dtype=np.float32),
+        perplexity=np.array([10.0, 20.0, 400.0]),
+        predicted_ctr=np.array([0.04, 0.03, 0.02]),
+        violations=[[], [], []],
+    )
+
+
+def test_metrics_on_a_context_with_known_answers():
+    values = {m.name: m.compute(_context()) for m in METRICS}
+    assert values["first_try_compliance"] == pytest.approx(3 / 5), "3 of 5 candidates pass"
+    assert values["fallback_rate"] == pytest.approx(1 / 3)
+    assert np.allclose(values["relevance"], 1.0), "each copy equals its user's interest vector"
+    assert values["personalisation_vs_others"] == pytest.approx(1.0), (
+        "relevant to its user, orthogonal to others"
+    )
+    assert values["personalisation_vs_generic"] == pytest.approx(0.5), "1 - 0.5 against the generic copy"
+    assert values["pairwise_similarity"] == pytest.approx(0.0), "orthogonal copies"
+    # chosen 0.04 vs mean(0.04, 0.02) = 0.03; chosen 0.03 vs 0.03: (0.035 / 0.03)
+    assert values["ctr_lift_vs_random"] == pytest.approx(0.035 / 0.03)
+    assert values["fluency"][2] == pytest.approx(0.0) and values["fluency"][0] > values["fluency"][1]
+
+
+def test_every_metric_is_named_documented_and_levelled():
+    names = [m.name for m in METRICS]
+    assert len(names) == len(set(names)), f"duplicate metric names: {names}"
+    for metric in METRICS:
+        assert metric.name and metric.help, f"{type(metric).__name__} needs a name and a help text"
+        assert metric.level in ("copy", "campaign"), f"{metric.name}: level {metric.level!r}"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("base", ("base", {})),
+        ("base=adapter=none", ("base", {"adapter": "none"})),
+        ("n8=n_candidates=8,policy=softmax:0.1", ("n8", {"n_candidates": 8, "policy": "softmax:0.1"})),
+        ("ctl=shuffle_vectors=true", ("ctl", {"shuffle_vectors": True})),
+    ],
+)
+def test_variant_specs_parse(text, expected):
+    assert parse_variant(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern"),
+    [
+        ("=adapter=none", r"needs a name"),
+        ("v=colour=red", r"bad setting 'colour=red'; key must be one of adapter"),
+        ("v=n_candidates=many", r"invalid literal"),
+        ("v=personalise=maybe", r"`personalise` must be true or false"),
+        ("v=policy=best", r"policy"),
+    ],
+)
+def test_bad_variant_specs_are_rejected(text, pattern):
+    with pytest.raises(ValidationError, match=pattern):
+        parse_variant(text)
+
+
+def test_sample_users_is_seeded_and_honours_exclusions():
+    users = simulate_users(10, seed=0)
+    picked = sample_users(users, 4, seed=1, exclude={users[0].user_id})
+    assert picked == sample_users(users, 4, seed=1, exclude={users[0].user_id}), "same seed, same users"
+    assert users[0].user_id not in {u.user_id for u in picked}, "excluded user drawn"
+    with pytest.raises(ValidationError, match="only 9 eligible users"):
+        sample_users(users, 20, seed=0, exclude={users[0].user_id})
+
+
+def test_harness_writes_report_with_every_metric_and_plots(tiny_pg, tmp_path):
+    users = simulate_users(4, seed=2)
+    variants = [parse_variant("one=n_candidates=1"), parse_variant("two=n_candidates=2,policy=uniform")]
+    campaigns = [demo_campaign("run20"), demo_campaign("shipfree")]
+    results = Harness(tiny_pg, tmp_path, progress=lambda _: None).run(campaigns, users, variants)
+    meta = {"command": "test", "users": "4 simulated", "seed": 0, "variants": dict(variants)}
+    report = write_report(results, meta, tmp_path)
+    data = json.loads((tmp_path / "report.json").read_text())
+    for variant in ("one", "two"):
+        for cid in ("run20", "shipfree"):
+            got = data["results"][variant][cid]
+            assert set(got["metrics"]) == {m.name for m in METRICS}, "every metric reported"
+            assert len(got["copies"]) == 4, "one copy row per user"
+            lines = (tmp_path / "deliveries" / variant / f"{cid}.jsonl").read_text().splitlines()
+            assert len(lines) == 4, "deliveries saved, one per user"
+    text = report.read_text()
+    for plot in ("scores", "compliance_by_channel", "chosen_vs_random", "relevance"):
+        assert (tmp_path / f"{plot}.png").stat().st_size > 1000, f"{plot}.png missing or empty"
+        assert f"]({plot}.png)" in text, f"{plot}.png not linked from report.md"
+    assert "| one |" in text and "| two |" in text, "variant summary table"
+
+
+def test_evaluator_scores_under_the_same_base_model(tiny_pg):
+    users = simulate_users(3, seed=5)
+    campaign = demo_campaign("run20")
+    deliveries = tiny_pg.generate(campaign, users, n_candidates=2)
+    evaluator = Evaluator(tiny_pg)
+    ctx = evaluator.context(campaign, users, deliveries)
+    assert ctx.perplexity.shape == (3,) and np.all(ctx.perplexity >= 1.0)
+    result = evaluator.evaluate(ctx)
+    assert result["metrics"]["compliant"] == 1.0, "the pipeline never delivers a violating copy"
+
+
+def test_rescore_recomputes_predicted_ctr_with_the_current_ranker(encoder, tmp_path):
+    users = simulate_users(2, seed=1)
+    texts = ["Get 20% off running gear with code RUN20.", "Trail shoes: 20% off with RUN20!"]
+    rows = [
+        {
+            "user_id": u.user_id,
+            "candidates": [{"text": t, "scores": {"predicted_ctr": 0.5}} for t in texts],
+            "chosen": 0,
+            "propensity": 1.0,
+            "click": 0,
+        }
+        for u in users
+    ]
+    log = tmp_path / "log.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    ranker = Ranker.load()
+    out = rescore_log(log, tmp_path / "re.jsonl", {u.user_id: u for u in users}, "push", encoder, ranker)
+    got = [
+        [c["scores"]["predicted_ctr"] for c in json.loads(line)["candidates"]]
+        for line in out.read_text().splitlines()
+    ]
+    vectors, _ = encoder.encode_users(users)
+    emb = encoder.encode_texts(texts)
+    for i in range(2):
+        want = ranker.predict_ctr(np.repeat(vectors[i : i + 1], 2, axis=0), emb, texts, "push")
+        assert np.allclose(got[i], want, atol=1e-5), f"user {i}: {got[i]} vs {want}"
+    with pytest.raises(ValidationError, match="history of every logged user"):
+        rescore_log(log, tmp_path / "x.jsonl", {}, "push", encoder, ranker)
