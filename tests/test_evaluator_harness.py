@@ -1,4 +1,4 @@
-"""Evaluator metrics on hand-built contexts with known answers, variant parsing, the harness report, rescoring."""
+"""Evaluator metrics on contexts with known answers, variant parsing, the harness report, rescoring."""
 
 import json
 
