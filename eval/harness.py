@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 
 from promogen import PipelineConfig, PromoGen
-from promogen.batch import read_users
 from promogen.harness import Harness, parse_variant, sample_users, write_report
 from promogen.public_data import amazon_split
+from promogen.readers import read_users
 from promogen.simulate import load_campaign
 
 

@@ -111,7 +111,7 @@ def generate(campaign: str, user_file: str, n_candidates: int, seed: int, base_m
 @cli.command()
 @click.option("--campaign", required=True, help="Campaign YAML/JSON file or a demo campaign name.")
 @click.option(
-    "--users", required=True, type=click.Path(dir_okay=False), help="Users, one JSON object a line."
+    "--users", required=True, type=click.Path(dir_okay=False), help="Users file: JSONL, CSV or Parquet."
 )
 @click.option(
     "--out", required=True, type=click.Path(dir_okay=False), help="Output JSONL, one line per user."
@@ -120,28 +120,40 @@ def generate(campaign: str, user_file: str, n_candidates: int, seed: int, base_m
 @click.option("--seed", default=0, show_default=True)
 @click.option("--limit", default=None, type=int, help="Only the first N user lines.")
 @click.option("--batch-size", default=16, show_default=True, help="Users per generation batch.")
+@click.option("--resume", is_flag=True, help="Keep OUT and write only the users missing from it.")
+@click.option("--max-errors", type=int, default=None, help="Stop (exit 3) after more bad rows than this.")
 @with_models
-def batch(campaign, users, out, n_candidates, seed, limit, batch_size, base_model, encoder) -> None:
-    """One message per user for a user file; bad lines go to OUT.errors.jsonl.
+def batch(
+    campaign, users, out, n_candidates, seed, limit, batch_size, resume, max_errors, base_model, encoder
+) -> None:
+    """One message per user for a user file (JSONL, CSV or Parquet); bad rows go to OUT.errors.jsonl.
 
     \b
     Example:
       promogen simulate --n 20 --out users.jsonl
       promogen batch --campaign run20 --users users.jsonl --out out.jsonl --n-candidates 4
+    Several processes, each on a shard of users, merged into OUT at the end:
+      torchrun --nproc_per_node 2 -m promogen batch --campaign run20 --users users.jsonl --out out.jsonl
     """
-    from .batch import run_batch
+    from .batch import TooManyErrors, run_batch_sharded
 
     camp = _campaign(campaign)
-    summary = run_batch(
-        _load(base_model, encoder),
-        camp,
-        users,
-        out,
-        n_candidates=n_candidates,
-        seed=seed,
-        limit=limit,
-        batch_size=batch_size,
-    )
+    try:
+        summary = run_batch_sharded(
+            lambda: _load(base_model, encoder),
+            camp,
+            users,
+            out,
+            n_candidates=n_candidates,
+            seed=seed,
+            limit=limit,
+            batch_size=batch_size,
+            resume=resume,
+            max_errors=max_errors,
+        )
+    except TooManyErrors as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(3)
     click.echo(summary.line(), err=True)
 
 
@@ -212,9 +224,9 @@ def ope(log_path, policy, score, bootstrap, seed, rescore, users_path, campaign)
     if not Path(log_path).is_file():
         raise ValidationError(f"log file not found: {log_path}")
     if rescore:
-        from .batch import read_users
         from .encoder import InterestEncoder
         from .ranker import Ranker
+        from .readers import read_users
 
         if not users_path or not campaign:
             raise ValidationError("--rescore needs --users (the histories) and --campaign (the channel)")

@@ -1,0 +1,153 @@
+"""Streaming user readers: JSONL, CSV and Parquet files in constant memory, bad rows set aside, not fatal.
+
+A user file can hold millions of rows from systems promogen does not control. Rows are read one at a
+time (Parquet in record batches), every row is validated against the `UserHistory` contract, and a row
+that fails yields its number and a reason instead of raising, so one bad row never stops a campaign.
+Oversized input is cut to what the pipeline uses, with a note: the interest encoder reads only the most
+recent events and the first characters of each text anyway.
+
+CSV and Parquet files have a `user_id` column and an `events` column holding the event list (in CSV as
+JSON text; in Parquet as JSON text or a list of structs), plus an optional `attributes` column.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+from .types import UserHistory, ValidationError
+
+MAX_EVENTS = 1000  # most recent events kept per user (the encoder uses at most 50)
+MAX_TEXT_CHARS = 2000  # characters kept per event text (the encoder reads 200)
+FORMATS = (".jsonl", ".json", ".csv", ".parquet")
+
+
+def count_rows(path: str | Path) -> int:
+    """Rows in a user file without parsing them (for progress bars)."""
+    path = Path(path)
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(path).metadata.num_rows
+    with path.open("rb") as handle:
+        rows = sum(1 for line in handle if line.strip())
+    return rows - 1 if path.suffix == ".csv" and rows else rows
+
+
+def _jsonl(path: Path) -> Iterator[tuple[int, object, str | None]]:
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                # Mixed encodings happen in exported files; keep the row, mark the bytes we cannot read.
+                text = raw.decode("utf-8", errors="replace")
+            try:
+                yield number, json.loads(text), None
+            except json.JSONDecodeError as exc:
+                yield number, None, f"broken JSON: {exc.msg} (line {number})"
+
+
+def _events_from_text(record: dict, number: int) -> tuple[object, str | None]:
+    events = record.get("events")
+    if isinstance(events, str):
+        try:
+            record["events"] = json.loads(events)
+        except json.JSONDecodeError as exc:
+            return None, f"`events` column is not a JSON list: {exc.msg} (line {number})"
+    if isinstance(record.get("attributes"), str):
+        try:
+            record["attributes"] = json.loads(record["attributes"]) if record["attributes"] else {}
+        except json.JSONDecodeError as exc:
+            return None, f"`attributes` column is not JSON: {exc.msg} (line {number})"
+    return record, None
+
+
+def _csv(path: Path) -> Iterator[tuple[int, object, str | None]]:
+    csv.field_size_limit(2**30)  # one event list can be large; the row is cut to size after parsing
+    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in ("user_id", "events") if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ValidationError(
+                f"{path}: CSV user files need columns user_id and events; missing {missing}"
+            )
+        for row in reader:
+            number = reader.line_num
+            record = {k: v for k, v in row.items() if k in ("user_id", "events", "attributes") and v != ""}
+            yield number, *_events_from_text(record, number)
+
+
+def _parquet(path: Path) -> Iterator[tuple[int, object, str | None]]:
+    import pyarrow.parquet as pq
+
+    file = pq.ParquetFile(path)
+    names = file.schema_arrow.names
+    missing = [c for c in ("user_id", "events") if c not in names]
+    if missing:
+        raise ValidationError(
+            f"{path}: Parquet user files need columns user_id and events; missing {missing}"
+        )
+    columns = [c for c in ("user_id", "events", "attributes") if c in names]
+    number = 0
+    for batch in file.iter_batches(batch_size=1024, columns=columns):
+        for row in batch.to_pylist():
+            number += 1
+            record = {k: v for k, v in row.items() if v is not None}
+            yield number, *_events_from_text(record, number)
+
+
+def _cut(record: dict, notes: Counter) -> dict:
+    events = record.get("events")
+    if isinstance(events, list):
+        if len(events) > MAX_EVENTS:
+            record["events"] = events = events[-MAX_EVENTS:]
+            notes[f"histories cut to the most recent {MAX_EVENTS} events"] += 1
+        for event in events:
+            if (
+                isinstance(event, dict)
+                and isinstance(event.get("text"), str)
+                and len(event["text"]) > MAX_TEXT_CHARS
+            ):
+                event["text"] = event["text"][:MAX_TEXT_CHARS]
+                notes[f"event texts cut to {MAX_TEXT_CHARS} characters"] += 1
+    return record
+
+
+def read_users(
+    path: str | Path, notes: Counter | None = None
+) -> Iterator[tuple[int, UserHistory | None, str | None]]:
+    """Yield (row number, user, None) or (row number, None, reason) for each non-blank row.
+
+    Row numbers are file lines for JSONL and CSV and 1-based rows for Parquet. A repeated user_id is an
+    error on its second appearance. `notes` counts rows that were cut to size.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ValidationError(f"users file not found: {path}")
+    readers = {".jsonl": _jsonl, ".json": _jsonl, ".csv": _csv, ".parquet": _parquet}
+    if path.suffix not in readers:
+        raise ValidationError(f"users file must be one of {', '.join(FORMATS)}; got {path.name}")
+    notes = Counter() if notes is None else notes
+    seen: set[str] = set()
+    for number, record, reason in readers[path.suffix](path):
+        if reason is not None:
+            yield number, None, reason
+            continue
+        try:
+            if isinstance(record, dict):
+                record = _cut(record, notes)
+            user = UserHistory.from_dict(record, line=number)
+        except ValidationError as exc:
+            yield number, None, str(exc)
+            continue
+        if user.user_id in seen:
+            yield number, None, f"duplicate `user_id` {user.user_id!r} (line {number})"
+            continue
+        seen.add(user.user_id)
+        yield number, user, None
