@@ -17,7 +17,15 @@ from datetime import date
 from pathlib import Path
 
 from promogen import PipelineConfig, PromoGen, __version__
-from promogen.bench import matmul_flops, peak_rss_reading, time_naive, time_promogen, write_simulated
+from promogen.bench import (
+    copy_quality,
+    matmul_flops,
+    peak_rss_reading,
+    time_naive,
+    time_promogen,
+    write_simulated,
+)
+from promogen.generator import Generator
 from promogen.simulate import demo_campaign, simulate_users
 
 
@@ -31,6 +39,7 @@ def main() -> None:
     parser.add_argument("--adapter", default="none", help="adapter folder, or none for the base model")
     parser.add_argument("--memory-users", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--memory-only", action="store_true", help="only the reader memory check")
+    parser.add_argument("--int8", action="store_true", help="also time the int8 dynamic-quantised base model")
     parser.add_argument("--out", help="also write the JSON result here")
     args = parser.parse_args()
 
@@ -45,7 +54,16 @@ def main() -> None:
         campaign = demo_campaign(args.campaign)
         pg.generate(campaign, users[:1], n_candidates=1)  # warm-up: first-call allocations
         ours = time_promogen(pg, campaign, users, args.n_candidates)
+        ours["quality"] = copy_quality(ours.pop("deliveries"), pg.generator)
         naive = time_naive(pg, campaign, users, args.n_candidates)
+        if args.int8:
+            config = PipelineConfig(n_candidates=args.n_candidates)
+            config.generator.dtype = "int8"
+            quant = PromoGen(Generator.load(config.generator), pg.encoder, config, pg.ranker)
+            quant.generate(campaign, users[:1], n_candidates=1)
+            int8 = time_promogen(quant, campaign, users, args.n_candidates)
+            int8["quality"] = copy_quality(int8.pop("deliveries"), pg.generator)
+            result["int8"] = int8
         flops = matmul_flops()
         params = sum(p.numel() for p in pg.generator.model.parameters())
         roofline = flops / (2 * params)

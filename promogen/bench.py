@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from .prompts import build_messages
@@ -34,10 +35,24 @@ def matmul_flops(size: int = 1024, seconds: float = 2.0) -> float:
 def time_promogen(pg, campaign: Campaign, users: list[UserHistory], n: int, batch_size: int = 16) -> dict:
     """The batch path: fixed user batches, all candidates of a batch in one call, scoring included."""
     tokens0, start = pg.generator.tokens_generated, time.perf_counter()
+    deliveries = []
     for i in range(0, len(users), batch_size):
-        pg.generate(campaign, users[i : i + batch_size], n_candidates=n)
+        deliveries += pg.generate(campaign, users[i : i + batch_size], n_candidates=n)
     wall = time.perf_counter() - start
-    return _rates(len(users), pg.generator.tokens_generated - tokens0, wall)
+    return {**_rates(len(users), pg.generator.tokens_generated - tokens0, wall), "deliveries": deliveries}
+
+
+def copy_quality(deliveries, judge) -> dict:
+    """First-try compliance and median perplexity of all candidates under the `judge` generator (fp32)."""
+    texts = [c.text or " " for d in deliveries for c in d.candidates]
+    ok = [c.compliant for d in deliveries for c in d.candidates]
+    return {
+        "first_try_compliance": round(sum(ok) / max(len(ok), 1), 4),
+        "median_perplexity": round(float(np.median(judge.perplexity(texts, base=True))), 2),
+        "fallback_rate": round(
+            sum(d.chosen_by == "fallback" for d in deliveries) / max(len(deliveries), 1), 4
+        ),
+    }
 
 
 def time_naive(pg, campaign: Campaign, users: list[UserHistory], n: int) -> dict:

@@ -18,6 +18,7 @@ import torch
 from .conditioning import load_adapter, place_soft_prompt
 from .config import Config, option
 from .models import DEFAULT_LLM, ModelNotFoundError, resolve_llm
+from .types import ValidationError
 
 _LABEL = re.compile(
     r"^\s*(?:push notification|notification|sms|text|subject(?: line)?|banner|headline|message)"
@@ -36,7 +37,10 @@ class GeneratorConfig(Config):
     top_k: int = option(50, "sample from the k most likely tokens (0 = no limit)")
     repetition_penalty: float = option(1.1, "penalty > 1 discourages the model from repeating itself")
     batch_size: int = option(48, "sequences per generate call; larger is faster on CPU until memory binds")
-    dtype: str = option("float32", "model weights dtype: float32 or bfloat16")
+    dtype: str = option(
+        "float32",
+        "model weights: float32, bfloat16, or int8 (dynamic quantisation of the linear layers, CPU)",
+    )
 
     def __post_init__(self) -> None:
         self._range("max_new_tokens", 1, 1024)
@@ -45,7 +49,7 @@ class GeneratorConfig(Config):
         self._range("top_k", 0)
         self._range("repetition_penalty", 0.5, 3.0)
         self._range("batch_size", 1)
-        self._choice("dtype", ("float32", "bfloat16"))
+        self._choice("dtype", ("float32", "bfloat16", "int8"))
 
 
 def tidy(text: str, limit: int) -> str:
@@ -96,11 +100,20 @@ class Generator:
         path = resolve_llm(config.model)
         try:
             tokenizer = AutoTokenizer.from_pretrained(path)
-            model = AutoModelForCausalLM.from_pretrained(path, dtype=getattr(torch, config.dtype))
+            dtype = torch.float32 if config.dtype == "int8" else getattr(torch, config.dtype)
+            model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
         except OSError as exc:
             raise ModelNotFoundError(
                 f"cannot load model {config.model!r}: {str(exc).splitlines()[0]}"
             ) from exc
+        if config.dtype == "int8":
+            if adapter is not None:
+                raise ValidationError(
+                    "`dtype` int8 quantises the base model only; load it with adapter='none'"
+                )
+            from torch.ao.quantization import quantize_dynamic
+
+            model = quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
         if adapter is None:
             return cls(model, tokenizer, config, name=config.model)
         model, interest, adapter_config = load_adapter(adapter, model)

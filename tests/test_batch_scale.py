@@ -346,3 +346,28 @@ def test_max_errors_stops_with_exit_code_3(tiny_model_dir, tmp_path):
     )
     assert result.returncode == 3, result.stderr
     assert "more than 2 bad rows" in result.stderr and "Traceback" not in result.stderr, result.stderr
+
+
+def test_bench_times_both_paths_on_the_same_users(tiny_pg):
+    from promogen.bench import copy_quality, matmul_flops, time_naive, time_promogen
+
+    users = simulate_users(2, seed=1)
+    campaign = demo_campaign("run20")
+    ours = time_promogen(tiny_pg, campaign, users, n=2)
+    naive = time_naive(tiny_pg, campaign, users, n=2)
+    for result in (ours, naive):
+        assert result["users"] == 2 and result["tokens"] > 0 and result["tokens_per_s"] > 0, result
+    quality = copy_quality(ours["deliveries"], tiny_pg.generator)
+    assert 0 <= quality["first_try_compliance"] <= 1 and quality["median_perplexity"] >= 1, quality
+    assert matmul_flops(size=128, seconds=0.1) > 1e6, "a CPU does more than a MFLOP/s"
+
+
+def test_int8_quantises_the_base_model_only(tiny_model_dir, tmp_path):
+    from promogen import GeneratorConfig
+    from promogen.generator import Generator
+
+    gen = Generator.load(GeneratorConfig(model=tiny_model_dir, dtype="int8", max_new_tokens=4))
+    assert "DynamicQuantizedLinear" in repr(gen.model), "linear layers are int8"
+    assert len(gen.generate(["hello"], n=2, seed=0)[0]) == 2
+    with pytest.raises(ValidationError, match="int8 quantises the base model only"):
+        Generator.load(GeneratorConfig(model=tiny_model_dir, dtype="int8"), adapter=tmp_path)
