@@ -40,6 +40,9 @@ class TrainConfig(Config):
     interest_lr: float = option(1e-3, "peak learning rate of the interest adapter")
     warmup: int = option(5, "linear warm-up steps before the cosine decay")
     max_length: int = option(256, "tokens per example; longer prompts are cut from the left")
+    interest_dropout: float = option(
+        0.3, "share of training prompts shown without interest phrases, so the soft prompt must carry them"
+    )
     seed: int = option(0, "seed for initialisation and batch order")
     save_every: int = option(20, "steps between checkpoints")
     keep_checkpoints: int = option(2, "checkpoints kept on disk (older ones are deleted)")
@@ -57,6 +60,7 @@ class TrainConfig(Config):
         self._range("interest_lr", 0.0, 1.0)
         self._range("warmup", 0)
         self._range("max_length", 16)
+        self._range("interest_dropout", 0.0, 1.0)
         self._range("save_every", 1)
         self._range("keep_checkpoints", 1)
 
@@ -84,12 +88,17 @@ class Conditioned(nn.Module):
 def encode_examples(rows: list[dict], tokenizer, config: TrainConfig) -> list[dict]:
     """Prompt (without the worked example unless the adapter asks for it) + target + end-of-turn token."""
     out = []
+    # Dropout only makes sense when a soft prompt can carry the interests instead.
+    hide = np.random.default_rng(config.seed).random(len(rows)) < (
+        config.interest_dropout * (config.adapter.k > 0)
+    )
     for i, row in enumerate(rows, start=1):
         for key in ("campaign", "interests", "vector", "target"):
             if key not in row:
                 raise ValidationError(f"{config.data}: `{key}` is missing (line {i})")
+        interests = [] if hide[i - 1] else row["interests"]
         messages = build_messages(
-            Campaign.from_dict(row["campaign"]), row["interests"], demonstration=config.adapter.demonstration
+            Campaign.from_dict(row["campaign"]), interests, demonstration=config.adapter.demonstration
         )
         prompt = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
         p = tokenizer(prompt, add_special_tokens=False)["input_ids"]
