@@ -30,7 +30,9 @@ def main() -> None:
     )
     parser.add_argument("--users", required=True, help="users JSONL, or an Amazon valid.csv / test.csv")
     parser.add_argument("--n-users", type=int, default=50, help="users drawn (seeded) from the file")
-    parser.add_argument("--exclude", help="file with one user_id per line to leave out")
+    parser.add_argument(
+        "--exclude", nargs="*", default=[], help="files with one user_id per line to leave out"
+    )
     parser.add_argument("--variant", action="append", default=[], help="NAME=key=value,...; repeat")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", required=True)
@@ -43,14 +45,14 @@ def main() -> None:
         users, *_ = amazon_split(path.parent, path.stem)
     else:
         users = [u for _, u, _ in read_users(path) if u is not None]
-    exclude = set(Path(args.exclude).read_text().split()) if args.exclude else set()
+    exclude = {u for path in args.exclude for u in Path(path).read_text().split()}
     users = sample_users(users, args.n_users, args.seed, exclude)
     harness = Harness(PromoGen.load(config=PipelineConfig(seed=args.seed)), args.out, seed=args.seed)
     results = harness.run(campaigns, users, variants)
     meta = {
         "command": "python -m eval.harness " + shlex.join(sys.argv[1:]),
         "users": f"{len(users)} from {args.users}"
-        + (f", excluding {len(exclude)} in {args.exclude}" if exclude else ""),
+        + (f", excluding {len(exclude)} in {' '.join(args.exclude)}" if exclude else ""),
         "seed": args.seed,
         "variants": dict(variants),
     }

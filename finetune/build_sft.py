@@ -1,6 +1,9 @@
 """Build finetuning data by best-of-N self-distillation on real Amazon histories.
 
 python finetune/build_sft.py --amazon ../shared/data/amazon/Office_Products --prompts 200 --n 8 --out runs/sft
+python finetune/build_sft.py --adapter runs/lora/adapter --exclude runs/sft/users.txt --seed 1 --out runs/sft2
+
+The second form is a further round: the finetuned copywriter writes the candidates for new users.
 
 Writes OUT/generated.jsonl (every candidate with its scores; a rerun resumes), OUT/sft.jsonl (best
 compliant candidate per prompt), OUT/pairs.jsonl (best vs worst), OUT/users.txt (users used: evaluation
@@ -31,13 +34,21 @@ def main() -> None:
     parser.add_argument("--prompts", type=int, default=200, help="(user, campaign) prompts to generate for")
     parser.add_argument("--n", type=int, default=8, help="candidates per prompt (the N of best-of-N)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--adapter",
+        default="none",
+        help="copywriter adapter: none (base + worked example) or a folder (next round)",
+    )
+    parser.add_argument("--exclude", nargs="*", default=[], help="users.txt files of earlier rounds to skip")
     parser.add_argument("--out", default="runs/sft")
     args = parser.parse_args()
 
     start = time.time()
     users, *_ = amazon_split(args.amazon, args.split)
+    used = {u for path in args.exclude for u in Path(path).read_text().split()}
+    users = [u for u in users if u.user_id not in used]
     pairs = assign(users, load_campaigns(args.campaigns), args.prompts, args.seed)
-    pg = PromoGen.load(config=PipelineConfig(seed=args.seed))
+    pg = PromoGen.load(config=PipelineConfig(seed=args.seed), adapter=args.adapter)
     generated = generate_candidates(pg, pairs, args.out, args.n, args.seed)
     summary = select_targets(generated, args.out, pg.config.max_perplexity)
     summary.update(wall_s=round(time.time() - start, 1), tokens=pg.generator.tokens_generated)

@@ -22,7 +22,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--config", help="YAML with TrainConfig fields")
-    parser.add_argument("--data", help="override `data`")
+    parser.add_argument("--data", nargs="+", help="override `data` (one or more SFT JSONL files)")
     parser.add_argument("--out", help="override `out`")
     parser.add_argument("--steps", type=int, help="override `steps`")
     args = parser.parse_args()

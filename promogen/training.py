@@ -31,7 +31,7 @@ from .types import Campaign, ValidationError
 
 @dataclass
 class TrainConfig(Config):
-    data: str = option("runs/sft/sft.jsonl", "SFT JSONL written by finetune/build_sft.py")
+    data: list = option(["runs/sft/sft.jsonl"], "SFT JSONL files written by finetune/build_sft.py")
     out: str = option("runs/lora", "run folder: log.jsonl, checkpoints/ and the finished adapter/")
     base_model: str = option(DEFAULT_LLM, "causal LM to adapt: the pulled default or a local dir")
     steps: int = option(80, "optimiser steps")
@@ -52,6 +52,8 @@ class TrainConfig(Config):
     )
 
     def __post_init__(self) -> None:
+        if isinstance(self.data, str):
+            self.data = [self.data]
         if isinstance(self.adapter, dict):
             self.adapter = AdapterConfig.from_dict(self.adapter)
         self._range("steps", 1)
@@ -95,7 +97,7 @@ def encode_examples(rows: list[dict], tokenizer, config: TrainConfig) -> list[di
     for i, row in enumerate(rows, start=1):
         for key in ("campaign", "interests", "vector", "target"):
             if key not in row:
-                raise ValidationError(f"{config.data}: `{key}` is missing (line {i})")
+                raise ValidationError(f"training data: `{key}` is missing (example {i})")
         interests = [] if hide[i - 1] else row["interests"]
         messages = build_messages(
             Campaign.from_dict(row["campaign"]), interests, demonstration=config.adapter.demonstration
@@ -159,9 +161,10 @@ def train(config: TrainConfig, progress: bool = True) -> TrainResult:
 
     started = time.time()
     out = Path(config.out)
-    data = Path(config.data)
-    if not data.is_file():
-        raise ValidationError(f"training data not found: {data} (run finetune/build_sft.py first)")
+    files = [Path(d) for d in config.data]
+    for data in files:
+        if not data.is_file():
+            raise ValidationError(f"training data not found: {data} (run finetune/build_sft.py first)")
     accelerator = Accelerator(cpu=not torch.cuda.is_available())
     torch.manual_seed(config.seed)
 
@@ -181,9 +184,9 @@ def train(config: TrainConfig, progress: bool = True) -> TrainResult:
         else None
     )
     module = Conditioned(lm, interest)
-    rows = Dataset.from_json(str(data)).to_list()
+    rows = Dataset.from_json([str(d) for d in files]).to_list()
     if not rows:
-        raise ValidationError(f"{data} holds no examples")
+        raise ValidationError(f"{config.data} hold no examples")
     examples = encode_examples(rows, tokenizer, config)
 
     groups = [{"params": [p for p in lm.parameters() if p.requires_grad], "lr": config.lr}]
@@ -254,8 +257,8 @@ def train(config: TrainConfig, progress: bool = True) -> TrainResult:
 
     trained = accelerator.unwrap_model(module)
     summary = {
-        "data": str(data),
-        "data_sha1": hashlib.sha1(data.read_bytes()).hexdigest(),
+        "data": [str(d) for d in files],
+        "data_sha1": hashlib.sha1(b"".join(d.read_bytes() for d in files)).hexdigest(),
         "examples": len(examples),
         "seed": config.seed,
         "steps": config.steps,
