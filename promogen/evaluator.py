@@ -192,15 +192,18 @@ class ChosenVsRandomCTR(Metric):
     help = "predicted CTR of the chosen copy over that of a random compliant candidate (model-served users)"
 
     def compute(self, ctx):
-        chosen, random = [], []
-        for d in ctx.deliveries:
-            ok = [
-                c.scores["predicted_ctr"] for c in d.candidates if c.compliant and "predicted_ctr" in c.scores
-            ]
-            if d.chosen is not None and ok:
-                chosen.append(d.candidates[d.chosen].scores["predicted_ctr"])
-                random.append(float(np.mean(ok)))
-        return float(np.mean(chosen) / np.mean(random)) if chosen else float("nan")
+        pairs = chosen_and_random_ctr(ctx.deliveries)
+        return float(np.mean(pairs[:, 0]) / np.mean(pairs[:, 1])) if len(pairs) else float("nan")
+
+
+def chosen_and_random_ctr(deliveries: list[Delivery]) -> np.ndarray:
+    """(chosen copy's predicted CTR, mean over the user's compliant candidates) per model-served user."""
+    pairs = []
+    for d in deliveries:
+        ok = [c.scores["predicted_ctr"] for c in d.candidates if c.compliant and "predicted_ctr" in c.scores]
+        if d.chosen is not None and ok:
+            pairs.append((d.candidates[d.chosen].scores["predicted_ctr"], float(np.mean(ok))))
+    return np.array(pairs, dtype=float).reshape(-1, 2)
 
 
 METRICS: list[Metric] = [

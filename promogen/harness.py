@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .evaluator import METRICS, Evaluator
+from .evaluator import METRICS, Evaluator, chosen_and_random_ctr
 from .generator import Generator
 from .pipeline import PipelineConfig, PromoGen, resolve_adapter
 from .policy import PolicyConfig
@@ -130,7 +130,7 @@ class Harness:
                 report["wall_s"] = round(time.time() - start, 1)
                 report["channel"] = campaign.channel
                 report["adapter"] = pg.generator.adapter
-                report["random_compliant_ctr"] = _random_compliant_ctr(deliveries)
+                report["random_compliant_ctr"] = chosen_and_random_ctr(deliveries).round(6).tolist()
                 results[name][campaign.campaign_id] = report
                 path = self.out / "deliveries" / name / f"{campaign.campaign_id}.jsonl"
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -144,16 +144,6 @@ class Harness:
                     f"relevance {m['relevance']:.3f} ({report['wall_s']} s)"
                 )
         return results
-
-
-def _random_compliant_ctr(deliveries) -> list[list[float]]:
-    """Per model-served user: (chosen copy's predicted CTR, mean over its compliant candidates)."""
-    pairs = []
-    for d in deliveries:
-        ok = [c.scores["predicted_ctr"] for c in d.candidates if c.compliant and "predicted_ctr" in c.scores]
-        if d.chosen is not None and ok:
-            pairs.append([d.candidates[d.chosen].scores["predicted_ctr"], float(np.mean(ok))])
-    return pairs
 
 
 def write_report(results: dict, meta: dict, out_dir: str | Path) -> Path:
