@@ -51,7 +51,7 @@ adapter: sft
 ablation: models
 	$(BIN)/python finetune/train_lora.py --config finetune/configs/lora_only.yaml
 	$(BIN)/python -m eval.harness --campaign run20 --users $(DATA)/amazon/Office_Products/test.csv \
-		--exclude runs/sft/users.txt runs/sft2/users.txt --n-users 50 --out reports/ablation \
+		--exclude runs/sft/users.txt runs/sft2/users.txt --n-users 50 --examples 0 --out reports/ablation \
 		--variant base=adapter=none --variant lora=adapter=runs/lora_only/adapter \
 		--variant lora+interest=adapter=promogen/weights/adapter \
 		--variant shuffled=adapter=promogen/weights/adapter,shuffle_vectors=true

@@ -35,6 +35,9 @@ def main() -> None:
     )
     parser.add_argument("--variant", action="append", default=[], help="NAME=key=value,...; repeat")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--examples", type=int, default=3, help="delivered copies quoted per campaign in report.md"
+    )
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
 
@@ -56,7 +59,7 @@ def main() -> None:
         "seed": args.seed,
         "variants": dict(variants),
     }
-    print(f"wrote {write_report(results, meta, args.out)}")
+    print(f"wrote {write_report(results, meta, args.out, examples=args.examples)}")
 
 
 if __name__ == "__main__":

@@ -146,8 +146,12 @@ class Harness:
         return results
 
 
-def write_report(results: dict, meta: dict, out_dir: str | Path) -> Path:
-    """report.json, the PNG plots and report.md (tables + plots inline) in `out_dir`."""
+def write_report(results: dict, meta: dict, out_dir: str | Path, examples: int = 3) -> Path:
+    """report.json, the PNG plots and report.md (tables + plots inline) in `out_dir`.
+
+    `examples` delivered copies per campaign are quoted in report.md (0 for real users' data, whose copy
+    can quote their purchase history).
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     meta = {
@@ -186,10 +190,11 @@ def write_report(results: dict, meta: dict, out_dir: str | Path) -> Path:
         for metric in METRICS:
             row = " | ".join(_fmt(r["metrics"][metric.name]) for r in per_campaign.values())
             lines.append(f"| {metric.name} | {row} | {metric.help} |")
-        lines += ["", "Examples of delivered copy:", ""]
-        for cid, r in per_campaign.items():
-            for copy in r["copies"][:3]:
-                lines.append(f"- {cid} ({copy['chosen_by']}): {copy['text']}")
+        if examples:
+            lines += ["", "Examples of delivered copy:", ""]
+            for cid, r in per_campaign.items():
+                for copy in r["copies"][:examples]:
+                    lines.append(f"- {cid} ({copy['chosen_by']}): {copy['text']}")
     lines += ["", "## Plots", ""] + [f"![{p.stem}]({p.name})" for p in plots]
     (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return out / "report.md"

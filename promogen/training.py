@@ -87,6 +87,20 @@ class Conditioned(nn.Module):
         return self.lm(inputs_embeds=embeds, attention_mask=mask, position_ids=positions, labels=labels)
 
 
+def read_sft(files: list[Path]) -> list[dict]:
+    """SFT rows of several JSONL files, read line by line (optional campaign fields vary between rows)."""
+    rows = []
+    for path in files:
+        with path.open(encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if line.strip():
+                    try:
+                        rows.append(json.loads(line))
+                    except json.JSONDecodeError as exc:
+                        raise ValidationError(f"{path}: broken JSON: {exc.msg} (line {number})") from exc
+    return rows
+
+
 def encode_examples(rows: list[dict], tokenizer, config: TrainConfig) -> list[dict]:
     """Prompt (without the worked example unless the adapter asks for it) + target + end-of-turn token."""
     out = []
@@ -155,7 +169,6 @@ class TrainResult:
 def train(config: TrainConfig, progress: bool = True) -> TrainResult:
     """Train LoRA + interest adapter; resumes from OUT/checkpoints when `config.resume`."""
     from accelerate import Accelerator
-    from datasets import Dataset
     from peft import get_peft_model
     from transformers import AutoModelForCausalLM, AutoTokenizer, get_cosine_schedule_with_warmup
 
@@ -184,7 +197,7 @@ def train(config: TrainConfig, progress: bool = True) -> TrainResult:
         else None
     )
     module = Conditioned(lm, interest)
-    rows = Dataset.from_json([str(d) for d in files]).to_list()
+    rows = read_sft(files)
     if not rows:
         raise ValidationError(f"{config.data} hold no examples")
     examples = encode_examples(rows, tokenizer, config)
