@@ -170,3 +170,31 @@ def test_bad_training_config_is_rejected(fields, message):
 def test_missing_training_data_is_one_clear_error(tmp_path):
     with pytest.raises(ValidationError, match="training data not found"):
         train(TrainConfig(data=str(tmp_path / "none.jsonl"), out=str(tmp_path / "run")), progress=False)
+
+
+def test_training_script_runs_as_two_processes(trainable_tiny_dir, encoder, tmp_path):
+    import subprocess
+    import sys
+
+    import yaml
+
+    data = tmp_path / "sft.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in _sft_rows(encoder, n=4)))
+    config = {
+        "data": [str(data)],
+        "out": str(tmp_path / "run"),
+        "base_model": trainable_tiny_dir,
+        "steps": 2,
+        "batch_size": 4,
+        "adapter": {"k": 2, "lora_r": 4},
+    }
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(config))
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "finetune/train_lora.py"]
+    env = {**__import__("os").environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
+    result = subprocess.run(
+        [*cmd, "--config", str(tmp_path / "c.yaml")], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["processes"] == 2 and summary["steps"] == 2, summary
+    assert (tmp_path / "run" / "adapter" / "promogen_adapter.json").is_file(), "the first process saves"
