@@ -45,7 +45,7 @@ sft: models
 adapter: sft
 	$(BIN)/python finetune/train_lora.py --config finetune/configs/lora.yaml
 	rm -rf promogen/weights/adapter && mkdir -p promogen/weights/adapter
-	cp runs/lora_final/adapter/* promogen/weights/adapter/
+	cp runs/lora_final/adapter/*.json runs/lora_final/adapter/*.safetensors promogen/weights/adapter/
 
 # The ablation table in the README (Amazon test.csv users not used for training).
 ablation: models
