@@ -101,32 +101,45 @@ def read_sft(files: list[Path]) -> list[dict]:
     return rows
 
 
-def encode_examples(rows: list[dict], tokenizer, config: TrainConfig) -> list[dict]:
-    """Prompt (without the worked example unless the adapter asks for it) + target + end-of-turn token."""
-    out = []
-    # Dropout only makes sense when a soft prompt can carry the interests instead.
-    hide = np.random.default_rng(config.seed).random(len(rows)) < (
-        config.interest_dropout * (config.adapter.k > 0)
-    )
+def encode_examples(rows: list[dict], tokenizer, config: TrainConfig):
+    """A `datasets.Dataset` of prompt (without the worked example unless the adapter asks for it) +
+    target + end-of-turn token, with labels only on the target."""
+    from datasets import Dataset
+
     for i, row in enumerate(rows, start=1):
         for key in ("campaign", "interests", "vector", "target"):
             if key not in row:
                 raise ValidationError(f"training data: `{key}` is missing (example {i})")
-        interests = [] if hide[i - 1] else row["interests"]
-        messages = build_messages(
-            Campaign.from_dict(row["campaign"]), interests, demonstration=config.adapter.demonstration
-        )
+        if len(row["vector"]) != config.adapter.interest_dim:
+            raise ValidationError(
+                f"`vector` must have {config.adapter.interest_dim} numbers, "
+                f"got {len(row['vector'])} (example {i})"
+            )
+    # Dropout only makes sense when a soft prompt can carry the interests instead.
+    hide = np.random.default_rng(config.seed).random(len(rows)) < (
+        config.interest_dropout * (config.adapter.k > 0)
+    )
+
+    def encode(row: dict, index: int) -> dict:
+        campaign = Campaign.from_dict(json.loads(row["campaign"]))
+        interests = [] if hide[index] else row["interests"]
+        messages = build_messages(campaign, interests, demonstration=config.adapter.demonstration)
         prompt = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
         p = tokenizer(prompt, add_special_tokens=False)["input_ids"]
         t = tokenizer(row["target"] + tokenizer.eos_token, add_special_tokens=False)["input_ids"]
         p = p[-max(config.max_length - len(t), 1) :]
-        vector = np.asarray(row["vector"], dtype=np.float32)
-        if vector.shape != (config.adapter.interest_dim,):
-            raise ValidationError(
-                f"`vector` must have {config.adapter.interest_dim} numbers, got {vector.shape[0]} (line {i})"
-            )
-        out.append({"input_ids": p + t, "labels": [-100] * len(p) + t, "vector": vector})
-    return out
+        return {"input_ids": p + t, "labels": [-100] * len(p) + t}
+
+    # Campaigns travel as JSON text: their optional fields differ between rows, which Arrow cannot type.
+    table = Dataset.from_dict(
+        {
+            "campaign": [json.dumps(r["campaign"]) for r in rows],
+            "interests": [r["interests"] for r in rows],
+            "target": [r["target"] for r in rows],
+            "vector": [np.asarray(r["vector"], dtype=np.float32) for r in rows],
+        }
+    )
+    return table.map(encode, with_indices=True, remove_columns=["campaign", "interests", "target"])
 
 
 def collate(examples: list[dict], pad_id: int) -> dict[str, torch.Tensor]:
@@ -140,7 +153,7 @@ def collate(examples: list[dict], pad_id: int) -> dict[str, torch.Tensor]:
         ids[row, width - n :] = torch.tensor(e["input_ids"])
         labels[row, width - n :] = torch.tensor(e["labels"])
         mask[row, width - n :] = 1
-    vectors = torch.from_numpy(np.stack([e["vector"] for e in examples]))
+    vectors = torch.from_numpy(np.stack([np.asarray(e["vector"], dtype=np.float32) for e in examples]))
     return {"input_ids": ids, "attention_mask": mask, "labels": labels, "vectors": vectors}
 
 
