@@ -113,7 +113,13 @@ def run_batch(
     if total is not None and shards > 1:
         total = total // shards
     start, tokens0 = time.time(), pg.generator.tokens_generated
-    bar = tqdm(total=total, unit="user", disable=not progress, dynamic_ncols=True, desc=f"shard {rank}")
+    bar = tqdm(
+        total=total,
+        unit="user",
+        disable=not progress,
+        dynamic_ncols=True,
+        desc=f"shard {rank}" if shards > 1 else None,
+    )
     notes: Counter = Counter()
     pending: list[UserHistory] = []
     mode = "a" if resume else "w"
