@@ -18,6 +18,7 @@ from pathlib import Path
 
 from promogen import PipelineConfig, PromoGen, __version__
 from promogen.bench import (
+    batch_curve,
     copy_quality,
     matmul_flops,
     peak_rss_reading,
@@ -26,6 +27,7 @@ from promogen.bench import (
     write_simulated,
 )
 from promogen.generator import Generator
+from promogen.prompts import build_messages
 from promogen.simulate import demo_campaign, simulate_users
 
 
@@ -39,6 +41,7 @@ def main() -> None:
     parser.add_argument("--adapter", default="none", help="adapter folder, or none for the base model")
     parser.add_argument("--memory-users", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--memory-only", action="store_true", help="only the reader memory check")
+    parser.add_argument("--curve", action="store_true", help="also time plain generate at batch 1, 16 and 48")
     parser.add_argument("--int8", action="store_true", help="also time the int8 dynamic-quantised base model")
     parser.add_argument("--out", help="also write the JSON result here")
     args = parser.parse_args()
@@ -64,6 +67,9 @@ def main() -> None:
             int8 = time_promogen(quant, campaign, users, args.n_candidates)
             int8["quality"] = copy_quality(int8.pop("deliveries"), pg.generator)
             result["int8"] = int8
+        _, phrases = pg.encoder.encode_users(users[:1])
+        prompt = pg.generator.chat_prompt(build_messages(campaign, phrases[0], **pg.prompt_options()))
+        curve = batch_curve(pg.generator, prompt) if args.curve else None
         flops = matmul_flops()
         params = sum(p.numel() for p in pg.generator.model.parameters())
         roofline = flops / (2 * params)
@@ -77,6 +83,7 @@ def main() -> None:
             naive=naive,
             speedup_users_per_min=round(ours["users_per_min"] / naive["users_per_min"], 2),
             speedup_tokens_per_s=round(ours["tokens_per_s"] / naive["tokens_per_s"], 2),
+            tokens_per_s_by_batch=curve,
             matmul_gflops=round(flops / 1e9, 1),
             params_m=round(params / 1e6, 1),
             roofline_tokens_per_s=round(roofline, 1),

@@ -55,6 +55,16 @@ def copy_quality(deliveries, judge) -> dict:
     }
 
 
+def batch_curve(generator, prompt: str, sizes: tuple[int, ...] = (1, 16, 48)) -> dict[int, float]:
+    """Generated tokens/s of plain `generate` when `size` copies of one prompt share a call."""
+    curve = {}
+    for size in sizes:
+        tokens0, start = generator.tokens_generated, time.perf_counter()
+        generator.generate([prompt], n=size, seed=0)
+        curve[size] = round((generator.tokens_generated - tokens0) / (time.perf_counter() - start), 1)
+    return curve
+
+
 def time_naive(pg, campaign: Campaign, users: list[UserHistory], n: int) -> dict:
     """One `pipeline("text-generation")` call per user: generation only, no checks or scoring."""
     from transformers import pipeline

@@ -9,13 +9,8 @@ from pathlib import Path
 import click
 
 from .models import ModelNotFoundError
-from .types import Campaign, UserHistory, ValidationError
-
-
-def _campaign(value: str) -> Campaign:
-    from .simulate import load_campaign
-
-    return load_campaign(value)
+from .simulate import load_campaign
+from .types import UserHistory, ValidationError
 
 
 def _load(base_model: str | None, encoder: str | None):
@@ -103,7 +98,7 @@ def generate(campaign: str, user_file: str, n_candidates: int, seed: int, base_m
     except json.JSONDecodeError as exc:
         raise ValidationError(f"broken JSON in {user_file}: {exc.msg} (line {exc.lineno})") from exc
     user = UserHistory.from_dict(data)
-    camp = _campaign(campaign)
+    camp = load_campaign(campaign)
     result = _load(base_model, encoder).generate(camp, [user], n_candidates=n_candidates, seed=seed)[0]
     click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
 
@@ -137,7 +132,7 @@ def batch(
     """
     from .batch import TooManyErrors, run_batch_sharded
 
-    camp = _campaign(campaign)
+    camp = load_campaign(campaign)
     try:
         summary = run_batch_sharded(
             lambda: _load(base_model, encoder),
@@ -233,7 +228,7 @@ def ope(log_path, policy, score, bootstrap, seed, rescore, users_path, campaign)
         users = {u.user_id: u for _, u, _ in read_users(users_path) if u is not None}
         rescored = Path(log_path).with_suffix(".rescored.jsonl")
         log_path = rescore_log(
-            log_path, rescored, users, _campaign(campaign).channel, InterestEncoder.load(), Ranker.load()
+            log_path, rescored, users, load_campaign(campaign).channel, InterestEncoder.load(), Ranker.load()
         )
         click.echo(f"rescored candidates written to {rescored}", err=True)
     result = evaluate(

@@ -264,8 +264,10 @@ class Evaluator:
         deliveries: list[Delivery],
         generic_n: int = 8,
         seed: int = 0,
+        encoded: tuple[np.ndarray, list[list[str]]] | None = None,
     ) -> EvalContext:
-        vectors, phrases = self.pg.encoder.encode_users(users)
+        """`encoded` is `encoder.encode_users(users)` if the caller has it already."""
+        vectors, phrases = encoded if encoded is not None else self.pg.encoder.encode_users(users)
         texts = [d.text for d in deliveries]
         copy_vectors = self.pg.encoder.encode_texts(texts)
         generic = self.generic_copies(campaign, vectors, generic_n, seed + zlib.crc32(b"generic"))

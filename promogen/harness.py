@@ -96,15 +96,19 @@ class Harness:
         self._generators: dict[str | None, Generator] = {}
 
     def pipeline(self, settings: dict) -> PromoGen:
-        config = PipelineConfig.from_dict(self.base.config.to_dict())
-        for key in ("n_candidates", "personalise", "shuffle_vectors", "max_perplexity"):
-            if key in settings:
-                setattr(config, key, settings[key])
+        fields = self.base.config.to_dict()
+        fields.update(
+            {
+                k: settings[k]
+                for k in ("n_candidates", "personalise", "shuffle_vectors", "max_perplexity")
+                if k in settings
+            }
+        )
         if "policy" in settings:
-            config.policy = PolicyConfig.parse(settings["policy"])
+            fields["policy"] = PolicyConfig.parse(settings["policy"]).to_dict()
         if "temperature" in settings:
-            config.generator.temperature = settings["temperature"]
-        config.__post_init__()
+            fields["generator"]["temperature"] = settings["temperature"]
+        config = PipelineConfig.from_dict(fields)  # validates the changed fields
         adapter = resolve_adapter(settings.get("adapter"), config)
         key = (adapter, json.dumps(config.generator.to_dict(), sort_keys=True))
         if key not in self._generators:
@@ -118,14 +122,16 @@ class Harness:
         self, campaigns: list[Campaign], users: list[UserHistory], variants: list[tuple[str, dict]]
     ) -> dict:
         results: dict = {}
+        # Every variant shares the encoder, so the users are embedded once for all of them.
+        encoded = self.base.encoder.encode_users(users)
         for name, settings in variants:
             pg = self.pipeline(settings)
             evaluator = Evaluator(pg)
             results[name] = {}
             for campaign in campaigns:
                 start = time.time()
-                deliveries = pg.generate(campaign, users, seed=self.seed)
-                ctx = evaluator.context(campaign, users, deliveries, seed=self.seed)
+                deliveries = pg.generate(campaign, users, seed=self.seed, encoded=encoded)
+                ctx = evaluator.context(campaign, users, deliveries, seed=self.seed, encoded=encoded)
                 report = evaluator.evaluate(ctx)
                 report["wall_s"] = round(time.time() - start, 1)
                 report["channel"] = campaign.channel
@@ -277,7 +283,3 @@ def _save(fig, path: Path) -> Path:
 
     plt.close(fig)
     return path
-
-
-def settings_json(variants: list[tuple[str, dict]]) -> dict:
-    return {name: dict(settings) for name, settings in variants}

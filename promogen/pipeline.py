@@ -114,8 +114,13 @@ class PromoGen:
         users: list[UserHistory],
         n_candidates: int | None = None,
         seed: int | None = None,
+        encoded: tuple[np.ndarray, list[list[str]]] | None = None,
     ) -> list[Delivery]:
-        """One delivery per user, in input order."""
+        """One delivery per user, in input order.
+
+        `encoded` is `encoder.encode_users(users)` when the caller already has it (the harness scores the
+        same users for several variants), so the histories are not embedded again.
+        """
         if not isinstance(campaign, Campaign):
             raise ValidationError(f"`campaign` must be a Campaign, got {type(campaign).__name__}")
         users = [u if isinstance(u, UserHistory) else UserHistory.from_dict(u) for u in users]
@@ -131,7 +136,9 @@ class PromoGen:
                 f"raise `max_chars` or shorten `brand` / `offer.applies_to`"
             )
 
-        vectors, interests = self.encoder.encode_users(users)
+        vectors, interests = self.encoder.encode_users(users) if encoded is None else encoded
+        if len(vectors) != len(users):
+            raise ValidationError(f"`encoded` holds {len(vectors)} users, `users` {len(users)}")
         prompts = [
             self.generator.chat_prompt(
                 build_messages(campaign, p if self.config.personalise else [], **self.prompt_options())

@@ -57,9 +57,9 @@ def generate_candidates(
             campaign = group[0][1]
             for start in range(0, len(group), chunk):
                 users = [u for u, _ in group[start : start + chunk]]
-                vectors, _ = pg.encoder.encode_users(users)
-                deliveries = pg.generate(campaign, users, n_candidates=n, seed=seed)
-                for user, vector, d in zip(users, vectors, deliveries, strict=True):
+                encoded = pg.encoder.encode_users(users)
+                deliveries = pg.generate(campaign, users, n_candidates=n, seed=seed, encoded=encoded)
+                for user, vector, d in zip(users, encoded[0], deliveries, strict=True):
                     row = {
                         "user_id": user.user_id,
                         "campaign": campaign.to_dict(),

@@ -349,7 +349,7 @@ def test_max_errors_stops_with_exit_code_3(tiny_model_dir, tmp_path):
 
 
 def test_bench_times_both_paths_on_the_same_users(tiny_pg):
-    from promogen.bench import copy_quality, matmul_flops, time_naive, time_promogen
+    from promogen.bench import batch_curve, copy_quality, matmul_flops, time_naive, time_promogen
 
     users = simulate_users(2, seed=1)
     campaign = demo_campaign("run20")
@@ -360,6 +360,8 @@ def test_bench_times_both_paths_on_the_same_users(tiny_pg):
     quality = copy_quality(ours["deliveries"], tiny_pg.generator)
     assert 0 <= quality["first_try_compliance"] <= 1 and quality["median_perplexity"] >= 1, quality
     assert matmul_flops(size=128, seconds=0.1) > 1e6, "a CPU does more than a MFLOP/s"
+    curve = batch_curve(tiny_pg.generator, "<|im_start|>user\nhi", sizes=(1, 2))
+    assert set(curve) == {1, 2} and all(v > 0 for v in curve.values()), curve
 
 
 def test_int8_quantises_the_base_model_only(tiny_model_dir, tmp_path):

@@ -188,3 +188,14 @@ def test_rescore_recomputes_predicted_ctr_with_the_current_ranker(encoder, tmp_p
         assert np.allclose(got[i], want, atol=1e-5), f"user {i}: {got[i]} vs {want}"
     with pytest.raises(ValidationError, match="history of every logged user"):
         rescore_log(log, tmp_path / "x.jsonl", {}, "push", encoder, ranker)
+
+
+def test_precomputed_encodings_give_the_same_deliveries(tiny_pg):
+    users = simulate_users(3, seed=9)
+    campaign = demo_campaign("run20")
+    encoded = tiny_pg.encoder.encode_users(users)
+    fresh = [d.text for d in tiny_pg.generate(campaign, users, n_candidates=2)]
+    reused = [d.text for d in tiny_pg.generate(campaign, users, n_candidates=2, encoded=encoded)]
+    assert fresh == reused, "passing encode_users' result must not change the copy"
+    with pytest.raises(ValidationError, match="`encoded` holds 3 users, `users` 2"):
+        tiny_pg.generate(campaign, users[:2], encoded=encoded)
