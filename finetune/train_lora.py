@@ -31,7 +31,8 @@ def main() -> None:
         {k: v for k, v in (("data", args.data), ("out", args.out), ("steps", args.steps)) if v is not None}
     )
     result = train(TrainConfig.from_dict(fields))
-    print(json.dumps({"adapter": str(result.adapter), **result.summary}))
+    if result.main:  # with several processes, one summary line (two would interleave on stdout)
+        print(json.dumps({"adapter": str(result.adapter), **result.summary}))
 
 
 if __name__ == "__main__":

@@ -13,7 +13,16 @@ from .pipeline import PipelineConfig, PromoGen  # noqa: E402
 from .policy import PolicyConfig  # noqa: E402
 from .ranker import Ranker, RankerConfig  # noqa: E402
 from .readers import read_users  # noqa: E402
-from .types import Campaign, Candidate, Delivery, Event, Offer, UserHistory, ValidationError  # noqa: E402
+from .types import (  # noqa: E402
+    Campaign,
+    Candidate,
+    Delivery,
+    Event,
+    Offer,
+    UserHistory,
+    ValidationError,
+    Violation,
+)
 
 __all__ = [
     "AdapterConfig",
@@ -38,6 +47,7 @@ __all__ = [
     "RankerConfig",
     "UserHistory",
     "ValidationError",
+    "Violation",
     "check_copy",
     "pull_llm",
     "read_users",

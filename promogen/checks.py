@@ -1,170 +1,881 @@
-"""Hard rules every delivered copy must keep: the offer exactly right, nothing invented, within limits.
+"""The compliance gate: every rule a compliance officer applies to a promotion message, in one place.
 
-These checks are the reason a small model can be trusted with customer-facing text: whatever it writes,
-a copy with a missing or altered code, a different discount, an invented price or a foreign code is never
-delivered. The same wording helpers (`offer_key`, `money`) feed the prompt templates, so the prompt asks
-for exactly the words the checks look for.
+A small model can be trusted with customer-facing text only because whatever it writes passes here
+before delivery: the offer stated exactly (value, scope, minimum spend, code, expiry), nothing invented
+(numbers, claims, urgency, codes), nothing that never belongs in a promo (links, markup, prompt
+leftovers, profanity, another language, competitors), and within what the channel can carry. The
+pipeline, the evaluator, the finetuning data builder and `promogen check` all call `check_copy`.
+
+Every rule reads the text after `normalise` (NFKC, no invisible format characters), so a zero-width
+space cannot hide a changed code and cannot break a good one.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
+import unicodedata
+from collections.abc import Iterator
 from difflib import SequenceMatcher
+from functools import lru_cache
+from pathlib import Path
 
-from .types import Campaign, Offer
+from .types import Campaign, Offer, ValidationError, Violation, check_keys, check_str, check_type
+from .wording import MONTHS, expiry_date, gift_name
 
-SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
-_CURRENCY_WORDS = {
-    "usd": "USD",
-    "dollar": "USD",
-    "dollars": "USD",
-    "eur": "EUR",
-    "euro": "EUR",
-    "euros": "EUR",
-    "gbp": "GBP",
-    "pound": "GBP",
-    "pounds": "GBP",
-}
-_NUM = r"(\d+(?:[.,]\d+)?)"
-_PERCENT = re.compile(_NUM + r"\s*(?:%|percent\b|per cent\b)", re.I)
-_MONEY_SYMBOL = re.compile(r"([$€£])\s*" + _NUM)
-_MONEY_WORD = re.compile(_NUM + r"\s*(usd|eur|gbp|dollars?|euros?|pounds?)\b", re.I)
-_BARE_OFF = re.compile(r"(?<![$€£\d.,])" + _NUM + r"\s+off\b", re.I)
-_BARE_NUMBER = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)?)(?![\w])")
-_CODE_LIKE = re.compile(r"(?<![A-Za-z0-9])(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{4,}(?![A-Za-z0-9])")
-_CLAIMS = {
-    "free_shipping": re.compile(r"\bfree\s+(?:shipping|delivery)\b", re.I),
-    "bogo": re.compile(r"\bbogo\b|\bbuy\s+(?:one|1),?\s+get\s+(?:one|1)\b", re.I),
-    "gift": re.compile(r"\bfree\s+gifts?\b", re.I),
-}
-_LEFTOVER = re.compile(
-    r"<\||\|>|\{\{|\}\}|\{%|%\}|</?s>|\[/?INST\]|^\s*(?:system|user|assistant)\s*:", re.I | re.M
+# ---------------------------------------------------------------------------------------------- text
+_ASCII_PUNCT = str.maketrans(
+    {"’": "'", "‘": "'", "“": '"', "”": '"', "‐": "-", "‑": "-", "–": "-", "—": "-", "−": "-"}
 )
 
 
-def fmt_number(value: float) -> str:
-    """20.0 -> '20', 9.5 -> '9.5': how numbers are written in copy."""
-    return f"{value:g}"
+def normalise(text: str) -> str:
+    """NFKC with format characters (zero-width space, word joiner, soft hyphen, BOM) removed."""
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
 
 
-def money(value: float, currency: str | None) -> str:
-    symbol = SYMBOLS.get((currency or "").upper())
-    return f"{symbol}{fmt_number(value)}" if symbol else f"{fmt_number(value)} {currency}"
+def _plain(text: str) -> str:
+    """Lower case, typographic punctuation as ASCII, one space between words: the form rules match."""
+    return " ".join(text.translate(_ASCII_PUNCT).lower().split())
 
 
-def offer_key(offer: Offer) -> str:
-    """The words that state the offer and must appear in every copy (e.g. '20%', '$10', 'free shipping')."""
-    if offer.kind == "percent_off":
-        return f"{fmt_number(offer.value)}%"
-    if offer.kind == "amount_off":
-        return money(offer.value, offer.currency)
-    return {"free_shipping": "free shipping", "bogo": "buy one, get one", "gift": "free gift"}[offer.kind]
+@lru_cache(maxsize=1)
+def _vocabulary() -> frozenset[str]:
+    """English words, from the bundled encoder's word-piece vocabulary: what a real word looks like."""
+    from .models import resolve_encoder
+
+    path = Path(resolve_encoder(None)) / "vocab.txt"
+    words = path.read_text(encoding="utf-8").split() if path.is_file() else []
+    return frozenset(w for w in words if w.isalpha())
 
 
-def _num(text: str) -> float:
-    return float(text.replace(",", "."))
+def _is_word(word: str) -> bool:
+    """A word of English, or an inflection of one ('crumbs', 'blooming', 'tidied')."""
+    low = word.lower()
+    vocab = _vocabulary()
+    stems = [low] + [low[: -len(end)] + add for end, add in _SUFFIXES if low.endswith(end)]
+    return any(stem in vocab for stem in stems)
 
 
-def _amounts(text: str) -> list[tuple[float, str]]:
-    """Every money amount in the text as (value, currency code)."""
-    found = [(_num(v), {"$": "USD", "€": "EUR", "£": "GBP"}[s]) for s, v in _MONEY_SYMBOL.findall(text)]
-    found += [(_num(v), _CURRENCY_WORDS[w.lower()]) for v, w in _MONEY_WORD.findall(text)]
+_SUFFIXES = (
+    ("ves", "f"),
+    ("s", ""),
+    ("es", ""),
+    ("ies", "y"),
+    ("ed", ""),
+    ("ed", "e"),
+    ("ing", ""),
+    ("ing", "e"),
+    ("ly", ""),
+    ("er", ""),
+    ("ers", ""),
+    ("est", ""),
+)
+
+
+# ------------------------------------------------------------------------------------------- numbers
+_WORD_NUMBERS = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen".split()
+    )
+}
+_WORD_NUMBERS.update(
+    {w: 10 * (i + 2) for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())}
+)
+_TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+_NUMBER_WORD = re.compile(
+    rf"\b(?:(?:{_TENS})(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|"
+    rf"{'|'.join(_WORD_NUMBERS)})\b(?=\s*(?:%|percent|per cent|dollars?|euros?|"
+    rf"pounds?|bucks|off))",
+    re.I,
+)
+_FRACTIONS = re.compile(r"\b(half|a quarter|a third)\s+(off|price)\b|\bhalf-price\b", re.I)
+_FRACTION_VALUES = {"half": 50.0, "a quarter": 25.0, "a third": 100 / 3, "half-price": 50.0}
+
+
+def _words_to_digits(text: str) -> str:
+    """'twenty-five percent' -> '25 percent', 'half price' -> '50% price' (only before a unit or 'off')."""
+
+    def number(match: re.Match) -> str:
+        parts = re.split(r"[- ]", match.group(0).lower())
+        return str(sum(_WORD_NUMBERS[p] for p in parts))
+
+    text = _NUMBER_WORD.sub(number, text)
+    return _FRACTIONS.sub(
+        lambda m: f"{_FRACTION_VALUES[(m.group(1) or m.group(0)).lower()]:g}% {m.group(2) or 'price'}",
+        text,
+    )
+
+
+_AMOUNT = r"(\d{1,3}(?:,\d{3})+|\d+)(?:[.,](\d{1,2}))?(?:\s?([kK])\b)?"
+_PREFIX_CURRENCY = {"": None, "us": "USD", "a": "AUD", "au": "AUD", "c": "CAD", "ca": "CAD", "nz": "NZD"}
+_SYMBOL_CURRENCY = {"$": "USD", "€": "EUR", "£": "GBP"}
+_WORD_CURRENCY = {
+    "usd": "USD", "dollar": "USD", "dollars": "USD", "bucks": "USD", "eur": "EUR", "euro": "EUR",
+    "euros": "EUR", "gbp": "GBP", "pound": "GBP", "pounds": "GBP", "cad": "CAD", "aud": "AUD",
+    "nzd": "NZD", "chf": "CHF", "yen": "JPY", "jpy": "JPY",
+}  # fmt: skip
+_CODES = "usd|cad|aud|nzd|eur|gbp|chf|jpy"
+_MONEY = re.compile(
+    rf"(?<![\w$€£])(?:(us|au|a|ca|c|nz)\s?)?([$€£])\s?{_AMOUNT}(?:\s?({_CODES})\b)?"
+    rf"|(?<![\w.,]){_AMOUNT}\s?(?:([$€£])|({_CODES}|dollars?|euros?|pounds?|bucks|yen)\b)",
+    re.I,
+)
+_PERCENT = re.compile(
+    r"(?<![\w.])(\d+(?:\.\d+)?)\s?(?:%|percent\b|per cent\b|pct\b)(\s?\+|\s+or more\b|\s+and up\b|\s+or higher\b)?",
+    re.I,
+)
+_QUALIFIER = re.compile(r"\b(?:extra|additional|up to|at least|over|more than|another|plus)\s+$", re.I)
+
+
+def _amount(whole: str, cents: str | None, kilo: str | None) -> float:
+    value = float(whole.replace(",", "")) + (float(f"0.{cents}") if cents else 0.0)
+    return value * (1000 if kilo else 1)
+
+
+def _money(text: str) -> list[tuple[float, str, int, int]]:
+    """Money amounts as (value, currency, start, end): '$10,000' is 10000, 'A$10' is AUD, '10€' EUR."""
+    found = []
+    for m in _MONEY.finditer(text):
+        if m.group(2):
+            prefix, symbol, trailing = (m.group(1) or "").lower(), m.group(2), m.group(6)
+            currency = _PREFIX_CURRENCY[prefix] or _SYMBOL_CURRENCY[symbol]
+            if trailing:
+                currency = trailing.upper()
+            value = _amount(m.group(3), m.group(4), m.group(5))
+        else:
+            word = (m.group(11) or "").lower()
+            currency = _SYMBOL_CURRENCY[m.group(10)] if m.group(10) else _WORD_CURRENCY[word.rstrip()]
+            value = _amount(m.group(7), m.group(8), m.group(9))
+        found.append((value, currency, m.start(), m.end()))
     return found
 
 
-def check_copy(
-    text: str, campaign: Campaign, foreign_names: tuple[str, ...] = (), context: str = ""
-) -> list[str]:
-    """All hard-rule violations of `text` for `campaign`, each 'rule: reason'; empty means compliant.
+# --------------------------------------------------------------------------------------------- dates
+_MONTH = (
+    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
+_DATES = [
+    (re.compile(rf"\b{_MONTH}\s+{_DAY}\b(?:,?\s+(\d{{4}}))?", re.I), "md"),
+    (re.compile(rf"\b{_DAY}(?:\s+of)?\s+{_MONTH}(?:,?\s+(\d{{4}}))?\b", re.I), "dm"),
+    (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), "iso"),
+    (re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?(?![\d/])"), "numeric"),
+]
+_WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
+_WEEKDAY_DEADLINE = re.compile(
+    rf"\b(?:until|till|til|through|thru|ends?|ending|by|before|expires?|on)\s+({'|'.join(_WEEKDAYS)})\b", re.I
+)
 
-    `foreign_names` are other brands the copy must not name (e.g. the prompt's demonstration brand);
-    `context` is text the copy may quote numbers from (the interest phrases given to the model).
+
+def _month_number(word: str) -> int:
+    return next(i + 1 for i, m in enumerate(MONTHS) if m.startswith(word.lower().rstrip(".")[:3]))
+
+
+def _dates(text: str) -> list[tuple[list[tuple[int, int, str | None]], int, int]]:
+    """Explicit dates as ([(month, day, year or None) readings], start, end); '12/31' reads both ways."""
+    found, taken = [], set()
+    for pattern, form in _DATES:
+        for m in pattern.finditer(text):
+            if taken & set(range(m.start(), m.end())):
+                continue
+            if form == "md":
+                readings = [(_month_number(m.group(1)), int(m.group(2)), m.group(3))]
+            elif form == "dm":
+                readings = [(_month_number(m.group(2)), int(m.group(1)), m.group(3))]
+            elif form == "iso":
+                readings = [(int(m.group(2)), int(m.group(3)), m.group(1))]
+            else:
+                a, b, year = int(m.group(1)), int(m.group(2)), m.group(3)
+                readings = [(x, y, year) for x, y in ((a, b), (b, a)) if 1 <= x <= 12 and 1 <= y <= 31]
+                if not readings:
+                    continue
+            found.append((readings, m.start(), m.end()))
+            taken |= set(range(m.start(), m.end()))
+    return found
+
+
+# ------------------------------------------------------------------------------------------- phrases
+def _alternation(words: str) -> str:
+    return "|".join(w.replace(" ", r"\s+") for w in words.split(","))
+
+
+_SCARCITY = re.compile(
+    r"\bonly\s+(?:\d+|a few|few|one|two|three|four|five)\s+(?:\w+\s+)?left\b|\b(?:"
+    + _alternation(
+        "while supplies last,while stocks last,selling fast,going fast,almost gone,running out,low stock,"
+        "limited stock,limited quantities,few left,before it's gone,before they're gone,won't last,"
+        "last few,nearly gone,limited supply,selling out,sold out,hours left,days left"
+    )
+    + r")\b",
+    re.I,
+)
+_DEADLINE = re.compile(
+    r"\b(?:"
+    + _alternation(
+        "today only,only today,ends today,ending today,ends tonight,tonight only,tonight,tomorrow,midnight,"
+        "this weekend,weekend only,this week only,one day only,24 hours,48 hours,flash sale,last day,"
+        "final day,final hours,until today,by today,just today,for today,in hours,next hour,disappears,"
+        "for the next hour,for the next few"
+    )
+    + r")\b|\bin\s+(?:\d+|a few|few|\w+)\s+(?:hours?|hrs?|days?|minutes?|mins?)\b|\b\d+[- ]hours?\b",
+    re.I,
+)
+_SOFT_URGENCY = re.compile(
+    r"\b(?:"
+    + _alternation(
+        "hurry,last chance,limited time,limited-time,act fast,act now,don't miss out,don't miss it,"
+        "don't wait,"
+        "final days,ends soon,ending soon,expires,expiring,expire,deadline,countdown,now or never,"
+        "time is running out,time's running out,before it ends,last call,closing soon,won't be around"
+    )
+    + r")\b",
+    re.I,
+)
+_CLAIMS = re.compile(
+    r"\b(?:"
+    + _alternation(
+        "free returns?,free exchanges?,easy returns,complimentary,express shipping,express delivery,"
+        "next-day,next day delivery,same-day,same day delivery,expedited,priority shipping,fast shipping,"
+        "2-day shipping,two-day shipping,overnight shipping,bonus,mystery,surprise gift,gift with purchase,"
+        "money-back,money back,guarantee,guaranteed,risk-free,risk free,no risk,clinically,proven,"
+        "number one,no. 1,best-selling,bestselling,best seller,bestseller,award-winning,award winning,"
+        "top-rated,top rated,lowest prices?,price match,cheapest,best prices?,doctor recommended,"
+        "dermatologist,world's best,loved by,cash ?back,double points,loyalty points,free upgrade,"
+        "free installation,free sample,free trial,free gift wrap,buy two,buy 2,buy three,buy 3,3 for 2,"
+        "three for two,2 for 1,two for one,half price on your second,second one half,trusted by,approved,"
+        "recommended,certified,on earth,on the planet,in the world,ever made,of all time,last forever,"
+        "lasts forever,last a lifetime,lasts a lifetime,built to last,never fade,never fades,unbreakable,"
+        "indestructible,favourite brand,favorite brand,most popular,softest,warmest,toughest,fastest,"
+        "strongest"
+    )
+    + r")\b|#1\b|\b(?:the\s+)?(?:world|uk|us|america|nation|country|town|everyone)'s\b|\b[\w-]+-proof\b|\bmost\s+"
+    r"(?!of\b)\w+\s+(?:\w+\s+)?(?:on|in|ever)\b",
+    re.I,
+)
+_FREE = re.compile(r"(?<![\w-])free\b(?!-)", re.I)
+_FREE_OK = re.compile(
+    r"\b(?:feel|run|roam|break|set|breathe) free\b|\bfree (?:time|up|spirit|-?flowing|range|weight)", re.I
+)
+_SHIPPING = re.compile(
+    r"\bfree\s+(?:standard\s+|ground\s+|economy\s+|regular\s+|uk\s+|us\s+)?(?:shipping|delivery|postage)\b"
+    r"|\bships?\s+(?:it\s+|them\s+|(?:your|the)\s+order\s+)?(?:for\s+)?free\b"
+    r"|\b(?:shipping|delivery|postage)(?:'s|\s+is|\s+'s)?\s+(?:free|on us)\b"
+    r"|\bfree(?:\s+and\s+fast)?\s+to\s+ship\b",
+    re.I,
+)
+_BOGO = re.compile(
+    r"\bbogo\b|\bbuy\s+(?:one|1)(?:\s*,\s*|\s+|\s*-\s*|\s*&\s*|\s+and\s+)get\s+(?:one|1|another)"
+    r"(?:\s+(?:free|for free|on us))?",
+    re.I,
+)
+_GENERIC_HEADS = set(
+    "order orders purchase purchases cart basket checkout everything sitewide site store shop items item "
+    "anything all range collection buy stuff it".split()
+)
+_WIDEN = re.compile(
+    r"\b(?:"
+    + _alternation(
+        "sitewide,site-wide,site wide,storewide,store-wide,everything,entire order,entire purchase,"
+        "whole order,whole store,all items,all products,any item,anything,all orders,your order,"
+        "every order,all purchases,any purchase,your purchase"
+    )
+    + r")\b",
+    re.I,
+)
+_OBJECT_STOP = re.compile(
+    r"\s+(?:with|using|use|at|when|if|until|till|through|thru|ends?|for|code|from|by|on|over|and get|"
+    r"plus|today|this|before|of|\+|—|-)\s+|[,.!?:;()\"$€£\d]|\s+(?:and\s+)?(?:free|get)\b|$",
+    re.I,
+)
+_DETERMINERS = set(
+    "your all our the any every select selected a an new favourite favorite those these some of fresh "
+    "next first whole entire my".split()
+)
+_THRESHOLD_BEFORE = re.compile(
+    r"\b(?:over|above|spend|spending|spent|minimum(?: spend| order| purchase)?(?: of)?|min\.?|"
+    r"orders? of|purchases? of|baskets? of|carts? of|at least|from|or more than)\s*$",
+    re.I,
+)
+_THRESHOLD_AFTER = re.compile(r"^\s*(?:\+|or more\b|and up\b|or above\b|minimum\b|min\b|and over\b)", re.I)
+_NO_MINIMUM = re.compile(
+    r"\bno minimum\b|\bno min\b|\bany (?:size )?order\b(?!\s+(?:over|above|of)\b)|\bno spend\b"
+    r"|\bon (?:every|any) (?:order|purchase)\b(?!\s+(?:over|above|of)\b)",
+    re.I,
+)
+_PER_ITEM = re.compile(
+    r"\b(?:each|every|any|per|single)\s+(?:item|product|piece)\s+(?:over|above|of)\b", re.I
+)
+
+# ------------------------------------------------------------------------------------------- content
+_LINK = re.compile(
+    r"https?://|\bwww\.|\b[\w-]+\.(?:com|net|org|io|co|shop|store|uk|de|fr|ly|app)\b|[\w.+-]+@[\w-]+\.\w+"
+    r"|(?<![\w@])@[A-Za-z_]\w+|(?<![\w&])#[A-Za-z]\w*"
+    r"|(?<!\w)(?:\+?\d{1,3}[\s.-]?)?(?:\(\d{3}\)|\d{3})[\s.-]?\d{3}[\s.-]?\d{4}(?!\w)|(?<![\w/])\d{3}-\d{4}\b"
+    r"|\bcall (?:us )?(?:at |on )?\+?\d",
+    re.I,
+)
+_MARKUP = re.compile(
+    r"</?[a-zA-Z][^<>]*>|\*\*[^*]+\*\*|__[^_]+__|\[[^\]]+\]\([^)]*\)|^\s*#{1,6}\s|`[^`]+`|&[a-z]+;"
+    r"|^\s*[-*]\s+\S|(?<!\w)\*[^*\s][^*]*\*(?!\w)",
+    re.M,
+)
+_LEFTOVER = re.compile(
+    r"\{[^{}]*\}|\[[A-Za-z _]{3,}\]|%[A-Za-z_]+%|<<\s*/?\s*sys\s*>>|\[/?inst\]|<\||\|>|</?s>|#{2,}"
+    r"|\bas an ai\b|\blanguage model\b|\bignore (?:all )?(?:the )?previous instructions\b"
+    r"|\bhere(?:'s| is) (?:your|a|the|an) (?:message|push|sms|text|copy|subject|banner|notification|"
+    r"headline|email|promo)"
+    r"|^\s*(?:sure|certainly|of course|absolutely|okay|ok)\b[!,.]"
+    r"|^\s*(?:system|user|assistant|response|answer|output)\s*:"
+    r"|\b(?:subject(?: line)?|push notification|sms|banner|headline)\s*:|<(?:first[ _]?name|name)>"
+    r"|\b(?:customer|user|shopper) (?:who )?(?:likes|wants|is looking)\b|\bwrite (?:a|an) \w+"
+    r"|\blorem ipsum\b|\bi hope (?:this|that) helps\b|\blet me know\b|\boption \d+\s*:|\(\d+ characters?\)"
+    r"|\bcharacter count\b|\bhere are (?:some|a few)\b",
+    re.I | re.M,
+)
+_PROFANITY = re.compile(
+    r"\b(?:"
+    + _alternation(
+        "damn,damned,dammit,crap,crappy,shit,shitty,bullshit,fuck,fucking,fucked,wtf,bitch,bastard,ass,"
+        "asshole,arse,dick,piss,pissed,hell,idiot,idiots,stupid,dumb,moron,morons,loser,losers,sucks,"
+        "suck,jerk,lame,pathetic,screw you,shut up,bloody,freaking,frickin,friggin,cheapskate,fool,sucker,"
+        "suckers,dumbass,jackass,twat,prick,crappiest"
+    )
+    + r")\b|(?<!\w)(?:f[*@#!u]+c?k\w*|sh[*!1i]t\w*|d[@*]mn\w*|a[*$]{2}\w*|b[*!i]tch\w*|cr[*@]p\w*)",
+    re.I,
+)
+_STOPWORDS = {
+    "en": "the and you your for with to of on in is are our this it get off now all at",
+    "es": "el la los las y con para tu tus de del en es por ahora todo una un que su",
+    "fr": "le la les et avec pour votre vos de des du en est sur maintenant tout une un que",
+    "de": "der die das und mit für dein deine ihr ihre von den ist auf jetzt alles ein eine",
+    "it": "il lo la le e con per tuo tua di del della è su ora tutto una un che",
+    "pt": "o os as e com para seu sua de do da em é por agora tudo uma um que",
+    "nl": "de het en met voor je jouw van een is op nu alles",
+    "pl": "na z ze przy dla i w do od po jest twoje twój teraz",
+    "sv": "och med på för din ditt av till är nu allt en ett få",
+}
+_STOPWORDS = {lang: set(words.split()) for lang, words in _STOPWORDS.items()}
+_CODE_TRIGGER = re.compile(r"(?=\b(code|coupon|use|enter|apply|redeem)\s*:?\s+([A-Za-z0-9]+)\b)", re.I)
+_NOT_A_CODE = set(
+    "code it them this that the your our at is to for and in on below above when if a an".split()
+)
+_SHOUT_OK = set(
+    "FREE SALE SAVE DEAL DEALS SHOP HUGE BOGO OFF ONLY YOU YOUR NOW NEW YES WOW THE AND LOVE".split()
+)
+
+
+# ------------------------------------------------------------------------------------------ the gate
+def check_copies(path: str | Path, campaign: Campaign) -> Iterator[dict]:
+    """Check a JSONL file of `{"text": ..., "interests": [...]}` lines (interests optional), in order:
+    one `{"text", "compliant", "violations"}` per line."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValidationError(f"copies file not found: {path}")
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValidationError(f"{path}: broken JSON: {exc.msg} (line {number})") from exc
+            check_type(row, dict, "copy", number)
+            check_keys(row, ("text",), ("text", "interests"), "copy", number)
+            text = check_str(row["text"], "text", number, empty=True)
+            interests = check_type(row.get("interests") or [], list, "interests", number)
+            violations = check_copy(text, campaign, [str(i) for i in interests])
+            yield {"text": text, "compliant": not violations, "violations": [v.to_dict() for v in violations]}
+
+
+def check_copy(text: str, campaign: Campaign, context: str | list[str] = "") -> list[Violation]:
+    """Every rule `text` breaks for `campaign`; an empty list means it may be delivered.
+
+    `context` is what the copy may quote from (the shopper's interest phrases): a number is not
+    invented when it appears there with the same neighbouring word ("your 3-pack of gel pens").
     """
-    offer = campaign.offer
-    if not text.strip():
-        return ["empty: the copy is empty"]
-    violations = []
-    if len(text) > campaign.limit:
-        violations.append(f"too_long: {len(text)} > {campaign.limit} characters")
-    leftover = _LEFTOVER.search(text)
-    if leftover:
-        violations.append(f"template_leftover: {leftover.group(0).strip()!r}")
+    if not isinstance(context, str):
+        context = " ; ".join(context)
+    norm = normalise(text)
+    if not norm.strip():
+        return [Violation("empty", "the copy is empty")]
+    plain = _plain(norm)
+    found: list[Violation] = []
+    for rule in _RULES:
+        found += rule(norm, plain, campaign, context)
+    return found
+
+
+def _length(norm: str, plain: str, campaign: Campaign, context: str) -> list[Violation]:
+    if campaign.channel == "sms":
+        segments, unit = sms_segments(norm)
+        limit = campaign.max_segments or 1
+        if segments > limit:
+            return [Violation("too_long", f"{segments} SMS segments ({unit}) > {limit}")]
+        if campaign.max_chars is None:
+            return []
+    if len(norm) > campaign.limit:
+        return [Violation("too_long", f"{len(norm)} > {campaign.limit} characters")]
+    return []
+
+
+_MARK = "[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+_GSM = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"
+    "¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM_EXTENSION = set("^{}\\[~]|€\f")
+
+
+def sms_segments(text: str) -> tuple[int, str]:
+    """SMS segments as a phone counts them: GSM-7 septets (extension characters count two), or UCS-2
+    code units as soon as one character is outside GSM-7 (an emoji counts two)."""
+    if all(ch in _GSM or ch in _GSM_EXTENSION for ch in text):
+        units = sum(2 if ch in _GSM_EXTENSION else 1 for ch in text)
+        single, multi, name = 160, 153, "GSM-7"
+    else:
+        units = len(text.encode("utf-16-le")) // 2
+        single, multi, name = 70, 67, "UCS-2"
+    return (1 if units <= single else -(-units // multi)), f"{units} {name} units"
+
+
+def _characters(norm: str, plain: str, campaign: Campaign, context: str) -> list[Violation]:
+    out = []
+    # Variation selectors (U+FE0F after an emoji) are part of the emoji, not marks on a letter.
+    marks = sorted(
+        {
+            f"U+{ord(ch):04X}"
+            for ch in norm
+            if unicodedata.category(ch) in ("Mn", "Me") and not 0xFE00 <= ord(ch) <= 0xFE0F
+        }
+    )
+    if marks:
+        out.append(Violation("characters", f"combining marks {', '.join(marks)}"))
+    for word in re.findall(r"\w+", norm):
+        scripts = {_script(ch) for ch in word if ch.isalpha()}
+        if "LATIN" in scripts and len(scripts) > 1:
+            out.append(Violation("characters", f"{word!r} mixes Latin with look-alike letters"))
+    return out
+
+
+def _script(ch: str) -> str:
+    return unicodedata.name(ch, "UNKNOWN").split()[0]
+
+
+def _content(norm: str, plain: str, campaign: Campaign, context: str) -> list[Violation]:
+    out = []
+    for rule, pattern, what in (
+        ("link", _LINK, "links, e-mail addresses, phone numbers and handles"),
+        ("markup", _MARKUP, "HTML or markdown"),
+        ("leftover", _LEFTOVER, "prompt or template text"),
+        ("profanity", _PROFANITY, "profanity or insults"),
+    ):
+        hit = pattern.search(norm)
+        if hit:
+            out.append(Violation(rule, f"{hit.group(0).strip()!r}: no {what} in a promotion"))
+    out += _language(norm, campaign)
+    for name in [*campaign.competitors, *_example_brands()]:
+        # A name of common words counts only written as a name ('Green Leaf', not 'green leaf tea').
+        common = all(_is_word(w) for w in re.findall(r"[^\W\d_]+", name))
+        as_name = rf"(?<!\w)(?:{re.escape(name)}|{re.escape(name.upper())})(?!\w)"
+        said = (
+            re.search(as_name, norm)
+            if common
+            else re.search(rf"(?<!\w){re.escape(_plain(name))}(?!\w)", plain)
+        )
+        if said and _plain(name) not in _plain(campaign.brand):
+            out.append(Violation("competitor", f"names {name!r}, not the campaign's brand"))
     for phrase in campaign.banned_phrases:
-        if phrase.lower() in text.lower():
-            violations.append(f"banned_phrase: {phrase!r}")
-    if offer.code and not re.search(rf"(?<![A-Za-z0-9]){re.escape(offer.code)}(?![A-Za-z0-9])", text):
-        violations.append(f"code_missing: {offer.code} does not appear exactly")
-    foreign = sorted({c for c in _CODE_LIKE.findall(text) if c != offer.code})
+        wanted = re.escape(_plain(phrase)).replace(r"\-", "[- ]?").replace(r"\ ", "[- ]?")
+        if re.search(rf"(?<!\w){wanted}(?!\w)", plain.replace("-", " ").replace("  ", " ")) or re.search(
+            rf"(?<!\w){wanted}(?!\w)", plain
+        ):
+            out.append(Violation("banned_phrase", f"{phrase!r} is banned by the campaign"))
+    return out
+
+
+def _example_brands() -> tuple[str, ...]:
+    from .prompts import example_brands
+
+    return example_brands()
+
+
+def _language(norm: str, campaign: Campaign) -> list[Violation]:
+    foreign = sorted({_script(ch) for ch in norm if ch.isalpha() and _script(ch) not in ("LATIN", "UNKNOWN")})
+    words = [w for w in re.findall(r"[^\W\d_]+", norm.lower()) if len(w) > 1 or w in "aeoy"]
+    mixed = {w for w in re.findall(r"\w+", norm) if len({_script(c) for c in w if c.isalpha()}) > 1}
+    if (
+        foreign
+        and campaign.locale.split("-")[0] in _STOPWORDS
+        and any(w not in {m.lower() for m in mixed} for w in words if any(_script(c) in foreign for c in w))
+    ):
+        return [Violation("language", f"{', '.join(foreign)} letters in a {campaign.locale} message")]
+    lang = campaign.locale.split("-")[0].lower()
+    if lang == "en":
+        # The bundled vocabulary lacks many real words ('espresso'), so it only decides together with
+        # another language's function words outnumbering English ones ('Kaffeebohnen ... mit').
+        own = {w.lower() for w in re.findall(r"[^\W\d_]+", f"{campaign.brand} {campaign.offer.code or ''}")}
+        judged = [w for w in words if len(w) > 2 and w not in own | {"bogo"}]
+        english = sum(_is_word(w) for w in judged)
+        own_stop = sum(w in _STOPWORDS["en"] for w in words)
+        other_stop = max(sum(w in stop for w in words) for code, stop in _STOPWORDS.items() if code != "en")
+        if len(judged) >= 2 and english < 0.5 * len(judged) and other_stop > own_stop:
+            return [Violation("language", f"only {english} of {len(judged)} words are English")]
+    if lang not in _STOPWORDS or len(words) < 4:
+        return []
+    counts = {code: sum(w in stop for w in words) for code, stop in _STOPWORDS.items()}
+    best = max(counts, key=lambda c: (counts[c] - (c == lang) * 0.5, c == lang))
+    if best != lang and counts[best] >= 2 and counts[best] > counts[lang]:
+        return [Violation("language", f"reads as {best!r}, the campaign's locale is {campaign.locale!r}")]
+    return []
+
+
+def _code(norm: str, plain: str, campaign: Campaign, context: str) -> list[Violation]:
+    out = []
+    code = campaign.offer.code
+    if code:
+        count = len(re.findall(rf"(?<![A-Za-z0-9]){re.escape(code)}(?![A-Za-z0-9]|{_MARK})", norm))
+        if count == 0:
+            out.append(Violation("code", f"{code} does not appear exactly"))
+        elif count > 1:
+            out.append(Violation("code", f"{code} appears {count} times; state it once"))
+    brand_words = {w.lower() for w in re.findall(r"\w+", campaign.brand)}
+    allowed = {(code or "").lower(), *brand_words, *re.findall(r"\w+", context.lower())}
+    foreign = set()
+    for m in re.finditer(r"(?<![\w-])[A-Za-z0-9]+(?![\w-])", norm):
+        token = m.group(0)
+        if token.lower() in allowed or token == code:
+            continue
+        letters, digits = sum(c.isalpha() for c in token), sum(c.isdigit() for c in token)
+        mixed = (
+            letters >= 2
+            and digits >= 1
+            and len(token) >= 4
+            and not re.fullmatch(r"\d+(?:st|nd|rd|th|am|pm|s)", token, re.I)
+        )
+        shouted = token.isupper() and letters >= 4 and token not in _SHOUT_OK
+        if mixed or shouted:
+            foreign.add(token)
+    for m in _CODE_TRIGGER.finditer(norm):
+        trigger, token = m.group(1).lower(), m.group(2)
+        if token == code or token.lower() in _NOT_A_CODE:
+            continue
+        # After "code" any other word is a code; after "use"/"enter" only a code-looking one.
+        if (
+            trigger in ("code", "coupon")
+            or token.isupper()
+            and len(token) >= 3
+            or any(c.isdigit() for c in token)
+        ):
+            foreign.add(token)
     if foreign:
-        violations.append(f"foreign_code: {', '.join(foreign)}")
-    foreign_brand = [
-        n for n in foreign_names if n.lower() in text.lower() and n.lower() not in campaign.brand.lower()
-    ]
-    if foreign_brand:
-        violations.append(f"foreign_brand: {', '.join(foreign_brand)}")
-    misspelled = _brand_lookalikes(text, campaign.brand)
-    if misspelled:
-        violations.append(f"brand_misspelled: {', '.join(misspelled)} (the brand is {campaign.brand!r})")
-    violations += _offer_violations(text, offer)
-    allowed = {_num(n) for n in _BARE_NUMBER.findall(context)} | {offer.value, offer.min_spend}
-    rest = text
-    for judged in (_PERCENT, _MONEY_SYMBOL, _MONEY_WORD, _BARE_OFF):  # numbers those rules already judged
-        rest = judged.sub(" ", rest)
-    stray = sorted({n for n in _BARE_NUMBER.findall(rest) if _num(n) not in allowed}, key=_num)
-    if stray:
-        violations.append(f"invented_number: {', '.join(stray)} is neither in the offer nor in the interests")
-    return violations
+        out.append(Violation("foreign_code", f"{', '.join(sorted(foreign))} is not the campaign's code"))
+    return out
 
 
-def _brand_lookalikes(text: str, brand: str) -> list[str]:
-    """Names that resemble the brand without being it: a small LM often garbles names.
+def _brand(norm: str, plain: str, campaign: Campaign, context: str) -> list[Violation]:
+    """Names that resemble the brand without being it: a small LM garbles names ('Stridde Sports').
 
-    Two tests: a capitalised word close to a brand word ('Stripp' for 'Stride'), and a run of as many
-    words as the brand has that reads close to the whole brand in any case ('stripp sport').
+    A single word counts when it is not an English word and reads close to a brand word; a run of
+    capitalised words as long as the brand counts when it reads close to the whole brand.
     """
-    brand_words = {w.lower() for w in re.findall(r"[A-Za-z]{4,}", brand)}
-    found = []
+    brand_words = {w.lower() for w in re.findall(r"[A-Za-z]{4,}", campaign.brand)}
+    known = brand_words | {w.lower() for w in re.findall(r"[A-Za-z]+", context)}
+    known.add((campaign.offer.code or "").lower())
+    text = re.sub(r"'s\b|'", " ", norm)
+    found = set()
     for word in re.findall(r"\b[A-Z][A-Za-z]{3,}\b", text):
         low = word.lower()
-        if low not in brand_words and any(SequenceMatcher(None, low, b).ratio() >= 0.6 for b in brand_words):
-            found.append(word)
-    size, target = len(brand.split()), " ".join(brand.lower().split())
-    words = re.findall(r"[\w'&-]+", text)
+        if low in known or _stem(low) in known or _is_word(low):
+            continue
+        if any(SequenceMatcher(None, low, b).ratio() >= 0.75 for b in brand_words):
+            found.add(word)
+    size, target = len(campaign.brand.split()), _plain(campaign.brand)
+    words = re.findall(r"[\w&-]+", text)
+    exact = {
+        j
+        for i in range(len(words))
+        if _plain(" ".join(words[i : i + size])) == target
+        for j in range(i, i + size)
+    }
     for i in range(len(words) - size + 1):
-        window = " ".join(words[i : i + size])
-        if window.lower() != target and SequenceMatcher(None, window.lower(), target).ratio() >= 0.75:
-            found.append(window)
-    return sorted(set(found))
+        run = words[i : i + size]
+        if exact & set(range(i, i + size)):
+            continue  # the brand itself, or a window sliding over it
+        window = _plain(" ".join(run))
+        named = all(w[0].isupper() or not w[0].isalpha() for w in run) or not all(map(_is_word, run))
+        if named and SequenceMatcher(None, window, target).ratio() >= 0.8:
+            found.add(" ".join(run))
+    if found:
+        return [Violation("brand", f"{', '.join(sorted(found))} is not the brand {campaign.brand!r}")]
+    return []
 
 
-def _offer_violations(text: str, offer: Offer) -> list[str]:
-    out = []
-    percents = [_num(v) for v in _PERCENT.findall(text)]
-    amounts = _amounts(text)
-    allowed_amounts = {(offer.min_spend, (offer.currency or "").upper())} if offer.min_spend else set()
-    if offer.kind == "percent_off":
-        if offer.value not in percents:
-            out.append(f"discount_missing: {offer_key(offer)} is not stated")
-        wrong = sorted({p for p in percents if p != offer.value})
-        if wrong:
-            out.append(f"wrong_discount: {', '.join(fmt_number(p) + '%' for p in wrong)}")
-    elif percents:
-        out.append(f"invented_number: percentage {', '.join(fmt_number(p) + '%' for p in percents)}")
-    if offer.kind == "amount_off":
-        allowed_amounts.add((offer.value, offer.currency.upper()))
-        if (offer.value, offer.currency.upper()) not in amounts:
-            out.append(f"discount_missing: {offer_key(offer)} is not stated")
-    invented = sorted({money(v, c) for v, c in amounts if (v, c) not in allowed_amounts})
-    if invented:
-        out.append(f"invented_number: amount {', '.join(invented)}")
-    stated = {_num(v) for v in _BARE_OFF.findall(text)}
-    bare = sorted(stated - ({offer.value} if offer.value is not None else set()))
-    if bare:
-        out.append(f"invented_number: {', '.join(fmt_number(v) for v in bare)} off")
-    for kind, pattern in _CLAIMS.items():
-        mentioned = pattern.search(text)
-        if kind == offer.kind and not mentioned:
-            out.append(f"discount_missing: {offer_key(offer)} is not stated")
-        elif kind != offer.kind and mentioned:
-            out.append(f"invented_claim: {mentioned.group(0)!r} is not part of the offer")
+# ------------------------------------------------------------------------------------ offer rules
+def _offer(norm: str, plain: str, campaign: Campaign, context: str) -> list[Violation]:
+    """Value, scope, minimum spend, dates and urgency, claims and stray numbers, read together because
+    each consumes the spans (amounts, percentages, dates) that the later ones must not judge again."""
+    offer = campaign.offer
+    text = _words_to_digits(plain)
+    spans: list[tuple[int, int]] = []
+    out = _value(text, offer, spans)
+    out += _min_spend(text, offer, spans)
+    out += _scope(text, offer)
+    out += _urgency(text, offer, spans)
+    out += _claims(text, offer)
+    out += _stray_numbers(text, offer, spans, context)
     return out
+
+
+def _value(text: str, offer: Offer, spans: list) -> list[Violation]:
+    out = []
+    percents = []
+    for m in _PERCENT.finditer(text):
+        if offer.kind != "percent_off" and not re.match(r"\s*(?:off|discount|savings?|price)\b", text[m.end() :]):
+            continue  # '100% merino' on a $15-off offer is a stray number, judged there
+        spans.append(m.span())
+        value = float(m.group(1))
+        percents.append(value)
+        qualifier = _QUALIFIER.search(text[: m.start()])
+        if qualifier or m.group(2):
+            said = (qualifier.group(0) if qualifier else "") + m.group(0)
+            out.append(Violation("value", f"{said.strip()!r} qualifies the value; state it exactly"))
+    amounts = _money(text)
+    # A discount amount is the one followed by "off" or led by "save/take/get"; others are judged later.
+    discounts = {
+        (v, c)
+        for v, c, s, e in amounts
+        if re.match(r"\s*(?:off|discount|savings?)\b", text[e:])
+        or re.search(r"\b(?:save|take|get)\s*$", text[:s])
+    }
+    if offer.kind == "percent_off" and offer.value not in percents:
+        out.append(Violation("value", f"{offer.value:g}% is not stated"))
+    stated = (offer.value, (offer.currency or "").upper())
+    if offer.kind == "amount_off" and stated not in [(v, c) for v, c, _, _ in amounts]:
+        out.append(Violation("value", f"{offer.currency} {offer.value:g} off is not stated"))
+    wrong_pct = sorted({p for p in percents if offer.kind != "percent_off" or p != offer.value})
+    if wrong_pct:
+        out.append(Violation("value", f"{', '.join(f'{p:g}%' for p in wrong_pct)} is not the offer"))
+    expected = stated if offer.kind == "amount_off" else None
+    wrong_money = sorted({(v, c) for v, c in discounts if (v, c) != expected})
+    if wrong_money:
+        out.append(
+            Violation("value", f"{', '.join(f'{c} {v:g}' for v, c in wrong_money)} off is not the offer")
+        )
+    if re.search(r"\b(?:extra|additional)\s+[$€£\d]|\bstack(?:s|able)?\s+with\b|\bon top of\b", text):
+        out.append(Violation("value", "the offer does not stack with anything"))
+    if offer.kind == "free_shipping" and not _SHIPPING.search(text):
+        out.append(Violation("value", "free shipping is not stated"))
+    if offer.kind == "bogo":
+        if not _BOGO.search(text):
+            out.append(Violation("value", "buy one, get one free is not stated"))
+        elif re.search(r"get (?:one|1) (?:\d+% off|half)", text):
+            out.append(Violation("value", "the second item is free, not discounted"))
+    return out
+
+
+def _min_spend(text: str, offer: Offer, spans: list) -> list[Violation]:
+    out, thresholds = [], []
+    for v, c, s, e in _money(text):
+        spans.append((s, e))
+        before, after = text[max(0, s - 30) : s], text[e : e + 12]
+        if _THRESHOLD_BEFORE.search(before) or _THRESHOLD_AFTER.search(after):
+            thresholds.append((v, c))
+    if offer.min_spend:
+        want = (offer.min_spend, (offer.currency or "").upper())
+        if want not in thresholds:
+            out.append(Violation("min_spend", f"the minimum spend {want[1]} {want[0]:g} is not stated"))
+        wrong = sorted({t for t in thresholds if t != want})
+        if wrong:
+            out.append(
+                Violation("min_spend", f"{', '.join(f'{c} {v:g}' for v, c in wrong)} is not the minimum")
+            )
+        hit = _NO_MINIMUM.search(text)
+        if hit:
+            out.append(Violation("min_spend", f"{hit.group(0)!r} contradicts the minimum spend"))
+    elif thresholds:
+        out.append(Violation("min_spend", "the offer has no minimum spend"))
+    if _PER_ITEM.search(text):
+        out.append(Violation("scope", "the offer applies per order, not per item"))
+    return out
+
+
+def _stem(word: str) -> str:
+    return word[:-3] + "y" if word.endswith("ies") else word.rstrip("s")
+
+
+def _words(phrase: str) -> list[str]:
+    return [_stem(w) for w in re.findall(r"[a-z0-9&'-]+", phrase.lower())]
+
+
+def _objects(text: str) -> list[str]:
+    """What each statement of the offer applies to: the words after '20% off', 'free shipping on', ..."""
+    starts = [m.end() for m in re.finditer(r"(?:%|\d)\s*off\b", text)]
+    starts += [
+        m.end() for m in re.finditer(r"\b(?:bogo|get (?:one|1|another)(?: free)?|free shipping)\s+on\b", text)
+    ]
+    out = []
+    for start in starts:
+        rest = text[start:]
+        stop = _OBJECT_STOP.search(rest)
+        out.append(rest[: stop.start()].strip() if stop else rest.strip())
+    return out
+
+
+def _scope(text: str, offer: Offer) -> list[Violation]:
+    if offer.kind == "gift":
+        return _gift_scope(text, offer)
+    out = []
+    scope = _words(offer.applies_to or "")
+    if scope:
+        widen = _WIDEN.search(text)
+        if widen:
+            out.append(Violation("scope", f"{widen.group(0)!r}: the offer is only on {offer.applies_to}"))
+        if not _contains(_words(text), scope):
+            out.append(Violation("scope", f"the scope {offer.applies_to!r} is not stated"))
+    for thing in _objects(text):
+        words = [w for w in _words(thing) if w not in _DETERMINERS]
+        if not words:
+            continue
+        # With a scope, the offer may only be on it; without one, only on the order as a whole.
+        fits = (
+            _contains(words, scope) and len(words) <= len(scope) + 1 if scope else words[-1] in _GENERIC_HEADS
+        )
+        if not fits:
+            out.append(Violation("scope", f"{thing!r}: the offer is on {offer.applies_to or 'everything'}"))
+    return out
+
+
+def _contains(words: list[str], part: list[str]) -> bool:
+    n = len(part)
+    return any(words[i : i + n] == part for i in range(len(words) - n + 1))
+
+
+def _gift_scope(text: str, offer: Offer) -> list[Violation]:
+    out = []
+    core = [w for w in _words(gift_name(offer)) if w not in ("a", "an", "free", "the")]
+    if offer.applies_to and not _contains(_words(text), core):
+        out.append(Violation("scope", f"the gift ({gift_name(offer)}) is not named"))
+    if not offer.applies_to and not re.search(r"\bfree gift\b|\bgift\b", text):
+        out.append(Violation("value", "the free gift is not stated"))
+    if re.search(
+        r"\b(?:two|three|four|five|several|multiple|\d+)\s+(?:free\s+)?(?:\w+\s+)?gifts\b|\b(?:two|"
+        r"three|four|five|\d+)\s+free\b",
+        text,
+    ):
+        out.append(Violation("value", "the offer is one gift"))
+    if re.search(r"\bwith (?:every|each|any) \w+", text):
+        out.append(Violation("scope", "the gift comes with the order, not with a product"))
+    if re.search(r"\bgifts?\s+(?:on|of|with)\s+(?:a\s+|an\s+)?free\b|\bfree\s+\w*\s*free\b", text):
+        out.append(Violation("scope", "the gift is garbled ('a free gift on a free ...')"))
+    return out
+
+
+def _urgency(text: str, offer: Offer, spans: list) -> list[Violation]:
+    out = []
+    expiry = expiry_date(offer)
+    for readings, start, end in _dates(text):
+        spans.append((start, end))
+        if expiry is None or not any(_same_day(expiry, r) for r in readings):
+            said = text[start:end]
+            out.append(Violation("urgency", f"{said!r} is not the offer's {_expiry_words(expiry)}"))
+    weekday = _WEEKDAY_DEADLINE.search(text)
+    if weekday and (expiry is None or _WEEKDAYS[expiry.weekday()] != weekday.group(1).lower()):
+        out.append(Violation("urgency", f"{weekday.group(0)!r} is not the offer's {_expiry_words(expiry)}"))
+    for pattern in (_SCARCITY, _DEADLINE):
+        hit = pattern.search(text)
+        if hit:
+            out.append(Violation("urgency", f"{hit.group(0)!r} is invented urgency"))
+    soft = _SOFT_URGENCY.search(text)
+    if soft and expiry is None:
+        out.append(Violation("urgency", f"{soft.group(0)!r}: the offer does not expire"))
+    return out
+
+
+def _same_day(expiry: dt.date, reading: tuple[int, int, str | None]) -> bool:
+    month, day, year = reading
+    return (month, day) == (expiry.month, expiry.day) and (
+        year is None or int(year) % 100 == expiry.year % 100
+    )
+
+
+def _expiry_words(expiry: dt.date | None) -> str:
+    return f"expiry ({expiry.isoformat()})" if expiry else "expiry (it has none)"
+
+
+def _claims(text: str, offer: Offer) -> list[Violation]:
+    out = []
+    hit = _CLAIMS.search(text)
+    if hit and not (offer.kind == "gift" and _contains(_words(gift_name(offer)), _words(hit.group(0)))):
+        out.append(Violation("invented_claim", f"{hit.group(0)!r} is not part of the offer"))
+    if offer.kind != "free_shipping" and _SHIPPING.search(text):
+        out.append(Violation("invented_claim", "free shipping is not part of the offer"))
+    if offer.kind != "bogo" and _BOGO.search(text):
+        out.append(Violation("invented_claim", "buy one, get one is not part of the offer"))
+    allowed = [m.span() for p in (_SHIPPING, _BOGO, _FREE_OK) for m in p.finditer(text)]
+    if offer.kind == "gift":
+        allowed += [
+            m.span()
+            for m in re.finditer(
+                r"\bfree\s+(?:\w+\s+){0,3}?(?:gift|"
+                + "|".join(re.escape(w) for w in _words(gift_name(offer)) if w not in ("a", "an", "free"))
+                + r")",
+                text,
+            )
+        ]
+    for m in _FREE.finditer(text):
+        if not any(s <= m.start() < e for s, e in allowed):
+            after = " ".join(re.findall(r"[\w'-]+", text[m.end() :])[:1])
+            out.append(Violation("invented_claim", f"'free {after}' is not part of the offer"))
+            break
+    return out
+
+
+def _stray_numbers(text: str, offer: Offer, spans: list, context: str) -> list[Violation]:
+    """Digits the offer does not explain and the context does not hold with the same neighbour word."""
+    code = (offer.code or "").lower()
+    spans += [m.span() for m in _BOGO.finditer(text)]
+    if code:
+        spans += [m.span() for m in re.finditer(rf"(?<![a-z0-9]){re.escape(code)}(?![a-z0-9])", text)]
+    ctx = _plain(context)
+    ctx_tokens = set(re.findall(r"[\w.-]+", ctx))
+    stray = []
+    for m in re.finditer(r"[\w.'-]*\d[\w'-]*", text):
+        if any(s <= m.start() < e or s < m.end() <= e for s, e in spans):
+            continue
+        token = m.group(0).strip(".-'")
+        # '20000mah' may be quoted alone; a bare '3' only with its word ('3-pack', 'size 10').
+        quoted = not token.isdigit() and token.lower() in ctx_tokens
+        if quoted or _with_neighbour_in(text, m, ctx):
+            continue
+        stray.append(token)
+    if stray:
+        return [Violation("invented_number", f"{', '.join(stray)} is not in the offer or the interests")]
+    return []
+
+
+def _with_neighbour_in(text: str, match: re.Match, context: str) -> bool:
+    before = re.findall(r"[\w'-]+", text[: match.start()])[-1:]
+    after = re.findall(r"[\w'-]+", text[match.end() :])[:1]
+    token = match.group(0)
+    return any(f"{b} {token}" in context for b in before) or any(f"{token} {a}" in context for a in after)
+
+
+def _repetitive(norm: str, plain: str, campaign: Campaign, context: str) -> list[Violation]:
+    """Junk that says the same thing over: a two-word phrase twice, or a content word three times."""
+    words = re.findall(r"[a-z][a-z'-]+", plain)
+    pairs = [f"{a} {b}" for a, b in zip(words, words[1:], strict=False) if len(a) > 2 and len(b) > 2]
+    common = _STOPWORDS["en"] | {"one", "the", "for", "double", "more"}
+    seen = {p for p in pairs if pairs.count(p) > 1 and not set(p.split()) & common}
+    seen |= {w for w in words if len(w) > 3 and w not in common and words.count(w) > 3}
+    if seen:
+        return [Violation("repetitive", f"{', '.join(sorted(seen))} repeated")]
+    return []
+
+
+_RULES = (_length, _characters, _content, _code, _brand, _repetitive, _offer)

@@ -153,6 +153,42 @@ def batch(
 
 
 @cli.command()
+@click.option("--campaign", required=True, help="Campaign YAML/JSON file or a demo campaign name.")
+@click.option("--text", default=None, help="One message to check.")
+@click.option(
+    "--copies",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help='JSONL of {"text": ..., "interests": [...]}; one JSON verdict per line goes to stdout.',
+)
+def check(campaign: str, text: str | None, copies: str | None) -> None:
+    """Run the compliance gate on your own copy: exit 0 when all compliant, 1 when not.
+
+    \b
+    Example:
+      promogen check --campaign run20 --text "Long runs ahead? 20% off running gear with RUN20."
+      promogen check --campaign run20 --copies copies.jsonl > verdicts.jsonl
+    """
+    from .checks import check_copies, check_copy
+
+    if (text is None) == (copies is None):
+        raise ValidationError("give exactly one of --text or --copies")
+    camp = load_campaign(campaign)
+    if text is not None:
+        found = check_copy(text, camp)
+        for violation in found:
+            click.echo(f"{violation.rule}: {violation.detail}")
+        click.echo("compliant" if not found else f"{len(found)} violation(s)", err=True)
+        sys.exit(1 if found else 0)
+    failed = 0
+    for verdict in check_copies(copies, camp):
+        failed += not verdict["compliant"]
+        click.echo(json.dumps(verdict, ensure_ascii=False))
+    click.echo(f"{failed} non-compliant", err=True)
+    sys.exit(1 if failed else 0)
+
+
+@cli.command()
 @click.option("--n", "n_users", default=20, show_default=True, help="How many users.")
 @click.option("--seed", default=0, show_default=True)
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output JSONL.")

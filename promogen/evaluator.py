@@ -18,8 +18,8 @@ import numpy as np
 
 from .checks import check_copy
 from .generator import tidy
-from .prompts import build_messages, example_brands, fallback_copy
-from .types import Campaign, Delivery, UserHistory
+from .prompts import build_messages, fallback_copy
+from .types import Campaign, Delivery, UserHistory, Violation
 
 
 def fluency_score(perplexity: float | np.ndarray, floor: float = 400.0) -> np.ndarray:
@@ -59,7 +59,7 @@ class EvalContext:
     generic_vectors: np.ndarray  # (n, d) embeddings of the copy each user gets from the generic prompt
     perplexity: np.ndarray  # (n,) perplexity of the delivered copy under the base LM (no adapter)
     predicted_ctr: np.ndarray  # (n,) ranking head on the delivered copy
-    violations: list[list[str]]  # hard-check reasons for each delivered copy (empty = compliant)
+    violations: list[list[Violation]]  # the gate's findings for each delivered copy (empty = compliant)
     fluency_floor: float = 400.0
 
 
@@ -241,9 +241,8 @@ class Evaluator:
         prompt = generator.chat_prompt(build_messages(campaign, [], **self.pg.prompt_options()))
         # A conditioned copywriter reads the zero vector: no interests, the soft prompt at its centre.
         blank = np.zeros((1, vectors.shape[1]), dtype=np.float32) if generator.interest is not None else None
-        texts = [tidy(t, campaign.limit) for t in generator.generate([prompt], n, seed, vectors=blank)[0]]
-        foreign = example_brands()
-        ok = [not check_copy(t, campaign, foreign) for t in texts]
+        texts = [tidy(t) for t in generator.generate([prompt], n, seed, vectors=blank)[0]]
+        ok = [not check_copy(t, campaign) for t in texts]
         pool = [t for t, good in zip(texts, ok, strict=True) if good]
         if not pool:
             return [fallback_copy(campaign)] * len(vectors)
@@ -276,7 +275,6 @@ class Evaluator:
             if self.pg.ranker is not None
             else np.full(len(texts), np.nan)
         )
-        foreign = example_brands()
         return EvalContext(
             campaign=campaign,
             users=users,
@@ -286,10 +284,7 @@ class Evaluator:
             generic_vectors=self.pg.encoder.encode_texts(generic),
             perplexity=np.asarray(self.pg.generator.perplexity(texts, base=True)),
             predicted_ctr=np.asarray(ctr),
-            violations=[
-                check_copy(t, campaign, foreign, context=" ".join(p))
-                for t, p in zip(texts, phrases, strict=True)
-            ],
+            violations=[check_copy(t, campaign, p) for t, p in zip(texts, phrases, strict=True)],
             fluency_floor=self.pg.config.max_perplexity,
         )
 
@@ -302,7 +297,7 @@ class Evaluator:
                 "user_id": d.user_id,
                 "text": d.text,
                 "chosen_by": d.chosen_by,
-                "violations": ctx.violations[i],
+                "violations": [v.to_dict() for v in ctx.violations[i]],
                 **{name: round(float(values[name][i]), 5) for name in copy_names},
             }
             for i, d in enumerate(ctx.deliveries)

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .checks import normalise
 from .conditioning import load_adapter, place_soft_prompt
 from .config import Config, option
 from .models import DEFAULT_LLM, ModelNotFoundError, resolve_llm
@@ -52,17 +53,17 @@ class GeneratorConfig(Config):
         self._choice("dtype", ("float32", "bfloat16", "int8"))
 
 
-def tidy(text: str, limit: int) -> str:
-    """Copy-edit raw model output: first paragraph, no label or wrapping quotes, cut to fit `limit`."""
-    text = text.strip().split("\n\n")[0]
+def tidy(text: str) -> str:
+    """Copy-edit raw model output: first paragraph, normalised characters, no label or wrapping quotes.
+
+    It never shortens: a cut could drop a qualifying clause ("on orders over $50") and deliver a
+    different offer, so a copy that is too long fails the gate instead.
+    """
+    text = normalise(text).strip().split("\n\n")[0]
     text = " ".join(text.split())
     text = _LABEL.sub("", text).strip()
     if len(text) >= 2 and text[0] in _QUOTES and text[-1] in _QUOTES:
         text = text[1:-1].strip()
-    if len(text) > limit:
-        cut = max(text.rfind(p, 0, limit) for p in ".!?")
-        if cut >= 20:
-            text = text[: cut + 1]
     return text
 
 

@@ -21,7 +21,7 @@ from .config import Config, option
 from .encoder import EncoderConfig, InterestEncoder
 from .generator import Generator, GeneratorConfig, tidy
 from .policy import PolicyConfig, choose
-from .prompts import build_messages, example_brands, fallback_copy
+from .prompts import build_messages, fallback_copy
 from .ranker import Ranker
 from .types import Campaign, Candidate, Delivery, UserHistory, ValidationError
 
@@ -128,13 +128,7 @@ class PromoGen:
             return []
         n = self.config.n_candidates if n_candidates is None else n_candidates
         seed = self.config.seed if seed is None else seed
-        fallback = fallback_copy(campaign)
-        problems = check_copy(fallback, campaign)
-        if problems:
-            raise ValidationError(
-                f"the campaign's fallback copy breaks its own rules ({problems[0]}); "
-                f"raise `max_chars` or shorten `brand` / `offer.applies_to`"
-            )
+        fallback = fallback_copy(campaign)  # raises, naming the field to change, if no template fits
 
         vectors, interests = self.encoder.encode_users(users) if encoded is None else encoded
         if len(vectors) != len(users):
@@ -152,7 +146,7 @@ class PromoGen:
         else:
             conditioning = vectors
         raw = self.generator.generate(prompts, n, seed, vectors=conditioning)
-        candidates = [[Candidate(tidy(t, campaign.limit)) for t in texts] for texts in raw]
+        candidates = [[Candidate(tidy(t)) for t in texts] for texts in raw]
         self._score(campaign, candidates, vectors, interests)
         return [
             self._choose(campaign, user, cands, phrases, fallback, seed)
@@ -171,10 +165,9 @@ class PromoGen:
         interests: list[list[str]],
     ) -> None:
         flat = [c for cands in candidates for c in cands]
-        foreign = example_brands()
         for cands, phrases in zip(candidates, interests, strict=True):
             for cand in cands:
-                cand.violations = check_copy(cand.text, campaign, foreign, context=" ".join(phrases))
+                cand.violations = check_copy(cand.text, campaign, phrases)
         texts = [c.text or " " for c in flat]
         perplexities = self.generator.perplexity(texts)
         embeddings = self.encoder.encode_texts(texts)

@@ -13,8 +13,8 @@ from pathlib import Path
 import jinja2
 import yaml
 
-from .checks import money, offer_key
-from .types import Campaign
+from .types import Campaign, ValidationError
+from .wording import describe, money, offer_key, until
 
 _HERE = Path(__file__).resolve().parent
 
@@ -35,7 +35,7 @@ def environment(directory: str | None = None) -> jinja2.Environment:
         keep_trailing_newline=False,
         autoescape=False,
     )
-    env.globals.update(money=money, offer_key=offer_key)
+    env.globals.update(money=money, offer_key=offer_key, describe=describe, until=until)
     return env
 
 
@@ -84,6 +84,34 @@ def build_messages(
     ]
 
 
-def fallback_copy(campaign: Campaign, directory: str | None = None) -> str:
-    """The deterministic safe copy for a campaign."""
-    return " ".join(render("fallback.j2", directory, campaign=campaign).split())
+def fallback_forms(campaign: Campaign) -> list[str]:
+    """The safe template lines, most complete first: with the brand, without it, the shortest wording."""
+    offer = campaign.offer
+    code = f" with code {offer.code}" if offer.code else ""
+    short_code = f" with {offer.code}" if offer.code else ""
+    words = describe(offer)
+    line = words[0].upper() + words[1:]
+    return [
+        f"{campaign.brand}: {words}{code}{until(offer)}.",
+        f"{line}{code}{until(offer)}.",
+        f"{line}{short_code}{until(offer).replace(', until', ' to')}",
+    ]
+
+
+def fallback_copy(campaign: Campaign) -> str:
+    """The deterministic safe copy: the first template line that passes every rule of the gate.
+
+    Raises ValidationError naming the field to shorten when none fits the channel.
+    """
+    from .checks import check_copy
+
+    problems = []
+    for text in fallback_forms(campaign):
+        problems = check_copy(text, campaign)
+        if not problems:
+            return text
+    field = "max_chars" if campaign.channel != "sms" else "max_segments"
+    raise ValidationError(
+        f"campaign {campaign.campaign_id!r}: no template line fits its rules ({problems[0]}); "
+        f"shorten `offer.applies_to` or `brand`, or raise `{field}`"
+    )

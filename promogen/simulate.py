@@ -35,10 +35,15 @@ def demo_campaign(name: str = "run20") -> Campaign:
 
 
 def load_campaign(value: str) -> Campaign:
-    """A campaign file (YAML/JSON) or the name of a shipped demo campaign."""
-    from pathlib import Path
+    """A campaign file (YAML/JSON) or the name of a shipped demo campaign, refused here (at load time)
+    if no safe template line can carry its offer within the channel's limits."""
+    from .prompts import fallback_copy
 
-    return Campaign.from_file(value) if Path(value).suffix or Path(value).exists() else demo_campaign(value)
+    campaign = (
+        Campaign.from_file(value) if Path(value).suffix or Path(value).exists() else demo_campaign(value)
+    )
+    fallback_copy(campaign)
+    return campaign
 
 
 def simulate_users(

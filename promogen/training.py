@@ -24,6 +24,7 @@ from tqdm import tqdm
 
 from .conditioning import AdapterConfig, InterestAdapter, lora_config, place_soft_prompt, save_adapter
 from .config import Config, option
+from .hardware import bf16_native, describe
 from .models import DEFAULT_LLM, resolve_llm
 from .prompts import build_messages
 from .types import Campaign, ValidationError
@@ -47,6 +48,9 @@ class TrainConfig(Config):
     save_every: int = option(20, "steps between checkpoints")
     keep_checkpoints: int = option(2, "checkpoints kept on disk (older ones are deleted)")
     resume: bool = option(True, "continue from the newest checkpoint in OUT/checkpoints if there is one")
+    autocast: str = option(
+        "auto", "bf16 autocast of the forward pass: auto (where the hardware runs bf16 natively), on, off"
+    )
     adapter: AdapterConfig = field(
         default_factory=AdapterConfig, metadata={"help": "LoRA and interest-adapter shape"}
     )
@@ -65,6 +69,7 @@ class TrainConfig(Config):
         self._range("interest_dropout", 0.0, 1.0)
         self._range("save_every", 1)
         self._range("keep_checkpoints", 1)
+        self._choice("autocast", ("auto", "on", "off"))
 
 
 class Conditioned(nn.Module):
@@ -177,6 +182,7 @@ class TrainResult:
     adapter: Path
     summary: dict
     model: nn.Module  # the trained Conditioned module (unwrapped), for checks right after training
+    main: bool = True  # this is the main process (the one that saved; the only one that should report)
 
 
 def train(config: TrainConfig, progress: bool = True) -> TrainResult:
@@ -222,6 +228,8 @@ def train(config: TrainConfig, progress: bool = True) -> TrainResult:
     scheduler = get_cosine_schedule_with_warmup(optimizer, config.warmup, config.steps)
     module, optimizer = accelerator.prepare(module, optimizer)
 
+    # Weights stay fp32; bf16 matmuls are 3x faster on a CPU with AMX (measured), and not emulated elsewhere.
+    use_bf16 = config.autocast == "on" or (config.autocast == "auto" and bf16_native())
     step = 0
     saved = _checkpoints(out) if config.resume else []
     if saved:
@@ -249,7 +257,8 @@ def train(config: TrainConfig, progress: bool = True) -> TrainResult:
             k: v.to(accelerator.device)
             for k, v in collate([examples[i] for i in mine], tokenizer.pad_token_id).items()
         }
-        loss = module(**batch).loss
+        with torch.autocast(accelerator.device.type, dtype=torch.bfloat16, enabled=use_bf16):
+            loss = module(**batch).loss
         accelerator.backward(loss)
         optimizer.step()
         scheduler.step()
@@ -291,6 +300,8 @@ def train(config: TrainConfig, progress: bool = True) -> TrainResult:
         "batch_size": config.batch_size,
         "processes": accelerator.num_processes,
         "device": str(accelerator.device),
+        "bf16_autocast": use_bf16,
+        "hardware": describe(),
         "resumed_at": int(saved[-1].name.split("-")[1]) if saved else 0,
         "first_loss": round(losses[0], 4) if losses else None,
         "last_loss": round(losses[-1], 4) if losses else None,
@@ -301,7 +312,7 @@ def train(config: TrainConfig, progress: bool = True) -> TrainResult:
         save_adapter(adapter_dir, trained.lm, trained.interest, config.adapter, summary)
         log.close()
     accelerator.wait_for_everyone()
-    return TrainResult(adapter_dir, summary, trained.eval())
+    return TrainResult(adapter_dir, summary, trained.eval(), main)
 
 
 def _save_checkpoint(out: Path, step: int, module: Conditioned, optimizer, scheduler, keep: int) -> None:

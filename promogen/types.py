@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ EVENT_TYPES = ("view", "search", "cart", "purchase", "click")
 OFFER_KINDS = ("percent_off", "amount_off", "free_shipping", "bogo", "gift")
 CHANNEL_LIMITS = {"push": 150, "sms": 160, "email_subject": 90, "banner": 100}
 CHANNELS = tuple(CHANNEL_LIMITS)
+# 2: violations are {"rule", "detail"} objects (1: "rule: detail" strings).
+OUTPUT_VERSION = 2
 
 
 class ValidationError(ValueError):
@@ -160,6 +163,13 @@ class Offer:
         for key in ("currency", "expires", "applies_to"):
             if data.get(key) is not None:
                 check_str(data[key], f"offer.{key}")
+        if data.get("expires") is not None:
+            try:
+                date.fromisoformat(data["expires"])
+            except ValueError:
+                raise ValidationError(
+                    f"`offer.expires` must be a date as YYYY-MM-DD; got {data['expires']!r}"
+                ) from None
         if data.get("code") is not None:
             code = check_str(data["code"], "offer.code")
             if not code.isalnum():
@@ -183,8 +193,21 @@ class Campaign:
     locale: str = "en"
     max_chars: int | None = None
     banned_phrases: list[str] = field(default_factory=list)
+    competitors: list[str] = field(default_factory=list)
+    max_segments: int | None = None
 
-    FIELDS = ("campaign_id", "brand", "offer", "channel", "tone", "locale", "max_chars", "banned_phrases")
+    FIELDS = (
+        "campaign_id",
+        "brand",
+        "offer",
+        "channel",
+        "tone",
+        "locale",
+        "max_chars",
+        "banned_phrases",
+        "competitors",
+        "max_segments",
+    )
 
     @property
     def limit(self) -> int:
@@ -205,11 +228,17 @@ class Campaign:
             check_type(data["max_chars"], int, "max_chars")
             if data["max_chars"] < 20:
                 raise ValidationError(f"`max_chars` must be at least 20; got {data['max_chars']}")
-        banned = data.get("banned_phrases") or []
-        check_type(banned, list, "banned_phrases")
-        for i, phrase in enumerate(banned):
-            check_str(phrase, f"banned_phrases[{i}]")
-        return cls(**{**data, "offer": Offer.from_dict(data["offer"]), "banned_phrases": banned})
+        lists = {}
+        for key in ("banned_phrases", "competitors"):
+            lists[key] = data.get(key) or []
+            check_type(lists[key], list, key)
+            for i, phrase in enumerate(lists[key]):
+                check_str(phrase, f"{key}[{i}]")
+        if data.get("max_segments") is not None:
+            check_type(data["max_segments"], int, "max_segments")
+            if data.get("channel") != "sms" or not 1 <= data["max_segments"] <= 10:
+                raise ValidationError("`max_segments` is for sms campaigns only, from 1 to 10")
+        return cls(**{**data, "offer": Offer.from_dict(data["offer"]), **lists})
 
     @classmethod
     def from_file(cls, path: str | Path) -> Campaign:
@@ -233,17 +262,47 @@ class Campaign:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule of the compliance gate: a rule id (e.g. `scope`) and what exactly is wrong."""
+
+    rule: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.detail}"
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Violation:
+        check_type(data, dict, "violation")
+        check_keys(data, ("rule", "detail"), ("rule", "detail"), "violation")
+        return cls(check_str(data["rule"], "violation.rule"), check_str(data["detail"], "violation.detail"))
+
+
 @dataclass
 class Candidate:
     """One generated copy with its scores and the hard-check violations it has (empty = compliant)."""
 
     text: str
     scores: dict[str, float] = field(default_factory=dict)
-    violations: list[str] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)
 
     @property
     def compliant(self) -> bool:
         return not self.violations
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Candidate:
+        check_type(data, dict, "candidate")
+        check_keys(data, ("text",), ("text", "scores", "violations"), "candidate")
+        violations = [Violation.from_dict(v) for v in data.get("violations", [])]
+        return cls(data["text"], dict(data.get("scores", {})), violations)
 
 
 @dataclass
@@ -262,6 +321,21 @@ class Delivery:
     seed: int
     promogen_version: str
     interests: list[str] = field(default_factory=list)
+    output_version: int = OUTPUT_VERSION
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Delivery:
+        check_type(data, dict, "delivery")
+        names = tuple(f for f in cls.__dataclass_fields__)
+        check_keys(
+            data, tuple(n for n in names if n not in ("interests", "output_version")), names, "delivery"
+        )
+        if data.get("output_version", OUTPUT_VERSION) != OUTPUT_VERSION:
+            raise ValidationError(
+                f"`output_version` {data['output_version']} is not {OUTPUT_VERSION}; "
+                "regenerate the file with this promogen"
+            )
+        return cls(**{**data, "candidates": [Candidate.from_dict(c) for c in data["candidates"]]})

@@ -1,101 +1,188 @@
-"""Hard checks: the offer exactly right, nothing invented, within limits; the fallback always passes."""
+"""The gate's contract: violations as rule objects, the fallback always passes, `promogen check` works.
+
+The adversarial suite (tests/gate_cases.py) covers the rules case by case; this file covers what the
+rest of promogen relies on.
+"""
+
+import json
 
 import pytest
 
-from promogen import Campaign, check_copy
-from promogen.prompts import fallback_copy
+from promogen import Campaign, Violation, check_copy
+from promogen.checks import sms_segments
+from promogen.prompts import fallback_copy, fallback_forms
 from promogen.simulate import demo_campaign
+from promogen.types import ValidationError
 
-RUN20 = Campaign.from_dict(
-    {
-        "campaign_id": "run20",
-        "brand": "Stride Sports",
-        "banned_phrases": ["guaranteed"],
-        "offer": {"kind": "percent_off", "value": 20, "code": "RUN20", "applies_to": "running gear"},
-    }
+RUN20 = demo_campaign("run20")
+
+
+def rules(text, campaign=RUN20, context=""):
+    return sorted({v.rule for v in check_copy(text, campaign, context)})
+
+
+def test_violations_are_rule_objects_that_round_trip():
+    found = check_copy("Get 25% off running gear with code RUN20", RUN20)
+    assert found and all(isinstance(v, Violation) for v in found), found
+    assert {v.rule for v in found} == {"value"}, found
+    assert [Violation.from_dict(v.to_dict()) for v in found] == found, "to_dict / from_dict round trip"
+
+
+@pytest.mark.parametrize(
+    ("text", "context", "expected"),
+    [
+        ("Kick your size 5 football further: 20% off running gear with RUN20", "size 5 football", []),
+        ("Kick your size 5 football further: 20% off running gear with RUN20", "", ["invented_number"]),
+        (
+            "Get 3 free shipping: 20% off running gear with RUN20",
+            "3-pack running socks",
+            ["invented_claim", "invented_number"],
+        ),
+    ],
 )
-TEN = Campaign.from_dict(
-    {
-        "campaign_id": "ten",
-        "brand": "Stride Sports",
-        "channel": "email_subject",
-        "offer": {"kind": "amount_off", "value": 10, "currency": "USD", "code": "TAKE10", "min_spend": 50},
-    }
-)
-SHIP = Campaign.from_dict(
-    {
-        "campaign_id": "ship",
-        "brand": "Stride Sports",
-        "channel": "sms",
-        "offer": {"kind": "free_shipping", "code": "SHIPFREE"},
-    }
-)
-
-CASES = [
-    (RUN20, "Get 20% off running gear at Stride Sports with code RUN20!", []),
-    (RUN20, "Get 20 percent off with code RUN20", []),
-    (RUN20, "Get 20% off with code run20", ["code_missing"]),
-    (RUN20, "Get 20% off with code RUN200", ["code_missing", "foreign_code"]),
-    (RUN20, "Get 25% off with code RUN20", ["discount_missing", "wrong_discount"]),
-    (RUN20, "Get 20% off, up to 50% on shoes, code RUN20", ["wrong_discount"]),
-    (RUN20, "20% off shoes from $49 with code RUN20", ["invented_number"]),
-    (RUN20, "20% off with code RUN20 or SAVE50", ["foreign_code"]),
-    (RUN20, "20% off with code RUN20 plus free shipping", ["invented_claim"]),
-    (RUN20, "Guaranteed 20% off with code RUN20", ["banned_phrase"]),
-    (RUN20, "20% off with code RUN20 " + "!" * 140, ["too_long"]),
-    (RUN20, "<|im_start|>20% off with code RUN20", ["template_leftover"]),
-    (RUN20, "assistant: 20% off with code RUN20", ["template_leftover"]),
-    (RUN20, "   ", ["empty"]),
-    (RUN20, "20% off at Stripp Sports with code RUN20", ["brand_misspelled"]),
-    (RUN20, "Save 30 off with 20% and code RUN20", ["invented_number"]),
-    (RUN20, "Get 20% off running gear with code RUN20 at 3.", ["invented_number"]),
-    (RUN20, "20% off with code RUN20: buy 2 pairs", ["invented_number"]),
-    (RUN20, "Your stripp sport needs 20% off with code RUN20", ["brand_misspelled"]),
-    (RUN20, "Stride Sports loves your favourite sport: 20% off with RUN20", []),
-    (TEN, "$10 off orders over $50 with TAKE10", []),
-    (TEN, "10 USD off with TAKE10", []),
-    (TEN, "$15 off with TAKE10", ["discount_missing", "invented_number"]),
-    (TEN, "€10 off with TAKE10", ["discount_missing", "invented_number"]),
-    (SHIP, "Free delivery on everything with SHIPFREE", []),
-    (SHIP, "Free shipping and 10% off with SHIPFREE", ["invented_number"]),
-    (SHIP, "Great gear with SHIPFREE", ["discount_missing"]),
-]
+def test_numbers_may_be_quoted_from_the_interests_only_with_their_word(text, context, expected):
+    assert rules(text, RUN20, context) == expected, check_copy(text, RUN20, context)
 
 
-@pytest.mark.parametrize(("campaign", "text", "rules"), CASES)
-def test_hard_checks(campaign, text, rules):
-    found = sorted({v.split(":")[0] for v in check_copy(text, campaign)})
-    assert found == sorted(rules), f"{text!r}: expected {rules}, got {check_copy(text, campaign)}"
-
-
-def test_numbers_from_the_interests_are_not_invented():
-    text = "Kick your size 5 football further: 20% off with code RUN20"
-    assert check_copy(text, RUN20, context="size 5 football; shin guards") == [], (
-        "5 is quoted from the interests"
-    )
-    assert check_copy(text, RUN20)[0].startswith("invented_number"), "without that context 5 is invented"
-
-
-def test_foreign_brand_from_the_demonstration_is_caught():
-    found = check_copy("20% off running gear at Green Leaf with code RUN20", RUN20, ("Green Leaf",))
-    assert any(v.startswith("foreign_brand") for v in found), found
+def test_sms_segments_count_what_a_phone_counts():
+    assert sms_segments("a" * 160)[0] == 1 and sms_segments("a" * 161)[0] == 2, "GSM-7: 160 per segment"
+    assert sms_segments("€" * 80)[0] == 1 and sms_segments("€" * 81)[0] == 2, "€ is an extension: 2 septets"
+    assert sms_segments("a" * 69 + "’")[0] == 1 and sms_segments("a" * 128 + "’")[0] == 2, "UCS-2: 70"
+    assert sms_segments("🏃" * 35)[0] == 1 and sms_segments("🏃" * 36)[0] == 2, "an emoji is 2 UCS-2 units"
 
 
 @pytest.mark.parametrize("name", ["run20", "shipfree", "ten_off", "bogo_socks"])
-def test_fallback_of_every_demo_campaign_passes_every_check(name):
+def test_fallback_of_every_demo_campaign_passes_the_gate(name):
     campaign = demo_campaign(name)
     text = fallback_copy(campaign)
     assert check_copy(text, campaign) == [], f"fallback {text!r} must be compliant"
-    if campaign.offer.code:
-        assert campaign.offer.code in text, "fallback carries the code"
 
 
 @pytest.mark.parametrize("kind", ["percent_off", "amount_off", "free_shipping", "bogo", "gift"])
 @pytest.mark.parametrize("channel", ["push", "sms", "email_subject", "banner"])
-def test_fallback_passes_for_every_offer_kind_and_channel(kind, channel):
-    offer = {"kind": kind, "code": "CODE1"}
+@pytest.mark.parametrize(
+    "extras", [{}, {"min_spend": 60, "expires": "2026-12-31", "applies_to": "tool bags"}]
+)
+def test_fallback_passes_for_every_offer_kind_channel_and_offer_shape(kind, channel, extras):
+    offer = {"kind": kind, "code": "CODE1", "currency": "USD", **extras}
     if kind in ("percent_off", "amount_off"):
-        offer.update(value=15, currency="EUR")
-    campaign = Campaign.from_dict({"campaign_id": "c", "brand": "Shop", "channel": channel, "offer": offer})
+        offer["value"] = 15
+    if kind == "gift" and extras:
+        offer["applies_to"] = "a free canvas tool bag"
+    campaign = Campaign.from_dict(
+        {"campaign_id": "c", "brand": "Northwind Supply", "channel": channel, "offer": offer}
+    )
     text = fallback_copy(campaign)
     assert check_copy(text, campaign) == [], f"{kind}/{channel}: {text!r} -> {check_copy(text, campaign)}"
+
+
+def test_gift_fallback_names_the_gift_once():
+    campaign = Campaign.from_dict(
+        {
+            "campaign_id": "gift",
+            "brand": "Northwind Supply",
+            "offer": {
+                "kind": "gift",
+                "applies_to": "a free canvas tool bag",
+                "min_spend": 60,
+                "currency": "USD",
+                "code": "GIFTBAG",
+            },
+        }
+    )
+    assert (
+        fallback_copy(campaign)
+        == "Northwind Supply: spend $60, get a free canvas tool bag with code GIFTBAG."
+    ), "the gift is named, never 'a free gift on a free canvas tool bag'"
+
+
+def test_fallback_drops_the_brand_before_refusing_a_long_banner_campaign():
+    campaign = Campaign.from_dict(
+        {
+            "campaign_id": "long",
+            "brand": "Northwind Industrial Supply Company",
+            "channel": "banner",
+            "offer": {
+                "kind": "gift",
+                "applies_to": "a free canvas tool bag",
+                "min_spend": 60,
+                "currency": "USD",
+                "code": "GIFTBAG",
+                "expires": "2026-12-31",
+            },
+        }
+    )
+    forms = fallback_forms(campaign)
+    assert check_copy(forms[0], campaign), "the branded line does not fit a banner"
+    assert fallback_copy(campaign) in forms[1:], "a shorter template line is used instead of failing"
+
+
+def test_a_campaign_no_template_fits_is_refused_naming_the_field():
+    campaign = Campaign.from_dict(
+        {
+            "campaign_id": "huge",
+            "brand": "B",
+            "channel": "banner",
+            "max_chars": 20,
+            "offer": {
+                "kind": "percent_off",
+                "value": 20,
+                "code": "RUN20",
+                "applies_to": "trail running shoes and accessories",
+            },
+        }
+    )
+    with pytest.raises(ValidationError, match=r"shorten `offer.applies_to`.*max_chars"):
+        fallback_copy(campaign)
+
+
+def test_check_command_text_and_copies(tmp_path):
+    from click.testing import CliRunner
+
+    from promogen.cli import cli
+
+    runner = CliRunner()
+    ok = runner.invoke(
+        cli, ["check", "--campaign", "run20", "--text", "Long runs ahead? 20% off running gear with RUN20."]
+    )
+    assert ok.exit_code == 0, ok.output
+    bad = runner.invoke(
+        cli, ["check", "--campaign", "run20", "--text", "20% off sitewide with RUN20, today only!"]
+    )
+    assert bad.exit_code == 1 and "scope:" in bad.output and "urgency:" in bad.output, bad.output
+    copies = tmp_path / "copies.jsonl"
+    copies.write_text(
+        json.dumps(
+            {
+                "text": "Your size 5 football deserves 20% off running gear, code RUN20",
+                "interests": ["size 5 football"],
+            }
+        )
+        + "\n"
+        + json.dumps({"text": "20% off swimsuits with RUN20"})
+        + "\n"
+    )
+    result = runner.invoke(cli, ["check", "--campaign", "run20", "--copies", str(copies)])
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.exit_code == 1 and [r["compliant"] for r in lines] == [True, False], result.output
+    assert lines[1]["violations"][0] == {"rule": "scope", "detail": lines[1]["violations"][0]["detail"]}, (
+        lines
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("{broken", r"broken JSON.*line 1"),
+        ('{"copy": "x"}', r"`copy.text` is missing \(line 1\)"),
+        ('{"text": 5}', r"`text` must be a string, got int \(line 1\)"),
+        ('{"text": "x", "interests": "a"}', r"`interests` must be a list, got str \(line 1\)"),
+    ],
+)
+def test_check_copies_bad_input(tmp_path, line, message):
+    from promogen.checks import check_copies
+
+    path = tmp_path / "c.jsonl"
+    path.write_text(line + "\n")
+    with pytest.raises(ValidationError, match=message):
+        list(check_copies(path, RUN20))

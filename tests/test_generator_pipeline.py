@@ -39,11 +39,12 @@ def test_perplexity_is_finite_and_prefers_seen_text(tiny_pg):
     assert all(np.isfinite(ppl)) and all(p > 1 for p in ppl), ppl
 
 
-def test_tidy_copy_edits_raw_output():
-    assert tidy('  "Get 20% off!"  \n\nSecond paragraph', 150) == "Get 20% off!", "first paragraph, no quotes"
-    assert tidy("Push notification: Get 20% off!", 150) == "Get 20% off!", "label removed"
-    long = "Get 20% off with RUN20. " + "More words here and there. " * 10
-    assert tidy(long, 60) == "Get 20% off with RUN20. More words here and there.", "cut at a sentence end"
+def test_tidy_copy_edits_raw_output_but_never_shortens_it():
+    assert tidy('  "Get 20% off!"  \n\nSecond paragraph') == "Get 20% off!", "first paragraph, no quotes"
+    assert tidy("Push notification: Get 20% off!") == "Get 20% off!", "label removed"
+    assert tidy("Get 20%\u200b off with RUN\u206020") == "Get 20% off with RUN20", "invisible characters go"
+    long = "Take $10 off with code TEN10. Only on orders over $50. " * 3
+    assert tidy(long) == long.strip(), "a cut could drop the minimum spend, so tidy never cuts"
 
 
 def test_pipeline_output_contract_and_determinism(tiny_pg):
@@ -83,7 +84,7 @@ def test_best_compliant_candidate_is_delivered_never_a_violating_one(tiny_pg, en
     texts = [
         "Yoga mats 50% off with SAVE50!",  # violating
         "Get 20% off running gear with code RUN20.",  # compliant, generic
-        "Your next trail run awaits: 20% off trail running shoes with RUN20.",
+        "Your next trail run awaits: 20% off running gear with RUN20.",
     ]  # compliant, on-interest
     pg = PromoGen(ScriptedGenerator(tiny_pg.generator, texts), encoder, tiny_pg.config)
     runner = simulate_users(1, seed=0)[0]
@@ -111,7 +112,7 @@ def test_ranker_orders_compliant_candidates_and_policy_records_propensity(tiny_p
     texts = [
         "Yoga mats 50% off with SAVE50!",
         "Get 20% off running gear with code RUN20.",
-        "Your next trail run awaits: 20% off trail running shoes with RUN20.",
+        "Your next trail run awaits: 20% off running gear with RUN20.",
     ]
     user = simulate_users(1, seed=0)[0]
     greedy = PromoGen(ScriptedGenerator(tiny_pg.generator, texts), encoder, tiny_pg.config, tiny_pg.ranker)

@@ -1,0 +1,65 @@
+"""Finetuning data from reference copy: `copy_gold` specs become SFT rows and preference pairs.
+
+A spec is a campaign, one shopper's history, two messages an approver would send as is and two flawed
+ones with a labelled defect. The shopper side is built exactly as at run time (the interest encoder's
+vector and phrases from the history), so the copywriter learns from the prompt it will be given. A
+reference message that the compliance gate rejects (an SMS with an emoji that no longer fits one
+segment, say) is not used as a target: the model must learn what can be delivered.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .checks import check_copy
+from .types import Campaign, UserHistory, ValidationError
+
+
+def read_specs(path: str | Path) -> list[dict]:
+    """The specs of one copy_gold split (train.jsonl or dev.jsonl), checked against the contract."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValidationError(f"copy_gold split not found: {path}")
+    specs = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.strip():
+                spec = json.loads(line)
+                for key in ("spec_id", "campaign", "history", "best", "alt", "bad"):
+                    if key not in spec:
+                        raise ValidationError(f"{path}: `{key}` is missing (line {number})")
+                specs.append(spec)
+    return specs
+
+
+def spec_users(specs: list[dict]) -> list[UserHistory]:
+    return [UserHistory.from_dict({"user_id": s["spec_id"], "events": s["history"]}) for s in specs]
+
+
+def build_rows(specs: list[dict], encoder) -> tuple[list[dict], list[dict], dict]:
+    """(SFT rows, preference pairs, counts): one row per gate-passing good message; pairs pair each
+    good message with each flawed message of its spec."""
+    vectors, interests = encoder.encode_users(spec_users(specs))
+    rows, pairs, dropped = [], [], 0
+    for spec, vector, phrases in zip(specs, vectors, interests, strict=True):
+        campaign = Campaign.from_dict(spec["campaign"])
+        base = {
+            "user_id": spec["spec_id"],
+            "campaign": campaign.to_dict(),
+            "interests": phrases,
+            "vector": [round(float(x), 5) for x in vector],
+        }
+        for good in (spec["best"], spec["alt"]):
+            if check_copy(good, campaign, phrases):
+                dropped += 1
+                continue
+            rows.append({**base, "target": good})
+            pairs += [
+                {**base, "chosen": good, "rejected": b["text"], "defect": b["defect"]} for b in spec["bad"]
+            ]
+    return (
+        rows,
+        pairs,
+        {"specs": len(specs), "targets": len(rows), "dropped_by_gate": dropped, "pairs": len(pairs)},
+    )

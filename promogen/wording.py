@@ -1,0 +1,78 @@
+"""How an offer is put into words: the one source for prompts, the fallback copy and the gate.
+
+The prompt asks the model for exactly the words the gate looks for, and the fallback is built from the
+same phrases, so the three can never disagree about how "$10 off ink on orders over $50 until Dec 31"
+is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .types import Offer
+
+SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
+MONTHS = "january february march april may june july august september october november december".split()
+
+
+def fmt_number(value: float) -> str:
+    """20.0 -> '20', 9.5 -> '9.5': how numbers are written in copy."""
+    return f"{value:g}"
+
+
+def money(value: float, currency: str | None) -> str:
+    symbol = SYMBOLS.get((currency or "").upper())
+    return f"{symbol}{fmt_number(value)}" if symbol else f"{fmt_number(value)} {currency}"
+
+
+def offer_key(offer: Offer) -> str:
+    """The words that state the offer's value (e.g. '20%', '$10', 'free shipping', the named gift)."""
+    if offer.kind == "percent_off":
+        return f"{fmt_number(offer.value)}%"
+    if offer.kind == "amount_off":
+        return money(offer.value, offer.currency)
+    if offer.kind == "gift":
+        return gift_name(offer)
+    return {"free_shipping": "free shipping", "bogo": "buy one, get one free"}[offer.kind]
+
+
+def gift_name(offer: Offer) -> str:
+    """'a free canvas tool bag' for a gift that names itself in `applies_to`, else 'a free gift'."""
+    name = (offer.applies_to or "").strip()
+    if not name:
+        return "a free gift"
+    if "free" not in name.lower().split():
+        name = f"a free {name}"
+    return name
+
+
+def expiry_date(offer: Offer) -> dt.date | None:
+    """The offer's last day, or None; `Offer.from_dict` has already checked the ISO format."""
+    return dt.date.fromisoformat(offer.expires) if offer.expires else None
+
+
+def date_words(day: dt.date) -> str:
+    """'Dec 31': the short form the prompt asks for and the fallback uses."""
+    return f"{MONTHS[day.month - 1][:3].title()} {day.day}"
+
+
+def describe(offer: Offer, scope: bool = True) -> str:
+    """The offer in words: '20% off running gear on orders over $50', 'spend $60, get a free tote bag'."""
+    spend = f" on orders over {money(offer.min_spend, offer.currency)}" if offer.min_spend else ""
+    if offer.kind == "gift":
+        name = gift_name(offer)
+        if offer.min_spend:
+            return f"spend {money(offer.min_spend, offer.currency)}, get {name}"
+        return f"get {name}"
+    where = offer.applies_to if scope and offer.applies_to else ""
+    if offer.kind in ("percent_off", "amount_off"):
+        if not where and offer.min_spend:
+            return f"{offer_key(offer)} off orders over {money(offer.min_spend, offer.currency)}"
+        return f"{offer_key(offer)} off {where or 'your order'}{spend}"
+    return f"{offer_key(offer)}{' on ' + where if where else ''}{spend}"
+
+
+def until(offer: Offer) -> str:
+    """', until Dec 31' for an expiring offer, else ''."""
+    day = expiry_date(offer)
+    return f", until {date_words(day)}" if day else ""
