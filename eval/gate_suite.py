@@ -32,6 +32,29 @@ def rules_of(violations) -> list[str]:
     return [v.rule for v in violations]
 
 
+def run_holdout(path: Path) -> dict:
+    """The gate on eval/gate_holdout.py, rows (campaign, text, ok|reject) written blind to the gate."""
+    module = load_cases(path)
+    campaigns = {name: Campaign.from_dict(data) for name, data in module.CAMPAIGNS.items()}
+    counts = {"ok": 0, "accepted": 0, "reject": 0, "rejected": 0}
+    misses = []
+    for name, text, expected in module.CASES:
+        found = rules_of(check_copy(text, campaigns[name]))
+        good = expected == "ok"
+        right = not found if good else bool(found)
+        counts["ok" if good else "reject"] += 1
+        counts["accepted" if good else "rejected"] += right
+        if not right:
+            misses.append({"campaign": name, "text": text, "expected": expected, "got": found})
+    return {
+        "file": str(path),
+        **counts,
+        "accept_share": round(counts["accepted"] / counts["ok"], 4),
+        "reject_share": round(counts["rejected"] / counts["reject"], 4),
+        "misses": misses,
+    }
+
+
 def run_gold(path: Path) -> dict:
     """The gate on reference copy it was never tuned on: good messages accepted, flawed ones rejected
     per labelled defect (the shopper's history is the context numbers may be quoted from)."""
@@ -148,9 +171,13 @@ def main() -> None:
     parser.add_argument(
         "--gold", help="also run the gate on a copy_gold split, e.g. ../shared/data/copy_gold/dev.jsonl"
     )
+    parser.add_argument("--holdout", help="also run the blind holdout table, e.g. eval/gate_holdout.py")
     args = parser.parse_args()
     report = run(load_cases(Path(args.cases)))
     print_report(report, args.misses)
+    if args.holdout:
+        report["holdout"] = run_holdout(Path(args.holdout))
+        print(json.dumps({k: v for k, v in report["holdout"].items() if k != "misses"}, indent=2))
     if args.gold:
         report["gold"] = run_gold(Path(args.gold))
         print(json.dumps(report["gold"], indent=2))
