@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install models demo test test-fast lint clean sft adapter ablation bench
+.PHONY: install models demo test test-fast lint clean adapter approver gate-report copy-report bench
 
 $(BIN)/promogen: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -33,28 +33,33 @@ lint: install
 	$(BIN)/ruff check promogen finetune eval tests
 	$(BIN)/ruff format --check promogen finetune eval tests
 
-# The shipped adapter: best-of-N data from Amazon valid.csv users, then LoRA + interest adapter training.
+# The shipped copywriter adapter: SFT on copy_gold train reference copy, then preference tuning (DPO)
+# against flawed copy and the SFT model's own gate-rejected candidates. About 75 minutes on 2 CPU cores.
 DATA ?= ../shared/data
-# Round 1: the base model writes the candidates; round 2: the round-1 adapter does, for new users.
-sft: models
-	$(BIN)/python finetune/build_sft.py --amazon $(DATA)/amazon/Office_Products --prompts 200 --n 8 --out runs/sft
-	$(BIN)/python finetune/train_lora.py --config finetune/configs/lora_round1.yaml
-	$(BIN)/python finetune/build_sft.py --amazon $(DATA)/amazon/Office_Products --prompts 200 --n 8 \
-		--adapter runs/lora/adapter --exclude runs/sft/users.txt --seed 1 --out runs/sft2
-
-adapter: sft
-	$(BIN)/python finetune/train_lora.py --config finetune/configs/lora.yaml
+adapter: models
+	$(BIN)/python finetune/build_gold.py --data $(DATA)/copy_gold --out runs/gold
+	$(BIN)/python finetune/train_lora.py --config finetune/configs/gold.yaml
+	$(BIN)/python finetune/build_pairs.py --data $(DATA)/copy_gold --adapter runs/gold_lora/adapter --specs 240 --out runs/pairs
+	$(BIN)/python finetune/train_lora.py --config finetune/configs/gold_dpo.yaml
 	rm -rf promogen/weights/adapter && mkdir -p promogen/weights/adapter
-	cp runs/lora_final/adapter/*.json runs/lora_final/adapter/*.safetensors promogen/weights/adapter/
+	cp runs/gold_dpo/adapter/*.json runs/gold_dpo/adapter/*.safetensors promogen/weights/adapter/
+	$(BIN)/python -c "from promogen.conditioning import halve; halve('promogen/weights/adapter')"
 
-# The ablation table in the README (Amazon test.csv users not used for training).
-ablation: models
-	$(BIN)/python finetune/train_lora.py --config finetune/configs/lora_only.yaml
-	$(BIN)/python -m eval.harness --campaign run20 --users $(DATA)/amazon/Office_Products/test.csv \
-		--exclude runs/sft/users.txt runs/sft2/users.txt --n-users 50 --examples 0 --out reports/ablation \
-		--variant base=adapter=none --variant lora=adapter=runs/lora_only/adapter \
-		--variant lora+interest=adapter=promogen/weights/adapter \
-		--variant shuffled=adapter=promogen/weights/adapter,shuffle_vectors=true
+# The approver model (promogen/weights/approver) and its report.
+approver: models
+	$(BIN)/python finetune/train_approver.py --data $(DATA)/copy_gold --config finetune/configs/approver.json \
+		--out promogen/weights/approver
+
+# The gate's figures: adversarial suite, blind holdout, copy_gold dev reference copy.
+gate-report: install
+	$(BIN)/python -m eval.gate_suite --holdout eval/gate_holdout.py --gold $(DATA)/copy_gold/dev.jsonl
+
+# Copy quality on the copy_gold dev campaigns and shoppers (never used for training or tuning).
+copy-report: models
+	$(BIN)/python -m eval.compare_adapters --data $(DATA)/copy_gold/train.jsonl --exclude runs/pairs/generated.jsonl \
+		--out reports/copy_quality/selection.json runs/gold_lora/adapter runs/gold_dpo/adapter
+	$(BIN)/python -m eval.harness --gold $(DATA)/copy_gold/dev.jsonl --examples 0 --out reports/copy_quality \
+		--variant shipped --variant sft=adapter=runs/gold_lora/adapter --variant no_approver=rank_by=predicted_ctr,min_approval=0
 
 bench: models
 	$(BIN)/python -m eval.bench_batch --users 16 --n-candidates 4 --int8 --out reports/bench_batch.json

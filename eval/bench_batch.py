@@ -27,7 +27,6 @@ from promogen.bench import (
     write_simulated,
 )
 from promogen.generator import Generator
-from promogen.prompts import build_messages
 from promogen.simulate import demo_campaign, simulate_users
 
 
@@ -68,7 +67,7 @@ def main() -> None:
             int8["quality"] = copy_quality(int8.pop("deliveries"), pg.generator)
             result["int8"] = int8
         _, phrases = pg.encoder.encode_users(users[:1])
-        prompt = pg.generator.chat_prompt(build_messages(campaign, phrases[0], **pg.prompt_options()))
+        prompt = pg.prompts(campaign, phrases[:1])[0]
         curve = batch_curve(pg.generator, prompt) if args.curve else None
         flops = matmul_flops()
         params = sum(p.numel() for p in pg.generator.model.parameters())

@@ -15,7 +15,16 @@ import sys
 from pathlib import Path
 
 from promogen import PipelineConfig, PromoGen
-from promogen.harness import Harness, parse_variant, sample_users, write_report
+from promogen.gold import read_specs
+from promogen.harness import (
+    Group,
+    Harness,
+    gold_groups,
+    parse_variant,
+    sample_users,
+    write_examples,
+    write_report,
+)
 from promogen.public_data import amazon_split
 from promogen.readers import read_users
 from promogen.simulate import load_campaign
@@ -25,10 +34,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument("--campaign", action="append", default=[], help="campaign file or demo name; repeat")
+    parser.add_argument("--users", help="users JSONL, or an Amazon valid.csv / test.csv")
     parser.add_argument(
-        "--campaign", action="append", required=True, help="campaign file or demo name; repeat"
+        "--gold",
+        help="a copy_gold split (e.g. dev.jsonl): its campaigns, shoppers and reference copy instead",
     )
-    parser.add_argument("--users", required=True, help="users JSONL, or an Amazon valid.csv / test.csv")
     parser.add_argument("--n-users", type=int, default=50, help="users drawn (seeded) from the file")
     parser.add_argument(
         "--exclude", nargs="*", default=[], help="files with one user_id per line to leave out"
@@ -42,24 +53,34 @@ def main() -> None:
     args = parser.parse_args()
 
     variants = [parse_variant(v) for v in args.variant] or [("default", {})]
-    campaigns = [load_campaign(c) for c in args.campaign]
-    path = Path(args.users)
-    if path.suffix == ".csv":
-        users, *_ = amazon_split(path.parent, path.stem)
+    if args.gold:
+        groups = gold_groups(read_specs(args.gold))
+        described = f"{sum(len(g.users) for g in groups)} shoppers of {len(groups)} campaigns in {args.gold}"
     else:
-        users = [u for _, u, _ in read_users(path) if u is not None]
-    exclude = {u for path in args.exclude for u in Path(path).read_text().split()}
-    users = sample_users(users, args.n_users, args.seed, exclude)
+        if not args.campaign or not args.users:
+            parser.error("give --campaign and --users, or --gold")
+        path = Path(args.users)
+        if path.suffix == ".csv":
+            users, *_ = amazon_split(path.parent, path.stem)
+        else:
+            users = [u for _, u, _ in read_users(path) if u is not None]
+        exclude = {u for path in args.exclude for u in Path(path).read_text().split()}
+        users = sample_users(users, args.n_users, args.seed, exclude)
+        groups = [Group(load_campaign(c), users) for c in args.campaign]
+        described = f"{len(users)} from {args.users}" + (
+            f", excluding {len(exclude)} in {' '.join(args.exclude)}" if exclude else ""
+        )
     harness = Harness(PromoGen.load(config=PipelineConfig(seed=args.seed)), args.out, seed=args.seed)
-    results = harness.run(campaigns, users, variants)
+    results = harness.run(groups, variants)
     meta = {
         "command": "python -m eval.harness " + shlex.join(sys.argv[1:]),
-        "users": f"{len(users)} from {args.users}"
-        + (f", excluding {len(exclude)} in {' '.join(args.exclude)}" if exclude else ""),
+        "users": described,
         "seed": args.seed,
         "variants": dict(variants),
     }
     print(f"wrote {write_report(results, meta, args.out, examples=args.examples)}")
+    if args.gold:  # invented campaigns and shoppers: every delivered copy can be shown
+        print(f"wrote {write_examples(results, groups, args.out)}")
 
 
 if __name__ == "__main__":

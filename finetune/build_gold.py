@@ -16,7 +16,9 @@ from promogen.gold import build_rows, read_specs
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data", default="../shared/data/copy_gold", help="copy_gold folder")
     parser.add_argument("--split", default="train", help="never dev: dev is the reported split")
     parser.add_argument("--out", default="runs/gold")

@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .prompts import build_messages
 from .types import Campaign, UserHistory
 
 
@@ -73,7 +72,7 @@ def time_naive(pg, campaign: Campaign, users: list[UserHistory], n: int) -> dict
     cfg = gen.config
     pipe = pipeline("text-generation", model=gen.model, tokenizer=gen.tokenizer, device="cpu")
     _, phrases = pg.encoder.encode_users(users)
-    prompts = [gen.chat_prompt(build_messages(campaign, p, **pg.prompt_options())) for p in phrases]
+    prompts = pg.prompts(campaign, phrases)
     tokens, start = 0, time.perf_counter()
     torch.manual_seed(0)
     for prompt in prompts:

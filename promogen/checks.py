@@ -111,8 +111,11 @@ def _words_to_digits(text: str) -> str:
     )
 
 
-_AMOUNT = r"(\d{1,3}(?:,\d{3})+|\d+)(?:[.,](\d{1,2}))?(?:\s?([kK])\b)?"
-_PREFIX_CURRENCY = {"": None, "us": "USD", "a": "AUD", "au": "AUD", "c": "CAD", "ca": "CAD", "nz": "NZD"}
+def _amount_pattern(tag: str) -> str:
+    return rf"(?P<{tag}w>\d{{1,3}}(?:,\d{{3}})+|\d+)(?:[.,](?P<{tag}c>\d{{1,2}}))?(?:\s?(?P<{tag}k>[kK])\b)?"
+
+
+_PREFIX_CURRENCY = {"us": "USD", "a": "AUD", "au": "AUD", "c": "CAD", "ca": "CAD", "nz": "NZD"}
 _SYMBOL_CURRENCY = {"$": "USD", "€": "EUR", "£": "GBP"}
 _WORD_CURRENCY = {
     "usd": "USD", "dollar": "USD", "dollars": "USD", "bucks": "USD", "eur": "EUR", "euro": "EUR",
@@ -120,37 +123,37 @@ _WORD_CURRENCY = {
     "nzd": "NZD", "chf": "CHF", "yen": "JPY", "jpy": "JPY",
 }  # fmt: skip
 _CODES = "usd|cad|aud|nzd|eur|gbp|chf|jpy"
+# '$10', 'A$10' (the prefix touches the symbol: 'a $50 order' is dollars), '10€', '10 CAD', 'USD 10'.
 _MONEY = re.compile(
-    rf"(?<![\w$€£])(?:(us|au|a|ca|c|nz)\s?)?([$€£])\s?{_AMOUNT}(?:\s?({_CODES})\b)?"
-    rf"|(?<![\w.,]){_AMOUNT}\s?(?:([$€£])|({_CODES}|dollars?|euros?|pounds?|bucks|yen)\b)",
+    rf"(?<![\w$€£])(?:(?P<prefix>us|au|a|ca|c|nz)(?=[$]))?(?P<symbol>[$€£])\s?{_amount_pattern('s')}"
+    rf"(?:\s?(?P<trailing>{_CODES})\b)?"
+    rf"|(?<![\w.,]){_amount_pattern('a')}\s?(?:(?P<after>[$€£])|(?P<word>{_CODES}|dollars?|euros?|pounds?|bucks|yen)\b)"
+    rf"|\b(?P<lead>{_CODES})\s?{_amount_pattern('l')}",
     re.I,
 )
 _PERCENT = re.compile(
-    r"(?<![\w.])(\d+(?:\.\d+)?)\s?(?:%|percent\b|per cent\b|pct\b)(\s?\+|\s+or more\b|\s+and up\b|\s+or higher\b)?",
+    r"(?<![\w.])(\d+(?:\.\d+)?)\s?(?:%|percent\b|per cent\b|pct\b)"
+    r"(\s?\+|\s+or more\b|\s+and up\b|\s+or higher\b)?",
     re.I,
 )
 _QUALIFIER = re.compile(r"\b(?:extra|additional|up to|at least|over|more than|another|plus)\s+$", re.I)
-
-
-def _amount(whole: str, cents: str | None, kilo: str | None) -> float:
-    value = float(whole.replace(",", "")) + (float(f"0.{cents}") if cents else 0.0)
-    return value * (1000 if kilo else 1)
 
 
 def _money(text: str) -> list[tuple[float, str, int, int]]:
     """Money amounts as (value, currency, start, end): '$10,000' is 10000, 'A$10' is AUD, '10€' EUR."""
     found = []
     for m in _MONEY.finditer(text):
-        if m.group(2):
-            prefix, symbol, trailing = (m.group(1) or "").lower(), m.group(2), m.group(6)
-            currency = _PREFIX_CURRENCY[prefix] or _SYMBOL_CURRENCY[symbol]
-            if trailing:
-                currency = trailing.upper()
-            value = _amount(m.group(3), m.group(4), m.group(5))
+        g = m.groupdict()
+        tag = "s" if g["symbol"] else "a" if g["aw"] else "l"
+        value = float(g[f"{tag}w"].replace(",", "")) + (float(f"0.{g[tag + 'c']}") if g[f"{tag}c"] else 0.0)
+        value *= 1000 if g[f"{tag}k"] else 1
+        if g["symbol"]:
+            currency = (g["trailing"] or "").upper() or _PREFIX_CURRENCY.get((g["prefix"] or "").lower())
+            currency = currency or _SYMBOL_CURRENCY[g["symbol"]]
+        elif g["aw"]:
+            currency = _SYMBOL_CURRENCY[g["after"]] if g["after"] else _WORD_CURRENCY[g["word"].lower()]
         else:
-            word = (m.group(11) or "").lower()
-            currency = _SYMBOL_CURRENCY[m.group(10)] if m.group(10) else _WORD_CURRENCY[word.rstrip()]
-            value = _amount(m.group(7), m.group(8), m.group(9))
+            currency = g["lead"].upper()
         found.append((value, currency, m.start(), m.end()))
     return found
 
@@ -165,7 +168,8 @@ _DATES = [
     (re.compile(rf"\b{_MONTH}\s+{_DAY}\b(?:,?\s+(\d{{4}}))?", re.I), "md"),
     (re.compile(rf"\b{_DAY}(?:\s+of)?\s+{_MONTH}(?:,?\s+(\d{{4}}))?\b", re.I), "dm"),
     (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), "iso"),
-    (re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?(?![\d/])"), "numeric"),
+    (re.compile(r"(?<![\d/.])(\d{1,2})(/)(\d{1,2})(?:/(\d{4}|\d{2}))?(?![\d/]|\.\d)"), "numeric"),
+    (re.compile(r"(?<![\d/.])(\d{1,2})(\.)(\d{1,2})\.(\d{4})(?!\d)"), "numeric"),  # 15.08.2026, not '4.8'
 ]
 _WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
 _WEEKDAY_DEADLINE = re.compile(
@@ -191,7 +195,7 @@ def _dates(text: str) -> list[tuple[list[tuple[int, int, str | None]], int, int]
             elif form == "iso":
                 readings = [(int(m.group(2)), int(m.group(3)), m.group(1))]
             else:
-                a, b, year = int(m.group(1)), int(m.group(2)), m.group(3)
+                a, b, year = int(m.group(1)), int(m.group(3)), m.group(4)
                 readings = [(x, y, year) for x, y in ((a, b), (b, a)) if 1 <= x <= 12 and 1 <= y <= 31]
                 if not readings:
                     continue
@@ -210,7 +214,8 @@ _SCARCITY = re.compile(
     + _alternation(
         "while supplies last,while stocks last,selling fast,going fast,almost gone,running out,low stock,"
         "limited stock,limited quantities,few left,before it's gone,before they're gone,won't last,"
-        "last few,nearly gone,limited supply,selling out,sold out,hours left,days left"
+        "last few,nearly gone,limited supply,selling out,sold out,hours left,days left,left in stock,"
+        "handful left,in stock"
     )
     + r")\b",
     re.I,
@@ -221,7 +226,8 @@ _DEADLINE = re.compile(
         "today only,only today,ends today,ending today,ends tonight,tonight only,tonight,tomorrow,midnight,"
         "this weekend,weekend only,this week only,one day only,24 hours,48 hours,flash sale,last day,"
         "final day,final hours,until today,by today,just today,for today,in hours,next hour,disappears,"
-        "for the next hour,for the next few"
+        "for the next hour,for the next few,end of the month,end of month,this month only,end of the week,"
+        "end of the day"
     )
     + r")\b|\bin\s+(?:\d+|a few|few|\w+)\s+(?:hours?|hrs?|days?|minutes?|mins?)\b|\b\d+[- ]hours?\b",
     re.I,
@@ -254,8 +260,8 @@ _CLAIMS = re.compile(
         "indestructible,favourite brand,favorite brand,most popular,softest,warmest,toughest,fastest,"
         "strongest"
     )
-    + r")\b|#1\b|\b(?:the\s+)?(?:world|uk|us|america|nation|country|town|everyone)'s\b|\b[\w-]+-proof\b|\bmost\s+"
-    r"(?!of\b)\w+\s+(?:\w+\s+)?(?:on|in|ever)\b",
+    + r")\b|#1\b|\b(?:the\s+)?(?:world|uk|us|america|nation|country|town|everyone)'s\b|\b[\w-]+-proof\b"
+    r"|\bmost\s+(?!of\b)\w+\s+(?:\w+\s+)?(?:on|in|ever)\b",
     re.I,
 )
 _FREE = re.compile(r"(?<![\w-])free\b(?!-)", re.I)
@@ -270,8 +276,8 @@ _SHIPPING = re.compile(
     re.I,
 )
 _BOGO = re.compile(
-    r"\bbogo\b|\bbuy\s+(?:one|1)(?:\s*,\s*|\s+|\s*-\s*|\s*&\s*|\s+and\s+)get\s+(?:one|1|another)"
-    r"(?:\s+(?:free|for free|on us))?",
+    r"\bbogo\b|\bbuy\s+(?:one|1|a)\b(?:\s+[\w-]+){0,4}?(?:\s*,\s*|\s+|\s*-\s*|\s*&\s*|\s+and\s+)get\s+"
+    r"(?:(?:one|1|another|a second)\b(?:\s+[\w-]+){0,3}?\s+(?:free|for free|on us)\b|(?:one|1|another)\b)",
     re.I,
 )
 _GENERIC_HEADS = set(
@@ -408,7 +414,7 @@ def check_copy(text: str, campaign: Campaign, context: str | list[str] = "") -> 
     found: list[Violation] = []
     for rule in _RULES:
         found += rule(norm, plain, campaign, context)
-    return found
+    return list(dict.fromkeys(found))  # one report per finding, in rule order
 
 
 def _length(norm: str, plain: str, campaign: Campaign, context: str) -> list[Violation]:
@@ -636,7 +642,9 @@ def _value(text: str, offer: Offer, spans: list) -> list[Violation]:
     out = []
     percents = []
     for m in _PERCENT.finditer(text):
-        if offer.kind != "percent_off" and not re.match(r"\s*(?:off|discount|savings?|price)\b", text[m.end() :]):
+        if offer.kind != "percent_off" and not re.match(
+            r"\s*(?:off|discount|savings?|price)\b", text[m.end() :]
+        ):
             continue  # '100% merino' on a $15-off offer is a stray number, judged there
         spans.append(m.span())
         value = float(m.group(1))
@@ -653,6 +661,12 @@ def _value(text: str, offer: Offer, spans: list) -> list[Violation]:
         if re.match(r"\s*(?:off|discount|savings?)\b", text[e:])
         or re.search(r"\b(?:save|take|get)\s*$", text[:s])
     }
+    # Amounts judged here (discounts, the offer's own value) are not stray numbers; a '(worth £10)' is.
+    spans += [
+        (s, e)
+        for v, c, s, e in amounts
+        if (v, c) in discounts or (v, c) == (offer.value, (offer.currency or "").upper())
+    ]
     if offer.kind == "percent_off" and offer.value not in percents:
         out.append(Violation("value", f"{offer.value:g}% is not stated"))
     stated = (offer.value, (offer.currency or "").upper())
@@ -682,10 +696,10 @@ def _value(text: str, offer: Offer, spans: list) -> list[Violation]:
 def _min_spend(text: str, offer: Offer, spans: list) -> list[Violation]:
     out, thresholds = [], []
     for v, c, s, e in _money(text):
-        spans.append((s, e))
         before, after = text[max(0, s - 30) : s], text[e : e + 12]
         if _THRESHOLD_BEFORE.search(before) or _THRESHOLD_AFTER.search(after):
             thresholds.append((v, c))
+            spans.append((s, e))
     if offer.min_spend:
         want = (offer.min_spend, (offer.currency or "").upper())
         if want not in thresholds:
@@ -735,7 +749,7 @@ def _scope(text: str, offer: Offer) -> list[Violation]:
     if scope:
         widen = _WIDEN.search(text)
         if widen:
-            out.append(Violation("scope", f"{widen.group(0)!r}: the offer is only on {offer.applies_to}"))
+            out.append(Violation("scope", f"{widen.group(0)!r}: the offer is on {offer.applies_to}"))
         if not _contains(_words(text), scope):
             out.append(Violation("scope", f"the scope {offer.applies_to!r} is not stated"))
     for thing in _objects(text):
@@ -769,7 +783,7 @@ def _gift_scope(text: str, offer: Offer) -> list[Violation]:
         text,
     ):
         out.append(Violation("value", "the offer is one gift"))
-    if re.search(r"\bwith (?:every|each|any) \w+", text):
+    if re.search(r"\bwith (?:every|each|any) \w+(?!\s+(?:of|over|above)\s)", text):
         out.append(Violation("scope", "the gift comes with the order, not with a product"))
     if re.search(r"\bgifts?\s+(?:on|of|with)\s+(?:a\s+|an\s+)?free\b|\bfree\s+\w*\s*free\b", text):
         out.append(Violation("scope", "the gift is garbled ('a free gift on a free ...')"))
@@ -870,7 +884,9 @@ def _repetitive(norm: str, plain: str, campaign: Campaign, context: str) -> list
     """Junk that says the same thing over: a two-word phrase twice, or a content word three times."""
     words = re.findall(r"[a-z][a-z'-]+", plain)
     pairs = [f"{a} {b}" for a, b in zip(words, words[1:], strict=False) if len(a) > 2 and len(b) > 2]
-    common = _STOPWORDS["en"] | {"one", "the", "for", "double", "more"}
+    # The offer's own words may echo ('Your home gym ... 30% off home gym gear').
+    offer_words = set(re.findall(r"[a-z][a-z'-]+", _plain(campaign.offer.applies_to or "")))
+    common = _STOPWORDS["en"] | {"one", "the", "for", "double", "more"} | offer_words
     seen = {p for p in pairs if pairs.count(p) > 1 and not set(p.split()) & common}
     seen |= {w for w in words if len(w) > 3 and w not in common and words.count(w) > 3}
     if seen:

@@ -139,17 +139,32 @@ def read_adapter_config(directory: str | Path) -> tuple[AdapterConfig, dict]:
     return AdapterConfig.from_dict(record["adapter"]), record.get("training", {})
 
 
-def load_adapter(directory: str | Path, model):
-    """Wrap `model` with the saved LoRA weights, load the interest adapter: (model, interest, config)."""
+def load_adapter(directory: str | Path, model, trainable: bool = False):
+    """Wrap `model` with the saved LoRA weights, load the interest adapter: (model, interest, config).
+
+    `trainable=True` keeps both trainable, to continue training from them (preference tuning)."""
     from peft import PeftModel
     from safetensors.torch import load_file
 
     directory = Path(directory)
     config, _ = read_adapter_config(directory)
-    model = PeftModel.from_pretrained(model, str(directory))
+    model = PeftModel.from_pretrained(model, str(directory), is_trainable=trainable)
     interest = None
     if config.k > 0:
         interest = InterestAdapter(config.interest_dim, config.k, model.get_input_embeddings().embedding_dim)
         interest.load_state_dict(load_file(directory / INTEREST_FILE))
-        interest.eval()
-    return model.eval(), interest, config
+        interest.train(trainable).requires_grad_(trainable)
+    if not trainable:
+        model.eval()
+    return model, interest, config
+
+
+def halve(directory: str | Path) -> None:
+    """Store an adapter's LoRA weights as float16 (half the size to ship; they load into a float32 model)."""
+    from safetensors.torch import load_file, save_file
+
+    path = Path(directory) / "adapter_model.safetensors"
+    weights = load_file(path)
+    save_file(
+        {k: v.to(torch.float16).contiguous() for k, v in weights.items()}, path, metadata={"format": "pt"}
+    )

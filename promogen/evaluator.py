@@ -18,8 +18,8 @@ import numpy as np
 
 from .checks import check_copy
 from .generator import tidy
-from .prompts import build_messages, fallback_copy
-from .types import Campaign, Delivery, UserHistory, Violation
+from .prompts import fallback_copy
+from .types import Campaign, Candidate, Delivery, UserHistory, Violation
 
 
 def fluency_score(perplexity: float | np.ndarray, floor: float = 400.0) -> np.ndarray:
@@ -61,6 +61,8 @@ class EvalContext:
     predicted_ctr: np.ndarray  # (n,) ranking head on the delivered copy
     violations: list[list[Violation]]  # the gate's findings for each delivered copy (empty = compliant)
     fluency_floor: float = 400.0
+    approval: np.ndarray | None = None  # (n,) approver model's "would send as is" for the delivered copy
+    reference_vectors: list[np.ndarray] | None = None  # per user, embeddings of reference messages
 
 
 class Metric:
@@ -206,7 +208,37 @@ def chosen_and_random_ctr(deliveries: list[Delivery]) -> np.ndarray:
     return np.array(pairs, dtype=float).reshape(-1, 2)
 
 
+class Approval(Metric):
+    name, level = "approval", "copy"
+    help = "approver model's probability that an approver sends the delivered copy as is"
+
+    def compute(self, ctx):
+        return ctx.approval if ctx.approval is not None else np.full(len(ctx.deliveries), np.nan)
+
+
+class OpeningFrame(Metric):
+    name = "opening_frame_share"
+    help = "share of delivered copies that open with the most common first three words (template collapse)"
+
+    def compute(self, ctx):
+        openings = [" ".join(d.text.lower().split()[:3]) for d in ctx.deliveries]
+        return max(openings.count(o) for o in set(openings)) / len(openings) if openings else float("nan")
+
+
+class ReferenceSimilarity(Metric):
+    name, level = "reference_similarity", "copy"
+    help = "cosine between the delivered copy and the closest reference message written for that shopper"
+
+    def compute(self, ctx):
+        if ctx.reference_vectors is None:
+            return np.full(len(ctx.deliveries), np.nan)
+        return np.array(
+            [(refs @ v).max() for refs, v in zip(ctx.reference_vectors, ctx.copy_vectors, strict=True)]
+        )
+
+
 METRICS: list[Metric] = [
+    Approval(),
     FirstTryCompliance(),
     FallbackRate(),
     Compliant(),
@@ -219,6 +251,8 @@ METRICS: list[Metric] = [
     Fluency(),
     Distinct1(),
     Distinct2(),
+    OpeningFrame(),
+    ReferenceSimilarity(),
     PairwiseSimilarity(),
     Length(),
 ]
@@ -238,12 +272,13 @@ class Evaluator:
         prefers for them (the fallback when none is compliant), as the pipeline would deliver.
         """
         generator = self.pg.generator
-        prompt = generator.chat_prompt(build_messages(campaign, [], **self.pg.prompt_options()))
         # A conditioned copywriter reads the zero vector: no interests, the soft prompt at its centre.
-        blank = np.zeros((1, vectors.shape[1]), dtype=np.float32) if generator.interest is not None else None
-        texts = [tidy(t) for t in generator.generate([prompt], n, seed, vectors=blank)[0]]
-        ok = [not check_copy(t, campaign) for t in texts]
-        pool = [t for t, good in zip(texts, ok, strict=True) if good]
+        blank = np.zeros((1, vectors.shape[1]), dtype=np.float32)
+        conditioning = blank if generator.interest is not None else None
+        texts = generator.generate(self.pg.prompts(campaign, [[]]), n, seed, vectors=conditioning)[0]
+        cands = [[Candidate(tidy(t)) for t in texts]]
+        self.pg.score(campaign, cands, blank, [[]])  # the pipeline's own delivery rule
+        pool = [c.text for c in cands[0] if c.eligible]
         if not pool:
             return [fallback_copy(campaign)] * len(vectors)
         emb = self.pg.encoder.encode_texts(pool)
@@ -264,8 +299,10 @@ class Evaluator:
         generic_n: int = 8,
         seed: int = 0,
         encoded: tuple[np.ndarray, list[list[str]]] | None = None,
+        references: list[list[str]] | None = None,
     ) -> EvalContext:
-        """`encoded` is `encoder.encode_users(users)` if the caller has it already."""
+        """`encoded` is `encoder.encode_users(users)` if the caller has it already; `references` are
+        reference messages per user (copy_gold specs) for the similarity metric."""
         vectors, phrases = encoded if encoded is not None else self.pg.encoder.encode_users(users)
         texts = [d.text for d in deliveries]
         copy_vectors = self.pg.encoder.encode_texts(texts)
@@ -286,6 +323,10 @@ class Evaluator:
             predicted_ctr=np.asarray(ctr),
             violations=[check_copy(t, campaign, p) for t, p in zip(texts, phrases, strict=True)],
             fluency_floor=self.pg.config.max_perplexity,
+            approval=self.pg.approval(campaign, phrases, texts),
+            reference_vectors=None
+            if references is None
+            else [self.pg.encoder.encode_texts(r) for r in references],
         )
 
     def evaluate(self, ctx: EvalContext) -> dict:

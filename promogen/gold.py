@@ -63,3 +63,28 @@ def build_rows(specs: list[dict], encoder) -> tuple[list[dict], list[dict], dict
         pairs,
         {"specs": len(specs), "targets": len(rows), "dropped_by_gate": dropped, "pairs": len(pairs)},
     )
+
+
+def preference_pairs(specs: list[dict], generated: list[dict]) -> list[dict]:
+    """Preference pairs for one spec each: the reference messages that pass the gate are chosen, the
+    spec's labelled flawed messages and the copywriter's own rejected candidates (`generated` rows of
+    `sft.generate_candidates`, keyed by spec id) are rejected."""
+    own = {row["user_id"]: row for row in generated}
+    pairs = []
+    for spec in specs:
+        row = own.get(spec["spec_id"])
+        if row is None:
+            continue
+        campaign = Campaign.from_dict(spec["campaign"])
+        chosen = [t for t in (spec["best"], spec["alt"]) if not check_copy(t, campaign, row["interests"])]
+        rejected = [(b["text"], b["defect"]) for b in spec["bad"]]
+        rejected += [
+            (c["text"], "own:" + c["violations"][0]["rule"]) for c in row["candidates"] if c["violations"]
+        ]
+        base = {k: row[k] for k in ("user_id", "campaign", "interests", "vector")}
+        pairs += [
+            {**base, "chosen": chosen[i % len(chosen)], "rejected": text, "defect": defect}
+            for i, (text, defect) in enumerate(rejected)
+            if chosen
+        ]
+    return pairs

@@ -12,6 +12,7 @@ import json
 import platform
 import random
 import time
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -32,8 +33,11 @@ VARIANT_KEYS = {
     "shuffle_vectors": "true | false: give each user another user's interest vector (control)",
     "temperature": "sampling temperature",
     "max_perplexity": "fluency floor",
+    "min_approval": "approver floor",
+    "rank_by": "approval | predicted_ctr | relevance",
 }
 HEADLINE = (
+    "approval",
     "first_try_compliance",
     "fallback_rate",
     "predicted_ctr",
@@ -41,8 +45,9 @@ HEADLINE = (
     "relevance",
     "personalisation_vs_others",
     "personalisation_vs_generic",
-    "perplexity",
     "distinct_2",
+    "opening_frame_share",
+    "reference_similarity",
 )
 
 
@@ -67,7 +72,13 @@ def parse_variant(text: str) -> tuple[str, dict]:
                 )
             settings[key] = settings[key].lower() == "true"
     try:
-        for key, cast in (("n_candidates", int), ("temperature", float), ("max_perplexity", float)):
+        casts = (
+            ("n_candidates", int),
+            ("temperature", float),
+            ("max_perplexity", float),
+            ("min_approval", float),
+        )
+        for key, cast in casts:
             if key in settings:
                 settings[key] = cast(settings[key])
     except ValueError as exc:
@@ -100,7 +111,14 @@ class Harness:
         fields.update(
             {
                 k: settings[k]
-                for k in ("n_candidates", "personalise", "shuffle_vectors", "max_perplexity")
+                for k in (
+                    "n_candidates",
+                    "personalise",
+                    "shuffle_vectors",
+                    "max_perplexity",
+                    "min_approval",
+                    "rank_by",
+                )
                 if k in settings
             }
         )
@@ -116,22 +134,26 @@ class Harness:
             self._generators[key] = (
                 self.base.generator if same else Generator.load(config.generator, adapter=adapter)
             )
-        return PromoGen(self._generators[key], self.base.encoder, config, self.base.ranker)
+        return PromoGen(
+            self._generators[key], self.base.encoder, config, self.base.ranker, self.base.approver
+        )
 
-    def run(
-        self, campaigns: list[Campaign], users: list[UserHistory], variants: list[tuple[str, dict]]
-    ) -> dict:
+    def run(self, groups: list[Group], variants: list[tuple[str, dict]]) -> dict:
+        """Every variant on every group (a campaign, its users and optional reference copy)."""
         results: dict = {}
-        # Every variant shares the encoder, so the users are embedded once for all of them.
-        encoded = self.base.encoder.encode_users(users)
+        # Every variant shares the encoder, so each group's users are embedded once for all of them.
+        encoded = [self.base.encoder.encode_users(g.users) for g in groups]
         for name, settings in variants:
             pg = self.pipeline(settings)
             evaluator = Evaluator(pg)
             results[name] = {}
-            for campaign in campaigns:
+            for group, enc in zip(groups, encoded, strict=True):
+                campaign, users = group.campaign, group.users
                 start = time.time()
-                deliveries = pg.generate(campaign, users, seed=self.seed, encoded=encoded)
-                ctx = evaluator.context(campaign, users, deliveries, seed=self.seed, encoded=encoded)
+                deliveries = pg.generate(campaign, users, seed=self.seed, encoded=enc)
+                ctx = evaluator.context(
+                    campaign, users, deliveries, seed=self.seed, encoded=enc, references=group.references
+                )
                 report = evaluator.evaluate(ctx)
                 report["wall_s"] = round(time.time() - start, 1)
                 report["channel"] = campaign.channel
@@ -146,10 +168,36 @@ class Harness:
                 m = report["metrics"]
                 self.log(
                     f"{name} / {campaign.campaign_id}: compliance {m['first_try_compliance']:.2f}, "
-                    f"fallback {m['fallback_rate']:.2f}, ctr {m['predicted_ctr']:.4f}, "
+                    f"fallback {m['fallback_rate']:.2f}, approval {m['approval']:.3f}, "
                     f"relevance {m['relevance']:.3f} ({report['wall_s']} s)"
                 )
         return results
+
+
+@dataclass
+class Group:
+    """One campaign and the users it is evaluated on; `references` are reference messages per user."""
+
+    campaign: Campaign
+    users: list[UserHistory]
+    references: list[list[str]] | None = None
+
+
+def gold_groups(specs: list[dict]) -> list[Group]:
+    """copy_gold specs grouped by campaign: its shoppers, and their two reference messages each."""
+    from .gold import spec_users
+
+    by_campaign: dict[str, list[dict]] = {}
+    for spec in specs:
+        by_campaign.setdefault(spec["campaign"]["campaign_id"], []).append(spec)
+    return [
+        Group(
+            Campaign.from_dict(specs[0]["campaign"]),
+            spec_users(specs),
+            [[s["best"], s["alt"]] for s in specs],
+        )
+        for specs in by_campaign.values()
+    ]
 
 
 def write_report(results: dict, meta: dict, out_dir: str | Path, examples: int = 3) -> Path:
@@ -204,6 +252,30 @@ def write_report(results: dict, meta: dict, out_dir: str | Path, examples: int =
     lines += ["", "## Plots", ""] + [f"![{p.stem}]({p.name})" for p in plots]
     (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return out / "report.md"
+
+
+def write_examples(results: dict, groups: list[Group], out_dir: str | Path) -> Path:
+    """examples.md: every delivered copy of every variant, per campaign (for invented campaigns and
+    shoppers such as the copy_gold specs; their histories are not repeated here, as the data's terms ask)."""
+    from .wording import describe, until
+
+    lines = ["# Delivered copy, every shopper", ""]
+    for group in groups:
+        c = group.campaign
+        offer = describe(c.offer) + (f" with code {c.offer.code}" if c.offer.code else "") + until(c.offer)
+        lines += [
+            f"## {c.campaign_id}: {c.brand}, {c.channel}, {offer}" + (f" ({c.tone})" if c.tone else ""),
+            "",
+        ]
+        for name, per_campaign in results.items():
+            lines += [f"Variant `{name}`:", ""]
+            for copy in per_campaign[c.campaign_id]["copies"]:
+                mark = "" if copy["chosen_by"] == "model" else " *(fallback)*"
+                lines.append(f"- {copy['user_id']}: {copy['text']}{mark}")
+            lines.append("")
+    path = Path(out_dir) / "examples.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
 
 
 def _fmt(value: float) -> str:

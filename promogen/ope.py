@@ -87,7 +87,11 @@ def _parse(line: str, number: int, score: str):
         scores = [float(c["scores"][score]) for c in cands]
     except (KeyError, TypeError, ValueError) as exc:
         raise ValidationError(f"every candidate needs a numeric `scores.{score}`{where}") from exc
-    ok = [not c.get("violations") for c in cands]
+    if any("eligible" not in c for c in cands):
+        raise ValidationError(
+            f"every candidate needs `eligible` (logs of promogen >= output version 2){where}"
+        )
+    ok = [bool(c["eligible"]) for c in cands]
     chosen = row["chosen"]
     if chosen is not None and (
         isinstance(chosen, bool) or not isinstance(chosen, int) or not 0 <= chosen < len(cands)

@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import __version__
+from .approver import CONFIG_FILE as APPROVER_CONFIG
+from .approver import WEIGHTS_DIR as APPROVER_DIR
+from .approver import Approver
 from .checks import check_copy
 from .conditioning import CONFIG_FILE, SHIPPED_ADAPTER, read_adapter_config
 from .config import Config, option
@@ -37,11 +40,30 @@ def resolve_adapter(adapter: str | None, config: PipelineConfig) -> str | None:
     return str(SHIPPED_ADAPTER) if fits else None
 
 
+def resolve_approver(approver: str | None) -> Approver | None:
+    """The approver in the `approver` folder, none for "none", else the shipped one if there is one."""
+    if approver is None:
+        return Approver.load() if (APPROVER_DIR / APPROVER_CONFIG).is_file() else None
+    return None if str(approver).lower() == "none" else Approver.load(approver)
+
+
 @dataclass
 class PipelineConfig(Config):
     n_candidates: int = option(4, "candidates generated per user")
     seed: int = option(0, "sampling seed: the same inputs and seed give the same copy")
-    max_perplexity: float = option(400.0, "fluency floor: candidates less fluent than this are not delivered")
+    max_perplexity: float = option(
+        5000.0,
+        "gibberish guard: candidates above this perplexity are not delivered (the approver judges quality)",
+    )
+    min_approval: float = option(
+        0.0,
+        "approver floor: candidates the approver gives a lower probability are not delivered "
+        "(0: it only ranks; its probabilities are not yet comparable across campaigns)",
+    )
+    rank_by: str = option(
+        "approval",
+        "candidate score the policy ranks eligible candidates by: approval, predicted_ctr, relevance",
+    )
     personalise: bool = option(True, "put the user's interests in the prompt (False: same prompt for all)")
     shuffle_vectors: bool = option(
         False, "ablation control: each user's soft prompt gets another user's interest vector"
@@ -64,10 +86,17 @@ class PipelineConfig(Config):
             self.encoder = EncoderConfig.from_dict(self.encoder)
         self._range("n_candidates", 1, 64)
         self._range("max_perplexity", 1.0)
+        self._range("min_approval", 0.0, 1.0)
+        self._choice("rank_by", ("approval", "predicted_ctr", "relevance"))
 
 
 class PromoGen:
-    """The public entry point. `PromoGen.load()` loads the default models once; `generate` is batched."""
+    """The public entry point. `PromoGen.load()` loads the default models once; `generate` is batched.
+
+    The steps are public so that the evaluator, the finetuning data builder, off-policy rescoring and
+    the benchmarks use exactly the delivery rule of the pipeline: `prompts` -> generator -> `score`
+    -> `eligible` -> `choose`.
+    """
 
     def __init__(
         self,
@@ -75,11 +104,13 @@ class PromoGen:
         encoder: InterestEncoder,
         config: PipelineConfig | None = None,
         ranker: Ranker | None = None,
+        approver: Approver | None = None,
     ):
         self.generator = generator
         self.encoder = encoder
         self.config = config or PipelineConfig()
         self.ranker = ranker
+        self.approver = approver
 
     @classmethod
     def load(
@@ -89,12 +120,14 @@ class PromoGen:
         config: PipelineConfig | None = None,
         ranker: str | None = None,
         adapter: str | None = None,
+        approver: str | None = None,
     ) -> PromoGen:
         """Load the default models (or `base_model` / `encoder`: a local dir or a cached hub id).
 
         The copywriter gets the LoRA + interest adapter that ships with the package, or the one in the
         `adapter` folder; `adapter="none"` uses the base model alone (with a worked example in the
-        prompt). The shipped ranking head (or the one in the `ranker` folder) orders compliant candidates.
+        prompt). The shipped ranking head and approver model (or those in the `ranker` / `approver`
+        folders; `approver="none"` for none) score the candidates.
         """
         config = config or PipelineConfig()
         if base_model:
@@ -106,6 +139,7 @@ class PromoGen:
             InterestEncoder.load(config.encoder),
             config,
             Ranker.load(ranker),
+            resolve_approver(approver),
         )
 
     def generate(
@@ -133,57 +167,84 @@ class PromoGen:
         vectors, interests = self.encoder.encode_users(users) if encoded is None else encoded
         if len(vectors) != len(users):
             raise ValidationError(f"`encoded` holds {len(vectors)} users, `users` {len(users)}")
-        prompts = [
-            self.generator.chat_prompt(
-                build_messages(campaign, p if self.config.personalise else [], **self.prompt_options())
-            )
-            for p in interests
-        ]
         if self.config.shuffle_vectors and len(users) > 1:
             # A derangement seeded like the sampling: every user gets someone else's vector.
             shift = 1 + np.random.default_rng(seed).integers(len(users) - 1)
             conditioning = np.roll(vectors, shift, axis=0)
         else:
             conditioning = vectors
-        raw = self.generator.generate(prompts, n, seed, vectors=conditioning)
+        raw = self.generator.generate(self.prompts(campaign, interests), n, seed, vectors=conditioning)
         candidates = [[Candidate(tidy(t)) for t in texts] for texts in raw]
-        self._score(campaign, candidates, vectors, interests)
+        self.score(campaign, candidates, vectors, interests)
         return [
-            self._choose(campaign, user, cands, phrases, fallback, seed)
+            self.choose(campaign, user, cands, phrases, fallback, seed)
             for user, cands, phrases in zip(users, candidates, interests, strict=True)
         ]
 
-    def prompt_options(self) -> dict:
-        """How prompts are built for this copywriter: a finetuned one needs no worked example."""
-        return {"demonstration": self.generator.demonstration}
+    def prompts(self, campaign: Campaign, interests: list[list[str]]) -> list[str]:
+        """One chat prompt per user; a finetuned copywriter needs no worked example in it."""
+        return [
+            self.generator.chat_prompt(
+                build_messages(
+                    campaign, p if self.config.personalise else [], demonstration=self.generator.demonstration
+                )
+            )
+            for p in interests
+        ]
 
-    def _score(
+    def approval(self, campaign: Campaign, interests: list[list[str]], texts: list[str]) -> np.ndarray | None:
+        """The approver model's probability of "send as is" per text (None without an approver)."""
+        if self.approver is None:
+            return None
+        return self.approver.score(campaign, interests, texts)
+
+    def score(
         self,
         campaign: Campaign,
         candidates: list[list[Candidate]],
         vectors: np.ndarray,
         interests: list[list[str]],
     ) -> None:
+        """Fill each candidate's violations (the gate), scores and `eligible` flag, in place."""
         flat = [c for cands in candidates for c in cands]
-        for cands, phrases in zip(candidates, interests, strict=True):
-            for cand in cands:
-                cand.violations = check_copy(cand.text, campaign, phrases)
+        owners = np.repeat(np.arange(len(candidates)), [len(c) for c in candidates])
+        for cand, owner in zip(flat, owners, strict=True):
+            cand.violations = check_copy(cand.text, campaign, interests[owner])
         texts = [c.text or " " for c in flat]
         perplexities = self.generator.perplexity(texts)
         embeddings = self.encoder.encode_texts(texts)
-        owners = np.repeat(np.arange(len(candidates)), [len(c) for c in candidates])
         relevance = (embeddings * vectors[owners]).sum(axis=1)
         ctr = (
             self.ranker.predict_ctr(vectors[owners], embeddings, texts, campaign.channel)
             if self.ranker
-            else np.full(len(flat), np.nan)
+            else [None] * len(flat)
         )
-        for cand, ppl, rel, p in zip(flat, perplexities, relevance, ctr, strict=True):
+        approval = self.approval(campaign, [interests[o] for o in owners], texts)
+        approval = [None] * len(flat) if approval is None else approval
+        for cand, ppl, rel, p, a in zip(flat, perplexities, relevance, ctr, approval, strict=True):
             cand.scores = {"perplexity": round(float(ppl), 3), "relevance": round(float(rel), 4)}
-            if self.ranker:
+            if p is not None:
                 cand.scores["predicted_ctr"] = round(float(p), 5)
+            if a is not None:
+                cand.scores["approval"] = round(float(a), 4)
+            cand.eligible = self.eligible(cand)
 
-    def _choose(
+    def eligible(self, cand: Candidate) -> bool:
+        """The one delivery rule: compliant, fluent enough and (with an approver) approved enough."""
+        return (
+            cand.compliant
+            and cand.scores["perplexity"] <= self.config.max_perplexity
+            and cand.scores.get("approval", 1.0) >= self.config.min_approval
+        )
+
+    def rank_key(self) -> str:
+        """The score the policy ranks by: the configured one when this pipeline computes it."""
+        available = {"approval": self.approver, "predicted_ctr": self.ranker, "relevance": True}
+        if available[self.config.rank_by] is not None:
+            return self.config.rank_by
+        return "predicted_ctr" if self.ranker else "relevance"
+
+    def choose(
         self,
         campaign: Campaign,
         user: UserHistory,
@@ -192,15 +253,11 @@ class PromoGen:
         fallback: str,
         seed: int,
     ) -> Delivery:
-        eligible = [
-            i
-            for i, c in enumerate(cands)
-            if c.compliant and c.scores["perplexity"] <= self.config.max_perplexity
-        ]
-        key = "predicted_ctr" if self.ranker else "relevance"
+        """The policy's pick among the eligible candidates with its propensity, or the fallback."""
+        key = self.rank_key()
         # Seeded per user, so a user's choice does not depend on which batch it ran in.
         rng = np.random.default_rng([seed, zlib.crc32(user.user_id.encode())])
-        ok = np.array([i in eligible for i in range(len(cands))], dtype=bool)
+        ok = np.array([c.eligible for c in cands], dtype=bool)
         chosen, propensity = choose([c.scores[key] for c in cands], ok, self.config.policy, rng)
         return Delivery(
             user_id=user.user_id,

@@ -65,10 +65,7 @@ def generate_candidates(
                         "campaign": campaign.to_dict(),
                         "interests": d.interests,
                         "vector": [round(float(x), 5) for x in vector],
-                        "candidates": [
-                            {"text": c.text, "scores": c.scores, "violations": c.violations}
-                            for c in d.candidates
-                        ],
+                        "candidates": [c.to_dict() for c in d.candidates],
                     }
                     out.write(json.dumps(row, ensure_ascii=False) + "\n")
                 out.flush()
@@ -86,11 +83,7 @@ def select_targets(generated: str | Path, out_dir: str | Path, fluency_floor: fl
     for row in rows:
         users.add(row["user_id"])
         cands = row["candidates"]
-        good = [
-            c
-            for c in cands
-            if not c["violations"] and c["scores"]["perplexity"] <= fluency_floor and c["text"]
-        ]
+        good = [c for c in cands if c["eligible"] and c["text"]]
         if not good:
             continue
         best = max(good, key=lambda c: candidate_quality(c["scores"], fluency_floor))

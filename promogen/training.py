@@ -10,6 +10,7 @@ records the data hash, seed, steps and wall time.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import math
@@ -22,7 +23,14 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from .conditioning import AdapterConfig, InterestAdapter, lora_config, place_soft_prompt, save_adapter
+from .conditioning import (
+    AdapterConfig,
+    InterestAdapter,
+    load_adapter,
+    lora_config,
+    place_soft_prompt,
+    save_adapter,
+)
 from .config import Config, option
 from .hardware import bf16_native, describe
 from .models import DEFAULT_LLM, resolve_llm
@@ -51,6 +59,16 @@ class TrainConfig(Config):
     autocast: str = option(
         "auto", "bf16 autocast of the forward pass: auto (where the hardware runs bf16 natively), on, off"
     )
+    objective: str = option(
+        "sft", "sft: next-token loss on `target`; dpo: preference pairs (`chosen` over `rejected`)"
+    )
+    init_adapter: str | None = option(
+        None, "start from this adapter folder (e.g. the SFT run's); for dpo it is also the reference model"
+    )
+    beta: float = option(0.1, "dpo: how far the policy may move from the reference (higher = less)")
+    sft_weight: float = option(
+        1.0, "dpo: weight of the chosen message's next-token loss added to the DPO loss"
+    )
     adapter: AdapterConfig = field(
         default_factory=AdapterConfig, metadata={"help": "LoRA and interest-adapter shape"}
     )
@@ -70,6 +88,11 @@ class TrainConfig(Config):
         self._range("save_every", 1)
         self._range("keep_checkpoints", 1)
         self._choice("autocast", ("auto", "on", "off"))
+        self._choice("objective", ("sft", "dpo"))
+        self._range("beta", 0.0)
+        self._range("sft_weight", 0.0)
+        if self.objective == "dpo" and not self.init_adapter:
+            raise ValidationError("`init_adapter` is required when objective is dpo (the reference model)")
 
 
 class Conditioned(nn.Module):
@@ -79,17 +102,32 @@ class Conditioned(nn.Module):
         super().__init__()
         self.lm, self.interest = lm, interest
 
-    def forward(self, input_ids, attention_mask, labels, vectors):
+    def inputs(self, input_ids, attention_mask, labels, vectors) -> tuple[dict, torch.Tensor | None]:
+        """The LM inputs (token embeddings, soft prompt in front) and the labels aligned to them."""
         tokens = self.lm.get_input_embeddings()(input_ids)
         if self.interest is None:
             positions = (attention_mask.cumsum(1) - 1).clamp(min=0)
-            return self.lm(
-                inputs_embeds=tokens, attention_mask=attention_mask, position_ids=positions, labels=labels
-            )
+            return {
+                "inputs_embeds": tokens,
+                "attention_mask": attention_mask,
+                "position_ids": positions,
+            }, labels
         embeds, mask, positions, labels = place_soft_prompt(
             tokens, attention_mask, self.interest(vectors), labels
         )
-        return self.lm(inputs_embeds=embeds, attention_mask=mask, position_ids=positions, labels=labels)
+        return {"inputs_embeds": embeds, "attention_mask": mask, "position_ids": positions}, labels
+
+    def forward(self, input_ids, attention_mask, labels, vectors):
+        inputs, labels = self.inputs(input_ids, attention_mask, labels, vectors)
+        return self.lm(**inputs, labels=labels)
+
+    def sequence_logps(self, input_ids, attention_mask, labels, vectors):
+        """Per row: the summed log-probability of the labelled (target) tokens, and their count."""
+        inputs, labels = self.inputs(input_ids, attention_mask, labels, vectors)
+        logits, targets = self.lm(**inputs).logits[:, :-1].float(), labels[:, 1:]
+        mask = targets != -100
+        picked = torch.log_softmax(logits, -1).gather(-1, targets.clamp(min=0).unsqueeze(-1)).squeeze(-1)
+        return (picked * mask).sum(1), mask.sum(1)
 
 
 def read_sft(files: list[Path]) -> list[dict]:
@@ -108,11 +146,13 @@ def read_sft(files: list[Path]) -> list[dict]:
 
 def encode_examples(rows: list[dict], tokenizer, config: TrainConfig):
     """A `datasets.Dataset` of prompt (without the worked example unless the adapter asks for it) +
-    target + end-of-turn token, with labels only on the target."""
+    target + end-of-turn token, with labels only on the target. For dpo each row holds the chosen
+    message (`input_ids`, `labels`) and the rejected one (`rejected_ids`, `rejected_labels`)."""
     from datasets import Dataset
 
+    sides = ("target",) if config.objective == "sft" else ("chosen", "rejected")
     for i, row in enumerate(rows, start=1):
-        for key in ("campaign", "interests", "vector", "target"):
+        for key in ("campaign", "interests", "vector", *sides):
             if key not in row:
                 raise ValidationError(f"training data: `{key}` is missing (example {i})")
         if len(row["vector"]) != config.adapter.interest_dim:
@@ -125,26 +165,53 @@ def encode_examples(rows: list[dict], tokenizer, config: TrainConfig):
         config.interest_dropout * (config.adapter.k > 0)
     )
 
+    def tokens(prompt_ids: list[int], text: str) -> tuple[list[int], list[int]]:
+        t = tokenizer(text + tokenizer.eos_token, add_special_tokens=False)["input_ids"]
+        p = prompt_ids[-max(config.max_length - len(t), 1) :]
+        return p + t, [-100] * len(p) + t
+
     def encode(row: dict, index: int) -> dict:
         campaign = Campaign.from_dict(json.loads(row["campaign"]))
         interests = [] if hide[index] else row["interests"]
         messages = build_messages(campaign, interests, demonstration=config.adapter.demonstration)
         prompt = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
         p = tokenizer(prompt, add_special_tokens=False)["input_ids"]
-        t = tokenizer(row["target"] + tokenizer.eos_token, add_special_tokens=False)["input_ids"]
-        p = p[-max(config.max_length - len(t), 1) :]
-        return {"input_ids": p + t, "labels": [-100] * len(p) + t}
+        ids, labels = tokens(p, row[sides[0]])
+        out = {"input_ids": ids, "labels": labels}
+        if len(sides) == 2:
+            out["rejected_ids"], out["rejected_labels"] = tokens(p, row["rejected"])
+        return out
 
     # Campaigns travel as JSON text: their optional fields differ between rows, which Arrow cannot type.
-    table = Dataset.from_dict(
-        {
-            "campaign": [json.dumps(r["campaign"]) for r in rows],
-            "interests": [r["interests"] for r in rows],
-            "target": [r["target"] for r in rows],
-            "vector": [np.asarray(r["vector"], dtype=np.float32) for r in rows],
-        }
+    columns = {
+        "campaign": [json.dumps(r["campaign"]) for r in rows],
+        "interests": [r["interests"] for r in rows],
+        **{side: [r[side] for r in rows] for side in sides},
+        "vector": [np.asarray(r["vector"], dtype=np.float32) for r in rows],
+    }
+    return Dataset.from_dict(columns).map(
+        encode, with_indices=True, remove_columns=["campaign", "interests", *sides]
     )
-    return table.map(encode, with_indices=True, remove_columns=["campaign", "interests", "target"])
+
+
+def pair_batch(examples: list[dict], pad_id: int) -> dict[str, torch.Tensor]:
+    """Chosen rows then rejected rows in one left-padded batch (row i and row i + n share a prompt)."""
+    rejected = [
+        {"input_ids": e["rejected_ids"], "labels": e["rejected_labels"], "vector": e["vector"]}
+        for e in examples
+    ]
+    return collate(list(examples) + rejected, pad_id)
+
+
+def dpo_loss(policy, reference, batch: dict, beta: float, sft_weight: float) -> torch.Tensor:
+    """DPO on the chosen-vs-rejected margin against the frozen reference, plus the chosen's token loss."""
+    logps, counts = policy.sequence_logps(**batch)
+    with torch.no_grad():
+        ref, _ = reference.sequence_logps(**batch)
+    n = len(logps) // 2
+    margin = (logps[:n] - ref[:n]) - (logps[n:] - ref[n:])
+    nll = -(logps[:n] / counts[:n].clamp(min=1)).mean()
+    return -torch.nn.functional.logsigmoid(beta * margin).mean() + sft_weight * nll
 
 
 def collate(examples: list[dict], pad_id: int) -> dict[str, torch.Tensor]:
@@ -204,18 +271,22 @@ def train(config: TrainConfig, progress: bool = True) -> TrainResult:
     tokenizer = AutoTokenizer.from_pretrained(path)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    lm = get_peft_model(
-        AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32), lora_config(config.adapter)
-    )
-    embedding = lm.get_input_embeddings().weight
-    interest = (
-        InterestAdapter(
-            config.adapter.interest_dim, config.adapter.k, embedding.shape[1], embedding.mean(0).detach()
+    base = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
+    if config.init_adapter:
+        # The starting adapter fixes the shape; with dpo a frozen copy of it is the reference model.
+        lm, interest, config.adapter = load_adapter(config.init_adapter, base, trainable=True)
+    else:
+        lm = get_peft_model(base, lora_config(config.adapter))
+        embedding = lm.get_input_embeddings().weight
+        interest = (
+            InterestAdapter(
+                config.adapter.interest_dim, config.adapter.k, embedding.shape[1], embedding.mean(0).detach()
+            )
+            if config.adapter.k > 0
+            else None
         )
-        if config.adapter.k > 0
-        else None
-    )
     module = Conditioned(lm, interest)
+    reference = copy.deepcopy(module).eval().requires_grad_(False) if config.objective == "dpo" else None
     rows = read_sft(files)
     if not rows:
         raise ValidationError(f"{config.data} hold no examples")
@@ -253,12 +324,17 @@ def train(config: TrainConfig, progress: bool = True) -> TrainResult:
     while step < config.steps:
         indices = batch_indices(step, len(examples), config.batch_size, config.seed)
         mine = indices[accelerator.process_index :: accelerator.num_processes] or indices[:1]
+        make = collate if reference is None else pair_batch
         batch = {
             k: v.to(accelerator.device)
-            for k, v in collate([examples[i] for i in mine], tokenizer.pad_token_id).items()
+            for k, v in make([examples[i] for i in mine], tokenizer.pad_token_id).items()
         }
         with torch.autocast(accelerator.device.type, dtype=torch.bfloat16, enabled=use_bf16):
-            loss = module(**batch).loss
+            if reference is None:
+                loss = module(**batch).loss
+            else:
+                policy = accelerator.unwrap_model(module)
+                loss = dpo_loss(policy, reference, batch, config.beta, config.sft_weight)
         accelerator.backward(loss)
         optimizer.step()
         scheduler.step()

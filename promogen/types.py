@@ -16,7 +16,7 @@ EVENT_TYPES = ("view", "search", "cart", "purchase", "click")
 OFFER_KINDS = ("percent_off", "amount_off", "free_shipping", "bogo", "gift")
 CHANNEL_LIMITS = {"push": 150, "sms": 160, "email_subject": 90, "banner": 100}
 CHANNELS = tuple(CHANNEL_LIMITS)
-# 2: violations are {"rule", "detail"} objects (1: "rule: detail" strings).
+# 2: violations are {"rule", "detail"} objects (1: "rule: detail" strings); candidates carry `eligible`.
 OUTPUT_VERSION = 2
 
 
@@ -289,6 +289,7 @@ class Candidate:
     text: str
     scores: dict[str, float] = field(default_factory=dict)
     violations: list[Violation] = field(default_factory=list)
+    eligible: bool = False  # compliant and above every floor: the policy may deliver it
 
     @property
     def compliant(self) -> bool:
@@ -300,9 +301,9 @@ class Candidate:
     @classmethod
     def from_dict(cls, data: Any) -> Candidate:
         check_type(data, dict, "candidate")
-        check_keys(data, ("text",), ("text", "scores", "violations"), "candidate")
+        check_keys(data, ("text",), ("text", "scores", "violations", "eligible"), "candidate")
         violations = [Violation.from_dict(v) for v in data.get("violations", [])]
-        return cls(data["text"], dict(data.get("scores", {})), violations)
+        return cls(data["text"], dict(data.get("scores", {})), violations, bool(data.get("eligible", False)))
 
 
 @dataclass

@@ -198,3 +198,22 @@ def test_training_script_runs_as_two_processes(trainable_tiny_dir, encoder, tmp_
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["processes"] == 2 and summary["steps"] == 2, summary
     assert (tmp_path / "run" / "adapter" / "promogen_adapter.json").is_file(), "the first process saves"
+
+
+def test_preference_tuning_from_an_adapter_prefers_the_chosen_message(trained, encoder, tmp_path):
+    """DPO starting from the SFT adapter (also the frozen reference) widens chosen-over-rejected."""
+    config, result = trained
+    bad = "Get 25% off everything with code RUN25 today only!"
+    rows = [{**r, "chosen": r["target"], "rejected": bad} for r in _sft_rows(encoder)]
+    data = tmp_path / "pairs.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    changes = {"data": [str(data)], "out": str(tmp_path / "dpo"), "steps": 8, "objective": "dpo", "lr": 3e-3}
+    changes |= {"init_adapter": str(result.adapter), "beta": 0.5, "sft_weight": 0.0, "resume": False}
+    dpo = TrainConfig.from_dict({**config.to_dict(), **changes})
+    tuned = train(dpo, progress=False)
+    log = [json.loads(line) for line in Path(dpo.out, "log.jsonl").read_text().splitlines()]
+    assert log[0]["loss"] == pytest.approx(np.log(2), abs=0.02), f"policy == reference at step 1: {log[0]}"
+    assert log[-1]["loss"] < 0.6, f"the DPO loss must fall below log 2 as chosen pulls away: {log[-1]}"
+    assert read_adapter_config(tuned.adapter)[0].k == 2, "the starting adapter's shape is kept"
+    with pytest.raises(ValidationError, match="`init_adapter` is required"):
+        TrainConfig(objective="dpo")

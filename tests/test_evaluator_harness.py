@@ -7,7 +7,7 @@ import pytest
 
 from promogen import Candidate, Delivery, Ranker
 from promogen.evaluator import METRICS, EvalContext, Evaluator, candidate_quality, distinct_n, fluency_score
-from promogen.harness import Harness, parse_variant, sample_users, write_report
+from promogen.harness import Group, Harness, parse_variant, sample_users, write_report
 from promogen.ope import rescore_log
 from promogen.simulate import demo_campaign, simulate_users
 from promogen.types import ValidationError
@@ -130,8 +130,9 @@ def test_sample_users_is_seeded_and_honours_exclusions():
 def test_harness_writes_report_with_every_metric_and_plots(tiny_pg, tmp_path):
     users = simulate_users(4, seed=2)
     variants = [parse_variant("one=n_candidates=1"), parse_variant("two=n_candidates=2,policy=uniform")]
-    campaigns = [demo_campaign("run20"), demo_campaign("shipfree")]
-    results = Harness(tiny_pg, tmp_path, progress=lambda _: None).run(campaigns, users, variants)
+    references = [["Long runs ahead? 20% off running gear with RUN20."]] * 4
+    groups = [Group(demo_campaign("run20"), users, references), Group(demo_campaign("shipfree"), users)]
+    results = Harness(tiny_pg, tmp_path, progress=lambda _: None).run(groups, variants)
     meta = {"command": "test", "users": "4 simulated", "seed": 0, "variants": dict(variants)}
     report = write_report(results, meta, tmp_path)
     data = json.loads((tmp_path / "report.json").read_text())
@@ -147,6 +148,11 @@ def test_harness_writes_report_with_every_metric_and_plots(tiny_pg, tmp_path):
         assert (tmp_path / f"{plot}.png").stat().st_size > 1000, f"{plot}.png missing or empty"
         assert f"]({plot}.png)" in text, f"{plot}.png not linked from report.md"
     assert "| one |" in text and "| two |" in text, "variant summary table"
+    similarity = data["results"]["one"]["run20"]["metrics"]["reference_similarity"]
+    assert -1 <= similarity <= 1, f"reference similarity is a cosine where references exist: {similarity}"
+    assert data["results"]["one"]["shipfree"]["metrics"]["reference_similarity"] is None or np.isnan(
+        data["results"]["one"]["shipfree"]["metrics"]["reference_similarity"]
+    ), "no references, no similarity"
 
 
 def test_evaluator_scores_under_the_same_base_model(tiny_pg):

@@ -127,3 +127,35 @@ def test_ranker_orders_compliant_candidates_and_policy_records_propensity(tiny_p
         [r] = exploring.generate(campaign, [user], n_candidates=3, seed=seed)
         assert r.chosen in (1, 2), "exploration stays among compliant candidates"
         assert r.propensity == pytest.approx(0.75 if r.chosen == best else 0.25), (r.chosen, r.propensity)
+
+
+class FakeApprover:
+    """Approves copy that mentions a trail, so the test knows which compliant candidate it prefers."""
+
+    def score(self, campaign, interests, texts):
+        return np.array([0.9 if "trail" in t else 0.3 if "gear" in t else 0.1 for t in texts])
+
+
+def test_approver_floors_and_ranks_the_compliant_candidates(tiny_pg, encoder):
+    campaign = demo_campaign("run20")
+    texts = [
+        "Yoga mats 50% off with SAVE50!",  # not compliant
+        "Get 20% off running gear with code RUN20.",  # compliant, approval 0.3: under the 0.5 floor
+        "Your next trail run awaits: 20% off running gear with RUN20.",  # compliant, approval 0.9
+    ]
+    floored = PipelineConfig.from_dict({**tiny_pg.config.to_dict(), "min_approval": 0.5})
+    pg = PromoGen(
+        ScriptedGenerator(tiny_pg.generator, texts), encoder, floored, tiny_pg.ranker, FakeApprover()
+    )
+    [result] = pg.generate(campaign, simulate_users(1, seed=4), n_candidates=3)
+    assert [c.eligible for c in result.candidates] == [False, False, True], "the floor makes 0.3 ineligible"
+    assert result.chosen == 2 and result.candidates[2].scores["approval"] == 0.9, result.candidates
+    strict = PromoGen(
+        ScriptedGenerator(tiny_pg.generator, texts[:2]),
+        encoder,
+        PipelineConfig.from_dict({**tiny_pg.config.to_dict(), "min_approval": 0.95}),
+        tiny_pg.ranker,
+        FakeApprover(),
+    )
+    [fallback] = strict.generate(campaign, simulate_users(1, seed=4), n_candidates=2)
+    assert fallback.chosen_by == "fallback", "nothing approved enough: the template line goes out"

@@ -62,8 +62,8 @@ def _row(**changes):
         "propensity": 0.5,
         "click": 1,
         "candidates": [
-            {"text": "a", "scores": {"predicted_ctr": 0.1}},
-            {"text": "b", "scores": {"predicted_ctr": 0.2}},
+            {"text": "a", "scores": {"predicted_ctr": 0.1}, "eligible": True},
+            {"text": "b", "scores": {"predicted_ctr": 0.2}, "eligible": True},
         ],
     }
     row.update(changes)
@@ -78,6 +78,10 @@ def _row(**changes):
         (_row(chosen=2), r"`chosen` must be null or an index below 2; got 2 \(line 2\)"),
         (_row(click="DROP"), r"`click` is missing \(line 2\)"),
         (_row(click=3), r"`click` must be 0 or 1; got 3 \(line 2\)"),
+        (
+            _row(candidates=[{"text": "a", "scores": {"predicted_ctr": 0.1}}]),
+            r"every candidate needs `eligible`.*\(line 2\)",
+        ),
         (_row(candidates=[{"text": "a", "scores": {}}]), r"numeric `scores.predicted_ctr` \(line 2\)"),
     ],
 )
@@ -106,7 +110,7 @@ def test_ope_command_prints_all_estimators(tmp_path):
             {
                 "text": str(k),
                 "scores": {"predicted_ctr": float(data.scores[i, k])},
-                "violations": [] if data.eligible[i, k] else ["code_missing"],
+                "eligible": bool(data.eligible[i, k]),
             }
             for k in range(data.scores.shape[1])
         ]
@@ -134,3 +138,29 @@ def test_ope_command_prints_all_estimators(tmp_path):
     for name in ("ips", "snips", "dm", "dr"):
         assert out[name]["ci_low"] <= out[name]["estimate"] <= out[name]["ci_high"], out[name]
         assert out[name]["estimate"] == pytest.approx(direct[name]["estimate"]), "the file round-trips"
+
+
+def test_logged_eligibility_is_the_set_ope_uses_so_a_compliant_copy_over_a_floor_does_not_bias_it(tmp_path):
+    """Every candidate here is compliant (no violations), but some were over a floor and not eligible:
+    reading eligibility from the violations would give the target policy actions it never had."""
+    uniform = PolicyConfig.parse("uniform")
+    data, true, fallback = simulate_log(20_000, seed=7, logging=uniform, p_noncompliant=0.4)
+    rows = []
+    for i in range(len(data.click)):
+        cands = [
+            {"text": str(k), "scores": {"predicted_ctr": float(data.scores[i, k])}, "violations": []}
+            | {"eligible": bool(data.eligible[i, k])}
+            for k in range(data.scores.shape[1])
+        ]
+        chosen = None if data.chosen[i] < 0 else int(data.chosen[i])
+        rows.append({"candidates": cands, "chosen": chosen, "propensity": float(data.propensity[i])})
+        rows[-1]["click"] = int(data.click[i])
+    path = tmp_path / "log.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    logged = read_log(path)
+    assert (logged.eligible == data.eligible).all(), "ope reads the logged eligible flags, not the violations"
+    truth = true_value(data, true, fallback, uniform)
+    result = evaluate(logged, uniform, bootstrap=0)
+    for name in ("ips", "dr"):
+        err = abs(result[name]["estimate"] - truth) / truth
+        assert err < 0.05, f"{name}: {result[name]['estimate']:.4f} vs truth {truth:.4f} ({err:.1%})"

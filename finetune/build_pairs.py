@@ -1,0 +1,58 @@
+"""Preference pairs for the copywriter: reference copy (chosen) against flawed and own rejected copy.
+
+python finetune/build_pairs.py --adapter runs/gold_lora/adapter --specs 240 --out runs/pairs
+
+The finetuned copywriter writes N candidates for each train spec (appended to OUT/generated.jsonl as
+they come; a rerun resumes); every candidate the gate rejects becomes a rejected side, as do the spec's
+labelled flawed messages; the spec's gate-passing reference messages are the chosen side. Train split only.
+"""
+
+import argparse
+import json
+import random
+from pathlib import Path
+
+from promogen import PipelineConfig, PromoGen, __version__
+from promogen.gold import preference_pairs, read_specs, spec_users
+from promogen.sft import generate_candidates
+from promogen.types import Campaign
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--data", default="../shared/data/copy_gold", help="copy_gold folder")
+    parser.add_argument("--adapter", required=True, help="the SFT copywriter adapter that writes candidates")
+    parser.add_argument("--specs", type=int, default=240, help="train specs drawn (seeded) for generation")
+    parser.add_argument("--n", type=int, default=4, help="candidates per spec")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default="runs/pairs")
+    args = parser.parse_args()
+    specs = read_specs(Path(args.data) / "train.jsonl")
+    random.Random(args.seed).shuffle(specs)
+    specs = specs[: args.specs]
+    pg = PromoGen.load(adapter=args.adapter, approver="none", config=PipelineConfig(seed=args.seed))
+    pairs = list(zip(spec_users(specs), [Campaign.from_dict(s["campaign"]) for s in specs], strict=True))
+    generated = generate_candidates(pg, pairs, args.out, args.n, args.seed)
+    rows = [json.loads(line) for line in generated.read_text(encoding="utf-8").splitlines()]
+    prefs = preference_pairs(specs, rows)
+    with (Path(args.out) / "pairs.jsonl").open("w", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(p, ensure_ascii=False) + "\n" for p in prefs)
+    n_cands = sum(len(r["candidates"]) for r in rows)
+    summary = {
+        "specs": len(rows),
+        "candidates": n_cands,
+        "first_try_compliance": round(
+            sum(not c["violations"] for r in rows for c in r["candidates"]) / n_cands, 4
+        ),
+        "pairs": len(prefs),
+        "own_rejected": sum(p["defect"].startswith("own:") for p in prefs),
+    }
+    record = {"promogen_version": __version__, "args": vars(args), **summary}
+    (Path(args.out) / "config.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()
