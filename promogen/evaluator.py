@@ -221,8 +221,13 @@ class OpeningFrame(Metric):
     help = "share of delivered copies that open with the most common first three words (template collapse)"
 
     def compute(self, ctx):
-        openings = [" ".join(d.text.lower().split()[:3]) for d in ctx.deliveries]
-        return max(openings.count(o) for o in set(openings)) / len(openings) if openings else float("nan")
+        return opening_frame_share([d.text for d in ctx.deliveries])
+
+
+def opening_frame_share(texts: list[str]) -> float:
+    """Share of the texts that open with the most common first three words."""
+    openings = [" ".join(t.lower().split()[:3]) for t in texts]
+    return max(openings.count(o) for o in set(openings)) / len(openings) if openings else float("nan")
 
 
 class ReferenceSimilarity(Metric):

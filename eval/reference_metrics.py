@@ -1,0 +1,63 @@
+"""Diversity of copy_gold's own reference messages next to promogen's delivered copy, the same way.
+
+python -m eval.reference_metrics --gold ../shared/data/copy_gold/dev.jsonl \
+    --deliveries reports/copy_quality/deliveries/shipped --out reports/copy_quality/reference.json
+
+On one reference message per shopper (`best`) and on the delivered copy: distinct-2 and the share opening
+with the most common first three words, per campaign (then the mean) and over all messages at once.
+"""
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from promogen.evaluator import distinct_n, opening_frame_share
+from promogen.gold import read_specs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--gold", required=True)
+    parser.add_argument("--deliveries", help="a harness deliveries folder (one JSONL per campaign)")
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+    references: dict[str, list[str]] = {}
+    for spec in read_specs(args.gold):
+        references.setdefault(spec["campaign"]["campaign_id"], []).append(spec["best"])
+    result = {"gold": args.gold, "reference": diversity(references)}
+    if args.deliveries:
+        result["delivered"] = diversity(
+            {
+                path.stem: [
+                    json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines()
+                ]
+                for path in sorted(Path(args.deliveries).glob("*.jsonl"))
+            }
+        )
+    Path(args.out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(result, indent=2))
+
+
+def diversity(by_campaign: dict[str, list[str]]) -> dict:
+    keys = ("distinct_2", "opening_frame_share")
+    per = [
+        {"distinct_2": distinct_n(t, 2), "opening_frame_share": opening_frame_share(t)}
+        for t in by_campaign.values()
+    ]
+    everything = [t for texts in by_campaign.values() for t in texts]
+    return {
+        "mean_over_campaigns": {k: round(float(np.mean([m[k] for m in per])), 4) for k in keys},
+        "all_messages": {
+            "distinct_2": round(distinct_n(everything, 2), 4),
+            "opening_frame_share": round(opening_frame_share(everything), 4),
+        },
+        "messages": len(everything),
+    }
+
+
+if __name__ == "__main__":
+    main()
