@@ -34,7 +34,7 @@ lint: install
 	$(BIN)/ruff format --check promogen finetune eval tests
 
 # The shipped copywriter adapter: SFT on copy_gold train reference copy, then preference tuning (DPO)
-# against flawed copy and the SFT model's own gate-rejected candidates. About 75 minutes on 2 CPU cores.
+# against flawed copy and the SFT model's own gate-rejected candidates. About an hour on 2 CPU cores.
 DATA ?= ../shared/data
 adapter: models
 	$(BIN)/python finetune/build_gold.py --data $(DATA)/copy_gold --out runs/gold
