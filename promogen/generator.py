@@ -67,6 +67,33 @@ def tidy(text: str) -> str:
     return text
 
 
+class MustMention:
+    """Logits processor: a row may not end (or start a new line) until its text contains its terms.
+
+    The copywriter's commonest fault is an offer left half-stated (the code or the minimum spend
+    dropped); blocking the end of the message until every term is written makes it finish the offer
+    instead. Rows are checked on the decoded text, so a term split over several tokens still counts.
+    """
+
+    def __init__(self, tokenizer, terms: list[list[str]], stops: list[int]) -> None:
+        self.tokenizer = tokenizer
+        self.terms = terms
+        self.stops = torch.tensor(sorted(set(stops)))
+        self.start: int | None = None
+        self.done = [not t for t in terms]
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        if self.start is None:
+            self.start = input_ids.shape[1]  # the prompt's length (0 when generating from embeddings)
+        for row, terms in enumerate(self.terms):
+            if not self.done[row]:
+                text = self.tokenizer.decode(input_ids[row, self.start :], skip_special_tokens=True)
+                self.done[row] = all(term in text for term in terms)
+            if not self.done[row]:
+                scores[row, self.stops] = float("-inf")
+        return scores
+
+
 class Generator:
     """Holds the LM and its tokenizer, loaded once; `generate` and `perplexity` work in batches."""
 
@@ -91,6 +118,7 @@ class Generator:
         self.demonstration = True
         self.interest = interest  # InterestAdapter or None: soft prompts from the interest vector
         self.adapter = adapter  # folder of the LoRA + interest adapter, None for the base model
+        self._stops: list[int] | None = None
 
     @classmethod
     def load(cls, config: GeneratorConfig | None = None, adapter: str | Path | None = None) -> Generator:
@@ -133,16 +161,35 @@ class Generator:
         embeds, mask, _, _ = place_soft_prompt(tokens, enc["attention_mask"], soft)
         return {"inputs_embeds": embeds, "attention_mask": mask}
 
+    def stop_tokens(self) -> list[int]:
+        """Tokens that end a message: end of sequence, and any token with a line break (tidy keeps one
+        paragraph, so text after a break would be lost)."""
+        if self._stops is None:
+            eos = self.model.generation_config.eos_token_id
+            eos = [eos] if isinstance(eos, int) else list(eos or [])
+            vocab = self.tokenizer.get_vocab()
+            breaks = self.tokenizer.batch_decode([[i] for i in vocab.values()])
+            self._stops = [self.tokenizer.eos_token_id, *eos] + [
+                i for i, text in zip(vocab.values(), breaks, strict=True) if "\n" in text
+            ]
+        return self._stops
+
     def chat_prompt(self, messages: list[dict]) -> str:
         return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
 
     @torch.inference_mode()
     def generate(
-        self, prompts: list[str], n: int, seed: int, vectors: np.ndarray | None = None
+        self,
+        prompts: list[str],
+        n: int,
+        seed: int,
+        vectors: np.ndarray | None = None,
+        terms: list[list[str]] | None = None,
     ) -> list[list[str]]:
         """`n` sampled completions for each prompt; same prompts, n and seed give the same completions.
 
-        `vectors` (one interest vector per prompt) feed the interest adapter when there is one.
+        `vectors` (one interest vector per prompt) feed the interest adapter when there is one; `terms`
+        (per prompt) are strings a completion must contain before it may end (see `MustMention`).
         """
         cfg = self.config
         jobs = [(i, p) for i, p in enumerate(prompts) for _ in range(n)]
@@ -157,6 +204,11 @@ class Generator:
                 [jobs[j][1] for j in chunk], return_tensors="pt", padding=True, add_special_tokens=False
             )
             inputs = self._inputs(enc, None if vectors is None else vectors[[jobs[j][0] for j in chunk]])
+            processors = (
+                [MustMention(self.tokenizer, [terms[jobs[j][0]] for j in chunk], self.stop_tokens())]
+                if terms is not None
+                else None
+            )
             out = self.model.generate(
                 **inputs,
                 max_new_tokens=cfg.max_new_tokens,
@@ -166,6 +218,7 @@ class Generator:
                 top_k=cfg.top_k if sampling else None,
                 repetition_penalty=cfg.repetition_penalty,
                 pad_token_id=self.tokenizer.pad_token_id,
+                logits_processor=processors,
             )
             # From token ids generate returns prompt + continuation; from embeddings only the continuation.
             new = out[:, enc["input_ids"].shape[1] :] if "input_ids" in inputs else out

@@ -10,10 +10,12 @@ segment, say) is not used as a target: the model must learn what can be delivere
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 from .checks import check_copy
-from .types import Campaign, UserHistory, ValidationError
+from .types import Campaign, Offer, UserHistory, ValidationError
+from .wording import money, offer_key
 
 
 def read_specs(path: str | Path) -> list[dict]:
@@ -88,3 +90,52 @@ def preference_pairs(specs: list[dict], generated: list[dict]) -> list[dict]:
             if chosen
         ]
     return pairs
+
+
+_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def respell(spec: dict, rng: random.Random) -> dict | None:
+    """The spec with new offer details (code, value, minimum spend) written into its good messages.
+
+    The copywriter must copy an offer's details from the prompt, not recall them: with 48 train
+    campaigns it can memorise each one's code and amounts. A respelled spec keeps the shopper and the
+    wording and changes the numbers; messages that the gate rejects after the change (a value written
+    in words, say) are dropped, and so is the spec when none is left. Flawed messages are dropped too: a
+    changed value can turn a labelled defect into a correct statement.
+    """
+    campaign = json.loads(json.dumps(spec["campaign"]))
+    offer = campaign["offer"]
+    swaps = []  # (old, new) text replacements, longest first so "$60" is not hit by "$6"
+    if offer.get("code"):
+        new = "".join(rng.choice(_LETTERS) for _ in range(rng.randint(3, 6))) + str(rng.randint(5, 99))
+        swaps.append((offer["code"], new))
+        offer["code"] = new
+    if offer["kind"] in ("percent_off", "amount_off"):
+        choices = (10, 15, 20, 25, 30, 40) if offer["kind"] == "percent_off" else (5, 10, 15, 20, 25)
+        off = Offer.from_dict(spec["campaign"]["offer"])
+        offer["value"] = rng.choice([v for v in choices if v != offer["value"]])
+        swaps.append((offer_key(off), offer_key(Offer.from_dict(offer))))
+    if offer.get("min_spend"):
+        old = money(offer["min_spend"], offer.get("currency"))
+        offer["min_spend"] = rng.choice([v for v in (25, 30, 40, 50, 60, 75, 100) if v != offer["min_spend"]])
+        swaps.append((old, money(offer["min_spend"], offer.get("currency"))))
+    swaps.sort(key=lambda s: -len(s[0]))
+    campaign["campaign_id"] = f"{campaign['campaign_id']}~{offer.get('code', '')}"
+    parsed = Campaign.from_dict(campaign)
+    good = []
+    for text in (spec["best"], spec["alt"]):
+        for old, new in swaps:
+            text = text.replace(old, new)
+        if not check_copy(text, parsed):
+            good.append(text)
+    if not good:
+        return None
+    return {
+        **spec,
+        "spec_id": f"{spec['spec_id']}~{offer.get('code', '')}",
+        "campaign": campaign,
+        "best": good[0],
+        "alt": good[-1],
+        "bad": [],
+    }

@@ -27,6 +27,7 @@ from .policy import PolicyConfig, choose
 from .prompts import build_messages, fallback_copy
 from .ranker import Ranker
 from .types import Campaign, Candidate, Delivery, UserHistory, ValidationError
+from .wording import required_terms
 
 
 def resolve_adapter(adapter: str | None, config: PipelineConfig) -> str | None:
@@ -63,6 +64,10 @@ class PipelineConfig(Config):
     rank_by: str = option(
         "approval",
         "candidate score the policy ranks eligible candidates by: approval, predicted_ctr, relevance",
+    )
+    must_mention: bool = option(
+        True,
+        "generation may not end a message before it has written the code, the value and the minimum spend",
     )
     personalise: bool = option(True, "put the user's interests in the prompt (False: same prompt for all)")
     shuffle_vectors: bool = option(
@@ -173,7 +178,9 @@ class PromoGen:
             conditioning = np.roll(vectors, shift, axis=0)
         else:
             conditioning = vectors
-        raw = self.generator.generate(self.prompts(campaign, interests), n, seed, vectors=conditioning)
+        prompts = self.prompts(campaign, interests)
+        terms = [required_terms(campaign.offer)] * len(prompts) if self.config.must_mention else None
+        raw = self.generator.generate(prompts, n, seed, vectors=conditioning, terms=terms)
         candidates = [[Candidate(tidy(t)) for t in texts] for texts in raw]
         self.score(campaign, candidates, vectors, interests)
         return [

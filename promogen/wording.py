@@ -76,3 +76,17 @@ def until(offer: Offer) -> str:
     """', until Dec 31' for an expiring offer, else ''."""
     day = expiry_date(offer)
     return f", until {date_words(day)}" if day else ""
+
+
+def required_terms(offer: Offer) -> list[str]:
+    """What any message for this offer must say verbatim: the code, the value and the minimum spend.
+
+    Generation may not end a message before it has written all of them (the gate then judges how they
+    are put); a gift, free shipping or BOGO is stated in too many good ways to require one wording.
+    """
+    terms = [offer.code] if offer.code else []
+    if offer.kind in ("percent_off", "amount_off"):
+        terms.append(offer_key(offer))
+    if offer.min_spend:
+        terms.append(money(offer.min_spend, offer.currency))
+    return terms
