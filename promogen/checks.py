@@ -304,7 +304,7 @@ _DETERMINERS = set(
     "next first whole entire my".split()
 )
 _THRESHOLD_BEFORE = re.compile(
-    r"\b(?:over|above|spend|spending|spent|minimum(?: spend| order| purchase)?(?: of)?|min\.?|"
+    r"\b(?:over|above|(?:a )?spend(?: of)?|spending|spent|minimum(?: spend| order| purchase)?(?: of)?|min\.?|"
     r"orders? of|purchases? of|baskets? of|carts? of|at least|from|or more than)\s*$",
     re.I,
 )
@@ -438,10 +438,15 @@ _GSM = set(
 _GSM_EXTENSION = set("^{}\\[~]|€\f")
 
 
+def gsm7(text: str) -> bool:
+    """True when an SMS can carry `text` in the GSM-7 alphabet (160 characters a segment, not 70)."""
+    return all(ch in _GSM or ch in _GSM_EXTENSION for ch in text)
+
+
 def sms_segments(text: str) -> tuple[int, str]:
     """SMS segments as a phone counts them: GSM-7 septets (extension characters count two), or UCS-2
     code units as soon as one character is outside GSM-7 (an emoji counts two)."""
-    if all(ch in _GSM or ch in _GSM_EXTENSION for ch in text):
+    if gsm7(text):
         units = sum(2 if ch in _GSM_EXTENSION else 1 for ch in text)
         single, multi, name = 160, 153, "GSM-7"
     else:

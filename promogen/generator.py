@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .checks import normalise
+from .checks import gsm7, normalise
 from .conditioning import load_adapter, place_soft_prompt
 from .config import Config, option
 from .models import DEFAULT_LLM, ModelNotFoundError, resolve_llm
@@ -67,31 +67,61 @@ def tidy(text: str) -> str:
     return text
 
 
-class MustMention:
-    """Logits processor: a row may not end (or start a new line) until its text contains its terms.
+class Guard:
+    """Logits processor for offer exactness and channel limits, per row of the batch.
 
-    The copywriter's commonest fault is an offer left half-stated (the code or the minimum spend
-    dropped); blocking the end of the message until every term is written makes it finish the offer
-    instead. Rows are checked on the decoded text, so a term split over several tokens still counts.
+    The copywriter's commonest fault is an offer left half-stated: the code or the minimum spend
+    dropped. When a row is about to end (most of its probability on a stop token) without one of its
+    `terms`, the guard writes the term's sentence ("Min. spend £40.") token by token before the row
+    may stop; blocking the end alone makes the model ramble on after a message it considers done.
+    Rows are checked on decoded text, so a term split over tokens still counts. `banned` rows never
+    sample the tokens in `mask` (emoji in an SMS, which would cut its length limit from 160 to 70).
     """
 
-    def __init__(self, tokenizer, terms: list[list[str]], stops: list[int]) -> None:
+    def __init__(self, tokenizer, terms: list[dict[str, str]], stops: list[int], banned: list[bool]) -> None:
         self.tokenizer = tokenizer
         self.terms = terms
         self.stops = torch.tensor(sorted(set(stops)))
+        self.banned = banned
         self.start: int | None = None
         self.done = [not t for t in terms]
+        self.forced: list[list[int]] = [[] for _ in terms]
+        self.mask: torch.Tensor | None = None  # set by Generator: the tokens a banned row may not use
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         if self.start is None:
             self.start = input_ids.shape[1]  # the prompt's length (0 when generating from embeddings)
-        for row, terms in enumerate(self.terms):
-            if not self.done[row]:
-                text = self.tokenizer.decode(input_ids[row, self.start :], skip_special_tokens=True)
-                self.done[row] = all(term in text for term in terms)
-            if not self.done[row]:
-                scores[row, self.stops] = float("-inf")
+        if self.mask is not None:
+            scores[torch.tensor(self.banned)[:, None] & self._fit(self.mask, scores.shape[1])] = float("-inf")
+        for row in range(len(self.terms)):
+            if not self.forced[row] and not self.done[row]:
+                self._check(row, input_ids[row, self.start :], scores[row])
+            if self.forced[row]:
+                token = self.forced[row].pop(0)
+                scores[row] = float("-inf")
+                scores[row, token] = 0.0
         return scores
+
+    def _check(self, row: int, generated: torch.Tensor, scores: torch.Tensor) -> None:
+        """Mark the row done, or queue the missing terms' sentences when it is about to stop."""
+        text = self.tokenizer.decode(generated, skip_special_tokens=True)
+        missing = [clause for term, clause in self.terms[row].items() if term not in text]
+        if not missing:
+            self.done[row] = True
+        elif torch.softmax(scores.float(), dim=-1)[self.stops].sum() > 0.5:
+            # A sentence of its own: after a full stop or an emoji just a space, after a word a full stop.
+            stop = ". " if text and text[-1].isalnum() else " "
+            clause = stop + " ".join(missing)
+            self.forced[row] = self.tokenizer(clause, add_special_tokens=False)["input_ids"]
+        else:
+            scores[self.stops] = float("-inf")
+
+    @staticmethod
+    def _fit(mask: torch.Tensor, width: int) -> torch.Tensor:
+        """The tokenizer's mask sized to the model's vocabulary (often padded beyond the tokenizer's)."""
+        full = torch.zeros(width, dtype=torch.bool)
+        full[: min(width, len(mask))] = mask[:width]
+        return full
 
 
 class Generator:
@@ -119,6 +149,7 @@ class Generator:
         self.interest = interest  # InterestAdapter or None: soft prompts from the interest vector
         self.adapter = adapter  # folder of the LoRA + interest adapter, None for the base model
         self._stops: list[int] | None = None
+        self._non_gsm: torch.Tensor | None = None
 
     @classmethod
     def load(cls, config: GeneratorConfig | None = None, adapter: str | Path | None = None) -> Generator:
@@ -174,6 +205,18 @@ class Generator:
             ]
         return self._stops
 
+    def non_gsm_tokens(self) -> torch.Tensor:
+        """A mask of the tokens an SMS in GSM-7 cannot carry: emoji and other characters outside the
+        alphabet, and byte fragments of multi-byte characters (which only ever build such characters;
+        the alphabet's own accented letters are whole tokens)."""
+        if self._non_gsm is None:
+            texts = self.tokenizer.batch_decode([[i] for i in range(len(self.tokenizer))])
+            self._non_gsm = torch.tensor(
+                [bool(t) and ("\ufffd" in t or not gsm7(normalise(t))) for t in texts]
+            )
+            self._non_gsm[list(set(self.stop_tokens()))] = False
+        return self._non_gsm
+
     def chat_prompt(self, messages: list[dict]) -> str:
         return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
 
@@ -184,12 +227,14 @@ class Generator:
         n: int,
         seed: int,
         vectors: np.ndarray | None = None,
-        terms: list[list[str]] | None = None,
+        terms: list[dict[str, str]] | None = None,
+        gsm: list[bool] | None = None,
     ) -> list[list[str]]:
         """`n` sampled completions for each prompt; same prompts, n and seed give the same completions.
 
-        `vectors` (one interest vector per prompt) feed the interest adapter when there is one; `terms`
-        (per prompt) are strings a completion must contain before it may end (see `MustMention`).
+        `vectors` (one interest vector per prompt) feed the interest adapter when there is one. `terms`
+        (per prompt: term -> the sentence that states it) must be in a completion before it ends, and
+        where `gsm` (per prompt) is true only GSM-7 characters are sampled (see `Guard`).
         """
         cfg = self.config
         jobs = [(i, p) for i, p in enumerate(prompts) for _ in range(n)]
@@ -204,11 +249,17 @@ class Generator:
                 [jobs[j][1] for j in chunk], return_tensors="pt", padding=True, add_special_tokens=False
             )
             inputs = self._inputs(enc, None if vectors is None else vectors[[jobs[j][0] for j in chunk]])
-            processors = (
-                [MustMention(self.tokenizer, [terms[jobs[j][0]] for j in chunk], self.stop_tokens())]
-                if terms is not None
-                else None
-            )
+            processors = None
+            if terms is not None or gsm is not None:
+                guard = Guard(
+                    self.tokenizer,
+                    [terms[jobs[j][0]] if terms else {} for j in chunk],
+                    self.stop_tokens(),
+                    [bool(gsm and gsm[jobs[j][0]]) for j in chunk],
+                )
+                if any(guard.banned):
+                    guard.mask = self.non_gsm_tokens()
+                processors = [guard]
             out = self.model.generate(
                 **inputs,
                 max_new_tokens=cfg.max_new_tokens,

@@ -69,6 +69,11 @@ class PipelineConfig(Config):
         True,
         "generation may not end a message before it has written the code, the value and the minimum spend",
     )
+    gsm_sms: bool = option(
+        True,
+        "SMS copy is sampled from the GSM-7 alphabet only (one emoji switches an SMS to UCS-2 and cuts a "
+        "segment from 160 characters to 70)",
+    )
     personalise: bool = option(True, "put the user's interests in the prompt (False: same prompt for all)")
     shuffle_vectors: bool = option(
         False, "ablation control: each user's soft prompt gets another user's interest vector"
@@ -180,7 +185,8 @@ class PromoGen:
             conditioning = vectors
         prompts = self.prompts(campaign, interests)
         terms = [required_terms(campaign.offer)] * len(prompts) if self.config.must_mention else None
-        raw = self.generator.generate(prompts, n, seed, vectors=conditioning, terms=terms)
+        gsm = [campaign.channel == "sms" and self.config.gsm_sms] * len(prompts)
+        raw = self.generator.generate(prompts, n, seed, vectors=conditioning, terms=terms, gsm=gsm)
         candidates = [[Candidate(tidy(t)) for t in texts] for texts in raw]
         self.score(campaign, candidates, vectors, interests)
         return [

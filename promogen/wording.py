@@ -78,15 +78,17 @@ def until(offer: Offer) -> str:
     return f", until {date_words(day)}" if day else ""
 
 
-def required_terms(offer: Offer) -> list[str]:
-    """What any message for this offer must say verbatim: the code, the value and the minimum spend.
+def required_terms(offer: Offer) -> dict[str, str]:
+    """What a message for this offer must say verbatim (the code, the minimum spend), each with the
+    sentence that states it when the copywriter is about to end without it.
 
-    Generation may not end a message before it has written all of them (the gate then judges how they
-    are put); a gift, free shipping or BOGO is stated in too many good ways to require one wording.
+    These are the details a small model drops; the value is the heart of every message it writes, and a
+    gift or free shipping is stated in too many good ways to require one wording.
     """
-    terms = [offer.code] if offer.code else []
-    if offer.kind in ("percent_off", "amount_off"):
-        terms.append(offer_key(offer))
+    terms = {}
     if offer.min_spend:
-        terms.append(money(offer.min_spend, offer.currency))
+        spend = money(offer.min_spend, offer.currency)
+        terms[spend] = f"Min. spend {spend}."
+    if offer.code:
+        terms[offer.code] = f"Code {offer.code}."
     return terms

@@ -234,6 +234,8 @@ MIN_SPEND = [
     ("home10", "$10 off orders over $50 with HOME10.", "ok"),
     ("home10", "Take $10 off when you spend $50 at Harbor Home. Code HOME10", "ok"),
     ("home10", "Spend $50+ and save $10 with code HOME10.", "ok"),
+    ("home10", "Cozy nights: $10 off with a spend of $50. Code HOME10", "ok"),
+    ("home10", "Bedding refresh? $10 off your order. Min. spend $50. Code HOME10", "ok"),
     ("home10", "$10 off $50 or more with HOME10 at Harbor Home.", "ok"),
     ("home10", "Cozy up for less: $10 off orders of $50+ with HOME10.", "ok"),
     ("home10", "Minimum spend $50: take $10 off with HOME10.", "ok"),

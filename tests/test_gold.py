@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from promogen.checks import check_copy
-from promogen.generator import MustMention
+from promogen.generator import GeneratorConfig, Guard
 from promogen.gold import respell
 from promogen.types import Campaign
 from promogen.wording import required_terms
@@ -56,33 +56,62 @@ def test_respell_drops_messages_whose_value_is_in_words():
 @pytest.mark.parametrize(
     ("offer", "terms"),
     [
-        ({"kind": "percent_off", "value": 20, "code": "RUN20"}, ["RUN20", "20%"]),
+        ({"kind": "percent_off", "value": 20, "code": "RUN20"}, {"RUN20": "Code RUN20."}),
         (
-            {"kind": "amount_off", "value": 10, "currency": "GBP", "min_spend": 50, "code": "X1"},
-            ["X1", "£10", "£50"],
+            {"kind": "gift", "applies_to": "a tote bag", "min_spend": 40, "currency": "GBP", "code": "T1"},
+            {"£40": "Min. spend £40.", "T1": "Code T1."},
         ),
-        (
-            {"kind": "gift", "applies_to": "a tote bag", "min_spend": 40, "currency": "USD", "code": "T"},
-            ["T", "$40"],
-        ),
-        ({"kind": "free_shipping"}, []),
+        ({"kind": "free_shipping"}, {}),
     ],
 )
-def test_required_terms_are_code_value_and_minimum_spend(offer, terms):
+def test_required_terms_are_the_code_and_minimum_spend(offer, terms):
     campaign = Campaign.from_dict({**SPEC["campaign"], "offer": offer})
     assert required_terms(campaign.offer) == terms, f"required terms of {offer}"
 
 
-def test_must_mention_blocks_the_end_only_where_a_term_is_missing(tiny_model_dir):
+def _tokenizer(path):
     from transformers import AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    return AutoTokenizer.from_pretrained(path)
+
+
+def test_guard_writes_a_missing_term_when_the_row_is_about_to_end(tiny_model_dir):
+    tokenizer = _tokenizer(tiny_model_dir)
     eos = tokenizer.eos_token_id
     rows = ["Get 20% off with code RUN20", "Get 20% off running gear"]
     ids = tokenizer(rows, return_tensors="pt", padding=True)["input_ids"]
-    guard = MustMention(tokenizer, [["RUN20"], ["RUN20"]], stops=[eos])
+    terms = {"RUN20": "Code RUN20."}
+    guard = Guard(tokenizer, [terms, terms], stops=[eos], banned=[False, False])
     guard.start = 0  # the rows are all generated text
-    scores = guard(ids, torch.zeros(2, len(tokenizer)))
-    assert scores[0, eos] == 0, "a row that states every term may end"
-    assert scores[1, eos] == float("-inf"), "a row without the code may not end"
-    assert torch.isfinite(scores[1, :eos]).all(), "only the stop tokens are blocked"
+    wants_to_end = torch.zeros(2, len(tokenizer))
+    wants_to_end[:, eos] = 10.0
+    scores = guard(ids, wants_to_end.clone())
+    assert scores[0, eos] == 10.0, "a row that states every term may end"
+    forced = tokenizer(". Code RUN20.", add_special_tokens=False)["input_ids"]
+    assert scores[1].argmax() == forced[0] and torch.isinf(scores[1]).sum() == len(tokenizer) - 1, (
+        "a row about to end without the code is made to write it"
+    )
+    assert guard.forced[1] == forced[1:], "the rest of the sentence follows on the next steps"
+    undecided = torch.zeros(2, len(tokenizer))
+    guard.forced[1] = []
+    scores = guard(ids, undecided)
+    assert torch.isinf(scores[1, eos]) and torch.isfinite(scores[1, :eos]).all(), (
+        "a row not yet ending may go on but not stop"
+    )
+
+
+def test_guard_keeps_emoji_out_of_sms_rows_only(tiny_model_dir):
+    from promogen.generator import Generator
+
+    generator = Generator.load(GeneratorConfig(model=tiny_model_dir, temperature=0))
+    mask = generator.non_gsm_tokens()
+    tokenizer = generator.tokenizer
+    emoji = tokenizer("🌍", add_special_tokens=False)["input_ids"]
+    plain = tokenizer("Get 20% off", add_special_tokens=False)["input_ids"]
+    assert mask[emoji].all() and not mask[plain].any(), "emoji bytes are banned, GSM-7 text is not"
+    guard = Guard(tokenizer, [{}, {}], stops=[tokenizer.eos_token_id], banned=[True, False])
+    guard.mask = mask
+    scores = guard(torch.zeros(2, 1, dtype=torch.long), torch.zeros(2, 7 + len(tokenizer)))
+    assert torch.isinf(scores[0, emoji]).all(), "an SMS row may not sample an emoji byte"
+    assert torch.isfinite(scores[1]).all(), "a push row may"
+    assert torch.isfinite(scores[0, len(tokenizer) :]).all(), "padding columns beyond the tokenizer are left"
