@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from promogen import PipelineConfig, PromoGen, __version__
-from promogen.bench import (
+from promogen.evaluation.throughput import (
     batch_curve,
     copy_quality,
     matmul_flops,

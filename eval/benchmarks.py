@@ -9,8 +9,8 @@ import argparse
 import json
 import time
 
-from promogen import benchmarks
 from promogen.encoder import EncoderConfig, InterestEncoder
+from promogen.evaluation import suites
 from promogen.models import home
 from promogen.ranker import Ranker
 
@@ -35,9 +35,9 @@ def main() -> None:
     cache = args.cache or None
     start = time.time()
     if args.suite == "amazon":
-        result = benchmarks.amazon(args.data, encoder, split=args.split or "test", cache=cache)
+        result = suites.amazon(args.data, encoder, split=args.split or "test", cache=cache)
     else:
-        suite = getattr(benchmarks, args.suite)
+        suite = getattr(suites, args.suite)
         result = suite(args.data, Ranker.load(args.ranker), encoder, split=args.split or "all", cache=cache)
     result["wall_s"] = round(time.time() - start, 1)
     print(json.dumps(result))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from promogen import __version__
 from promogen.encoder import InterestEncoder
-from promogen.gold import build_rows, read_specs
+from promogen.train.gold import build_rows, read_specs
 
 
 def main() -> None:

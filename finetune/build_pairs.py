@@ -13,8 +13,7 @@ import random
 from pathlib import Path
 
 from promogen import PipelineConfig, PromoGen, __version__
-from promogen.gold import preference_pairs, read_specs, spec_users
-from promogen.sft import generate_candidates
+from promogen.train.gold import generate_candidates, preference_pairs, read_specs, spec_users
 from promogen.types import Campaign
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from promogen.training import TrainConfig, train
+from promogen.train.lora import TrainConfig, train
 
 
 def main() -> None:

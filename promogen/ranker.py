@@ -158,6 +158,7 @@ class Ranker:
         self.affinity_b, self.affinity_ref = affinity_b, affinity_ref
         self.config = config or RankerConfig()
         self.meta = meta or {}
+        self.directory: str | None = None  # the folder it was loaded from (recorded beside outputs)
 
     def appeal(self, copy_emb: np.ndarray, texts: list[str]) -> np.ndarray:
         """User-independent log-odds lift of each copy relative to an average copy."""
@@ -204,4 +205,6 @@ class Ranker:
         meta_path = directory / "meta.json"
         meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
         b, ref = arrays["affinity"].tolist()
-        return cls(arrays["appeal_w"], arrays["affinity_w"], b, ref, config, meta)
+        ranker = cls(arrays["appeal_w"], arrays["affinity_w"], b, ref, config, meta)
+        ranker.directory = str(directory)
+        return ranker

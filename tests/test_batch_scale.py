@@ -349,7 +349,13 @@ def test_max_errors_stops_with_exit_code_3(tiny_model_dir, tmp_path):
 
 
 def test_bench_times_both_paths_on_the_same_users(tiny_pg):
-    from promogen.bench import batch_curve, copy_quality, matmul_flops, time_naive, time_promogen
+    from promogen.evaluation.throughput import (
+        batch_curve,
+        copy_quality,
+        matmul_flops,
+        time_naive,
+        time_promogen,
+    )
 
     users = simulate_users(2, seed=1)
     campaign = demo_campaign("run20")

@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 
 from promogen import Ranker, ValidationError
-from promogen.metrics import ab_test_metrics, auc, ece, hit_and_ndcg, two_proportion_z
-from promogen.public_data import upworthy_arms
+from promogen.evaluation.stats import ab_test_metrics, auc, ece, hit_and_ndcg, two_proportion_z
 from promogen.ranker import affinity_features, appeal_features, fit_affinity, fit_appeal
+from promogen.train.public_data import upworthy_arms
 
 
 def _unit(x):

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
-from .encoder import InterestEncoder
-from .metrics import ab_test_metrics, auc
+from .. import __version__
+from ..encoder import InterestEncoder
+from ..evaluation.stats import ab_test_metrics, auc
+from ..ranker import Ranker, RankerConfig, fit_affinity, fit_appeal
 from .public_data import cached_embeddings, heldout, mind_rows, upworthy_arms
-from .ranker import Ranker, RankerConfig, fit_affinity, fit_appeal
 
 ALPHAS = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
 
@@ -90,7 +90,7 @@ def train_ranker(
             "train_rows": len(rows),
             "train_auc": round(auc(np.array(labels), logits), 4),
         },
-        "split": "stable sha1 hash of test id / user history, 20% held out (promogen.public_data.heldout)",
+        "split": "stable sha1 hash of test id / user history, 20% held out (train.public_data.heldout)",
     }
     log(f"done in {ranker.meta['wall_s']} s; alpha={config.appeal_alpha:g}")
     return ranker

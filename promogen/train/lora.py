@@ -23,7 +23,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from .conditioning import (
+from ..conditioning import (
     AdapterConfig,
     InterestAdapter,
     load_adapter,
@@ -31,11 +31,11 @@ from .conditioning import (
     place_soft_prompt,
     save_adapter,
 )
-from .config import Config, option
-from .hardware import bf16_native, describe
-from .models import DEFAULT_LLM, resolve_llm
-from .prompts import build_messages
-from .types import Campaign, ValidationError
+from ..config import Config, option
+from ..hardware import bf16_native, describe
+from ..models import DEFAULT_LLM, resolve_llm
+from ..prompts import build_messages
+from ..types import Campaign, ValidationError
 
 
 @dataclass

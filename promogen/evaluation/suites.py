@@ -12,11 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .encoder import InterestEncoder
-from .metrics import ab_test_metrics, auc, ece, hit_and_ndcg, logloss
-from .public_data import amazon_split, cached_embeddings, heldout, mind_rows, upworthy_arms
-from .ranker import Ranker
-from .types import ValidationError
+from ..encoder import InterestEncoder
+from ..ranker import Ranker
+from ..train.public_data import amazon_split, cached_embeddings, heldout, mind_rows, upworthy_arms
+from ..types import ValidationError
+from .stats import ab_test_metrics, auc, ece, hit_and_ndcg, logloss
 
 SPLITS = ("all", "heldout", "train")
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .types import Campaign, UserHistory
+from ..types import Campaign, UserHistory
 
 
 def matmul_flops(size: int = 1024, seconds: float = 2.0) -> float:
@@ -123,7 +123,7 @@ def peak_rss_reading(users_path: str | Path) -> dict:
 
 def write_simulated(path: str | Path, n: int, seed: int = 0) -> Path:
     """`n` simulated users written in JSONL, CSV or Parquet according to the suffix."""
-    from .simulate import simulate_users
+    from ..simulate import simulate_users
 
     path = Path(path)
     users = []
