@@ -26,7 +26,7 @@ import torch
 from torch import nn
 
 from .config import Config, option
-from .models import DEFAULT_ENCODER, resolve_encoder
+from .models import DEFAULT_ENCODER, ModelNotFoundError, resolve_encoder
 from .provenance import file_sha1
 from .types import Campaign, Offer, ValidationError
 
@@ -326,7 +326,7 @@ class Approver:
         directory = Path(path) if path else WEIGHTS_DIR
         missing = [f for f in (CONFIG_FILE, WEIGHTS_FILE) if not (directory / f).is_file()]
         if missing:
-            raise FileNotFoundError(
+            raise ModelNotFoundError(
                 f"no approver model in {directory} (missing {', '.join(missing)}); train one with `python "
                 "finetune/train_approver.py --data ../shared/data/copy_gold --out promogen/weights/approver`"
             )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import lru_cache
 from pathlib import Path
 
 from . import __version__
@@ -27,13 +28,22 @@ def dir_sha1(path: str | Path | None) -> str | None:
     """sha1 over every file's relative path and content hash, in sorted order; None if not a local folder."""
     if path is None or not Path(path).is_dir():
         return None
-    root = Path(path)
-    digest = hashlib.sha1()
+    root = Path(path).resolve()
+    files = []
     for file in sorted(p for p in root.rglob("*") if p.is_file()):
         relative = file.relative_to(root).as_posix()
-        if any(part.startswith(".") or part == "__pycache__" for part in relative.split("/")):
-            continue
-        digest.update(f"{relative}:{file_sha1(file)}\n".encode())
+        if not any(part.startswith(".") or part == "__pycache__" for part in relative.split("/")):
+            stat = file.stat()
+            files.append((relative, stat.st_size, stat.st_mtime_ns))
+    return _files_sha1(str(root), tuple(files))
+
+
+@lru_cache(maxsize=64)
+def _files_sha1(root: str, files: tuple) -> str:
+    """Cached on (path, size, mtime) of every file, so a process hashes a model's weights once."""
+    digest = hashlib.sha1()
+    for relative, _, _ in files:
+        digest.update(f"{relative}:{file_sha1(Path(root) / relative)}\n".encode())
     return digest.hexdigest()
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .config import Config, option
+from .models import ModelNotFoundError
 from .types import CHANNELS, ValidationError
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights" / "ranker"
@@ -197,7 +198,7 @@ class Ranker:
     def load(cls, directory: str | Path | None = None) -> Ranker:
         directory = Path(directory) if directory else WEIGHTS_DIR
         if not (directory / "ranker.npz").is_file():
-            raise FileNotFoundError(
+            raise ModelNotFoundError(
                 f"no ranker weights in {directory} (train one with finetune/train_ranker.py)"
             )
         arrays = np.load(directory / "ranker.npz")

@@ -1,0 +1,61 @@
+"""The package's shape: light to import, every public name resolves, offline work kept out of the runtime."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import promogen
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = ("torch", "transformers", "sentence_transformers", "peft", "accelerate", "datasets")
+
+PROBE = """
+import sys
+{code}
+heavy = sorted(m for m in {heavy!r} if m in sys.modules)
+print("LOADED:" + ",".join(heavy))
+"""
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import promogen",
+        "from promogen import Campaign, UserHistory, ValidationError, check_copy",
+        "import sys; sys.argv = ['promogen', '--help']\nfrom promogen.cli import main\nmain()",
+        "import sys; sys.argv = ['promogen', 'batch', '--help']\nfrom promogen.cli import main\nmain()",
+    ],
+)
+def test_import_and_help_do_not_load_the_model_libraries(code):
+    """A fresh interpreter, so modules other tests loaded do not count."""
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE.format(code=code, heavy=HEAVY)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"},
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = result.stdout.rpartition("LOADED:")[2].strip()
+    assert "LOADED:" in result.stdout and loaded == "", f"{code!r} imported {loaded}"
+
+
+def test_every_public_name_resolves():
+    for name in promogen.__all__:
+        assert getattr(promogen, name) is not None, f"promogen.{name} does not resolve"
+    assert set(dir(promogen)) >= set(promogen.__all__), "dir() lists the lazy names"
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        promogen.nope  # noqa: B018
+
+
+def test_runtime_modules_do_not_import_offline_work():
+    """Serving must not depend on training or evaluation code (they may depend on it)."""
+    offenders = []
+    for path in sorted((ROOT / "promogen").glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if "from .train" in text or "from .evaluation" in text:
+            offenders.append(path.name)
+    assert offenders == [], f"runtime modules importing offline code: {offenders}"
