@@ -6,8 +6,9 @@ python -m eval.harness --campaign run20 --users ../shared/data/amazon/Office_Pro
 --users takes a promogen users JSONL or an Amazon CSV (valid.csv / test.csv next to items.json: each
 history title becomes a purchase event). --exclude drops users listed in a file (e.g. users the adapter
 was trained on). A variant is NAME=key=value,...: `adapter` or any pipeline setting as `promogen --set`
-takes it (n_candidates=8, generator.temperature=0.5, policy=softmax:0.1). Writes OUT/report.md, OUT/report.json, OUT/*.png and the
-deliveries of every variant under OUT/deliveries/.
+takes it (n_candidates=8, generator.temperature=0.5, policy=softmax:0.1). Writes OUT/report.md,
+OUT/report.json (with each variant's full pipeline config), OUT/*.png and the deliveries of every
+variant under OUT/deliveries/.
 """
 
 import argparse

@@ -1,10 +1,14 @@
 """The package's shape: light to import, every public name resolves, offline work kept out of the runtime."""
 
+import ast
+import importlib.metadata
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import tomllib
 
 import promogen
 
@@ -59,3 +63,42 @@ def test_runtime_modules_do_not_import_offline_work():
         if "from .train" in text or "from .evaluation" in text:
             offenders.append(path.name)
     assert offenders == [], f"runtime modules importing offline code: {offenders}"
+
+
+def _imported_top_modules() -> dict[str, str]:
+    """Top-level module -> a file importing it, over promogen/, finetune/, eval/ and tests/."""
+    found: dict[str, str] = {}
+    for folder in ("promogen", "finetune", "eval", "tests"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    names = [a.name for a in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names = [node.module]
+                else:
+                    continue
+                for name in names:
+                    found.setdefault(name.split(".")[0], str(path.relative_to(ROOT)))
+    return found
+
+
+def _declared() -> set[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    specs = project["dependencies"] + [
+        s for extra in project["optional-dependencies"].values() for s in extra
+    ]
+    return {re.split(r"[<>=!~\[ ;]", s, maxsplit=1)[0].lower().replace("_", "-") for s in specs}
+
+
+def test_every_third_party_import_is_declared_in_pyproject():
+    local = {"promogen", "finetune", "eval", "tests", "conftest", "gate_cases"}
+    distributions = importlib.metadata.packages_distributions()
+    declared = _declared()
+    missing = []
+    for module, where in _imported_top_modules().items():
+        if module in sys.stdlib_module_names or module in local:
+            continue
+        names = {d.lower().replace("_", "-") for d in distributions.get(module, [module])}
+        if not names & declared:
+            missing.append(f"{module} ({where})")
+    assert missing == [], f"imports no dependency or extra declares: {missing}"
