@@ -370,6 +370,16 @@ def test_bench_times_both_paths_on_the_same_users(tiny_pg):
     assert set(curve) == {1, 2} and all(v > 0 for v in curve.values()), curve
 
 
+def test_compare_paths_reports_speedup_and_roofline_share(tiny_pg):
+    from promogen.evaluation.throughput import compare_paths
+
+    result = compare_paths(tiny_pg, demo_campaign("run20"), simulate_users(2, seed=1), n=2)
+    expected = result["promogen"]["users_per_min"] / result["naive"]["users_per_min"]
+    assert result["speedup_users_per_min"] == pytest.approx(expected, abs=0.01), result
+    assert 0 < result["promogen_roofline_share"] and result["tokens_per_s_by_batch"] is None, result
+    assert result["users"] == 2 and result["n_candidates"] == 2, result
+
+
 def test_int8_quantises_the_base_model_only(tiny_model_dir, tmp_path):
     from promogen import GeneratorConfig
     from promogen.generator import Generator

@@ -35,35 +35,10 @@ def train_ranker(
     cache: str | Path | None = None,
     log=print,
 ) -> Ranker:
+    """Fit both heads on the training part of each file; the chosen penalty and the data go in `meta`."""
     config = config or RankerConfig()
     start = time.time()
-    arms = upworthy_arms(upworthy_path)
-    arms = arms[[not heldout(t) for t in arms.clickability_test_id]].reset_index(drop=True)
-    texts = arms.headline.tolist()
-    log(f"upworthy: {len(arms)} training arms in {arms.clickability_test_id.nunique()} tests; embedding ...")
-    emb = cached_embeddings(encoder, texts, cache)
-    groups, clicks, imps = arms.clickability_test_id.values, arms.clicks.values, arms.impressions.values
-    inner = np.array([heldout(t, salt="alpha") for t in groups])
-    search = {}
-    for alpha in ALPHAS:
-        w = fit_appeal(
-            emb[~inner],
-            [t for t, m in zip(texts, inner, strict=True) if not m],
-            clicks[~inner],
-            imps[~inner],
-            groups[~inner],
-            alpha,
-        )
-        scores = Ranker(w, np.zeros(1), 0.0, 0.0).appeal(
-            emb[inner], [t for t, m in zip(texts, inner, strict=True) if m]
-        )
-        search[alpha] = ab_test_metrics(groups[inner], clicks[inner], imps[inner], scores)[
-            "pairwise_acc_significant"
-        ]
-        log(f"  alpha {alpha:g}: inner-validation significant-pair accuracy {search[alpha]:.3f}")
-    config.appeal_alpha = max(search, key=search.get)
-    appeal_w = fit_appeal(emb, texts, clicks, imps, groups, config.appeal_alpha)
-
+    appeal_w, upworthy = _fit_appeal_head(upworthy_path, encoder, config, cache, log)
     rows = [r for r in mind_rows(mind_path) if not heldout(r[0].user_id)]
     log(f"mind: {len(rows)} training rows; embedding ...")
     users, titles, labels = zip(*rows, strict=True)
@@ -78,12 +53,7 @@ def train_ranker(
         "promogen_version": __version__,
         "encoder": encoder.config.to_dict(),
         "wall_s": round(time.time() - start, 1),
-        "upworthy": {
-            "file": str(upworthy_path),
-            "sha1": _sha1(upworthy_path),
-            "train_arms": len(arms),
-            "alpha_search": {str(k): round(v, 4) for k, v in search.items()},
-        },
+        "upworthy": upworthy,
         "mind": {
             "file": str(mind_path),
             "sha1": _sha1(mind_path),
@@ -94,3 +64,32 @@ def train_ranker(
     }
     log(f"done in {ranker.meta['wall_s']} s; alpha={config.appeal_alpha:g}")
     return ranker
+
+
+def _fit_appeal_head(upworthy_path, encoder: InterestEncoder, config: RankerConfig, cache, log):
+    """(appeal weights, meta): the ridge penalty picked on an inner split of the training tests (it is
+    written into `config.appeal_alpha`), then the head refitted on all training tests."""
+    arms = upworthy_arms(upworthy_path)
+    arms = arms[[not heldout(t) for t in arms.clickability_test_id]].reset_index(drop=True)
+    texts = arms.headline.tolist()
+    log(f"upworthy: {len(arms)} training arms in {arms.clickability_test_id.nunique()} tests; embedding ...")
+    emb = cached_embeddings(encoder, texts, cache)
+    groups, clicks, imps = arms.clickability_test_id.values, arms.clicks.values, arms.impressions.values
+    inner = np.array([heldout(t, salt="alpha") for t in groups])
+    fit_texts = [t for t, m in zip(texts, inner, strict=True) if not m]
+    val_texts = [t for t, m in zip(texts, inner, strict=True) if m]
+    search = {}
+    for alpha in ALPHAS:
+        w = fit_appeal(emb[~inner], fit_texts, clicks[~inner], imps[~inner], groups[~inner], alpha)
+        scores = Ranker(w, np.zeros(1), 0.0, 0.0).appeal(emb[inner], val_texts)
+        metrics = ab_test_metrics(groups[inner], clicks[inner], imps[inner], scores)
+        search[alpha] = metrics["pairwise_acc_significant"]
+        log(f"  alpha {alpha:g}: inner-validation significant-pair accuracy {search[alpha]:.3f}")
+    config.appeal_alpha = max(search, key=search.get)
+    meta = {
+        "file": str(upworthy_path),
+        "sha1": _sha1(upworthy_path),
+        "train_arms": len(arms),
+        "alpha_search": {str(k): round(v, 4) for k, v in search.items()},
+    }
+    return fit_appeal(emb, texts, clicks, imps, groups, config.appeal_alpha), meta
