@@ -49,6 +49,16 @@ def write_report(results: dict, meta: dict, out_dir: str | Path, examples: int =
     }
     (out / "report.json").write_text(json.dumps({**meta, "results": results}, indent=1) + "\n")
     plots = _plots(results, out)
+    lines = _summary(results, meta)
+    for name, per_campaign in results.items():
+        lines += _variant_section(name, per_campaign, examples)
+    lines += ["", "## Plots", ""] + [f"![{p.stem}]({p.name})" for p in plots]
+    (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return out / "report.md"
+
+
+def _summary(results: dict, meta: dict) -> list[str]:
+    """report.md's header and one row per variant: the headline metrics' means over campaigns."""
     lines = [
         "# promogen evaluation report",
         "",
@@ -65,25 +75,26 @@ def write_report(results: dict, meta: dict, out_dir: str | Path, examples: int =
         means = [np.mean([r["metrics"][k] for r in per_campaign.values()]) for k in HEADLINE]
         settings = ", ".join(f"{k}={v}" for k, v in meta["variants"][name].items()) or "defaults"
         lines.append(f"| {name} | {settings} | " + " | ".join(_fmt(v) for v in means) + " |")
-    for name, per_campaign in results.items():
-        lines += [
-            "",
-            f"## Variant `{name}`",
-            "",
-            "| metric | " + " | ".join(per_campaign) + " | what it measures |",
-        ]
-        lines.append("|---|" + "---|" * (len(per_campaign) + 1))
-        for metric in METRICS:
-            row = " | ".join(_fmt(r["metrics"][metric.name]) for r in per_campaign.values())
-            lines.append(f"| {metric.name} | {row} | {metric.help} |")
-        if examples:
-            lines += ["", "Examples of delivered copy:", ""]
-            for cid, r in per_campaign.items():
-                for copy in r["copies"][:examples]:
-                    lines.append(f"- {cid} ({copy['chosen_by']}): {copy['text']}")
-    lines += ["", "## Plots", ""] + [f"![{p.stem}]({p.name})" for p in plots]
-    (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return out / "report.md"
+    return lines
+
+
+def _variant_section(name: str, per_campaign: dict, examples: int) -> list[str]:
+    """Every metric per campaign for one variant, and up to `examples` delivered copies per campaign."""
+    lines = [
+        "",
+        f"## Variant `{name}`",
+        "",
+        "| metric | " + " | ".join(per_campaign) + " | what it measures |",
+        "|---|" + "---|" * (len(per_campaign) + 1),
+    ]
+    for metric in METRICS:
+        row = " | ".join(_fmt(r["metrics"][metric.name]) for r in per_campaign.values())
+        lines.append(f"| {metric.name} | {row} | {metric.help} |")
+    if examples:
+        lines += ["", "Examples of delivered copy:", ""]
+        for cid, r in per_campaign.items():
+            lines += [f"- {cid} ({copy['chosen_by']}): {copy['text']}" for copy in r["copies"][:examples]]
+    return lines
 
 
 def write_examples(results: dict, groups: list[Group], out_dir: str | Path) -> Path:
@@ -124,18 +135,30 @@ def _plots(results: dict, out: Path) -> list[Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    names = list(results)
-    paths = []
+    return [
+        _save(plot(plt, results), out / f"{name}.png")
+        for name, plot in (
+            ("scores", _scores_plot),
+            ("compliance_by_channel", _compliance_plot),
+            ("chosen_vs_random", _chosen_vs_random_plot),
+            ("relevance", _relevance_plot),
+        )
+    ]
 
+
+def _scores_plot(plt, results: dict):
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.5))
     for ax, key in zip(axes, ("predicted_ctr", "relevance", "fluency"), strict=True):
-        for name in names:
+        for name in results:
             values = [c[key] for r in results[name].values() for c in r["copies"]]
             ax.hist(values, bins=20, alpha=0.5, label=name)
         ax.set_title(f"{key} of delivered copy")
     axes[0].legend()
-    paths.append(_save(fig, out / "scores.png"))
+    return fig
 
+
+def _compliance_plot(plt, results: dict):
+    names = list(results)
     channels = sorted({r["channel"] for per in results.values() for r in per.values()})
     fig, ax = plt.subplots(figsize=(6, 3.5))
     width = 0.8 / len(names)
@@ -151,8 +174,11 @@ def _plots(results: dict, out: Path) -> list[Path]:
     ax.set_ylim(0, 1)
     ax.set_title("first-try compliance per channel")
     ax.legend()
-    paths.append(_save(fig, out / "compliance_by_channel.png"))
+    return fig
 
+
+def _chosen_vs_random_plot(plt, results: dict):
+    names = list(results)
     fig, ax = plt.subplots(figsize=(6, 3.5))
     for i, name in enumerate(names):
         pairs = np.array([p for r in results[name].values() for p in r["random_compliant_ctr"]]).reshape(
@@ -162,9 +188,13 @@ def _plots(results: dict, out: Path) -> list[Path]:
         ax.bar([i - 0.2, i + 0.2], means, 0.4, color=["tab:blue", "tab:gray"])
     ax.set_xticks(range(len(names)), names)
     ax.set_title("predicted CTR: chosen copy (blue) vs random compliant (grey)")
-    paths.append(_save(fig, out / "chosen_vs_random.png"))
+    return fig
 
+
+def _relevance_plot(plt, results: dict):
+    names = list(results)
     fig, ax = plt.subplots(figsize=(6, 3.5))
+    width = 0.8 / len(names)
     keys = ("relevance", "personalisation_vs_others", "personalisation_vs_generic")
     for i, name in enumerate(names):
         values = [np.mean([r["metrics"][k] for r in results[name].values()]) for k in keys]
@@ -174,8 +204,7 @@ def _plots(results: dict, out: Path) -> list[Path]:
     )
     ax.set_title("relevance and personalisation")
     ax.legend()
-    paths.append(_save(fig, out / "relevance.png"))
-    return paths
+    return fig
 
 
 def _save(fig, path: Path) -> Path:
