@@ -224,3 +224,13 @@ def test_adapter_selection_and_panel_match_their_reports():
         shows(cells[3], rated["relevance"])
         for cell, flag in zip(cells[4:], ("incoherent", "offer_misstated", "generic"), strict=True):
             pct(cell, rated[flag])
+
+
+def test_demo_figures_match_the_committed_demo_run():
+    lines = (REPORTS / "demo" / "demo_run20.jsonl").read_text(encoding="utf-8").splitlines()
+    rows = [json.loads(line) for line in lines]
+    by_model = sum(r["chosen_by"] == "model" for r in rows)
+    assert f"{by_model} of {len(rows)} simulated users got model copy" in README, (by_model, len(rows))
+    texts = {r["text"] for r in rows}
+    for quoted in re.findall(r'"([^"]+RUN20\.)"', README.split("reports/demo/demo_run20.jsonl")[1]):
+        assert " ".join(quoted.split()) in texts, f"quoted demo line not in the demo run: {quoted!r}"
