@@ -232,5 +232,7 @@ def test_demo_figures_match_the_committed_demo_run():
     by_model = sum(r["chosen_by"] == "model" for r in rows)
     assert f"{by_model} of {len(rows)} simulated users got model copy" in README, (by_model, len(rows))
     texts = {r["text"] for r in rows}
-    for quoted in re.findall(r'"([^"]+RUN20\.)"', README.split("reports/demo/demo_run20.jsonl")[1]):
+    quotes = re.findall(r'"([^"]+RUN20\.)"', README.rpartition("reports/demo/demo_run20.jsonl")[2])
+    assert quotes, "the README quotes lines of the demo run"
+    for quoted in quotes:
         assert " ".join(quoted.split()) in texts, f"quoted demo line not in the demo run: {quoted!r}"
