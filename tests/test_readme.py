@@ -128,6 +128,7 @@ def test_ranking_benchmarks_match_their_reports():
     ):
         shows(value, upworthy[key])
     assert f"{upworthy['n_tests']} tests, {upworthy['n_pairs_significant']} significant" in cells[0], cells[0]
+    assert f"the {upworthy['dropped_arms_with_training_headlines']} held-out arms" in cells[0], cells[0]
     mind = _load("reports/benchmarks/mind.json")["result"]
     cells = row("MIND")
     for key, value in zip(("auc", "logloss", "ece"), cells[3].split("/"), strict=True):
