@@ -101,8 +101,13 @@ def models_pull(force: bool) -> None:
     type=click.Path(dir_okay=False),
     help="JSON file holding one user history.",
 )
-@click.option("--n-candidates", type=int, default=None, help="Candidates generated per user [default: 4].")
-@click.option("--seed", type=int, default=None, help="Sampling seed [default: 0].")
+@click.option(
+    "--n-candidates",
+    type=int,
+    default=None,
+    help="Candidates per user, as --set n_candidates=N [default: 4].",
+)
+@click.option("--seed", type=int, default=None, help="Sampling seed, as --set seed=N [default: 0].")
 @with_models
 def generate(campaign: str, user_file: str, n_candidates, seed, settings, base_model, encoder) -> None:
     """Write copy for one user and print the result as JSON.
@@ -131,8 +136,13 @@ def generate(campaign: str, user_file: str, n_candidates, seed, settings, base_m
 @click.option(
     "--out", required=True, type=click.Path(dir_okay=False), help="Output JSONL, one line per user."
 )
-@click.option("--n-candidates", type=int, default=None, help="Candidates generated per user [default: 4].")
-@click.option("--seed", type=int, default=None, help="Sampling seed [default: 0].")
+@click.option(
+    "--n-candidates",
+    type=int,
+    default=None,
+    help="Candidates per user, as --set n_candidates=N [default: 4].",
+)
+@click.option("--seed", type=int, default=None, help="Sampling seed, as --set seed=N [default: 0].")
 @click.option("--limit", default=None, type=int, help="Only the first N user lines.")
 @click.option("--batch-size", default=16, show_default=True, help="Users per generation batch.")
 @click.option("--resume", is_flag=True, help="Keep OUT and write only the users missing from it.")
@@ -240,7 +250,7 @@ def simulate(n_users: int, seed: int, out: str) -> None:
 @click.option("--users", "n_users", default=24, show_default=True, help="How many simulated users.")
 @click.option("--campaign", default="run20", show_default=True, help="Demo campaign name.")
 @click.option("--out-dir", default="demo_out", show_default=True, type=click.Path(file_okay=False))
-@click.option("--seed", type=int, default=None, help="Sampling seed [default: 0].")
+@click.option("--seed", type=int, default=None, help="Sampling seed, as --set seed=N [default: 0].")
 @with_models
 def demo(n_users, campaign, out_dir, seed, settings, base_model, encoder) -> None:
     """Simulated users, a demo campaign, one delivered message each, shown as a table.
