@@ -2,6 +2,7 @@
 
 import ast
 import importlib.metadata
+import importlib.util
 import re
 import subprocess
 import sys
@@ -102,3 +103,15 @@ def test_every_third_party_import_is_declared_in_pyproject():
         if not names & declared:
             missing.append(f"{module} ({where})")
     assert missing == [], f"imports no dependency or extra declares: {missing}"
+
+
+@pytest.mark.parametrize(
+    "script",
+    sorted(p.relative_to(ROOT).as_posix() for d in ("finetune", "eval") for p in (ROOT / d).glob("*.py")),
+)
+def test_scripts_import_and_define_main(script):
+    """The thin scripts resolve their imports from the sub-packages and only parse arguments on main()."""
+    spec = importlib.util.spec_from_file_location(f"script_{Path(script).stem}", ROOT / script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert script.endswith("__init__.py") or script == "eval/gate_holdout.py" or callable(module.main), script
