@@ -5,14 +5,14 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install models demo test test-fast lint clean adapter approver gate-report copy-report bench
+.PHONY: install models demo test test-fast lint clean adapter approver gate-report copy-report bench benchmarks demo-report
 
 $(BIN)/promogen: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	# A bare `torch` would pull a multi-GB CUDA build; this pin takes the CPU wheel when none is importable.
 	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e ".[train,dev]"
+	$(BIN)/python -m pip install -q -e ".[parquet,train,eval,dev]"
 	touch $(BIN)/promogen
 
 install: $(BIN)/promogen
@@ -60,6 +60,17 @@ copy-report: models
 		--out reports/copy_quality/selection.json runs/gold_lora/adapter runs/gold_dpo/adapter
 	$(BIN)/python -m eval.harness --gold $(DATA)/copy_gold/dev.jsonl --examples 0 --out reports/copy_quality \
 		--variant shipped --variant sft=adapter=runs/gold_lora/adapter --variant no_approver=rank_by=predicted_ctr,min_approval=0
+
+# The ranking head and interest model on the public suites (reports/benchmarks/*.json; the README table).
+benchmarks: install
+	$(BIN)/python -m eval.benchmarks upworthy --data $(DATA)/upworthy/upworthy_dev.parquet --split heldout \
+		--out reports/benchmarks/upworthy.json
+	$(BIN)/python -m eval.benchmarks mind --data $(DATA)/mind/valid.json --split heldout --out reports/benchmarks/mind.json
+	$(BIN)/python -m eval.benchmarks amazon --data $(DATA)/amazon/Office_Products --out reports/benchmarks/amazon.json
+
+# The demo run the README quotes (simulated users only; *.jsonl is ignored, so it is added with -f).
+demo-report: models
+	$(BIN)/promogen demo --users 24 --campaign run20 --out-dir reports/demo
 
 bench: models
 	$(BIN)/python -m eval.bench_batch --users 16 --n-candidates 4 --int8 --out reports/bench_batch.json

@@ -12,21 +12,11 @@ import argparse
 import json
 import os
 import platform
-import tempfile
 from datetime import date
 from pathlib import Path
 
 from promogen import PipelineConfig, PromoGen, __version__
-from promogen.bench import (
-    batch_curve,
-    copy_quality,
-    matmul_flops,
-    peak_rss_reading,
-    time_naive,
-    time_promogen,
-    write_simulated,
-)
-from promogen.generator import Generator
+from promogen.evaluation.throughput import compare_paths, reader_memory, time_int8
 from promogen.simulate import demo_campaign, simulate_users
 
 
@@ -54,45 +44,11 @@ def main() -> None:
         pg = PromoGen.load(config=PipelineConfig(n_candidates=args.n_candidates), adapter=args.adapter)
         users = simulate_users(args.users, seed=11)
         campaign = demo_campaign(args.campaign)
-        pg.generate(campaign, users[:1], n_candidates=1)  # warm-up: first-call allocations
-        ours = time_promogen(pg, campaign, users, args.n_candidates)
-        ours["quality"] = copy_quality(ours.pop("deliveries"), pg.generator)
-        naive = time_naive(pg, campaign, users, args.n_candidates)
+        comparison = compare_paths(pg, campaign, users, args.n_candidates, curve=args.curve)
         if args.int8:
-            config = PipelineConfig(n_candidates=args.n_candidates)
-            config.generator.dtype = "int8"
-            quant = PromoGen(Generator.load(config.generator), pg.encoder, config, pg.ranker)
-            quant.generate(campaign, users[:1], n_candidates=1)
-            int8 = time_promogen(quant, campaign, users, args.n_candidates)
-            int8["quality"] = copy_quality(int8.pop("deliveries"), pg.generator)
-            result["int8"] = int8
-        _, phrases = pg.encoder.encode_users(users[:1])
-        prompt = pg.prompts(campaign, phrases[:1])[0]
-        curve = batch_curve(pg.generator, prompt) if args.curve else None
-        flops = matmul_flops()
-        params = sum(p.numel() for p in pg.generator.model.parameters())
-        roofline = flops / (2 * params)
-        result.update(
-            model=pg.generator.name,
-            adapter=pg.generator.adapter,
-            users=args.users,
-            n_candidates=args.n_candidates,
-            max_new_tokens=pg.config.generator.max_new_tokens,
-            promogen=ours,
-            naive=naive,
-            speedup_users_per_min=round(ours["users_per_min"] / naive["users_per_min"], 2),
-            speedup_tokens_per_s=round(ours["tokens_per_s"] / naive["tokens_per_s"], 2),
-            tokens_per_s_by_batch=curve,
-            matmul_gflops=round(flops / 1e9, 1),
-            params_m=round(params / 1e6, 1),
-            roofline_tokens_per_s=round(roofline, 1),
-            promogen_roofline_share=round(ours["tokens_per_s"] / roofline, 4),
-            naive_roofline_share=round(naive["tokens_per_s"] / roofline, 4),
-        )
-    with tempfile.TemporaryDirectory() as tmp:
-        result["reader_memory"] = [
-            peak_rss_reading(write_simulated(Path(tmp) / f"users{n}.jsonl", n)) for n in args.memory_users
-        ]
+            result["int8"] = time_int8(pg, campaign, users, args.n_candidates)
+        result.update(comparison)
+    result["reader_memory"] = reader_memory(args.memory_users)
     text = json.dumps(result, indent=2)
     print(text)
     if args.out:

@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 from promogen import PipelineConfig, PromoGen
-from promogen.evaluator import distinct_n
-from promogen.gold import read_specs
-from promogen.harness import gold_groups
+from promogen.evaluation.evaluator import distinct_n
+from promogen.evaluation.harness import gold_groups
+from promogen.train.gold import read_specs
 
 
 def measure(adapter: str, specs: list[dict]) -> dict:

@@ -58,7 +58,7 @@ def run_holdout(path: Path) -> dict:
 def run_gold(path: Path) -> dict:
     """The gate on reference copy it was never tuned on: good messages accepted, flawed ones rejected
     per labelled defect (the shopper's history is the context numbers may be quoted from)."""
-    from promogen.gold import read_specs
+    from promogen.train.gold import read_specs
 
     good = accepted = 0
     defects: dict[str, dict] = {}

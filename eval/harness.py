@@ -4,9 +4,11 @@ python -m eval.harness --campaign run20 --users ../shared/data/amazon/Office_Pro
     --n-users 50 --out reports/harness --variant base=adapter=none --variant n8=adapter=none,n_candidates=8
 
 --users takes a promogen users JSONL or an Amazon CSV (valid.csv / test.csv next to items.json: each
-history title becomes a purchase event). --exclude drops users listed in a file (e.g. runs/sft/users.txt,
-the users the adapter was trained on). Writes OUT/report.md, OUT/report.json, OUT/*.png and the
-deliveries of every variant under OUT/deliveries/.
+history title becomes a purchase event). --exclude drops users listed in a file (e.g. users the adapter
+was trained on). A variant is NAME=key=value,...: `adapter` or any pipeline setting as `promogen --set`
+takes it (n_candidates=8, generator.temperature=0.5, policy=softmax:0.1). Writes OUT/report.md,
+OUT/report.json (with each variant's full pipeline config), OUT/*.png and the deliveries of every
+variant under OUT/deliveries/.
 """
 
 import argparse
@@ -15,19 +17,18 @@ import sys
 from pathlib import Path
 
 from promogen import PipelineConfig, PromoGen
-from promogen.gold import read_specs
-from promogen.harness import (
+from promogen.evaluation.harness import (
     Group,
     Harness,
     gold_groups,
     parse_variant,
     sample_users,
-    write_examples,
-    write_report,
 )
-from promogen.public_data import amazon_split
+from promogen.evaluation.report import write_examples, write_report
 from promogen.readers import read_users
 from promogen.simulate import load_campaign
+from promogen.train.gold import read_specs
+from promogen.train.public_data import amazon_split
 
 
 def main() -> None:
@@ -77,6 +78,7 @@ def main() -> None:
         "users": described,
         "seed": args.seed,
         "variants": dict(variants),
+        "configs": harness.configs,
     }
     print(f"wrote {write_report(results, meta, args.out, examples=args.examples)}")
     if args.gold:  # invented campaigns and shoppers: every delivered copy can be shown

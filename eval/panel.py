@@ -16,8 +16,8 @@ import json
 import random
 from pathlib import Path
 
-from promogen.gold import read_specs
 from promogen.prompts import fallback_copy
+from promogen.train.gold import read_specs
 from promogen.types import Campaign
 from promogen.wording import describe, until
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from promogen.evaluator import distinct_n, opening_frame_share
-from promogen.gold import read_specs
+from promogen.evaluation.evaluator import distinct_n, opening_frame_share
+from promogen.train.gold import read_specs
 
 
 def main() -> None:

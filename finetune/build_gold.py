@@ -2,20 +2,17 @@
 
 python finetune/build_gold.py --data ../shared/data/copy_gold --out runs/gold
 
-Each spec is also respelled `--respell` times (new code, value and minimum spend written into its good
-messages, `promogen.gold.respell`) so that the model learns to copy offer details from the prompt.
 Writes OUT/sft.jsonl (one row per good message that passes the gate), OUT/pairs.jsonl (good vs flawed
 messages of the same spec, for preference tuning) and OUT/config.json.
 """
 
 import argparse
 import json
-import random
 from pathlib import Path
 
 from promogen import __version__
 from promogen.encoder import InterestEncoder
-from promogen.gold import build_rows, read_specs, respell
+from promogen.train.gold import build_rows, read_specs
 
 
 def main() -> None:
@@ -24,13 +21,9 @@ def main() -> None:
     )
     parser.add_argument("--data", default="../shared/data/copy_gold", help="copy_gold folder")
     parser.add_argument("--split", default="train", help="never dev: dev is the reported split")
-    parser.add_argument("--respell", type=int, default=1, help="respelled copies of each spec")
-    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="runs/gold")
     args = parser.parse_args()
     specs = read_specs(Path(args.data) / f"{args.split}.jsonl")
-    rng = random.Random(args.seed)
-    specs += [s for s in (respell(spec, rng) for spec in specs * args.respell) if s is not None]
     rows, pairs, counts = build_rows(specs, InterestEncoder.load())
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

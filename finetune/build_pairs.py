@@ -5,8 +5,6 @@ python finetune/build_pairs.py --adapter runs/gold_lora/adapter --specs 240 --ou
 The finetuned copywriter writes N candidates for each train spec (appended to OUT/generated.jsonl as
 they come; a rerun resumes); every candidate the gate rejects becomes a rejected side, as do the spec's
 labelled flawed messages; the spec's gate-passing reference messages are the chosen side. Train split only.
-With --respell the specs get new offer details first (`promogen.gold.respell`), so the candidates show
-how the model copes with a code and amounts it has not seen.
 """
 
 import argparse
@@ -15,8 +13,7 @@ import random
 from pathlib import Path
 
 from promogen import PipelineConfig, PromoGen, __version__
-from promogen.gold import preference_pairs, read_specs, respell, spec_users
-from promogen.sft import generate_candidates
+from promogen.train.gold import generate_candidates, preference_pairs, read_specs, spec_users
 from promogen.types import Campaign
 
 
@@ -29,17 +26,13 @@ def main() -> None:
     parser.add_argument("--specs", type=int, default=240, help="train specs drawn (seeded) for generation")
     parser.add_argument("--n", type=int, default=4, help="candidates per spec")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--respell", action="store_true", help="new offer details for every spec")
     parser.add_argument("--out", default="runs/pairs")
     args = parser.parse_args()
     specs = read_specs(Path(args.data) / "train.jsonl")
     random.Random(args.seed).shuffle(specs)
     specs = specs[: args.specs]
-    if args.respell:
-        rng = random.Random(args.seed + 1)
-        specs = [s for s in (respell(spec, rng) for spec in specs) if s is not None]
-    # Unconstrained sampling: the pairs should show the model's own habits, not the decoder's guard.
-    config = PipelineConfig(seed=args.seed, must_mention=False)
+    # Unguarded sampling: the pairs show the model's own habits (the shipped pairs predate the guard).
+    config = PipelineConfig(seed=args.seed, must_mention=False, gsm_sms=False)
     pg = PromoGen.load(adapter=args.adapter, approver="none", config=config)
     pairs = list(zip(spec_users(specs), [Campaign.from_dict(s["campaign"]) for s in specs], strict=True))
     generated = generate_candidates(pg, pairs, args.out, args.n, args.seed)

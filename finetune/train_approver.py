@@ -18,8 +18,8 @@ import torch
 
 from promogen import __version__
 from promogen.approver import WEIGHTS_DIR, Approver, ApproverConfig
-from promogen.approver_fit import MODEL_DEFECTS, evaluate, fit_approver, read_specs
 from promogen.encoder import InterestEncoder
+from promogen.train.approver import MODEL_DEFECTS, evaluate, fit_approver, read_specs
 
 
 def cpu_flags() -> dict:

@@ -1,11 +1,11 @@
-"""Train the LoRA + interest adapter on SFT data from finetune/build_sft.py.
+"""Train the LoRA + interest adapter: SFT on finetune/build_gold.py rows, or DPO on build_pairs.py pairs.
 
-python finetune/train_lora.py --config finetune/configs/lora.yaml
-torchrun --nproc_per_node 2 finetune/train_lora.py --config finetune/configs/lora.yaml   # several processes
-accelerate launch finetune/train_lora.py --config finetune/configs/lora.yaml             # e.g. on a GPU
+python finetune/train_lora.py --config finetune/configs/gold.yaml
+torchrun --nproc_per_node 2 finetune/train_lora.py --config finetune/configs/gold.yaml   # several processes
+accelerate launch finetune/train_lora.py --config finetune/configs/gold.yaml             # e.g. on a GPU
 
 A killed run continues from its newest checkpoint when started again with the same --out.
-Then ship it: cp -r runs/lora/adapter/. promogen/weights/adapter/
+`make adapter` runs the whole recipe and ships the result into promogen/weights/adapter/.
 """
 
 import argparse
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from promogen.training import TrainConfig, train
+from promogen.train.lora import TrainConfig, train
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from promogen.encoder import InterestEncoder
 from promogen.models import home
 from promogen.ranker import WEIGHTS_DIR, RankerConfig
-from promogen.ranker_fit import train_ranker
+from promogen.train.ranker import train_ranker
 
 
 def main() -> None:

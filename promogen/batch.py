@@ -6,6 +6,8 @@ reason. Users are grouped into fixed batches in file order and every batch is ge
 seed, so a batch's copy does not depend on what ran before it: after a kill (even SIGKILL), `resume`
 drops a half-written last line, skips users already written, regenerates the batch it stopped in and
 writes only the missing lines, which ends with exactly the file an uninterrupted run writes.
+`OUT.config.json` records the pipeline config, every model with a hash of its files and the promogen
+version; a resume with other settings or weights is refused.
 
 Several processes (`torchrun --nproc_per_node N -m promogen batch ...`) each take the users whose
 stable hash falls in their shard, write `OUT.shard-R-of-N.jsonl`, and the first process merges the shards
@@ -25,6 +27,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from .pipeline import PromoGen
+from .provenance import run_record, write_record
 from .readers import count_rows, read_users
 from .types import Campaign, UserHistory, ValidationError
 
@@ -86,6 +89,93 @@ def _written(path: Path, key: str) -> set:
     return {json.loads(line)[key] for line in data[:end].splitlines() if line.strip()}
 
 
+def config_path(out: str | Path) -> Path:
+    out = Path(out)
+    return out.with_name(f"{out.name.removesuffix('.jsonl')}.config.json")
+
+
+def batch_record(pg: PromoGen, campaign: Campaign, users_path, n_candidates, seed, batch_size) -> dict:
+    """What `OUT.config.json` holds: the pipeline config, models with hashes, version and the run's inputs."""
+    return {
+        **run_record(pg),
+        "campaign": campaign.to_dict(),
+        "users": str(users_path),
+        "n_candidates": pg.config.n_candidates if n_candidates is None else n_candidates,
+        "seed": pg.config.seed if seed is None else seed,
+        "batch_size": batch_size,
+    }
+
+
+def _check_resumable(path: Path, record: dict) -> None:
+    """A resumed run must write with the settings and weights of the lines already written."""
+    if not path.is_file():
+        return
+    before = json.loads(path.read_text(encoding="utf-8"))
+    changed = sorted(k for k in record if before.get(k) != record[k])
+    if changed:
+        raise ValidationError(
+            f"--resume with other settings than {path} records ({', '.join(changed)} differ); "
+            "rerun them as recorded, or write to a new OUT"
+        )
+
+
+class _Batches:
+    """Collects valid users into fixed batches, writes each batch's missing lines and counts them."""
+
+    def __init__(self, pg: PromoGen, campaign: Campaign, out, done: set, summary: BatchSummary, bar, **gen):
+        self.pg, self.campaign, self.out, self.done = pg, campaign, out, done
+        self.summary, self.bar, self.gen = summary, bar, gen
+        self.pending: list[UserHistory] = []
+
+    def add(self, user: UserHistory, batch_size: int) -> None:
+        self.pending.append(user)
+        if len(self.pending) >= batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        todo = [u for u in self.pending if u.user_id not in self.done]
+        if todo:
+            # The whole batch is generated even when part of it was written before a kill: the
+            # batch, not the user, is the unit of sampling, so this reproduces the missing lines.
+            for delivery in self.pg.generate(self.campaign, self.pending, **self.gen):
+                if delivery.user_id in self.done:
+                    continue
+                self.out.write(json.dumps(delivery.to_dict(), ensure_ascii=False) + "\n")
+                self.summary.by_model += delivery.chosen_by == "model"
+                self.summary.fallbacks += delivery.chosen_by == "fallback"
+            self.out.flush()
+            os.fsync(self.out.fileno())
+        self.summary.users += len(todo)
+        self.summary.skipped += len(self.pending) - len(todo)
+        self.bar.update(len(self.pending))
+        self.pending = []
+
+
+def _rows(users_path, notes: Counter, limit: int | None, shard: tuple[int, int]):
+    """(row number, user, reason) of this shard, up to `limit` rows of the file.
+
+    Bad rows belong to no user's shard: only the first process yields them.
+    """
+    rank, shards = shard
+    for seen, (number, user, reason) in enumerate(read_users(users_path, notes), start=1):
+        if limit is not None and seen > limit:
+            return
+        if shards > 1 and (rank != 0 if user is None else shard_of(user.user_id, shards) != rank):
+            continue
+        yield number, user, reason
+
+
+def _progress(users_path, limit: int | None, shard: tuple[int, int], progress: bool):
+    total = count_rows(users_path) if progress else None
+    if limit is not None and total is not None:
+        total = min(total, limit)
+    rank, shards = shard
+    if total is not None and shards > 1:
+        total = total // shards
+    desc = f"shard {rank}" if shards > 1 else None
+    return tqdm(total=total, unit="user", disable=not progress, dynamic_ncols=True, desc=desc)
+
+
 def run_batch(
     pg: PromoGen,
     campaign: Campaign,
@@ -100,76 +190,41 @@ def run_batch(
     max_errors: int | None = None,
     shard: tuple[int, int] = (0, 1),
 ) -> BatchSummary:
-    """Write one JSON line per valid user to `out_path` (this shard's users only when sharded)."""
+    """Write one JSON line per valid user to `out_path` (this shard's users only when sharded), and the
+    run's pipeline config, models and hashes to `OUT.config.json`."""
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    rank, shards = shard
+    record = batch_record(pg, campaign, users_path, n_candidates, seed, batch_size)
+    if resume:
+        _check_resumable(config_path(out_path), record)
+    write_record(config_path(out_path), record)
     summary = BatchSummary(out=str(out_path), errors_file=str(errors_path(out_path)))
     done = _written(out_path, "user_id") if resume else set()
     errors_done = _written(errors_path(out_path), "line") if resume else set()
-    total = count_rows(users_path) if progress else None
-    if limit is not None and total is not None:
-        total = min(total, limit)
-    if total is not None and shards > 1:
-        total = total // shards
     start, tokens0 = time.time(), pg.generator.tokens_generated
-    bar = tqdm(
-        total=total,
-        unit="user",
-        disable=not progress,
-        dynamic_ncols=True,
-        desc=f"shard {rank}" if shards > 1 else None,
-    )
+    bar = _progress(users_path, limit, shard, progress)
     notes: Counter = Counter()
-    pending: list[UserHistory] = []
     mode = "a" if resume else "w"
     with (
         out_path.open(mode, encoding="utf-8") as out,
         errors_path(out_path).open(mode, encoding="utf-8") as err,
     ):
-
-        def flush() -> None:
-            todo = [u for u in pending if u.user_id not in done]
-            if todo:
-                # The whole batch is generated even when part of it was written before a kill: the
-                # batch, not the user, is the unit of sampling, so this reproduces the missing lines.
-                for delivery in pg.generate(campaign, pending, n_candidates=n_candidates, seed=seed):
-                    if delivery.user_id in done:
-                        continue
-                    out.write(json.dumps(delivery.to_dict(), ensure_ascii=False) + "\n")
-                    summary.by_model += delivery.chosen_by == "model"
-                    summary.fallbacks += delivery.chosen_by == "fallback"
-                out.flush()
-                os.fsync(out.fileno())
-            summary.users += len(todo)
-            summary.skipped += len(pending) - len(todo)
-            bar.update(len(pending))
-            pending.clear()
-
-        for seen, (number, user, reason) in enumerate(read_users(users_path, notes), start=1):
-            if limit is not None and seen > limit:
-                break
-            if user is not None and shards > 1 and shard_of(user.user_id, shards) != rank:
+        batches = _Batches(pg, campaign, out, done, summary, bar, n_candidates=n_candidates, seed=seed)
+        for number, user, reason in _rows(users_path, notes, limit, shard):
+            if user is not None:
+                batches.add(user, batch_size)
                 continue
-            if user is None:
-                if shards > 1 and rank != 0:
-                    continue  # bad rows belong to no user's shard; the first process reports them
-                summary.errors += 1
-                if number not in errors_done:
-                    err.write(json.dumps({"line": number, "reason": reason}, ensure_ascii=False) + "\n")
-                    err.flush()
-                bar.update(1)
-                if max_errors is not None and summary.errors > max_errors:
-                    raise TooManyErrors(
-                        f"more than {max_errors} bad rows (the last: {reason}); see {errors_path(out_path)}. "
-                        "Fix the file or raise --max-errors, then rerun with --resume"
-                    )
-                continue
-            pending.append(user)
-            if len(pending) >= batch_size:
-                flush()
-        if pending:
-            flush()
+            summary.errors += 1
+            if number not in errors_done:
+                err.write(json.dumps({"line": number, "reason": reason}, ensure_ascii=False) + "\n")
+                err.flush()
+            bar.update(1)
+            if max_errors is not None and summary.errors > max_errors:
+                raise TooManyErrors(
+                    f"more than {max_errors} bad rows (the last: {reason}); see {errors_path(out_path)}. "
+                    "Fix the file or raise --max-errors, then rerun with --resume"
+                )
+        batches.flush()
     bar.close()
     summary.wall_s = time.time() - start
     summary.tokens = pg.generator.tokens_generated - tokens0
@@ -206,11 +261,12 @@ def merge_shards(users_path: str | Path, out_path: str | Path, shards: int) -> i
             h.close()
     for p in parts:
         p.unlink()
-    errors = [errors_path(p) for p in parts]
-    if errors[0].is_file():
-        errors[0].replace(errors_path(out_path))
-    for e in errors[1:]:
-        e.unlink(missing_ok=True)
+    for side in (errors_path, config_path):  # the first shard's errors and config stand for the run
+        files = [side(p) for p in parts]
+        if files[0].is_file():
+            files[0].replace(side(out_path))
+        for extra in files[1:]:
+            extra.unlink(missing_ok=True)
     return written
 
 

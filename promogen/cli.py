@@ -1,4 +1,8 @@
-"""The `promogen` command line: thin commands over the library; errors print as one line, exit 2."""
+"""The `promogen` command line: thin commands over the library.
+
+promogen's own errors (bad input, a missing model, an unknown campaign) print as one line and exit 2;
+anything else is a bug and keeps its traceback.
+"""
 
 from __future__ import annotations
 
@@ -13,14 +17,30 @@ from .simulate import load_campaign
 from .types import UserHistory, ValidationError
 
 
-def _load(base_model: str | None, encoder: str | None):
+def _config(settings: tuple[str, ...], n_candidates: int | None = None, seed: int | None = None):
+    """The pipeline config: defaults, then `--set` settings, then the --n-candidates / --seed shortcuts."""
+    from .config import override
+    from .pipeline import PipelineConfig
+
+    shortcuts = [f"{k}={v}" for k, v in (("n_candidates", n_candidates), ("seed", seed)) if v is not None]
+    return override(PipelineConfig(), [*settings, *shortcuts])
+
+
+def _load(config, base_model: str | None, encoder: str | None):
     from .pipeline import PromoGen
 
     click.echo("loading models ...", err=True)
-    return PromoGen.load(base_model=base_model, encoder=encoder)
+    return PromoGen.load(base_model=base_model, encoder=encoder, config=config)
 
 
 model_options = [
+    click.option(
+        "--set",
+        "settings",
+        multiple=True,
+        metavar="KEY=VALUE",
+        help="A pipeline setting, repeatable: --set generator.temperature=0.5 --set policy=softmax:0.1.",
+    ),
     click.option(
         "--base-model",
         default=None,
@@ -81,10 +101,15 @@ def models_pull(force: bool) -> None:
     type=click.Path(dir_okay=False),
     help="JSON file holding one user history.",
 )
-@click.option("--n-candidates", default=4, show_default=True, help="Candidates generated per user.")
-@click.option("--seed", default=0, show_default=True)
+@click.option(
+    "--n-candidates",
+    type=int,
+    default=None,
+    help="Candidates per user, as --set n_candidates=N [default: 4].",
+)
+@click.option("--seed", type=int, default=None, help="Sampling seed, as --set seed=N [default: 0].")
 @with_models
-def generate(campaign: str, user_file: str, n_candidates: int, seed: int, base_model, encoder) -> None:
+def generate(campaign: str, user_file: str, n_candidates, seed, settings, base_model, encoder) -> None:
     """Write copy for one user and print the result as JSON.
 
     \b
@@ -99,7 +124,7 @@ def generate(campaign: str, user_file: str, n_candidates: int, seed: int, base_m
         raise ValidationError(f"broken JSON in {user_file}: {exc.msg} (line {exc.lineno})") from exc
     user = UserHistory.from_dict(data)
     camp = load_campaign(campaign)
-    result = _load(base_model, encoder).generate(camp, [user], n_candidates=n_candidates, seed=seed)[0]
+    result = _load(_config(settings, n_candidates, seed), base_model, encoder).generate(camp, [user])[0]
     click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
 
 
@@ -111,36 +136,53 @@ def generate(campaign: str, user_file: str, n_candidates: int, seed: int, base_m
 @click.option(
     "--out", required=True, type=click.Path(dir_okay=False), help="Output JSONL, one line per user."
 )
-@click.option("--n-candidates", default=4, show_default=True, help="Candidates generated per user.")
-@click.option("--seed", default=0, show_default=True)
+@click.option(
+    "--n-candidates",
+    type=int,
+    default=None,
+    help="Candidates per user, as --set n_candidates=N [default: 4].",
+)
+@click.option("--seed", type=int, default=None, help="Sampling seed, as --set seed=N [default: 0].")
 @click.option("--limit", default=None, type=int, help="Only the first N user lines.")
 @click.option("--batch-size", default=16, show_default=True, help="Users per generation batch.")
 @click.option("--resume", is_flag=True, help="Keep OUT and write only the users missing from it.")
 @click.option("--max-errors", type=int, default=None, help="Stop (exit 3) after more bad rows than this.")
 @with_models
 def batch(
-    campaign, users, out, n_candidates, seed, limit, batch_size, resume, max_errors, base_model, encoder
+    campaign,
+    users,
+    out,
+    n_candidates,
+    seed,
+    limit,
+    batch_size,
+    resume,
+    max_errors,
+    settings,
+    base_model,
+    encoder,
 ) -> None:
-    """One message per user for a user file (JSONL, CSV or Parquet); bad rows go to OUT.errors.jsonl.
+    """One message per user for a user file (JSONL, CSV or Parquet); bad rows go to OUT.errors.jsonl,
+    the pipeline config, models and their hashes to OUT.config.json.
 
     \b
     Example:
       promogen simulate --n 20 --out users.jsonl
       promogen batch --campaign run20 --users users.jsonl --out out.jsonl --n-candidates 4
+      promogen batch --campaign run20 --users users.jsonl --out out.jsonl --set generator.temperature=0.5
     Several processes, each on a shard of users, merged into OUT at the end:
       torchrun --nproc_per_node 2 -m promogen batch --campaign run20 --users users.jsonl --out out.jsonl
     """
     from .batch import TooManyErrors, run_batch_sharded
 
     camp = load_campaign(campaign)
+    config = _config(settings, n_candidates, seed)
     try:
         summary = run_batch_sharded(
-            lambda: _load(base_model, encoder),
+            lambda: _load(config, base_model, encoder),
             camp,
             users,
             out,
-            n_candidates=n_candidates,
-            seed=seed,
             limit=limit,
             batch_size=batch_size,
             resume=resume,
@@ -208,9 +250,9 @@ def simulate(n_users: int, seed: int, out: str) -> None:
 @click.option("--users", "n_users", default=24, show_default=True, help="How many simulated users.")
 @click.option("--campaign", default="run20", show_default=True, help="Demo campaign name.")
 @click.option("--out-dir", default="demo_out", show_default=True, type=click.Path(file_okay=False))
-@click.option("--seed", default=0, show_default=True)
+@click.option("--seed", type=int, default=None, help="Sampling seed, as --set seed=N [default: 0].")
 @with_models
-def demo(n_users, campaign, out_dir, seed, base_model, encoder) -> None:
+def demo(n_users, campaign, out_dir, seed, settings, base_model, encoder) -> None:
     """Simulated users, a demo campaign, one delivered message each, shown as a table.
 
     \b
@@ -219,8 +261,9 @@ def demo(n_users, campaign, out_dir, seed, base_model, encoder) -> None:
     """
     from .demo import run_demo, table
 
+    config = _config(settings, seed=seed)
     rows, summary = run_demo(
-        _load(base_model, encoder), out_dir, n_users=n_users, campaign=campaign, seed=seed
+        _load(config, base_model, encoder), out_dir, n_users=n_users, campaign=campaign, seed=config.seed
     )
     click.echo(table(rows))
     click.echo(summary.line())
@@ -282,7 +325,6 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except (ValidationError, ModelNotFoundError, KeyError, FileNotFoundError) as exc:
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        click.echo(f"error: {message}", err=True)
+    except (ValidationError, ModelNotFoundError) as exc:  # promogen's own: the message says what to do
+        click.echo(f"error: {exc}", err=True)
         sys.exit(2)

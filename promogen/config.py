@@ -1,13 +1,16 @@
 """Component configs: one dataclass per component, every field defaulted and documented.
 
 Configs are saved as JSON beside every artefact they produce, stamped with the promogen version, so a
-result can always be traced back to the settings that made it.
+result can always be traced back to the settings that made it. `override` is the one way to change a
+setting from the outside: `generator.temperature=0.5`, as `promogen ... --set` and the harness variants
+write it.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -62,3 +65,50 @@ class Config:
         payload = {"config": type(self).__name__, "promogen_version": __version__, **self.to_dict()}
         path.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
         return path
+
+
+def _cast(text: str, current: Any, where: str) -> Any:
+    """`text` as the type of the setting's current value (a nested config parses its own spec)."""
+    if isinstance(current, Config):
+        if not hasattr(current, "parse"):
+            raise ValidationError(f"`{where}` is a group of settings; set one of them: {where}.FIELD=VALUE")
+        return current.parse(text).to_dict()
+    if isinstance(current, bool):
+        if text.lower() not in ("true", "false"):
+            raise ValidationError(f"`{where}` must be true or false; got {text!r}")
+        return text.lower() == "true"
+    if isinstance(current, (int, float)):
+        try:
+            return type(current)(text)
+        except ValueError as exc:
+            raise ValidationError(f"`{where}` must be {type(current).__name__}; got {text!r}") from exc
+    if isinstance(current, (list, dict)):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValidationError(f"`{where}` must be JSON ({exc.msg}); got {text!r}") from exc
+    return text
+
+
+def override(config: T, assignments: Iterable[str]) -> T:
+    """A copy of `config` with `key=value` assignments applied, e.g. `generator.temperature=0.5` or
+    `policy=softmax:0.1`; every key is checked against the fields and the result is validated."""
+    data = config.to_dict()
+    for assignment in assignments:
+        path, sep, text = assignment.partition("=")
+        if not sep or not path.strip():
+            raise ValidationError(f"setting {assignment!r} must be KEY=VALUE, e.g. generator.temperature=0.5")
+        keys = path.strip().split(".")
+        node, obj = data, config
+        for depth, key in enumerate(keys):
+            where = ".".join(keys[: depth + 1])
+            if not isinstance(obj, Config):
+                parent = ".".join(keys[:depth])
+                raise ValidationError(f"`{parent}` is one setting, not a group: drop `.{key}`")
+            if key not in node:
+                raise ValidationError(f"unknown setting `{where}`; allowed here: {', '.join(sorted(node))}")
+            if depth == len(keys) - 1:
+                node[key] = _cast(text.strip(), getattr(obj, key), where)
+            else:
+                node, obj = node[key], getattr(obj, key)
+    return type(config).from_dict(data)

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .config import Config, option
+from .models import ModelNotFoundError
 from .types import CHANNELS, ValidationError
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights" / "ranker"
@@ -158,6 +159,7 @@ class Ranker:
         self.affinity_b, self.affinity_ref = affinity_b, affinity_ref
         self.config = config or RankerConfig()
         self.meta = meta or {}
+        self.directory: str | None = None  # the folder it was loaded from (recorded beside outputs)
 
     def appeal(self, copy_emb: np.ndarray, texts: list[str]) -> np.ndarray:
         """User-independent log-odds lift of each copy relative to an average copy."""
@@ -196,7 +198,7 @@ class Ranker:
     def load(cls, directory: str | Path | None = None) -> Ranker:
         directory = Path(directory) if directory else WEIGHTS_DIR
         if not (directory / "ranker.npz").is_file():
-            raise FileNotFoundError(
+            raise ModelNotFoundError(
                 f"no ranker weights in {directory} (train one with finetune/train_ranker.py)"
             )
         arrays = np.load(directory / "ranker.npz")
@@ -204,4 +206,6 @@ class Ranker:
         meta_path = directory / "meta.json"
         meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
         b, ref = arrays["affinity"].tolist()
-        return cls(arrays["appeal_w"], arrays["affinity_w"], b, ref, config, meta)
+        ranker = cls(arrays["appeal_w"], arrays["affinity_w"], b, ref, config, meta)
+        ranker.directory = str(directory)
+        return ranker

@@ -25,13 +25,20 @@ MAX_TEXT_CHARS = 2000  # characters kept per event text (the encoder reads 200)
 FORMATS = (".jsonl", ".json", ".csv", ".parquet")
 
 
+def _pyarrow_parquet():
+    """pyarrow is an extra: without it a Parquet file is refused with the command that adds it."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError as exc:
+        raise ValidationError("reading Parquet needs pyarrow: pip install 'promogen[parquet]'") from exc
+    return pq
+
+
 def count_rows(path: str | Path) -> int:
     """Rows in a user file without parsing them (for progress bars)."""
     path = Path(path)
     if path.suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        return pq.ParquetFile(path).metadata.num_rows
+        return _pyarrow_parquet().ParquetFile(path).metadata.num_rows
     with path.open("rb") as handle:
         rows = sum(1 for line in handle if line.strip())
     return rows - 1 if path.suffix == ".csv" and rows else rows
@@ -84,9 +91,7 @@ def _csv(path: Path) -> Iterator[tuple[int, object, str | None]]:
 
 
 def _parquet(path: Path) -> Iterator[tuple[int, object, str | None]]:
-    import pyarrow.parquet as pq
-
-    file = pq.ParquetFile(path)
+    file = _pyarrow_parquet().ParquetFile(path)
     names = file.schema_arrow.names
     missing = [c for c in ("user_id", "events") if c not in names]
     if missing:

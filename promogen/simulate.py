@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .types import Campaign, Event, UserHistory
+from .types import Campaign, Event, UnknownCampaignError, UserHistory
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo_data"
 EVENT_MIX = {"view": 0.55, "search": 0.2, "cart": 0.15, "purchase": 0.1}
@@ -30,7 +30,7 @@ def demo_campaign(name: str = "run20") -> Campaign:
     path = DEMO_DIR / "campaigns" / f"{name}.yaml"
     if not path.is_file():
         names = sorted(p.stem for p in (DEMO_DIR / "campaigns").glob("*.yaml"))
-        raise KeyError(f"no demo campaign {name!r}; available: {', '.join(names)}")
+        raise UnknownCampaignError(f"no demo campaign {name!r}; available: {', '.join(names)}")
     return Campaign.from_file(path)
 
 

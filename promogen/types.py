@@ -24,6 +24,10 @@ class ValidationError(ValueError):
     """Bad input: the message names the field and, where known, the line."""
 
 
+class UnknownCampaignError(ValidationError):
+    """A campaign name that is neither a campaign file nor a shipped demo campaign."""
+
+
 def _where(line: int | None) -> str:
     return f" (line {line})" if line is not None else ""
 

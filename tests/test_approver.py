@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from promogen.approver import Approver, ApproverConfig, brief, describe_offer
-from promogen.approver_fit import (
+from promogen.train.approver import (
     evaluate,
     fit_approver,
     inner_split,
@@ -166,7 +166,7 @@ def test_brief_without_interests_or_tone_says_so():
 
 def test_synthetic_negatives_differ_from_good_copy():
     rows = _spec_rows(1)
-    from promogen.approver_fit import Spec
+    from promogen.train.approver import Spec
 
     spec = Spec(
         "s",

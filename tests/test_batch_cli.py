@@ -1,6 +1,7 @@
 """The batch command writes one line per valid user and sets bad lines aside; the CLI fails in one line."""
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -8,7 +9,8 @@ from click.testing import CliRunner
 from promogen.batch import errors_path, run_batch
 from promogen.cli import cli, main
 from promogen.demo import write_users
-from promogen.simulate import demo_campaign, simulate_users
+from promogen.simulate import demo_campaign, load_campaign, simulate_users
+from promogen.types import UnknownCampaignError, ValidationError
 
 GOOD = {"user_id": "ok", "events": [{"type": "view", "text": "trail running shoes"}]}
 
@@ -85,32 +87,90 @@ def test_cli_batch_on_a_local_model_dir(tiny_model_dir, tmp_path):
     assert len((tmp_path / "o.jsonl").read_text().splitlines()) == 4, "one line per user"
 
 
+def test_batch_writes_its_config_with_model_hashes_and_refuses_a_changed_resume(tiny_model_dir, tmp_path):
+    users = write_users(tmp_path / "u.jsonl", 2)
+    out = tmp_path / "o.jsonl"
+    base = ["batch", "--campaign", "run20", "--users", str(users), "--out", str(out), "--n-candidates", "1"]
+    base += ["--base-model", tiny_model_dir]
+    result = CliRunner().invoke(cli, [*base, "--set", "generator.temperature=0.5"])
+    assert result.exit_code == 0, result.output
+    record = json.loads((tmp_path / "o.config.json").read_text())
+    assert record["pipeline"]["generator"]["temperature"] == 0.5, "--set reaches the pipeline config"
+    assert record["pipeline"]["n_candidates"] == 1 and record["n_candidates"] == 1, record
+    assert record["models"]["generator"]["path"] == tiny_model_dir, record["models"]
+    assert re.fullmatch(r"[0-9a-f]{40}", record["models"]["generator"]["sha1"]), "weights hashed"
+    assert re.fullmatch(r"[0-9a-f]{40}", record["models"]["ranker"]["sha1"]), "ranker folder hashed"
+    assert record["promogen_version"] and record["campaign"]["campaign_id"] == "run20", record
+    again = CliRunner().invoke(cli, [*base, "--set", "generator.temperature=0.9", "--resume"])
+    assert again.exit_code != 0 and "pipeline differ" in str(again.exception), again.output
+
+
 @pytest.mark.parametrize(
     ("args", "pattern"),
     [
         (
             ["batch", "--campaign", "nope", "--users", "u.jsonl", "--out", "o.jsonl"],
-            "error: no demo campaign 'nope'",
+            r"error: no demo campaign 'nope'; available: bogo_socks",
         ),
         (
             ["batch", "--campaign", "missing.yaml", "--users", "u.jsonl", "--out", "o.jsonl"],
-            "error: campaign file not found: missing.yaml",
+            r"error: campaign file not found: missing.yaml",
         ),
         (
             ["generate", "--campaign", "run20", "--user", "nouser.json"],
-            "error: user file not found: nouser.json",
+            r"error: user file not found: nouser.json",
+        ),
+        (
+            ["batch", "--campaign", "run20", "--users", "u.jsonl", "--out", "o.jsonl", "--set", "heat=2"],
+            r"error: unknown setting `heat`; allowed here: encoder, generator",
+        ),
+        (
+            ["batch", "--campaign", "run20", "--users", "u.jsonl", "--out", "o.jsonl", "--set", "seed"],
+            r"error: setting 'seed' must be KEY=VALUE",
+        ),
+        (
+            ["demo", "--set", "generator.temperature=hot"],
+            r"error: `generator.temperature` must be float; got 'hot'",
+        ),
+        (
+            ["generate", "--campaign", "run20", "--user", "u.json", "--set", "policy=best"],
+            r"error: `policy` must be greedy, uniform, softmax:T or epsilon:E",
+        ),
+        (
+            ["ope", "--log", "missing.jsonl"],
+            r"error: log file not found: missing.jsonl",
         ),
     ],
 )
 def test_cli_errors_are_one_line_not_a_traceback(args, pattern, monkeypatch, capsys, tmp_path):
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "u.json").write_text(json.dumps(GOOD))
     monkeypatch.setattr("sys.argv", ["promogen", *args])
     with pytest.raises(SystemExit) as stop:
         main()
     err = capsys.readouterr().err.strip()
-    assert stop.value.code == 2 and err.startswith(pattern) and "\n" not in err, (
+    assert stop.value.code == 2 and re.match(pattern, err) and "\n" not in err, (
         f"exit {stop.value.code}: {err!r}"
     )
+
+
+def test_unknown_campaign_has_its_own_error_class():
+    with pytest.raises(UnknownCampaignError, match="no demo campaign 'nope'"):
+        load_campaign("nope")
+    assert issubclass(UnknownCampaignError, ValidationError), "the CLI reports it as promogen's own error"
+
+
+@pytest.mark.parametrize("error", [KeyError("perplexity"), TypeError("bug"), FileNotFoundError("x")])
+def test_other_errors_keep_their_traceback(error, monkeypatch):
+    """Only promogen's own errors become one line; a bug must surface with its traceback."""
+
+    def broken(_):
+        raise error
+
+    monkeypatch.setattr("promogen.cli.load_campaign", broken)
+    monkeypatch.setattr("sys.argv", ["promogen", "check", "--campaign", "run20", "--text", "hi"])
+    with pytest.raises(type(error)):
+        main()
 
 
 def test_missing_default_model_says_how_to_pull(monkeypatch, tmp_path, capsys):

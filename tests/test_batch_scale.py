@@ -349,7 +349,13 @@ def test_max_errors_stops_with_exit_code_3(tiny_model_dir, tmp_path):
 
 
 def test_bench_times_both_paths_on_the_same_users(tiny_pg):
-    from promogen.bench import batch_curve, copy_quality, matmul_flops, time_naive, time_promogen
+    from promogen.evaluation.throughput import (
+        batch_curve,
+        copy_quality,
+        matmul_flops,
+        time_naive,
+        time_promogen,
+    )
 
     users = simulate_users(2, seed=1)
     campaign = demo_campaign("run20")
@@ -362,6 +368,16 @@ def test_bench_times_both_paths_on_the_same_users(tiny_pg):
     assert matmul_flops(size=128, seconds=0.1) > 1e6, "a CPU does more than a MFLOP/s"
     curve = batch_curve(tiny_pg.generator, "<|im_start|>user\nhi", sizes=(1, 2))
     assert set(curve) == {1, 2} and all(v > 0 for v in curve.values()), curve
+
+
+def test_compare_paths_reports_speedup_and_roofline_share(tiny_pg):
+    from promogen.evaluation.throughput import compare_paths
+
+    result = compare_paths(tiny_pg, demo_campaign("run20"), simulate_users(2, seed=1), n=2)
+    expected = result["promogen"]["users_per_min"] / result["naive"]["users_per_min"]
+    assert result["speedup_users_per_min"] == pytest.approx(expected, abs=0.01), result
+    assert result["promogen_roofline_share"] > 0 and result["tokens_per_s_by_batch"] is None, result
+    assert result["users"] == 2 and result["n_candidates"] == 2, result
 
 
 def test_int8_quantises_the_base_model_only(tiny_model_dir, tmp_path):

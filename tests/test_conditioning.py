@@ -11,7 +11,7 @@ from promogen import GeneratorConfig, PipelineConfig, PromoGen
 from promogen.conditioning import AdapterConfig, InterestAdapter, place_soft_prompt, read_adapter_config
 from promogen.generator import Generator
 from promogen.simulate import demo_campaign, simulate_users
-from promogen.training import TrainConfig, batch_indices, train
+from promogen.train.lora import TrainConfig, batch_indices, train
 from promogen.types import ValidationError
 
 

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from promogen import Candidate, Delivery, Ranker
-from promogen.evaluator import METRICS, EvalContext, Evaluator, candidate_quality, distinct_n, fluency_score
-from promogen.harness import Group, Harness, parse_variant, sample_users, write_report
+from promogen.evaluation.evaluator import METRICS, EvalContext, Evaluator, distinct_n, fluency_score
+from promogen.evaluation.harness import Group, Harness, parse_variant, sample_users
+from promogen.evaluation.report import write_report
 from promogen.ope import rescore_log
 from promogen.simulate import demo_campaign, simulate_users
 from promogen.types import ValidationError
@@ -21,16 +22,10 @@ def test_distinct_n_counts_unique_ngrams():
 
 
 def test_fluency_score_maps_perplexity_to_unit_interval():
-    assert fluency_score(1.0) == pytest.approx(1.0)
-    assert fluency_score(400.0) == pytest.approx(0.0)
-    assert fluency_score(20.0) == pytest.approx(0.5, abs=0.01), "20 is halfway on a log scale to 400"
-    assert fluency_score(10_000.0) == 0.0, "beyond the floor clips to 0"
-
-
-def test_candidate_quality_prefers_higher_ctr_relevance_and_fluency():
-    base = {"predicted_ctr": 0.02, "relevance": 0.3, "perplexity": 20.0}
-    for key, better in (("predicted_ctr", 0.04), ("relevance", 0.5), ("perplexity", 10.0)):
-        assert candidate_quality({**base, key: better}) > candidate_quality(base), f"better {key} must win"
+    assert fluency_score(1.0, 400.0) == pytest.approx(1.0)
+    assert fluency_score(400.0, 400.0) == pytest.approx(0.0)
+    assert fluency_score(20.0, 400.0) == pytest.approx(0.5, abs=0.01), "20 is halfway on a log scale to 400"
+    assert fluency_score(10_000.0, 400.0) == 0.0, "beyond the floor clips to 0"
 
 
 def _delivery(uid, text, chosen, cands):
@@ -64,6 +59,7 @@ def _context():
         perplexity=np.array([10.0, 20.0, 400.0]),
         predicted_ctr=np.array([0.04, 0.03, 0.02]),
         violations=[[], [], []],
+        fluency_floor=400.0,
     )
 
 
@@ -95,8 +91,9 @@ def test_every_metric_is_named_documented_and_levelled():
     [
         ("base", ("base", {})),
         ("base=adapter=none", ("base", {"adapter": "none"})),
-        ("n8=n_candidates=8,policy=softmax:0.1", ("n8", {"n_candidates": 8, "policy": "softmax:0.1"})),
-        ("ctl=shuffle_vectors=true", ("ctl", {"shuffle_vectors": True})),
+        ("n8=n_candidates=8,policy=softmax:0.1", ("n8", {"n_candidates": "8", "policy": "softmax:0.1"})),
+        ("ctl=shuffle_vectors=true", ("ctl", {"shuffle_vectors": "true"})),
+        ("hot=generator.temperature=1.2", ("hot", {"generator.temperature": "1.2"})),
     ],
 )
 def test_variant_specs_parse(text, expected):
@@ -107,10 +104,14 @@ def test_variant_specs_parse(text, expected):
     ("text", "pattern"),
     [
         ("=adapter=none", r"needs a name"),
-        ("v=colour=red", r"bad setting 'colour=red'; key must be one of adapter"),
-        ("v=n_candidates=many", r"invalid literal"),
+        ("v=colour=red", r"variant 'v': unknown setting `colour`; allowed here: encoder, generator"),
+        ("v=temperature=0.5", r"unknown setting `temperature`"),
+        ("v=generator.heat=2", r"unknown setting `generator.heat`; allowed here: batch_size"),
+        ("v=n_candidates", r"bad setting 'n_candidates'; write key=value"),
+        ("v=n_candidates=many", r"`n_candidates` must be int; got 'many'"),
+        ("v=n_candidates=0", r"`n_candidates` must be in \[1, 64\]"),
         ("v=personalise=maybe", r"`personalise` must be true or false"),
-        ("v=policy=best", r"policy"),
+        ("v=policy=best", r"`policy` must be greedy, uniform"),
     ],
 )
 def test_bad_variant_specs_are_rejected(text, pattern):

@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 
 from promogen import Ranker, ValidationError
-from promogen.metrics import ab_test_metrics, auc, ece, hit_and_ndcg, two_proportion_z
-from promogen.public_data import upworthy_arms
+from promogen.evaluation.stats import ab_test_metrics, auc, ece, hit_and_ndcg, two_proportion_z
 from promogen.ranker import affinity_features, appeal_features, fit_affinity, fit_appeal
+from promogen.train.public_data import upworthy_arms
 
 
 def _unit(x):
@@ -82,3 +82,25 @@ def test_shipped_ranker_is_small_and_loads():
     ranker = Ranker.load()
     assert ranker.appeal_w.shape == (384 + 12,) and ranker.affinity_w.shape == (385,), "MiniLM-sized heads"
     assert ranker.meta.get("upworthy", {}).get("sha1"), "the shipped head records the data it was fitted on"
+
+
+def test_heldout_upworthy_drops_headlines_seen_in_training_tests():
+    from promogen.evaluation.suites import upworthy_split
+    from promogen.train.public_data import heldout
+
+    tests = [f"t{i}" for i in range(40)]
+    held = next(t for t in tests if heldout(t))
+    trained = next(t for t in tests if not heldout(t))
+    arms = pd.DataFrame(
+        {
+            "clickability_test_id": [held, held, held, trained, trained],
+            "headline": ["shared", "fresh a", "fresh b", "shared", "other"],
+            "impressions": [100] * 5,
+            "clicks": [1] * 5,
+        }
+    )
+    kept, dropped = upworthy_split(arms, "heldout")
+    assert kept.headline.tolist() == ["fresh a", "fresh b"] and dropped == 1, kept
+    kept, dropped = upworthy_split(arms, "train")
+    assert kept.headline.tolist() == ["shared", "other"] and dropped == 0, "training keeps its arms"
+    assert len(upworthy_split(arms, "all")[0]) == 5, "all keeps every arm"

@@ -1,56 +1,16 @@
-"""Finetuning data from reference copy: respelled specs change every offer detail consistently, and
-the copywriter's decoding guard keeps a message open until it states the offer's terms."""
+"""The copywriter's decoding guard: a message states the offer's code and minimum spend before it
+ends, and an SMS stays in the GSM-7 alphabet."""
 
 from __future__ import annotations
-
-import random
 
 import pytest
 import torch
 
-from promogen.checks import check_copy
 from promogen.generator import GeneratorConfig, Guard
-from promogen.gold import respell
 from promogen.types import Campaign
 from promogen.wording import required_terms
 
-SPEC = {
-    "spec_id": "g900-u01",
-    "campaign": {
-        "campaign_id": "g900",
-        "brand": "Trailhead Outfitters",
-        "channel": "push",
-        "offer": {"kind": "amount_off", "value": 20, "currency": "USD", "min_spend": 60, "code": "MUB28"},
-    },
-    "history": [{"type": "view", "text": "Trail running shoes"}],
-    "best": "Your next hike starts here: $20 off orders over $60 with code MUB28.",
-    "alt": "Ready for the trail? Use MUB28 for $20 off when you spend $60+.",
-    "bad": [{"text": "Get $20 off everything with MUB28.", "defect": "missing_min_spend"}],
-}
-
-
-def test_respell_rewrites_code_value_and_minimum_spend_consistently():
-    new = respell(SPEC, random.Random(3))
-    offer, old = new["campaign"]["offer"], SPEC["campaign"]["offer"]
-    assert offer["code"] != old["code"], "the code must change"
-    assert offer["value"] != old["value"] and offer["min_spend"] != old["min_spend"], "amounts must change"
-    campaign = Campaign.from_dict(new["campaign"])
-    for text in (new["best"], new["alt"]):
-        assert check_copy(text, campaign) == [], f"respelled good copy must pass the gate: {text}"
-        assert all(term in text for term in required_terms(campaign.offer)), f"terms missing: {text}"
-    assert new["bad"] == [], "flawed messages may be correct after the change, so they are dropped"
-    assert new["campaign"]["campaign_id"] != "g900" and new["spec_id"].startswith("g900-u01~"), (
-        "a respelled spec is a new campaign (batch grouping keys on the id) of the same shopper"
-    )
-    assert SPEC["campaign"]["offer"]["code"] == "MUB28", "the input spec must not be modified"
-
-
-def test_respell_drops_messages_whose_value_is_in_words():
-    spec = {**SPEC, "alt": "Twenty dollars off orders over $60 with code MUB28."}
-    new = respell(spec, random.Random(3))
-    assert new["best"] == new["alt"] and "MUB28" not in new["best"], (
-        "a message the substitution cannot fix is dropped, the other is kept"
-    )
+CAMPAIGN = {"campaign_id": "g900", "brand": "Trailhead Outfitters", "channel": "push"}
 
 
 @pytest.mark.parametrize(
@@ -65,7 +25,7 @@ def test_respell_drops_messages_whose_value_is_in_words():
     ],
 )
 def test_required_terms_are_the_code_and_minimum_spend(offer, terms):
-    campaign = Campaign.from_dict({**SPEC["campaign"], "offer": offer})
+    campaign = Campaign.from_dict({**CAMPAIGN, "offer": offer})
     assert required_terms(campaign.offer) == terms, f"required terms of {offer}"
 
 

@@ -4,18 +4,20 @@ A spec is a campaign, one shopper's history, two messages an approver would send
 ones with a labelled defect. The shopper side is built exactly as at run time (the interest encoder's
 vector and phrases from the history), so the copywriter learns from the prompt it will be given. A
 reference message that the compliance gate rejects (an SMS with an emoji that no longer fits one
-segment, say) is not used as a target: the model must learn what can be delivered.
+segment, say) is not used as a target: the model must learn what can be delivered. The preference
+pairs also take the copywriter's own candidates that the gate rejects (`generate_candidates`, which
+appends as it goes so that a rerun resumes).
 """
 
 from __future__ import annotations
 
 import json
-import random
 from pathlib import Path
 
-from .checks import check_copy
-from .types import Campaign, Offer, UserHistory, ValidationError
-from .wording import money, offer_key
+from tqdm import tqdm
+
+from ..checks import check_copy
+from ..types import Campaign, UserHistory, ValidationError
 
 
 def read_specs(path: str | Path) -> list[dict]:
@@ -70,7 +72,7 @@ def build_rows(specs: list[dict], encoder) -> tuple[list[dict], list[dict], dict
 def preference_pairs(specs: list[dict], generated: list[dict]) -> list[dict]:
     """Preference pairs for one spec each: the reference messages that pass the gate are chosen, the
     spec's labelled flawed messages and the copywriter's own rejected candidates (`generated` rows of
-    `sft.generate_candidates`, keyed by spec id) are rejected."""
+    `generate_candidates`, keyed by spec id) are rejected."""
     own = {row["user_id"]: row for row in generated}
     pairs = []
     for spec in specs:
@@ -92,50 +94,38 @@ def preference_pairs(specs: list[dict], generated: list[dict]) -> list[dict]:
     return pairs
 
 
-_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
-
-
-def respell(spec: dict, rng: random.Random) -> dict | None:
-    """The spec with new offer details (code, value, minimum spend) written into its good messages.
-
-    The copywriter must copy an offer's details from the prompt, not recall them: with 48 train
-    campaigns it can memorise each one's code and amounts. A respelled spec keeps the shopper and the
-    wording and changes the numbers; messages that the gate rejects after the change (a value written
-    in words, say) are dropped, and so is the spec when none is left. Flawed messages are dropped too: a
-    changed value can turn a labelled defect into a correct statement.
-    """
-    campaign = json.loads(json.dumps(spec["campaign"]))
-    offer = campaign["offer"]
-    swaps = []  # (old, new) text replacements, longest first so "$60" is not hit by "$6"
-    if offer.get("code"):
-        new = "".join(rng.choice(_LETTERS) for _ in range(rng.randint(3, 6))) + str(rng.randint(5, 99))
-        swaps.append((offer["code"], new))
-        offer["code"] = new
-    if offer["kind"] in ("percent_off", "amount_off"):
-        choices = (10, 15, 20, 25, 30, 40) if offer["kind"] == "percent_off" else (5, 10, 15, 20, 25)
-        off = Offer.from_dict(spec["campaign"]["offer"])
-        offer["value"] = rng.choice([v for v in choices if v != offer["value"]])
-        swaps.append((offer_key(off), offer_key(Offer.from_dict(offer))))
-    if offer.get("min_spend"):
-        old = money(offer["min_spend"], offer.get("currency"))
-        offer["min_spend"] = rng.choice([v for v in (25, 30, 40, 50, 60, 75, 100) if v != offer["min_spend"]])
-        swaps.append((old, money(offer["min_spend"], offer.get("currency"))))
-    swaps.sort(key=lambda s: -len(s[0]))
-    campaign["campaign_id"] = f"{campaign['campaign_id']}~{offer.get('code', '')}"
-    parsed = Campaign.from_dict(campaign)
-    good = []
-    for text in (spec["best"], spec["alt"]):
-        for old, new in swaps:
-            text = text.replace(old, new)
-        if not check_copy(text, parsed):
-            good.append(text)
-    if not good:
-        return None
-    return {
-        **spec,
-        "spec_id": f"{spec['spec_id']}~{offer.get('code', '')}",
-        "campaign": campaign,
-        "best": good[0],
-        "alt": good[-1],
-        "bad": [],
-    }
+def generate_candidates(
+    pg, pairs: list[tuple[UserHistory, Campaign]], out_dir: str | Path, n: int, seed: int, chunk: int = 6
+) -> Path:
+    """Append one line per (user, campaign) with all candidates and scores; skip lines already written."""
+    path = Path(out_dir) / "generated.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    done = set()
+    if path.is_file():
+        with path.open(encoding="utf-8") as handle:
+            done = {(r["user_id"], r["campaign"]["campaign_id"]) for r in map(json.loads, handle)}
+    todo = [(u, c) for u, c in pairs if (u.user_id, c.campaign_id) not in done]
+    by_campaign: dict[str, list] = {}
+    for user, campaign in todo:
+        by_campaign.setdefault(campaign.campaign_id, []).append((user, campaign))
+    bar = tqdm(total=len(pairs), initial=len(pairs) - len(todo), unit="prompt", dynamic_ncols=True)
+    with path.open("a", encoding="utf-8") as out:
+        for group in by_campaign.values():
+            campaign = group[0][1]
+            for start in range(0, len(group), chunk):
+                users = [u for u, _ in group[start : start + chunk]]
+                encoded = pg.encoder.encode_users(users)
+                deliveries = pg.generate(campaign, users, n_candidates=n, seed=seed, encoded=encoded)
+                for user, vector, d in zip(users, encoded[0], deliveries, strict=True):
+                    row = {
+                        "user_id": user.user_id,
+                        "campaign": campaign.to_dict(),
+                        "interests": d.interests,
+                        "vector": [round(float(x), 5) for x in vector],
+                        "candidates": [c.to_dict() for c in d.candidates],
+                    }
+                    out.write(json.dumps(row, ensure_ascii=False) + "\n")
+                out.flush()
+                bar.update(len(users))
+    bar.close()
+    return path

@@ -2,7 +2,8 @@
 
 Each suite takes a file in the public format, scores the given (default: shipped) models and returns a
 flat dict of metrics. `split="heldout"` keeps only the stable-hash held-out part (by test or by user) of a
-file that training also read, so a reported number never comes from rows the models were fitted on.
+file that training also read, so a reported number never comes from rows the models were fitted on
+(on Upworthy that also drops held-out arms whose headline a training test showed too).
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .encoder import InterestEncoder
-from .metrics import ab_test_metrics, auc, ece, hit_and_ndcg, logloss
-from .public_data import amazon_split, cached_embeddings, heldout, mind_rows, upworthy_arms
-from .ranker import Ranker
-from .types import ValidationError
+from ..encoder import InterestEncoder
+from ..ranker import Ranker
+from ..train.public_data import amazon_split, cached_embeddings, heldout, mind_rows, upworthy_arms
+from ..types import ValidationError
+from .stats import ab_test_metrics, auc, ece, hit_and_ndcg, logloss
 
 SPLITS = ("all", "heldout", "train")
 
@@ -27,6 +28,20 @@ def _keep(key: str, split: str) -> bool:
     return split == "all" or heldout(key) == (split == "heldout")
 
 
+def upworthy_split(arms, split: str):
+    """(the arms of `split`, how many held-out arms were dropped as leaked).
+
+    With `split="heldout"`, an arm whose headline was also tested in a training test is dropped: the
+    appeal head was fitted on that very text, so keeping it would flatter the held-out figure.
+    """
+    keep = np.array([_keep(t, split) for t in arms.clickability_test_id], dtype=bool)
+    leaked = np.zeros(len(arms), dtype=bool)
+    if split == "heldout":
+        trained = set(arms.headline[~keep])
+        leaked = keep & arms.headline.isin(trained).to_numpy()
+    return arms[keep & ~leaked].reset_index(drop=True), int(leaked.sum())
+
+
 def upworthy(
     path: str | Path,
     ranker: Ranker,
@@ -34,13 +49,13 @@ def upworthy(
     split: str = "all",
     cache: str | Path | None = None,
 ) -> dict:
-    arms = upworthy_arms(path)
-    arms = arms[[_keep(t, split) for t in arms.clickability_test_id]].reset_index(drop=True)
+    arms, leaked = upworthy_split(upworthy_arms(path), split)
     texts = arms.headline.tolist()
     score = ranker.appeal(cached_embeddings(encoder, texts, cache), texts)
-    return ab_test_metrics(
+    metrics = ab_test_metrics(
         arms.clickability_test_id.values, arms.clicks.values, arms.impressions.values, score
     )
+    return {**metrics, "dropped_arms_with_training_headlines": leaked}
 
 
 def mind(

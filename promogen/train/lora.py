@@ -1,4 +1,4 @@
-"""LoRA + interest-adapter training on the self-distilled SFT data, on CPU or GPU, resumable.
+"""LoRA + interest-adapter training (SFT or DPO) on copy_gold data, on CPU or GPU, resumable.
 
 One loop serves a laptop CPU run, `torchrun`/`accelerate launch` with several processes (each takes its
 slice of every batch, gradients are averaged) and a GPU. The batch order is a pure function of the seed
@@ -23,7 +23,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from .conditioning import (
+from ..conditioning import (
     AdapterConfig,
     InterestAdapter,
     load_adapter,
@@ -31,16 +31,19 @@ from .conditioning import (
     place_soft_prompt,
     save_adapter,
 )
-from .config import Config, option
-from .hardware import bf16_native, describe
-from .models import DEFAULT_LLM, resolve_llm
-from .prompts import build_messages
-from .types import Campaign, ValidationError
+from ..config import Config, option
+from ..hardware import bf16_native, describe
+from ..models import DEFAULT_LLM, resolve_llm
+from ..prompts import build_messages
+from ..types import Campaign, ValidationError
 
 
 @dataclass
 class TrainConfig(Config):
-    data: list = option(["runs/sft/sft.jsonl"], "SFT JSONL files written by finetune/build_sft.py")
+    data: list = option(
+        ["runs/gold/sft.jsonl"],
+        "JSONL files: SFT rows from finetune/build_gold.py, or preference pairs from build_pairs.py (dpo)",
+    )
     out: str = option("runs/lora", "run folder: log.jsonl, checkpoints/ and the finished adapter/")
     base_model: str = option(DEFAULT_LLM, "causal LM to adapt: the pulled default or a local dir")
     steps: int = option(80, "optimiser steps")
@@ -255,61 +258,27 @@ class TrainResult:
 def train(config: TrainConfig, progress: bool = True) -> TrainResult:
     """Train LoRA + interest adapter; resumes from OUT/checkpoints when `config.resume`."""
     from accelerate import Accelerator
-    from peft import get_peft_model
-    from transformers import AutoModelForCausalLM, AutoTokenizer, get_cosine_schedule_with_warmup
+    from transformers import get_cosine_schedule_with_warmup
 
     started = time.time()
     out = Path(config.out)
-    files = [Path(d) for d in config.data]
-    for data in files:
-        if not data.is_file():
-            raise ValidationError(f"training data not found: {data} (run finetune/build_sft.py first)")
+    files = _data_files(config)
     accelerator = Accelerator(cpu=not torch.cuda.is_available())
     torch.manual_seed(config.seed)
-
-    path = resolve_llm(config.base_model)
-    tokenizer = AutoTokenizer.from_pretrained(path)
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    base = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
-    if config.init_adapter:
-        # The starting adapter fixes the shape; with dpo a frozen copy of it is the reference model.
-        lm, interest, config.adapter = load_adapter(config.init_adapter, base, trainable=True)
-    else:
-        lm = get_peft_model(base, lora_config(config.adapter))
-        embedding = lm.get_input_embeddings().weight
-        interest = (
-            InterestAdapter(
-                config.adapter.interest_dim, config.adapter.k, embedding.shape[1], embedding.mean(0).detach()
-            )
-            if config.adapter.k > 0
-            else None
-        )
+    tokenizer, lm, interest = _load_models(config)
     module = Conditioned(lm, interest)
     reference = copy.deepcopy(module).eval().requires_grad_(False) if config.objective == "dpo" else None
     rows = read_sft(files)
     if not rows:
         raise ValidationError(f"{config.data} hold no examples")
     examples = encode_examples(rows, tokenizer, config)
-
-    groups = [{"params": [p for p in lm.parameters() if p.requires_grad], "lr": config.lr}]
-    if interest is not None:
-        groups.append({"params": list(interest.parameters()), "lr": config.interest_lr})
-    optimizer = torch.optim.AdamW(groups, weight_decay=0.0)
+    optimizer = _optimizer(lm, interest, config)
     scheduler = get_cosine_schedule_with_warmup(optimizer, config.warmup, config.steps)
     module, optimizer = accelerator.prepare(module, optimizer)
-
     # Weights stay fp32; bf16 matmuls are 3x faster on a CPU with AMX (measured), and not emulated elsewhere.
     use_bf16 = config.autocast == "on" or (config.autocast == "auto" and bf16_native())
-    step = 0
     saved = _checkpoints(out) if config.resume else []
-    if saved:
-        state = torch.load(saved[-1] / "state.pt", map_location="cpu", weights_only=False)
-        accelerator.unwrap_model(module).load_state_dict(state["trainable"], strict=False)
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        step = state["step"]
-        accelerator.print(f"resumed from {saved[-1]} at step {step}")
+    step = _resume(saved, accelerator, module, optimizer, scheduler)
 
     main = accelerator.is_main_process
     if main:
@@ -322,43 +291,16 @@ def train(config: TrainConfig, progress: bool = True) -> TrainResult:
     module.train()
     losses: list[float] = []
     while step < config.steps:
-        indices = batch_indices(step, len(examples), config.batch_size, config.seed)
-        mine = indices[accelerator.process_index :: accelerator.num_processes] or indices[:1]
-        make = collate if reference is None else pair_batch
-        batch = {
-            k: v.to(accelerator.device)
-            for k, v in make([examples[i] for i in mine], tokenizer.pad_token_id).items()
-        }
-        with torch.autocast(accelerator.device.type, dtype=torch.bfloat16, enabled=use_bf16):
-            if reference is None:
-                loss = module(**batch).loss
-            else:
-                policy = accelerator.unwrap_model(module)
-                loss = dpo_loss(policy, reference, batch, config.beta, config.sft_weight)
-        accelerator.backward(loss)
-        optimizer.step()
-        scheduler.step()
-        optimizer.zero_grad()
+        batch = _batch(
+            step, examples, tokenizer.pad_token_id, accelerator, config, paired=reference is not None
+        )
+        value = _step(module, reference, batch, accelerator, optimizer, scheduler, config, use_bf16)
         step += 1
-        value = float(accelerator.reduce(loss.detach(), reduction="mean"))
         if not math.isfinite(value):
             raise RuntimeError(f"loss became {value} at step {step}; lower `lr`")
         losses.append(value)
         if main:
-            log.write(
-                json.dumps(
-                    {
-                        "step": step,
-                        "loss": round(value, 5),
-                        "lr": scheduler.get_last_lr()[0],
-                        "elapsed_s": round(time.time() - started, 1),
-                    }
-                )
-                + "\n"
-            )
-            log.flush()
-            bar.update(1)
-            bar.set_postfix(loss=f"{value:.3f}")
+            _log_step(log, bar, step, value, scheduler.get_last_lr()[0], started)
         if main and (step % config.save_every == 0 or step == config.steps):
             _save_checkpoint(
                 out, step, accelerator.unwrap_model(module), optimizer, scheduler, config.keep_checkpoints
@@ -389,6 +331,93 @@ def train(config: TrainConfig, progress: bool = True) -> TrainResult:
         log.close()
     accelerator.wait_for_everyone()
     return TrainResult(adapter_dir, summary, trained.eval(), main)
+
+
+def _data_files(config: TrainConfig) -> list[Path]:
+    files = [Path(d) for d in config.data]
+    for data in files:
+        if not data.is_file():
+            raise ValidationError(
+                f"training data not found: {data} (run finetune/build_gold.py or build_pairs.py first)"
+            )
+    return files
+
+
+def _load_models(config: TrainConfig):
+    """(tokenizer, LoRA-wrapped LM, interest adapter or None): fresh, or from `config.init_adapter`."""
+    from peft import get_peft_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    path = resolve_llm(config.base_model)
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    base = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
+    if config.init_adapter:
+        # The starting adapter fixes the shape; with dpo a frozen copy of it is the reference model.
+        lm, interest, config.adapter = load_adapter(config.init_adapter, base, trainable=True)
+        return tokenizer, lm, interest
+    lm = get_peft_model(base, lora_config(config.adapter))
+    embedding = lm.get_input_embeddings().weight
+    interest = (
+        InterestAdapter(
+            config.adapter.interest_dim, config.adapter.k, embedding.shape[1], embedding.mean(0).detach()
+        )
+        if config.adapter.k > 0
+        else None
+    )
+    return tokenizer, lm, interest
+
+
+def _optimizer(lm, interest, config: TrainConfig) -> torch.optim.Optimizer:
+    """AdamW with one learning rate for the LoRA weights and another for the interest adapter."""
+    groups = [{"params": [p for p in lm.parameters() if p.requires_grad], "lr": config.lr}]
+    if interest is not None:
+        groups.append({"params": list(interest.parameters()), "lr": config.interest_lr})
+    return torch.optim.AdamW(groups, weight_decay=0.0)
+
+
+def _resume(saved: list[Path], accelerator, module, optimizer, scheduler) -> int:
+    """Load the newest finished checkpoint, if any; the step to continue from."""
+    if not saved:
+        return 0
+    state = torch.load(saved[-1] / "state.pt", map_location="cpu", weights_only=False)
+    accelerator.unwrap_model(module).load_state_dict(state["trainable"], strict=False)
+    optimizer.load_state_dict(state["optimizer"])
+    scheduler.load_state_dict(state["scheduler"])
+    accelerator.print(f"resumed from {saved[-1]} at step {state['step']}")
+    return state["step"]
+
+
+def _batch(step: int, examples, pad_id: int, accelerator, config: TrainConfig, paired: bool) -> dict:
+    """This process's slice of the step's batch, collated (chosen + rejected rows when `paired`)."""
+    indices = batch_indices(step, len(examples), config.batch_size, config.seed)
+    mine = indices[accelerator.process_index :: accelerator.num_processes] or indices[:1]
+    make = pair_batch if paired else collate
+    return {k: v.to(accelerator.device) for k, v in make([examples[i] for i in mine], pad_id).items()}
+
+
+def _step(module, reference, batch, accelerator, optimizer, scheduler, config, use_bf16: bool) -> float:
+    """One optimiser step; the loss averaged over processes."""
+    with torch.autocast(accelerator.device.type, dtype=torch.bfloat16, enabled=use_bf16):
+        if reference is None:
+            loss = module(**batch).loss
+        else:
+            policy = accelerator.unwrap_model(module)
+            loss = dpo_loss(policy, reference, batch, config.beta, config.sft_weight)
+    accelerator.backward(loss)
+    optimizer.step()
+    scheduler.step()
+    optimizer.zero_grad()
+    return float(accelerator.reduce(loss.detach(), reduction="mean"))
+
+
+def _log_step(log, bar, step: int, loss: float, lr: float, started: float) -> None:
+    row = {"step": step, "loss": round(loss, 5), "lr": lr, "elapsed_s": round(time.time() - started, 1)}
+    log.write(json.dumps(row) + "\n")
+    log.flush()
+    bar.update(1)
+    bar.set_postfix(loss=f"{loss:.3f}")
 
 
 def _save_checkpoint(out: Path, step: int, module: Conditioned, optimizer, scheduler, keep: int) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .types import Event, UserHistory, ValidationError
+from ..types import Event, UserHistory, ValidationError
 
 _MIND_ITEM = re.compile(r'"(.*?)" in catagory (\w+)')
 

@@ -16,29 +16,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .checks import check_copy
-from .generator import tidy
-from .prompts import fallback_copy
-from .types import Campaign, Candidate, Delivery, UserHistory, Violation
+from ..checks import check_copy
+from ..generator import tidy
+from ..prompts import fallback_copy
+from ..types import Campaign, Candidate, Delivery, UserHistory, Violation
 
 
-def fluency_score(perplexity: float | np.ndarray, floor: float = 400.0) -> np.ndarray:
+def fluency_score(perplexity: float | np.ndarray, floor: float) -> np.ndarray:
     """Perplexity mapped to 0-1: 1 at perplexity 1, 0 at the pipeline's fluency floor and beyond.
 
-    Log scale, because perplexity is multiplicative: 20 -> 0.5 and 400 -> 0 with the default floor.
+    Log scale, because perplexity is multiplicative: with a floor of 400, 20 -> 0.5 and 400 -> 0.
     """
     ppl = np.maximum(np.asarray(perplexity, dtype=np.float64), 1.0)
     return np.clip(1.0 - np.log(ppl) / math.log(floor), 0.0, 1.0)
-
-
-def candidate_quality(scores: dict[str, float], floor: float = 400.0) -> float:
-    """One number to pick the best of a user's compliant candidates (used to build finetuning targets).
-
-    Sum of the predicted click log-odds, the relevance to the user (cosine) and the 0-1 fluency: their
-    spreads among one user's candidates are of the same order (a few tenths), so none dominates.
-    """
-    ctr = min(max(scores.get("predicted_ctr", 0.5), 1e-6), 1 - 1e-6)
-    return math.log(ctr / (1 - ctr)) + scores["relevance"] + float(fluency_score(scores["perplexity"], floor))
 
 
 def distinct_n(texts: list[str], n: int) -> float:
@@ -60,7 +50,7 @@ class EvalContext:
     perplexity: np.ndarray  # (n,) perplexity of the delivered copy under the base LM (no adapter)
     predicted_ctr: np.ndarray  # (n,) ranking head on the delivered copy
     violations: list[list[Violation]]  # the gate's findings for each delivered copy (empty = compliant)
-    fluency_floor: float = 400.0
+    fluency_floor: float  # the pipeline's `max_perplexity`: fluency 0 at and beyond it
     approval: np.ndarray | None = None  # (n,) approver model's "would send as is" for the delivered copy
     reference_vectors: list[np.ndarray] | None = None  # per user, embeddings of reference messages
 

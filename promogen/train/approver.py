@@ -27,13 +27,14 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from . import __version__
-from .approver import Approver, ApproverConfig, anchor_copy, base_weights_sha1, brief, build_net, file_sha1
-from .encoder import InterestEncoder
-from .metrics import auc
-from .models import resolve_encoder
+from .. import __version__
+from ..approver import Approver, ApproverConfig, anchor_copy, base_weights_sha1, brief, build_net
+from ..encoder import InterestEncoder
+from ..evaluation.stats import auc
+from ..models import resolve_encoder
+from ..provenance import file_sha1
+from ..types import Campaign, UserHistory, ValidationError
 from .public_data import heldout
-from .types import Campaign, UserHistory, ValidationError
 
 SPLIT_SALT = "approver"
 DEFECTS = (

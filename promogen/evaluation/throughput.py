@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .types import Campaign, UserHistory
+from ..types import Campaign, UserHistory
 
 
 def matmul_flops(size: int = 1024, seconds: float = 2.0) -> float:
@@ -123,7 +123,7 @@ def peak_rss_reading(users_path: str | Path) -> dict:
 
 def write_simulated(path: str | Path, n: int, seed: int = 0) -> Path:
     """`n` simulated users written in JSONL, CSV or Parquet according to the suffix."""
-    from .simulate import simulate_users
+    from ..simulate import simulate_users
 
     path = Path(path)
     users = []
@@ -149,3 +149,56 @@ def write_simulated(path: str | Path, n: int, seed: int = 0) -> Path:
     else:
         path.write_text("".join(json.dumps(u) + "\n" for u in users), encoding="utf-8")
     return path
+
+
+def compare_paths(pg, campaign: Campaign, users: list[UserHistory], n: int, curve: bool = False) -> dict:
+    """promogen's batch path against the naive loop on the same users, with the roofline shares."""
+    pg.generate(campaign, users[:1], n_candidates=1)  # warm-up: first-call allocations
+    ours = time_promogen(pg, campaign, users, n)
+    ours["quality"] = copy_quality(ours.pop("deliveries"), pg.generator)
+    naive = time_naive(pg, campaign, users, n)
+    _, phrases = pg.encoder.encode_users(users[:1])
+    flops = matmul_flops()
+    params = sum(p.numel() for p in pg.generator.model.parameters())
+    roofline = flops / (2 * params)
+    return {
+        "model": pg.generator.name,
+        "adapter": pg.generator.adapter,
+        "users": len(users),
+        "n_candidates": n,
+        "max_new_tokens": pg.config.generator.max_new_tokens,
+        "promogen": ours,
+        "naive": naive,
+        "speedup_users_per_min": round(ours["users_per_min"] / naive["users_per_min"], 2),
+        "speedup_tokens_per_s": round(ours["tokens_per_s"] / naive["tokens_per_s"], 2),
+        "tokens_per_s_by_batch": batch_curve(pg.generator, pg.prompts(campaign, phrases)[0])
+        if curve
+        else None,
+        "matmul_gflops": round(flops / 1e9, 1),
+        "params_m": round(params / 1e6, 1),
+        "roofline_tokens_per_s": round(roofline, 1),
+        "promogen_roofline_share": round(ours["tokens_per_s"] / roofline, 4),
+        "naive_roofline_share": round(naive["tokens_per_s"] / roofline, 4),
+    }
+
+
+def time_int8(pg, campaign: Campaign, users: list[UserHistory], n: int) -> dict:
+    """The batch path on the int8 dynamic-quantised base model; quality judged by `pg`'s fp32 model."""
+    from ..generator import Generator
+    from ..pipeline import PipelineConfig, PromoGen
+
+    config = PipelineConfig(n_candidates=n)
+    config.generator.dtype = "int8"
+    quant = PromoGen(Generator.load(config.generator), pg.encoder, config, pg.ranker)
+    quant.generate(campaign, users[:1], n_candidates=1)
+    result = time_promogen(quant, campaign, users, n)
+    result["quality"] = copy_quality(result.pop("deliveries"), pg.generator)
+    return result
+
+
+def reader_memory(sizes: list[int]) -> list[dict]:
+    """Peak RSS of streaming a simulated user file of each size through the reader, in a fresh process."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return [peak_rss_reading(write_simulated(Path(tmp) / f"users{n}.jsonl", n)) for n in sizes]

@@ -1,0 +1,150 @@
+"""The evaluation harness: several variants, the same users and seed, one report a marketer can read.
+
+A variant is a name and a few settings (`adapter=PATH`, `n_candidates=8`, `generator.temperature=0.5`,
+`policy=softmax:0.1`: the CLI's `--set` syntax).
+Every variant generates for every campaign and user, the evaluator scores the result with every metric
+in `evaluator.METRICS`, and the harness writes `report.json` (all numbers, per copy too), `report.md`
+(tables and plots, written by `report`) and the PNG plots, plus each variant's deliveries as JSONL.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import override
+from ..generator import Generator
+from ..pipeline import PipelineConfig, PromoGen, resolve_adapter
+from ..types import Campaign, UserHistory, ValidationError
+from .evaluator import Evaluator, chosen_and_random_ctr
+
+
+def parse_variant(text: str) -> tuple[str, dict[str, str]]:
+    """`NAME=key=value,key=value` (or just `NAME`) -> (NAME, settings).
+
+    A key is `adapter` or any pipeline setting in the `--set` syntax of the CLI (`n_candidates=8`,
+    `generator.temperature=0.5`, `policy=softmax:0.1`); each is checked here, before any model loads.
+    """
+    name, _, spec = text.partition("=")
+    if not name.strip():
+        raise ValidationError(f"variant {text!r} needs a name: NAME=key=value,...")
+    settings: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        key, sep, value = part.partition("=")
+        if not sep:
+            raise ValidationError(f"variant {name!r}: bad setting {part!r}; write key=value")
+        settings[key.strip()] = value.strip()
+    try:
+        pipeline_config(PipelineConfig(), settings)
+    except ValidationError as exc:
+        raise ValidationError(f"variant {name!r}: {exc}") from exc
+    return name.strip(), settings
+
+
+def pipeline_config(base: PipelineConfig, settings: dict[str, str]) -> PipelineConfig:
+    """`base` with a variant's settings (all but `adapter`) applied."""
+    return override(base, [f"{k}={v}" for k, v in settings.items() if k != "adapter"])
+
+
+def sample_users(
+    users: list[UserHistory], n: int, seed: int, exclude: set[str] = frozenset()
+) -> list[UserHistory]:
+    """`n` users with a history, drawn with `seed`, none of them in `exclude` (e.g. finetuning users)."""
+    pool = [u for u in users if u.events and u.user_id not in exclude]
+    random.Random(seed).shuffle(pool)
+    if len(pool) < n:
+        raise ValidationError(f"only {len(pool)} eligible users, asked for {n}")
+    return pool[:n]
+
+
+class Harness:
+    """Builds each variant's pipeline from one loaded base (encoder and ranking head are shared)."""
+
+    def __init__(self, base: PromoGen, out_dir: str | Path, seed: int = 0, progress=print) -> None:
+        self.base, self.out, self.seed, self.log = base, Path(out_dir), seed, progress
+        self._generators: dict[tuple, Generator] = {}
+        self.configs: dict[str, dict] = {}
+
+    def pipeline(self, settings: dict[str, str]) -> PromoGen:
+        config = pipeline_config(self.base.config, settings)
+        adapter = resolve_adapter(settings.get("adapter"), config)
+        key = (adapter, json.dumps(config.generator.to_dict(), sort_keys=True))
+        if key not in self._generators:
+            same = adapter == self.base.generator.adapter and config.generator == self.base.config.generator
+            self._generators[key] = (
+                self.base.generator if same else Generator.load(config.generator, adapter=adapter)
+            )
+        return PromoGen(
+            self._generators[key], self.base.encoder, config, self.base.ranker, self.base.approver
+        )
+
+    def run(self, groups: list[Group], variants: list[tuple[str, dict]]) -> dict:
+        """Every variant on every group (a campaign, its users and optional reference copy).
+
+        Each variant's full pipeline config lands in `self.configs`, for report.json.
+        """
+        results: dict = {}
+        # Every variant shares the encoder, so each group's users are embedded once for all of them.
+        encoded = [self.base.encoder.encode_users(g.users) for g in groups]
+        for name, settings in variants:
+            pg = self.pipeline(settings)
+            self.configs[name] = {"pipeline": pg.config.to_dict(), "adapter": pg.generator.adapter}
+            results[name] = {
+                group.campaign.campaign_id: self._run_group(name, pg, group, enc)
+                for group, enc in zip(groups, encoded, strict=True)
+            }
+        return results
+
+    def _run_group(self, name: str, pg: PromoGen, group: Group, encoded) -> dict:
+        """One variant on one campaign: generate, evaluate, save the deliveries, log a line."""
+        campaign, users = group.campaign, group.users
+        start = time.time()
+        deliveries = pg.generate(campaign, users, seed=self.seed, encoded=encoded)
+        evaluator = Evaluator(pg)
+        ctx = evaluator.context(
+            campaign, users, deliveries, seed=self.seed, encoded=encoded, references=group.references
+        )
+        report = evaluator.evaluate(ctx)
+        report["wall_s"] = round(time.time() - start, 1)
+        report["channel"] = campaign.channel
+        report["adapter"] = pg.generator.adapter
+        report["random_compliant_ctr"] = chosen_and_random_ctr(deliveries).round(6).tolist()
+        path = self.out / "deliveries" / name / f"{campaign.campaign_id}.jsonl"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(json.dumps(d.to_dict(), ensure_ascii=False) + "\n" for d in deliveries))
+        m = report["metrics"]
+        self.log(
+            f"{name} / {campaign.campaign_id}: compliance {m['first_try_compliance']:.2f}, "
+            f"fallback {m['fallback_rate']:.2f}, approval {m['approval']:.3f}, "
+            f"relevance {m['relevance']:.3f} ({report['wall_s']} s)"
+        )
+        return report
+
+
+@dataclass
+class Group:
+    """One campaign and the users it is evaluated on; `references` are reference messages per user."""
+
+    campaign: Campaign
+    users: list[UserHistory]
+    references: list[list[str]] | None = None
+
+
+def gold_groups(specs: list[dict]) -> list[Group]:
+    """copy_gold specs grouped by campaign: its shoppers, and their two reference messages each."""
+    from ..train.gold import spec_users
+
+    by_campaign: dict[str, list[dict]] = {}
+    for spec in specs:
+        by_campaign.setdefault(spec["campaign"]["campaign_id"], []).append(spec)
+    return [
+        Group(
+            Campaign.from_dict(specs[0]["campaign"]),
+            spec_users(specs),
+            [[s["best"], s["alt"]] for s in specs],
+        )
+        for specs in by_campaign.values()
+    ]

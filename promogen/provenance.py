@@ -1,0 +1,82 @@
+"""What made an output: the pipeline config, each model's id with a hash of its files, the version.
+
+A batch output is only reproducible if one can tell which weights wrote it. Ids are not enough (a pulled
+model or an adapter folder can be replaced in place), so every model folder is recorded with a sha1 over
+its files, and the record is saved as JSON beside the output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from . import __version__
+from .models import ModelNotFoundError, resolve_encoder, resolve_llm
+
+
+def file_sha1(path: str | Path) -> str:
+    digest = hashlib.sha1()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def dir_sha1(path: str | Path | None) -> str | None:
+    """sha1 over every file's relative path and content hash, in sorted order; None if not a local folder."""
+    if path is None or not Path(path).is_dir():
+        return None
+    root = Path(path).resolve()
+    files = []
+    for file in sorted(p for p in root.rglob("*") if p.is_file()):
+        relative = file.relative_to(root).as_posix()
+        if not any(part.startswith(".") or part == "__pycache__" for part in relative.split("/")):
+            stat = file.stat()
+            files.append((relative, stat.st_size, stat.st_mtime_ns))
+    return _files_sha1(str(root), tuple(files))
+
+
+@lru_cache(maxsize=64)
+def _files_sha1(root: str, files: tuple) -> str:
+    """Cached on (path, size, mtime) of every file, so a process hashes a model's weights once."""
+    digest = hashlib.sha1()
+    for relative, _, _ in files:
+        digest.update(f"{relative}:{file_sha1(Path(root) / relative)}\n".encode())
+    return digest.hexdigest()
+
+
+def _model(model_id: str, resolve) -> dict:
+    """A model id, the folder it resolves to and that folder's hash (None for a hub id or no files)."""
+    try:
+        path = resolve(model_id)
+    except ModelNotFoundError:
+        path = None
+    return {"id": model_id, "path": path, "sha1": dir_sha1(path)}
+
+
+def _folder(path: str | None) -> dict | None:
+    return None if path is None else {"path": str(path), "sha1": dir_sha1(path)}
+
+
+def run_record(pg) -> dict:
+    """The promogen version, the pipeline config and every model of `pg` (a PromoGen) with its hash."""
+    config = pg.config
+    return {
+        "promogen_version": __version__,
+        "pipeline": config.to_dict(),
+        "models": {
+            "generator": _model(config.generator.model, resolve_llm),
+            "adapter": _folder(pg.generator.adapter),
+            "encoder": _model(config.encoder.model, resolve_encoder),
+            "ranker": _folder(pg.ranker.directory) if pg.ranker else None,
+            "approver": _folder(pg.approver.directory) if pg.approver else None,
+        },
+    }
+
+
+def write_record(path: str | Path, record: dict) -> Path:
+    path = Path(path)
+    path.write_text(json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path

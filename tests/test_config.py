@@ -1,0 +1,44 @@
+"""One override syntax (`key.sub=value`) for the CLI's --set and the harness variants."""
+
+import pytest
+
+from promogen import PipelineConfig, ValidationError
+from promogen.config import override
+
+
+def test_overrides_reach_nested_settings_with_their_types():
+    config = override(
+        PipelineConfig(),
+        ["generator.temperature=0.5", "policy=softmax:0.1", "personalise=false", "n_candidates=8"],
+    )
+    assert config.generator.temperature == 0.5, "nested float"
+    assert (config.policy.kind, config.policy.temperature) == ("softmax", 0.1), "policy spec parsed"
+    assert config.personalise is False and config.n_candidates == 8, "bool and int cast"
+    assert PipelineConfig().generator.temperature == 0.7, "the defaults are not mutated"
+
+
+def test_no_overrides_is_the_same_config():
+    assert override(PipelineConfig(), []) == PipelineConfig()
+
+
+@pytest.mark.parametrize(
+    ("assignment", "pattern"),
+    [
+        ("temperature", r"setting 'temperature' must be KEY=VALUE"),
+        ("=1", r"must be KEY=VALUE"),
+        ("heat=2", r"unknown setting `heat`; allowed here: encoder, generator, max_perplexity"),
+        ("generator.heat=2", r"unknown setting `generator.heat`; allowed here: batch_size, dtype"),
+        ("generator=fast", r"`generator` is a group of settings; set one of them: generator.FIELD=VALUE"),
+        ("seed.x=1", r"`seed` is one setting, not a group: drop `.x`"),
+        ("n_candidates=many", r"`n_candidates` must be int; got 'many'"),
+        ("n_candidates=0.5", r"`n_candidates` must be int; got '0.5'"),
+        ("n_candidates=0", r"`n_candidates` must be in \[1, 64\]; got 0"),
+        ("personalise=maybe", r"`personalise` must be true or false; got 'maybe'"),
+        ("rank_by=charm", r"`rank_by` must be one of approval, predicted_ctr, relevance"),
+        ("policy=best", r"`policy` must be greedy, uniform, softmax:T or epsilon:E"),
+        ("generator.dtype=float8", r"dtype"),
+    ],
+)
+def test_bad_overrides_name_the_setting(assignment, pattern):
+    with pytest.raises(ValidationError, match=pattern):
+        override(PipelineConfig(), [assignment])

@@ -1,0 +1,239 @@
+"""The README tells the truth: its architecture tables match the tree, its figures match the committed
+JSON artefacts that the commands it names write.
+
+A figure is checked to the precision the README prints it with (plus the artefact's own rounding), so a
+rerun that changes a number fails here until the README says the new number.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+REPORTS = ROOT / "reports"
+
+
+def _load(relative: str) -> dict:
+    return json.loads((ROOT / relative).read_text(encoding="utf-8"))
+
+
+def _rows() -> list[list[str]]:
+    """Every markdown table row of the README, as stripped cells."""
+    return [
+        [c.strip() for c in line.strip().strip("|").split("|")]
+        for line in README.splitlines()
+        if line.startswith("|") and not line.startswith("|---")
+    ]
+
+
+def _cell_is(cell: str, wanted: str) -> bool:
+    """`=text` must be the whole cell; otherwise the cell starts with `text`."""
+    return cell == wanted[1:] if wanted.startswith("=") else cell.startswith(wanted)
+
+
+def row(*first: str) -> list[str]:
+    """The one table row whose leading cells match `first`."""
+    found = [r for r in _rows() if all(_cell_is(c, f) for c, f in zip(r, first, strict=False))]
+    assert len(found) == 1, f"expected one README row starting {first}, found {len(found)}"
+    return found[0]
+
+
+def shows(text: str, value: float, scale: float = 1.0, slack: float = 1e-4) -> None:
+    """`text` holds a number equal to `value * scale` to the number of decimals printed."""
+    for shown in re.findall(r"[-+]?\d[\d,]*\.?\d*", text):
+        decimals = len(shown.partition(".")[2])
+        number = float(shown.replace(",", ""))
+        if abs(number - value * scale) <= 0.5 * 10**-decimals + slack * scale:
+            return
+    raise AssertionError(f"{value * scale:g} not shown in {text!r}")
+
+
+def pct(text: str, share: float) -> None:
+    shows(text, share, scale=100)
+
+
+def test_architecture_tables_match_the_tree():
+    named = set(re.findall(r"`(promogen/[\w/]+\.py)`", README))
+    missing = sorted(p for p in named if not (ROOT / p).is_file())
+    assert missing == [], f"README names modules that do not exist: {missing}"
+    modules = {
+        p.relative_to(ROOT).as_posix() for p in (ROOT / "promogen").rglob("*.py") if p.name != "__init__.py"
+    }
+    unlisted = sorted(modules - named)
+    assert unlisted == [], f"modules missing from the README's architecture tables: {unlisted}"
+    scripts = {p.relative_to(ROOT).as_posix() for d in ("finetune", "eval") for p in (ROOT / d).glob("*.py")}
+    scripts -= {"eval/__init__.py", "eval/gate_holdout.py"}  # a package marker and a data file of cases
+    unnamed = sorted(s for s in scripts if s not in README and s.replace("/", ".")[:-3] not in README)
+    assert unnamed == [], f"scripts the README never mentions: {unnamed}"
+
+
+def test_gate_table_matches_gate_reports():
+    suite, blind = _load("reports/gate_suite.json"), _load("reports/gate_holdout_blind.json")
+    adversarial = row("adversarial suite")
+    pct(adversarial[2], suite["overall"]["reject_share"])
+    assert (
+        f"({suite['overall']['reject']})" in adversarial[2]
+        and f"({suite['overall']['ok']})" in adversarial[3]
+    )
+    shows(adversarial[0], suite["cases"])
+    holdout = row("blind holdout")
+    pct(holdout[2], blind["holdout"]["reject_share"])
+    pct(holdout[3], blind["holdout"]["accept_share"])
+    fixed = row("the same holdout after fixing")
+    pct(fixed[2], suite["holdout"]["reject_share"])
+    pct(fixed[3], suite["holdout"]["accept_share"])
+    gold = row("copy_gold **dev** reference copy")
+    pct(gold[3], suite["gold"]["good_accepted_share"])
+    by_defect = suite["gold"]["flawed_rejected_by_defect"]
+    pct(gold[2].split("scope")[1], by_defect["scope_misstated"]["share"])
+    pct(gold[2].split("repetitive")[1], by_defect["repetitive"]["share"])
+
+
+APPROVER_DEFECTS = {
+    "scope": "scope_misstated",
+    "value": "wrong_value",
+    "code": "code_altered",
+    "min spend": "missing_min_spend",
+    "urgency": "invented_urgency",
+    "claim": "invented_claim",
+    "ungrammatical": "ungrammatical",
+    "incoherent": "incoherent",
+    "repetitive": "repetitive",
+    "irrelevant": "irrelevant",
+    "creepy": "creepy",
+    "off-tone": "off_tone",
+}
+
+
+def test_approver_table_matches_approver_report():
+    report = _load("reports/approver.json")
+    alone = row("model alone")
+    shows(alone[1], report["dev"]["auc"])
+    for name, defect in APPROVER_DEFECTS.items():
+        cell = re.search(rf"(?:^|, ){name} ([\d.]+)", alone[2])
+        assert cell, f"{name} missing from the approver row"
+        shows(cell.group(1), report["dev"]["per_defect"][defect]["auc"])
+    shows(row("gate, then model")[1], report["gate_and_model"]["dev"]["gate_and_model_auc"])
+    shows(row("approver AUC >= 0.90")[1], report["gate_and_model"]["dev"]["gate_and_model_auc"])
+
+
+def test_ranking_benchmarks_match_their_reports():
+    upworthy = _load("reports/benchmarks/upworthy.json")["result"]
+    cells = row("Upworthy")
+    for key, value in zip(
+        ("pairwise_acc_significant", "pairwise_acc_all", "pick_lift"), cells[3].split("/"), strict=True
+    ):
+        shows(value, upworthy[key])
+    assert f"{upworthy['n_tests']} tests, {upworthy['n_pairs_significant']} significant" in cells[0], cells[0]
+    assert f"the {upworthy['dropped_arms_with_training_headlines']} held-out arms" in cells[0], cells[0]
+    mind = _load("reports/benchmarks/mind.json")["result"]
+    cells = row("MIND")
+    for key, value in zip(("auc", "logloss", "ece"), cells[3].split("/"), strict=True):
+        shows(value, mind[key])
+    assert f"{mind['n']} rows" in cells[0], cells[0]
+    amazon = _load("reports/benchmarks/amazon.json")["result"]
+    cells = row("Amazon Office_Products")
+    for key, value in zip(("hr@10", "ndcg@10"), cells[3].split("/"), strict=True):
+        shows(value, amazon[key])
+    assert f"{amazon['n']:,} users, {amazon['n_items']:,} items" in cells[0], cells[0]
+
+
+@pytest.mark.parametrize(
+    ("first", "file", "path"),
+    [
+        (("base (worked example", "naive"), "bench_batch.json", "naive"),
+        (("=base", "promogen batch"), "bench_batch.json", "promogen"),
+        (("base, int8", "promogen batch"), "bench_batch.json", "int8"),
+        (("shipped adapter (copy_gold", "naive"), "bench_batch_adapter.json", "naive"),
+        (("=shipped adapter", "promogen batch"), "bench_batch_adapter.json", "promogen"),
+    ],
+)
+def test_batch_table_matches_bench_reports(first, file, path):
+    report = _load(f"reports/{file}")
+    cells, result = row(*first), report[path]
+    shows(cells[2], result["users_per_min"])
+    shows(cells[3], result["tokens_per_s"])
+    pct(cells[4], result["tokens_per_s"] / report["roofline_tokens_per_s"])
+    if "quality" in result:
+        pct(cells[5], result["quality"]["first_try_compliance"])
+
+
+def test_speedups_and_batch_curve_match_bench_reports():
+    shows(row("=base", "1.")[1], _load("reports/bench_batch.json")["speedup_users_per_min"])
+    shows(
+        row("=shipped adapter", "1.")[1], _load("reports/bench_batch_adapter.json")["speedup_users_per_min"]
+    )
+    curve = _load("reports/batch_curve.json")["tokens_per_s_by_batch"]
+    sentence = re.search(r"Plain `generate` gave (.*?) from", README, re.S).group(1)
+    for size, value in curve.items():
+        shows(re.search(rf"([\d.]+)(?: tokens/s)?\s+at\s+(?:batch\s+)?{size}\b", sentence).group(1), value)
+    memory = _load("reports/bench_batch.json")["reader_memory"]
+    text = re.search(r"peaks at (.*?) \(", README, re.S).group(1)
+    for point in memory:
+        shows(text, point["peak_rss_mb"])
+
+
+def _headline(report_md: Path) -> dict[str, float]:
+    """The 'Variants at a glance' row of a harness report.md (the harness writes it from report.json)."""
+    lines = [line for line in report_md.read_text().splitlines() if line.startswith("| ")]
+    header = [c.strip() for c in lines[0].strip("|").split("|")]
+    values = [c.strip() for c in lines[1].strip("|").split("|")]
+    return {k: float(v) for k, v in zip(header[2:], values[2:], strict=True)}
+
+
+def test_copy_quality_table_matches_the_dev_report():
+    metrics = _headline(REPORTS / "copy_quality" / "report.md")
+    reference = _load("reports/copy_quality/reference.json")
+    pct(row("first-try compliance >= 95%")[1], metrics["first_try_compliance"])
+    pct(row("fallback <= 5%")[1], metrics["fallback_rate"])
+    distinct = row("distinct-2 within 10%")[1]
+    ours, theirs = reference["delivered"], reference["reference"]
+    for side in (ours, theirs):
+        shows(distinct.split(";")[0], side["mean_over_campaigns"]["distinct_2"])
+        shows(distinct.split(";")[1], side["all_messages"]["distinct_2"])
+    change = ours["mean_over_campaigns"]["distinct_2"] / theirs["mean_over_campaigns"]["distinct_2"] - 1
+    shows(distinct.split(";")[0], change, scale=100, slack=0.002)
+    frame = row("no opening three-word frame")[1]
+    pct(frame, ours["all_messages"]["opening_frame_share"])
+    pct(frame.split("per campaign")[1], ours["mean_over_campaigns"]["opening_frame_share"])
+    shows(row("approval (approver model, mean)")[1], metrics["approval"])
+    shows(row("similarity to the reference messages")[1], metrics["reference_similarity"])
+    relevance = row("relevance / personalisation")[1].split("/")
+    for key, value in zip(
+        ("relevance", "personalisation_vs_others", "personalisation_vs_generic"), relevance, strict=True
+    ):
+        shows(value, metrics[key])
+
+
+def test_adapter_selection_and_panel_match_their_reports():
+    selection = _load("reports/copy_quality/selection.json")["adapters"]
+    sentence = re.search(r"first-try compliance ([\d.]+)% \(SFT\) vs ([\d.]+)% \(DPO\)", README)
+    pct(sentence.group(1), selection["runs/gold_lora/adapter"]["first_try_compliance"])
+    pct(sentence.group(2), selection["runs/gold_dpo/adapter"]["first_try_compliance"])
+    panel = _load("reports/copy_quality/panel.json")["by_source"]
+    for first, source in (
+        ("promogen model copy", "promogen_model"),
+        ("the campaign's template line", "promogen_template"),
+        ("reference copy (copy_gold)", "reference_best"),
+    ):
+        cells, rated = row(first), panel[source]
+        shows(cells[1], rated["mean_send"])
+        pct(cells[2], rated["send_as_is"])
+        shows(cells[3], rated["relevance"])
+        for cell, flag in zip(cells[4:], ("incoherent", "offer_misstated", "generic"), strict=True):
+            pct(cell, rated[flag])
+
+
+def test_demo_figures_match_the_committed_demo_run():
+    lines = (REPORTS / "demo" / "demo_run20.jsonl").read_text(encoding="utf-8").splitlines()
+    rows = [json.loads(line) for line in lines]
+    by_model = sum(r["chosen_by"] == "model" for r in rows)
+    assert f"{by_model} of {len(rows)} simulated users got model copy" in README, (by_model, len(rows))
+    texts = {r["text"] for r in rows}
+    quotes = re.findall(r'"([^"]+RUN20\.)"', README.rpartition("reports/demo/demo_run20.jsonl")[2])
+    assert quotes, "the README quotes lines of the demo run"
+    for quoted in quotes:
+        assert " ".join(quoted.split()) in texts, f"quoted demo line not in the demo run: {quoted!r}"
