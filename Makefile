@@ -59,7 +59,11 @@ copy-report: models
 	$(BIN)/python -m eval.compare_adapters --data $(DATA)/copy_gold/train.jsonl --exclude runs/pairs/generated.jsonl \
 		--out reports/copy_quality/selection.json runs/gold_lora/adapter runs/gold_dpo/adapter
 	$(BIN)/python -m eval.harness --gold $(DATA)/copy_gold/dev.jsonl --examples 0 --out reports/copy_quality \
-		--variant shipped --variant sft=adapter=runs/gold_lora/adapter --variant no_approver=rank_by=predicted_ctr,min_approval=0
+		--variant shipped --variant unguarded=must_mention=false,gsm_sms=false
+	$(BIN)/promogen simulate --n 25 --seed 3 --out runs/demo_users.jsonl
+	$(BIN)/python -m eval.harness --campaign run20 --campaign shipfree --campaign ten_off --campaign bogo_socks \
+		--users runs/demo_users.jsonl --n-users 25 --examples 0 --out reports/copy_quality_demo \
+		--variant shipped --variant unguarded=must_mention=false,gsm_sms=false
 
 # The ranking head and interest model on the public suites (reports/benchmarks/*.json; the README table).
 benchmarks: install

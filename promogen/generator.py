@@ -70,12 +70,13 @@ def tidy(text: str) -> str:
 class Guard:
     """Logits processor for offer exactness and channel limits, per row of the batch.
 
-    The copywriter's commonest fault is an offer left half-stated: the code or the minimum spend
-    dropped. When a row is about to end (most of its probability on a stop token) without one of its
-    `terms`, the guard writes the term's sentence ("Min. spend £40.") token by token before the row
-    may stop; blocking the end alone makes the model ramble on after a message it considers done.
-    Rows are checked on decoded text, so a term split over tokens still counts. `banned` rows never
-    sample the tokens in `mask` (emoji in an SMS, which would cut its length limit from 160 to 70).
+    The copywriter's commonest fault is an offer left half-stated: the code, the minimum spend or the
+    end date dropped. When a row is about to end (most of its probability on a stop token) without a
+    match for one of its `terms` (regexes), the guard writes the term's sentence ("Min. spend £40.")
+    token by token before the row may stop; blocking the end alone makes the model ramble on after a
+    message it considers done. Rows are checked on decoded text, so a term split over tokens counts.
+    `banned` rows never sample the tokens in `mask` (emoji in an SMS: they would cut its length limit
+    from 160 characters to 70).
     """
 
     def __init__(self, tokenizer, terms: list[dict[str, str]], stops: list[int], banned: list[bool]) -> None:
@@ -105,7 +106,7 @@ class Guard:
     def _check(self, row: int, generated: torch.Tensor, scores: torch.Tensor) -> None:
         """Mark the row done, or queue the missing terms' sentences when it is about to stop."""
         text = self.tokenizer.decode(generated, skip_special_tokens=True)
-        missing = [clause for term, clause in self.terms[row].items() if term not in text]
+        missing = [clause for term, clause in self.terms[row].items() if not re.search(term, text)]
         if not missing:
             self.done[row] = True
         elif torch.softmax(scores.float(), dim=-1)[self.stops].sum() > 0.5:

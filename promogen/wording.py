@@ -8,6 +8,7 @@ is written.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from .types import Offer
 
@@ -79,16 +80,23 @@ def until(offer: Offer) -> str:
 
 
 def required_terms(offer: Offer) -> dict[str, str]:
-    """What a message for this offer must say verbatim (the code, the minimum spend), each with the
-    sentence that states it when the copywriter is about to end without it.
+    """What every message for this offer must state, as {regex: the sentence that states it}: the
+    minimum spend, the code and the end date.
 
-    These are the details a small model drops; the value is the heart of every message it writes, and a
-    gift or free shipping is stated in too many good ways to require one wording.
+    These are the details a small model drops (approvers count a missing one as a misstated offer);
+    the value is the heart of every message it writes, and a gift or free shipping is stated in too
+    many good ways to require one wording. The sentences are what the copywriter is made to add when
+    it is about to end without one (`generator.Guard`).
     """
     terms = {}
     if offer.min_spend:
         spend = money(offer.min_spend, offer.currency)
-        terms[spend] = f"Min. spend {spend}."
+        terms[re.escape(spend)] = f"Min. spend {spend}."
     if offer.code:
-        terms[offer.code] = f"Code {offer.code}."
+        terms[rf"\b{re.escape(offer.code)}\b"] = f"Code {offer.code}."
+    day = expiry_date(offer)
+    if day:
+        month = MONTHS[day.month - 1][:3]
+        nth = rf"{day.day}(?:st|nd|rd|th)?"
+        terms[rf"(?i:\b{month}[a-z]*\.? {nth}\b|\b{nth} {month})"] = f"Ends {date_words(day)}."
     return terms

@@ -1,12 +1,15 @@
-"""The copywriter's decoding guard: a message states the offer's code and minimum spend before it
-ends, and an SMS stays in the GSM-7 alphabet."""
+"""The copywriter's decoding guard: a message states the offer's code, minimum spend and end date
+before it ends, and an SMS stays in the GSM-7 alphabet."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 import torch
 
-from promogen.generator import GeneratorConfig, Guard
+from promogen.checks import check_copy
+from promogen.generator import Generator, GeneratorConfig, Guard
 from promogen.types import Campaign
 from promogen.wording import required_terms
 
@@ -14,19 +17,35 @@ CAMPAIGN = {"campaign_id": "g900", "brand": "Trailhead Outfitters", "channel": "
 
 
 @pytest.mark.parametrize(
-    ("offer", "terms"),
+    ("offer", "stated", "missing"),
     [
-        ({"kind": "percent_off", "value": 20, "code": "RUN20"}, {"RUN20": "Code RUN20."}),
+        ({"kind": "percent_off", "value": 20, "code": "RUN20"}, "20% off with RUN20.", []),
+        ({"kind": "percent_off", "value": 20, "code": "RUN20"}, "20% off everything.", ["Code RUN20."]),
         (
             {"kind": "gift", "applies_to": "a tote bag", "min_spend": 40, "currency": "GBP", "code": "T1"},
-            {"£40": "Min. spend £40.", "T1": "Code T1."},
+            "A free tote bag with T1.",
+            ["Min. spend £40."],
         ),
-        ({"kind": "free_shipping"}, {}),
+        (
+            {"kind": "percent_off", "value": 20, "code": "RUN20", "expires": "2027-04-14"},
+            "20% off with RUN20.",
+            ["Ends Apr 14."],
+        ),
+        *[
+            ({"kind": "percent_off", "value": 20, "code": "RUN20", "expires": "2027-04-14"}, text, [])
+            for text in ("RUN20 until April 14th.", "RUN20 until 14 Apr.", "RUN20, ends apr. 14")
+        ],
+        ({"kind": "free_shipping"}, "Free shipping on everything.", []),
     ],
 )
-def test_required_terms_are_the_code_and_minimum_spend(offer, terms):
+def test_required_terms_name_what_a_message_leaves_out(offer, stated, missing):
     campaign = Campaign.from_dict({**CAMPAIGN, "offer": offer})
-    assert required_terms(campaign.offer) == terms, f"required terms of {offer}"
+    terms = required_terms(campaign.offer)
+    found = [clause for term, clause in terms.items() if not re.search(term, stated)]
+    assert found == missing, f"{stated!r} for {offer}"
+    if missing:
+        repaired = f"{stated} {' '.join(missing)}"
+        assert check_copy(repaired, campaign) == [], f"the guard's sentences must pass the gate: {repaired}"
 
 
 def _tokenizer(path):
@@ -40,7 +59,7 @@ def test_guard_writes_a_missing_term_when_the_row_is_about_to_end(tiny_model_dir
     eos = tokenizer.eos_token_id
     rows = ["Get 20% off with code RUN20", "Get 20% off running gear"]
     ids = tokenizer(rows, return_tensors="pt", padding=True)["input_ids"]
-    terms = {"RUN20": "Code RUN20."}
+    terms = {"RUN20": "Code RUN20."}  # a regex that matches the code itself
     guard = Guard(tokenizer, [terms, terms], stops=[eos], banned=[False, False])
     guard.start = 0  # the rows are all generated text
     wants_to_end = torch.zeros(2, len(tokenizer))
@@ -61,8 +80,6 @@ def test_guard_writes_a_missing_term_when_the_row_is_about_to_end(tiny_model_dir
 
 
 def test_guard_keeps_emoji_out_of_sms_rows_only(tiny_model_dir):
-    from promogen.generator import Generator
-
     generator = Generator.load(GeneratorConfig(model=tiny_model_dir, temperature=0))
     mask = generator.non_gsm_tokens()
     tokenizer = generator.tokenizer
