@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from .models import ModelNotFoundError
+from .plan import PlanConfig
 from .simulate import load_campaign
 from .types import UserHistory, ValidationError
 
@@ -271,6 +272,115 @@ def ope(log_path, policy, score, bootstrap, seed, rescore, users_path, campaign)
         read_log(log_path, score=score), PolicyConfig.parse(policy), bootstrap=bootstrap, seed=seed
     )
     click.echo(json.dumps(result, indent=2))
+
+
+@cli.command()
+@click.option(
+    "--campaigns",
+    required=True,
+    multiple=True,
+    help="Campaign files or demo names, comma-separated or repeated (the actions besides 'none').",
+)
+@click.option(
+    "--users", required=True, type=click.Path(dir_okay=False), help="Users file: JSONL, CSV or Parquet."
+)
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Plan JSONL, one line per user.")
+@click.option(
+    "--model", "model_dir", default=None, help="Reward model folder from `promogen learn` (none: explore)."
+)
+@click.option("--budget", default=1.0, show_default=True, help=PlanConfig.help()["budget"])
+@click.option("--policy", default="greedy", show_default=True, help=PlanConfig.help()["policy"])
+@click.option("--frequency-cap", default=1, show_default=True, help=PlanConfig.help()["frequency_cap"])
+@click.option("--interests", is_flag=True, help=PlanConfig.help()["interests"])
+@click.option("--seed", default=0, show_default=True)
+def plan(campaigns, users, out, model_dir, budget, policy, frequency_cap, interests, seed) -> None:
+    """Assign each user one campaign or none, with its propensity, under a contact budget.
+
+    \b
+    Example:
+      promogen simulate --n 200 --out users.jsonl
+      promogen plan --campaigns run20,shipfree --users users.jsonl --out plan.jsonl --budget 0.3
+      promogen plan --campaigns run20,shipfree --users users.jsonl --out plan.jsonl --model rewards/ --policy thompson
+    """
+    from .plan import write_plan
+
+    config = PlanConfig(
+        budget=budget, policy=policy, frequency_cap=frequency_cap, interests=interests, seed=seed
+    )
+    names = [name for value in campaigns for name in value.split(",") if name.strip()]
+    counts = write_plan([load_campaign(n.strip()) for n in names], users, out, config, model_dir)
+    click.echo(
+        f"wrote {sum(counts.values())} assignments to {out}: "
+        + ", ".join(f"{a} {c}" for a, c in counts.items()),
+        err=True,
+    )
+
+
+@cli.command()
+@click.option(
+    "--log",
+    "log_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Plan rows plus outcomes (JSONL).",
+)
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder for the reward model.")
+@click.option("--reward", default="visit", show_default=True, help="visit | click | conversion | revenue")
+@click.option(
+    "--model", "prior_dir", default=None, help="Update this reward model instead of fitting afresh."
+)
+@click.option("--l2", default=1.0, show_default=True, help="L2 penalty per weight, in rows.")
+@click.option("--ensemble", default=16, show_default=True, help="Bootstrap members for thompson.")
+def learn(log_path, out, reward, prior_dir, l2, ensemble) -> None:
+    """Fit (or update) the planner's per-action reward models from logged sends and outcomes.
+
+    \b
+    Example:
+      promogen learn --log outcomes.jsonl --out rewards/ --reward visit
+      promogen learn --log week2.jsonl --out rewards_v2/ --model rewards/
+    """
+    from .plan import read_assignments
+    from .reward import RewardConfig, RewardModel, learn as fit_rewards
+
+    prior = RewardModel.load(prior_dir) if prior_dir else None
+    model = fit_rewards(
+        read_assignments(log_path), RewardConfig(reward=reward, l2=l2, ensemble=ensemble), prior
+    )
+    click.echo(f"reward models for {', '.join(model.actions)} written to {model.save(out)}", err=True)
+
+
+@cli.command()
+@click.option(
+    "--log",
+    "log_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Plan rows plus outcomes (JSONL).",
+)
+@click.option("--control", default="none", show_default=True, help="The control arm's action.")
+@click.option(
+    "--lift", default=0.01, show_default=True, help="Absolute lift the sample size is computed for."
+)
+def abtest(log_path, control, lift) -> None:
+    """Read an experiment: per-arm rates and revenue per user, differences with 95% intervals and p-values.
+
+    \b
+    Example:
+      promogen abtest --log outcomes.jsonl --control none --lift 0.01
+    """
+    from .abtest import readout
+    from .plan import read_assignments
+    from .types import OUTCOME_FIELDS
+
+    rows = read_assignments(log_path)
+    metrics = {
+        k: [getattr(r, k) for r in rows]
+        for k in OUTCOME_FIELDS
+        if all(getattr(r, k) is not None for r in rows)
+    }
+    if not metrics:
+        raise ValidationError(f"no outcome field ({', '.join(OUTCOME_FIELDS)}) is present in every row")
+    click.echo(json.dumps(readout([r.action for r in rows], metrics, control, lift), indent=2))
 
 
 def main() -> None:

@@ -65,10 +65,15 @@ def read(path: str | Path) -> dict:
 
 def split(table: dict, salt: str = "in", parts: int = 4) -> tuple[dict, dict]:
     """(train, test) by a stable hash of row_id: test is sha1(salt + row_id) % parts == 0."""
-    test = np.array([int(hashlib.sha1(f"{salt}{r}".encode()).hexdigest(), 16) % parts == 0 for r in table["row_id"]])
+    test = np.array(
+        [int(hashlib.sha1(f"{salt}{r}".encode()).hexdigest(), 16) % parts == 0 for r in table["row_id"]]
+    )
 
     def take(mask):
-        return {k: [f for f, m in zip(v, mask, strict=True) if m] if k == "features" else v[mask] for k, v in table.items()}
+        return {
+            k: [f for f, m in zip(v, mask, strict=True) if m] if k == "features" else v[mask]
+            for k, v in table.items()
+        }
 
     return take(~test), take(test)
 
@@ -120,7 +125,9 @@ def benchmark(
         result[name] = row
     for budget in BUDGETS:
         tag = int(round(budget * 100))
-        diff = compare_ips(logs["visit"], policies[f"planner_{tag}"], policies[f"random_{tag}"], bootstrap, seed)
+        diff = compare_ips(
+            logs["visit"], policies[f"planner_{tag}"], policies[f"random_{tag}"], bootstrap, seed
+        )
         result[f"diff_planner_{tag}_vs_random_{tag}"] = {
             "visit": diff["estimate"],
             "visit_ci": [diff["ci_low"], diff["ci_high"]],
@@ -135,8 +142,14 @@ def uplift_curve(data: LoggedData, q: np.ndarray, best: str, steps: int = 20) ->
     """IPS visits per customer against the share contacted, planner vs random (the Qini-style curve)."""
     shares = [i / steps for i in range(steps + 1)]
     ok = np.ones_like(q, dtype=bool)
-    planner = [evaluate_probs(data, assign(q, ok, PlanConfig(budget=s)), bootstrap=0)["ips"]["estimate"] for s in shares]
-    random = [evaluate_probs(data, _fixed(len(q), {NONE: 1 - s, best: s}), bootstrap=0)["ips"]["estimate"] for s in shares]
+    planner = [
+        evaluate_probs(data, assign(q, ok, PlanConfig(budget=s)), bootstrap=0)["ips"]["estimate"]
+        for s in shares
+    ]
+    random = [
+        evaluate_probs(data, _fixed(len(q), {NONE: 1 - s, best: s}), bootstrap=0)["ips"]["estimate"]
+        for s in shares
+    ]
     return {"share": shares, "planner": planner, "random": random}
 
 
@@ -153,7 +166,12 @@ def write_report(result: dict, out: str | Path, provenance: dict) -> Path:
 
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    payload = {**provenance, "promogen_version": __version__, "reward_config": RewardConfig().to_dict(), **result}
+    payload = {
+        **provenance,
+        "promogen_version": __version__,
+        "reward_config": RewardConfig().to_dict(),
+        **result,
+    }
     out.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     curve = result["uplift_curve"]
     fig, ax = plt.subplots(figsize=(5, 3.5))

@@ -15,7 +15,9 @@ Constraints come from each user's `attributes`: `opt_in` (channels the user acce
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -121,30 +123,92 @@ def draw(probs: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return chosen, probs[np.arange(len(probs)), chosen]
 
 
+def explore(ok: np.ndarray, budget: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cold start, with no reward model yet: a seeded random share `budget` of the users who may get a
+    campaign is contacted (exactly that many, so the budget holds), each with an allowed action drawn
+    uniformly ("none" included). Returns (chosen, propensity, probabilities), the probabilities being
+    the exact marginals over both draws, so the round is a randomised experiment the next fit and
+    `promogen ope` can use."""
+    rng = np.random.default_rng(seed)
+    n = len(ok)
+    reachable = np.flatnonzero(ok[:, 1:].any(axis=1))
+    k = min(int(np.floor(budget * n + 1e-9)), len(reachable))
+    contacted = rng.choice(reachable, size=k, replace=False) if k else np.array([], dtype=int)
+    share = np.zeros(n)
+    share[reachable] = k / max(len(reachable), 1)
+    uniform = ok / ok.sum(axis=1, keepdims=True)
+    probs = share[:, None] * uniform
+    probs[:, 0] += 1 - share
+    chosen = np.zeros(n, dtype=int)
+    for i in contacted:
+        chosen[i] = rng.choice(np.flatnonzero(ok[i]))
+    return chosen, probs[np.arange(n), chosen], probs
+
+
+def read_assignments(path: str | Path) -> list:
+    """A plan or outcome log (JSONL of `Assignment` rows), validated; errors name the line."""
+    from .types import Assignment
+
+    path = Path(path)
+    if not path.is_file():
+        raise ValidationError(f"log file not found: {path}")
+    rows = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValidationError(f"broken JSON: {exc.msg} (line {number})") from exc
+            rows.append(Assignment.from_dict(data, line=number))
+    if not rows:
+        raise ValidationError(f"{path}: the log holds no rows")
+    return rows
+
+
 def plan(
-    model: RewardModel,
+    model: RewardModel | None,
     campaigns: list[Campaign],
     users: list[UserHistory],
     config: PlanConfig,
     interest_vectors: np.ndarray | None = None,
 ) -> list[dict]:
-    """One assignment row per user (see `Assignment` in promogen/types.py), in input order."""
+    """One assignment row per user (see `Assignment` in promogen/types.py), in input order; with no
+    reward model yet, the cold-start exploration round (`explore`)."""
     from . import __version__
     from .types import Assignment
 
     by_id = {c.campaign_id: c for c in campaigns}
-    unknown = sorted(set(by_id) - set(model.actions))
-    if unknown:
-        raise ValidationError(f"campaign(s) {unknown} have no reward model; learn from a log that has them")
-    actions = [a for a in model.actions if a == NONE or a in by_id]
-    columns = [model.actions.index(a) for a in actions]
+    if NONE in by_id or len(by_id) != len(campaigns):
+        raise ValidationError(
+            f'campaign ids must be unique and not "{NONE}"; got {[c.campaign_id for c in campaigns]}'
+        )
+    if model is not None:
+        unknown = sorted(set(by_id) - set(model.actions))
+        if unknown:
+            raise ValidationError(
+                f"campaign(s) {unknown} have no reward model; learn from a log that has them"
+            )
+        actions = [a for a in model.actions if a == NONE or a in by_id]
+        columns = [model.actions.index(a) for a in actions]
+    else:
+        actions = [NONE, *by_id]
     features = [user_features(u) for u in users]
     if interest_vectors is not None:
-        features = [{**f, "interest": [round(float(v), 5) for v in vec]} for f, vec in zip(features, interest_vectors, strict=True)]
-    q = model.predict(features)[:, columns]
-    members = model.predict_members(features)[..., columns] if config.policy == "thompson" else None
-    probs = assign(q, allowed(users, actions, by_id, config.frequency_cap), config, members)
-    chosen, propensity = draw(probs, config.seed)
+        features = [
+            {**f, "interest": [round(float(v), 5) for v in vec]}
+            for f, vec in zip(features, interest_vectors, strict=True)
+        ]
+    ok = allowed(users, actions, by_id, config.frequency_cap)
+    if model is None:
+        q = np.zeros(ok.shape)
+        chosen, propensity, probs = explore(ok, config.budget, config.seed)
+    else:
+        q = model.predict(features)[:, columns]
+        members = model.predict_members(features)[..., columns] if config.policy == "thompson" else None
+        probs = assign(q, ok, config, members)
+        chosen, propensity = draw(probs, config.seed)
     return [
         Assignment(
             user_id=user.user_id,
@@ -153,9 +217,41 @@ def plan(
             probabilities={a: round(float(p), 6) for a, p in zip(actions, probs[i], strict=True)},
             predicted={a: round(float(v), 6) for a, v in zip(actions, q[i], strict=True)},
             features=features[i],
-            policy=config.policy,
+            policy=config.policy if model is not None else "explore",
             seed=config.seed,
             promogen_version=__version__,
         ).to_dict()
         for i, user in enumerate(users)
     ]
+
+
+def write_plan(
+    campaigns: list[Campaign], users_path: str | Path, out: str | Path, config: PlanConfig, model_dir=None
+) -> dict[str, int]:
+    """Plan for a users file; writes OUT (JSONL) and OUT's config beside it; returns sends per action."""
+    from collections import Counter
+
+    from .readers import read_users
+
+    users, bad = [], []
+    for number, user, reason in read_users(users_path):
+        if user is None:
+            bad.append(f"row {number}: {reason}")
+        else:
+            users.append(user)
+    if bad:
+        raise ValidationError(f"{len(bad)} bad user row(s) in {users_path}; first: {bad[0]}")
+    if not users:
+        raise ValidationError(f"{users_path}: no users")
+    model = RewardModel.load(model_dir) if model_dir else None
+    vectors = None
+    if config.interests:
+        from .encoder import InterestEncoder
+
+        vectors, _ = InterestEncoder.load().encode_users(users)
+    rows = plan(model, campaigns, users, config, vectors)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    config.save(out.with_suffix(".config.json"))
+    return dict(Counter(r["action"] for r in rows))

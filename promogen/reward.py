@@ -71,7 +71,9 @@ class Featurizer:
     @property
     def width(self) -> int:
         spec = self.spec
-        return len(spec["numeric"]) + sum(map(len, spec["categorical"].values())) + sum(spec["vectors"].values())
+        return (
+            len(spec["numeric"]) + sum(map(len, spec["categorical"].values())) + sum(spec["vectors"].values())
+        )
 
     def transform(self, rows: list[dict]) -> np.ndarray:
         """Missing numbers become the training mean (0), unseen categories all-zero columns."""
@@ -152,7 +154,9 @@ class RewardModel:
         x = featurizer.transform(features)
         index = np.array([names.index(a) if a in names else -1 for a in actions])
         if (index < 0).any():
-            raise ValidationError(f"action {actions[int(np.argmax(index < 0))]!r} is not in the model {names}")
+            raise ValidationError(
+                f"action {actions[int(np.argmax(index < 0))]!r} is not in the model {names}"
+            )
         rng = np.random.default_rng(config.seed)
         draws = [np.arange(len(x))] + [rng.integers(0, len(x), len(x)) for _ in range(config.ensemble)]
         fits = np.zeros((len(draws), len(names), x.shape[1] + 1))
@@ -198,8 +202,29 @@ class RewardModel:
     def load(cls, directory: str | Path) -> RewardModel:
         directory = Path(directory)
         if not (directory / "reward.json").is_file():
-            raise ValidationError(f"no reward model in {directory} (expected reward.json; run `promogen learn`)")
+            raise ValidationError(
+                f"no reward model in {directory} (expected reward.json; run `promogen learn`)"
+            )
         meta = json.loads((directory / "reward.json").read_text(encoding="utf-8"))
         config = RewardConfig.from_dict(json.loads((directory / "reward_config.json").read_text()))
         arrays = np.load(directory / "reward.npz")
-        return cls(meta["actions"], Featurizer(meta["featurizer"]), arrays["weights"], arrays["members"], config)
+        return cls(
+            meta["actions"], Featurizer(meta["featurizer"]), arrays["weights"], arrays["members"], config
+        )
+
+
+def learn(rows: list, config: RewardConfig, prior: RewardModel | None = None) -> RewardModel:
+    """Fit (or, with `prior`, update) reward models from logged `Assignment` rows with outcomes."""
+    missing = [r.user_id for r in rows if getattr(r, config.reward) is None]
+    if missing:
+        raise ValidationError(
+            f"{len(missing)} logged row(s) lack the outcome `{config.reward}`, e.g. user {missing[0]!r}"
+        )
+    return RewardModel.fit(
+        [r.features for r in rows],
+        [r.action for r in rows],
+        [getattr(r, config.reward) for r in rows],
+        [r.propensity for r in rows],
+        config,
+        prior,
+    )
