@@ -10,11 +10,13 @@ python -m eval.benchmarks hillstrom --data ../shared/data/hillstrom/hillstrom_de
 
 import argparse
 import json
+import os
 import sys
 import time
 
 from promogen import benchmarks, hillstrom
 from promogen.encoder import EncoderConfig, InterestEncoder
+from promogen.hardware import describe
 from promogen.models import home
 from promogen.ranker import Ranker
 
@@ -64,9 +66,17 @@ def run_hillstrom(args) -> None:
         raise SystemExit("hillstrom: give exactly one of --train or --inner-split")
     train, test = hillstrom.split(table) if args.inner_split else (hillstrom.read(args.train), table)
     result = hillstrom.benchmark(train, test)
+    if args.inner_split:
+        result["abtest_whole_file"] = hillstrom.ab_readout(table)
     result["wall_s"] = round(time.time() - start, 1)
     if args.out:
-        hillstrom.write_report(result, args.out, {"command": " ".join(sys.argv), "data": args.data})
+        provenance = {
+            "command": "python -m eval.benchmarks " + " ".join(sys.argv[1:]),
+            "data": args.data,
+            "date": time.strftime("%Y-%m-%d", time.gmtime()),
+            "machine": {**describe(), "cpu_cores": os.cpu_count()},
+        }
+        hillstrom.write_report(result, args.out, provenance)
     print(json.dumps(result))
 
 

@@ -300,7 +300,9 @@ def plan(campaigns, users, out, model_dir, budget, policy, frequency_cap, intere
     Example:
       promogen simulate --n 200 --out users.jsonl
       promogen plan --campaigns run20,shipfree --users users.jsonl --out plan.jsonl --budget 0.3
-      promogen plan --campaigns run20,shipfree --users users.jsonl --out plan.jsonl --model rewards/ --policy thompson
+      promogen learn --log outcomes.jsonl --out rewards/
+      promogen plan --campaigns run20,shipfree --users users.jsonl --out plan2.jsonl \\
+        --model rewards/ --policy thompson
     """
     from .plan import write_plan
 
@@ -340,7 +342,8 @@ def learn(log_path, out, reward, prior_dir, l2, ensemble) -> None:
       promogen learn --log week2.jsonl --out rewards_v2/ --model rewards/
     """
     from .plan import read_assignments
-    from .reward import RewardConfig, RewardModel, learn as fit_rewards
+    from .reward import RewardConfig, RewardModel
+    from .reward import learn as fit_rewards
 
     prior = RewardModel.load(prior_dir) if prior_dir else None
     model = fit_rewards(

@@ -133,9 +133,14 @@ def benchmark(
             "visit_ci": [diff["ci_low"], diff["ci_high"]],
         }
     result["uplift_curve"] = uplift_curve(logs["visit"], q, best)
-    arms = [ACTIONS[a] for a in test["action"]]
-    result["abtest"] = readout(arms, {"visit": test["visit"], "spend": test["spend"]}, control=NONE)
+    result["abtest"] = ab_readout(test)
     return result
+
+
+def ab_readout(table: dict) -> dict:
+    """The experiment read as an A/B test: visit rate and spend per customer per arm, vs no e-mail."""
+    arms = [ACTIONS[a] for a in table["action"]]
+    return readout(arms, {"visit": table["visit"], "spend": table["spend"]}, control=NONE)
 
 
 def uplift_curve(data: LoggedData, q: np.ndarray, best: str, steps: int = 20) -> dict:
