@@ -99,8 +99,12 @@ def run_batch(
     resume: bool = False,
     max_errors: int | None = None,
     shard: tuple[int, int] = (0, 1),
+    assigned: dict[str, Campaign] | None = None,
 ) -> BatchSummary:
-    """Write one JSON line per valid user to `out_path` (this shard's users only when sharded)."""
+    """Write one JSON line per valid user to `out_path` (this shard's users only when sharded).
+
+    With `assigned` (a delivery plan: user_id -> campaign, see `promogen.plan.assigned_campaigns`) each
+    user gets copy for their own campaign and users the plan sends nothing are left out."""
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     rank, shards = shard
@@ -133,7 +137,7 @@ def run_batch(
             if todo:
                 # The whole batch is generated even when part of it was written before a kill: the
                 # batch, not the user, is the unit of sampling, so this reproduces the missing lines.
-                for delivery in pg.generate(campaign, pending, n_candidates=n_candidates, seed=seed):
+                for delivery in _generate(pg, campaign, assigned, pending, n_candidates, seed):
                     if delivery.user_id in done:
                         continue
                     out.write(json.dumps(delivery.to_dict(), ensure_ascii=False) + "\n")
@@ -165,6 +169,10 @@ def run_batch(
                         "Fix the file or raise --max-errors, then rerun with --resume"
                     )
                 continue
+            if assigned is not None and user.user_id not in assigned:
+                notes["users the plan sends nothing (left out)"] += 1
+                bar.update(1)
+                continue
             pending.append(user)
             if len(pending) >= batch_size:
                 flush()
@@ -175,6 +183,18 @@ def run_batch(
     summary.tokens = pg.generator.tokens_generated - tokens0
     summary.notes = [f"{count} {what}" for what, count in sorted(notes.items())]
     return summary
+
+
+def _generate(pg, campaign, assigned, users, n_candidates, seed):
+    """Deliveries for a batch in its order: one campaign for all, or each user's planned campaign."""
+    if assigned is None:
+        return pg.generate(campaign, users, n_candidates=n_candidates, seed=seed)
+    by_user = {}
+    for chosen in {id(assigned[u.user_id]): assigned[u.user_id] for u in users}.values():
+        group = [u for u in users if assigned[u.user_id] is chosen]
+        for delivery in pg.generate(chosen, group, n_candidates=n_candidates, seed=seed):
+            by_user[delivery.user_id] = delivery
+    return [by_user[u.user_id] for u in users]
 
 
 def merge_shards(users_path: str | Path, out_path: str | Path, shards: int) -> int:

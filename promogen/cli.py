@@ -105,12 +105,23 @@ def generate(campaign: str, user_file: str, n_candidates: int, seed: int, base_m
 
 
 @cli.command()
-@click.option("--campaign", required=True, help="Campaign YAML/JSON file or a demo campaign name.")
+@click.option(
+    "--campaign",
+    required=True,
+    help="Campaign file or demo name; with --plan, the plan's campaigns, comma-separated.",
+)
 @click.option(
     "--users", required=True, type=click.Path(dir_okay=False), help="Users file: JSONL, CSV or Parquet."
 )
 @click.option(
     "--out", required=True, type=click.Path(dir_okay=False), help="Output JSONL, one line per user."
+)
+@click.option(
+    "--plan",
+    "plan_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Delivery plan from `promogen plan`: copy only for users assigned a campaign, each with its own.",
 )
 @click.option("--n-candidates", default=4, show_default=True, help="Candidates generated per user.")
 @click.option("--seed", default=0, show_default=True)
@@ -120,7 +131,18 @@ def generate(campaign: str, user_file: str, n_candidates: int, seed: int, base_m
 @click.option("--max-errors", type=int, default=None, help="Stop (exit 3) after more bad rows than this.")
 @with_models
 def batch(
-    campaign, users, out, n_candidates, seed, limit, batch_size, resume, max_errors, base_model, encoder
+    campaign,
+    users,
+    out,
+    plan_path,
+    n_candidates,
+    seed,
+    limit,
+    batch_size,
+    resume,
+    max_errors,
+    base_model,
+    encoder,
 ) -> None:
     """One message per user for a user file (JSONL, CSV or Parquet); bad rows go to OUT.errors.jsonl.
 
@@ -130,10 +152,16 @@ def batch(
       promogen batch --campaign run20 --users users.jsonl --out out.jsonl --n-candidates 4
     Several processes, each on a shard of users, merged into OUT at the end:
       torchrun --nproc_per_node 2 -m promogen batch --campaign run20 --users users.jsonl --out out.jsonl
+    Copy for a delivery plan (each user their planned campaign, nothing for "none"):
+      promogen batch --plan plan.jsonl --campaign run20,shipfree --users users.jsonl --out out.jsonl
     """
     from .batch import TooManyErrors, run_batch_sharded
+    from .plan import assigned_campaigns
 
-    camp = load_campaign(campaign)
+    names = [n.strip() for n in campaign.split(",") if n.strip()] if plan_path else [campaign]
+    camps = [load_campaign(n) for n in names]
+    camp = camps[0]
+    assigned = assigned_campaigns(plan_path, camps) if plan_path else None
     try:
         summary = run_batch_sharded(
             lambda: _load(base_model, encoder),
@@ -146,6 +174,7 @@ def batch(
             batch_size=batch_size,
             resume=resume,
             max_errors=max_errors,
+            assigned=assigned,
         )
     except TooManyErrors as exc:
         click.echo(f"error: {exc}", err=True)

@@ -255,3 +255,20 @@ def write_plan(
     out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     config.save(out.with_suffix(".config.json"))
     return dict(Counter(r["action"] for r in rows))
+
+
+def assigned_campaigns(plan_path: str | Path, campaigns: list[Campaign]) -> dict[str, Campaign]:
+    """user_id -> campaign for the users a plan file sends something; every planned campaign must be
+    among `campaigns` (the copy needs the whole campaign, the plan holds only its id)."""
+    by_id = {c.campaign_id: c for c in campaigns}
+    out = {}
+    for row in read_assignments(plan_path):
+        if row.action == NONE:
+            continue
+        if row.action not in by_id:
+            raise ValidationError(
+                f"the plan assigns campaign {row.action!r} (user {row.user_id}) but --campaign lacks it; "
+                f"given: {sorted(by_id)}"
+            )
+        out[row.user_id] = by_id[row.action]
+    return out

@@ -281,3 +281,35 @@ def test_cli_closes_the_loop_plan_outcomes_learn_plan_abtest(tmp_path, monkeypat
     with pytest.raises(SystemExit) as exit_info:
         main()
     assert exit_info.value.code == 2, "promogen's own errors exit 2 with one line"
+
+
+def test_batch_with_a_plan_writes_each_user_their_campaign_and_nobody_else(tiny_pg, tmp_path):
+    from promogen.batch import run_batch
+    from promogen.plan import assigned_campaigns
+
+    users = [
+        {"user_id": f"u{i}", "events": [{"type": "view", "text": "trail running shoes"}]} for i in range(4)
+    ]
+    (tmp_path / "users.jsonl").write_text("".join(json.dumps(u) + "\n" for u in users))
+    plan_rows = [("u0", "run20"), ("u1", NONE), ("u2", "shipfree"), ("u3", "run20")]
+    (tmp_path / "plan.jsonl").write_text(
+        "".join(json.dumps({"user_id": u, "action": a, "propensity": 1.0}) + "\n" for u, a in plan_rows)
+    )
+    assigned = assigned_campaigns(tmp_path / "plan.jsonl", CAMPAIGNS)
+    summary = run_batch(
+        tiny_pg,
+        CAMPAIGNS[0],
+        tmp_path / "users.jsonl",
+        tmp_path / "out.jsonl",
+        n_candidates=1,
+        progress=False,
+        assigned=assigned,
+    )
+    out = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text().splitlines()]
+    got = [(r["user_id"], r["campaign_id"]) for r in out]
+    assert got == [("u0", "run20"), ("u2", "shipfree"), ("u3", "run20")], (
+        f"planned campaigns in file order: {got}"
+    )
+    assert any("sends nothing" in n for n in summary.notes), summary.notes
+    with pytest.raises(ValidationError, match=r"the plan assigns campaign 'shipfree'"):
+        assigned_campaigns(tmp_path / "plan.jsonl", CAMPAIGNS[:1])
