@@ -80,7 +80,7 @@ def split(table: dict, salt: str = "in", parts: int = 4) -> tuple[dict, dict]:
 
 def fit(table: dict, config: RewardConfig | None = None) -> RewardModel:
     actions = [ACTIONS[a] for a in table["action"]]
-    return RewardModel.fit(table["features"], actions, table["visit"], np.full(len(actions), 1 / 3), config)
+    return RewardModel.fit(table["features"], actions, table["visit"], config)
 
 
 def _fixed(n: int, probs: dict[str, float]) -> np.ndarray:

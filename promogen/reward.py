@@ -1,12 +1,15 @@
 """Reward models for delivery planning: per action, the expected outcome (a visit, a conversion, revenue)
-of a user given that action, learned from logged sends with their propensities.
+of a user given that action, learned from logged sends and their outcomes.
 
 One model per action (a T-learner): "send nothing" is an action like any campaign, so the predicted
 uplift of a campaign is its prediction minus the "none" prediction. Each model is an L2-regularised
 logistic regression (0/1 outcomes) or ridge regression (revenue) on a small feature vector, fitted by
 Newton steps in numpy: no extra dependency, CPU-cheap, and the weights save as plain arrays. Rows are
-weighted by 1/propensity so each action's model describes all users, not only those the logging
-policy favoured for it. A bootstrap ensemble of the same models is the posterior that Thompson sampling
+not weighted by 1/propensity: a regression whose features carry what the logging policy looked at
+stays consistent on the users it favoured less, and in the simulated send -> learn loop
+(`eval/plan_regret.py`) weighting made the fits noisier and the regret of epsilon-greedy and Thompson
+larger, not smaller (propensities still matter where the value of a policy is estimated: promogen/ope.py).
+A bootstrap ensemble of the same models is the posterior that Thompson sampling
 draws from. `fit(..., prior=old_model)` updates a model: the penalty pulls the weights towards the old
 ones instead of towards zero, so a small new log refines rather than replaces what was learned.
 """
@@ -133,16 +136,13 @@ class RewardModel:
         features: list[dict],
         actions: list[str],
         rewards,
-        propensities,
         config: RewardConfig | None = None,
         prior: RewardModel | None = None,
     ) -> RewardModel:
         config = config or RewardConfig()
-        rewards, propensities = np.asarray(rewards, float), np.asarray(propensities, float)
-        if not len(features) == len(actions) == len(rewards) == len(propensities):
-            raise ValidationError("features, actions, rewards and propensities must be as long as each other")
-        if ((propensities <= 0) | (propensities > 1)).any():
-            raise ValidationError("every `propensity` must be in (0, 1]")
+        rewards = np.asarray(rewards, float)
+        if not len(features) == len(actions) == len(rewards):
+            raise ValidationError("features, actions and rewards must be as long as each other")
         binary = config.reward in BINARY
         if binary and not np.isin(rewards, (0, 1)).all():
             raise ValidationError(f"reward `{config.reward}` must be 0 or 1 in every row")
@@ -165,11 +165,9 @@ class RewardModel:
                 keep = rows[index[rows] == a]
                 if not len(keep):
                     raise ValidationError(f"no logged rows for action {names[a]!r}; cannot learn its reward")
-                # Weights normalised to mean 1 keep `l2` in units of rows whatever the propensities.
-                w = 1 / propensities[keep]
                 start = prior.weights[a] if prior else np.zeros(x.shape[1] + 1)
                 fits[d, a] = _fit_linear(
-                    x[keep], rewards[keep], w / w.mean(), config.l2, binary, config.newton_steps, start
+                    x[keep], rewards[keep], np.ones(len(keep)), config.l2, binary, config.newton_steps, start
                 )
         return cls(names, featurizer, fits[0], fits[1:], config)
 
@@ -224,7 +222,6 @@ def learn(rows: list, config: RewardConfig, prior: RewardModel | None = None) ->
         [r.features for r in rows],
         [r.action for r in rows],
         [getattr(r, config.reward) for r in rows],
-        [r.propensity for r in rows],
         config,
         prior,
     )

@@ -113,3 +113,36 @@ def simulate_outcomes(rows: list[dict], truth: np.ndarray, actions: list[str], s
     return [
         {**row, "visit": int(draws[i] < truth[i, actions.index(row["action"])])} for i, row in enumerate(rows)
     ]
+
+
+def feedback_rounds(
+    campaigns: list[Campaign],
+    policy: str,
+    rounds: int = 6,
+    users: int = 1000,
+    budget: float = 0.3,
+    seed: int = 0,
+) -> list[dict]:
+    """The closed loop on simulated users: each round plans for a fresh audience (round 0 with no model:
+    the exploration round), draws outcomes from the truth, and refits the reward models on every round
+    logged so far. Per round: the plan's true value, the oracle's (the true rewards at the same budget)
+    and the regret between them."""
+    from .plan import PlanConfig, allowed, assign, plan
+    from .reward import NONE, RewardConfig, learn
+    from .types import Assignment
+
+    actions = [NONE] + [c.campaign_id for c in campaigns]
+    by_id = {c.campaign_id: c for c in campaigns}
+    model, log, out = None, [], []
+    for r in range(rounds):
+        audience, truth = simulate_audience(users, campaigns, seed=seed * 1000 + r)
+        config = PlanConfig(budget=budget, policy=policy, seed=r)
+        rows = plan(model, campaigns, audience, config)
+        probs = np.array([[row["probabilities"].get(a, 0.0) for a in actions] for row in rows])
+        ok = allowed(audience, actions, by_id, config.frequency_cap)
+        oracle = float((assign(truth, ok, PlanConfig(budget=budget)) * truth).sum(axis=1).mean())
+        value = float((probs * truth).sum(axis=1).mean())
+        out.append({"round": r, "value": value, "oracle": oracle, "regret": oracle - value})
+        log += [Assignment.from_dict(x) for x in simulate_outcomes(rows, truth, actions, seed=r)]
+        model = learn(log, RewardConfig(ensemble=16 if policy == "thompson" else 0, seed=r))
+    return out

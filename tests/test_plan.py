@@ -52,8 +52,8 @@ def test_planner_beats_random_targeting_on_fresh_users(learned, policy):
 
 def test_ips_of_the_planner_is_unbiased_against_the_simulator_truth(learned):
     errors, covered = [], 0
-    for seed in range(20):
-        users, truth = simulate_audience(1500, CAMPAIGNS, seed=100 + seed)
+    for seed in range(15):
+        users, truth = simulate_audience(1200, CAMPAIGNS, seed=100 + seed)
         log = simulate_outcomes(plan(None, CAMPAIGNS, users, PlanConfig(seed=seed)), truth, ACTIONS, seed)
         target = _probs(plan(learned, CAMPAIGNS, users, PlanConfig(budget=0.5, policy="epsilon:0.2")))
         data = LoggedData(
@@ -69,7 +69,7 @@ def test_ips_of_the_planner_is_unbiased_against_the_simulator_truth(learned):
         covered += ips["ci_low"] <= true_value <= ips["ci_high"]
     se = np.std(errors) / np.sqrt(len(errors))
     assert abs(np.mean(errors)) < 3 * se + 1e-3, f"IPS bias {np.mean(errors):.4f} (se {se:.4f})"
-    assert covered >= 17, f"95% intervals covered the truth in only {covered} of 20 runs"
+    assert covered >= 13, f"95% intervals covered the truth in only {covered} of 15 runs"
 
 
 @pytest.mark.parametrize("policy", ["greedy", "epsilon:0.3", "thompson"])
@@ -121,7 +121,6 @@ def test_update_with_a_prior_moves_weights_less_than_a_fresh_fit(learned):
         [r.features for r in logged],
         [r.action for r in logged],
         [r.visit for r in logged],
-        [r.propensity for r in logged],
         RewardConfig(ensemble=0, l2=50.0),
         prior=None,
     )
@@ -185,7 +184,7 @@ BAD = [
         r"lack the outcome `visit`",
     ),
     (
-        lambda: RewardModel.fit([{}, {}], ["run20", "run20"], [0, 1], [1, 1]),
+        lambda: RewardModel.fit([{}, {}], ["run20", "run20"], [0, 1]),
         ValidationError,
         r'needs rows with action "none"',
     ),
@@ -313,3 +312,14 @@ def test_batch_with_a_plan_writes_each_user_their_campaign_and_nobody_else(tiny_
     assert any("sends nothing" in n for n in summary.notes), summary.notes
     with pytest.raises(ValidationError, match=r"the plan assigns campaign 'shipfree'"):
         assigned_campaigns(tmp_path / "plan.jsonl", CAMPAIGNS[:1])
+
+
+def test_the_closed_loop_learns_regret_falls_after_the_exploration_round():
+    from promogen.simulate import feedback_rounds
+
+    rows = feedback_rounds(CAMPAIGNS, "greedy", rounds=4, users=800, budget=0.3, seed=1)
+    regret = [r["regret"] for r in rows]
+    assert regret[-1] < 0.5 * regret[0], (
+        f"regret per round must fall well below the exploration round's: {regret}"
+    )
+    assert all(r["value"] <= r["oracle"] + 0.01 for r in rows), "no plan beats the oracle beyond noise"
