@@ -6,6 +6,7 @@ python -m eval.plan_regret --out reports/plan/regret.json --rounds 8 --users 200
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -16,6 +17,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from promogen import __version__  # noqa: E402
+from promogen.hardware import describe  # noqa: E402
 from promogen.simulate import demo_campaign, feedback_rounds  # noqa: E402
 
 POLICIES = ("greedy", "epsilon:0.1", "thompson")
@@ -42,6 +44,7 @@ def main() -> None:
     payload = {
         "command": "python -m eval.plan_regret " + " ".join(sys.argv[1:]),
         "date": time.strftime("%Y-%m-%d", time.gmtime()),
+        "machine": {**describe(), "cpu_cores": os.cpu_count()},
         "promogen_version": __version__,
         "wall_s": round(time.time() - start, 1),
         "curves": curves,

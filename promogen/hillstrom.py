@@ -132,6 +132,11 @@ def benchmark(
             "visit": diff["estimate"],
             "visit_ci": [diff["ci_low"], diff["ci_high"]],
         }
+    diff = compare_ips(logs["visit"], policies["planner_100"], policies[f"{best}_all"], bootstrap, seed)
+    result[f"diff_planner_100_vs_{best}_all"] = {
+        "visit": diff["estimate"],
+        "visit_ci": [diff["ci_low"], diff["ci_high"]],
+    }
     result["uplift_curve"] = uplift_curve(logs["visit"], q, best)
     result["abtest"] = ab_readout(test)
     return result
