@@ -138,6 +138,7 @@ def benchmark(
         "visit_ci": [diff["ci_low"], diff["ci_high"]],
     }
     result["uplift_curve"] = uplift_curve(logs["visit"], q, best)
+    result["uplift_by_decile"] = uplift_by_decile(test, q)
     result["abtest"] = ab_readout(test)
     return result
 
@@ -194,4 +195,21 @@ def write_report(result: dict, out: str | Path, provenance: dict) -> Path:
     fig.tight_layout()
     fig.savefig(out.with_suffix(".png"), dpi=110)
     plt.close(fig)
+    return out
+
+
+def uplift_by_decile(test: dict, q: np.ndarray) -> dict:
+    """Per e-mail: observed visit uplift (arm mean minus no-e-mail mean) in each decile of the predicted
+    uplift, top decile first; a flat profile means there is little to target."""
+    out = {}
+    for a in range(1, len(ACTIONS)):
+        rank = np.argsort(np.argsort(-(q[:, a] - q[:, 0]), kind="stable"), kind="stable")
+        decile = rank * 10 // len(q)
+        out[ACTIONS[a]] = [
+            float(
+                test["visit"][(decile == d) & (test["action"] == a)].mean()
+                - test["visit"][(decile == d) & (test["action"] == 0)].mean()
+            )
+            for d in range(10)
+        ]
     return out
