@@ -119,7 +119,9 @@ def draw(probs: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """One action per user from its probabilities: (indices, propensities)."""
     rng = np.random.default_rng(seed)
     cum = probs.cumsum(axis=1)
-    chosen = np.minimum((rng.random(len(probs))[:, None] > cum).sum(axis=1), probs.shape[1] - 1)
+    # The first column whose running sum passes the draw always has a probability above 0, even when
+    # rounding leaves the total a hair under 1.
+    chosen = (cum > rng.random(len(probs))[:, None] * cum[:, -1:]).argmax(axis=1)
     return chosen, probs[np.arange(len(probs)), chosen]
 
 
