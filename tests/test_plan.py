@@ -323,3 +323,69 @@ def test_the_closed_loop_learns_regret_falls_after_the_exploration_round():
         f"regret per round must fall well below the exploration round's: {regret}"
     )
     assert all(r["value"] <= r["oracle"] + 0.01 for r in rows), "no plan beats the oracle beyond noise"
+
+
+HEADER = ",".join(
+    "row_id recency history_segment history mens womens zip_code newbie channel treatment conversion visit spend".split()
+)
+
+
+def _hillstrom_csv(path, n=1800, seed=0, rows=None):
+    """A synthetic file in the Hillstrom layout: random arms, men's e-mail lifts visits of men's buyers."""
+    rng = np.random.default_rng(seed)
+    arms = ["No E-Mail", "Mens E-Mail", "Womens E-Mail"]
+    lines = [HEADER]
+    for i in range(n):
+        mens, arm = int(rng.random() < 0.5), int(rng.integers(3))
+        p = 0.1 + 0.15 * (arm == 1) * mens + 0.05 * (arm == 2) * (1 - mens)
+        visit = int(rng.random() < p)
+        lines.append(
+            f"{i},{rng.integers(1, 13)},x,{rng.gamma(2, 100):.2f},{mens},{1 - mens},Urban,0,Web,"
+            f"{arms[arm]},0,{visit},{visit * rng.gamma(2, 30):.2f}"
+        )
+    path.write_text("\n".join(rows or lines) + "\n")
+    return path
+
+
+def test_hillstrom_benchmark_reports_every_policy_and_finds_the_planted_uplift(tmp_path):
+    from promogen import hillstrom
+
+    table = hillstrom.read(_hillstrom_csv(tmp_path / "h.csv"))
+    train, test = hillstrom.split(table)
+    result = hillstrom.benchmark(train, test, bootstrap=100)
+    for name in ("no_email", "mens_all", "womens_all", "random_30", "planner_30", "planner_100"):
+        row = result[name]
+        assert row["visit_ci"][0] <= row["visit"] <= row["visit_ci"][1], f"{name}: {row}"
+        assert set(row) == {"visit", "visit_ci", "spend", "spend_ci", "contacted"}, name
+    assert result["planner_30"]["contacted"] <= 0.3 + 1e-9, "budget respected"
+    assert result["planner_100"]["visit"] > result["mens_all"]["visit"], (
+        "per-user choice beats one arm for all"
+    )
+    assert result["abtest"]["control"] == "none" and set(result["abtest"]["vs_control"]) == {"mens", "womens"}
+
+
+@pytest.mark.parametrize(
+    "lines, pattern",
+    [
+        (["row_id,recency,visit"], r"missing column\(s\)"),
+        (
+            [
+                HEADER,
+                "0,3,x,10.0,1,0,Urban,0,Web,Paper Mail,0,1,0.0",
+            ],
+            r"bad value 'Paper Mail' \(line 2\)",
+        ),
+        (
+            [
+                HEADER,
+                "0,soon,x,10.0,1,0,Urban,0,Web,No E-Mail,0,1,0.0",
+            ],
+            r"bad value .*soon.* \(line 2\)",
+        ),
+    ],
+)
+def test_hillstrom_reader_refuses_bad_files_naming_the_line(tmp_path, lines, pattern):
+    from promogen import hillstrom
+
+    with pytest.raises(ValidationError, match=pattern):
+        hillstrom.read(_hillstrom_csv(tmp_path / "bad.csv", rows=lines))
