@@ -326,7 +326,8 @@ def test_the_closed_loop_learns_regret_falls_after_the_exploration_round():
 
 
 HEADER = ",".join(
-    "row_id recency history_segment history mens womens zip_code newbie channel treatment conversion visit spend".split()
+    "row_id recency history_segment history mens womens zip_code newbie channel treatment".split()
+    + ["conversion", "visit", "spend"]
 )
 
 
