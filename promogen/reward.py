@@ -163,9 +163,12 @@ class RewardModel:
         for d, rows in enumerate(draws):
             for a in range(len(names)):
                 keep = rows[index[rows] == a]
+                start = prior.weights[a] if prior else np.zeros(x.shape[1] + 1)
+                if not len(keep) and prior is not None:
+                    fits[d, a] = start  # nothing new about this action: the update keeps what was known
+                    continue
                 if not len(keep):
                     raise ValidationError(f"no logged rows for action {names[a]!r}; cannot learn its reward")
-                start = prior.weights[a] if prior else np.zeros(x.shape[1] + 1)
                 fits[d, a] = _fit_linear(
                     x[keep], rewards[keep], np.ones(len(keep)), config.l2, binary, config.newton_steps, start
                 )
