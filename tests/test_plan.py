@@ -130,6 +130,11 @@ def test_update_with_a_prior_moves_weights_less_than_a_fresh_fit(learned):
     assert moved < 0.5 * fresh_gap, (
         f"an update on 300 rows stays near the prior: {moved:.3f} vs {fresh_gap:.3f}"
     )
+    only_none = [r for r in logged if r.action == NONE]
+    kept = learn(only_none, RewardConfig(ensemble=0), prior=learned)
+    assert np.array_equal(kept.weights[1:], learned.weights[1:]), (
+        "actions absent from the new log keep the prior"
+    )
 
 
 def test_reward_model_round_trips_through_disk(learned, tmp_path):
