@@ -395,3 +395,18 @@ def test_hillstrom_reader_refuses_bad_files_naming_the_line(tmp_path, lines, pat
 
     with pytest.raises(ValidationError, match=pattern):
         hillstrom.read(_hillstrom_csv(tmp_path / "bad.csv", rows=lines))
+
+
+def test_interest_vectors_become_reward_features(encoder):
+    users, truth = simulate_audience(300, CAMPAIGNS, seed=31)
+    vectors, _ = encoder.encode_users(users)
+    rows = plan(None, CAMPAIGNS, users, PlanConfig(interests=True), vectors)
+    assert len(rows[0]["features"]["interest"]) == vectors.shape[1], "the interest vector is logged per user"
+    model = learn(
+        [Assignment.from_dict(r) for r in simulate_outcomes(rows, truth, ACTIONS)], RewardConfig(ensemble=0)
+    )
+    assert model.featurizer.spec["vectors"] == {"interest": vectors.shape[1]}, model.featurizer.spec[
+        "vectors"
+    ]
+    again = plan(model, CAMPAIGNS, users, PlanConfig(budget=0.2, interests=True), vectors)
+    assert sum(r["action"] != NONE for r in again) <= 60, "budget holds with interest features"
