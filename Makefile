@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install models demo test test-fast lint clean adapter approver gate-report copy-report bench benchmarks demo-report
+.PHONY: install models demo test test-fast lint clean adapter approver gate-report copy-report bench benchmarks demo-report plan-report
 
 $(BIN)/promogen: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -71,6 +71,12 @@ benchmarks: install
 		--out reports/benchmarks/upworthy.json
 	$(BIN)/python -m eval.benchmarks mind --data $(DATA)/mind/valid.json --split heldout --out reports/benchmarks/mind.json
 	$(BIN)/python -m eval.benchmarks amazon --data $(DATA)/amazon/Office_Products --out reports/benchmarks/amazon.json
+
+# The delivery planner on Hillstrom and in the simulated closed loop (reports/plan/; the README tables).
+plan-report: install
+	$(BIN)/python -m eval.benchmarks hillstrom --data $(DATA)/hillstrom/hillstrom_dev.csv --inner-split \
+		--out reports/plan/hillstrom_inner.json
+	$(BIN)/python -m eval.plan_regret --out reports/plan/regret.json --rounds 8 --users 2000 --budget 0.3
 
 # The demo run the README quotes (simulated users only; *.jsonl is ignored, so it is added with -f).
 demo-report: models

@@ -6,6 +6,9 @@ python -m eval.benchmarks mind --data ../shared/data/mind/valid.json --split hel
     --out reports/benchmarks/mind.json
 python -m eval.benchmarks amazon --data ../shared/data/amazon/Office_Products \
     --out reports/benchmarks/amazon.json
+python -m eval.benchmarks hillstrom --train TRAIN.csv --data TEST.csv
+python -m eval.benchmarks hillstrom --data ../shared/data/hillstrom/hillstrom_dev.csv --inner-split \
+    --out reports/plan/hillstrom_inner.json
 """
 
 import argparse
@@ -20,7 +23,8 @@ from pathlib import Path
 
 from promogen import __version__
 from promogen.encoder import EncoderConfig, InterestEncoder
-from promogen.evaluation import suites
+from promogen.evaluation import hillstrom, suites
+from promogen.hardware import cpu_flags
 from promogen.models import home
 from promogen.ranker import Ranker
 
@@ -29,7 +33,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("suite", choices=["upworthy", "mind", "amazon"])
+    parser.add_argument("suite", choices=["upworthy", "mind", "amazon", "hillstrom"])
     parser.add_argument("--data", required=True, help="the suite's file (amazon: a folder with test.csv)")
     parser.add_argument("--ranker", default=None, help="ranker folder (default: the shipped one)")
     parser.add_argument("--encoder", default=None, help="sentence-transformer dir (default: bundled MiniLM)")
@@ -39,29 +43,60 @@ def main() -> None:
         help="upworthy/mind: all|heldout|train (default all); amazon: csv name (default test)",
     )
     parser.add_argument("--cache", default=str(home() / "cache"), help="embedding cache folder ('' = none)")
-    parser.add_argument("--out", help="also write the result, the command, date and machine here (JSON)")
+    parser.add_argument("--train", help="hillstrom: the file the planner is fitted on")
+    parser.add_argument(
+        "--inner-split",
+        action="store_true",
+        help="hillstrom: fit on sha1('in'+row_id) %% 4 != 0 of --data, score on the rest",
+    )
+    parser.add_argument(
+        "--out",
+        help="also write the result, the command, date and machine here (JSON; hillstrom: the uplift curve "
+        "beside it as PNG)",
+    )
     args = parser.parse_args()
-    config = EncoderConfig(model=args.encoder) if args.encoder else EncoderConfig()
-    encoder = InterestEncoder.load(config)
-    cache = args.cache or None
     start = time.time()
-    if args.suite == "amazon":
-        result = suites.amazon(args.data, encoder, split=args.split or "test", cache=cache)
-    else:
-        suite = getattr(suites, args.suite)
-        result = suite(args.data, Ranker.load(args.ranker), encoder, split=args.split or "all", cache=cache)
+    result = run_hillstrom(args) if args.suite == "hillstrom" else run_ranking(args)
     result["wall_s"] = round(time.time() - start, 1)
     print(json.dumps(result))
     if args.out:
-        record = {
-            "command": "python -m eval.benchmarks " + shlex.join(sys.argv[1:]),
-            "date": date.today().isoformat(),
-            "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, no GPU",
-            "promogen_version": __version__,
-            "result": result,
-        }
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(record, indent=2) + "\n")
+        write(args.out, result)
+        if args.suite == "hillstrom":
+            hillstrom.plot_uplift(result, Path(args.out).with_suffix(".png"))
+
+
+def run_ranking(args) -> dict:
+    config = EncoderConfig(model=args.encoder) if args.encoder else EncoderConfig()
+    encoder = InterestEncoder.load(config)
+    cache = args.cache or None
+    if args.suite == "amazon":
+        return suites.amazon(args.data, encoder, split=args.split or "test", cache=cache)
+    suite = getattr(suites, args.suite)
+    return suite(args.data, Ranker.load(args.ranker), encoder, split=args.split or "all", cache=cache)
+
+
+def run_hillstrom(args) -> dict:
+    if args.inner_split == bool(args.train):
+        raise SystemExit("hillstrom: give exactly one of --train or --inner-split")
+    table = hillstrom.read(args.data)
+    train, test = hillstrom.split(table) if args.inner_split else (hillstrom.read(args.train), table)
+    result = hillstrom.benchmark(train, test)
+    if args.inner_split:
+        result["abtest_whole_file"] = hillstrom.ab_readout(table)
+    return result
+
+
+def write(out: str, result: dict) -> None:
+    bf16 = "AVX-512 BF16" if "avx512_bf16" in cpu_flags() else "no AVX-512 BF16"
+    record = {
+        "command": "python -m eval.benchmarks " + shlex.join(sys.argv[1:]),
+        "date": date.today().isoformat(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, {bf16} detected, no GPU",
+        "promogen_version": __version__,
+        "result": result,
+    }
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    Path(out).write_text(json.dumps(record, indent=2) + "\n")
 
 
 if __name__ == "__main__":

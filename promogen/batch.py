@@ -7,7 +7,8 @@ seed, so a batch's copy does not depend on what ran before it: after a kill (eve
 drops a half-written last line, skips users already written, regenerates the batch it stopped in and
 writes only the missing lines, which ends with exactly the file an uninterrupted run writes.
 `OUT.config.json` records the pipeline config, every model with a hash of its files and the promogen
-version; a resume with other settings or weights is refused.
+version; a resume with other settings or weights is refused. With a delivery plan (`promogen plan`) each
+user gets copy for their own planned campaign and users the plan sends nothing get no line.
 
 Several processes (`torchrun --nproc_per_node N -m promogen batch ...`) each take the users whose
 stable hash falls in their shard, write `OUT.shard-R-of-N.jsonl`, and the first process merges the shards
@@ -94,9 +95,19 @@ def config_path(out: str | Path) -> Path:
     return out.with_name(f"{out.name.removesuffix('.jsonl')}.config.json")
 
 
-def batch_record(pg: PromoGen, campaign: Campaign, users_path, n_candidates, seed, batch_size) -> dict:
-    """What `OUT.config.json` holds: the pipeline config, models with hashes, version and the run's inputs."""
-    return {
+def batch_record(
+    pg: PromoGen,
+    campaign: Campaign,
+    users_path,
+    n_candidates,
+    seed,
+    batch_size,
+    assigned: dict[str, Campaign] | None = None,
+) -> dict:
+    """What `OUT.config.json` holds: the pipeline config, models with hashes, version and the run's inputs
+    (with a delivery plan: its campaigns and a hash of who gets which, so a resume under another plan is
+    refused)."""
+    record = {
         **run_record(pg),
         "campaign": campaign.to_dict(),
         "users": str(users_path),
@@ -104,6 +115,15 @@ def batch_record(pg: PromoGen, campaign: Campaign, users_path, n_candidates, see
         "seed": pg.config.seed if seed is None else seed,
         "batch_size": batch_size,
     }
+    if assigned is not None:
+        chosen = {c.campaign_id: c for c in assigned.values()}
+        pairs = "".join(f"{u}\t{c.campaign_id}\n" for u, c in sorted(assigned.items()))
+        record["plan"] = {
+            "campaigns": [chosen[k].to_dict() for k in sorted(chosen)],
+            "users": len(assigned),
+            "sha1": hashlib.sha1(pairs.encode()).hexdigest(),
+        }
+    return record
 
 
 def _check_resumable(path: Path, record: dict) -> None:
@@ -120,11 +140,23 @@ def _check_resumable(path: Path, record: dict) -> None:
 
 
 class _Batches:
-    """Collects valid users into fixed batches, writes each batch's missing lines and counts them."""
+    """Collects valid users into fixed batches, writes each batch's missing lines and counts them.
 
-    def __init__(self, pg: PromoGen, campaign: Campaign, out, done: set, summary: BatchSummary, bar, **gen):
+    With `assigned` (a delivery plan: user_id -> campaign) each user gets copy for their own campaign."""
+
+    def __init__(
+        self,
+        pg: PromoGen,
+        campaign: Campaign,
+        out,
+        done: set,
+        summary: BatchSummary,
+        bar,
+        assigned: dict[str, Campaign] | None = None,
+        **gen,
+    ):
         self.pg, self.campaign, self.out, self.done = pg, campaign, out, done
-        self.summary, self.bar, self.gen = summary, bar, gen
+        self.summary, self.bar, self.assigned, self.gen = summary, bar, assigned, gen
         self.pending: list[UserHistory] = []
 
     def add(self, user: UserHistory, batch_size: int) -> None:
@@ -137,7 +169,7 @@ class _Batches:
         if todo:
             # The whole batch is generated even when part of it was written before a kill: the
             # batch, not the user, is the unit of sampling, so this reproduces the missing lines.
-            for delivery in self.pg.generate(self.campaign, self.pending, **self.gen):
+            for delivery in self._generate():
                 if delivery.user_id in self.done:
                     continue
                 self.out.write(json.dumps(delivery.to_dict(), ensure_ascii=False) + "\n")
@@ -149,6 +181,17 @@ class _Batches:
         self.summary.skipped += len(self.pending) - len(todo)
         self.bar.update(len(self.pending))
         self.pending = []
+
+    def _generate(self):
+        """Deliveries for the batch in its order: one campaign for all, or each user's planned campaign."""
+        if self.assigned is None:
+            return self.pg.generate(self.campaign, self.pending, **self.gen)
+        by_user = {}
+        for chosen in {id(self.assigned[u.user_id]): self.assigned[u.user_id] for u in self.pending}.values():
+            group = [u for u in self.pending if self.assigned[u.user_id] is chosen]
+            for delivery in self.pg.generate(chosen, group, **self.gen):
+                by_user[delivery.user_id] = delivery
+        return [by_user[u.user_id] for u in self.pending]
 
 
 def _rows(users_path, notes: Counter, limit: int | None, shard: tuple[int, int]):
@@ -189,12 +232,17 @@ def run_batch(
     resume: bool = False,
     max_errors: int | None = None,
     shard: tuple[int, int] = (0, 1),
+    assigned: dict[str, Campaign] | None = None,
 ) -> BatchSummary:
     """Write one JSON line per valid user to `out_path` (this shard's users only when sharded), and the
-    run's pipeline config, models and hashes to `OUT.config.json`."""
+    run's pipeline config, models and hashes to `OUT.config.json`.
+
+    With `assigned` (a delivery plan: user_id -> campaign, see `promogen.plan.assigned_campaigns`) each
+    user gets copy for their own campaign and users the plan sends nothing are left out (counted in
+    the notes)."""
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    record = batch_record(pg, campaign, users_path, n_candidates, seed, batch_size)
+    record = batch_record(pg, campaign, users_path, n_candidates, seed, batch_size, assigned)
     if resume:
         _check_resumable(config_path(out_path), record)
     write_record(config_path(out_path), record)
@@ -209,8 +257,14 @@ def run_batch(
         out_path.open(mode, encoding="utf-8") as out,
         errors_path(out_path).open(mode, encoding="utf-8") as err,
     ):
-        batches = _Batches(pg, campaign, out, done, summary, bar, n_candidates=n_candidates, seed=seed)
+        batches = _Batches(
+            pg, campaign, out, done, summary, bar, assigned, n_candidates=n_candidates, seed=seed
+        )
         for number, user, reason in _rows(users_path, notes, limit, shard):
+            if user is not None and assigned is not None and user.user_id not in assigned:
+                notes["users the plan sends nothing (left out)"] += 1
+                bar.update(1)
+                continue
             if user is not None:
                 batches.add(user, batch_size)
                 continue

@@ -17,13 +17,29 @@ from .simulate import load_campaign
 from .types import UserHistory, ValidationError
 
 
+def _override(config, settings: tuple[str, ...], **shortcuts):
+    """`config` with the `--set` settings, then the shortcut options that were given, applied."""
+    from .config import override
+
+    given = [f"{k}={v}" for k, v in shortcuts.items() if v is not None]
+    return override(config, [*settings, *given])
+
+
 def _config(settings: tuple[str, ...], n_candidates: int | None = None, seed: int | None = None):
     """The pipeline config: defaults, then `--set` settings, then the --n-candidates / --seed shortcuts."""
-    from .config import override
     from .pipeline import PipelineConfig
 
-    shortcuts = [f"{k}={v}" for k, v in (("n_candidates", n_candidates), ("seed", seed)) if v is not None]
-    return override(PipelineConfig(), [*settings, *shortcuts])
+    return _override(PipelineConfig(), settings, n_candidates=n_candidates, seed=seed)
+
+
+def set_option(what: str, example: str):
+    return click.option(
+        "--set",
+        "settings",
+        multiple=True,
+        metavar="KEY=VALUE",
+        help=f"A {what} setting, repeatable: --set {example}.",
+    )
 
 
 def _load(config, base_model: str | None, encoder: str | None):
@@ -34,13 +50,7 @@ def _load(config, base_model: str | None, encoder: str | None):
 
 
 model_options = [
-    click.option(
-        "--set",
-        "settings",
-        multiple=True,
-        metavar="KEY=VALUE",
-        help="A pipeline setting, repeatable: --set generator.temperature=0.5 --set policy=softmax:0.1.",
-    ),
+    set_option("pipeline", "generator.temperature=0.5 --set policy=softmax:0.1"),
     click.option(
         "--base-model",
         default=None,
@@ -129,12 +139,23 @@ def generate(campaign: str, user_file: str, n_candidates, seed, settings, base_m
 
 
 @cli.command()
-@click.option("--campaign", required=True, help="Campaign YAML/JSON file or a demo campaign name.")
+@click.option(
+    "--campaign",
+    required=True,
+    help="Campaign file or demo name; with --plan, the plan's campaigns, comma-separated.",
+)
 @click.option(
     "--users", required=True, type=click.Path(dir_okay=False), help="Users file: JSONL, CSV or Parquet."
 )
 @click.option(
     "--out", required=True, type=click.Path(dir_okay=False), help="Output JSONL, one line per user."
+)
+@click.option(
+    "--plan",
+    "plan_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Delivery plan from `promogen plan`: copy only for users assigned a campaign, each with its own.",
 )
 @click.option(
     "--n-candidates",
@@ -152,6 +173,7 @@ def batch(
     campaign,
     users,
     out,
+    plan_path,
     n_candidates,
     seed,
     limit,
@@ -172,21 +194,27 @@ def batch(
       promogen batch --campaign run20 --users users.jsonl --out out.jsonl --set generator.temperature=0.5
     Several processes, each on a shard of users, merged into OUT at the end:
       torchrun --nproc_per_node 2 -m promogen batch --campaign run20 --users users.jsonl --out out.jsonl
+    Copy for a delivery plan (each user their planned campaign, nothing for "none"):
+      promogen batch --plan plan.jsonl --campaign run20,shipfree --users users.jsonl --out out.jsonl
     """
     from .batch import TooManyErrors, run_batch_sharded
+    from .plan import assigned_campaigns
 
-    camp = load_campaign(campaign)
+    names = [n.strip() for n in campaign.split(",") if n.strip()] if plan_path else [campaign]
+    camps = [load_campaign(n) for n in names]
+    assigned = assigned_campaigns(plan_path, camps) if plan_path else None
     config = _config(settings, n_candidates, seed)
     try:
         summary = run_batch_sharded(
             lambda: _load(config, base_model, encoder),
-            camp,
+            camps[0],
             users,
             out,
             limit=limit,
             batch_size=batch_size,
             resume=resume,
             max_errors=max_errors,
+            assigned=assigned,
         )
     except TooManyErrors as exc:
         click.echo(f"error: {exc}", err=True)
@@ -314,6 +342,146 @@ def ope(log_path, policy, score, bootstrap, seed, rescore, users_path, campaign)
         read_log(log_path, score=score), PolicyConfig.parse(policy), bootstrap=bootstrap, seed=seed
     )
     click.echo(json.dumps(result, indent=2))
+
+
+@cli.command()
+@click.option(
+    "--campaigns",
+    required=True,
+    multiple=True,
+    help="Campaign files or demo names, comma-separated or repeated (the actions besides 'none').",
+)
+@click.option(
+    "--users", required=True, type=click.Path(dir_okay=False), help="Users file: JSONL, CSV or Parquet."
+)
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Plan JSONL, one line per user.")
+@click.option(
+    "--model", "model_dir", default=None, help="Reward model folder from `promogen learn` (none: explore)."
+)
+@click.option(
+    "--budget", type=float, default=None, help="Share of users contacted, as --set budget=X [default: 1.0]."
+)
+@click.option(
+    "--policy",
+    default=None,
+    help="greedy | thompson | epsilon:E, as --set policy=P [default: greedy].",
+)
+@click.option(
+    "--frequency-cap",
+    type=int,
+    default=None,
+    help="No send at this many recent_sends, as --set frequency_cap=N [default: 1].",
+)
+@click.option(
+    "--interests",
+    is_flag=True,
+    help="Add the MiniLM interest vector to the features, as --set interests=true.",
+)
+@click.option(
+    "--seed", type=int, default=None, help="Seed of the policy's draws, as --set seed=N [default: 0]."
+)
+@set_option("planner", "min_uplift=0.01")
+def plan(campaigns, users, out, model_dir, budget, policy, frequency_cap, interests, seed, settings) -> None:
+    """Assign each user one campaign or none, with its propensity, under a contact budget.
+
+    \b
+    Example:
+      promogen simulate --n 200 --out users.jsonl
+      promogen plan --campaigns run20,shipfree --users users.jsonl --out plan.jsonl --budget 0.3
+      promogen learn --log outcomes.jsonl --out rewards/
+      promogen plan --campaigns run20,shipfree --users users.jsonl --out plan2.jsonl \\
+        --model rewards/ --policy thompson --set min_uplift=0.01
+    """
+    from .plan import PlanConfig, write_plan
+
+    shortcuts = {"budget": budget, "policy": policy, "frequency_cap": frequency_cap, "seed": seed}
+    config = _override(PlanConfig(), settings, **shortcuts, interests=interests or None)
+    names = [name for value in campaigns for name in value.split(",") if name.strip()]
+    counts = write_plan([load_campaign(n.strip()) for n in names], users, out, config, model_dir)
+    click.echo(
+        f"wrote {sum(counts.values())} assignments to {out}: "
+        + ", ".join(f"{a} {c}" for a, c in counts.items()),
+        err=True,
+    )
+
+
+@cli.command()
+@click.option(
+    "--log",
+    "log_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Plan rows plus outcomes (JSONL).",
+)
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder for the reward model.")
+@click.option(
+    "--reward",
+    default=None,
+    help="visit | click | conversion | revenue, as --set reward=R [default: visit].",
+)
+@click.option(
+    "--model", "prior_dir", default=None, help="Update this reward model instead of fitting afresh."
+)
+@click.option(
+    "--l2", type=float, default=None, help="L2 penalty per weight in rows, as --set l2=X [default: 1.0]."
+)
+@click.option(
+    "--ensemble",
+    type=int,
+    default=None,
+    help="Bootstrap members for thompson, as --set ensemble=N [default: 16].",
+)
+@set_option("reward model", "newton_steps=50")
+def learn(log_path, out, reward, prior_dir, l2, ensemble, settings) -> None:
+    """Fit (or update) the planner's per-action reward models from logged sends and outcomes.
+
+    \b
+    Example:
+      promogen learn --log outcomes.jsonl --out rewards/ --reward visit
+      promogen learn --log week2.jsonl --out rewards_v2/ --model rewards/
+    """
+    from .plan import read_assignments
+    from .reward import RewardConfig, RewardModel
+    from .reward import learn as fit_rewards
+
+    config = _override(RewardConfig(), settings, reward=reward, l2=l2, ensemble=ensemble)
+    prior = RewardModel.load(prior_dir) if prior_dir else None
+    model = fit_rewards(read_assignments(log_path), config, prior)
+    click.echo(f"reward models for {', '.join(model.actions)} written to {model.save(out)}", err=True)
+
+
+@cli.command()
+@click.option(
+    "--log",
+    "log_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Plan rows plus outcomes (JSONL).",
+)
+@click.option("--control", default="none", show_default=True, help="The control arm's action.")
+@click.option(
+    "--lift", default=0.01, show_default=True, help="Absolute lift the sample size is computed for."
+)
+def abtest(log_path, control, lift) -> None:
+    """Read an experiment: per-arm rates and revenue per user, differences with 95% intervals and p-values.
+
+    \b
+    Example:
+      promogen abtest --log outcomes.jsonl --control none --lift 0.01
+    """
+    from .abtest import readout
+    from .plan import read_assignments
+    from .types import OUTCOME_FIELDS
+
+    rows = read_assignments(log_path)
+    metrics = {
+        k: [getattr(r, k) for r in rows]
+        for k in OUTCOME_FIELDS
+        if all(getattr(r, k) is not None for r in rows)
+    }
+    if not metrics:
+        raise ValidationError(f"no outcome field ({', '.join(OUTCOME_FIELDS)}) is present in every row")
+    click.echo(json.dumps(readout([r.action for r in rows], metrics, control, lift), indent=2))
 
 
 def main() -> None:

@@ -105,9 +105,9 @@ def _parse(line: str, number: int, score: str):
     return scores, ok, -1 if chosen is None else chosen, float(p), int(row["click"])
 
 
-def _contributions(data: LoggedData, policy: PolicyConfig) -> dict[str, np.ndarray]:
-    """Per-delivery terms whose means are the estimates (SNIPS keeps numerator and weight apart)."""
-    pi = action_probs(data.scores, data.eligible, policy)
+def _contributions(data: LoggedData, pi: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-delivery terms whose means are the estimates (SNIPS keeps numerator and weight apart);
+    `pi` (n, k) is the target policy's probability of each candidate."""
     n = len(data.click)
     fallback = data.chosen < 0
     # With nothing compliant every policy delivers the fallback: weight 1, and the observed click is
@@ -130,12 +130,19 @@ def _estimates(terms: dict[str, np.ndarray], idx: np.ndarray | slice) -> dict[st
 
 def evaluate(data: LoggedData, policy: PolicyConfig, bootstrap: int = 200, seed: int = 0) -> dict:
     """Point estimates and 95% bootstrap intervals of the target policy's click rate."""
-    terms = _contributions(data, policy)
+    pi = action_probs(data.scores, data.eligible, policy)
+    return {**evaluate_probs(data, pi, bootstrap, seed), "policy": policy.to_dict()}
+
+
+def evaluate_probs(data: LoggedData, pi: np.ndarray, bootstrap: int = 200, seed: int = 0) -> dict:
+    """As `evaluate`, for a target policy given as its action probabilities (n, k), e.g. a delivery
+    plan whose contact budget no per-user score rule can express."""
+    terms = _contributions(data, pi)
     point = _estimates(terms, slice(None))
     rng = np.random.default_rng(seed)
     n = len(data.click)
     draws = [_estimates(terms, rng.integers(0, n, n)) for _ in range(bootstrap)]
-    out = {"n": n, "logged_ctr": float(data.click.mean()), "policy": policy.to_dict()}
+    out = {"n": n, "logged_ctr": float(data.click.mean())}
     for name, value in point.items():
         samples = np.array([d[name] for d in draws]) if draws else np.array([value])
         out[name] = {
@@ -144,6 +151,19 @@ def evaluate(data: LoggedData, policy: PolicyConfig, bootstrap: int = 200, seed:
             "ci_high": float(np.percentile(samples, 97.5)),
         }
     return out
+
+
+def compare_ips(
+    data: LoggedData, pi_a: np.ndarray, pi_b: np.ndarray, bootstrap: int = 1000, seed: int = 0
+) -> dict:
+    """IPS value of policy a minus policy b with a paired bootstrap 95% interval: both are scored on
+    the same resampled rows, so the noise the two estimates share cancels."""
+    diff = _contributions(data, pi_a)["ips"] - _contributions(data, pi_b)["ips"]
+    rng = np.random.default_rng(seed)
+    n = len(diff)
+    draws = [diff[rng.integers(0, n, n)].mean() for _ in range(bootstrap)] or [diff.mean()]
+    low, high = np.percentile(draws, [2.5, 97.5])
+    return {"estimate": float(diff.mean()), "ci_low": float(low), "ci_high": float(high)}
 
 
 def simulate_log(

@@ -344,3 +344,50 @@ class Delivery:
                 "regenerate the file with this promogen"
             )
         return cls(**{**data, "candidates": [Candidate.from_dict(c) for c in data["candidates"]]})
+
+
+OUTCOME_FIELDS = ("visit", "click", "conversion", "revenue")
+
+
+@dataclass
+class Assignment:
+    """The delivery plan contract, one per user: the action ("none" or a campaign id) drawn with its
+    propensity, every allowed action's probability and predicted reward, and the features the reward
+    model read. The same row plus outcome fields (`visit`, `click`, `conversion` 0/1, `revenue`) is the
+    logged-outcome contract that `promogen learn` and `promogen abtest` read."""
+
+    user_id: str
+    action: str
+    propensity: float
+    probabilities: dict[str, float] = field(default_factory=dict)
+    predicted: dict[str, float] = field(default_factory=dict)
+    features: dict[str, Any] = field(default_factory=dict)
+    policy: str = "logged"
+    seed: int = 0
+    promogen_version: str = ""
+    visit: int | None = None
+    click: int | None = None
+    conversion: int | None = None
+    revenue: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if k not in OUTCOME_FIELDS or v is not None}
+
+    @classmethod
+    def from_dict(cls, data: Any, line: int | None = None) -> Assignment:
+        check_type(data, dict, "assignment", line)
+        names = tuple(cls.__dataclass_fields__)
+        check_keys(data, ("user_id", "action", "propensity"), names, "assignment", line)
+        check_type(data["user_id"], (str, int), "user_id", line)
+        check_str(data["action"], "action", line)
+        p = data["propensity"]
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 < p <= 1:
+            raise ValidationError(f"`propensity` must be in (0, 1]; got {p!r}{_where(line)}")
+        for key in ("probabilities", "predicted", "features"):
+            check_type(data.get(key, {}), dict, key, line)
+        for key in ("visit", "click", "conversion"):
+            if data.get(key) is not None and data[key] not in (0, 1):
+                raise ValidationError(f"`{key}` must be 0 or 1; got {data[key]!r}{_where(line)}")
+        if data.get("revenue") is not None:
+            check_type(data["revenue"], (int, float), "revenue", line)
+        return cls(**{**data, "user_id": str(data["user_id"])})

@@ -87,6 +87,28 @@ def test_cli_batch_on_a_local_model_dir(tiny_model_dir, tmp_path):
     assert len((tmp_path / "o.jsonl").read_text().splitlines()) == 4, "one line per user"
 
 
+def test_cli_batch_with_a_plan_writes_copy_for_the_planned_users_only(tiny_model_dir, tmp_path):
+    users = write_users(tmp_path / "u.jsonl", 4)
+    ids = [json.loads(x)["user_id"] for x in users.read_text().splitlines()]
+    actions = ["run20", "none", "shipfree", "none"]
+    (tmp_path / "plan.jsonl").write_text(
+        "".join(
+            json.dumps({"user_id": u, "action": a, "propensity": 1.0}) + "\n"
+            for u, a in zip(ids, actions, strict=True)
+        )
+    )
+    out = tmp_path / "o.jsonl"
+    base = ["batch", "--plan", str(tmp_path / "plan.jsonl"), "--users", str(users), "--out", str(out)]
+    base += ["--n-candidates", "1", "--base-model", tiny_model_dir, "--campaign"]
+    result = CliRunner().invoke(cli, [*base, "run20,shipfree"])
+    assert result.exit_code == 0, result.output
+    got = [(r["user_id"], r["campaign_id"]) for r in map(json.loads, out.read_text().splitlines())]
+    assert got == [(ids[0], "run20"), (ids[2], "shipfree")], f"planned users only, their campaigns: {got}"
+    assert "2 users the plan sends nothing (left out)" in result.output, result.output
+    missing = CliRunner().invoke(cli, [*base, "run20"])
+    assert missing.exit_code != 0 and "--campaign lacks it" in str(missing.exception), missing.output
+
+
 def test_batch_writes_its_config_with_model_hashes_and_refuses_a_changed_resume(tiny_model_dir, tmp_path):
     users = write_users(tmp_path / "u.jsonl", 2)
     out = tmp_path / "o.jsonl"
@@ -182,7 +204,19 @@ def test_missing_default_model_says_how_to_pull(monkeypatch, tmp_path, capsys):
 
 
 @pytest.mark.parametrize(
-    "command", [[], ["batch"], ["generate"], ["demo"], ["simulate"], ["models", "pull"], ["ope"]]
+    "command",
+    [
+        [],
+        ["batch"],
+        ["generate"],
+        ["demo"],
+        ["simulate"],
+        ["models", "pull"],
+        ["ope"],
+        ["plan"],
+        ["learn"],
+        ["abtest"],
+    ],
 )
 def test_help_shows_a_runnable_example(command):
     result = CliRunner().invoke(cli, [*command, "--help"])

@@ -149,7 +149,7 @@ class EchoInjection:
     def chat_prompt(self, messages):
         return self.real.chat_prompt(messages)
 
-    def generate(self, prompts, n, seed, vectors=None):
+    def generate(self, prompts, n, seed, vectors=None, terms=None, gsm=None):
         texts = [
             "Get 90% off running gear with code RUN20.",
             "Get 20% off running gear with code RUN20 or FREE100.",

@@ -72,7 +72,7 @@ class ScriptedGenerator:
     def chat_prompt(self, messages):
         return self.real.chat_prompt(messages)
 
-    def generate(self, prompts, n, seed, vectors=None):
+    def generate(self, prompts, n, seed, vectors=None, terms=None, gsm=None):
         return [self.texts[:n] for _ in prompts]
 
     def perplexity(self, texts, base=False):

@@ -31,6 +31,7 @@ print("LOADED:" + ",".join(heavy))
         "from promogen import Campaign, UserHistory, ValidationError, check_copy",
         "import sys; sys.argv = ['promogen', '--help']\nfrom promogen.cli import main\nmain()",
         "import sys; sys.argv = ['promogen', 'batch', '--help']\nfrom promogen.cli import main\nmain()",
+        "import sys; sys.argv = ['promogen', 'plan', '--help']\nfrom promogen.cli import main\nmain()",
     ],
 )
 def test_import_and_help_do_not_load_the_model_libraries(code):

@@ -14,6 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 REPORTS = ROOT / "reports"
+EXACT = 1e-9  # for artefacts that keep full precision: the README's rounding is the only tolerance
 
 
 def _load(relative: str) -> dict:
@@ -237,3 +238,107 @@ def test_demo_figures_match_the_committed_demo_run():
     assert quotes, "the README quotes lines of the demo run"
     for quoted in quotes:
         assert " ".join(quoted.split()) in texts, f"quoted demo line not in the demo run: {quoted!r}"
+
+
+def _minus(text: str) -> str:
+    return text.replace("−", "-")
+
+
+def shows_interval(cell: str, value: float, ci: list[float]) -> None:
+    """A cell `estimate [low, high]` showing `value` and its interval."""
+    found = re.fullmatch(r"\$?([-+\d.]+) \[\$?([-+\d.]+), \$?([-+\d.]+)\]", _minus(cell))
+    assert found, f"not 'estimate [low, high]': {cell!r}"
+    for shown, wanted in zip(found.groups(), (value, *ci), strict=True):
+        shows(shown, wanted, slack=EXACT)
+
+
+HILLSTROM = "reports/plan/hillstrom_inner.json"
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        "no_email",
+        "mens_all",
+        "womens_all",
+        "random_10",
+        "planner_10",
+        "random_30",
+        "planner_30",
+        "planner_100",
+    ],
+)
+def test_hillstrom_policy_table_matches_its_report(policy):
+    result = _load(HILLSTROM)["result"][policy]
+    cells = row(f"=`{policy}`")
+    shows(cells[1], result["contacted"], scale=100, slack=EXACT)
+    shows_interval(cells[2], result["visit"], result["visit_ci"])
+    shows_interval(cells[3], result["spend"], result["spend_ci"])
+
+
+@pytest.mark.parametrize(
+    ("first", "key"),
+    [
+        ("planner at 100% − men's to all", "diff_planner_100_vs_mens_all"),
+        ("planner at 30% − random at 30%", "diff_planner_30_vs_random_30"),
+        ("planner at 10% − random at 10%", "diff_planner_10_vs_random_10"),
+    ],
+)
+def test_hillstrom_paired_differences_match_their_report(first, key):
+    diff = _load(HILLSTROM)["result"][key]
+    cells = row(first)
+    shows_interval(cells[1], diff["visit"], diff["visit_ci"])
+    if "interval above 0" in cells[2]:
+        verdict = "**met**" if diff["visit_ci"][0] > 0 else "**missed**"
+        assert verdict in cells[2], f"{first}: the interval {diff['visit_ci']} makes the target {verdict}"
+    if "includes 0" in cells[2]:
+        low, high = diff["visit_ci"]
+        assert low <= 0 <= high, f"{first}: the README says the interval includes 0; it is {diff['visit_ci']}"
+
+
+def test_hillstrom_prose_matches_its_report():
+    result = _load(HILLSTROM)["result"]
+    text = " ".join(
+        README.split("**Proof on the randomised Hillstrom")[1].split("**The closed loop")[0].split()
+    )
+    assert f"{result['n_train']:,} customers, scored on the other {result['n_test']:,}" in text, "split sizes"
+    curve = result["uplift_curve"]
+    at_15 = curve["share"].index(0.15)
+    ahead = re.search(r"the planner is \+([\d.]+) visits per customer ahead of random at 15%", text)
+    shows(ahead.group(1), curve["planner"][at_15] - curve["random"][at_15], slack=EXACT)
+    top = re.search(r"men's e-mail adds ([\d.]+) visits per customer in the top decile", text)
+    shows(top.group(1), result["uplift_by_decile"]["mens"][0], slack=EXACT)
+    whole = result["abtest_whole_file"]
+    arms = whole["arms"]
+    assert f"({sum(a['n'] for a in arms.values()):,} customers" in text, "whole-file size"
+    for name, arm in (("no e-mail", "none"), ("men's", "mens"), ("women's", "womens")):
+        shown = re.search(rf"{name} ([\d.]+)% \[([\d.]+), ([\d.]+)\]", text)
+        assert shown, f"{name} arm rate missing"
+        for cell, value in zip(
+            shown.groups(), (arms[arm]["visit"]["mean"], *arms[arm]["visit"]["ci"]), strict=True
+        ):
+            shows(cell, value, scale=100, slack=EXACT)
+    lift = whole["vs_control"]["mens"]["visit"]
+    points = re.search(r"men's vs none \+([\d.]+) points \[([\d.]+), ([\d.]+)\], p < 1e-(\d+)", text)
+    for cell, value in zip(points.groups()[:3], (lift["diff"], *lift["ci"]), strict=True):
+        shows(cell, value, scale=100, slack=EXACT)
+    assert lift["p_value"] < 10 ** -int(points.group(4)), "p-value bound"
+    spend = re.search(r"spend per customer \$([\d.]+) / \$([\d.]+) / \$([\d.]+)", text)
+    for cell, arm in zip(spend.groups(), ("none", "mens", "womens"), strict=True):
+        shows(cell, arms[arm]["spend"]["mean"], slack=EXACT)
+    assert f"takes {whole['sample_size_per_arm']['visit']['n']:,} customers per arm" in text, "sample size"
+
+
+def test_closed_loop_regret_table_matches_its_report():
+    report = _load("reports/plan/regret.json")
+    for policy, rounds in report["curves"].items():
+        cells = row(f"={policy}")
+        assert len(cells) == len(rounds) + 1, f"{policy}: a cell per round after round 0 and the last value"
+        for cell, point in zip(cells[1:-1], rounds[1:], strict=True):
+            shows(cell, point["regret"], slack=EXACT)
+        shows(cells[-1], rounds[-1]["value"], slack=EXACT)
+    first = next(iter(report["curves"].values()))
+    explored = re.search(r"exploration round at ([\d.]+)", README).group(1)
+    shows(explored, first[0]["regret"], slack=EXACT)
+    oracle = re.search(r"value at round \d+ \(oracle ([\d.]+)\)", README).group(1)
+    shows(oracle, first[-1]["oracle"], slack=EXACT)
