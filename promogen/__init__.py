@@ -21,6 +21,7 @@ _EXPORTS = {
     "METRICS": ".evaluation.evaluator",
     "Evaluator": ".evaluation.evaluator",
     "Metric": ".evaluation.evaluator",
+    "Copywriter": ".generator",
     "Generator": ".generator",
     "GeneratorConfig": ".generator",
     "ModelNotFoundError": ".models",

@@ -1,9 +1,10 @@
 """The copywriter: a small causal LLM that writes several candidate messages per prompt.
 
-Generation is batched with left padding (all candidates of many users in one call), seeded so the same
-inputs reproduce the same copy, and followed by a light copy-edit (first paragraph, no wrapping quotes or
-labels, cut at a sentence end to fit the channel) before the hard checks judge the result. The same model
-scores fluency as perplexity.
+`Copywriter` is the contract the pipeline, the batch runner and the evaluator depend on; `Generator` is
+the one implementation (tests use a fake with canned copy). Generation is batched with left padding (all
+candidates of many users in one call), seeded so the same inputs reproduce the same copy, and followed
+by a light copy-edit (`tidy`: first paragraph, no wrapping quotes or labels, never shortened) before the
+hard checks judge the result. The same model scores fluency as perplexity.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 import torch
@@ -20,6 +22,9 @@ from .conditioning import load_adapter, place_soft_prompt
 from .config import Config, option
 from .models import DEFAULT_LLM, ModelNotFoundError, resolve_llm
 from .types import ValidationError
+
+if TYPE_CHECKING:
+    from .conditioning import InterestAdapter
 
 _LABEL = re.compile(
     r"^\s*(?:push notification|notification|sms|text|subject(?: line)?|banner|headline|message)"
@@ -65,6 +70,49 @@ def tidy(text: str) -> str:
     if len(text) >= 2 and text[0] in _QUOTES and text[-1] in _QUOTES:
         text = text[1:-1].strip()
     return text
+
+
+@runtime_checkable
+class Copywriter(Protocol):
+    """What the pipeline needs from a copywriter: prompts in the model's chat format, seeded candidate
+    copy, perplexity, and the names a delivery records. `Generator` implements it with a causal LM.
+
+    Attributes: `name` (the model id every delivery records), `adapter` (the finetuned adapter's folder,
+    None for the base model; recorded in deliveries and `OUT.config.json`), `demonstration` (whether the
+    prompt needs a worked example: the base model does, a finetuned adapter says whether it does),
+    `interest` (the interest adapter when the copy is conditioned on interest vectors, else None; then
+    `generate` needs `vectors`) and `tokens_generated` (a running count, for the batch's tokens/s).
+    """
+
+    name: str
+    adapter: str | None
+    demonstration: bool
+    interest: InterestAdapter | None
+    tokens_generated: int
+
+    def chat_prompt(self, messages: list[dict]) -> str:
+        """The prompt text for chat `messages` ({"role", "content"}), ready for the model to answer."""
+        ...
+
+    def generate(
+        self,
+        prompts: list[str],
+        n: int,
+        seed: int,
+        vectors: np.ndarray | None = None,
+        terms: list[dict[str, str]] | None = None,
+        gsm: list[bool] | None = None,
+    ) -> list[list[str]]:
+        """`n` raw completions per prompt (the pipeline copy-edits them with `tidy`); the same inputs
+        and seed give the same completions. `vectors`: one interest vector per prompt; `terms`: per
+        prompt, the offer terms (regex -> the sentence stating it) a completion must contain before it
+        ends; `gsm`: per prompt, whether only GSM-7 characters may be written (an SMS)."""
+        ...
+
+    def perplexity(self, texts: list[str], *, base: bool = False) -> list[float]:
+        """Per-text perplexity (the fluency floor's measure); `base=True` scores under the base model
+        without the adapter, so that copy of different variants is judged by the same model."""
+        ...
 
 
 class Guard:
@@ -126,7 +174,8 @@ class Guard:
 
 
 class Generator:
-    """Holds the LM and its tokenizer, loaded once; `generate` and `perplexity` work in batches."""
+    """The `Copywriter` on a causal LM: holds the LM and its tokenizer, loaded once; `generate` and
+    `perplexity` work in batches."""
 
     def __init__(
         self,
@@ -219,6 +268,7 @@ class Generator:
         return self._non_gsm
 
     def chat_prompt(self, messages: list[dict]) -> str:
+        """The messages in the tokenizer's chat template, ending where the assistant's answer starts."""
         return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
 
     @torch.inference_mode()

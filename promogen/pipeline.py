@@ -22,7 +22,7 @@ from .checks import check_copy
 from .conditioning import CONFIG_FILE, SHIPPED_ADAPTER, read_adapter_config
 from .config import Config, option
 from .encoder import EncoderConfig, InterestEncoder
-from .generator import Generator, GeneratorConfig, tidy
+from .generator import Copywriter, Generator, GeneratorConfig, tidy
 from .policy import PolicyConfig, choose
 from .prompts import build_messages, fallback_copy
 from .ranker import Ranker
@@ -105,12 +105,13 @@ class PromoGen:
 
     The steps are public so that the evaluator, the finetuning data builder, off-policy rescoring and
     the benchmarks use exactly the delivery rule of the pipeline: `prompts` -> generator -> `score`
-    -> `eligible` -> `choose`.
+    -> `eligible` -> `choose`. The pipeline depends on the `Copywriter` protocol only, not on how the
+    copy is written (`load` gives it a `Generator`).
     """
 
     def __init__(
         self,
-        generator: Generator,
+        generator: Copywriter,
         encoder: InterestEncoder,
         config: PipelineConfig | None = None,
         ranker: Ranker | None = None,

@@ -1,14 +1,20 @@
-"""Fakes for fast offline tests: a tiny random Llama and a byte-level BPE tokenizer built on the spot."""
+"""Fakes for fast offline tests: a tiny random Llama and a byte-level BPE tokenizer built on the spot, and
+`FakeCopywriter`, canned copy behind the `Copywriter` protocol, so that model copy really reaches users.
+"""
 
 from __future__ import annotations
 
 import os
+from collections import deque
+from dataclasses import dataclass
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import pytest  # noqa: E402
 import torch  # noqa: E402
+
+from promogen.generator import Copywriter  # noqa: E402
 
 CHATML = (
     "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
@@ -104,3 +110,73 @@ def real_pg():
     from promogen import PromoGen
 
     return PromoGen.load()
+
+
+@dataclass
+class Request:
+    """One `generate` call as the copywriter received it."""
+
+    prompts: list[str]
+    n: int
+    seed: int
+    vectors: object  # np.ndarray | None
+    terms: list[dict[str, str]] | None
+    gsm: list[bool] | None
+
+
+class FakeCopywriter:
+    """A `Copywriter` that writes what the test says: `enqueue` canned copy, read back in order, `n` per
+    prompt; with the queue empty, `rule(prompt, k)` writes candidate k (no rule: the test failed to
+    script the call, an error). Every `generate` call lands in `history`; `perplexity` is 10.0 unless
+    `perplexities` names the text; `chat_prompt` renders "role: content" lines a test can read."""
+
+    name, adapter, demonstration, interest = "fake-copywriter", None, True, None
+
+    def __init__(self, rule=None, perplexities: dict[str, float] | None = None) -> None:
+        self.queue: deque[str] = deque()
+        self.rule = rule
+        self.perplexities = perplexities or {}
+        self.history: list[Request] = []
+        self.scored: list[tuple[list[str], bool]] = []  # perplexity calls: (texts, base)
+        self.tokens_generated = 0
+
+    def enqueue(self, *texts: str) -> FakeCopywriter:
+        self.queue.extend(texts)
+        return self
+
+    def chat_prompt(self, messages: list[dict]) -> str:
+        return "".join(f"{m['role']}: {m['content']}\n" for m in messages)
+
+    def generate(self, prompts, n, seed, vectors=None, terms=None, gsm=None) -> list[list[str]]:
+        self.history.append(Request(list(prompts), n, seed, vectors, terms, gsm))
+        out = [[self._next(prompt, k) for k in range(n)] for prompt in prompts]
+        self.tokens_generated += sum(len(t.split()) for texts in out for t in texts)
+        return out
+
+    def _next(self, prompt: str, k: int) -> str:
+        if self.queue:
+            return self.queue.popleft()
+        if self.rule is None:
+            raise AssertionError("FakeCopywriter: no canned copy left; enqueue more or give a rule")
+        return self.rule(prompt, k)
+
+    def perplexity(self, texts, *, base=False) -> list[float]:
+        self.scored.append((list(texts), base))
+        return [self.perplexities.get(t, 10.0) for t in texts]
+
+
+@pytest.fixture
+def copywriter():
+    """A fresh `FakeCopywriter` (it satisfies the `Copywriter` protocol; the fixture checks)."""
+    fake = FakeCopywriter()
+    assert isinstance(fake, Copywriter), "FakeCopywriter must keep to the Copywriter protocol"
+    return fake
+
+
+@pytest.fixture
+def fake_pg(copywriter, encoder):
+    """The pipeline with the real encoder and ranking head and `copywriter` writing the copy."""
+    from promogen import GeneratorConfig, PipelineConfig, PromoGen, Ranker
+
+    config = PipelineConfig(generator=GeneratorConfig(model=copywriter.name))
+    return PromoGen(copywriter, encoder, config, Ranker.load())

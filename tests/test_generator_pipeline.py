@@ -61,32 +61,16 @@ def test_pipeline_output_contract_and_determinism(tiny_pg):
         assert check_copy(r.text, campaign) == [], f"delivered copy must be compliant: {r.text!r}"
 
 
-class ScriptedGenerator:
-    """Returns fixed candidate texts, so the choice logic is tested on known compliant/non-compliant copy."""
-
-    demonstration, interest, adapter = True, None, None
-
-    def __init__(self, real, texts):
-        self.real, self.texts, self.name, self.tokens_generated = real, texts, "scripted", 0
-
-    def chat_prompt(self, messages):
-        return self.real.chat_prompt(messages)
-
-    def generate(self, prompts, n, seed, vectors=None, terms=None, gsm=None):
-        return [self.texts[:n] for _ in prompts]
-
-    def perplexity(self, texts, base=False):
-        return [10.0] * len(texts)
+TEXTS = [
+    "Yoga mats 50% off with SAVE50!",  # violating: another value and a foreign code
+    "Get 20% off running gear with code RUN20.",  # compliant, generic
+    "Your next trail run awaits: 20% off running gear with RUN20.",  # compliant, on-interest
+]
 
 
-def test_best_compliant_candidate_is_delivered_never_a_violating_one(tiny_pg, encoder):
+def test_best_compliant_candidate_is_delivered_never_a_violating_one(copywriter, encoder):
     campaign = demo_campaign("run20")
-    texts = [
-        "Yoga mats 50% off with SAVE50!",  # violating
-        "Get 20% off running gear with code RUN20.",  # compliant, generic
-        "Your next trail run awaits: 20% off running gear with RUN20.",
-    ]  # compliant, on-interest
-    pg = PromoGen(ScriptedGenerator(tiny_pg.generator, texts), encoder, tiny_pg.config)
+    pg = PromoGen(copywriter.enqueue(*TEXTS), encoder, PipelineConfig())  # no ranker: ranks by relevance
     runner = simulate_users(1, seed=0)[0]
     runner.events = runner.events[:1]
     runner.events[0].text = "trail running shoes"
@@ -94,36 +78,32 @@ def test_best_compliant_candidate_is_delivered_never_a_violating_one(tiny_pg, en
     assert result.chosen_by == "model" and result.chosen == 2, (
         f"most relevant compliant copy wins: {result.text}"
     )
+    assert result.text == TEXTS[2], "the delivered text is the model's copy as written"
     assert result.candidates[0].violations, "the 50% / SAVE50 copy must carry violations"
 
 
-def test_fallback_when_no_candidate_complies(tiny_pg, encoder):
+def test_fallback_when_no_candidate_complies(fake_pg, copywriter):
     campaign = demo_campaign("run20")
-    pg = PromoGen(
-        ScriptedGenerator(tiny_pg.generator, ["50% off with SAVE50", "RUN20 now"]), encoder, tiny_pg.config
-    )
-    [result] = pg.generate(campaign, simulate_users(1), n_candidates=2)
+    copywriter.enqueue("50% off with SAVE50", "RUN20 now")
+    [result] = fake_pg.generate(campaign, simulate_users(1), n_candidates=2)
     assert result.chosen_by == "fallback" and result.chosen is None, "no compliant copy => fallback"
     assert result.text == fallback_copy(campaign), "the fallback is the campaign's template copy"
 
 
-def test_ranker_orders_compliant_candidates_and_policy_records_propensity(tiny_pg, encoder):
+def test_ranker_orders_compliant_candidates_and_policy_records_propensity(fake_pg, copywriter, encoder):
     campaign = demo_campaign("run20")
-    texts = [
-        "Yoga mats 50% off with SAVE50!",
-        "Get 20% off running gear with code RUN20.",
-        "Your next trail run awaits: 20% off running gear with RUN20.",
-    ]
     user = simulate_users(1, seed=0)[0]
-    greedy = PromoGen(ScriptedGenerator(tiny_pg.generator, texts), encoder, tiny_pg.config, tiny_pg.ranker)
-    [result] = greedy.generate(campaign, [user], n_candidates=3)
+    copywriter.enqueue(*TEXTS)
+    [result] = fake_pg.generate(campaign, [user], n_candidates=3)
     ctr = [c.scores["predicted_ctr"] for c in result.candidates]
     best = max((1, 2), key=lambda i: ctr[i])
     assert all(0 < p < 1 for p in ctr), f"predicted CTRs are probabilities: {ctr}"
     assert result.chosen == best and result.propensity == 1.0, f"greedy: highest predicted CTR, p=1 ({ctr})"
+    assert result.text == TEXTS[best], "the highest-CTR compliant copy is what the user gets"
     config = PipelineConfig(policy=PolicyConfig(kind="epsilon", epsilon=0.5))
-    exploring = PromoGen(ScriptedGenerator(tiny_pg.generator, texts), encoder, config, tiny_pg.ranker)
+    exploring = PromoGen(copywriter, encoder, config, fake_pg.ranker)
     for seed in range(6):
+        copywriter.enqueue(*TEXTS)
         [r] = exploring.generate(campaign, [user], n_candidates=3, seed=seed)
         assert r.chosen in (1, 2), "exploration stays among compliant candidates"
         assert r.propensity == pytest.approx(0.75 if r.chosen == best else 0.25), (r.chosen, r.propensity)
@@ -136,26 +116,16 @@ class FakeApprover:
         return np.array([0.9 if "trail" in t else 0.3 if "gear" in t else 0.1 for t in texts])
 
 
-def test_approver_floors_and_ranks_the_compliant_candidates(tiny_pg, encoder):
+def test_approver_floors_and_ranks_the_compliant_candidates(fake_pg, copywriter, encoder):
     campaign = demo_campaign("run20")
-    texts = [
-        "Yoga mats 50% off with SAVE50!",  # not compliant
-        "Get 20% off running gear with code RUN20.",  # compliant, approval 0.3: under the 0.5 floor
-        "Your next trail run awaits: 20% off running gear with RUN20.",  # compliant, approval 0.9
-    ]
-    floored = PipelineConfig.from_dict({**tiny_pg.config.to_dict(), "min_approval": 0.5})
-    pg = PromoGen(
-        ScriptedGenerator(tiny_pg.generator, texts), encoder, floored, tiny_pg.ranker, FakeApprover()
-    )
+    # approvals: 0.1 (and not compliant), 0.3 (under the 0.5 floor), 0.9
+    floored = PipelineConfig(min_approval=0.5)
+    pg = PromoGen(copywriter.enqueue(*TEXTS), encoder, floored, fake_pg.ranker, FakeApprover())
     [result] = pg.generate(campaign, simulate_users(1, seed=4), n_candidates=3)
     assert [c.eligible for c in result.candidates] == [False, False, True], "the floor makes 0.3 ineligible"
     assert result.chosen == 2 and result.candidates[2].scores["approval"] == 0.9, result.candidates
-    strict = PromoGen(
-        ScriptedGenerator(tiny_pg.generator, texts[:2]),
-        encoder,
-        PipelineConfig.from_dict({**tiny_pg.config.to_dict(), "min_approval": 0.95}),
-        tiny_pg.ranker,
-        FakeApprover(),
-    )
+    assert result.text == TEXTS[2], "the approved copy is delivered"
+    strict = PromoGen(copywriter, encoder, PipelineConfig(min_approval=0.95), fake_pg.ranker, FakeApprover())
+    copywriter.enqueue(*TEXTS[:2])
     [fallback] = strict.generate(campaign, simulate_users(1, seed=4), n_candidates=2)
     assert fallback.chosen_by == "fallback", "nothing approved enough: the template line goes out"
