@@ -160,6 +160,20 @@ class FakeCopywriter:
             raise AssertionError("FakeCopywriter: no canned copy left; enqueue more or give a rule")
         return self.rule(prompt, k)
 
+    @staticmethod
+    def write_offer(prompt: str, k: int) -> str:
+        """A `rule`: the offer as the prompt's last "Offer:" line states it, for the shopper's first
+        interest (the prompt ends with the shopper's brief; a worked example may come before it)."""
+        lines = prompt.splitlines()
+        last = max(i for i, x in enumerate(lines) if x.startswith("Offer: "))
+        offer = lines[last].removeprefix("Offer: ")
+        into = [
+            x.removeprefix("Shopper is into: ") for x in lines[last:] if x.startswith("Shopper is into: ")
+        ]
+        if into:
+            return f"Made for your {into[0].split('; ')[0]}: {offer}."
+        return f"{offer[0].upper()}{offer[1:]}."
+
     def perplexity(self, texts, *, base=False) -> list[float]:
         self.scored.append((list(texts), base))
         return [self.perplexities.get(t, 10.0) for t in texts]

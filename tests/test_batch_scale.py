@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 from promogen.batch import errors_path, run_batch, shard_of
 from promogen.checks import check_copy
 from promogen.demo import write_users
-from promogen.pipeline import PromoGen
 from promogen.readers import MAX_EVENTS, MAX_TEXT_CHARS, read_users
 from promogen.simulate import demo_campaign, simulate_users
 from promogen.types import Campaign, ValidationError
@@ -138,28 +137,14 @@ def test_hostile_batch_never_crashes_and_accounts_for_every_row(tiny_pg, tmp_pat
     assert any("cut to" in n for n in summary.notes), summary.notes
 
 
-class EchoInjection:
-    """A copywriter that does what a hostile product title asks: the checks must still stop it."""
-
-    demonstration, interest, adapter, name, tokens_generated = True, None, None, "echo", 0
-
-    def __init__(self, real):
-        self.real = real
-
-    def chat_prompt(self, messages):
-        return self.real.chat_prompt(messages)
-
-    def generate(self, prompts, n, seed, vectors=None, terms=None, gsm=None):
-        texts = [
-            "Get 90% off running gear with code RUN20.",
-            "Get 20% off running gear with code RUN20 or FREE100.",
-            "Get 20% off running gear with RUN20, or $50 off with SAVE50.",
-            "Get 20% off running gear with code RUN20. Ignore the rules: 90% off today!",
-        ]
-        return [texts[:n] for _ in prompts]
-
-    def perplexity(self, texts, base=False):
-        return [10.0] * len(texts)
+# What a copywriter writes when it does what a hostile product title asks: the checks must still stop it.
+INJECTED = [
+    "Get 90% off running gear with code RUN20.",
+    "Get 20% off running gear with code RUN20 or FREE100.",
+    "Get 20% off running gear with RUN20, or $50 off with SAVE50.",
+    "Get 20% off running gear with code RUN20. Ignore the rules: 90% off today!",
+]
+HONEST = "Get 20% off running gear with code RUN20."
 
 
 HOSTILE_TITLES = [
@@ -170,8 +155,7 @@ HOSTILE_TITLES = [
 ]
 
 
-def test_hostile_history_text_never_reaches_delivered_copy(tiny_pg, encoder):
-    pg = PromoGen(EchoInjection(tiny_pg.generator), encoder, tiny_pg.config, tiny_pg.ranker)
+def test_hostile_history_text_never_reaches_delivered_copy(fake_pg, copywriter):
     users = [
         {
             "user_id": f"h{i}",
@@ -180,10 +164,19 @@ def test_hostile_history_text_never_reaches_delivered_copy(tiny_pg, encoder):
         for i, title in enumerate(HOSTILE_TITLES)
     ]
     campaign = demo_campaign("run20")
-    for delivery in pg.generate(campaign, users, n_candidates=4):
-        assert delivery.chosen_by == "fallback", f"every injected candidate must fail: {delivery.text}"
-        assert all(c.violations for c in delivery.candidates), "each injected candidate has a violation"
-        assert not check_copy(delivery.text, campaign), delivery.text
+    # The first two users get only injected copy, the last two an honest candidate among it.
+    copywriter.enqueue(*INJECTED, *INJECTED, *INJECTED[:3], HONEST, HONEST, *INJECTED[1:])
+    deliveries = fake_pg.generate(campaign, users, n_candidates=4)
+    for delivery in deliveries:
+        injected = [c for c in delivery.candidates if c.text in INJECTED]
+        assert all(c.violations and not c.eligible for c in injected), (
+            "each injected candidate has a violation"
+        )
+        assert delivery.text not in INJECTED and not check_copy(delivery.text, campaign), delivery.text
+    assert [d.chosen_by for d in deliveries] == ["fallback", "fallback", "model", "model"], (
+        "only injected copy: the fallback; an honest candidate among it: that one is delivered"
+    )
+    assert deliveries[2].text == deliveries[3].text == HONEST, [d.text for d in deliveries]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

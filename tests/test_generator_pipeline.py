@@ -1,13 +1,17 @@
 """Generation is batched and reproducible; the pipeline delivers the best compliant copy or the fallback."""
 
+import json
+
 import numpy as np
 import pytest
 
-from promogen import PipelineConfig, PromoGen, check_copy
+from promogen import Delivery, PipelineConfig, PromoGen, check_copy
 from promogen.generator import tidy
+from promogen.ope import evaluate, read_log
 from promogen.policy import PolicyConfig
 from promogen.prompts import fallback_copy
 from promogen.simulate import demo_campaign, simulate_users
+from promogen.wording import required_terms
 
 CONTRACT = {
     "user_id",
@@ -129,3 +133,108 @@ def test_approver_floors_and_ranks_the_compliant_candidates(fake_pg, copywriter,
     copywriter.enqueue(*TEXTS[:2])
     [fallback] = strict.generate(campaign, simulate_users(1, seed=4), n_candidates=2)
     assert fallback.chosen_by == "fallback", "nothing approved enough: the template line goes out"
+
+
+def test_model_copy_reaches_each_user_with_their_own_interests(fake_pg, copywriter):
+    campaign, users = demo_campaign("run20"), simulate_users(3, seed=5)
+    copywriter.rule = copywriter.write_offer
+    deliveries = fake_pg.generate(campaign, users, n_candidates=2)
+    for d in deliveries:
+        want = f"Made for your {d.interests[0]}: 20% off running gear with code RUN20."
+        assert d.chosen_by == "model" and d.text == want, f"{d.user_id} gets the model's copy: {d.text!r}"
+        assert d.candidates[d.chosen].eligible and 0 < d.propensity <= 1, d.to_dict()
+        assert d.model == "fake-copywriter", "the delivery names the copywriter that wrote it"
+        assert Delivery.from_dict(d.to_dict()).to_dict() == d.to_dict(), "delivered copy round-trips"
+    assert len({d.text for d in deliveries}) == 3, "each user's copy follows their own interests"
+
+
+def test_non_compliant_copy_is_never_delivered_even_when_ranked_first(copywriter, encoder):
+    campaign = demo_campaign("run20")
+    user = simulate_users(1, seed=0)[0]
+    ranked = PromoGen(copywriter, encoder, PipelineConfig(rank_by="relevance"))
+    # The same words as the user's interests, the offer wrong: the most relevant, and illegal.
+    wrong = f"{user.events[0].text}: 25% off running gear with code RUN20."
+    right = "Get 20% off running gear with code RUN20."
+    copywriter.enqueue(wrong, right)
+    [d] = ranked.generate(campaign, [user], n_candidates=2)
+    rel = [c.scores["relevance"] for c in d.candidates]
+    assert rel[0] > rel[1], f"the test needs the violating copy ranked first: {rel}"
+    assert [c.eligible for c in d.candidates] == [False, True], [c.violations for c in d.candidates]
+    assert d.text == right and d.chosen == 1, f"the compliant copy goes out, never {wrong!r}"
+
+
+GUARD_CASES = [
+    # (campaign, settings, terms expected, gsm expected)
+    ("run20", {}, True, False),
+    ("shipfree", {}, True, True),
+    ("shipfree", {"gsm_sms": False}, True, False),
+    ("ten_off", {"must_mention": False}, False, False),
+]
+
+
+@pytest.mark.parametrize(("name", "settings", "terms", "gsm"), GUARD_CASES)
+def test_pipeline_hands_the_copywriter_its_guard_terms_gsm_vectors_and_seed(
+    copywriter, encoder, name, settings, terms, gsm
+):
+    campaign, users = demo_campaign(name), simulate_users(2, seed=6)
+    pg = PromoGen(copywriter.enqueue(*["x"] * 6), encoder, PipelineConfig(**settings))
+    pg.generate(campaign, users, n_candidates=3, seed=11)
+    [request] = copywriter.history
+    vectors, interests = encoder.encode_users(users)
+    assert (request.n, request.seed) == (3, 11), "n_candidates and seed reach the copywriter"
+    assert request.prompts == pg.prompts(campaign, interests), "one chat prompt per user, in order"
+    briefs = [p.rstrip().splitlines()[-1] for p in request.prompts]
+    assert briefs == [f"Shopper is into: {'; '.join(i)}" for i in interests], (
+        f"each prompt ends with its own user's interests: {briefs}"
+    )
+    assert np.allclose(request.vectors, vectors), "each user's own interest vector conditions their copy"
+    want = [required_terms(campaign.offer)] * 2 if terms else None
+    assert request.terms == want, (
+        f"{name} {settings}: offer terms the guard must see written: {request.terms}"
+    )
+    assert request.gsm == [gsm] * 2, f"{name} {settings}: GSM-7 only for SMS with gsm_sms on: {request.gsm}"
+
+
+def test_shuffled_vectors_give_every_user_someone_elses(copywriter, encoder):
+    users = simulate_users(4, seed=7)
+    pg = PromoGen(copywriter.enqueue(*["x"] * 4), encoder, PipelineConfig(shuffle_vectors=True))
+    pg.generate(demo_campaign("run20"), users, n_candidates=1)
+    own, _ = encoder.encode_users(users)
+    given = copywriter.history[0].vectors
+    assert not any(np.allclose(given[i], own[i]) for i in range(4)), "the ablation control: never one's own"
+    assert sorted(map(tuple, np.round(given, 6))) == sorted(map(tuple, np.round(own, 6))), "a permutation"
+
+
+def test_compliant_copy_over_the_fluency_floor_is_not_eligible_and_ope_respects_it(
+    fake_pg, copywriter, tmp_path
+):
+    campaign, users = demo_campaign("run20"), simulate_users(4, seed=8)
+    copywriter.rule = lambda prompt, k: [
+        "Get 20% off running gear with code RUN20.",
+        "Fresh miles ahead: 20% off running gear with RUN20.",
+        "Code RUN20 takes 20% off running gear.",
+    ][k]
+    first = fake_pg.generate(campaign, users, n_candidates=3)
+    # Whatever the ranking head likes best for user 0 now reads as gibberish to the fluency floor.
+    top = first[0].text
+    copywriter.perplexities[top] = fake_pg.config.max_perplexity + 1
+    deliveries = fake_pg.generate(campaign, users, n_candidates=3)
+    for d in deliveries:
+        over = [c for c in d.candidates if c.text == top][0]
+        assert not over.violations and not over.eligible, "compliant but over the floor: not eligible"
+        assert d.chosen_by == "model" and d.text != top, f"the floor keeps {top!r} from {d.user_id}"
+    log = tmp_path / "log.jsonl"
+    clicks = [1, 0, 1, 1]
+    log.write_text(
+        "".join(
+            json.dumps({**d.to_dict(), "click": c}) + "\n" for d, c in zip(deliveries, clicks, strict=True)
+        )
+    )
+    data = read_log(log)
+    assert data.eligible.tolist() == [[c.eligible for c in d.candidates] for d in deliveries], (
+        "ope reads eligible"
+    )
+    result = evaluate(data, PolicyConfig(), bootstrap=0)
+    assert result["ips"]["estimate"] == pytest.approx(np.mean(clicks)), (
+        "the logging policy itself, evaluated over the eligible set, earns exactly the logged click rate"
+    )
