@@ -10,7 +10,7 @@ from promogen.batch import errors_path, run_batch
 from promogen.cli import cli, main
 from promogen.demo import write_users
 from promogen.simulate import demo_campaign, load_campaign, simulate_users
-from promogen.types import UnknownCampaignError, ValidationError
+from promogen.types import Delivery, UnknownCampaignError, ValidationError
 
 GOOD = {"user_id": "ok", "events": [{"type": "view", "text": "trail running shoes"}]}
 
@@ -62,6 +62,32 @@ def test_limit_and_batch_boundaries(tiny_pg, tmp_path):
     ids = [json.loads(x)["user_id"] for x in (tmp_path / "o.jsonl").read_text().splitlines()]
     assert ids == [u.user_id for u in simulate_users(7, seed=2)][:5], "first 5 users, exactly once each"
     assert summary.by_model + summary.fallbacks == 5, summary
+
+
+def test_batch_writes_the_model_copy_each_user_gets(fake_pg, copywriter, tmp_path):
+    users = write_users(tmp_path / "u.jsonl", 7, seed=3)
+    # The first user's candidates both break the offer; everyone else gets the offer for their interests.
+    copywriter.enqueue("50% off with SAVE50", "RUN20 now")
+    copywriter.rule = copywriter.write_offer
+    summary = run_batch(
+        fake_pg,
+        demo_campaign("run20"),
+        users,
+        tmp_path / "o.jsonl",
+        n_candidates=2,
+        batch_size=3,
+        progress=False,
+    )
+    lines = [Delivery.from_dict(json.loads(x)) for x in (tmp_path / "o.jsonl").read_text().splitlines()]
+    assert [d.chosen_by for d in lines] == ["fallback"] + ["model"] * 6, [d.text for d in lines]
+    for d in lines[1:]:
+        want = f"Made for your {d.interests[0]}: 20% off running gear with code RUN20."
+        assert d.text == want and d.candidates[d.chosen].eligible, (
+            f"{d.user_id}: the model's copy, {d.text!r}"
+        )
+    assert (summary.users, summary.by_model, summary.fallbacks) == (7, 6, 1), summary
+    assert summary.tokens == copywriter.tokens_generated > 0, "the summary counts the copywriter's tokens"
+    assert [len(r.prompts) for r in copywriter.history] == [3, 3, 1], "users go to the copywriter in batches"
 
 
 def test_cli_batch_on_a_local_model_dir(tiny_model_dir, tmp_path):

@@ -167,6 +167,24 @@ def test_evaluator_scores_under_the_same_base_model(tiny_pg):
     assert result["metrics"]["compliant"] == 1.0, "the pipeline never delivers a violating copy"
 
 
+def test_evaluator_on_delivered_model_copy(fake_pg, copywriter):
+    users, campaign = simulate_users(3, seed=5), demo_campaign("run20")
+    copywriter.rule = copywriter.write_offer
+    deliveries = fake_pg.generate(campaign, users, n_candidates=2)
+    evaluator = Evaluator(fake_pg)
+    generic = evaluator.generic_copies(campaign, fake_pg.encoder.encode_users(users)[0], n=2, seed=0)
+    assert generic == ["20% off running gear with code RUN20."] * 3, (
+        f"the generic copy is the model's copy of the prompt without interests: {generic}"
+    )
+    ctx = evaluator.context(campaign, users, deliveries)
+    assert copywriter.scored[-1] == ([d.text for d in deliveries], True), (
+        "delivered copy is scored under the base model, so that variants are judged alike"
+    )
+    metrics = evaluator.evaluate(ctx)["metrics"]
+    assert metrics["fallback_rate"] == 0.0 and metrics["compliant"] == 1.0, metrics
+    assert metrics["personalisation_vs_generic"] > 0, f"per-user copy differs from the generic: {metrics}"
+
+
 def test_rescore_recomputes_predicted_ctr_with_the_current_ranker(encoder, tmp_path):
     users = simulate_users(2, seed=1)
     texts = ["Get 20% off running gear with code RUN20.", "Trail shoes: 20% off with RUN20!"]

@@ -288,7 +288,7 @@ def test_cli_closes_the_loop_plan_outcomes_learn_plan_abtest(tmp_path, monkeypat
     assert exit_info.value.code == 2, "promogen's own errors exit 2 with one line"
 
 
-def test_batch_with_a_plan_writes_each_user_their_campaign_and_nobody_else(tiny_pg, tmp_path):
+def test_batch_with_a_plan_writes_each_user_their_campaign_and_nobody_else(fake_pg, copywriter, tmp_path):
     from promogen.batch import run_batch
     from promogen.plan import assigned_campaigns
 
@@ -301,8 +301,9 @@ def test_batch_with_a_plan_writes_each_user_their_campaign_and_nobody_else(tiny_
         "".join(json.dumps({"user_id": u, "action": a, "propensity": 1.0}) + "\n" for u, a in plan_rows)
     )
     assigned = assigned_campaigns(tmp_path / "plan.jsonl", CAMPAIGNS)
+    copywriter.rule = copywriter.write_offer  # the offer of whichever campaign the prompt is for
     summary = run_batch(
-        tiny_pg,
+        fake_pg,
         CAMPAIGNS[0],
         tmp_path / "users.jsonl",
         tmp_path / "out.jsonl",
@@ -315,6 +316,11 @@ def test_batch_with_a_plan_writes_each_user_their_campaign_and_nobody_else(tiny_
     assert got == [("u0", "run20"), ("u2", "shipfree"), ("u3", "run20")], (
         f"planned campaigns in file order: {got}"
     )
+    codes = {"run20": "RUN20", "shipfree": "SHIPFREE"}
+    for r in out:
+        assert r["chosen_by"] == "model" and codes[r["campaign_id"]] in r["text"], (
+            f"{r['user_id']} gets model copy for their planned campaign: {r['text']!r}"
+        )
     assert any("1 users the plan sends nothing" in n for n in summary.notes), summary.notes
     recorded = json.loads((tmp_path / "out.config.json").read_text())["plan"]
     assert [c["campaign_id"] for c in recorded["campaigns"]] == ["run20", "shipfree"], recorded
@@ -322,7 +328,7 @@ def test_batch_with_a_plan_writes_each_user_their_campaign_and_nobody_else(tiny_
     other = {**assigned, "u3": CAMPAIGNS[1]}
     with pytest.raises(ValidationError, match=r"--resume with other settings .*\(plan differ\)"):
         run_batch(
-            tiny_pg,
+            fake_pg,
             CAMPAIGNS[0],
             tmp_path / "users.jsonl",
             tmp_path / "out.jsonl",
