@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from promogen import Delivery, PipelineConfig, PromoGen, check_copy
-from promogen.generator import tidy
+from promogen.generator import Copywriter, tidy
 from promogen.ope import evaluate, read_log
 from promogen.policy import PolicyConfig
 from promogen.prompts import fallback_copy
@@ -41,6 +41,13 @@ def test_same_seed_same_copy_and_other_seed_differs(tiny_pg):
 def test_perplexity_is_finite_and_prefers_seen_text(tiny_pg):
     ppl = tiny_pg.generator.perplexity(["trail running shoes", "zq xv kj"])
     assert all(np.isfinite(ppl)) and all(p > 1 for p in ppl), ppl
+
+
+def test_the_generator_and_the_fake_keep_to_the_copywriter_protocol(tiny_pg, copywriter):
+    assert isinstance(tiny_pg.generator, Copywriter), "Generator implements Copywriter"
+    assert isinstance(copywriter, Copywriter), "the tests' fake stands in for it"
+    partial = type("Partial", (), {"generate": copywriter.generate, "chat_prompt": copywriter.chat_prompt})()
+    assert not isinstance(partial, Copywriter), "without perplexity and the names it is no copywriter"
 
 
 def test_tidy_copy_edits_raw_output_but_never_shortens_it():
