@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -60,7 +60,9 @@ class ServeConfig(Config):
 
 
 class BodyLimit:
-    """ASGI middleware: 413 for a body over the route's limit, declared or streamed (chunked)."""
+    """ASGI middleware: 413 for a body over the route's limit, declared (content-length) or streamed.
+
+    A streamed (chunked) body is read up to the limit before the app sees it, then replayed."""
 
     def __init__(self, app, config: ServeConfig):
         self.app = app
@@ -71,23 +73,32 @@ class BodyLimit:
             return await self.app(scope, receive, send)
         upload = scope["path"] in UPLOAD_ROUTES
         limit = self.config.max_upload_bytes if upload else self.config.max_body_bytes
-        message = f"request body is over the limit of {limit} bytes" + (
-            "" if upload else " (send large user sets as a file to POST /v1/jobs)"
+        too_large = JSONResponse(
+            status_code=413,
+            content={
+                "detail": f"request body is over the limit of {limit} bytes"
+                + ("" if upload else " (send large user sets as a file to POST /v1/jobs)")
+            },
         )
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            return await JSONResponse(status_code=413, content={"detail": message})(scope, receive, send)
-        received = 0
-
-        async def bounded():
-            nonlocal received
+        if declared is not None:
+            if declared.isdigit() and int(declared) > limit:
+                return await too_large(scope, receive, send)
+            return await self.app(scope, receive, send)
+        events, size = [], 0
+        while True:
             event = await receive()
-            received += len(event.get("body", b""))
-            if received > limit:
-                raise HTTPException(status_code=413, detail=message)
-            return event
+            events.append(event)
+            size += len(event.get("body", b""))
+            if size > limit:
+                return await too_large(scope, receive, send)
+            if event["type"] != "http.request" or not event.get("more_body"):
+                break
 
-        await self.app(scope, bounded, send)
+        async def replay():
+            return events.pop(0) if events else await receive()
+
+        await self.app(scope, replay, send)
 
 
 def create_app(pg: PromoGen, config: ServeConfig | None = None, token: str | None = None):
