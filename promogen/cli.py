@@ -217,7 +217,7 @@ def serve(host: str, port: int, data_dir: str, base_model, encoder) -> None:
     except ImportError as exc:
         hint = f"promogen serve needs its extra: pip install 'promogen[serve]' ({exc})"
         raise click.ClickException(hint) from exc
-    run(_load(base_model, encoder), ServeConfig(host=host, port=port, data_dir=data_dir))
+    run(lambda: _load(base_model, encoder), ServeConfig(host=host, port=port, data_dir=data_dir))
 
 
 @cli.command()

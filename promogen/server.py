@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,10 +140,10 @@ def create_app(pg: PromoGen, config: ServeConfig | None = None, token: str | Non
     return app
 
 
-def serve(pg: PromoGen, config: ServeConfig) -> None:
-    """Run the app on uvicorn until interrupted."""
+def serve(load: Callable[[], PromoGen], config: ServeConfig) -> None:
+    """Check the binding, load the models once (`load()`), then run the app on uvicorn until interrupted."""
     if config.host not in ("127.0.0.1", "localhost", "::1") and not os.environ.get(TOKEN_ENV):
         raise ValidationError(
             f"`host` {config.host} exposes the server beyond this machine; set {TOKEN_ENV} first"
         )
-    uvicorn.run(create_app(pg, config), host=config.host, port=config.port, log_level="info")
+    uvicorn.run(create_app(load(), config), host=config.host, port=config.port, log_level="info")

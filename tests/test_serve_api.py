@@ -24,6 +24,13 @@ def users(n: int, seed: int = 0) -> list[dict]:
     return [u.to_dict() for u in simulate_users(n, seed=seed)]
 
 
+def users_jsonl(n: int, bad_line: int | None = None) -> bytes:
+    lines = [json.dumps(u) for u in users(n)]
+    if bad_line is not None:
+        lines.insert(bad_line - 1, '{"user_id": "broken", "events": []}')
+    return ("\n".join(lines) + "\n").encode()
+
+
 @pytest.fixture
 def make_client(encoder, tmp_path):
     def make(token: str | None = "", texts=None, **config):
@@ -222,13 +229,6 @@ def wait_done(client, job_id: str, timeout: float = 60.0) -> dict:
     raise AssertionError(f"job {job_id} not done in {timeout}s: {status}")
 
 
-def users_jsonl(n: int, bad_line: int | None = None) -> bytes:
-    lines = [json.dumps(u) for u in users(n)]
-    if bad_line is not None:
-        lines.insert(bad_line - 1, '{"user_id": "broken", "events": []}')
-    return ("\n".join(lines) + "\n").encode()
-
-
 def test_job_runs_a_users_file_and_serves_result_and_errors(make_client, tmp_path):
     client, _ = make_client(job_batch_size=4)
     files = {"users": ("shoppers.jsonl", users_jsonl(10, bad_line=3), "application/x-ndjson")}
@@ -254,15 +254,18 @@ def test_job_runs_a_users_file_and_serves_result_and_errors(make_client, tmp_pat
     [
         ("users.txt", b"{}", 422, r"must be one of .jsonl"),
         ("../../escape.jsonl", b"x" * 5000, 413, r"limit of 4000 bytes"),
+        ("../../escape.jsonl", users_jsonl(1), 202, r'"state":"queued"'),  # stored as jobs/ID/users.jsonl
     ],
 )
-def test_bad_job_uploads(make_client, tmp_path, filename, content, status, pattern):
+def test_job_uploads_are_bounded_and_stay_in_the_data_folder(
+    make_client, tmp_path, filename, content, status, pattern
+):
     client, _ = make_client(max_upload_bytes=4000)
     files = {"users": (filename, content, "application/octet-stream")}
     response = client.post("/v1/jobs", data={"campaign": json.dumps(CAMPAIGN)}, files=files)
     assert response.status_code == status, response.text
     assert re.search(pattern, response.text), response.text
-    assert not (tmp_path / "escape.jsonl").exists() and not (tmp_path.parent / "escape.jsonl").exists()
+    assert not list(tmp_path.parent.rglob("escape.jsonl")), "an upload's name never becomes a path"
 
 
 @pytest.mark.parametrize("job_id", ["0" * 32, "..", "..%2F..%2Fetc%2Fpasswd", "ABC"])
@@ -336,3 +339,24 @@ def test_preview_validation_names_the_form_field(make_client):
     assert detail["field"] == "campaign.offer.value" and "required" in detail["msg"], detail
     too_many = client.post("/review/preview", data={"campaign": json.dumps(CAMPAIGN), "n": "99"})
     assert too_many.status_code == 422 and too_many.json()["detail"][0]["field"] == "n", too_many.text
+
+
+def test_openapi_docs_list_the_endpoints(make_client):
+    client, _ = make_client()
+    assert client.get("/docs").status_code == 200
+    paths = set(client.get("/openapi.json").json()["paths"])
+    expected = {"/v1/generate", "/v1/check", "/v1/jobs", "/v1/jobs/{job_id}", "/v1/jobs/{job_id}/result"}
+    assert expected <= paths, f"missing from the docs: {expected - paths}"
+
+
+def test_serve_refuses_a_public_host_without_a_token(monkeypatch, capsys):
+    from promogen.cli import main
+
+    monkeypatch.delenv("PROMOGEN_API_TOKEN", raising=False)
+    monkeypatch.setattr("sys.argv", ["promogen", "serve", "--host", "0.0.0.0"])
+    monkeypatch.setattr("promogen.cli._load", lambda *a: pytest.fail("models loaded before the check"))
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    err = capsys.readouterr().err.strip()
+    assert exit_info.value.code == 2 and err.count("\n") == 0, err
+    assert "set PROMOGEN_API_TOKEN first" in err, err
