@@ -102,6 +102,7 @@ class JobStore:
             while chunk := upload.read(CHUNK):
                 out.write(chunk)
         (folder / "campaign.json").write_text(json.dumps(campaign.to_dict()), encoding="utf-8")
+        self.batcher.pg.config.save(folder / "pipeline_config.json")  # the settings behind out.jsonl
         meta = {
             "id": job_id,
             "state": "queued",

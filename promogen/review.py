@@ -9,6 +9,7 @@ decisions go to `/v1/variants` (which refuses to approve non-compliant copy) and
 from __future__ import annotations
 
 import asyncio
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -50,7 +51,8 @@ def first_users(upload: UploadFile, n: int, folder: Path) -> tuple[list, list[di
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder) as tmp:
         path = Path(tmp) / f"users{Path(upload.filename or '').suffix.lower()}"
-        path.write_bytes(upload.file.read())
+        with path.open("wb") as out:
+            shutil.copyfileobj(upload.file, out)
         users, bad = [], []
         try:
             for number, user, reason in read_users(path):

@@ -247,6 +247,7 @@ def test_job_runs_a_users_file_and_serves_result_and_errors(make_client, tmp_pat
     assert [json.loads(e)["line"] for e in errors] == [3]
     folder = tmp_path / "data" / "jobs" / job["id"]
     assert (folder / "out.jsonl").is_file(), "a job lives in its own folder under the data folder"
+    assert json.loads((folder / "pipeline_config.json").read_text())["n_candidates"] == 3, "config beside it"
 
 
 @pytest.mark.parametrize(

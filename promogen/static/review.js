@@ -42,7 +42,8 @@ function clearErrors() {
 // A 422 names the field by its path in the request; show the message next to that field.
 function showError(detail) {
   const item = Array.isArray(detail) ? detail[0] : { msg: String(detail) };
-  const field = (item.field || "").replace(/^campaign\./, "").replace(/\[\d+\].*$/, "");
+  const path = item.field || (item.loc || []).slice(1).join(".");
+  const field = path.replace(/^campaign\./, "").replace(/\[\d+\].*$/, "");
   const slot = $(`[data-error-for="${CSS.escape(field)}"]`) || $("#form-error");
   slot.textContent = item.msg;
 }
