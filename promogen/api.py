@@ -58,7 +58,7 @@ def parse(value: Any, reader, where: str, own: str) -> Any:
     """`reader(value)`, its error re-raised naming the field's path under `where`.
 
     The contract calls the object `own`: both "`campaign.brand` is missing" and "`brand` must not be
-    empty" become field `campaign.brand`."""
+    empty" become field `campaign.brand`; `where=""` is the request body itself."""
     try:
         return reader(value)
     except ValidationError as exc:
@@ -66,7 +66,8 @@ def parse(value: Any, reader, where: str, own: str) -> Any:
         inner = match.group(1) if match else ""
         if inner == own or inner.startswith(own + "."):
             inner = inner[len(own) :].lstrip(".")
-        raise FieldError(f"{where}.{inner}" if inner else where, f"{where}: {exc}") from None
+        field = ".".join(part for part in (where, inner) if part)
+        raise FieldError(field, f"{where}: {exc}" if where else str(exc)) from None
 
 
 def read_campaign(data: Any, where: str = "campaign") -> Campaign:
@@ -129,7 +130,7 @@ async def generate(
     """One delivery per user (the `Delivery` contract), in input order."""
     config = request.app.state.config
     allowed = ("campaign", "users", "n_candidates", "seed")
-    parse(body, lambda b: check_keys(b, ("campaign", "users"), allowed, "request"), "request", "request")
+    parse(body, lambda b: check_keys(b, ("campaign", "users"), allowed, "request"), "", "request")
     campaign = read_campaign(body["campaign"])
     users = read_users(body["users"], config.max_users)
     n = read_int(body.get("n_candidates"), "n_candidates", 1, 64)
@@ -166,7 +167,7 @@ def check(
 
     `interests` (optional) are the shopper's interest phrases the copy may quote numbers from."""
     allowed = ("campaign", "text", "interests")
-    parse(body, lambda b: check_keys(b, ("campaign", "text"), allowed, "request"), "request", "request")
+    parse(body, lambda b: check_keys(b, ("campaign", "text"), allowed, "request"), "", "request")
     campaign = read_campaign(body["campaign"])
     text = parse(body["text"], lambda t: check_str(t, "text", empty=True), "text", "text")
     return verdict(campaign, text, read_interests(body.get("interests")))
@@ -224,7 +225,7 @@ def record_variant(
     """Approve or reject a copy for the campaign; approval re-checks it and refuses non-compliant copy."""
     allowed = ("campaign", "text", "decision", "user_id", "interests")
     required = ("campaign", "text", "decision")
-    parse(body, lambda b: check_keys(b, required, allowed, "request"), "request", "request")
+    parse(body, lambda b: check_keys(b, required, allowed, "request"), "", "request")
     campaign = read_campaign(body["campaign"])
     user_id = str(body.get("user_id") or "")
     store = request.app.state.variants
