@@ -202,21 +202,31 @@ def test_solo_requests_and_other_campaigns_are_not_merged(encoder):
     batcher.close()
 
 
-def test_concurrent_http_requests_are_all_answered(make_client):
+def test_concurrent_http_requests_are_batched_and_all_answered(make_client):
     client, pg = make_client()
+    pg.generator.hold = threading.Event()
     answers: dict[int, list[str]] = {}
 
     def call(i: int) -> None:
         body = {"campaign": CAMPAIGN, "users": users(2, seed=i)}
         answers[i] = [d["user_id"] for d in client.post("/v1/generate", json=body).json()["deliveries"]]
 
-    threads = [threading.Thread(target=call, args=(i,)) for i in range(8)]
-    for t in threads:
+    threads = [threading.Thread(target=call, args=(i,)) for i in range(4)]
+    threads[0].start()
+    assert pg.generator.started.wait(30), "the first request should reach the model"
+    for t in threads[1:]:
         t.start()
+    queue = client.app.state.batcher._queue
+    end = time.time() + 30
+    while queue.qsize() < 3 and time.time() < end:  # the other three wait while the model is busy
+        time.sleep(0.01)
+    pg.generator.hold.set()
     for t in threads:
         t.join(60)
-    assert answers == {i: [u["user_id"] for u in users(2, seed=i)] for i in range(8)}, "none lost or mixed up"
-    assert sum(pg.generator.calls) == 16 and len(pg.generator.calls) <= 8, pg.generator.calls
+    assert answers == {i: [u["user_id"] for u in users(2, seed=i)] for i in range(4)}, "none lost or mixed up"
+    assert pg.generator.calls == [2, 6], (
+        f"the three waiting requests share one generate: {pg.generator.calls}"
+    )
 
 
 def wait_done(client, job_id: str, timeout: float = 60.0) -> dict:
