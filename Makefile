@@ -69,9 +69,11 @@ copy-report: models
 	$(BIN)/python -m eval.harness --gold $(DATA)/copy_gold/dev.jsonl --examples 0 --out reports/copy_quality \
 		--variant shipped --variant sft=adapter=runs/gold_lora/adapter --variant no_approver=rank_by=predicted_ctr,min_approval=0
 
-# 50 concurrent /v1/generate requests of 4 shoppers against the same 50 one at a time (real models).
+# 50 concurrent /v1/generate requests of 4 shoppers against the same 50 one at a time (real models,
+# about 15 minutes on 2 CPU cores).
 serve-load: models
-	$(BIN)/python -m eval.serve_load --requests 50 --users 4 --out reports/serve/load.json
+	$(BIN)/python -m eval.serve_load --requests 50 --users 4 --n-candidates 2 --max-batch-users 16 \
+		--out reports/serve/load_batch16.json
 
 bench: models
 	$(BIN)/python -m eval.bench_batch --users 16 --n-candidates 4 --int8 --out reports/bench_batch.json

@@ -30,11 +30,11 @@ from promogen.server import ServeConfig, create_app
 from promogen.simulate import demo_campaign, simulate_users
 
 
-def start(pg: PromoGen, data_dir: str) -> tuple[str, uvicorn.Server]:
+def start(pg: PromoGen, data_dir: str, max_batch_users: int) -> tuple[str, uvicorn.Server]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    app = create_app(pg, ServeConfig(data_dir=data_dir), token="")
+    app = create_app(pg, ServeConfig(data_dir=data_dir, max_batch_users=max_batch_users), token="")
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     threading.Thread(target=server.run, daemon=True).start()
     while not server.started:
@@ -87,6 +87,9 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=4, help="shoppers per request")
     parser.add_argument("--n-candidates", type=int, default=2)
     parser.add_argument("--campaign", default="run20")
+    parser.add_argument(
+        "--max-batch-users", type=int, default=16, help="users the model worker merges into one generate"
+    )
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds allowed per phase")
     parser.add_argument("--out", help="also write the JSON result here")
     args = parser.parse_args()
@@ -99,7 +102,7 @@ def main() -> None:
         for i in range(args.requests)
     ]
     with tempfile.TemporaryDirectory() as data:
-        url, server = start(pg, data)
+        url, server = start(pg, data, args.max_batch_users)
         warm = {**bodies[0], "users": bodies[0]["users"][:1]}
         httpx.post(f"{url}/v1/generate", json=warm, timeout=args.timeout).raise_for_status()
         run = lambda concurrent: asyncio.run(  # noqa: E731

@@ -48,7 +48,11 @@ class ServeConfig(Config):
     max_users: int = option(64, "users per /v1/generate request (more: 422; use a job)")
     max_preview: int = option(12, "sample shoppers previewed on the review page")
     batch_wait_ms: float = option(10.0, "how long the model worker waits for more requests to batch")
-    max_batch_users: int = option(64, "users the worker batches into one generate call")
+    max_batch_users: int = option(
+        16,
+        "users the worker merges into one generate call (16 beat sequential requests on 2 CPU cores, "
+        "64 did not: reports/serve/load_batch*.json)",
+    )
     job_batch_size: int = option(16, "users per generation batch in a job (as `batch --batch-size`)")
 
     def __post_init__(self) -> None:
