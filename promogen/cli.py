@@ -208,8 +208,7 @@ def serve(host: str, port: int, data_dir: str, base_model, encoder) -> None:
 
     \b
     Example:
-      promogen serve --port 8000
-      open http://127.0.0.1:8000/
+      promogen serve --port 8000    # then browse http://127.0.0.1:8000/
     """
     try:
         from .server import ServeConfig
