@@ -5,14 +5,14 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install models demo test test-fast lint clean adapter approver gate-report copy-report bench benchmarks demo-report plan-report
+.PHONY: install models browser demo serve test test-fast lint clean adapter approver gate-report copy-report bench benchmarks demo-report plan-report serve-load
 
 $(BIN)/promogen: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	# A bare `torch` would pull a multi-GB CUDA build; this pin takes the CPU wheel when none is importable.
 	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e ".[parquet,train,eval,dev]"
+	$(BIN)/python -m pip install -q -e ".[parquet,train,eval,serve,dev]"
 	touch $(BIN)/promogen
 
 install: $(BIN)/promogen
@@ -23,7 +23,15 @@ models: install
 demo: models
 	$(BIN)/promogen demo
 
-test: models
+# The review page's browser test drives Debian's chromium (never a downloaded browser); CI runs as root.
+browser:
+	command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq chromium chromium-driver; }
+
+serve: models
+	$(BIN)/promogen serve
+
+test: models browser
 	$(BIN)/python -m pytest -q
 
 test-fast: install
@@ -81,6 +89,12 @@ plan-report: install
 # The demo run the README quotes (simulated users only; *.jsonl is ignored, so it is added with -f).
 demo-report: models
 	$(BIN)/promogen demo --users 24 --campaign run20 --out-dir reports/demo
+
+# 50 concurrent /v1/generate requests of 4 shoppers against the same 50 one at a time (real models,
+# about 15 minutes on 2 CPU cores).
+serve-load: models
+	$(BIN)/python -m eval.serve_load --requests 50 --users 4 --n-candidates 2 --max-batch-users 16 \
+		--out reports/serve/load_batch16.json
 
 bench: models
 	$(BIN)/python -m eval.bench_batch --users 16 --n-candidates 4 --int8 --out reports/bench_batch.json

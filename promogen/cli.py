@@ -259,6 +259,37 @@ def check(campaign: str, text: str | None, copies: str | None) -> None:
 
 
 @cli.command()
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to bind (other hosts need a token)."
+)
+@click.option("--port", default=8000, show_default=True)
+@click.option(
+    "--data-dir",
+    default="promogen_data",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder of jobs and approved variants (the only place the server writes).",
+)
+@with_models
+def serve(host: str, port: int, data_dir: str, base_model, encoder) -> None:
+    """REST API (/v1/generate, /v1/check, /v1/jobs; docs at /docs) and the review page at /.
+
+    Set PROMOGEN_API_TOKEN to require `Authorization: Bearer <token>` on every non-GET request.
+
+    \b
+    Example:
+      promogen serve --port 8000    # then browse http://127.0.0.1:8000/
+    """
+    try:
+        from .server import ServeConfig
+        from .server import serve as run
+    except ImportError as exc:
+        hint = f"promogen serve needs its extra: pip install 'promogen[serve]' ({exc})"
+        raise click.ClickException(hint) from exc
+    run(lambda: _load(base_model, encoder), ServeConfig(host=host, port=port, data_dir=data_dir))
+
+
+@cli.command()
 @click.option("--n", "n_users", default=20, show_default=True, help="How many users.")
 @click.option("--seed", default=0, show_default=True)
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output JSONL.")

@@ -1,5 +1,5 @@
-"""The copywriter's decoding guard: a message states the offer's code, minimum spend and end date
-before it ends, and an SMS stays in the GSM-7 alphabet."""
+"""The copywriter's decoding guard: a message states the offer's code and minimum spend before it
+ends, and an SMS stays in the GSM-7 alphabet."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import torch
 from promogen.checks import check_copy
 from promogen.generator import Generator, GeneratorConfig, Guard
 from promogen.types import Campaign
-from promogen.wording import required_terms
+from promogen.wording import offer_terms, required_terms
 
 CAMPAIGN = {"campaign_id": "g900", "brand": "Trailhead Outfitters", "channel": "push"}
 
@@ -29,12 +29,8 @@ CAMPAIGN = {"campaign_id": "g900", "brand": "Trailhead Outfitters", "channel": "
         (
             {"kind": "percent_off", "value": 20, "code": "RUN20", "expires": "2027-04-14"},
             "20% off with RUN20.",
-            ["Ends Apr 14."],
+            [],  # approvers' own good copy leaves the end date out of one message in four
         ),
-        *[
-            ({"kind": "percent_off", "value": 20, "code": "RUN20", "expires": "2027-04-14"}, text, [])
-            for text in ("RUN20 until April 14th.", "RUN20 until 14 Apr.", "RUN20, ends apr. 14")
-        ],
         ({"kind": "free_shipping"}, "Free shipping on everything.", []),
     ],
 )
@@ -52,6 +48,25 @@ def _tokenizer(path):
     from transformers import AutoTokenizer
 
     return AutoTokenizer.from_pretrained(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("RUN20 until April 14th.", True),
+        ("RUN20 until 14 Apr.", True),
+        ("RUN20, ends apr. 14", True),
+        ("RUN20 until Apr 1", False),
+        ("RUN20 until May 14", False),
+    ],
+)
+def test_offer_terms_find_the_end_date_in_its_common_forms(text, found):
+    campaign = Campaign.from_dict(
+        {**CAMPAIGN, "offer": {"kind": "percent_off", "value": 20, "code": "RUN20", "expires": "2027-04-14"}}
+    )
+    regex, sentence = offer_terms(campaign.offer)["end_date"]
+    assert bool(re.search(regex, text)) is found, f"end date in {text!r}"
+    assert sentence == "Ends Apr 14.", "the sentence uses the prompt's short date form"
 
 
 def test_guard_writes_a_missing_term_when_the_row_is_about_to_end(tiny_model_dir):

@@ -1,0 +1,170 @@
+"""Batch jobs for the server: a campaign and an uploaded users file, run by `run_batch`, kept on disk.
+
+A job must survive a server restart the way `promogen batch --resume` survives a kill: everything about
+it lives in its own folder under the jobs folder (campaign, users file, output, errors, state), and on
+start the store queues again every job that was queued or running, which `run_batch(resume=True)` then
+finishes without losing or duplicating a line. Job ids are generated here and checked against their
+pattern before any path is built from them, so no request can reach outside the jobs folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import BinaryIO
+
+from .batch import errors_path, run_batch
+from .microbatch import MicroBatcher
+from .readers import FORMATS, count_rows
+from .types import Campaign, ValidationError
+
+JOB_ID = re.compile(r"[0-9a-f]{32}")
+CHUNK = 1 << 20
+SHOWN_ERRORS = 20  # bad-row reasons returned by `status`; the errors file has them all
+
+
+class JobNotFound(KeyError):
+    """No job with that id (answered with 404)."""
+
+
+class _Solo:
+    """What `run_batch` sees as its PromoGen: each batch goes through the shared worker, never merged."""
+
+    def __init__(self, batcher: MicroBatcher):
+        self.batcher = batcher
+        self.generator = batcher.pg.generator
+
+    def generate(self, campaign, users, **kwargs):
+        return self.batcher.submit(campaign, users, solo=True, **kwargs).result()
+
+
+def _lines(path: Path) -> int:
+    if not path.is_file():
+        return 0
+    with path.open("rb") as handle:
+        return sum(1 for line in handle if line.endswith(b"\n"))
+
+
+class JobStore:
+    """Jobs in `folder`, run one at a time by a worker thread through the shared `batcher`."""
+
+    def __init__(self, folder: str | Path, batcher: MicroBatcher, batch_size: int = 16):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.batcher = batcher
+        self.batch_size = batch_size
+        self._queue: queue.Queue[str] = queue.Queue()
+        unfinished = [m for m in map(self._meta, self._ids()) if m["state"] in ("queued", "running")]
+        for meta in sorted(unfinished, key=lambda m: m["created"]):
+            self._queue.put(meta["id"])
+        self._worker = threading.Thread(target=self._run, name="promogen-jobs", daemon=True)
+        self._worker.start()
+
+    def _ids(self) -> list[str]:
+        return [p.name for p in self.folder.iterdir() if JOB_ID.fullmatch(p.name) and p.is_dir()]
+
+    def _dir(self, job_id: str) -> Path:
+        if not JOB_ID.fullmatch(job_id) or not (self.folder / job_id / "job.json").is_file():
+            raise JobNotFound(f"no job {job_id!r}")
+        return self.folder / job_id
+
+    def _meta(self, job_id: str) -> dict:
+        return json.loads((self._dir(job_id) / "job.json").read_text(encoding="utf-8"))
+
+    def _save(self, folder: Path, meta: dict) -> None:
+        tmp = folder / "job.json.tmp"
+        tmp.write_text(json.dumps(meta, indent=2), encoding="utf-8")
+        os.replace(tmp, folder / "job.json")  # atomic: a kill never leaves half a state file
+
+    def create(
+        self,
+        campaign: Campaign,
+        upload: BinaryIO,
+        filename: str,
+        n_candidates: int | None = None,
+        seed: int | None = None,
+    ) -> dict:
+        """Store the upload (the server bounds its size) and queue the job; returns its status."""
+        suffix = Path(filename or "").suffix.lower()
+        if suffix not in FORMATS:
+            raise ValidationError(f"`users` file must be one of {', '.join(FORMATS)}; got {filename!r}")
+        job_id = uuid.uuid4().hex
+        folder = self.folder / job_id
+        folder.mkdir()
+        users = folder / f"users{suffix}"
+        with users.open("wb") as out:
+            while chunk := upload.read(CHUNK):
+                out.write(chunk)
+        (folder / "campaign.json").write_text(json.dumps(campaign.to_dict()), encoding="utf-8")
+        self.batcher.pg.config.save(folder / "pipeline_config.json")  # the settings behind out.jsonl
+        meta = {
+            "id": job_id,
+            "state": "queued",
+            "users_file": users.name,
+            "total": count_rows(users),
+            "n_candidates": n_candidates,
+            "seed": seed,
+            "created": time.time(),
+            "summary": None,
+            "error": None,
+        }
+        self._save(folder, meta)
+        self._queue.put(job_id)
+        return self.status(job_id)
+
+    def out_path(self, job_id: str, errors: bool = False) -> Path:
+        out = self._dir(job_id) / "out.jsonl"
+        return errors_path(out) if errors else out
+
+    def status(self, job_id: str) -> dict:
+        """State, users done out of total (written + bad rows), and the bad-row reasons so far."""
+        meta = self._meta(job_id)
+        errors_file = self.out_path(job_id, errors=True)
+        reasons = []
+        if errors_file.is_file():
+            with errors_file.open(encoding="utf-8") as handle:
+                reasons = [json.loads(line) for _, line in zip(range(SHOWN_ERRORS), handle, strict=False)]
+        written, errors = _lines(self.out_path(job_id)), _lines(errors_file)
+        return {
+            "id": job_id,
+            "state": meta["state"],
+            "users_done": written + errors,
+            "users_total": meta["total"],
+            "written": written,
+            "errors": errors,
+            "error_rows": reasons,
+            "summary": meta["summary"],
+            "error": meta["error"],
+        }
+
+    def _run(self) -> None:
+        while True:
+            self._execute(self._queue.get())
+
+    def _execute(self, job_id: str) -> None:
+        folder = self._dir(job_id)
+        meta = self._meta(job_id)
+        self._save(folder, {**meta, "state": "running"})
+        try:
+            campaign = Campaign.from_dict(json.loads((folder / "campaign.json").read_text(encoding="utf-8")))
+            summary = run_batch(
+                _Solo(self.batcher),
+                campaign,
+                folder / meta["users_file"],
+                folder / "out.jsonl",
+                n_candidates=meta["n_candidates"],
+                seed=meta["seed"],
+                batch_size=self.batch_size,
+                progress=False,
+                resume=True,  # a job started before a restart continues where it stopped
+            )
+        except Exception as exc:  # the job fails, the server goes on; the reason is in its status
+            self._save(folder, {**meta, "state": "failed", "error": f"{type(exc).__name__}: {exc}"})
+            return
+        self._save(folder, {**meta, "state": "done", "summary": summary.line()})

@@ -1,0 +1,373 @@
+"""promogen serve: the REST contracts, errors naming the field, auth, limits, micro-batching and jobs."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+
+import pytest
+from fake_copywriter import fake_pg
+from fastapi.testclient import TestClient
+
+from promogen import check_copy
+from promogen.microbatch import MicroBatcher
+from promogen.server import ServeConfig, create_app
+from promogen.simulate import demo_campaign, simulate_users
+
+CAMPAIGN = demo_campaign("run20").to_dict()
+COMPLIANT = "Stride Sports: 20% off running gear with code RUN20."
+
+
+def users(n: int, seed: int = 0) -> list[dict]:
+    return [u.to_dict() for u in simulate_users(n, seed=seed)]
+
+
+def users_jsonl(n: int, bad_line: int | None = None) -> bytes:
+    lines = [json.dumps(u) for u in users(n)]
+    if bad_line is not None:
+        lines.insert(bad_line - 1, '{"user_id": "broken", "events": []}')
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.fixture
+def make_client(encoder, tmp_path):
+    def make(token: str | None = "", texts=None, **config):
+        pg = fake_pg(encoder) if texts is None else fake_pg(encoder, texts)
+        app = create_app(pg, ServeConfig(data_dir=str(tmp_path / "data"), **config), token=token)
+        return TestClient(app), pg
+
+    return make
+
+
+def test_generate_returns_the_delivery_contract_in_user_order(make_client):
+    client, _ = make_client()
+    sent = users(3)
+    response = client.post("/v1/generate", json={"campaign": CAMPAIGN, "users": sent, "seed": 1})
+    assert response.status_code == 200, response.text
+    deliveries = response.json()["deliveries"]
+    assert [d["user_id"] for d in deliveries] == [u["user_id"] for u in sent], "one per user, in order"
+    campaign = demo_campaign("run20")
+    for d in deliveries:
+        assert d["chosen_by"] == "model" and len(d["candidates"]) == 3, d
+        assert check_copy(d["text"], campaign, d["interests"]) == [], f"delivered copy must pass: {d['text']}"
+        assert {"approval", "predicted_ctr", "relevance"} <= set(d["candidates"][d["chosen"]]["scores"])
+    assert client.get("/healthz").json()["status"] == "ok"
+
+
+def bad(path: str, value):
+    """CAMPAIGN with `value` at the dotted `path` (None deletes the key)."""
+    campaign = json.loads(json.dumps(CAMPAIGN))
+    *parents, last = path.split(".")
+    node = campaign
+    for key in parents:
+        node = node[key]
+    if value is None:
+        del node[last]
+    else:
+        node[last] = value
+    return {"campaign": campaign, "users": users(1)}
+
+
+def broken_event() -> dict:
+    sent = users(2)
+    sent[1]["events"][0]["type"] = "teleport"
+    return {"campaign": CAMPAIGN, "users": sent}
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"users": users(1)}, "campaign", r"`request.campaign` is missing"),
+        (bad("brand", None), "campaign.brand", r"`campaign.brand` is missing"),
+        (bad("brand", " "), "campaign.brand", r"`brand` must not be empty"),
+        (bad("offer.kind", "free_lunch"), "campaign.offer.kind", r"must be one of percent_off"),
+        (bad("offer.value", 120), "campaign.offer.value", r"must be in \(0, 100\)"),
+        (bad("channel", "fax"), "campaign.channel", r"must be one of push"),
+        (broken_event(), "users[1].events[0].type", r"must be one of view"),
+        ({"campaign": CAMPAIGN, "users": "u1"}, "users", r"`users` must be a list"),
+        ({"campaign": CAMPAIGN, "users": []}, "users", r"at least one user"),
+        ({"campaign": CAMPAIGN, "users": users(5)}, "users", r"holds 5 users; at most 4 per request"),
+        ({"campaign": CAMPAIGN, "users": users(1) * 2}, "users[1].user_id", r"is repeated"),
+        ({"campaign": CAMPAIGN, "users": users(1), "n_candidates": 0}, "n_candidates", r"in \[1, 64\]"),
+        ({"campaign": CAMPAIGN, "users": users(1), "seed": "x"}, "seed", r"must be an integer"),
+        ({"campaign": CAMPAIGN, "users": users(1), "model": "big"}, "request", r"unknown field"),
+    ],
+)
+def test_bad_generate_requests_get_422_naming_the_field(make_client, body, field, message):
+    client, pg = make_client(max_users=4)
+    response = client.post("/v1/generate", json=body)
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"][0]
+    assert detail["field"] == field, f"422 must name the field {field}: {detail}"
+    assert re.search(message, detail["msg"]), detail["msg"]
+    assert pg.generator.calls == [], "a bad request never reaches the model"
+
+
+def test_broken_json_gets_422(make_client):
+    client, _ = make_client()
+    response = client.post(
+        "/v1/generate", content=b'{"campaign": ', headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422 and "json" in response.text.lower(), response.text
+
+
+def test_request_size_limit_declared_and_streamed(make_client):
+    client, _ = make_client(max_body_bytes=2000)
+    big = {"campaign": CAMPAIGN, "users": users(40)}
+    declared = client.post("/v1/generate", json=big)
+    assert declared.status_code == 413 and "limit of 2000 bytes" in declared.text, declared.text
+    payload = json.dumps(big).encode()
+    chunks = (payload[i : i + 500] for i in range(0, len(payload), 500))  # no content-length: chunked
+    streamed = client.post("/v1/generate", content=chunks, headers={"content-type": "application/json"})
+    assert streamed.status_code == 413 and "limit of 2000 bytes" in streamed.text, streamed.text
+
+
+def test_check_is_the_one_gate(make_client):
+    client, _ = make_client()
+    campaign = demo_campaign("run20")
+    for text in (COMPLIANT, "Guaranteed: 50% off everything with SAVE50!"):
+        verdict = client.post("/v1/check", json={"campaign": CAMPAIGN, "text": text}).json()
+        expected = [v.to_dict() for v in check_copy(text, campaign)]
+        assert verdict["violations"] == expected and verdict["compliant"] == (not expected), verdict
+        assert verdict["chars"] == len(text) and verdict["limit"] == 150, verdict
+    missing = client.post("/v1/check", json={"campaign": CAMPAIGN})
+    assert missing.status_code == 422 and missing.json()["detail"][0]["field"] == "text"
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [({}, 401), ({"Authorization": "Bearer wrong"}, 401), ({"Authorization": "Bearer s3cret"}, 200)],
+)
+def test_token_guards_every_non_get_request(make_client, headers, status):
+    client, _ = make_client(token="s3cret")
+    body = {"campaign": CAMPAIGN, "text": COMPLIANT}
+    response = client.post("/v1/check", json=body, headers=headers)
+    assert response.status_code == status, f"{headers}: {response.text}"
+    if status == 401:
+        assert "PROMOGEN_API_TOKEN" in response.json()["detail"]
+    assert client.get("/healthz").status_code == 200, "reads need no token"
+    assert client.get("/").status_code == 200, "the page loads without a token (it asks for one)"
+
+
+def test_token_comes_from_the_environment(encoder, tmp_path, monkeypatch):
+    monkeypatch.setenv("PROMOGEN_API_TOKEN", "from-env")
+    client = TestClient(create_app(fake_pg(encoder), ServeConfig(data_dir=str(tmp_path))))
+    body = {"campaign": CAMPAIGN, "text": COMPLIANT}
+    assert client.post("/v1/check", json=body).status_code == 401
+    ok = client.post("/v1/check", json=body, headers={"Authorization": "Bearer from-env"})
+    assert ok.status_code == 200, ok.text
+
+
+def test_concurrent_requests_share_one_batched_generate(encoder):
+    pg = fake_pg(encoder)
+    batcher = MicroBatcher(pg, max_users=64, wait_s=0.05)
+    campaign = demo_campaign("run20")
+    pg.generator.hold = threading.Event()
+    first = batcher.submit(campaign, simulate_users(1, seed=9))
+    assert pg.generator.started.wait(10), "the worker should pick up the first request"
+    # While the model is busy with the first request, two more arrive ...
+    a, b = simulate_users(2, seed=1), simulate_users(3, seed=2)
+    futures = [batcher.submit(campaign, a, seed=0), batcher.submit(campaign, b, seed=0)]
+    pg.generator.hold.set()
+    results = [f.result(timeout=30) for f in futures]
+    first.result(timeout=30)
+    # ... and run as one generate call of 5 users (the first request ran alone).
+    assert pg.generator.calls == [1, 5], f"expected one batched call for both requests: {pg.generator.calls}"
+    assert [[d.user_id for d in r] for r in results] == [
+        [u.user_id for u in a],
+        [u.user_id for u in b],
+    ], "each caller gets its own deliveries back, in order"
+    batcher.close()
+
+
+def test_solo_requests_and_other_campaigns_are_not_merged(encoder):
+    pg = fake_pg(encoder)
+    batcher = MicroBatcher(pg, max_users=64, wait_s=0.05)
+    pg.generator.hold = threading.Event()
+    blocker = batcher.submit(demo_campaign("run20"), simulate_users(1))
+    assert pg.generator.started.wait(10)
+    futures = [
+        batcher.submit(demo_campaign("run20"), simulate_users(2), solo=True),
+        batcher.submit(demo_campaign("run20"), simulate_users(2), solo=True),
+        batcher.submit(demo_campaign("shipfree"), simulate_users(2)),
+    ]
+    pg.generator.hold.set()
+    for f in [blocker, *futures]:
+        f.result(timeout=30)
+    assert pg.generator.calls == [1, 2, 2, 2], (
+        f"solo and other-campaign requests run apart: {pg.generator.calls}"
+    )
+    batcher.close()
+
+
+def test_concurrent_http_requests_are_batched_and_all_answered(make_client):
+    client, pg = make_client()
+    pg.generator.hold = threading.Event()
+    answers: dict[int, list[str]] = {}
+
+    def call(i: int) -> None:
+        body = {"campaign": CAMPAIGN, "users": users(2, seed=i)}
+        answers[i] = [d["user_id"] for d in client.post("/v1/generate", json=body).json()["deliveries"]]
+
+    threads = [threading.Thread(target=call, args=(i,)) for i in range(4)]
+    threads[0].start()
+    assert pg.generator.started.wait(30), "the first request should reach the model"
+    for t in threads[1:]:
+        t.start()
+    queue = client.app.state.batcher._queue
+    end = time.time() + 30
+    while queue.qsize() < 3 and time.time() < end:  # the other three wait while the model is busy
+        time.sleep(0.01)
+    pg.generator.hold.set()
+    for t in threads:
+        t.join(60)
+    assert answers == {i: [u["user_id"] for u in users(2, seed=i)] for i in range(4)}, "none lost or mixed up"
+    assert pg.generator.calls == [2, 6], (
+        f"the three waiting requests share one generate: {pg.generator.calls}"
+    )
+
+
+def wait_done(client, job_id: str, timeout: float = 60.0) -> dict:
+    end = time.time() + timeout
+    while time.time() < end:
+        status = client.get(f"/v1/jobs/{job_id}").json()
+        if status["state"] in ("done", "failed"):
+            return status
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} not done in {timeout}s: {status}")
+
+
+def test_job_runs_a_users_file_and_serves_result_and_errors(make_client, tmp_path):
+    client, _ = make_client(job_batch_size=4)
+    files = {"users": ("shoppers.jsonl", users_jsonl(10, bad_line=3), "application/x-ndjson")}
+    created = client.post("/v1/jobs", data={"campaign": json.dumps(CAMPAIGN)}, files=files)
+    assert created.status_code == 202, created.text
+    job = wait_done(client, created.json()["id"])
+    assert job["state"] == "done", job
+    assert (job["users_done"], job["users_total"], job["written"], job["errors"]) == (11, 11, 10, 1), job
+    assert job["error_rows"][0]["line"] == 3 and "at least one event" in job["error_rows"][0]["reason"]
+    result = client.get(f"/v1/jobs/{job['id']}/result")
+    rows = [json.loads(line) for line in result.text.splitlines()]
+    assert [r["user_id"] for r in rows] == [u["user_id"] for u in users(10)], (
+        "every valid user once, in order"
+    )
+    errors = client.get(f"/v1/jobs/{job['id']}/errors").text.splitlines()
+    assert [json.loads(e)["line"] for e in errors] == [3]
+    folder = tmp_path / "data" / "jobs" / job["id"]
+    assert (folder / "out.jsonl").is_file(), "a job lives in its own folder under the data folder"
+    assert json.loads((folder / "pipeline_config.json").read_text())["n_candidates"] == 3, "config beside it"
+
+
+@pytest.mark.parametrize(
+    ("filename", "content", "status", "pattern"),
+    [
+        ("users.txt", b"{}", 422, r"must be one of .jsonl"),
+        ("../../escape.jsonl", b"x" * 5000, 413, r"limit of 4000 bytes"),
+        ("../../escape.jsonl", users_jsonl(1), 202, r'"id":"[0-9a-f]{32}"'),  # stored as jobs/ID/users.jsonl
+    ],
+)
+def test_job_uploads_are_bounded_and_stay_in_the_data_folder(
+    make_client, tmp_path, filename, content, status, pattern
+):
+    client, _ = make_client(max_upload_bytes=4000)
+    files = {"users": (filename, content, "application/octet-stream")}
+    response = client.post("/v1/jobs", data={"campaign": json.dumps(CAMPAIGN)}, files=files)
+    assert response.status_code == status, response.text
+    assert re.search(pattern, response.text), response.text
+    assert not list(tmp_path.parent.rglob("escape.jsonl")), "an upload's name never becomes a path"
+
+
+@pytest.mark.parametrize("job_id", ["0" * 32, "..", "..%2F..%2Fetc%2Fpasswd", "ABC"])
+def test_unknown_or_malformed_job_ids_are_404(make_client, job_id):
+    client, _ = make_client()
+    for suffix in ("", "/result", "/errors"):
+        response = client.get(f"/v1/jobs/{job_id}{suffix}")
+        assert response.status_code == 404, f"{job_id}{suffix}: {response.status_code} {response.text}"
+
+
+def test_job_campaign_is_validated_like_the_library(make_client):
+    client, _ = make_client()
+    files = {"users": ("u.jsonl", users_jsonl(2), "application/x-ndjson")}
+    for campaign, field in [("{", "campaign"), (json.dumps({**CAMPAIGN, "brand": ""}), "campaign.brand")]:
+        response = client.post("/v1/jobs", data={"campaign": campaign}, files=files)
+        assert response.status_code == 422 and response.json()["detail"][0]["field"] == field, response.text
+
+
+def test_only_compliant_copy_can_be_approved(make_client):
+    client, _ = make_client()
+    refused = client.post(
+        "/v1/variants",
+        json={
+            "campaign": CAMPAIGN,
+            "text": "Guaranteed 20% off running gear with RUN20",
+            "decision": "approved",
+        },
+    )
+    assert refused.status_code == 422 and "cannot be approved" in refused.text, refused.text
+    ok = client.post("/v1/variants", json={"campaign": CAMPAIGN, "text": COMPLIANT, "decision": "approved"})
+    assert ok.status_code == 200, ok.text
+    rejected = {"campaign": CAMPAIGN, "text": "meh", "decision": "rejected", "user_id": "u1"}
+    assert client.post("/v1/variants", json=rejected).status_code == 200
+    listed = client.get("/v1/variants", params={"campaign_id": "run20"}).json()
+    assert listed["approved"] == [COMPLIANT] and len(listed["decisions"]) == 2, listed
+
+
+def test_review_page_and_preview_escape_model_text(make_client):
+    client, _ = make_client(texts=["<script>alert('x')</script> 20% off running gear with RUN20."])
+    page = client.get("/")
+    assert page.status_code == 200 and 'name="offer.value"' in page.text and "Stride Sports" in page.text
+    data = {"campaign": json.dumps(CAMPAIGN), "n": "2", "seed": "0"}
+    fragment = client.post("/review/preview", data=data)
+    assert fragment.status_code == 200, fragment.text
+    assert fragment.text.count('class="shopper') == 2, "one card per sample shopper"
+    assert "<script>" not in fragment.text, "model text must be escaped"
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in fragment.text, "and shown as text"
+    assert "markup" in fragment.text, "the gate's violation is shown next to the candidate"
+
+
+def test_preview_uses_the_first_rows_of_an_uploaded_csv(make_client):
+    client, _ = make_client()
+    rows = ["user_id,events"] + [
+        f'{u["user_id"]},"{json.dumps(u["events"]).replace(chr(34), chr(34) * 2)}"' for u in users(5)
+    ]
+    files = {"users": ("shoppers.csv", ("\n".join(rows) + "\n").encode(), "text/csv")}
+    data = {"campaign": json.dumps(CAMPAIGN), "n": "2"}
+    fragment = client.post("/review/preview", data=data, files=files)
+    assert fragment.status_code == 200, fragment.text
+    for u in users(5)[:2]:
+        assert f'data-user="{u["user_id"]}"' in fragment.text, f"first rows previewed: {u['user_id']}"
+    assert users(5)[2]["user_id"] not in fragment.text, "only the first n rows"
+
+
+def test_preview_validation_names_the_form_field(make_client):
+    client, _ = make_client()
+    campaign = {**CAMPAIGN, "offer": {"kind": "percent_off"}}
+    response = client.post("/review/preview", data={"campaign": json.dumps(campaign), "n": "2"})
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"][0]
+    assert detail["field"] == "campaign.offer.value" and "required" in detail["msg"], detail
+    too_many = client.post("/review/preview", data={"campaign": json.dumps(CAMPAIGN), "n": "99"})
+    assert too_many.status_code == 422 and too_many.json()["detail"][0]["field"] == "n", too_many.text
+
+
+def test_openapi_docs_list_the_endpoints(make_client):
+    client, _ = make_client()
+    assert client.get("/docs").status_code == 200
+    paths = set(client.get("/openapi.json").json()["paths"])
+    expected = {"/v1/generate", "/v1/check", "/v1/jobs", "/v1/jobs/{job_id}", "/v1/jobs/{job_id}/result"}
+    assert expected <= paths, f"missing from the docs: {expected - paths}"
+
+
+def test_serve_refuses_a_public_host_without_a_token(monkeypatch, capsys):
+    from promogen.cli import main
+
+    monkeypatch.delenv("PROMOGEN_API_TOKEN", raising=False)
+    monkeypatch.setattr("sys.argv", ["promogen", "serve", "--host", "0.0.0.0"])
+    monkeypatch.setattr("promogen.cli._load", lambda *a: pytest.fail("models loaded before the check"))
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    err = capsys.readouterr().err.strip()
+    assert exit_info.value.code == 2 and err.count("\n") == 0, err
+    assert "set PROMOGEN_API_TOKEN first" in err, err
