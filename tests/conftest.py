@@ -1,16 +1,20 @@
 """Fakes for fast offline tests: a tiny random Llama and a byte-level BPE tokenizer built on the spot, and
-`FakeCopywriter`, canned copy behind the `Copywriter` protocol, so that model copy really reaches users.
+`FakeCopywriter`, canned copy behind the `Copywriter` protocol, so that model copy really reaches users
+(with `FakeApprover` and `canned_pg`, the pipeline the server tests and their server process run).
 """
 
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections import deque
 from dataclasses import dataclass
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
@@ -128,17 +132,27 @@ class FakeCopywriter:
     """A `Copywriter` that writes what the test says: `enqueue` canned copy, read back in order, `n` per
     prompt; with the queue empty, `rule(prompt, k)` writes candidate k (no rule: the test failed to
     script the call, an error). Every `generate` call lands in `history`; `perplexity` is 10.0 unless
-    `perplexities` names the text; `chat_prompt` renders "role: content" lines a test can read."""
+    `perplexities` names the text; `chat_prompt` renders "role: content" lines a test can read. For the
+    server's micro-batching tests a call can be slowed (`delay` seconds) or held until `hold` (an
+    Event) is set; `started` is set when the first call begins."""
 
     name, adapter, demonstration, interest = "fake-copywriter", None, True, None
 
-    def __init__(self, rule=None, perplexities: dict[str, float] | None = None) -> None:
+    def __init__(self, rule=None, perplexities: dict[str, float] | None = None, delay: float = 0.0) -> None:
         self.queue: deque[str] = deque()
         self.rule = rule
         self.perplexities = perplexities or {}
+        self.delay = delay
+        self.hold: threading.Event | None = None
+        self.started = threading.Event()
         self.history: list[Request] = []
         self.scored: list[tuple[list[str], bool]] = []  # perplexity calls: (texts, base)
         self.tokens_generated = 0
+
+    @property
+    def calls(self) -> list[int]:
+        """Prompts per `generate` call, in order."""
+        return [len(r.prompts) for r in self.history]
 
     def enqueue(self, *texts: str) -> FakeCopywriter:
         self.queue.extend(texts)
@@ -148,7 +162,11 @@ class FakeCopywriter:
         return "".join(f"{m['role']}: {m['content']}\n" for m in messages)
 
     def generate(self, prompts, n, seed, vectors=None, terms=None, gsm=None) -> list[list[str]]:
+        self.started.set()
+        if self.hold is not None:
+            assert self.hold.wait(30), "the test never released the held copywriter"
         self.history.append(Request(list(prompts), n, seed, vectors, terms, gsm))
+        time.sleep(self.delay)
         out = [[self._next(prompt, k) for k in range(n)] for prompt in prompts]
         self.tokens_generated += sum(len(t.split()) for texts in out for t in texts)
         return out
@@ -177,6 +195,37 @@ class FakeCopywriter:
     def perplexity(self, texts, *, base=False) -> list[float]:
         self.scored.append((list(texts), base))
         return [self.perplexities.get(t, 10.0) for t in texts]
+
+
+class FakeApprover:
+    """An approver whose "send as is" probability is that of the first of `scores` ({word: p}) the copy
+    contains (ignoring case), else `default`: the test knows which candidate it prefers."""
+
+    def __init__(self, scores: dict[str, float], default: float) -> None:
+        self.scores, self.default = scores, default
+
+    def score(self, campaign, interests, texts) -> np.ndarray:
+        found = [[p for word, p in self.scores.items() if word in t.lower()] for t in texts]
+        return np.array([f[0] if f else self.default for f in found])
+
+
+# The server tests' copy for the run20 demo campaign.
+CANNED = (
+    "Your next run starts here: 20% off running gear with code RUN20.",
+    "Stride Sports: 20% off running gear with code RUN20.",
+    "Guaranteed: 50% off everything with SAVE50!",  # breaks the gate: shown, never delivered
+)
+
+
+def canned_pg(encoder, texts=CANNED, delay: float = 0.0):
+    """The real pipeline (3 candidates, shipped ranking head) around a copywriter that writes `texts`
+    in turn and an approver preferring copy that speaks to the shopper ("your ..."). A plain function,
+    so the server process of the job-restart test builds it too."""
+    from promogen import PipelineConfig, PromoGen, Ranker
+
+    copywriter = FakeCopywriter(rule=lambda prompt, k: texts[k % len(texts)], delay=delay)
+    approver = FakeApprover({"your": 0.9}, default=0.4)
+    return PromoGen(copywriter, encoder, PipelineConfig(n_candidates=3), Ranker.load(), approver)
 
 
 @pytest.fixture

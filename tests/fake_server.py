@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fake_copywriter import fake_pg  # noqa: E402
+from conftest import canned_pg  # noqa: E402
 
 from promogen import InterestEncoder  # noqa: E402
 from promogen.server import ServeConfig, create_app  # noqa: E402
@@ -18,5 +18,5 @@ if __name__ == "__main__":
 
     data, port, delay = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
     config = ServeConfig(data_dir=data, port=port, job_batch_size=8)
-    app = create_app(fake_pg(InterestEncoder.load(), delay=delay), config, token="")
+    app = create_app(canned_pg(InterestEncoder.load(), delay=delay), config, token="")
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")

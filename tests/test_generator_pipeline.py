@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+from conftest import FakeApprover
 
 from promogen import Delivery, PipelineConfig, PromoGen, check_copy
 from promogen.generator import Copywriter, tidy
@@ -120,23 +121,16 @@ def test_ranker_orders_compliant_candidates_and_policy_records_propensity(fake_p
         assert r.propensity == pytest.approx(0.75 if r.chosen == best else 0.25), (r.chosen, r.propensity)
 
 
-class FakeApprover:
-    """Approves copy that mentions a trail, so the test knows which compliant candidate it prefers."""
-
-    def score(self, campaign, interests, texts):
-        return np.array([0.9 if "trail" in t else 0.3 if "gear" in t else 0.1 for t in texts])
-
-
 def test_approver_floors_and_ranks_the_compliant_candidates(fake_pg, copywriter, encoder):
     campaign = demo_campaign("run20")
-    # approvals: 0.1 (and not compliant), 0.3 (under the 0.5 floor), 0.9
+    approver = FakeApprover({"trail": 0.9, "gear": 0.3}, default=0.1)  # TEXTS get 0.1, 0.3 (under 0.5), 0.9
     floored = PipelineConfig(min_approval=0.5)
-    pg = PromoGen(copywriter.enqueue(*TEXTS), encoder, floored, fake_pg.ranker, FakeApprover())
+    pg = PromoGen(copywriter.enqueue(*TEXTS), encoder, floored, fake_pg.ranker, approver)
     [result] = pg.generate(campaign, simulate_users(1, seed=4), n_candidates=3)
     assert [c.eligible for c in result.candidates] == [False, False, True], "the floor makes 0.3 ineligible"
     assert result.chosen == 2 and result.candidates[2].scores["approval"] == 0.9, result.candidates
     assert result.text == TEXTS[2], "the approved copy is delivered"
-    strict = PromoGen(copywriter, encoder, PipelineConfig(min_approval=0.95), fake_pg.ranker, FakeApprover())
+    strict = PromoGen(copywriter, encoder, PipelineConfig(min_approval=0.95), fake_pg.ranker, approver)
     copywriter.enqueue(*TEXTS[:2])
     [fallback] = strict.generate(campaign, simulate_users(1, seed=4), n_candidates=2)
     assert fallback.chosen_by == "fallback", "nothing approved enough: the template line goes out"

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from fake_copywriter import fake_pg
+from conftest import canned_pg
 
 from promogen.server import ServeConfig, create_app
 from promogen.simulate import simulate_users
@@ -38,7 +38,7 @@ def server(encoder, tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     config = ServeConfig(data_dir=str(tmp_path / "data"), job_batch_size=2)
-    app = create_app(fake_pg(encoder, delay=0.2), config, token="")
+    app = create_app(canned_pg(encoder, delay=0.2), config, token="")
     uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=uv.run, daemon=True)
     thread.start()

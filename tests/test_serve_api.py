@@ -8,7 +8,7 @@ import threading
 import time
 
 import pytest
-from fake_copywriter import fake_pg
+from conftest import canned_pg
 from fastapi.testclient import TestClient
 
 from promogen import check_copy
@@ -34,7 +34,7 @@ def users_jsonl(n: int, bad_line: int | None = None) -> bytes:
 @pytest.fixture
 def make_client(encoder, tmp_path):
     def make(token: str | None = "", texts=None, **config):
-        pg = fake_pg(encoder) if texts is None else fake_pg(encoder, texts)
+        pg = canned_pg(encoder) if texts is None else canned_pg(encoder, texts)
         app = create_app(pg, ServeConfig(data_dir=str(tmp_path / "data"), **config), token=token)
         return TestClient(app), pg
 
@@ -153,7 +153,7 @@ def test_token_guards_every_non_get_request(make_client, headers, status):
 
 def test_token_comes_from_the_environment(encoder, tmp_path, monkeypatch):
     monkeypatch.setenv("PROMOGEN_API_TOKEN", "from-env")
-    client = TestClient(create_app(fake_pg(encoder), ServeConfig(data_dir=str(tmp_path))))
+    client = TestClient(create_app(canned_pg(encoder), ServeConfig(data_dir=str(tmp_path))))
     body = {"campaign": CAMPAIGN, "text": COMPLIANT}
     assert client.post("/v1/check", json=body).status_code == 401
     ok = client.post("/v1/check", json=body, headers={"Authorization": "Bearer from-env"})
@@ -161,7 +161,7 @@ def test_token_comes_from_the_environment(encoder, tmp_path, monkeypatch):
 
 
 def test_concurrent_requests_share_one_batched_generate(encoder):
-    pg = fake_pg(encoder)
+    pg = canned_pg(encoder)
     batcher = MicroBatcher(pg, max_users=64, wait_s=0.05)
     campaign = demo_campaign("run20")
     pg.generator.hold = threading.Event()
@@ -183,7 +183,7 @@ def test_concurrent_requests_share_one_batched_generate(encoder):
 
 
 def test_solo_requests_and_other_campaigns_are_not_merged(encoder):
-    pg = fake_pg(encoder)
+    pg = canned_pg(encoder)
     batcher = MicroBatcher(pg, max_users=64, wait_s=0.05)
     pg.generator.hold = threading.Event()
     blocker = batcher.submit(demo_campaign("run20"), simulate_users(1))

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
-from fake_copywriter import fake_pg
+from conftest import canned_pg
 from fastapi.testclient import TestClient
 
 from promogen import run_batch
@@ -76,7 +76,7 @@ def test_killed_job_resumes_on_restart(encoder, tmp_path):
     assert state == "running", f"a killed job is left running on disk, got {state}"
 
     # A new server on the same data folder picks the job up and finishes it.
-    pg = fake_pg(encoder)
+    pg = canned_pg(encoder)
     client = TestClient(create_app(pg, ServeConfig(data_dir=str(data), job_batch_size=8), token=""))
     status = wait_for(
         lambda: (s := client.get(f"/v1/jobs/{job['id']}").json())["state"] == "done" and s, 60, "the job"
@@ -89,7 +89,7 @@ def test_killed_job_resumes_on_restart(encoder, tmp_path):
     assert sum(pg.generator.calls) < 40, f"the restart generated only what was missing: {pg.generator.calls}"
     # The same file as an uninterrupted run of `promogen batch`.
     reference = tmp_path / "reference.jsonl"
-    run_batch(fake_pg(encoder), demo_campaign("run20"), users, reference, batch_size=8, progress=False)
+    run_batch(canned_pg(encoder), demo_campaign("run20"), users, reference, batch_size=8, progress=False)
     assert [(r["user_id"], r["text"]) for r in after] == [
         (r["user_id"], r["text"]) for r in lines(reference)
     ], "resumed job output matches an uninterrupted batch run"
