@@ -68,6 +68,8 @@ copy-report: models
 		--out reports/copy_quality/selection.json runs/gold_lora/adapter runs/gold_dpo/adapter
 	$(BIN)/python -m eval.harness --gold $(DATA)/copy_gold/dev.jsonl --examples 0 --out reports/copy_quality \
 		--variant shipped --variant unguarded=must_mention=false,gsm_sms=false
+	$(BIN)/python -m eval.offer_terms --gold $(DATA)/copy_gold/dev.jsonl --deliveries reports/copy_quality/deliveries \
+		--out reports/copy_quality/offer_terms.json
 	$(BIN)/promogen simulate --n 25 --seed 3 --out runs/demo_users.jsonl
 	$(BIN)/python -m eval.harness --campaign run20 --campaign shipfree --campaign ten_off --campaign bogo_socks \
 		--users runs/demo_users.jsonl --n-users 25 --examples 0 --out reports/copy_quality_demo \
