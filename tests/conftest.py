@@ -201,6 +201,8 @@ class FakeApprover:
     """An approver whose "send as is" probability is that of the first of `scores` ({word: p}) the copy
     contains (ignoring case), else `default`: the test knows which candidate it prefers."""
 
+    directory = None  # no weights folder for the batch's provenance record to hash
+
     def __init__(self, scores: dict[str, float], default: float) -> None:
         self.scores, self.default = scores, default
 
