@@ -38,7 +38,13 @@ class _Solo:
 
     def __init__(self, batcher: MicroBatcher):
         self.batcher = batcher
-        self.generator = batcher.pg.generator
+        pg = batcher.pg  # what run_batch records beside the output (provenance) besides the copy
+        self.generator, self.config, self.ranker, self.approver = (
+            pg.generator,
+            pg.config,
+            pg.ranker,
+            pg.approver,
+        )
 
     def generate(self, campaign, users, **kwargs):
         return self.batcher.submit(campaign, users, solo=True, **kwargs).result()
