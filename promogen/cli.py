@@ -271,7 +271,7 @@ def check(campaign: str, text: str | None, copies: str | None) -> None:
     help="Folder of jobs and approved variants (the only place the server writes).",
 )
 @with_models
-def serve(host: str, port: int, data_dir: str, base_model, encoder) -> None:
+def serve(host: str, port: int, data_dir: str, settings, base_model, encoder) -> None:
     """REST API (/v1/generate, /v1/check, /v1/jobs; docs at /docs) and the review page at /.
 
     Set PROMOGEN_API_TOKEN to require `Authorization: Bearer <token>` on every non-GET request.
@@ -286,7 +286,8 @@ def serve(host: str, port: int, data_dir: str, base_model, encoder) -> None:
     except ImportError as exc:
         hint = f"promogen serve needs its extra: pip install 'promogen[serve]' ({exc})"
         raise click.ClickException(hint) from exc
-    run(lambda: _load(base_model, encoder), ServeConfig(host=host, port=port, data_dir=data_dir))
+    config = _config(settings)
+    run(lambda: _load(config, base_model, encoder), ServeConfig(host=host, port=port, data_dir=data_dir))
 
 
 @cli.command()
