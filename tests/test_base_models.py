@@ -1,0 +1,95 @@
+"""The base-model comparison's pure logic: interleaving, medians and ratios, the decision rule, the
+Gemma turn format and the settings checks. No model is loaded (the Gemma weights are an optional extra)."""
+
+import jinja2
+import pytest
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from promogen.evaluation.base_models import (
+    GEMMA,
+    GEMMA_CHAT_TEMPLATE,
+    SMOLLM2,
+    BaseModelBench,
+    campaign_specs,
+    decide,
+    schedule,
+    summarise,
+)
+from promogen.types import ValidationError
+
+
+def test_schedule_alternates_which_model_runs_first():
+    order = schedule(["a", "b"], 3)
+    assert order == [(0, "a"), (0, "b"), (1, "b"), (1, "a"), (2, "a"), (2, "b")], order
+
+
+def test_summarise_gives_medians_and_ratios_to_the_first_model():
+    runs = [
+        {"model": "a", "repeat": 0, "generate_s": 1.0, "rate_per_s": 10.0},
+        {"model": "a", "repeat": 1, "generate_s": 3.0, "rate_per_s": 30.0},
+        {"model": "a", "repeat": 2, "generate_s": 2.0, "rate_per_s": 20.0},
+        {"model": "b", "repeat": 0, "generate_s": 5.0, "rate_per_s": 8.0},
+        {"model": "b", "repeat": 1, "generate_s": 100.0, "rate_per_s": 5.0},
+        {"model": "b", "repeat": 2, "generate_s": 6.0, "rate_per_s": 4.0},
+    ]
+    summary = summarise(runs, ["a", "b"])
+    assert summary["median"]["a"] == {"generate_s": 2.0, "rate_per_s": 20.0}, "median, not mean"
+    assert summary["median"]["b"] == {"generate_s": 6.0, "rate_per_s": 5.0}, "an outlier does not move it"
+    assert summary["ratio_to_a"] == {"b": {"generate_s": 3.0, "rate_per_s": 0.25}}, summary
+
+
+@pytest.mark.parametrize(
+    ("ratio", "expected"),
+    [(2.7, f"keep {SMOLLM2}"), (2.01, f"keep {SMOLLM2}"), (2.0, "cost allows"), (1.3, "cost allows")],
+)
+def test_decision_follows_the_two_times_throughput_floor(ratio, expected):
+    assert decide(ratio).startswith(expected), (ratio, decide(ratio))
+
+
+def _render(messages, generation_prompt=True):
+    # transformers renders chat templates in this sandbox with these whitespace options.
+    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+    return env.from_string(GEMMA_CHAT_TEMPLATE).render(
+        messages=messages, bos_token="<bos>", add_generation_prompt=generation_prompt
+    )
+
+
+def test_gemma_template_folds_the_system_text_into_the_first_user_turn():
+    messages = [
+        {"role": "system", "content": "You write promo copy."},
+        {"role": "user", "content": "Brand: Acme\n"},
+        {"role": "assistant", "content": "Save 10%."},
+        {"role": "user", "content": "Brand: Bolt"},
+    ]
+    assert _render(messages) == (
+        "<bos><start_of_turn>user\nYou write promo copy.\n\nBrand: Acme<end_of_turn>\n"
+        "<start_of_turn>model\nSave 10%.<end_of_turn>\n"
+        "<start_of_turn>user\nBrand: Bolt<end_of_turn>\n<start_of_turn>model\n"
+    )
+    assert not _render(messages[1:2], generation_prompt=False).endswith("model\n"), "no open model turn"
+
+
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        ({"models": ["llama"]}, r"`models` must name some of"),
+        ({"models": []}, r"`models` must name some of"),
+        ({"repeats": 0}, r"repeats"),
+        ({"new_tokens": 0}, r"new_tokens"),
+        ({"train_batch": 0}, r"train_batch"),
+    ],
+)
+def test_bad_settings_name_the_field(fields, error):
+    with pytest.raises(ValidationError, match=error):
+        BaseModelBench(**fields)
+
+
+def test_defaults_compare_smollm2_first_then_gemma():
+    assert BaseModelBench().models == [SMOLLM2, GEMMA], "the default model is the reference of the ratios"
+
+
+def test_campaign_specs_takes_one_campaigns_shoppers_and_says_when_too_few():
+    specs = [{"campaign": {"campaign_id": c}, "spec_id": f"{c}-{i}"} for c in ("g0", "g1") for i in range(3)]
+    assert [s["spec_id"] for s in campaign_specs(specs, "g1", 2)] == ["g1-0", "g1-1"]
+    with pytest.raises(ValidationError, match=r"campaign 'g0' has 3 specs, 4 are needed"):
+        campaign_specs(specs, "g0", 4)
