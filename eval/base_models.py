@@ -38,7 +38,7 @@ def main() -> None:
         "--campaign", default="g000", help="the train campaign whose shoppers give the prompts"
     )
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=4)
     parser.add_argument("--new-tokens", type=int, default=40)
     parser.add_argument(
         "--fit-campaigns",

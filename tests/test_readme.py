@@ -237,3 +237,32 @@ def test_demo_figures_match_the_committed_demo_run():
     assert quotes, "the README quotes lines of the demo run"
     for quoted in quotes:
         assert " ".join(quoted.split()) in texts, f"quoted demo line not in the demo run: {quoted!r}"
+
+
+BASE_MODEL_FIGURES = (
+    "prefill_tokens_per_s",
+    "generate_tokens_per_s",
+    "generate_s_per_candidate",
+    "train_step_s",
+)
+
+
+def test_base_model_table_matches_its_report():
+    report = _load("reports/base_models.json")
+    for first, name in (
+        ("SmolLM2-135M-Instruct (default)", "smollm2-135m-instruct"),
+        ("Gemma 3 270M", "gemma3-270m"),
+    ):
+        cells, median, facts = row(first), report["median"][name], report["models"][name]
+        shows(cells[1], facts["params_m"])
+        shows(cells[1].split("(")[1], facts["embedding_params_m"])
+        shows(cells[2], facts["vocab"])
+        for cell, key in zip(cells[3:7], BASE_MODEL_FIGURES, strict=True):
+            shows(cell, median[key])
+        shows(cells[7], facts["reference_bits_per_char"])
+    cells = row("Gemma / SmolLM2")
+    ratios = report["ratio_to_smollm2-135m-instruct"]["gemma3-270m"]
+    for cell, key in zip(cells[3:7], BASE_MODEL_FIGURES, strict=True):
+        shows(cell, ratios[key])
+    fit = [report["models"][m]["reference_bits_per_char"] for m in ("gemma3-270m", "smollm2-135m-instruct")]
+    shows(cells[7], fit[0] / fit[1], slack=0.002)

@@ -5,7 +5,8 @@ The issue lets the default change only if throughput falls by at most 2x, so wha
 model's cost for the same work, as the shipped path does it: a fresh LoRA (rank 16, every attention and
 MLP projection) and the interest soft prompt on the float weights; prefill and 40 sampled new tokens for
 16 candidates (4 shoppers x 4), and one training step of 8 examples. The machine's cores are shared, so
-the models run interleaved in one process (the order alternates each repeat) and medians are reported.
+the models run interleaved in one process (the order alternates each repeat); medians are reported,
+and ratios are taken within each repeat (see `summarise`).
 Interest vectors are seeded random unit vectors: their values do not change the cost.
 """
 
@@ -46,7 +47,7 @@ GEMMA_CHAT_TEMPLATE = (
 @dataclass
 class BaseModelBench(Config):
     models: list = option(list(MODELS), f"base models to time, of {MODELS}; the first is the reference")
-    repeats: int = option(3, "interleaved repeats per model; medians are reported")
+    repeats: int = option(4, "interleaved repeats per model; medians and paired ratios are reported")
     users: int = option(4, "shoppers of the campaign whose prompts are timed")
     candidates: int = option(4, "candidates per shopper: users x candidates rows per generate call")
     new_tokens: int = option(40, "new tokens per candidate (exactly: sampling may not stop early)")
@@ -73,20 +74,24 @@ def schedule(models: list[str], repeats: int) -> list[tuple[int, str]]:
 def summarise(runs: list[dict], models: list[str]) -> dict:
     """Medians per model of every timed figure, and each other model's ratio to the first one.
 
-    A `*_s` figure is a cost (ratio > 1: dearer), a `*_per_s` figure a rate (ratio < 1: slower)."""
-    figures = {
-        m: {
-            key: round(statistics.median(r[key] for r in runs if r["model"] == m), 4)
-            for key in runs[0]
-            if key not in ("model", "repeat")
-        }
-        for m in models
+    A ratio is the median over repeats of the two models' ratio within the repeat: the pair runs back to
+    back, so load from other jobs that drifts over minutes cancels out of it (a ratio of medians taken
+    at different times does not). A `*_s` ratio > 1 is dearer, a `*_per_s` ratio < 1 slower."""
+    keys = [k for k in runs[0] if k not in ("model", "repeat")]
+    by = {(r["model"], r["repeat"]): r for r in runs}
+    repeats = sorted({r["repeat"] for r in runs})
+    medians = {
+        m: {k: round(statistics.median(by[m, i][k] for i in repeats), 4) for k in keys} for m in models
     }
-    reference = figures[models[0]]
     ratios = {
-        m: {k: round(v / reference[k], 3) for k, v in figures[m].items() if reference[k]} for m in models[1:]
+        m: {
+            k: round(statistics.median(by[m, i][k] / by[models[0], i][k] for i in repeats), 3)
+            for k in keys
+            if all(by[models[0], i][k] for i in repeats)
+        }
+        for m in models[1:]
     }
-    return {"median": figures, f"ratio_to_{models[0]}": ratios}
+    return {"median": medians, f"ratio_to_{models[0]}": ratios}
 
 
 def decide(generation_cost_ratio: float, floor: float = 2.0) -> str:
