@@ -49,6 +49,8 @@ adapter: models
 	$(BIN)/python finetune/train_lora.py --config finetune/configs/gold.yaml
 	$(BIN)/python finetune/build_pairs.py --data $(DATA)/copy_gold --adapter runs/gold_lora/adapter --specs 240 --out runs/pairs
 	$(BIN)/python finetune/train_lora.py --config finetune/configs/gold_dpo.yaml
+	$(BIN)/python -m eval.compare_adapters --data $(DATA)/copy_gold/train.jsonl --exclude runs/pairs/generated.jsonl \
+		--out reports/copy_quality/selection.json runs/gold_lora/adapter runs/gold_dpo/adapter
 	rm -rf promogen/weights/adapter && mkdir -p promogen/weights/adapter
 	cp runs/gold_dpo/adapter/*.json runs/gold_dpo/adapter/*.safetensors promogen/weights/adapter/
 	$(BIN)/python -c "from promogen.conditioning import halve; halve('promogen/weights/adapter')"
@@ -64,12 +66,12 @@ gate-report: install
 
 # Copy quality on the copy_gold dev campaigns and shoppers (never used for training or tuning).
 copy-report: models
-	$(BIN)/python -m eval.compare_adapters --data $(DATA)/copy_gold/train.jsonl --exclude runs/pairs/generated.jsonl \
-		--out reports/copy_quality/selection.json runs/gold_lora/adapter runs/gold_dpo/adapter
 	$(BIN)/python -m eval.harness --gold $(DATA)/copy_gold/dev.jsonl --examples 0 --out reports/copy_quality \
 		--variant shipped --variant unguarded=must_mention=false,gsm_sms=false
-	$(BIN)/python -m eval.offer_terms --gold $(DATA)/copy_gold/dev.jsonl --deliveries reports/copy_quality/deliveries \
-		--out reports/copy_quality/offer_terms.json
+	$(BIN)/python -m eval.offer_terms --gold $(DATA)/copy_gold --variant shipped --variant unguarded \
+		--deliveries reports/copy_quality/deliveries --out reports/copy_quality/offer_terms.json
+	$(BIN)/python -m eval.reference_metrics --gold $(DATA)/copy_gold/dev.jsonl \
+		--deliveries reports/copy_quality/deliveries/shipped --out reports/copy_quality/reference.json
 	$(BIN)/promogen simulate --n 25 --seed 3 --out runs/demo_users.jsonl
 	$(BIN)/python -m eval.harness --campaign run20 --campaign shipfree --campaign ten_off --campaign bogo_socks \
 		--users runs/demo_users.jsonl --n-users 25 --examples 0 --out reports/copy_quality_demo \
