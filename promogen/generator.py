@@ -136,12 +136,15 @@ class Guard:
         self.done = [not t for t in terms]
         self.forced: list[list[int]] = [[] for _ in terms]
         self.mask: torch.Tensor | None = None  # set by Generator: the tokens a banned row may not use
+        self._banned: torch.Tensor | None = None
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         if self.start is None:
             self.start = input_ids.shape[1]  # the prompt's length (0 when generating from embeddings)
         if self.mask is not None:
-            scores[torch.tensor(self.banned)[:, None] & self._fit(self.mask, scores.shape[1])] = float("-inf")
+            if self._banned is None:  # rows x vocabulary, built once
+                self._banned = torch.tensor(self.banned)[:, None] & self._fit(self.mask, scores.shape[1])
+            scores[self._banned] = float("-inf")
         for row in range(len(self.terms)):
             if not self.forced[row] and not self.done[row]:
                 self._check(row, input_ids[row, self.start :], scores[row])
@@ -257,8 +260,9 @@ class Generator:
 
     def non_gsm_tokens(self) -> torch.Tensor:
         """A mask of the tokens an SMS in GSM-7 cannot carry: emoji and other characters outside the
-        alphabet, and byte fragments of multi-byte characters (which only ever build such characters;
-        the alphabet's own accented letters are whole tokens)."""
+        alphabet, and every byte fragment of a multi-byte character. A few GSM-7 letters (Ä, Ø, ¥) exist
+        only as byte fragments in SmolLM2's vocabulary, so SMS copy cannot use them; English copy
+        does not need them."""
         if self._non_gsm is None:
             texts = self.tokenizer.batch_decode([[i] for i in range(len(self.tokenizer))])
             self._non_gsm = torch.tensor(

@@ -85,14 +85,19 @@ def offer_terms(offer: Offer) -> dict[str, tuple[str, str]]:
     terms = {}
     if offer.min_spend:
         spend = money(offer.min_spend, offer.currency)
-        terms["min_spend"] = (re.escape(spend), f"Min. spend {spend}.")
+        # "$5" must not be found in "$50" or "$5,000".
+        terms["min_spend"] = (re.escape(spend) + r"(?![\d]|[.,]\d)", f"Min. spend {spend}.")
     if offer.code:
         terms["code"] = (rf"\b{re.escape(offer.code)}\b", f"Code {offer.code}.")
     day = expiry_date(offer)
     if day:
-        month = MONTHS[day.month - 1][:3]
+        name = MONTHS[day.month - 1]
+        month = rf"{name[:3]}(?:{name[3:]})?"  # "Mar" or "March", never "marathon"
         nth = rf"{day.day}(?:st|nd|rd|th)?"
-        terms["end_date"] = (rf"(?i:\b{month}[a-z]*\.? {nth}\b|\b{nth} {month})", f"Ends {date_words(day)}.")
+        terms["end_date"] = (
+            rf"(?i:\b{month}\.? {nth}\b|\b{nth} {month}\b)",
+            f"Ends {date_words(day)}.",
+        )
     return terms
 
 

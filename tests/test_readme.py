@@ -342,3 +342,43 @@ def test_closed_loop_regret_table_matches_its_report():
     shows(explored, first[0]["regret"], slack=EXACT)
     oracle = re.search(r"value at round \d+ \(oracle ([\d.]+)\)", README).group(1)
     shows(oracle, first[-1]["oracle"], slack=EXACT)
+
+
+BASE_MODEL_FIGURES = (
+    "prefill_tokens_per_s",
+    "generate_tokens_per_s",
+    "generate_s_per_candidate",
+    "train_step_s",
+)
+
+
+def test_base_model_table_matches_its_report():
+    report = _load("reports/base_models.json")
+    for first, name in (
+        ("SmolLM2-135M-Instruct (default)", "smollm2-135m-instruct"),
+        ("Gemma 3 270M", "gemma3-270m"),
+    ):
+        cells, median, facts = row(first), report["median"][name], report["models"][name]
+        shows(cells[1], facts["params_m"])
+        shows(cells[1].split("(")[1], facts["embedding_params_m"])
+        shows(cells[2], facts["vocab"])
+        for cell, key in zip(cells[3:7], BASE_MODEL_FIGURES, strict=True):
+            shows(cell, median[key])
+        shows(cells[7], facts["reference_bits_per_char"])
+    cells = row("Gemma / SmolLM2")
+    ratios = report["ratio_to_smollm2-135m-instruct"]["gemma3-270m"]
+    for cell, key in zip(cells[3:7], BASE_MODEL_FIGURES, strict=True):
+        shows(cell, ratios[key])
+    fit = [report["models"][m]["reference_bits_per_char"] for m in ("gemma3-270m", "smollm2-135m-instruct")]
+    shows(cells[7], fit[0] / fit[1], slack=0.002)
+    by = {(r["model"], r["repeat"]): r for r in report["runs"]}
+    for cell, key in zip(cells[5:7], ("generate_s_per_candidate", "train_step_s"), strict=True):
+        paired = [by["gemma3-270m", i][key] / by["smollm2-135m-instruct", i][key] for i in range(4)]
+        low, high = re.search(r"\(([\d.]+) to ([\d.]+)", cell).groups()
+        shows(low, min(paired))
+        shows(high, max(paired))
+    assert report["decision"].startswith("cost allows"), "the README says cost does not rule Gemma out"
+    weights = re.search(r"float weights are ([\d,]+) MB against ([\d,]+) MB", README).groups()
+    shows(weights[0], report["models"]["gemma3-270m"]["weights_fp32_mb"])
+    shows(weights[1], report["models"]["smollm2-135m-instruct"]["weights_fp32_mb"])
+    shows(re.search(r"It loads in ([\d.]+) s", README).group(1), report["models"]["gemma3-270m"]["load_s"])

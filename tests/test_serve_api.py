@@ -371,3 +371,19 @@ def test_serve_refuses_a_public_host_without_a_token(monkeypatch, capsys):
     err = capsys.readouterr().err.strip()
     assert exit_info.value.code == 2 and err.count("\n") == 0, err
     assert "set PROMOGEN_API_TOKEN first" in err, err
+
+
+def test_serve_command_loads_models_with_its_settings(monkeypatch):
+    from click.testing import CliRunner
+
+    from promogen.cli import cli
+
+    started = {}
+    monkeypatch.setattr(
+        "promogen.server.serve", lambda load, config: started.update(load=load, config=config)
+    )
+    monkeypatch.setattr("promogen.cli._load", lambda config, base_model, encoder: config)
+    result = CliRunner().invoke(cli, ["serve", "--port", "8123", "--set", "seed=5"])
+    assert result.exit_code == 0, result.output
+    assert started["config"].port == 8123, "the server config comes from the options"
+    assert started["load"]().seed == 5, "the models are loaded with the --set settings"
