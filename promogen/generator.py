@@ -118,8 +118,8 @@ class Copywriter(Protocol):
 class Guard:
     """Logits processor for offer exactness and channel limits, per row of the batch.
 
-    The copywriter's commonest fault is an offer left half-stated: the code or the minimum spend
-    dropped. When a row is about to end (most of its probability on a stop token) without a
+    The copywriter's commonest fault is an offer left half-stated: the code, the minimum spend or the
+    end date dropped. When a row is about to end (most of its probability on a stop token) without a
     match for one of its `terms` (regexes), the guard writes the term's sentence ("Min. spend £40.")
     token by token before the row may stop; blocking the end alone makes the model ramble on after a
     message it considers done. Rows are checked on decoded text, so a term split over tokens counts.

@@ -67,7 +67,7 @@ class PipelineConfig(Config):
     )
     must_mention: bool = option(
         True,
-        "generation may not end a message before it has written the code and the minimum spend",
+        "generation may not end a message before it has written the code, minimum spend and end date",
     )
     gsm_sms: bool = option(
         True,

@@ -103,12 +103,11 @@ def offer_terms(offer: Offer) -> dict[str, tuple[str, str]]:
 
 def required_terms(offer: Offer) -> dict[str, str]:
     """What every message for this offer must state, as {regex: the sentence that states it}: the
-    minimum spend and the code, the details a small model drops.
+    minimum spend, the code and the end date, the details a small model drops.
 
-    Approvers' own good copy (copy_gold train) states both every time, and the end date in three
-    messages of four, so the date is not required. The value is the heart of every message the model
-    writes, and a gift or free shipping is stated in too many good ways to require one wording. The
-    sentences are what the copywriter is made to add when it is about to end without one
-    (`generator.Guard`).
+    Approvers count any of them missing as a misstated offer (copy_ratings/RATER_BRIEF.md: "min spend
+    or expiry ... missing when needed"). The value is the heart of every message the model writes, and
+    a gift or free shipping is stated in too many good ways to require one wording. The sentences are
+    what the copywriter is made to add when it is about to end without one (`generator.Guard`).
     """
-    return {regex: sentence for kind, (regex, sentence) in offer_terms(offer).items() if kind != "end_date"}
+    return {regex: sentence for regex, sentence in offer_terms(offer).values()}

@@ -1,5 +1,5 @@
-"""The copywriter's decoding guard: a message states the offer's code and minimum spend before it
-ends, and an SMS stays in the GSM-7 alphabet."""
+"""The copywriter's decoding guard: a message states the offer's code, minimum spend and end date
+before it ends, and an SMS stays in the GSM-7 alphabet."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ CAMPAIGN = {"campaign_id": "g900", "brand": "Trailhead Outfitters", "channel": "
         (
             {"kind": "percent_off", "value": 20, "code": "RUN20", "expires": "2027-04-14"},
             "20% off with RUN20.",
-            [],  # approvers' own good copy leaves the end date out of one message in four
+            ["Ends Apr 14."],
         ),
         ({"kind": "free_shipping"}, "Free shipping on everything.", []),
     ],
