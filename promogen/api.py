@@ -14,8 +14,8 @@ import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, File, Form, Request, UploadFile
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from . import __version__
 from .checks import check_copy
