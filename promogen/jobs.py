@@ -38,13 +38,9 @@ class _Solo:
 
     def __init__(self, batcher: MicroBatcher):
         self.batcher = batcher
-        pg = batcher.pg  # what run_batch records beside the output (provenance) besides the copy
-        self.generator, self.config, self.ranker, self.approver = (
-            pg.generator,
-            pg.config,
-            pg.ranker,
-            pg.approver,
-        )
+        self.generator = batcher.pg.generator
+        # run_batch records the pipeline's settings and models beside its output (OUT.config.json).
+        self.config, self.ranker, self.approver = batcher.pg.config, batcher.pg.ranker, batcher.pg.approver
 
     def generate(self, campaign, users, **kwargs):
         return self.batcher.submit(campaign, users, solo=True, **kwargs).result()
