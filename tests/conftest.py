@@ -123,7 +123,7 @@ class Request:
     prompts: list[str]
     n: int
     seed: int
-    vectors: object  # np.ndarray | None
+    vectors: np.ndarray | None
     terms: list[dict[str, str]] | None
     gsm: list[bool] | None
 
@@ -155,6 +155,7 @@ class FakeCopywriter:
         return [len(r.prompts) for r in self.history]
 
     def enqueue(self, *texts: str) -> FakeCopywriter:
+        """Add canned copy, handed out in order, `n` per prompt; returns self for chaining."""
         self.queue.extend(texts)
         return self
 
