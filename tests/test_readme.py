@@ -382,3 +382,37 @@ def test_base_model_table_matches_its_report():
     shows(weights[0], report["models"]["gemma3-270m"]["weights_fp32_mb"])
     shows(weights[1], report["models"]["smollm2-135m-instruct"]["weights_fp32_mb"])
     shows(re.search(r"It loads in ([\d.]+) s", README).group(1), report["models"]["gemma3-270m"]["load_s"])
+
+
+def test_offer_details_and_demo_compliance_match_their_reports():
+    terms = _load("reports/copy_quality/offer_terms.json")
+    sentence = re.search(
+        r"states the code, the minimum spend and the end date in ([\d.]+)% .*?stated in\s+([\d.]+)%\)\. "
+        r"copy_gold's own good messages state the end date in ([\d.]+)% \(train\) and ([\d.]+)% \(dev\)",
+        " ".join(README.split()),
+    )
+    assert sentence, "the offer-details paragraph is missing"
+    for shown, value in zip(
+        sentence.groups(),
+        (
+            terms["shipped"]["all_terms"],
+            terms["unguarded"]["end_date"]["stated"],
+            terms["reference_train"]["end_date"]["stated"],
+            terms["reference_dev"]["end_date"]["stated"],
+        ),
+        strict=True,
+    ):
+        pct(shown, value)
+    demo = re.search(r"first-try compliance ([\d.]+)% \(met; unguarded ([\d.]+)%\)", " ".join(README.split()))
+    lines = [line for line in (REPORTS / "copy_quality_demo" / "report.md").read_text().splitlines()]
+    rows = {
+        line.split("|")[1].strip(): line
+        for line in lines
+        if line.startswith("| shipped") or line.startswith("| unguarded")
+    }
+    header = [
+        c.strip() for c in next(line for line in lines if line.startswith("| variant")).strip("|").split("|")
+    ]
+    column = header.index("first_try_compliance")
+    for shown, name in zip(demo.groups(), ("shipped", "unguarded"), strict=True):
+        pct(shown, float(rows[name].strip("|").split("|")[column]))
