@@ -2,6 +2,8 @@
 
 python -m eval.bench_batch --users 16 --n-candidates 4 --out reports/bench_batch.json
 python -m eval.bench_batch --memory-only --memory-users 10000 100000
+python -m eval.bench_batch --users 16 --n-candidates 4 --adapter promogen/weights/adapter \
+    --set must_mention=false --set gsm_sms=false --out reports/bench_batch_unguarded.json
 
 Both paths use the same model (the base model unless --adapter is given), the same simulated users,
 prompts, candidates and max new tokens. The memory check streams simulated user files of each size
@@ -16,6 +18,7 @@ from datetime import date
 from pathlib import Path
 
 from promogen import PipelineConfig, PromoGen, __version__
+from promogen.config import override
 from promogen.evaluation.throughput import compare_paths, reader_memory, time_int8
 from promogen.simulate import demo_campaign, simulate_users
 
@@ -32,6 +35,9 @@ def main() -> None:
     parser.add_argument("--memory-only", action="store_true", help="only the reader memory check")
     parser.add_argument("--curve", action="store_true", help="also time plain generate at batch 1, 16 and 48")
     parser.add_argument("--int8", action="store_true", help="also time the int8 dynamic-quantised base model")
+    parser.add_argument(
+        "--set", dest="settings", action="append", default=[], help="pipeline setting KEY=VALUE; repeat"
+    )
     parser.add_argument("--out", help="also write the JSON result here")
     args = parser.parse_args()
 
@@ -41,7 +47,9 @@ def main() -> None:
         "promogen_version": __version__,
     }
     if not args.memory_only:
-        pg = PromoGen.load(config=PipelineConfig(n_candidates=args.n_candidates), adapter=args.adapter)
+        config = override(PipelineConfig(n_candidates=args.n_candidates), args.settings)
+        result["settings"] = args.settings
+        pg = PromoGen.load(config=config, adapter=args.adapter)
         users = simulate_users(args.users, seed=11)
         campaign = demo_campaign(args.campaign)
         comparison = compare_paths(pg, campaign, users, args.n_candidates, curve=args.curve)
