@@ -416,3 +416,15 @@ def test_offer_details_and_demo_compliance_match_their_reports():
     column = header.index("first_try_compliance")
     for shown, name in zip(demo.groups(), ("shipped", "unguarded"), strict=True):
         pct(shown, float(rows[name].strip("|").split("|")[column]))
+
+
+def test_earlier_panel_figures_match_their_report():
+    panel = _load("reports/copy_quality/panel_no_end_date.json")["by_source"]
+    text = " ".join(README.split())
+    found = re.search(
+        r"flagged ([\d.]+)% of the model copy `offer_misstated`.*?\(([\d.]+), ([\d.]+)% as is\)", text
+    )
+    assert found, "the earlier panel's sentence is missing"
+    pct(found.group(1), panel["promogen_model"]["offer_misstated"])
+    shows(found.group(2), panel["promogen_template"]["mean_send"])
+    pct(found.group(3), panel["promogen_template"]["send_as_is"])
