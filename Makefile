@@ -24,8 +24,8 @@ demo: models
 	$(BIN)/promogen demo
 
 # The review page's browser test drives Debian's chromium (never a downloaded browser); CI runs as root.
-# Debian's chromium for the review-page test (installed as root, as CI runs; elsewhere the test says
-# what is missing and skips, except under CI where it fails).
+# Debian's chromium for the review-page test (installed as root, as CI runs; without it the test fails
+# and says what to install).
 browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver; \
