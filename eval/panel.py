@@ -17,18 +17,11 @@ import random
 from pathlib import Path
 
 from promogen.prompts import fallback_copy
-from promogen.train.gold import read_specs
+from promogen.train.gold import campaign_words, read_specs
 from promogen.types import Campaign
-from promogen.wording import describe, until
 
 FLAGS = ("ungrammatical", "incoherent", "offer_misstated", "invented_content", "repetitive_template",
          "generic", "creepy", "off_tone", "too_long")  # fmt: skip
-
-
-def campaign_words(campaign: Campaign) -> dict:
-    offer = campaign.offer
-    words = describe(offer) + (f"; code {offer.code}" if offer.code else "") + until(offer).replace(",", ";")
-    return {"brand": campaign.brand, "channel": campaign.channel, "offer": words, "tone": campaign.tone}
 
 
 def sheet(args) -> None:

@@ -19,7 +19,7 @@ import torch
 from promogen import __version__
 from promogen.approver import WEIGHTS_DIR, Approver, ApproverConfig
 from promogen.encoder import InterestEncoder
-from promogen.train.approver import MODEL_DEFECTS, evaluate, fit_approver, read_specs
+from promogen.train.approver import MODEL_DEFECTS, evaluate, evaluate_gated, fit_approver, read_specs
 
 
 def cpu_flags() -> dict:
@@ -56,6 +56,10 @@ def main() -> None:
     parser.add_argument("--out", default=str(WEIGHTS_DIR), help="where to write the approver")
     parser.add_argument("--report", default="reports/approver.json", help="where to write the report")
     parser.add_argument("--config", help="JSON with ApproverConfig fields (defaults otherwise)")
+    parser.add_argument(
+        "--labels",
+        help="panel labels of the copywriter's own train candidates (finetune/label_candidates.py)",
+    )
     parser.add_argument("--seed", type=int, help="override `seed`")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     parser.add_argument("--no-progress", action="store_true", help="no per-step progress bar")
@@ -68,7 +72,9 @@ def main() -> None:
     data = Path(args.data)
     encoder = InterestEncoder.load()
     start = time.time()
-    approver, summary = fit_approver(data / "train.jsonl", config, encoder, progress=not args.no_progress)
+    approver, summary = fit_approver(
+        data / "train.jsonl", config, encoder, progress=not args.no_progress, labels=args.labels
+    )
     train_s = time.time() - start
     out = approver.save(args.out)
     print(f"saved {out} ({dir_size(out) / 1e6:.1f} MB)")
@@ -99,7 +105,13 @@ def main() -> None:
             "curve": summary["inner_curve"],
             **summary["inner_metrics"],
         },
+        "labels": summary["labels"],
+        "inner_own": summary["inner_own_metrics"],
         "dev": dev,
+        "dev_gated": {
+            "what": "as the pipeline uses it: the probability if the gate passes the copy, else 0",
+            **evaluate_gated(shipped, dev_specs),
+        },
         "model_defects": list(MODEL_DEFECTS),
         "train_wall_s": round(train_s, 1),
         "score_s_per_1000": round(score_s / len(texts) * 1000, 2),

@@ -16,9 +16,11 @@ from promogen.train.approver import (
     fit_approver,
     inner_split,
     new_approver,
+    read_labels,
     read_specs,
     synthetic_negatives,
     train_epochs,
+    with_labels,
 )
 from promogen.types import Campaign, Offer, ValidationError
 
@@ -232,6 +234,49 @@ def test_fit_approver_chooses_epochs_on_the_inner_split(tiny_bert_dir, tmp_path,
     fit, val = inner_split(read_specs(tmp_path / "train.jsonl", encoder), "per_brand")
     assert sorted({s.campaign_id for s in val}) == meta["inner_validation_campaigns"], meta
     assert any("refit" in line for line in lines), lines
+
+
+def test_own_labels_join_training_and_validation_ones_are_reported_apart(tiny_bert_dir, tmp_path, encoder):
+    rows = _spec_rows(6)
+    labels = [
+        {"spec_id": r["spec_id"], "copy": f"Save with {r['spec_id']} today.", "send": send, "flags": flags}
+        for r in rows
+        for send, flags in ((5, []), (1, ["incoherent"]), (3, []), (4, ["generic"]))
+    ]
+    path = _write_rows(tmp_path / "labelled.jsonl", labels)
+    specs = read_specs(_write_rows(tmp_path / "train.jsonl", rows), encoder)
+    own = read_labels(path, specs)
+    first = own[rows[0]["spec_id"]]
+    assert first.good == [labels[0]["copy"]], "send 4-5 without a flag is good; a flagged 4 is left out"
+    assert first.bad == [(labels[1]["copy"], "own:incoherent")], "send <= 2 is flawed, named by its flag"
+    joined = with_labels(specs, own)[0]
+    assert joined.good == specs[0].good + first.good and joined.bad == specs[0].bad + first.bad, joined
+    config = ApproverConfig(base=tiny_bert_dir, train_layers=1, epochs=1, specs_per_step=4, bf16=False)
+    _, meta = fit_approver(
+        tmp_path / "train.jsonl", config, encoder, progress=False, log=lambda _: None, labels=path
+    )
+    assert meta["labels"]["good"] == 12 and meta["labels"]["flawed"] == 12, meta["labels"]
+    assert meta["inner_own_metrics"]["n_specs"] == 4, "validation campaigns' own labels are scored apart"
+
+
+@pytest.mark.parametrize(
+    ("line", "error", "pattern"),
+    [
+        (None, ValidationError, r"labels file not found"),
+        (
+            {"spec_id": "nope", "copy": "x", "send": 5, "flags": []},
+            ValidationError,
+            r"'nope' is not a train spec",
+        ),
+    ],
+)
+def test_bad_labels_are_rejected(line, error, pattern, tmp_path, encoder):
+    specs = read_specs(_write_rows(tmp_path / "train.jsonl", _spec_rows(2)), encoder)
+    path = tmp_path / "labelled.jsonl"
+    if line is not None:
+        _write_rows(path, [line])
+    with pytest.raises(error, match=pattern):
+        read_labels(path, specs)
 
 
 def test_inner_split_keeps_campaigns_whole(encoder, tmp_path):

@@ -94,10 +94,20 @@ def test_every_metric_is_named_documented_and_levelled():
         ("n8=n_candidates=8,policy=softmax:0.1", ("n8", {"n_candidates": "8", "policy": "softmax:0.1"})),
         ("ctl=shuffle_vectors=true", ("ctl", {"shuffle_vectors": "true"})),
         ("hot=generator.temperature=1.2", ("hot", {"generator.temperature": "1.2"})),
+        ("judge=approver=none", ("judge", {"approver": "none"})),
     ],
 )
 def test_variant_specs_parse(text, expected):
     assert parse_variant(text) == expected
+
+
+def test_variant_approver_chooses_but_the_base_approver_judges(fake_pg, tmp_path):
+    harness = Harness(fake_pg, tmp_path, progress=lambda _: None)
+    sentinel = object()
+    harness._approvers["mine"] = sentinel  # an approver folder already loaded
+    assert harness.pipeline({"approver": "mine"}).approver is sentinel, "the variant's approver chooses"
+    assert harness.pipeline({"approver": "none"}).approver is None, "approver=none: no approver"
+    assert harness.pipeline({}).approver is fake_pg.approver, "no setting: the base pipeline's approver"
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,9 @@
 """The evaluation harness: several variants, the same users and seed, one report a marketer can read.
 
-A variant is a name and a few settings (`adapter=PATH`, `n_candidates=8`, `generator.temperature=0.5`,
-`policy=softmax:0.1`: the CLI's `--set` syntax).
+A variant is a name and a few settings (`adapter=PATH`, `approver=PATH`, `n_candidates=8`,
+`generator.temperature=0.5`, `policy=softmax:0.1`: the CLI's `--set` syntax). A variant's approver
+chooses its copy, but the `approval` metric of every variant is the base pipeline's approver's, so that
+variants are judged by one judge.
 Every variant generates for every campaign and user, the evaluator scores the result with every metric
 in `evaluator.METRICS`, and the harness writes `report.json` (all numbers, per copy too), `report.md`
 (tables and plots, written by `report`) and the PNG plots, plus each variant's deliveries as JSONL.
@@ -17,7 +19,7 @@ from pathlib import Path
 
 from ..config import override
 from ..generator import Generator
-from ..pipeline import PipelineConfig, PromoGen, resolve_adapter
+from ..pipeline import PipelineConfig, PromoGen, resolve_adapter, resolve_approver
 from ..types import Campaign, UserHistory, ValidationError
 from .evaluator import Evaluator, chosen_and_random_ctr
 
@@ -45,8 +47,11 @@ def parse_variant(text: str) -> tuple[str, dict[str, str]]:
 
 
 def pipeline_config(base: PipelineConfig, settings: dict[str, str]) -> PipelineConfig:
-    """`base` with a variant's settings (all but `adapter`) applied."""
-    return override(base, [f"{k}={v}" for k, v in settings.items() if k != "adapter"])
+    """`base` with a variant's settings (all but `adapter` and `approver`) applied."""
+    return override(base, [f"{k}={v}" for k, v in settings.items() if k not in MODELS])
+
+
+MODELS = ("adapter", "approver")  # variant settings that name model folders rather than config fields
 
 
 def sample_users(
@@ -66,6 +71,7 @@ class Harness:
     def __init__(self, base: PromoGen, out_dir: str | Path, seed: int = 0, progress=print) -> None:
         self.base, self.out, self.seed, self.log = base, Path(out_dir), seed, progress
         self._generators: dict[tuple, Generator] = {}
+        self._approvers: dict[str, object] = {}
         self.configs: dict[str, dict] = {}
 
     def pipeline(self, settings: dict[str, str]) -> PromoGen:
@@ -77,9 +83,13 @@ class Harness:
             self._generators[key] = (
                 self.base.generator if same else Generator.load(config.generator, adapter=adapter)
             )
-        return PromoGen(
-            self._generators[key], self.base.encoder, config, self.base.ranker, self.base.approver
-        )
+        approver = self.base.approver
+        if "approver" in settings:
+            name = settings["approver"]
+            if name not in self._approvers:
+                self._approvers[name] = resolve_approver(name)
+            approver = self._approvers[name]
+        return PromoGen(self._generators[key], self.base.encoder, config, self.base.ranker, approver)
 
     def run(self, groups: list[Group], variants: list[tuple[str, dict]]) -> dict:
         """Every variant on every group (a campaign, its users and optional reference copy).
@@ -91,7 +101,11 @@ class Harness:
         encoded = [self.base.encoder.encode_users(g.users) for g in groups]
         for name, settings in variants:
             pg = self.pipeline(settings)
-            self.configs[name] = {"pipeline": pg.config.to_dict(), "adapter": pg.generator.adapter}
+            self.configs[name] = {
+                "pipeline": pg.config.to_dict(),
+                "adapter": pg.generator.adapter,
+                "approver": settings.get("approver", "the base pipeline's"),
+            }
             results[name] = {
                 group.campaign.campaign_id: self._run_group(name, pg, group, enc)
                 for group, enc in zip(groups, encoded, strict=True)
@@ -103,7 +117,8 @@ class Harness:
         campaign, users = group.campaign, group.users
         start = time.time()
         deliveries = pg.generate(campaign, users, seed=self.seed, encoded=encoded)
-        evaluator = Evaluator(pg)
+        judge = PromoGen(pg.generator, pg.encoder, pg.config, pg.ranker, self.base.approver)
+        evaluator = Evaluator(judge)
         ctx = evaluator.context(
             campaign, users, deliveries, seed=self.seed, encoded=encoded, references=group.references
         )

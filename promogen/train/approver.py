@@ -29,6 +29,7 @@ from tqdm import tqdm
 
 from .. import __version__
 from ..approver import Approver, ApproverConfig, anchor_copy, base_weights_sha1, brief, build_net
+from ..checks import check_copy
 from ..encoder import InterestEncoder
 from ..evaluation.stats import auc
 from ..models import resolve_encoder
@@ -105,6 +106,48 @@ def read_specs(path: str | Path, encoder: InterestEncoder | None = None) -> list
         )
         for row, interests, vector in zip(rows, phrases, vectors, strict=True)
     ]
+
+
+def read_labels(path: str | Path, specs: list[Spec]) -> dict[str, Spec]:
+    """The approval panel's labels of the copywriter's own candidates (finetune/label_candidates.py), as
+    one Spec per train spec id holding only those candidates: rated 4 or 5 ("send as is") with no flag
+    is good, rated 2 or below is flawed (`own:<first flag>`); a 3 ("needs a light edit") is left out,
+    as the panel itself is split on those."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValidationError(f"labels file not found: {path}")
+    by_id = {s.spec_id: s for s in specs}
+    own: dict[str, Spec] = {}
+    for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        spec = by_id.get(row.get("spec_id"))
+        if spec is None:
+            raise ValidationError(
+                f"{path}: line {line_no}: `spec_id` {row.get('spec_id')!r} is not a train spec"
+            )
+        entry = own.setdefault(
+            spec.spec_id, Spec(spec.spec_id, spec.campaign, spec.interests, [], [], spec.vector)
+        )
+        if row["send"] >= 4 and not row["flags"]:
+            entry.good.append(row["copy"])
+        elif row["send"] <= 2:
+            entry.bad.append((row["copy"], "own:" + (row["flags"] or ["rejected"])[0]))
+    return own
+
+
+def with_labels(specs: list[Spec], own: dict[str, Spec]) -> list[Spec]:
+    """`specs` with their labelled own candidates added to the good and flawed messages."""
+    out = []
+    for spec in specs:
+        extra = own.get(spec.spec_id)
+        if extra is None:
+            out.append(spec)
+        else:
+            good, bad = spec.good + extra.good, spec.bad + extra.bad
+            out.append(Spec(spec.spec_id, spec.campaign, spec.interests, good, bad, spec.vector))
+    return out
 
 
 def inner_split(
@@ -344,6 +387,24 @@ def evaluate(approver: Approver, specs: list[Spec]) -> dict:
     return metrics(specs, scores)
 
 
+def evaluate_gated(approver: Approver, specs: list[Spec]) -> dict:
+    """`metrics` of the approver as the pipeline uses it: its probability when the copy passes the
+    compliance gate, 0 when the gate rejects it."""
+    scores = []
+    for s in specs:
+        texts = s.good + [t for t, _ in s.bad]
+        p = approver.score(s.campaign, [s.interests], texts)
+        scores.append(
+            np.array(
+                [
+                    0.0 if check_copy(t, s.campaign, s.interests) else float(x)
+                    for t, x in zip(texts, p, strict=True)
+                ]
+            )
+        )
+    return metrics(specs, scores)
+
+
 # ----- training -----
 
 
@@ -562,13 +623,21 @@ def fit_approver(
     encoder: InterestEncoder | None = None,
     log=print,
     progress: bool = True,
+    labels: str | Path | None = None,
 ) -> tuple[Approver, dict]:
     """Choose the epoch count on the inner split of the train campaigns, then (with `refit`) train on all
-    train campaigns for that many epochs. Returns the approver and a summary (inner metrics, curve)."""
+    train campaigns for that many epochs. Returns the approver and a summary (inner metrics, curve).
+
+    `labels` (finetune/label_candidates.py's labelled.jsonl) adds the panel-rated own candidates of the
+    fit specs to training; those of the validation campaigns are kept out and reported on their own
+    (`inner_own_metrics`: can the approver tell the copywriter's good candidates from its bad ones?)."""
     config = config or ApproverConfig()
     start = time.time()
     specs = read_specs(train_path, encoder)
+    own = read_labels(labels, specs) if labels else {}
     fit, val = inner_split(specs, config.inner_split, config.inner_fraction)
+    val_own = [own[s.spec_id] for s in val if s.spec_id in own]
+    fit = with_labels(fit, own)
     n_campaigns = len({s.campaign_id for s in specs})
     n_val_campaigns = len({s.campaign_id for s in val})
     log(
@@ -579,13 +648,14 @@ def fit_approver(
     curve = train_epochs(approver, fit, config, config.epochs, val=val, log=log, progress=progress)
     best = max(curve, key=lambda r: (r["val_auc"], r["val_pairwise_accuracy"], -r["epoch"]))
     inner = evaluate(approver, val)  # the best epoch's state
+    inner_own = evaluate(approver, val_own) if val_own else None
     inner_fit_s = round(time.time() - start, 1)
     log(f"inner split: best epoch {best['epoch']}, AUC {inner['auc']:.4f}")
     epochs_used = best["epoch"]
     if config.refit:
         log(f"refit on all {len(specs)} train specs for {epochs_used} epochs")
         approver = new_approver(config)
-        train_epochs(approver, specs, config, epochs_used, log=log, progress=progress)
+        train_epochs(approver, with_labels(specs, own), config, epochs_used, log=log, progress=progress)
     approver.meta = {
         "promogen_version": __version__,
         "base": config.base,
@@ -604,6 +674,15 @@ def fit_approver(
         "trained_on": "all train campaigns" if config.refit else "inner fit campaigns",
         "inner_curve": curve,
         "inner_metrics": inner,
+        "labels": None
+        if not labels
+        else {
+            "file": str(labels),
+            "sha1": file_sha1(labels),
+            "good": sum(len(o.good) for o in own.values()),
+            "flawed": sum(len(o.bad) for o in own.values()),
+        },
+        "inner_own_metrics": inner_own,
         "inner_fit_s": inner_fit_s,
         "wall_s": round(time.time() - start, 1),
     }

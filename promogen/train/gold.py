@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from ..checks import check_copy
 from ..types import Campaign, UserHistory, ValidationError
+from ..wording import describe, until
 
 
 def read_specs(path: str | Path) -> list[dict]:
@@ -129,3 +130,17 @@ def generate_candidates(
                 bar.update(len(users))
     bar.close()
     return path
+
+
+def campaign_words(campaign: Campaign) -> dict:
+    """The campaign as a rater sees it (copy_ratings/RATER_BRIEF.md): brand, channel, offer, tone."""
+    offer = campaign.offer
+    words = describe(offer) + (f"; code {offer.code}" if offer.code else "") + until(offer).replace(",", ";")
+    return {"brand": campaign.brand, "channel": campaign.channel, "offer": words, "tone": campaign.tone}
+
+
+def rating_row(spec: dict, copy: str, row_id: str) -> dict:
+    """One unlabelled row of a rating sheet: the campaign, the shopper's history and the copy."""
+    campaign = Campaign.from_dict(spec["campaign"])
+    history = [e["text"] for e in spec["history"]]
+    return {"id": row_id, "campaign": campaign_words(campaign), "user_recent_history": history, "copy": copy}
