@@ -2,14 +2,16 @@
 
 python finetune/label_candidates.py sheet --data ../shared/data/copy_gold --specs 120 --n 6 --out runs/labels
     (raters follow copy_ratings/RATER_BRIEF.md on runs/labels/sheet.jsonl, writing ratings files)
-python finetune/label_candidates.py collect --out runs/labels --ratings runs/labels/rater*.jsonl
+python finetune/label_candidates.py collect --out runs/labels --ratings runs/labels/rater*/ratings.jsonl
+python finetune/label_candidates.py pairs --data ../shared/data/copy_gold --out runs/labels
 
 The reference copy in copy_gold teaches the approver model what a flawed message looks like, but its
 flaws were written by hand; the copywriter's own failures (a hook that makes no sense for the shop, an
 invented cart) look different. `sheet` has the shipped pipeline write N candidates for train specs
 (appended to OUT/generated.jsonl as they come; a rerun resumes) and puts every distinct gate-passing
 candidate on an unlabelled sheet; `collect` joins the ratings into OUT/labelled.jsonl (spec id, copy,
-send score, flags), which finetune/train_approver.py --labels reads. Train split only.
+send score, flags), which finetune/train_approver.py --labels reads; `pairs` turns them into preference
+pairs for the copywriter (OUT/pairs.jsonl, finetune/configs/gold_dpo_own.yaml). Train split only.
 """
 
 import argparse
@@ -18,7 +20,13 @@ import random
 from pathlib import Path
 
 from promogen import PipelineConfig, PromoGen
-from promogen.train.gold import generate_candidates, rating_row, read_specs, spec_users
+from promogen.train.gold import (
+    generate_candidates,
+    labelled_pairs,
+    rating_row,
+    read_specs,
+    spec_users,
+)
 from promogen.types import Campaign
 
 
@@ -64,6 +72,16 @@ def collect(args) -> None:
     print(f"{len(labelled)} of {len(key)} candidates labelled in {out / 'labelled.jsonl'}")
 
 
+def pairs(args) -> None:
+    out = Path(args.out)
+    specs = read_specs(Path(args.data) / "train.jsonl")
+    read = lambda name: [json.loads(x) for x in (out / name).read_text(encoding="utf-8").splitlines()]  # noqa: E731
+    made = labelled_pairs(specs, read("generated.jsonl"), read("labelled.jsonl"))
+    with (out / "pairs.jsonl").open("w", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(p, ensure_ascii=False) + "\n" for p in made)
+    print(f"{len(made)} preference pairs in {out / 'pairs.jsonl'}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -80,8 +98,13 @@ def main() -> None:
     c = sub.add_parser("collect", help="join the raters' files into OUT/labelled.jsonl")
     c.add_argument("--out", default="runs/labels", help="the folder `sheet` wrote")
     c.add_argument("--ratings", nargs="+", required=True)
+    p = sub.add_parser("pairs", help="preference pairs from OUT/labelled.jsonl for the copywriter")
+    p.add_argument(
+        "--data", default="../shared/data/copy_gold", help="copy_gold folder (train.jsonl is read)"
+    )
+    p.add_argument("--out", default="runs/labels", help="the folder `sheet` and `collect` wrote")
     args = parser.parse_args()
-    (sheet if args.command == "sheet" else collect)(args)
+    {"sheet": sheet, "collect": collect, "pairs": pairs}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -132,6 +132,38 @@ def generate_candidates(
     return path
 
 
+def labelled_pairs(specs: list[dict], generated: list[dict], labelled: list[dict]) -> list[dict]:
+    """Preference pairs from a panel's ratings of the copywriter's own candidates (one spec each): a
+    candidate rated "send as is" (4-5, no flag) is chosen over one rated 2 or below; where a spec has
+    a rejected candidate but no chosen one, its gate-passing reference messages are chosen instead.
+    `generated` rows (of `generate_candidates`) give the shopper's phrases and vector."""
+    own = {row["user_id"]: row for row in generated}
+    by_spec: dict[str, tuple[list[str], list[tuple[str, str]]]] = {}
+    for row in labelled:
+        good, bad = by_spec.setdefault(row["spec_id"], ([], []))
+        if row["send"] >= 4 and not row["flags"]:
+            good.append(row["copy"])
+        elif row["send"] <= 2:
+            bad.append((row["copy"], "own:" + (row["flags"] or ["rejected"])[0]))
+    pairs = []
+    for spec in specs:
+        good, bad = by_spec.get(spec["spec_id"], ([], []))
+        row = own.get(spec["spec_id"])
+        if not bad or row is None:
+            continue
+        campaign = Campaign.from_dict(spec["campaign"])
+        chosen = good or [
+            t for t in (spec["best"], spec["alt"]) if not check_copy(t, campaign, row["interests"])
+        ]
+        base = {k: row[k] for k in ("user_id", "campaign", "interests", "vector")}
+        pairs += [
+            {**base, "chosen": chosen[i % len(chosen)], "rejected": text, "defect": defect}
+            for i, (text, defect) in enumerate(bad)
+            if chosen
+        ]
+    return pairs
+
+
 def campaign_words(campaign: Campaign) -> dict:
     """The campaign as a rater sees it (copy_ratings/RATER_BRIEF.md): brand, channel, offer, tone."""
     offer = campaign.offer

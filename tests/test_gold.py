@@ -1,0 +1,66 @@
+"""Finetuning data from copy_gold and from a panel's labels of the copywriter's own candidates."""
+
+from __future__ import annotations
+
+from promogen.train.gold import labelled_pairs, rating_row
+
+CAMPAIGN = {
+    "campaign_id": "c1",
+    "brand": "Stride Co",
+    "offer": {"kind": "percent_off", "value": 20, "code": "RUN20", "applies_to": "running gear"},
+    "channel": "push",
+    "tone": "upbeat",
+}
+
+
+def _spec(spec_id: str) -> dict:
+    return {
+        "spec_id": spec_id,
+        "campaign": CAMPAIGN,
+        "history": [{"type": "purchase", "text": "trail running shoes"}],
+        "best": "Trail season is here: 20% off running gear with code RUN20.",
+        "alt": "New miles ahead? Take 20% off running gear with RUN20.",
+        "bad": [],
+    }
+
+
+def _generated(spec_id: str) -> dict:
+    return {"user_id": spec_id, "campaign": CAMPAIGN, "interests": ["trail running shoes"], "vector": [0.1]}
+
+
+def test_labelled_pairs_prefer_approved_own_copy_then_the_reference():
+    labelled = [
+        {
+            "spec_id": "a",
+            "copy": "Your trail awaits: 20% off running gear, code RUN20.",
+            "send": 4.5,
+            "flags": [],
+        },
+        {
+            "spec_id": "a",
+            "copy": "Your latte is waiting: 20% off with RUN20.",
+            "send": 1,
+            "flags": ["incoherent"],
+        },
+        {"spec_id": "a", "copy": "20% off running gear with RUN20.", "send": 3, "flags": ["generic"]},
+        {"spec_id": "b", "copy": "Trip up your run: RUN20 for 20% off.", "send": 2, "flags": []},
+        {"spec_id": "c", "copy": "Run further: 20% off running gear, code RUN20.", "send": 5, "flags": []},
+    ]
+    specs = [_spec(s) for s in "abc"]
+    pairs = labelled_pairs(specs, [_generated(s) for s in "abc"], labelled)
+    got = {(p["user_id"], p["chosen"], p["rejected"], p["defect"]) for p in pairs}
+    assert got == {
+        ("a", labelled[0]["copy"], labelled[1]["copy"], "own:incoherent"),
+        ("b", specs[1]["best"], labelled[3]["copy"], "own:rejected"),
+    }, f"own approved copy is chosen first, the reference where none; 3s and unpaired specs left out: {got}"
+    assert all(p["vector"] == [0.1] and p["interests"] for p in pairs), (
+        "the shopper side comes from generation"
+    )
+
+
+def test_rating_row_shows_the_rater_only_campaign_history_and_copy():
+    row = rating_row(_spec("a"), "Hello", "c0001")
+    assert set(row) == {"id", "campaign", "user_recent_history", "copy"}, row
+    assert (
+        row["campaign"]["offer"].startswith("20% off running gear") and "RUN20" in row["campaign"]["offer"]
+    ), row
