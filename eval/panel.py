@@ -5,8 +5,9 @@ python -m eval.panel sheet --deliveries reports/copy_quality/deliveries/dpo \
 python -m eval.panel summary --panel runs/panel --ratings runs/panel/rater1.jsonl runs/panel/rater2.jsonl \
     --out reports/copy_quality/panel.json
 
-The sheet mixes, per sampled shopper, promogen's delivered copy, the campaign's template line and the
-reference message, shuffled with ids that do not say which is which (`sheet.jsonl`, rows as in
+The sheet mixes, per sampled shopper, promogen's delivered copy (from each variant's folder given; a
+copy two variants share is rated once, for both), the campaign's template line and the reference
+message, shuffled with ids that do not say which is which (`sheet.jsonl`, rows as in
 copy_ratings/RATER_BRIEF.md); the key stays in `key.json`. Raters follow RATER_BRIEF.md. The summary
 gives per source the mean send score, the share "send as is" (>= 4), relevance and the flag shares.
 """
@@ -17,40 +18,47 @@ import random
 from pathlib import Path
 
 from promogen.prompts import fallback_copy
-from promogen.train.gold import campaign_words, read_specs
+from promogen.train.gold import rating_row, read_specs
 from promogen.types import Campaign
 
 FLAGS = ("ungrammatical", "incoherent", "offer_misstated", "invented_content", "repetitive_template",
          "generic", "creepy", "off_tone", "too_long")  # fmt: skip
 
 
+def read_deliveries(path: Path) -> dict[str, dict]:
+    """One harness deliveries file, by user id."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return {d["user_id"]: d for d in rows}
+
+
 def sheet(args) -> None:
     specs = {s["spec_id"]: s for s in read_specs(args.gold)}
+    folders = [Path(d) for d in args.deliveries]
     rows, key = [], {}
     rng = random.Random(args.seed)
-    for path in sorted(Path(args.deliveries).glob("*.jsonl")):
-        deliveries = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-        for d in rng.sample(deliveries, min(args.per_campaign, len(deliveries))):
-            spec = specs[d["user_id"]]
-            campaign = Campaign.from_dict(spec["campaign"])
-            history = [e["text"] for e in spec["history"]]
-            copies = {
-                f"promogen_{d['chosen_by']}": d["text"],
-                "promogen_template": fallback_copy(campaign),
-                "reference_best": spec["best"],
-            }
-            for source, text in copies.items():
-                rows.append(
-                    {"campaign": campaign_words(campaign), "user_recent_history": history, "copy": text}
-                )
-                key[str(len(rows))] = {"source": source, "spec_id": spec["spec_id"]}
+    for path in sorted(folders[0].glob("*.jsonl")):
+        per_folder = [read_deliveries(folder / path.name) for folder in folders]
+        for user_id in rng.sample(sorted(per_folder[0]), min(args.per_campaign, len(per_folder[0]))):
+            spec = specs[user_id]
+            copies: dict[str, list[str]] = {}  # copy -> its sources: each distinct copy is rated once
+            for folder, deliveries in zip(folders, per_folder, strict=True):
+                d = deliveries[user_id]
+                name = "promogen" if len(folders) == 1 else f"promogen_{folder.name}"
+                copies.setdefault(d["text"], []).append(f"{name}_{d['chosen_by']}")
+            copies.setdefault(fallback_copy(Campaign.from_dict(spec["campaign"])), []).append(
+                "promogen_template"
+            )
+            copies.setdefault(spec["best"], []).append("reference_best")
+            for text, sources in copies.items():
+                rows.append(rating_row(spec, text, ""))
+                key[str(len(rows))] = {"sources": sources, "spec_id": user_id}
     order = list(range(len(rows)))
     rng.shuffle(order)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     shown, mapping = [], {}
     for new_id, old in enumerate(order, start=1):
-        shown.append({"id": f"r{new_id:03d}", **rows[old]})
+        shown.append({**rows[old], "id": f"r{new_id:03d}"})
         mapping[f"r{new_id:03d}"] = key[str(old + 1)]
     (out / "sheet.jsonl").write_text(
         "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in shown), encoding="utf-8"
@@ -66,7 +74,9 @@ def summary(args) -> None:
         for line in Path(path).read_text(encoding="utf-8").splitlines():
             if line.strip():
                 r = json.loads(line)
-                per.setdefault(key[r["id"]]["source"], []).append(r)
+                entry = key[r["id"]]
+                for source in entry.get("sources", [entry.get("source")]):
+                    per.setdefault(source, []).append(r)
     table = {}
     for source, ratings in sorted(per.items()):
         n = len(ratings)
@@ -90,7 +100,10 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     s = sub.add_parser("sheet", help="build the unlabelled rating sheet and its key")
     s.add_argument(
-        "--deliveries", required=True, help="a harness deliveries folder of one variant (gold dev)"
+        "--deliveries",
+        nargs="+",
+        required=True,
+        help="harness deliveries folders (gold dev), one per variant: the same shoppers from each",
     )
     s.add_argument("--gold", required=True, help="the copy_gold split the deliveries were made for")
     s.add_argument("--per-campaign", type=int, default=4, help="shoppers sampled per campaign")

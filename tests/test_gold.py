@@ -64,3 +64,31 @@ def test_rating_row_shows_the_rater_only_campaign_history_and_copy():
     assert (
         row["campaign"]["offer"].startswith("20% off running gear") and "RUN20" in row["campaign"]["offer"]
     ), row
+
+
+def test_panel_sheet_rates_a_copy_shared_by_variants_once_and_credits_both(tmp_path):
+    import argparse
+    import json
+
+    from eval.panel import sheet, summary
+
+    spec = {**_spec("a"), "bad": [{"text": "x", "defect": "wrong_value"}]}
+    gold = tmp_path / "dev.jsonl"
+    gold.write_text(json.dumps(spec) + "\n")
+    for variant, text in (("v1", "Same copy, RUN20."), ("v2", "Same copy, RUN20.")):
+        (tmp_path / variant).mkdir()
+        line = {"user_id": "a", "text": text, "chosen_by": "model"}
+        (tmp_path / variant / "c1.jsonl").write_text(json.dumps(line) + "\n")
+    out = tmp_path / "panel"
+    folders = [str(tmp_path / "v1"), str(tmp_path / "v2")]
+    sheet(argparse.Namespace(gold=gold, deliveries=folders, per_campaign=4, seed=0, out=out))
+    rows = [json.loads(x) for x in (out / "sheet.jsonl").read_text().splitlines()]
+    assert len(rows) == 3, f"the shared copy, the template line and the reference, each once: {rows}"
+    ratings = out / "ratings.jsonl"
+    ratings.write_text("".join(json.dumps({"id": r["id"], "send": 4, "relevance": 3}) + "\n" for r in rows))
+    summary(argparse.Namespace(panel=out, ratings=[ratings], out=out / "summary.json"))
+    table = json.loads((out / "summary.json").read_text())["by_source"]
+    assert {"promogen_v1_model", "promogen_v2_model", "promogen_template", "reference_best"} <= set(table), (
+        table
+    )
+    assert table["promogen_v1_model"]["n"] == table["promogen_v2_model"]["n"] == 1, table
