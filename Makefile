@@ -12,7 +12,7 @@ $(BIN)/promogen: pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	# A bare `torch` would pull a multi-GB CUDA build; this pin takes the CPU wheel when none is importable.
 	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e ".[parquet,train,eval,serve,dev]"
+	$(BIN)/python -m pip install -q -e ".[parquet,train,eval,serve,dev,ray]"
 	touch $(BIN)/promogen
 
 install: $(BIN)/promogen
