@@ -5,7 +5,9 @@ import json
 import os
 import re
 import signal
+import subprocess
 import sys
+import time
 from functools import partial
 from pathlib import Path
 
@@ -43,8 +45,8 @@ class ScriptedCopywriter(FakeCopywriter):
     """Writes the offer for the shopper's interest; with `kill`, the first call on the machine (a marker
     file says whether it happened) SIGKILLs its own worker; with `fail_on`, that call raises."""
 
-    def __init__(self, kill: str | None = None, fail_on: int | None = None):
-        super().__init__(rule=FakeCopywriter.write_offer)
+    def __init__(self, kill: str | None = None, fail_on: int | None = None, delay: float = 0.0):
+        super().__init__(rule=FakeCopywriter.write_offer, delay=delay)
         self.kill, self.fail_on = kill, fail_on
 
     def generate(self, prompts, n, seed, **guard):
@@ -56,11 +58,11 @@ class ScriptedCopywriter(FakeCopywriter):
         return super().generate(prompts, n, seed, **guard)
 
 
-def offer_pg(kill: str | None = None, fail_on: int | None = None):
+def offer_pg(kill: str | None = None, fail_on: int | None = None, delay: float = 0.0):
     """The pipeline with the real encoder and ranking head around `ScriptedCopywriter` (each worker's)."""
     from promogen import GeneratorConfig, InterestEncoder, PipelineConfig, PromoGen, Ranker
 
-    copywriter = ScriptedCopywriter(kill, fail_on)
+    copywriter = ScriptedCopywriter(kill, fail_on, delay)
     config = PipelineConfig(generator=GeneratorConfig(model=copywriter.name), n_candidates=2)
     return PromoGen(copywriter, InterestEncoder.load(), config, Ranker.load())
 
@@ -148,6 +150,38 @@ def test_a_run_stopped_midway_resumes_from_its_finished_blocks(cluster, fake_pg,
     assert out.read_text() == (tmp_path / "local.jsonl").read_text(), "the resumed file is the whole run's"
     again = run(offer_pg, resume=True)
     assert again.users == 0 and "nothing to resume" in again.line(), again.line()
+
+
+@pytest.mark.slow
+def test_a_killed_driver_leaves_its_finished_blocks_to_resume(cluster, fake_pg, copywriter, tmp_path):
+    """A driver attached to the running cluster is SIGKILLed after its first block; --resume here."""
+    users = write_users(tmp_path / "u.jsonl", 8, seed=9)
+    out, log = tmp_path / "ray.jsonl", tmp_path / "driver.log"
+    script = (
+        "from functools import partial; import test_ray_engine as t; "
+        "from promogen.ray_engine import run_ray_batch; "
+        f"run_ray_batch(partial(t.offer_pg, delay=1.0), t.CAMPAIGN, {str(users)!r}, {str(out)!r}, "
+        f"address={cluster.get_runtime_context().gcs_address!r}, n_candidates=2, batch_size=2)"
+    )
+    with log.open("w") as sink:
+        driver = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=sink, stderr=sink)
+    deadline = time.time() + 120
+    while (
+        not list(blocks_dir(out).glob("block-*.jsonl")) and driver.poll() is None and time.time() < deadline
+    ):
+        time.sleep(0.1)
+    driver.kill()
+    driver.wait()
+    written = len(list(blocks_dir(out).glob("block-*.jsonl")))
+    assert 1 <= written < 4 and not out.exists(), (
+        f"{written} blocks at the kill; driver: {log.read_text()[-2000:]}"
+    )
+    summary = run_ray_batch(offer_pg, CAMPAIGN, users, out, n_candidates=2, batch_size=2, resume=True)
+    assert summary.skipped >= 2 * written and summary.users + summary.skipped == 8, summary
+    copywriter.rule = copywriter.write_offer
+    local = tmp_path / "local.jsonl"
+    run_batch(fake_pg, CAMPAIGN, users, local, n_candidates=2, batch_size=2, progress=False)
+    assert out.read_text() == local.read_text(), "the resumed file is the whole run's"
 
 
 def test_ray_datasets_of_users_go_through_the_same_row_checks(cluster, tmp_path):
