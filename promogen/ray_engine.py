@@ -8,7 +8,7 @@ local engine (`batch.py`); Ray gets only the generation:
   numbers, reasons, duplicates, `max_errors`): they need input order, and the pass is cheap next to
   generation;
 - valid users are cut into the local engine's fixed batches in input order ("blocks"), and Ray Data maps
-  the blocks over N actors that each load one `PromoGen` (`map_batches` with a class, `concurrency=N`);
+  the blocks over N actors that each load one `PromoGen` (`map_batches` with a class on a pool of N);
 - a block is generated with the run's seed exactly as the local engine generates that batch, so every
   user gets the local engine's copy, byte for byte: a user's copy depends on the seed, the models and
   which users share the `generate` call (the generator seeds once per call and samples the whole batch).
@@ -170,7 +170,7 @@ def map_blocks(
     return ds.map_batches(
         _Worker,
         batch_size=1,
-        concurrency=workers,
+        compute=ray.data.ActorPoolStrategy(size=workers),  # `concurrency=N` before Ray 2.51
         num_cpus=cpus_per_worker,
         fn_constructor_kwargs={
             "load": load,
@@ -210,6 +210,8 @@ def generate(
 
     connect()
     blocks, _ = split(users, batch_size, limit, errors, max_errors)
+    if blocks_folder:
+        Path(blocks_folder).mkdir(parents=True, exist_ok=True)
     return map_blocks(
         blocks, campaign, load or PromoGen.load, workers, cpus_per_worker, n_candidates, seed, blocks_folder
     )
