@@ -7,7 +7,8 @@ Oversized input is cut to what the pipeline uses, with a note: the interest enco
 recent events and the first characters of each text anyway.
 
 CSV and Parquet files have a `user_id` column and an `events` column holding the event list (in CSV as
-JSON text; in Parquet as JSON text or a list of structs), plus an optional `attributes` column.
+JSON text; in Parquet as JSON text or a list of structs), plus an optional `attributes` column. Rows of a
+table already read elsewhere (a Ray Dataset's, for the Ray engine) pass the same checks as Parquet rows.
 """
 
 from __future__ import annotations
