@@ -443,7 +443,8 @@ def test_ray_tables_match_the_ray_report():
     shows(cells[3], local["wall_s"])
     assert f"{local['load_average_before'][0]} -> {local['load_average_after'][0]}" in cells[4], cells
     tokens = {r["tokens"] for r in [*report["ray"], local]}
-    assert len(tokens) == 1 and f"the same {tokens.pop():,} tokens" in README, "all runs wrote the same copy"
+    shown = f"the same number of tokens ({tokens.pop():,})"
+    assert len(tokens) == 0 and shown in README, "all runs wrote as many tokens, as the README says"
     nodes = report["projection_users_per_hour"]["nodes"]
     for n, users_per_hour in nodes.items():
         shows(row(f"={n}")[1], users_per_hour)
