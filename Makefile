@@ -5,14 +5,14 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install models browser demo serve test test-fast lint clean adapter approver gate-report copy-report bench benchmarks demo-report plan-report serve-load base-models
+.PHONY: install models browser demo serve test test-fast lint clean adapter approver gate-report copy-report bench bench-ray benchmarks demo-report plan-report serve-load base-models
 
 $(BIN)/promogen: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	# A bare `torch` would pull a multi-GB CUDA build; this pin takes the CPU wheel when none is importable.
 	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e ".[parquet,train,eval,serve,dev]"
+	$(BIN)/python -m pip install -q -e ".[parquet,train,eval,serve,dev,ray]"
 	touch $(BIN)/promogen
 
 install: $(BIN)/promogen
@@ -102,6 +102,10 @@ demo-report: models
 serve-load: models
 	$(BIN)/python -m eval.serve_load --requests 50 --users 4 --n-candidates 2 --max-batch-users 16 \
 		--out reports/serve/load_batch16.json
+
+# The Ray engine with 1 and 2 workers and the local engine on 32 simulated users (about 6 minutes).
+bench-ray: models
+	$(BIN)/python -m eval.bench_ray --users 32 --batch-size 8 --workers 1 2 --local --out reports/ray/throughput.json
 
 bench: models
 	$(BIN)/python -m eval.bench_batch --users 16 --n-candidates 4 --int8 --out reports/bench_batch.json

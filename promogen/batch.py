@@ -30,7 +30,7 @@ from tqdm import tqdm
 from .pipeline import PromoGen
 from .provenance import run_record, write_record
 from .readers import count_rows, read_users
-from .types import Campaign, UserHistory, ValidationError
+from .types import Campaign, Delivery, UserHistory, ValidationError
 
 
 @dataclass
@@ -126,7 +126,7 @@ def batch_record(
     return record
 
 
-def _check_resumable(path: Path, record: dict) -> None:
+def check_resumable(path: Path, record: dict) -> None:
     """A resumed run must write with the settings and weights of the lines already written."""
     if not path.is_file():
         return
@@ -172,7 +172,7 @@ class _Batches:
             for delivery in self._generate():
                 if delivery.user_id in self.done:
                     continue
-                self.out.write(json.dumps(delivery.to_dict(), ensure_ascii=False) + "\n")
+                self.out.write(delivery_line(delivery) + "\n")
                 self.summary.by_model += delivery.chosen_by == "model"
                 self.summary.fallbacks += delivery.chosen_by == "fallback"
             self.out.flush()
@@ -194,13 +194,33 @@ class _Batches:
         return [by_user[u.user_id] for u in self.pending]
 
 
-def _rows(users_path, notes: Counter, limit: int | None, shard: tuple[int, int]):
-    """(row number, user, reason) of this shard, up to `limit` rows of the file.
+def delivery_line(delivery: Delivery) -> str:
+    """A delivery as the one JSON line every engine writes for it."""
+    return json.dumps(delivery.to_dict(), ensure_ascii=False)
+
+
+def bad_row(err, number: int, reason: str, summary: BatchSummary, max_errors: int | None, written=()) -> None:
+    """Count a bad row and write it to the errors file `err` (unless a resumed run `written` it);
+    past `max_errors` bad rows the run stops."""
+    summary.errors += 1
+    if number not in written:
+        err.write(json.dumps({"line": number, "reason": reason}, ensure_ascii=False) + "\n")
+        err.flush()
+    if max_errors is not None and summary.errors > max_errors:
+        raise TooManyErrors(
+            f"more than {max_errors} bad rows (the last: {reason}); see {err.name}. "
+            "Fix the file or raise --max-errors, then rerun with --resume"
+        )
+
+
+def shard_rows(users, notes: Counter, limit: int | None, shard: tuple[int, int] = (0, 1)):
+    """(row number, user, reason) of this shard, up to `limit` rows of `users` (a file or table rows,
+    see `read_users`).
 
     Bad rows belong to no user's shard: only the first process yields them.
     """
     rank, shards = shard
-    for seen, (number, user, reason) in enumerate(read_users(users_path, notes), start=1):
+    for seen, (number, user, reason) in enumerate(read_users(users, notes), start=1):
         if limit is not None and seen > limit:
             return
         if shards > 1 and (rank != 0 if user is None else shard_of(user.user_id, shards) != rank):
@@ -244,7 +264,7 @@ def run_batch(
     out_path.parent.mkdir(parents=True, exist_ok=True)
     record = batch_record(pg, campaign, users_path, n_candidates, seed, batch_size, assigned)
     if resume:
-        _check_resumable(config_path(out_path), record)
+        check_resumable(config_path(out_path), record)
     write_record(config_path(out_path), record)
     summary = BatchSummary(out=str(out_path), errors_file=str(errors_path(out_path)))
     done = _written(out_path, "user_id") if resume else set()
@@ -260,7 +280,7 @@ def run_batch(
         batches = _Batches(
             pg, campaign, out, done, summary, bar, assigned, n_candidates=n_candidates, seed=seed
         )
-        for number, user, reason in _rows(users_path, notes, limit, shard):
+        for number, user, reason in shard_rows(users_path, notes, limit, shard):
             if user is not None and assigned is not None and user.user_id not in assigned:
                 notes["users the plan sends nothing (left out)"] += 1
                 bar.update(1)
@@ -268,16 +288,8 @@ def run_batch(
             if user is not None:
                 batches.add(user, batch_size)
                 continue
-            summary.errors += 1
-            if number not in errors_done:
-                err.write(json.dumps({"line": number, "reason": reason}, ensure_ascii=False) + "\n")
-                err.flush()
             bar.update(1)
-            if max_errors is not None and summary.errors > max_errors:
-                raise TooManyErrors(
-                    f"more than {max_errors} bad rows (the last: {reason}); see {errors_path(out_path)}. "
-                    "Fix the file or raise --max-errors, then rerun with --resume"
-                )
+            bad_row(err, number, reason, summary, max_errors, errors_done)
         batches.flush()
     bar.close()
     summary.wall_s = time.time() - start

@@ -168,6 +168,20 @@ def generate(campaign: str, user_file: str, n_candidates, seed, settings, base_m
 @click.option("--batch-size", default=16, show_default=True, help="Users per generation batch.")
 @click.option("--resume", is_flag=True, help="Keep OUT and write only the users missing from it.")
 @click.option("--max-errors", type=int, default=None, help="Stop (exit 3) after more bad rows than this.")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="local: this process (or torchrun's); ray: Ray Data workers (pip install 'promogen[ray]').",
+)
+@click.option(
+    "--ray-address",
+    default=None,
+    help="With --engine ray: the cluster to join (auto, or HOST:PORT) [default: start a local one].",
+)
+@click.option("--workers", type=int, default=None, help="With --engine ray: workers, one PromoGen each [1].")
+@click.option("--cpus-per-worker", type=int, default=None, help="With --engine ray: CPUs per worker [1].")
 @with_models
 def batch(
     campaign,
@@ -180,6 +194,10 @@ def batch(
     batch_size,
     resume,
     max_errors,
+    engine,
+    ray_address,
+    workers,
+    cpus_per_worker,
     settings,
     base_model,
     encoder,
@@ -196,10 +214,34 @@ def batch(
       torchrun --nproc_per_node 2 -m promogen batch --campaign run20 --users users.jsonl --out out.jsonl
     Copy for a delivery plan (each user their planned campaign, nothing for "none"):
       promogen batch --plan plan.jsonl --campaign run20,shipfree --users users.jsonl --out out.jsonl
+    On Ray Data workers (a local Ray cluster, or --ray-address auto to join this machine's):
+      promogen batch --engine ray --workers 2 --campaign run20 --users users.jsonl --out out.jsonl
     """
     from .batch import TooManyErrors, run_batch_sharded
     from .plan import assigned_campaigns
 
+    if engine == "ray":
+        _ray_batch(
+            campaign,
+            users,
+            out,
+            plan_path,
+            settings,
+            n_candidates,
+            seed,
+            base_model,
+            encoder,
+            address=ray_address,
+            workers=workers or 1,
+            cpus_per_worker=cpus_per_worker or 1,
+            limit=limit,
+            batch_size=batch_size,
+            resume=resume,
+            max_errors=max_errors,
+        )
+        return
+    if (ray_address, workers, cpus_per_worker) != (None, None, None):
+        raise ValidationError("--ray-address, --workers and --cpus-per-worker need --engine ray")
     names = [n.strip() for n in campaign.split(",") if n.strip()] if plan_path else [campaign]
     camps = [load_campaign(n) for n in names]
     assigned = assigned_campaigns(plan_path, camps) if plan_path else None
@@ -216,6 +258,27 @@ def batch(
             max_errors=max_errors,
             assigned=assigned,
         )
+    except TooManyErrors as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(3)
+    click.echo(summary.line(), err=True)
+
+
+def _ray_batch(campaign, users, out, plan_path, settings, n_candidates, seed, base_model, encoder, **run):
+    """`batch --engine ray`: every worker loads the models itself, so the driver gets a loader, not them."""
+    from functools import partial
+
+    from .batch import TooManyErrors, world
+    from .pipeline import PromoGen
+    from .ray_engine import run_ray_batch
+
+    if plan_path or world()[1] > 1:
+        raise ValidationError("--engine ray takes no --plan and does not run under torchrun")
+    load = partial(
+        PromoGen.load, base_model=base_model, encoder=encoder, config=_config(settings, n_candidates, seed)
+    )
+    try:
+        summary = run_ray_batch(load, load_campaign(campaign), users, out, **run)
     except TooManyErrors as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(3)

@@ -7,7 +7,8 @@ Oversized input is cut to what the pipeline uses, with a note: the interest enco
 recent events and the first characters of each text anyway.
 
 CSV and Parquet files have a `user_id` column and an `events` column holding the event list (in CSV as
-JSON text; in Parquet as JSON text or a list of structs), plus an optional `attributes` column.
+JSON text; in Parquet as JSON text or a list of structs), plus an optional `attributes` column. Rows of a
+table already read elsewhere (a Ray Dataset's, for the Ray engine) pass the same checks as Parquet rows.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .types import UserHistory, ValidationError
@@ -23,6 +24,7 @@ from .types import UserHistory, ValidationError
 MAX_EVENTS = 1000  # most recent events kept per user (the encoder uses at most 50)
 MAX_TEXT_CHARS = 2000  # characters kept per event text (the encoder reads 200)
 FORMATS = (".jsonl", ".json", ".csv", ".parquet")
+COLUMNS = ("user_id", "events", "attributes")
 
 
 def _pyarrow_parquet():
@@ -79,32 +81,32 @@ def _csv(path: Path) -> Iterator[tuple[int, object, str | None]]:
     csv.field_size_limit(2**30)  # one event list can be large; the row is cut to size after parsing
     with path.open(encoding="utf-8", errors="replace", newline="") as handle:
         reader = csv.DictReader(handle)
-        missing = [c for c in ("user_id", "events") if c not in (reader.fieldnames or [])]
-        if missing:
-            raise ValidationError(
-                f"{path}: CSV user files need columns user_id and events; missing {missing}"
-            )
+        check_columns(reader.fieldnames or [], f"{path}: CSV user files")
         for row in reader:
             number = reader.line_num
-            record = {k: v for k, v in row.items() if k in ("user_id", "events", "attributes") and v != ""}
+            record = {k: v for k, v in row.items() if k in COLUMNS and v != ""}
             yield number, *_events_from_text(record, number)
 
 
 def _parquet(path: Path) -> Iterator[tuple[int, object, str | None]]:
     file = _pyarrow_parquet().ParquetFile(path)
-    names = file.schema_arrow.names
+    check_columns(file.schema_arrow.names, f"{path}: Parquet user files")
+    columns = [c for c in COLUMNS if c in file.schema_arrow.names]
+    batches = file.iter_batches(batch_size=1024, columns=columns)
+    yield from _table(row for batch in batches for row in batch.to_pylist())
+
+
+def check_columns(names, what: str) -> None:
     missing = [c for c in ("user_id", "events") if c not in names]
     if missing:
-        raise ValidationError(
-            f"{path}: Parquet user files need columns user_id and events; missing {missing}"
-        )
-    columns = [c for c in ("user_id", "events", "attributes") if c in names]
-    number = 0
-    for batch in file.iter_batches(batch_size=1024, columns=columns):
-        for row in batch.to_pylist():
-            number += 1
-            record = {k: v for k, v in row.items() if v is not None}
-            yield number, *_events_from_text(record, number)
+        raise ValidationError(f"{what} need columns user_id and events; missing {missing}")
+
+
+def _table(rows: Iterable[dict]) -> Iterator[tuple[int, object, str | None]]:
+    """Rows of a table (Parquet, a Ray Dataset), numbered from 1; nulls and other columns dropped."""
+    for number, row in enumerate(rows, start=1):
+        record = {k: v for k, v in row.items() if k in COLUMNS and v is not None}
+        yield number, *_events_from_text(record, number)
 
 
 def _cut(record: dict, notes: Counter) -> dict:
@@ -125,22 +127,19 @@ def _cut(record: dict, notes: Counter) -> dict:
 
 
 def read_users(
-    path: str | Path, notes: Counter | None = None
+    source: str | Path | Iterable[dict], notes: Counter | None = None
 ) -> Iterator[tuple[int, UserHistory | None, str | None]]:
     """Yield (row number, user, None) or (row number, None, reason) for each non-blank row.
 
-    Row numbers are file lines for JSONL and CSV and 1-based rows for Parquet. A repeated user_id is an
-    error on its second appearance. `notes` counts rows that were cut to size.
+    `source` is a user file or rows of a table already read (dicts with the Parquet columns, e.g. a
+    Ray Dataset's `iter_rows()`). Row numbers are file lines for JSONL and CSV and 1-based rows for
+    Parquet and tables. A repeated user_id is an error on its second appearance. `notes` counts rows
+    that were cut to size.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ValidationError(f"users file not found: {path}")
-    readers = {".jsonl": _jsonl, ".json": _jsonl, ".csv": _csv, ".parquet": _parquet}
-    if path.suffix not in readers:
-        raise ValidationError(f"users file must be one of {', '.join(FORMATS)}; got {path.name}")
+    rows = _table(source) if not isinstance(source, str | Path) else _file_rows(Path(source))
     notes = Counter() if notes is None else notes
     seen: set[str] = set()
-    for number, record, reason in readers[path.suffix](path):
+    for number, record, reason in rows:
         if reason is not None:
             yield number, None, reason
             continue
@@ -156,3 +155,12 @@ def read_users(
             continue
         seen.add(user.user_id)
         yield number, user, None
+
+
+def _file_rows(path: Path) -> Iterator[tuple[int, object, str | None]]:
+    if not path.is_file():
+        raise ValidationError(f"users file not found: {path}")
+    readers = {".jsonl": _jsonl, ".json": _jsonl, ".csv": _csv, ".parquet": _parquet}
+    if path.suffix not in readers:
+        raise ValidationError(f"users file must be one of {', '.join(FORMATS)}; got {path.name}")
+    return readers[path.suffix](path)

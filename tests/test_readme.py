@@ -428,3 +428,43 @@ def test_earlier_panel_figures_match_their_report():
     pct(found.group(1), panel["promogen_model"]["offer_misstated"])
     shows(found.group(2), panel["promogen_template"]["mean_send"])
     pct(found.group(3), panel["promogen_template"]["send_as_is"])
+
+
+def test_ray_tables_match_the_ray_report():
+    report = _load("reports/ray/throughput.json")
+    for run in report["ray"]:
+        cells = row(f"Ray, {run['workers']} worker")
+        shows(cells[1], run["users_per_min"])
+        shows(cells[2], run["generation_users_per_min"])
+        shows(cells[3], run["wall_s"])
+        assert f"{run['load_average_before'][0]} -> {run['load_average_after'][0]}" in cells[4], cells
+    local, cells = report["local_1_thread"], row("local engine, 1 thread")
+    shows(cells[1], local["users_per_min"])
+    shows(cells[3], local["wall_s"])
+    assert f"{local['load_average_before'][0]} -> {local['load_average_after'][0]}" in cells[4], cells
+    tokens = {r["tokens"] for r in [*report["ray"], local]}
+    shown = f"the same number of tokens ({tokens.pop():,})"
+    assert len(tokens) == 0 and shown in README, "all runs wrote as many tokens, as the README says"
+    nodes = report["projection_users_per_hour"]["nodes"]
+    for n, users_per_hour in nodes.items():
+        shows(row(f"={n}")[1], users_per_hour)
+    best = max(r["generation_users_per_min"] for r in report["ray"])
+    text = re.search(r"best rate measured here\s+\((.*?) users/min", README).group(1)
+    shows(text, best)
+    shows(
+        re.search(r"5 million users take about ([\d,]+) node-hours", README).group(1),
+        5e6 / nodes["1"],
+        slack=1,
+    )
+
+    rerun = _load("reports/ray/throughput_rerun.json")["ray"]
+    sentence = " ".join(re.search(r"A rerun 20 minutes later(.*?)These runs", README, re.S).group(1).split())
+    before, after = rerun[0]["load_average_before"][0], rerun[-1]["load_average_after"][0]
+    assert f"load average {before} -> {after}" in sentence, sentence
+    shows(
+        re.search(r"([\d.]+) users/min end to end with 1 worker", sentence).group(1),
+        rerun[0]["users_per_min"],
+    )
+    shows(re.search(r"([\d.]+) with 2", sentence).group(1), rerun[1]["users_per_min"])
+    quiet = re.search(r"the local engine\s+wrote ([\d.]+) users/min with 2 threads", README).group(1)
+    shows(quiet, _load("reports/bench_batch_adapter.json")["promogen"]["users_per_min"])
