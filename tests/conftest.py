@@ -136,7 +136,7 @@ class FakeCopywriter:
     server's micro-batching tests a call can be slowed (`delay` seconds) or held until `hold` (an
     Event) is set; `started` is set when the first call begins."""
 
-    name, adapter, demonstration, interest = "fake-copywriter", None, True, None
+    name, adapter, demonstration, interest, dtype = "fake-copywriter", None, True, None, "float32"
 
     def __init__(self, rule=None, perplexities: dict[str, float] | None = None, delay: float = 0.0) -> None:
         self.queue: deque[str] = deque()

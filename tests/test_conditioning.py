@@ -118,7 +118,7 @@ def test_saved_adapter_reloads_to_the_same_outputs(trained, trainable_tiny_dir):
     with torch.no_grad():
         batch = {**enc, "labels": enc["input_ids"], "vectors": vectors}
         expected = result.model(**batch).logits
-        inputs = loaded._inputs(enc, vectors.numpy())
+        inputs, _ = loaded._inputs(enc, vectors.numpy())
         got = loaded.model(**inputs, position_ids=(inputs["attention_mask"].cumsum(1) - 1)).logits
     assert torch.allclose(expected, got, atol=1e-5), "reloaded adapter gives different logits"
 
