@@ -54,16 +54,22 @@ def penalise(scores: torch.Tensor, seen: torch.Tensor, penalty: float) -> torch.
 
 
 def warp(scores: torch.Tensor, temperature: float, top_k: int, top_p: float) -> torch.Tensor:
-    """Temperature, then top-k, then nucleus (top-p) filtering, as transformers' warpers do them."""
+    """Temperature, then top-k, then nucleus (top-p) filtering, as transformers' warpers do them.
+
+    Top-p sorts only the tokens top-k kept (all of them on a tie at the k-th score, as transformers
+    keeps them), not the whole vocabulary: the same tokens survive, at a fraction of the cost."""
     scores = scores / temperature
+    kept = scores.shape[-1]
     if top_k > 0:
-        kth = torch.topk(scores, min(top_k, scores.shape[-1]))[0][..., -1, None]
+        kth = torch.topk(scores, min(top_k, kept))[0][..., -1, None]
         scores = scores.masked_fill(scores < kth, float("-inf"))
+        kept = int(torch.isfinite(scores).sum(dim=-1).max())
     if top_p < 1.0:
-        ordered, index = torch.sort(scores, descending=False)
+        top, index = torch.topk(scores, kept)  # descending; transformers sorts ascending
+        ordered, index = top.flip(-1), index.flip(-1)
         remove = ordered.softmax(dim=-1).cumsum(dim=-1) <= (1 - top_p)
         remove[..., -1:] = False  # the most likely token always stays
-        scores = scores.masked_fill(remove.scatter(1, index, remove), float("-inf"))
+        scores = scores.scatter(1, index, ordered.masked_fill(remove, float("-inf")))
     return scores
 
 
@@ -111,6 +117,30 @@ class Rows:
             guard.select(index.tolist())
 
 
+def prefill(model, inputs: dict, n: int) -> tuple[DynamicCache, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Run each prompt once and fork it `n` ways: the KV cache, the last position's logits (float),
+    the attention mask and the last position id, each repeated n times (prompt-major)."""
+    mask = inputs["attention_mask"]
+    positions = (mask.cumsum(1) - 1).clamp(min=0)
+    cache = DynamicCache(config=model.config)
+    out = model(**inputs, position_ids=positions, cache=cache, use_cache=True, logits_to_keep=1)
+    cache.batch_repeat_interleave(n)
+    return (
+        cache,
+        out.logits[:, -1].float().repeat_interleave(n, 0),
+        mask.repeat_interleave(n, 0),
+        positions[:, -1:].repeat_interleave(n, 0),
+    )
+
+
+def step(model, cache: DynamicCache, tokens: torch.Tensor, mask: torch.Tensor, position: torch.Tensor):
+    """Feed one token per row: the next logits (float), the grown mask and the next position."""
+    mask = torch.cat([mask, mask.new_ones(len(mask), 1)], dim=1)
+    position = position + 1
+    out = model(input_ids=tokens[:, None], attention_mask=mask, position_ids=position, cache=cache)
+    return out.logits[:, -1].float(), mask, position
+
+
 @torch.inference_mode()
 def decode(
     model,
@@ -133,23 +163,18 @@ def decode(
     `breaks`: a vocabulary mask of tokens holding a line break, after which `paragraph_done(tokens)`
     says whether the row has finished its first paragraph; `guard`: the `Guard` for the rows, or None.
     """
-    mask = inputs["attention_mask"]
-    positions = (mask.cumsum(1) - 1).clamp(min=0)
-    cache = DynamicCache(config=model.config)
-    out = model(**inputs, position_ids=positions, cache=cache, use_cache=True, logits_to_keep=1)
-    cache.batch_repeat_interleave(n)  # the fork: every candidate continues from the same prefill
-    logits = out.logits[:, -1].float().repeat_interleave(n, 0)
+    cache, logits, mask, position = prefill(model, inputs, n)
     rows = Rows(
         ids=torch.arange(len(logits)),
         generated=torch.empty(len(logits), 0, dtype=torch.long),
         seen=seen.repeat_interleave(n, 0),
-        mask=mask.repeat_interleave(n, 0),
-        position=positions[:, -1:].repeat_interleave(n, 0),
+        mask=mask,
+        position=position,
         generators=[torch.Generator().manual_seed(s) for s in seeds] if sampling.temperature > 0 else None,
     )
     ends, breaks = fit(ends, logits.shape[1]), fit(breaks, logits.shape[1])
     result: list[list[int]] = [[] for _ in range(len(logits))]
-    for step in range(max_new_tokens):
+    for t in range(max_new_tokens):
         scores = sampling.process(logits, torch.cat([rows.seen, rows.generated], 1), guard, rows.generated)
         tokens = draw(scores, rows.generators) if rows.generators is not None else scores.argmax(-1)
         rows.generated = torch.cat([rows.generated, tokens[:, None]], dim=1)
@@ -158,18 +183,13 @@ def decode(
             ended[i] = paragraph_done(rows.generated[i].tolist())
         for i in torch.nonzero(ended).flatten().tolist():
             result[int(rows.ids[i])] = rows.generated[i].tolist()
-        if ended.all() or step == max_new_tokens - 1:
+        if ended.all() or t == max_new_tokens - 1:
             break
         if ended.any():
             keep = torch.nonzero(~ended).flatten()
             rows.keep(keep, cache, guard)
             tokens = tokens[keep]
-        rows.mask = torch.cat([rows.mask, rows.mask.new_ones(len(rows.ids), 1)], dim=1)
-        rows.position = rows.position + 1
-        out = model(
-            input_ids=tokens[:, None], attention_mask=rows.mask, position_ids=rows.position, cache=cache
-        )
-        logits = out.logits[:, -1].float()
+        logits, rows.mask, rows.position = step(model, cache, tokens, rows.mask, rows.position)
     for i, row in enumerate(rows.ids.tolist()):
         if not result[row]:
             result[row] = rows.generated[i].tolist()
