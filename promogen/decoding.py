@@ -34,14 +34,15 @@ class Sampling:
     top_p: float
     repetition_penalty: float
 
-    def process(self, scores: torch.Tensor, seen: torch.Tensor, guard, generated: torch.Tensor):
-        """Next-token scores as `generate` would sample from them (`seen`: tokens to penalise)."""
+    def choose(self, scores, seen, guard, generated, generators: list[torch.Generator] | None):
+        """The next token of each row: `scores` processed as `generate` would (`seen`: the tokens to
+        penalise), then the most likely token (greedy) or a draw from each row's generator."""
         scores = penalise(scores, seen, self.repetition_penalty)
         if guard is not None:
             scores = guard(generated, scores)
-        if self.temperature > 0:
-            scores = warp(scores, self.temperature, self.top_k, self.top_p)
-        return scores
+        if self.temperature <= 0 or generators is None:
+            return scores.argmax(dim=-1)
+        return draw(*warp(scores, self.temperature, self.top_k, self.top_p), generators)
 
 
 def penalise(scores: torch.Tensor, seen: torch.Tensor, penalty: float) -> torch.Tensor:
@@ -53,24 +54,30 @@ def penalise(scores: torch.Tensor, seen: torch.Tensor, penalty: float) -> torch.
     return scores.scatter(1, seen, picked)
 
 
-def warp(scores: torch.Tensor, temperature: float, top_k: int, top_p: float) -> torch.Tensor:
-    """Temperature, then top-k, then nucleus (top-p) filtering, as transformers' warpers do them.
-
-    Top-p sorts only the tokens top-k kept (all of them on a tie at the k-th score, as transformers
-    keeps them), not the whole vocabulary: the same tokens survive, at a fraction of the cost."""
+def warp(scores: torch.Tensor, temperature: float, top_k: int, top_p: float):
+    """Temperature, then top-k, then nucleus (top-p) filtering, as transformers' warpers do them; the
+    result is compact: per row the tokens left in play, as (scores, token ids), most likely first,
+    -inf where a row keeps fewer than another (the full vocabulary is sorted only without top-k)."""
     scores = scores / temperature
-    kept = scores.shape[-1]
-    if top_k > 0:
-        kth = torch.topk(scores, min(top_k, kept))[0][..., -1, None]
-        scores = scores.masked_fill(scores < kth, float("-inf"))
-        kept = int(torch.isfinite(scores).sum(dim=-1).max())
+    width = scores.shape[-1] if top_k <= 0 else min(top_k, scores.shape[-1])
+    if width == scores.shape[-1]:
+        values, index = torch.topk(scores, width)
+    else:
+        # One token more shows whether any token outside the k ties with the k-th; transformers keeps
+        # every such token, so then all of them are gathered.
+        values, index = torch.topk(scores, width + 1)
+        kth = values[:, width - 1 : width]
+        if (values[:, width:] == kth).any():
+            values, index = torch.topk(scores, int((scores >= kth).sum(dim=-1).max()))
+            values = values.masked_fill(values < kth, float("-inf"))
+        else:
+            values, index = values[:, :width], index[:, :width]
     if top_p < 1.0:
-        top, index = torch.topk(scores, kept)  # descending; transformers sorts ascending
-        ordered, index = top.flip(-1), index.flip(-1)
-        remove = ordered.softmax(dim=-1).cumsum(dim=-1) <= (1 - top_p)
+        ascending = values.flip(-1)  # transformers sums the mass from the least likely token up
+        remove = ascending.softmax(dim=-1).cumsum(dim=-1) <= (1 - top_p)
         remove[..., -1:] = False  # the most likely token always stays
-        scores = scores.scatter(1, index, ordered.masked_fill(remove, float("-inf")))
-    return scores
+        values = ascending.masked_fill(remove, float("-inf")).flip(-1)
+    return values, index
 
 
 def row_seed(seed: int, prompt: str, vector: np.ndarray | None, candidate: int) -> int:
@@ -81,12 +88,14 @@ def row_seed(seed: int, prompt: str, vector: np.ndarray | None, candidate: int) 
     return int.from_bytes(digest.digest(), "little") & (2**63 - 1)
 
 
-def draw(scores: torch.Tensor, generators: list[torch.Generator]) -> torch.Tensor:
-    """One token per row from softmax(scores), row i using `generators[i]` (inverse-CDF sampling)."""
-    cdf = scores.float().softmax(dim=-1).double().cumsum(dim=-1)
+def draw(values: torch.Tensor, index: torch.Tensor, generators: list[torch.Generator]) -> torch.Tensor:
+    """One token per row from softmax(values) over the row's `index` tokens, row i drawing from
+    `generators[i]` (inverse-CDF sampling)."""
+    cdf = values.float().softmax(dim=-1).double().cumsum(dim=-1)
     u = torch.cat([torch.rand(1, generator=g, dtype=torch.float64) for g in generators]) * cdf[:, -1]
     # right=True lands on the first token whose cumulative mass exceeds u: never a zero-probability one.
-    return torch.searchsorted(cdf, u[:, None], right=True).squeeze(1).clamp(max=scores.shape[1] - 1)
+    column = torch.searchsorted(cdf, u[:, None], right=True).clamp(max=values.shape[1] - 1)
+    return index.gather(1, column).squeeze(1)
 
 
 def fit(mask: torch.Tensor, width: int) -> torch.Tensor:
@@ -175,8 +184,8 @@ def decode(
     ends, breaks = fit(ends, logits.shape[1]), fit(breaks, logits.shape[1])
     result: list[list[int]] = [[] for _ in range(len(logits))]
     for t in range(max_new_tokens):
-        scores = sampling.process(logits, torch.cat([rows.seen, rows.generated], 1), guard, rows.generated)
-        tokens = draw(scores, rows.generators) if rows.generators is not None else scores.argmax(-1)
+        seen = torch.cat([rows.seen, rows.generated], 1)
+        tokens = sampling.choose(logits, seen, guard, rows.generated, rows.generators)
         rows.generated = torch.cat([rows.generated, tokens[:, None]], dim=1)
         ended = ends[tokens]
         for i in torch.nonzero(breaks[tokens] & ~ended).flatten().tolist():

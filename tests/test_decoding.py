@@ -49,29 +49,42 @@ def test_penalty_and_warpers_keep_the_tokens_transformers_keeps():
     )
 
     generator = torch.Generator().manual_seed(0)
-    for trial in range(10):
+    for trial, top_k in enumerate([50, 50, 50, 0, 0, 7, 3, 50, 0, 50]):
         scores = torch.randn(6, 500, generator=generator) * (1 + trial)  # untied: float32 normals
         seen = torch.randint(0, 500, (6, 20), generator=generator)
         ref = RepetitionPenaltyLogitsProcessor(1.1)(seen, scores.clone())
         ours = penalise(scores.clone(), seen, 1.1)
         assert torch.equal(ours, ref), f"trial {trial}: repetition penalty differs"
-        ref = TopPLogitsWarper(0.95)(
-            None, TopKLogitsWarper(50)(None, TemperatureLogitsWarper(0.7)(None, ref))
-        )
-        ours = warp(ours, 0.7, 50, 0.95)
-        assert torch.equal(torch.isfinite(ours), torch.isfinite(ref)), f"trial {trial}: other tokens kept"
-        assert torch.equal(ours[torch.isfinite(ours)], ref[torch.isfinite(ref)]), f"trial {trial}: scores"
+        ref = TemperatureLogitsWarper(0.7)(None, ref)
+        ref = TopPLogitsWarper(0.95)(None, TopKLogitsWarper(top_k)(None, ref) if top_k else ref)
+        values, index = warp(ours, 0.7, top_k, 0.95)
+        full = torch.full_like(ref, float("-inf")).scatter(1, index, values)
+        assert torch.equal(torch.isfinite(full), torch.isfinite(ref)), f"trial {trial}: other tokens kept"
+        assert torch.equal(full[torch.isfinite(full)], ref[torch.isfinite(ref)]), f"trial {trial}: scores"
+        assert (values[:, :-1] >= values[:, 1:]).all(), "compact scores come most likely first"
+
+
+def test_top_k_keeps_every_token_tied_with_the_kth_as_transformers_does():
+    from transformers.generation.logits_process import TopKLogitsWarper
+
+    scores = torch.tensor([[5.0, 4.0, 3.0, 3.0, 3.0, 1.0], [9.0, 8.0, 7.0, 6.0, 5.0, 4.0]])
+    values, index = warp(scores, 1.0, 3, 1.0)
+    ref = TopKLogitsWarper(3)(None, scores.clone())
+    full = torch.full_like(ref, float("-inf")).scatter(1, index, values)
+    assert torch.equal(full, ref), f"tied tokens at the k-th score stay: {full} vs {ref}"
 
 
 def test_draw_only_picks_tokens_left_in_play():
-    scores = torch.full((4, 50), float("-inf"))
-    allowed = [[3], [0, 49], [7, 8, 9], list(range(50))]
-    for row, tokens in enumerate(allowed):
-        scores[row, tokens] = torch.linspace(0, 1, len(tokens))
-    for seed in range(50):
-        picked = draw(scores, [torch.Generator().manual_seed(seed * 4 + r) for r in range(4)])
-        for row, tokens in enumerate(allowed):
-            assert int(picked[row]) in tokens, f"seed {seed} row {row} drew {int(picked[row])}"
+    values = torch.tensor([[2.0, float("-inf"), float("-inf")], [1.0, 0.5, float("-inf")], [3.0, 2.0, 1.0]])
+    index = torch.tensor([[17, 3, 4], [8, 9, 2], [40, 41, 42]])
+    allowed = [{17}, {8, 9}, {40, 41, 42}]
+    seen = [set() for _ in allowed]
+    for seed in range(60):
+        picked = draw(values, index, [torch.Generator().manual_seed(seed * 3 + r) for r in range(3)])
+        for row, token in enumerate(picked.tolist()):
+            assert token in allowed[row], f"seed {seed} row {row} drew {token}"
+            seen[row].add(token)
+    assert seen == allowed, f"every token in play is drawn sometimes: {seen}"
 
 
 def _reference(gen, prompt: str, terms: dict, stops: list[int], max_new_tokens: int) -> list[int]:
