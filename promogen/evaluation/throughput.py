@@ -182,9 +182,11 @@ def compare_paths(pg, campaign: Campaign, users: list[UserHistory], n: int, curv
 
     pg.generate(campaign, users[:1], n_candidates=1)  # warm-up: first-call allocations
     ours = time_promogen(pg, campaign, users, n)
-    judge = Generator(naive_model(pg), pg.generator.tokenizer, GeneratorConfig(dtype="float32"))
+    model = naive_model(pg)
+    naive = time_naive(pg, model, campaign, users, n)
+    # After the naive run: a Generator merges (a copy of) the LoRA weights and keeps the base model.
+    judge = Generator(model, pg.generator.tokenizer, GeneratorConfig(dtype="float32"))
     ours["quality"] = copy_quality(ours.pop("deliveries"), judge)
-    naive = time_naive(pg, judge.model, campaign, users, n)
     _, phrases = pg.encoder.encode_users(users[:1])
     rows = min(pg.generator.config.batch_size, len(users) * n)
     roofline = {
