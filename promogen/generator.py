@@ -50,7 +50,7 @@ class GeneratorConfig(Config):
         64, "candidate rows decoded together (prompts per batch: this over n); larger is faster on CPU"
     )
     dtype: str = option(
-        "float32",
+        "auto",
         "model weights: auto (bfloat16 where the CPU has native bf16 matmuls, else float32), float32, "
         "bfloat16, or int8 (dynamic quantisation of the linear layers, CPU)",
     )
@@ -193,7 +193,8 @@ class Generator:
 
     A LoRA model (peft) is merged into its base weights for inference (the LoRA path costs a third of
     each forward on CPU); the base model without the adapter is kept beside it for `perplexity(base=True)`.
-    The weights are cast to the config's dtype ("auto": bfloat16 where the CPU runs it natively)."""
+    The weights are cast to the config's dtype ("auto": bfloat16 where the CPU runs it natively); the
+    model passed in is cast in place."""
 
     def __init__(
         self,

@@ -104,7 +104,10 @@ def encoder():
 def tiny_pg(tiny_model_dir, encoder):
     from promogen import Generator, GeneratorConfig, PipelineConfig, PromoGen, Ranker
 
-    config = PipelineConfig(generator=GeneratorConfig(model=tiny_model_dir, max_new_tokens=12))
+    # float32, not "auto": the same numbers on every machine, bf16 or not.
+    config = PipelineConfig(
+        generator=GeneratorConfig(model=tiny_model_dir, max_new_tokens=12, dtype="float32")
+    )
     return PromoGen(Generator.load(config.generator), encoder, config, Ranker.load())
 
 

@@ -19,7 +19,9 @@ PROMPTS = [
 @pytest.fixture(scope="module")
 def sharp(trainable_tiny_dir):
     """A tiny Llama with peaked logits (wide initialisation): greedy choices are not near-ties."""
-    return Generator.load(GeneratorConfig(model=trainable_tiny_dir, temperature=0.0, max_new_tokens=10))
+    return Generator.load(
+        GeneratorConfig(model=trainable_tiny_dir, temperature=0.0, max_new_tokens=10, dtype="float32")
+    )
 
 
 def _ids(gen, prompts):
@@ -123,7 +125,9 @@ def test_greedy_decoding_matches_generate_guard_included(sharp):
 
 
 def test_sampled_copy_is_seeded_per_row_not_by_the_batch(sharp):
-    config = GeneratorConfig(model=sharp.config.model, temperature=0.7, max_new_tokens=10, batch_size=2)
+    config = GeneratorConfig(
+        model=sharp.config.model, temperature=0.7, max_new_tokens=10, batch_size=2, dtype="float32"
+    )
     gen = Generator(sharp.model, sharp.tokenizer, config)
     together = gen.generate(PROMPTS, n=3, seed=7)
     assert together == gen.generate(PROMPTS, n=3, seed=7), "same inputs and seed, same copy"
