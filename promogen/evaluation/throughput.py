@@ -236,8 +236,8 @@ def compare_paths(pg, campaign: Campaign, users: list[UserHistory], n: int, curv
 
 
 def time_int8(pg, campaign: Campaign, users: list[UserHistory], n: int) -> dict:
-    """The batch path on the int8 dynamic-quantised base model; quality judged by `pg`'s fp32 model."""
-    from ..generator import Generator
+    """The batch path on the int8 dynamic-quantised base model; quality judged by the fp32 base model."""
+    from ..generator import Generator, GeneratorConfig
     from ..pipeline import PipelineConfig, PromoGen
 
     config = PipelineConfig(n_candidates=n)
@@ -245,7 +245,8 @@ def time_int8(pg, campaign: Campaign, users: list[UserHistory], n: int) -> dict:
     quant = PromoGen(Generator.load(config.generator), pg.encoder, config, pg.ranker)
     quant.generate(campaign, users[:1], n_candidates=1)
     result = time_promogen(quant, campaign, users, n)
-    result["quality"] = copy_quality(result.pop("deliveries"), pg.generator)
+    judge = Generator(naive_model(pg), pg.generator.tokenizer, GeneratorConfig(dtype="float32"))
+    result["quality"] = copy_quality(result.pop("deliveries"), judge)
     return result
 
 
