@@ -6,8 +6,12 @@ python -m eval.bench_batch --users 16 --n-candidates 4 --adapter promogen/weight
     --set must_mention=false --set gsm_sms=false --out reports/bench_batch_unguarded.json
 
 Both paths use the same model (the base model unless --adapter is given), the same simulated users,
-prompts, candidates and max new tokens. The memory check streams simulated user files of each size
-through the reader in a fresh process and reports peak RSS.
+prompts, candidates, sampling settings and max new tokens. promogen runs in its configured dtype
+(`--set generator.dtype=auto` picks bfloat16 where the CPU has native bf16 matmuls); the naive loop
+loads the model as a user would, float32 with the LoRA adapter unmerged. The JSON records the dtype, the
+CPU features found and each path's share of a roofline measured on the model's own matmul shapes. The
+memory check streams simulated user files of each size through the reader in a fresh process and
+reports peak RSS.
 """
 
 import argparse

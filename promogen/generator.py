@@ -2,13 +2,15 @@
 
 `Copywriter` is the contract the pipeline, the batch runner and the evaluator depend on; `Generator` is
 the one implementation (tests use a fake with canned copy). Generation is batched with left padding (all
-candidates of many users in one call), seeded so the same inputs reproduce the same copy, and followed
-by a light copy-edit (`tidy`: first paragraph, no wrapping quotes or labels, never shortened) before the
-hard checks judge the result. The same model scores fluency as perplexity.
+candidates of many users in one batch, each prompt prefilled once for all its candidates: see
+`promogen.decoding`), seeded so the same inputs reproduce the same copy, and followed by a light
+copy-edit (`tidy`: first paragraph, no wrapping quotes or labels, never shortened) before the hard
+checks judge the result. The same model scores fluency as perplexity.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +22,8 @@ import torch
 from .checks import gsm7, normalise
 from .conditioning import load_adapter, place_soft_prompt
 from .config import Config, option
+from .decoding import Sampling, decode, fit, row_seed
+from .hardware import resolve_dtype
 from .models import DEFAULT_LLM, ModelNotFoundError, resolve_llm
 from .types import ValidationError
 
@@ -42,10 +46,13 @@ class GeneratorConfig(Config):
     top_p: float = option(0.95, "nucleus sampling mass")
     top_k: int = option(50, "sample from the k most likely tokens (0 = no limit)")
     repetition_penalty: float = option(1.1, "penalty > 1 discourages the model from repeating itself")
-    batch_size: int = option(48, "sequences per generate call; larger is faster on CPU until memory binds")
+    batch_size: int = option(
+        64, "candidate rows decoded together (prompts per batch: this over n); larger is faster on CPU"
+    )
     dtype: str = option(
-        "float32",
-        "model weights: float32, bfloat16, or int8 (dynamic quantisation of the linear layers, CPU)",
+        "auto",
+        "model weights: auto (bfloat16 where the CPU has native bf16 matmuls, else float32), float32, "
+        "bfloat16, or int8 (dynamic quantisation of the linear layers, CPU)",
     )
 
     def __post_init__(self) -> None:
@@ -55,7 +62,7 @@ class GeneratorConfig(Config):
         self._range("top_k", 0)
         self._range("repetition_penalty", 0.5, 3.0)
         self._range("batch_size", 1)
-        self._choice("dtype", ("float32", "bfloat16", "int8"))
+        self._choice("dtype", ("auto", "float32", "bfloat16", "int8"))
 
 
 def tidy(text: str) -> str:
@@ -77,7 +84,8 @@ class Copywriter(Protocol):
     """What the pipeline needs from a copywriter: prompts in the model's chat format, seeded candidate
     copy, perplexity, and the names a delivery records. `Generator` implements it with a causal LM.
 
-    Attributes: `name` (the model id every delivery records), `adapter` (the finetuned adapter's folder,
+    Attributes: `name` (the model id every delivery records), `dtype` (the weights' dtype in use, after
+    "auto" is resolved; batch outputs record it), `adapter` (the finetuned adapter's folder,
     None for the base model; recorded in deliveries and `OUT.config.json`), `demonstration` (whether the
     prompt needs a worked example: the base model does, a finetuned adapter says whether it does),
     `interest` (the interest adapter when the copy is conditioned on interest vectors, else None; then
@@ -85,6 +93,7 @@ class Copywriter(Protocol):
     """
 
     name: str
+    dtype: str
     adapter: str | None
     demonstration: bool
     interest: InterestAdapter | None
@@ -143,7 +152,7 @@ class Guard:
             self.start = input_ids.shape[1]  # the prompt's length (0 when generating from embeddings)
         if self.mask is not None:
             if self._banned is None:  # rows x vocabulary, built once
-                self._banned = torch.tensor(self.banned)[:, None] & self._fit(self.mask, scores.shape[1])
+                self._banned = torch.tensor(self.banned)[:, None] & fit(self.mask, scores.shape[1])
             scores[self._banned] = float("-inf")
         for row in range(len(self.terms)):
             if not self.forced[row] and not self.done[row]:
@@ -168,17 +177,24 @@ class Guard:
         else:
             scores[self.stops] = float("-inf")
 
-    @staticmethod
-    def _fit(mask: torch.Tensor, width: int) -> torch.Tensor:
-        """The tokenizer's mask sized to the model's vocabulary (often padded beyond the tokenizer's)."""
-        full = torch.zeros(width, dtype=torch.bool)
-        full[: min(width, len(mask))] = mask[:width]
-        return full
+    def select(self, rows: list[int]) -> None:
+        """Keep only `rows` (in that order): the decoder drops rows that have ended."""
+        self.terms = [self.terms[r] for r in rows]
+        self.banned = [self.banned[r] for r in rows]
+        self.done = [self.done[r] for r in rows]
+        self.forced = [self.forced[r] for r in rows]
+        if self._banned is not None:
+            self._banned = self._banned[rows]
 
 
 class Generator:
     """The `Copywriter` on a causal LM: holds the LM and its tokenizer, loaded once; `generate` and
-    `perplexity` work in batches."""
+    `perplexity` work in batches.
+
+    A LoRA model (peft) is merged into its base weights for inference (the LoRA path costs a third of
+    each forward on CPU); the base model without the adapter is kept beside it for `perplexity(base=True)`.
+    The weights are cast to the config's dtype ("auto": bfloat16 where the CPU runs it natively); the
+    model passed in is cast in place."""
 
     def __init__(
         self,
@@ -189,12 +205,21 @@ class Generator:
         interest=None,
         adapter: str | None = None,
     ) -> None:
+        self.config = config or GeneratorConfig()
+        self.dtype = resolve_dtype(self.config.dtype)
+        self.base = None  # the LM without the LoRA adapter, where there is one
+        if hasattr(model, "merge_and_unload"):
+            merged = copy.deepcopy(model).merge_and_unload()
+            self.base = model.unload().eval()
+            model = merged
+        if self.dtype == "bfloat16":
+            model = model.to(torch.bfloat16)
+            self.base = None if self.base is None else self.base.to(torch.bfloat16)
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
-        self.config = config or GeneratorConfig()
         self.name = name or self.config.model
         self.tokens_generated = 0
         # The base model needs a worked example in its prompt; a finetuned adapter says otherwise.
@@ -203,6 +228,7 @@ class Generator:
         self.adapter = adapter  # folder of the LoRA + interest adapter, None for the base model
         self._stops: list[int] | None = None
         self._non_gsm: torch.Tensor | None = None
+        self._masks: tuple[torch.Tensor, torch.Tensor] | None = None
 
     @classmethod
     def load(cls, config: GeneratorConfig | None = None, adapter: str | Path | None = None) -> Generator:
@@ -213,8 +239,8 @@ class Generator:
         path = resolve_llm(config.model)
         try:
             tokenizer = AutoTokenizer.from_pretrained(path)
-            dtype = torch.float32 if config.dtype == "int8" else getattr(torch, config.dtype)
-            model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
+            # Loaded in float32 whatever the dtype: LoRA merges at full precision, then the cast.
+            model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
         except OSError as exc:
             raise ModelNotFoundError(
                 f"cannot load model {config.model!r}: {str(exc).splitlines()[0]}"
@@ -234,16 +260,20 @@ class Generator:
         generator.demonstration = adapter_config.demonstration
         return generator
 
-    def _inputs(self, enc, vectors: np.ndarray | None) -> dict:
-        """Model inputs: token ids, or token embeddings with the interest soft prompt in front."""
+    def _inputs(self, enc, vectors: np.ndarray | None) -> tuple[dict, torch.Tensor]:
+        """Model inputs (token ids, or token embeddings with the interest soft prompt in front) and the
+        prompt tokens the repetition penalty counts: as in `generate`, all of them when the model reads
+        ids, none when it reads embeddings."""
+        ids, mask = enc["input_ids"], enc["attention_mask"]
         if self.interest is None:
-            return dict(enc)
+            # Left padding becomes a repeat of the row's last token: penalising it twice is a no-op.
+            return {"input_ids": ids, "attention_mask": mask}, torch.where(mask == 1, ids, ids[:, -1:])
         if vectors is None:
             raise ValueError("this copywriter is conditioned on interest vectors; pass `vectors`")
-        tokens = self.model.get_input_embeddings()(enc["input_ids"])
+        tokens = self.model.get_input_embeddings()(ids)
         soft = self.interest(torch.as_tensor(vectors, dtype=torch.float32))
-        embeds, mask, _, _ = place_soft_prompt(tokens, enc["attention_mask"], soft)
-        return {"inputs_embeds": embeds, "attention_mask": mask}
+        embeds, mask, _, _ = place_soft_prompt(tokens, mask, soft)
+        return {"inputs_embeds": embeds, "attention_mask": mask}, ids.new_zeros(len(ids), 0)
 
     def stop_tokens(self) -> list[int]:
         """Tokens that end a message: end of sequence, and any token with a line break (tidy keeps one
@@ -271,6 +301,22 @@ class Generator:
             self._non_gsm[list(set(self.stop_tokens()))] = False
         return self._non_gsm
 
+    def end_masks(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Vocabulary masks: end-of-sequence tokens (a row stops there, as `generate` stops) and tokens
+        holding a line break (after which a row may have finished the one paragraph `tidy` keeps)."""
+        if self._masks is None:
+            ends = torch.zeros(len(self.tokenizer), dtype=torch.bool)
+            eos = self.model.generation_config.eos_token_id
+            ends[[self.tokenizer.eos_token_id, *([eos] if isinstance(eos, int) else list(eos or []))]] = True
+            breaks = torch.zeros(len(self.tokenizer), dtype=torch.bool)
+            breaks[self.stop_tokens()] = True
+            self._masks = ends, breaks & ~ends
+        return self._masks
+
+    def paragraph_done(self, tokens: list[int]) -> bool:
+        """Whether `tidy` would keep nothing more of this completion: its first paragraph has ended."""
+        return "\n\n" in normalise(self.tokenizer.decode(tokens, skip_special_tokens=True)).strip()
+
     def chat_prompt(self, messages: list[dict]) -> str:
         """The messages in the tokenizer's chat template, ending where the assistant's answer starts."""
         return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
@@ -289,65 +335,64 @@ class Generator:
 
         `vectors` (one interest vector per prompt) feed the interest adapter when there is one. `terms`
         (per prompt: term -> the sentence that states it) must be in a completion before it ends, and
-        where `gsm` (per prompt) is true only GSM-7 characters are sampled (see `Guard`).
+        where `gsm` (per prompt) is true only GSM-7 characters are sampled (see `Guard`). A prompt's
+        copy depends on the prompt, its vector, n and the seed, not on the other prompts of the call.
         """
         cfg = self.config
-        jobs = [(i, p) for i, p in enumerate(prompts) for _ in range(n)]
         # Sorting by length keeps padding (wasted compute) small inside each batch.
-        order = sorted(range(len(jobs)), key=lambda j: (len(jobs[j][1]), j))
-        texts: list[str] = [""] * len(jobs)
-        torch.manual_seed(seed)
-        sampling = cfg.temperature > 0
-        for start in range(0, len(order), cfg.batch_size):
-            chunk = order[start : start + cfg.batch_size]
+        order = sorted(range(len(prompts)), key=lambda i: (len(prompts[i]), i))
+        per_batch = max(1, cfg.batch_size // n)
+        sampling = Sampling(cfg.temperature, cfg.top_k, cfg.top_p, cfg.repetition_penalty)
+        texts: list[list[str]] = [[] for _ in prompts]
+        for start in range(0, len(order), per_batch):
+            chunk = order[start : start + per_batch]
             enc = self.tokenizer(
-                [jobs[j][1] for j in chunk], return_tensors="pt", padding=True, add_special_tokens=False
+                [prompts[i] for i in chunk], return_tensors="pt", padding=True, add_special_tokens=False
             )
-            inputs = self._inputs(enc, None if vectors is None else vectors[[jobs[j][0] for j in chunk]])
-            processors = None
-            if terms is not None or gsm is not None:
-                guard = Guard(
-                    self.tokenizer,
-                    [terms[jobs[j][0]] if terms else {} for j in chunk],
-                    self.stop_tokens(),
-                    [bool(gsm and gsm[jobs[j][0]]) for j in chunk],
-                )
-                if any(guard.banned):
-                    guard.mask = self.non_gsm_tokens()
-                processors = [guard]
-            out = self.model.generate(
-                **inputs,
-                max_new_tokens=cfg.max_new_tokens,
-                do_sample=sampling,
-                temperature=cfg.temperature if sampling else None,
-                top_p=cfg.top_p if sampling else None,
-                top_k=cfg.top_k if sampling else None,
-                repetition_penalty=cfg.repetition_penalty,
-                pad_token_id=self.tokenizer.pad_token_id,
-                logits_processor=processors,
-            )
-            # From token ids generate returns prompt + continuation; from embeddings only the continuation.
-            new = out[:, enc["input_ids"].shape[1] :] if "input_ids" in inputs else out
-            self.tokens_generated += int((new != self.tokenizer.pad_token_id).sum())
-            decoded = self.tokenizer.batch_decode(new, skip_special_tokens=True)
-            for j, text in zip(chunk, decoded, strict=True):
-                texts[j] = text
-        return [texts[i * n : (i + 1) * n] for i in range(len(prompts))]
+            inputs, seen = self._inputs(enc, None if vectors is None else vectors[chunk])
+            seeds = [
+                row_seed(seed, prompts[i], None if vectors is None else vectors[i], c)
+                for i in chunk
+                for c in range(n)
+            ]
+            rows = decode(
+                self.model, inputs, seen, n, cfg.max_new_tokens, sampling, seeds,
+                *self.end_masks(), self.paragraph_done, self._guard(chunk, n, terms, gsm),
+            )  # fmt: skip
+            # An end-of-sequence token is the last of its row; it is not copy.
+            ends = self.end_masks()[0]
+            self.tokens_generated += sum(len(r) - bool(r and r[-1] < len(ends) and ends[r[-1]]) for r in rows)
+            decoded = self.tokenizer.batch_decode(rows, skip_special_tokens=True)
+            for k, i in enumerate(chunk):
+                texts[i] = decoded[k * n : (k + 1) * n]
+        return texts
+
+    def _guard(self, chunk: list[int], n: int, terms, gsm) -> Guard | None:
+        """The `Guard` for a batch's rows (each prompt's n candidates), or None with nothing to guard."""
+        if terms is None and gsm is None:
+            return None
+        guard = Guard(
+            self.tokenizer,
+            [terms[i] if terms else {} for i in chunk for _ in range(n)],
+            self.stop_tokens(),
+            [bool(gsm and gsm[i]) for i in chunk for _ in range(n)],
+        )
+        if any(guard.banned):
+            guard.mask = self.non_gsm_tokens()
+        return guard
 
     def perplexity(self, texts: list[str], batch_size: int = 32, base: bool = False) -> list[float]:
         """Per-text perplexity under this LM, each text conditioned only on a start token.
 
-        `base=True` scores under the base LM with any LoRA adapter switched off, so that copy from
-        different variants is judged by the same model.
+        `base=True` scores under the base LM without the LoRA adapter, so that copy from different
+        variants is judged by the same model.
         """
-        disable = getattr(self.model, "disable_adapter", None)
-        if base and disable is not None:
-            with disable():
-                return self._perplexity(texts, batch_size)
-        return self._perplexity(texts, batch_size)
+        return self._perplexity(
+            self.base if base and self.base is not None else self.model, texts, batch_size
+        )
 
     @torch.inference_mode()
-    def _perplexity(self, texts: list[str], batch_size: int) -> list[float]:
+    def _perplexity(self, model, texts: list[str], batch_size: int) -> list[float]:
         start = (
             self.tokenizer.bos_token_id
             if self.tokenizer.bos_token_id is not None
@@ -365,7 +410,7 @@ class Generator:
             for row, x in enumerate(ids):
                 input_ids[row, : len(x)] = torch.tensor(x)
                 mask[row, : len(x)] = 1
-            logits = self.model(input_ids=input_ids, attention_mask=mask).logits[:, :-1].float()
+            logits = model(input_ids=input_ids, attention_mask=mask).logits[:, :-1].float()
             nll = (
                 torch.nn.functional.cross_entropy(logits.transpose(1, 2), input_ids[:, 1:], reduction="none")
                 * mask[:, 1:]

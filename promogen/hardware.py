@@ -43,3 +43,16 @@ def describe() -> dict:
         "amx_bf16": "amx_bf16" in flags,
         "cuda": torch.cuda.is_available(),
     }
+
+
+def bf16_features(flags: frozenset[str] | None = None) -> list[str]:
+    """This CPU's features that run bfloat16 matmuls in hardware (AMX, AVX-512 BF16); `flags` for tests."""
+    return sorted({"amx_bf16", "avx512_bf16"} & (cpu_flags() if flags is None else flags))
+
+
+def resolve_dtype(dtype: str, flags: frozenset[str] | None = None) -> str:
+    """The weights' dtype for CPU inference: "auto" is bfloat16 where the CPU has native bf16 matmuls
+    (emulated bf16 is slower than fp32), float32 elsewhere; any other value is kept as given."""
+    if dtype != "auto":
+        return dtype
+    return "bfloat16" if bf16_features(flags) else "float32"

@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import __version__
+from .hardware import bf16_features
 from .models import ModelNotFoundError, resolve_encoder, resolve_llm
 
 
@@ -66,6 +67,8 @@ def run_record(pg) -> dict:
     return {
         "promogen_version": __version__,
         "pipeline": config.to_dict(),
+        # "auto" resolved on this machine, with the CPU features that decided it.
+        "inference": {"dtype": pg.generator.dtype, "cpu_bf16_features": bf16_features()},
         "models": {
             "generator": _model(config.generator.model, resolve_llm),
             "adapter": _folder(pg.generator.adapter),

@@ -104,7 +104,10 @@ def encoder():
 def tiny_pg(tiny_model_dir, encoder):
     from promogen import Generator, GeneratorConfig, PipelineConfig, PromoGen, Ranker
 
-    config = PipelineConfig(generator=GeneratorConfig(model=tiny_model_dir, max_new_tokens=12))
+    # float32, not "auto": the same numbers on every machine, bf16 or not.
+    config = PipelineConfig(
+        generator=GeneratorConfig(model=tiny_model_dir, max_new_tokens=12, dtype="float32")
+    )
     return PromoGen(Generator.load(config.generator), encoder, config, Ranker.load())
 
 
@@ -136,7 +139,7 @@ class FakeCopywriter:
     server's micro-batching tests a call can be slowed (`delay` seconds) or held until `hold` (an
     Event) is set; `started` is set when the first call begins."""
 
-    name, adapter, demonstration, interest = "fake-copywriter", None, True, None
+    name, adapter, demonstration, interest, dtype = "fake-copywriter", None, True, None, "float32"
 
     def __init__(self, rule=None, perplexities: dict[str, float] | None = None, delay: float = 0.0) -> None:
         self.queue: deque[str] = deque()

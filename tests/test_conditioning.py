@@ -36,7 +36,9 @@ def conditioned(tiny_model_dir):
 
     from promogen.conditioning import lora_config
 
-    gen = Generator.load(GeneratorConfig(model=tiny_model_dir, temperature=0.0, max_new_tokens=8))
+    gen = Generator.load(
+        GeneratorConfig(model=tiny_model_dir, temperature=0.0, max_new_tokens=8, dtype="float32")
+    )
     torch.manual_seed(1)
     model = get_peft_model(gen.model, lora_config(AdapterConfig(k=3)))
     interest = InterestAdapter(384, 3, model.get_input_embeddings().embedding_dim)
@@ -110,7 +112,7 @@ def test_training_lowers_the_loss_and_records_the_run(trained):
 def test_saved_adapter_reloads_to_the_same_outputs(trained, trainable_tiny_dir):
     config, result = trained
     loaded = Generator.load(
-        GeneratorConfig(model=trainable_tiny_dir, temperature=0.0), adapter=result.adapter
+        GeneratorConfig(model=trainable_tiny_dir, temperature=0.0, dtype="float32"), adapter=result.adapter
     )
     assert loaded.demonstration is False and loaded.interest is not None
     enc = loaded.tokenizer(["<|im_start|>user\nrunning"], return_tensors="pt", add_special_tokens=False)
@@ -118,7 +120,7 @@ def test_saved_adapter_reloads_to_the_same_outputs(trained, trainable_tiny_dir):
     with torch.no_grad():
         batch = {**enc, "labels": enc["input_ids"], "vectors": vectors}
         expected = result.model(**batch).logits
-        inputs = loaded._inputs(enc, vectors.numpy())
+        inputs, _ = loaded._inputs(enc, vectors.numpy())
         got = loaded.model(**inputs, position_ids=(inputs["attention_mask"].cumsum(1) - 1)).logits
     assert torch.allclose(expected, got, atol=1e-5), "reloaded adapter gives different logits"
 

@@ -1,9 +1,11 @@
 """Throughput measurements: promogen's batch path against the loop a user would otherwise write.
 
-The naive baseline calls a transformers `pipeline("text-generation")` once per user with the same model,
-prompt, number of candidates and new tokens. Both are timed on the same users in one process. Tokens/s
-are also put against this machine's roofline: measured fp32 matmul FLOP/s over the ~2 x parameters FLOPs
-one generated token costs. A second measurement checks that reading a user file runs in constant memory.
+The naive baseline calls a transformers `pipeline("text-generation")` once per user with the same model
+(loaded as a user would: float32, the LoRA adapter unmerged), prompt, number of candidates, sampling
+settings and new tokens. Both are timed on the same users in one process. Tokens/s are also put against
+a measured roofline: the time this machine takes for the model's matmuls alone (every linear layer's
+shape, at the batch's row count, in the dtype in use). A second measurement checks that reading a user
+file runs in constant memory.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -20,25 +23,48 @@ import torch
 from ..types import Campaign, UserHistory
 
 
-def matmul_flops(size: int = 1024, seconds: float = 2.0) -> float:
-    """Sustained fp32 FLOP/s of a square matmul on all threads torch uses here."""
-    a, b = torch.randn(size, size), torch.randn(size, size)
-    torch.mm(a, b)
-    runs, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        torch.mm(a, b)
-        runs += 1
-    return 2 * size**3 * runs / (time.perf_counter() - start)
+def matmul_roofline(model, rows: int, dtype: torch.dtype, seconds: float = 0.3) -> dict:
+    """Tokens/s if a forward of `rows` tokens cost only its matmuls: each distinct linear shape of
+    `model` (output layer included) timed in `dtype` at `rows` rows, weighted by how often it occurs."""
+    shapes = Counter(tuple(m.weight.shape) for m in model.modules() if isinstance(m, torch.nn.Linear))
+    total = flops = 0.0
+    for (out, inp), count in shapes.items():
+        weight, x = torch.randn(out, inp, dtype=dtype), torch.randn(rows, inp, dtype=dtype)
+        torch.nn.functional.linear(x, weight)
+        runs, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            torch.nn.functional.linear(x, weight)
+            runs += 1
+        total += count * (time.perf_counter() - start) / runs
+        flops += count * 2 * rows * out * inp
+    return {"tokens_per_s": round(rows / total, 1), "gflops": round(flops / total / 1e9, 1), "rows": rows}
 
 
 def time_promogen(pg, campaign: Campaign, users: list[UserHistory], n: int, batch_size: int = 16) -> dict:
-    """The batch path: fixed user batches, all candidates of a batch in one call, scoring included."""
-    tokens0, start = pg.generator.tokens_generated, time.perf_counter()
+    """The batch path: fixed user batches, all candidates of a batch in one call, scoring included;
+    `generate_s` is the part spent in the copywriter (prefill and decoding), the rest is encoding, the
+    gate and scoring."""
+    gen, spent = pg.generator, [0.0]
+    generate = gen.generate
+
+    def timed(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return generate(*args, **kwargs)
+        finally:
+            spent[0] += time.perf_counter() - start
+
+    gen.generate = timed  # an instance attribute, removed below: the class method is left alone
+    tokens0, start = gen.tokens_generated, time.perf_counter()
     deliveries = []
-    for i in range(0, len(users), batch_size):
-        deliveries += pg.generate(campaign, users[i : i + batch_size], n_candidates=n)
+    try:
+        for i in range(0, len(users), batch_size):
+            deliveries += pg.generate(campaign, users[i : i + batch_size], n_candidates=n)
+    finally:
+        del gen.generate
     wall = time.perf_counter() - start
-    return {**_rates(len(users), pg.generator.tokens_generated - tokens0, wall), "deliveries": deliveries}
+    rates = _rates(len(users), gen.tokens_generated - tokens0, wall)
+    return {**rates, "generate_s": round(spent[0], 2), "deliveries": deliveries}
 
 
 def copy_quality(deliveries, judge) -> dict:
@@ -64,13 +90,26 @@ def batch_curve(generator, prompt: str, sizes: tuple[int, ...] = (1, 16, 48)) ->
     return curve
 
 
-def time_naive(pg, campaign: Campaign, users: list[UserHistory], n: int) -> dict:
-    """One `pipeline("text-generation")` call per user: generation only, no checks or scoring."""
+def naive_model(pg):
+    """The copywriter's model as a user would load it: float32, the LoRA adapter (if any) unmerged."""
+    from transformers import AutoModelForCausalLM
+
+    from ..conditioning import load_adapter
+    from ..models import resolve_llm
+
+    model = AutoModelForCausalLM.from_pretrained(resolve_llm(pg.generator.name), dtype=torch.float32)
+    if pg.generator.adapter is None:
+        return model.eval()
+    return load_adapter(pg.generator.adapter, model)[0]
+
+
+def time_naive(pg, model, campaign: Campaign, users: list[UserHistory], n: int) -> dict:
+    """One `pipeline("text-generation")` call per user on `model`: generation only, no checks or scoring."""
     from transformers import pipeline
 
     gen = pg.generator
     cfg = gen.config
-    pipe = pipeline("text-generation", model=gen.model, tokenizer=gen.tokenizer, device="cpu")
+    pipe = pipeline("text-generation", model=model, tokenizer=gen.tokenizer, device="cpu")
     _, phrases = pg.encoder.encode_users(users)
     prompts = pg.prompts(campaign, phrases)
     tokens, start = 0, time.perf_counter()
@@ -152,18 +191,32 @@ def write_simulated(path: str | Path, n: int, seed: int = 0) -> Path:
 
 
 def compare_paths(pg, campaign: Campaign, users: list[UserHistory], n: int, curve: bool = False) -> dict:
-    """promogen's batch path against the naive loop on the same users, with the roofline shares."""
+    """promogen's batch path against the naive loop on the same users, with the roofline shares.
+
+    Copy quality is judged under the float32 base model whatever dtype promogen runs in."""
+    from ..generator import Generator, GeneratorConfig
+    from ..hardware import bf16_features, describe
+
     pg.generate(campaign, users[:1], n_candidates=1)  # warm-up: first-call allocations
     ours = time_promogen(pg, campaign, users, n)
-    ours["quality"] = copy_quality(ours.pop("deliveries"), pg.generator)
-    naive = time_naive(pg, campaign, users, n)
+    model = naive_model(pg)
+    naive = time_naive(pg, model, campaign, users, n)
+    # After the naive run: a Generator merges (a copy of) the LoRA weights and keeps the base model.
+    judge = Generator(model, pg.generator.tokenizer, GeneratorConfig(dtype="float32"))
+    ours["quality"] = copy_quality(ours.pop("deliveries"), judge)
     _, phrases = pg.encoder.encode_users(users[:1])
-    flops = matmul_flops()
-    params = sum(p.numel() for p in pg.generator.model.parameters())
-    roofline = flops / (2 * params)
+    rows = min(pg.generator.config.batch_size, len(users) * n)
+    roofline = {
+        dtype: matmul_roofline(pg.generator.model, rows, getattr(torch, dtype))
+        for dtype in dict.fromkeys(["float32", pg.generator.dtype])
+    }
+    ours_roof = roofline[pg.generator.dtype]["tokens_per_s"]
     return {
         "model": pg.generator.name,
         "adapter": pg.generator.adapter,
+        "dtype": pg.generator.dtype,
+        "config_dtype": pg.generator.config.dtype,
+        "cpu": {**describe(), "bf16_features": bf16_features()},
         "users": len(users),
         "n_candidates": n,
         "max_new_tokens": pg.config.generator.max_new_tokens,
@@ -174,17 +227,17 @@ def compare_paths(pg, campaign: Campaign, users: list[UserHistory], n: int, curv
         "tokens_per_s_by_batch": batch_curve(pg.generator, pg.prompts(campaign, phrases)[0])
         if curve
         else None,
-        "matmul_gflops": round(flops / 1e9, 1),
-        "params_m": round(params / 1e6, 1),
-        "roofline_tokens_per_s": round(roofline, 1),
-        "promogen_roofline_share": round(ours["tokens_per_s"] / roofline, 4),
-        "naive_roofline_share": round(naive["tokens_per_s"] / roofline, 4),
+        "roofline": roofline,
+        "params_m": round(sum(p.numel() for p in pg.generator.model.parameters()) / 1e6, 1),
+        "roofline_tokens_per_s": ours_roof,
+        "roofline_share": round(ours["tokens_per_s"] / ours_roof, 4),
+        "naive_roofline_share": round(naive["tokens_per_s"] / roofline["float32"]["tokens_per_s"], 4),
     }
 
 
 def time_int8(pg, campaign: Campaign, users: list[UserHistory], n: int) -> dict:
-    """The batch path on the int8 dynamic-quantised base model; quality judged by `pg`'s fp32 model."""
-    from ..generator import Generator
+    """The batch path on the int8 dynamic-quantised base model; quality judged by the fp32 base model."""
+    from ..generator import Generator, GeneratorConfig
     from ..pipeline import PipelineConfig, PromoGen
 
     config = PipelineConfig(n_candidates=n)
@@ -192,7 +245,8 @@ def time_int8(pg, campaign: Campaign, users: list[UserHistory], n: int) -> dict:
     quant = PromoGen(Generator.load(config.generator), pg.encoder, config, pg.ranker)
     quant.generate(campaign, users[:1], n_candidates=1)
     result = time_promogen(quant, campaign, users, n)
-    result["quality"] = copy_quality(result.pop("deliveries"), pg.generator)
+    judge = Generator(naive_model(pg), pg.generator.tokenizer, GeneratorConfig(dtype="float32"))
+    result["quality"] = copy_quality(result.pop("deliveries"), judge)
     return result
 
 
