@@ -1,0 +1,44 @@
+"""An approver model's figures on copy_gold dev: alone, and gate-then-model as the pipeline uses it.
+
+python -m eval.approver_dev --approver promogen/weights/approver --out reports/approver_dev.json
+
+Good vs flawed AUC overall and per defect, for the model's probability and for "the probability if
+the compliance gate passes the copy, else 0". finetune/train_approver.py reports the same for the
+approver it trains; this scores any saved approver folder without training.
+"""
+
+import argparse
+import datetime as dt
+import json
+from pathlib import Path
+
+from promogen import __version__
+from promogen.approver import WEIGHTS_DIR, Approver
+from promogen.train.approver import evaluate, evaluate_gated, read_specs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--approver", default=str(WEIGHTS_DIR), help="a saved approver folder")
+    parser.add_argument("--data", default="../shared/data/copy_gold", help="folder with dev.jsonl")
+    parser.add_argument("--out", required=True, help="where to write the JSON report")
+    args = parser.parse_args()
+    approver = Approver.load(args.approver)
+    specs = read_specs(Path(args.data) / "dev.jsonl")
+    report = {
+        "promogen_version": __version__,
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "approver": args.approver,
+        "data": str(Path(args.data) / "dev.jsonl"),
+        "dev": evaluate(approver, specs),
+        "dev_gated": evaluate_gated(approver, specs),
+    }
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
+    print(f"dev AUC {report['dev']['auc']:.4f} alone, {report['dev_gated']['auc']:.4f} gate-then-model")
+
+
+if __name__ == "__main__":
+    main()
