@@ -45,7 +45,9 @@ lint: install
 	$(BIN)/ruff format --check promogen finetune eval tests
 
 # The shipped copywriter adapter: SFT on copy_gold train reference copy, then preference tuning (DPO)
-# against flawed copy and the SFT model's own gate-rejected candidates. About an hour on 2 CPU cores.
+# against flawed copy and the SFT model's own gate-rejected candidates, then a second DPO round on its own
+# candidates for 120 train specs as an approval panel rated them (a manual step: the target stops until
+# runs/labels/labelled.jsonl exists). About 1.5 hours on 2 CPU cores, plus the panel.
 DATA ?= ../shared/data
 adapter: models
 	$(BIN)/python finetune/build_gold.py --data $(DATA)/copy_gold --out runs/gold
@@ -54,8 +56,14 @@ adapter: models
 	$(BIN)/python finetune/train_lora.py --config finetune/configs/gold_dpo.yaml
 	$(BIN)/python -m eval.compare_adapters --data $(DATA)/copy_gold/train.jsonl --exclude runs/pairs/generated.jsonl \
 		--out reports/copy_quality/selection.json runs/gold_lora/adapter runs/gold_dpo/adapter
+	$(BIN)/python finetune/label_candidates.py sheet --data $(DATA)/copy_gold --adapter runs/gold_dpo/adapter \
+		--specs 120 --n 6 --out runs/labels
+	@test -f runs/labels/labelled.jsonl || { echo "rate runs/labels/sheet.jsonl as copy_ratings/RATER_BRIEF.md says, \
+		then: python finetune/label_candidates.py collect --ratings FILES; and make adapter again"; exit 1; }
+	$(BIN)/python finetune/label_candidates.py pairs --data $(DATA)/copy_gold --out runs/labels
+	$(BIN)/python finetune/train_lora.py --config finetune/configs/gold_dpo_own.yaml
 	rm -rf promogen/weights/adapter && mkdir -p promogen/weights/adapter
-	cp runs/gold_dpo/adapter/*.json runs/gold_dpo/adapter/*.safetensors promogen/weights/adapter/
+	cp runs/gold_dpo_own/adapter/*.json runs/gold_dpo_own/adapter/*.safetensors promogen/weights/adapter/
 	$(BIN)/python -c "from promogen.conditioning import halve; halve('promogen/weights/adapter')"
 
 # The approver model (promogen/weights/approver) and its report.

@@ -17,6 +17,8 @@ import json
 import random
 from pathlib import Path
 
+import numpy as np
+
 from promogen.prompts import fallback_copy
 from promogen.train.gold import rating_row, read_specs
 from promogen.types import Campaign
@@ -70,6 +72,7 @@ def sheet(args) -> None:
 def summary(args) -> None:
     key = json.loads((Path(args.panel) / "key.json").read_text(encoding="utf-8"))
     per: dict[str, list[dict]] = {}
+    by_shopper: dict[tuple[str, str], list[float]] = {}  # (source, spec id) -> send scores
     for path in args.ratings:
         for line in Path(path).read_text(encoding="utf-8").splitlines():
             if line.strip():
@@ -77,6 +80,7 @@ def summary(args) -> None:
                 entry = key[r["id"]]
                 for source in entry.get("sources", [entry.get("source")]):
                     per.setdefault(source, []).append(r)
+                    by_shopper.setdefault((source, entry["spec_id"]), []).append(r["send"])
     table = {}
     for source, ratings in sorted(per.items()):
         n = len(ratings)
@@ -88,9 +92,26 @@ def summary(args) -> None:
             **{f: round(sum(f in r.get("flags", []) for r in ratings) / n, 3) for f in FLAGS},
         }
     result = {"ratings": [str(p) for p in args.ratings], "by_source": table}
+    if args.paired:
+        result["paired"] = paired_difference(by_shopper, *args.paired, seed=args.seed)
+        print(json.dumps(result["paired"]))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(table, indent=2))
+
+
+def paired_difference(by_shopper: dict, a: str, b: str, seed: int = 0, draws: int = 10_000) -> dict:
+    """Mean send of source `a` minus `b` over the shoppers both were rated for (each shopper's mean over
+    raters), with a bootstrap 95% interval that resamples shoppers."""
+    shoppers = sorted({s for src, s in by_shopper if src == a} & {s for src, s in by_shopper if src == b})
+    if not shoppers:
+        raise SystemExit(f"no shopper has ratings for both {a!r} and {b!r}")
+    diff = np.array([np.mean(by_shopper[(a, s)]) - np.mean(by_shopper[(b, s)]) for s in shoppers])
+    rng = np.random.default_rng(seed)
+    boot = diff[rng.integers(0, len(diff), size=(draws, len(diff)))].mean(axis=1)
+    low, high = np.percentile(boot, [2.5, 97.5])
+    return {"a": a, "b": b, "shoppers": len(shoppers), "mean_send_difference": round(float(diff.mean()), 3),
+            "interval_95": [round(float(low), 3), round(float(high), 3)]}  # fmt: skip
 
 
 def main() -> None:
@@ -112,6 +133,10 @@ def main() -> None:
     m = sub.add_parser("summary", help="per-source figures from the raters' files")
     m.add_argument("--panel", required=True, help="the folder `sheet` wrote (for key.json)")
     m.add_argument("--ratings", nargs="+", required=True)
+    m.add_argument(
+        "--paired", nargs=2, metavar=("A", "B"), help="also: mean send of source A minus B, per shopper"
+    )
+    m.add_argument("--seed", type=int, default=0, help="bootstrap seed for --paired")
     m.add_argument("--out", required=True)
     args = parser.parse_args()
     (sheet if args.command == "sheet" else summary)(args)
