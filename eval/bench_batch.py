@@ -18,7 +18,7 @@ import argparse
 import json
 import os
 import platform
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from promogen import PipelineConfig, PromoGen, __version__
@@ -49,6 +49,8 @@ def main() -> None:
         "date": date.today().isoformat(),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, no GPU",
         "promogen_version": __version__,
+        # Other jobs on a shared machine move every timing: the 1/5/15-minute load around the run.
+        "load_average": {"start": os.getloadavg(), "start_utc": datetime.now(timezone.utc).strftime("%H:%M")},
     }
     if not args.memory_only:
         config = override(PipelineConfig(n_candidates=args.n_candidates), args.settings)
@@ -61,6 +63,7 @@ def main() -> None:
             result["int8"] = time_int8(pg, campaign, users, args.n_candidates)
         result.update(comparison)
     result["reader_memory"] = reader_memory(args.memory_users)
+    result["load_average"]["end"] = os.getloadavg()
     text = json.dumps(result, indent=2)
     print(text)
     if args.out:

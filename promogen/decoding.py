@@ -57,7 +57,9 @@ def penalise(scores: torch.Tensor, seen: torch.Tensor, penalty: float) -> torch.
 def warp(scores: torch.Tensor, temperature: float, top_k: int, top_p: float):
     """Temperature, then top-k, then nucleus (top-p) filtering, as transformers' warpers do them; the
     result is compact: per row the tokens left in play, as (scores, token ids), most likely first,
-    -inf where a row keeps fewer than another (the full vocabulary is sorted only without top-k)."""
+    -inf where a row keeps fewer than another (the full vocabulary is sorted only without top-k). Where
+    scores tie at the top-p boundary, which of the tied tokens is cut can differ from transformers,
+    whose sort leaves the order of equal scores unspecified."""
     scores = scores / temperature
     width = scores.shape[-1] if top_k <= 0 else min(top_k, scores.shape[-1])
     if width == scores.shape[-1]:

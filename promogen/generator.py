@@ -191,8 +191,9 @@ class Generator:
     """The `Copywriter` on a causal LM: holds the LM and its tokenizer, loaded once; `generate` and
     `perplexity` work in batches.
 
-    A LoRA model (peft) is merged into its base weights for inference (the LoRA path costs a third of
-    each forward on CPU); the base model without the adapter is kept beside it for `perplexity(base=True)`.
+    A LoRA model (peft) is merged into its base weights for inference (unmerged, its LoRA layers add two
+    small matmuls to every projection of every forward); the base model without the adapter is kept
+    beside it (twice the weights in memory) for `perplexity(base=True)`.
     The weights are cast to the config's dtype ("auto": bfloat16 where the CPU runs it natively); the
     model passed in is cast in place."""
 

@@ -149,6 +149,10 @@ def test_batch_writes_its_config_with_model_hashes_and_refuses_a_changed_resume(
     assert re.fullmatch(r"[0-9a-f]{40}", record["models"]["generator"]["sha1"]), "weights hashed"
     assert re.fullmatch(r"[0-9a-f]{40}", record["models"]["ranker"]["sha1"]), "ranker folder hashed"
     assert record["promogen_version"] and record["campaign"]["campaign_id"] == "run20", record
+    from promogen.hardware import bf16_features, resolve_dtype
+
+    inference = {"dtype": resolve_dtype("auto"), "cpu_bf16_features": bf16_features()}
+    assert record["inference"] == inference, "the dtype `auto` resolved to, and the CPU features why"
     again = CliRunner().invoke(cli, [*base, "--set", "generator.temperature=0.9", "--resume"])
     assert again.exit_code != 0 and "pipeline differ" in str(again.exception), again.output
 

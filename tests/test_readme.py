@@ -171,12 +171,12 @@ def test_batch_table_matches_bench_reports(first, file, path):
 
 
 def test_speedups_and_batch_curve_match_bench_reports():
-    shows(row("=base", "1.")[1], _load("reports/bench_batch.json")["speedup_users_per_min"])
-    shows(
-        row("=shipped adapter", "1.")[1], _load("reports/bench_batch_adapter.json")["speedup_users_per_min"]
-    )
+    shows(row("=base", "speed-up")[2], _load("reports/bench_batch.json")["speedup_users_per_min"])
+    adapter = _load("reports/bench_batch_adapter.json")
+    shows(row("=shipped adapter", "speed-up")[2], adapter["speedup_users_per_min"])
+    pct(row("=shipped adapter", "generated tokens/s as a share")[2], adapter["roofline_share"])
     curve = _load("reports/batch_curve.json")["tokens_per_s_by_batch"]
-    sentence = re.search(r"Plain `generate` gave (.*?) from", README, re.S).group(1)
+    sentence = re.search(r"forked n ways gave (.*?) from", README, re.S).group(1)
     for size, value in curve.items():
         shows(re.search(rf"([\d.]+)(?: tokens/s)?\s+at\s+(?:batch\s+)?{size}\b", sentence).group(1), value)
     memory = _load("reports/bench_batch.json")["reader_memory"]
@@ -476,3 +476,33 @@ def test_ray_tables_match_the_ray_report():
     shows(re.search(r"([\d.]+) with 2", sentence).group(1), rerun[1]["users_per_min"])
     quiet = re.search(r"the local engine\s+wrote ([\d.]+) users/min with 2 threads", README).group(1)
     shows(quiet, _load("reports/bench_batch_adapter.json")["promogen"]["users_per_min"])
+
+
+def _glance(report_md: Path) -> dict[str, dict[str, float]]:
+    """Every variant's row of a harness report.md's 'Variants at a glance' table."""
+    lines = [line for line in report_md.read_text().splitlines() if line.startswith("| ")]
+    header = [c.strip() for c in lines[0].strip("|").split("|")]
+    table = {}
+    for line in lines[1:]:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if cells[0] == "metric":  # the next table: per-campaign figures
+            break
+        table[cells[0]] = {k: float(v) for k, v in zip(header[2:], cells[2:], strict=True)}
+    return table
+
+
+@pytest.mark.parametrize(
+    ("first", "run", "variant"),
+    [
+        (("before the decode loop",), "old", "old"),
+        (("decode loop, float32, seed 0",), "new_seed0", "fp32"),
+        (("decode loop, bfloat16, seed 0",), "new_seed0", "bf16"),
+        (("decode loop, float32, seed 1",), "new_seed1", "fp32"),
+        (("decode loop, bfloat16, seed 1",), "new_seed1", "bf16"),
+    ],
+)
+def test_decode_loop_quality_table_matches_the_harness_reports(first, run, variant):
+    metrics = _glance(REPORTS / "decode_loop" / run / "report.md")[variant]
+    cells = row(*first)
+    pct(cells[1], metrics["first_try_compliance"])
+    shows(cells[2], metrics["approval"])

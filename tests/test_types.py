@@ -101,7 +101,10 @@ def test_campaign_files_yaml_json_and_broken(tmp_path):
 
 BAD_CONFIGS = [
     (lambda: GeneratorConfig(temperature=-1), r"`temperature` must be in \[0.0, 5.0\]; got -1"),
-    (lambda: GeneratorConfig(dtype="int4"), r"`dtype` must be one of float32, bfloat16, int8; got 'int4'"),
+    (
+        lambda: GeneratorConfig(dtype="int4"),
+        r"`dtype` must be one of auto, float32, bfloat16, int8; got 'int4'",
+    ),
     (
         lambda: EncoderConfig(type_weights={"view": 1}),
         r"`type_weights` must give a weight for every event type",
