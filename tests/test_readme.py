@@ -222,9 +222,11 @@ def test_adapter_selection_and_panel_match_their_reports():
     sentence = re.search(r"first-try compliance ([\d.]+)% \(SFT\) vs ([\d.]+)% \(DPO\)", README)
     pct(sentence.group(1), selection["runs/gold_lora/adapter"]["first_try_compliance"])
     pct(sentence.group(2), selection["runs/gold_dpo/adapter"]["first_try_compliance"])
-    panel = _load("reports/copy_quality/panel.json")["by_source"]
+    report = _load("reports/copy_quality/panel_own.json")
+    panel = report["by_source"]
     for first, source in (
-        ("promogen model copy", "promogen_model"),
+        ("promogen, second DPO round (shipped)", "promogen_own_model"),
+        ("promogen, first DPO round", "promogen_shipped_model"),
         ("the campaign's template line", "promogen_template"),
         ("reference copy (copy_gold)", "reference_best"),
     ):
@@ -232,8 +234,22 @@ def test_adapter_selection_and_panel_match_their_reports():
         shows(cells[1], rated["mean_send"])
         pct(cells[2], rated["send_as_is"])
         shows(cells[3], rated["relevance"])
-        for cell, flag in zip(cells[4:], ("incoherent", "offer_misstated", "generic"), strict=True):
+        flags = ("incoherent", "invented_content", "offer_misstated", "generic")
+        for cell, flag in zip(cells[4:], flags, strict=True):
             pct(cell, rated[flag])
+    paired = report["paired"]
+    pattern = (
+        r"Second round minus first, per shopper: \+([\d.]+) mean send, bootstrap 95% "
+        r"interval \[([-+\d.]+), ([-+\d.]+)\] \((\d+)"
+    )
+    sentence = re.search(pattern, " ".join(README.split()))
+    assert sentence, "the paired panel sentence is missing"
+    for shown, value in zip(
+        sentence.groups(),
+        (paired["mean_send_difference"], *paired["interval_95"], paired["shoppers"]),
+        strict=True,
+    ):
+        shows(shown, value)
 
 
 def test_demo_figures_match_the_committed_demo_run():
@@ -426,16 +442,18 @@ def test_offer_details_and_demo_compliance_match_their_reports():
         pct(shown, float(rows[name].strip("|").split("|")[column]))
 
 
-def test_earlier_panel_figures_match_their_report():
-    panel = _load("reports/copy_quality/panel_no_end_date.json")["by_source"]
+def test_earlier_panels_template_scores_match_their_reports():
     text = " ".join(README.split())
-    found = re.search(
-        r"flagged ([\d.]+)% of the model copy `offer_misstated`.*?\(([\d.]+), ([\d.]+)% as is\)", text
+    pattern = (
+        r"template line ([\d.]+) \(\[panel.json\].*?and ([\d.]+) "
+        r"\(\[panel_no_end_date.json\].*?this pair ([\d.]+)"
     )
-    assert found, "the earlier panel's sentence is missing"
-    pct(found.group(1), panel["promogen_model"]["offer_misstated"])
-    shows(found.group(2), panel["promogen_template"]["mean_send"])
-    pct(found.group(3), panel["promogen_template"]["send_as_is"])
+    found = re.search(pattern, text)
+    assert found, "the sentence on the earlier panels' template scores is missing"
+    for shown, name in zip(found.groups(), ("panel", "panel_no_end_date", "panel_own"), strict=True):
+        shows(
+            shown, _load(f"reports/copy_quality/{name}.json")["by_source"]["promogen_template"]["mean_send"]
+        )
 
 
 def test_ray_tables_match_the_ray_report():
