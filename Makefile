@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install models browser demo serve test test-fast lint clean adapter approver gate-report copy-report bench bench-ray benchmarks demo-report plan-report serve-load base-models
+.PHONY: install models browser demo serve test test-fast lint clean adapter approver ranker gate-report copy-report bench bench-ray benchmarks demo-report plan-report serve-load base-models
 
 $(BIN)/promogen: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -71,6 +71,11 @@ approver: models
 	$(BIN)/python finetune/train_approver.py --data $(DATA)/copy_gold --config finetune/configs/approver.json \
 		--out promogen/weights/approver
 
+# The ranking head (promogen/weights/ranker) and its comparison with the frozen-MiniLM linear baselines on
+# the inner held-out split (reports/ranker.json). One torch thread; about 10 minutes on 2 CPU cores.
+ranker: models
+	$(BIN)/python finetune/train_ranker.py --data $(DATA) --out promogen/weights/ranker --report reports/ranker.json
+
 # The gate's figures: adversarial suite, blind holdout, copy_gold dev reference copy.
 gate-report: install
 	$(BIN)/python -m eval.gate_suite --holdout eval/gate_holdout.py --gold $(DATA)/copy_gold/dev.jsonl
@@ -90,9 +95,9 @@ copy-report: models
 
 # The ranking head and interest model on the public suites (reports/benchmarks/*.json; the README table).
 benchmarks: install
-	$(BIN)/python -m eval.benchmarks upworthy --data $(DATA)/upworthy/upworthy_dev.parquet --split heldout \
+	$(BIN)/python -m eval.benchmarks upworthy --data $(DATA)/upworthy/upworthy_dev.parquet --split inner \
 		--out reports/benchmarks/upworthy.json
-	$(BIN)/python -m eval.benchmarks mind --data $(DATA)/mind/valid.json --split heldout --out reports/benchmarks/mind.json
+	$(BIN)/python -m eval.benchmarks mind --data $(DATA)/mind/valid.json --split inner --out reports/benchmarks/mind.json
 	$(BIN)/python -m eval.benchmarks amazon --data $(DATA)/amazon/Office_Products --out reports/benchmarks/amazon.json
 
 # The delivery planner on Hillstrom and in the simulated closed loop (reports/plan/; the README tables).

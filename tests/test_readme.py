@@ -144,6 +144,35 @@ def test_ranking_benchmarks_match_their_reports():
     assert f"{amazon['n']:,} users, {amazon['n_items']:,} items" in cells[0], cells[0]
 
 
+def test_ranker_comparison_matches_its_report():
+    report = _load("reports/ranker.json")
+    for first, suite, keys, diff in (
+        (
+            "copy appeal",
+            "upworthy",
+            ("pairwise_acc_significant", "pairwise_acc_all", "pick_lift"),
+            "head_minus_baseline_significant_pair_accuracy",
+        ),
+        ("personal affinity", "mind", ("auc", "logloss", "ece"), "head_minus_baseline_auc"),
+    ):
+        cells, figures = row(first), report[suite]
+        for column, side in ((2, "head"), (3, "baseline")):
+            for key, value in zip(keys, cells[column].split("/"), strict=True):
+                shows(value, figures[side][key])
+        shown = re.findall(r"[-+]?\d*\.\d+", cells[4])
+        assert len(shown) == 3, cells[4]
+        for text, value in zip(shown, [figures[diff]["difference"], *figures[diff]["ci95"]], strict=True):
+            shows(text, value)
+    cells = row("copy appeal")
+    assert f"{report['upworthy']['head']['n_tests']} tests" in cells[0], cells[0]
+    assert f"{report['mind']['head']['n']} rows" in row("personal affinity")[0]
+    cost = row("cost of the shipped head")
+    shows(cost[1], report["weights_bytes"], scale=1e-6, slack=0.05)
+    shows(cost[2], report["load_s"])
+    shows(cost[3], report["cost_per_1000"]["seconds"])
+    shows(cost[4], report["train_wall_s"], scale=1 / 60, slack=0.5)
+
+
 @pytest.mark.parametrize(
     ("first", "file", "path"),
     [

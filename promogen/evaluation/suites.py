@@ -1,9 +1,12 @@
 """Benchmark suites on public data: copy appeal (Upworthy), personal affinity (MIND), interests (Amazon).
 
 Each suite takes a file in the public format, scores the given (default: shipped) models and returns a
-flat dict of metrics. `split="heldout"` keeps only the stable-hash held-out part (by test or by user) of a
-file that training also read, so a reported number never comes from rows the models were fitted on
-(on Upworthy that also drops held-out arms whose headline a training test showed too).
+flat dict of metrics. Splits: `all` is the whole file; `heldout` is also the whole file, read as a
+held-out set (a file kept back from training, e.g. the owners' acceptance split; with `exclude`, Upworthy
+arms whose headline the training file also showed are dropped); `inner` keeps only the stable-hash
+held-out part (by test or by user) of a file that training also read, so a reported number never comes
+from rows the models were fitted or tuned on (on Upworthy that also drops inner arms whose headline a
+training test showed too); `train` is the rest.
 """
 
 from __future__ import annotations
@@ -16,29 +19,32 @@ import numpy as np
 from ..encoder import InterestEncoder
 from ..ranker import Ranker
 from ..train.public_data import amazon_split, cached_embeddings, heldout, mind_rows, upworthy_arms
+from ..train.ranker import mind_vectors
 from ..types import ValidationError
 from .stats import ab_test_metrics, auc, ece, hit_and_ndcg, logloss
 
-SPLITS = ("all", "heldout", "train")
+SPLITS = ("all", "heldout", "inner", "train")
 
 
 def _keep(key: str, split: str) -> bool:
     if split not in SPLITS:
         raise ValidationError(f"`split` must be one of {', '.join(SPLITS)}; got {split!r}")
-    return split == "all" or heldout(key) == (split == "heldout")
+    return split in ("all", "heldout") or heldout(key) == (split == "inner")
 
 
-def upworthy_split(arms, split: str):
-    """(the arms of `split`, how many held-out arms were dropped as leaked).
+def upworthy_split(arms, split: str, exclude=None):
+    """(the arms of `split`, how many were dropped as leaked).
 
-    With `split="heldout"`, an arm whose headline was also tested in a training test is dropped: the
-    appeal head was fitted on that very text, so keeping it would flatter the held-out figure.
+    With `split="inner"` (or `heldout` and an `exclude` frame of training arms), an arm whose headline
+    was also tested in a training test is dropped: the appeal head was fitted on that very text, so keeping
+    it would flatter the held-out figure.
     """
     keep = np.array([_keep(t, split) for t in arms.clickability_test_id], dtype=bool)
     leaked = np.zeros(len(arms), dtype=bool)
-    if split == "heldout":
-        trained = set(arms.headline[~keep])
-        leaked = keep & arms.headline.isin(trained).to_numpy()
+    if split == "inner":
+        leaked = keep & arms.headline.isin(set(arms.headline[~keep])).to_numpy()
+    elif split == "heldout" and exclude is not None:
+        leaked = arms.headline.isin(set(exclude.headline)).to_numpy()
     return arms[keep & ~leaked].reset_index(drop=True), int(leaked.sum())
 
 
@@ -48,10 +54,12 @@ def upworthy(
     encoder: InterestEncoder,
     split: str = "all",
     cache: str | Path | None = None,
+    exclude: str | Path | None = None,
 ) -> dict:
-    arms, leaked = upworthy_split(upworthy_arms(path), split)
-    texts = arms.headline.tolist()
-    score = ranker.appeal(cached_embeddings(encoder, texts, cache), texts)
+    """`encoder` is unused (the appeal head reads text); it is kept so every suite is called alike."""
+    training = upworthy_arms(exclude) if exclude else None
+    arms, leaked = upworthy_split(upworthy_arms(path), split, training)
+    score = ranker.appeal(arms.headline.tolist())
     metrics = ab_test_metrics(
         arms.clickability_test_id.values, arms.clicks.values, arms.impressions.values, score
     )
@@ -69,9 +77,8 @@ def mind(
     if not rows:
         raise ValidationError(f"no MIND rows in split {split!r} of {path}")
     users, titles, labels = zip(*rows, strict=True)
-    embed = partial(cached_embeddings, encoder, cache=cache)
-    vectors, _ = encoder.encode_users(list(users), embed=embed)
-    probs = ranker.click_probability(vectors, embed(list(titles)))
+    vectors = mind_vectors(encoder, users, ranker.config.news_decay, cache)  # the news domain's pooling
+    probs = ranker.click_probability(vectors, cached_embeddings(encoder, list(titles), cache))
     y = np.array(labels)
     return {"auc": auc(y, probs), "logloss": logloss(y, probs), "ece": ece(y, probs), "n": len(y)}
 
