@@ -83,10 +83,13 @@ def warp(scores: torch.Tensor, temperature: float, top_k: int, top_p: float):
 
 
 def row_seed(seed: int, prompt: str, vector: np.ndarray | None, candidate: int) -> int:
-    """The random seed of one candidate row: a hash of what defines it, not of where it sits."""
+    """The random seed of one candidate row: a hash of what defines it, not of where it sits. The
+    interest vector is hashed rounded to 4 decimals: the encoder's batched matmuls give a user's vector
+    last-bit differences from one batch to another, which must not change the user's draws."""
     digest = hashlib.blake2b(f"{seed}\0{candidate}\0{prompt}\0".encode(), digest_size=8)
     if vector is not None:
-        digest.update(np.ascontiguousarray(vector, dtype=np.float32).tobytes())
+        rounded = np.round(np.asarray(vector, dtype=np.float64), 4) + 0.0  # + 0.0: no negative zeros
+        digest.update(rounded.tobytes())
     return int.from_bytes(digest.digest(), "little") & (2**63 - 1)
 
 

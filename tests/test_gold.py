@@ -86,9 +86,14 @@ def test_panel_sheet_rates_a_copy_shared_by_variants_once_and_credits_both(tmp_p
     assert len(rows) == 3, f"the shared copy, the template line and the reference, each once: {rows}"
     ratings = out / "ratings.jsonl"
     ratings.write_text("".join(json.dumps({"id": r["id"], "send": 4, "relevance": 3}) + "\n" for r in rows))
-    summary(argparse.Namespace(panel=out, ratings=[ratings], out=out / "summary.json"))
+    pair = ("promogen_v1_model", "promogen_v2_model")
+    summary(argparse.Namespace(panel=out, ratings=[ratings], out=out / "summary.json", paired=pair, seed=0))
     table = json.loads((out / "summary.json").read_text())["by_source"]
     assert {"promogen_v1_model", "promogen_v2_model", "promogen_template", "reference_best"} <= set(table), (
         table
     )
     assert table["promogen_v1_model"]["n"] == table["promogen_v2_model"]["n"] == 1, table
+    paired = json.loads((out / "summary.json").read_text())["paired"]
+    assert paired["mean_send_difference"] == 0 and paired["shoppers"] == 1, (
+        f"one shared copy, no difference: {paired}"
+    )
