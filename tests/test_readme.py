@@ -512,18 +512,6 @@ def test_ray_tables_match_the_ray_report():
         slack=1,
     )
 
-    rerun = _load("reports/ray/throughput_rerun.json")["ray"]
-    sentence = " ".join(re.search(r"A rerun 20 minutes later(.*?)These runs", README, re.S).group(1).split())
-    before, after = rerun[0]["load_average_before"][0], rerun[-1]["load_average_after"][0]
-    assert f"load average {before} -> {after}" in sentence, sentence
-    shows(
-        re.search(r"([\d.]+) users/min end to end with 1 worker", sentence).group(1),
-        rerun[0]["users_per_min"],
-    )
-    shows(re.search(r"([\d.]+) with 2", sentence).group(1), rerun[1]["users_per_min"])
-    quiet = re.search(r"the local engine\s+wrote ([\d.]+) users/min with 2 threads", README).group(1)
-    shows(quiet, _load("reports/bench_batch_adapter.json")["promogen"]["users_per_min"])
-
 
 def _glance(report_md: Path) -> dict[str, dict[str, float]]:
     """Every variant's row of a harness report.md's 'Variants at a glance' table."""
