@@ -37,8 +37,9 @@ def tiny_bert_dir(tmp_path_factory):
     vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *chars, *string.punctuation, "$", "€", "£"]
     vocab += [f"##{c}" for c in chars] + WORDS
     vocab = list(dict.fromkeys(vocab))
-    (path / "vocab.txt").write_text("\n".join(vocab) + "\n")
-    tokenizer = BertTokenizerFast(vocab_file=str(path / "vocab.txt"), do_lower_case=True)
+    # A dict, not vocab_file: this transformers version ignores the file (5 tokens, every word [UNK]).
+    tokenizer = BertTokenizerFast(vocab={v: i for i, v in enumerate(vocab)}, do_lower_case=True)
+    assert len(tokenizer) == len(vocab), "the tiny tokenizer must know its whole vocabulary"
     torch.manual_seed(0)
     config = BertConfig(
         vocab_size=len(vocab),
