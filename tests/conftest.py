@@ -73,6 +73,33 @@ def build_tiny_llama(tokenizer, seed: int = 0, init_std: float = 0.02):
     return LlamaForCausalLM(config).eval()
 
 
+def build_tiny_bert(path, words: list[str], extra_chars: str = "", max_positions: int = 256) -> str:
+    """A random 2-layer BERT (hidden 32) saved in `path` with a WordPiece tokenizer over characters,
+    `extra_chars` and the whole `words` (the cross-encoders' stand-in for MiniLM)."""
+    import string
+
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    chars = string.ascii_lowercase + string.digits
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *chars, *string.punctuation, *extra_chars]
+    vocab = list(dict.fromkeys(vocab + [f"##{c}" for c in chars] + words))
+    # A dict, not vocab_file: this transformers version ignores the file (5 tokens, every word [UNK]).
+    tokenizer = BertTokenizerFast(vocab={v: i for i, v in enumerate(vocab)}, do_lower_case=True)
+    assert len(tokenizer) == len(vocab), "the tiny tokenizer must know its whole vocabulary"
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=max_positions,
+    )
+    BertModel(config).save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return str(path)
+
+
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory):
     """A tiny Llama and its tokenizer saved like any local model directory."""

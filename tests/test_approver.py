@@ -4,11 +4,11 @@ and the shipped model prefers good copy to flawed copy on hand-written pairs it 
 from __future__ import annotations
 
 import json
-import string
 
 import numpy as np
 import pytest
 import torch
+from conftest import build_tiny_bert
 
 from promogen.approver import Approver, ApproverConfig, brief, describe_offer
 from promogen.train.approver import (
@@ -29,29 +29,8 @@ WORDS = "get off with code your order orders over on everything free shipping sh
 
 @pytest.fixture(scope="module")
 def tiny_bert_dir(tmp_path_factory):
-    """A random 2-layer BERT (hidden 32) and a WordPiece tokenizer over characters and a few words."""
-    from transformers import BertConfig, BertModel, BertTokenizerFast
-
-    path = tmp_path_factory.mktemp("tiny-bert")
-    chars = string.ascii_lowercase + string.digits
-    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *chars, *string.punctuation, "$", "€", "£"]
-    vocab += [f"##{c}" for c in chars] + WORDS
-    vocab = list(dict.fromkeys(vocab))
-    # A dict, not vocab_file: this transformers version ignores the file (5 tokens, every word [UNK]).
-    tokenizer = BertTokenizerFast(vocab={v: i for i, v in enumerate(vocab)}, do_lower_case=True)
-    assert len(tokenizer) == len(vocab), "the tiny tokenizer must know its whole vocabulary"
-    torch.manual_seed(0)
-    config = BertConfig(
-        vocab_size=len(vocab),
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=256,
-    )
-    BertModel(config).save_pretrained(path)
-    tokenizer.save_pretrained(path)
-    return str(path)
+    """A random 2-layer BERT and a WordPiece tokenizer over characters, currency signs and a few words."""
+    return build_tiny_bert(tmp_path_factory.mktemp("tiny-bert"), WORDS, extra_chars="$€£")
 
 
 CAMPAIGN = {

@@ -1,13 +1,14 @@
 """The ranking head learns known signals, stays calibrated and round-trips; metrics and the baseline
 comparison match hand-computed cases; bad input names the field."""
 
-import string
 import time
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
+from conftest import build_tiny_bert
+from transformers import AutoTokenizer
 
 from promogen import Ranker, RankerConfig, ValidationError
 from promogen.evaluation.ranker_report import (
@@ -36,27 +37,11 @@ WORDS = "big news today about the city park team and your weekly plan free".spli
 
 @pytest.fixture(scope="module")
 def tiny_bert_dir(tmp_path_factory):
-    """A random 2-layer BERT (hidden 32) with a character WordPiece vocabulary plus a few whole words."""
-    from transformers import BertConfig, BertModel, BertTokenizerFast
-
-    path = tmp_path_factory.mktemp("tiny-bert-ranker")
-    chars = string.ascii_lowercase + string.digits
-    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *chars, *string.punctuation]
-    vocab = list(dict.fromkeys(vocab + [f"##{c}" for c in chars] + WORDS))
-    tokenizer = BertTokenizerFast(vocab={v: i for i, v in enumerate(vocab)}, do_lower_case=True)
+    """A random 2-layer BERT with a character WordPiece vocabulary plus a few whole words."""
+    path = build_tiny_bert(tmp_path_factory.mktemp("tiny-bert-ranker"), WORDS, max_positions=128)
+    tokenizer = AutoTokenizer.from_pretrained(path)
     assert tokenizer.tokenize("free park") == ["free", "park"], "the fixture's vocabulary must be in use"
-    torch.manual_seed(0)
-    config = BertConfig(
-        vocab_size=len(vocab),
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=128,
-    )
-    BertModel(config).save_pretrained(path)
-    tokenizer.save_pretrained(path)
-    return str(path)
+    return path
 
 
 def _unit(x):
