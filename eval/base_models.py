@@ -11,12 +11,10 @@ fit is each untrained base model's bits per character on the reference messages 
 """
 
 import argparse
-import json
 import os
 import platform
 import sys
 from datetime import datetime, timezone
-from pathlib import Path
 
 import torch
 import transformers
@@ -24,6 +22,7 @@ import transformers
 from promogen import __version__
 from promogen.evaluation.base_models import MODELS, BaseModelBench, compare
 from promogen.hardware import describe
+from promogen.provenance import emit_json
 from promogen.train.gold import read_specs
 
 
@@ -66,11 +65,7 @@ def main() -> None:
         "config": config.to_dict(),
     }
     result.update(compare(read_specs(args.data), args.campaign, config, log=lambda m: print(m, flush=True)))
-    text = json.dumps(result, indent=2)
-    print(text)
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(text + "\n")
+    emit_json(result, args.out)
 
 
 if __name__ == "__main__":

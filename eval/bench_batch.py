@@ -15,15 +15,14 @@ reports peak RSS.
 """
 
 import argparse
-import json
 import os
 import platform
 from datetime import date, datetime, timezone
-from pathlib import Path
 
 from promogen import PipelineConfig, PromoGen, __version__
 from promogen.config import override
 from promogen.evaluation.throughput import compare_paths, reader_memory, time_int8
+from promogen.provenance import emit_json
 from promogen.simulate import demo_campaign, simulate_users
 
 
@@ -64,11 +63,7 @@ def main() -> None:
         result.update(comparison)
     result["reader_memory"] = reader_memory(args.memory_users)
     result["load_average"]["end"] = os.getloadavg()
-    text = json.dumps(result, indent=2)
-    print(text)
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(text + "\n")
+    emit_json(result, args.out)
 
 
 if __name__ == "__main__":

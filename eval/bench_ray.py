@@ -8,7 +8,6 @@ add up linearly; it is labelled as a projection in the JSON and the README.
 """
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -23,6 +22,7 @@ from promogen import PipelineConfig, PromoGen, __version__
 from promogen.demo import write_users
 from promogen.evaluation.ray_throughput import projection, time_local, time_ray
 from promogen.hardware import bf16_native
+from promogen.provenance import emit_json
 from promogen.ray_engine import connect
 from promogen.simulate import demo_campaign
 
@@ -70,11 +70,7 @@ def main() -> None:
         "basis": f"{best['workers']} workers' generation rate per {os.cpu_count()}-core node like this one",
         "nodes": projection(best["generation_users_per_min"], args.nodes),
     }
-    text = json.dumps(result, indent=2)
-    print(text)
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(text + "\n")
+    emit_json(result, args.out)
 
 
 if __name__ == "__main__":

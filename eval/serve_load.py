@@ -11,14 +11,12 @@ batched generate calls the model worker made. Every request and the whole run ha
 
 import argparse
 import asyncio
-import json
 import os
 import socket
 import tempfile
 import threading
 import time
 from datetime import date
-from pathlib import Path
 
 import httpx
 import numpy as np
@@ -26,6 +24,7 @@ import uvicorn
 
 from promogen import PipelineConfig, PromoGen, __version__
 from promogen.hardware import describe
+from promogen.provenance import emit_json
 from promogen.server import ServeConfig, create_app
 from promogen.simulate import demo_campaign, simulate_users
 
@@ -126,11 +125,7 @@ def main() -> None:
         "throughput_gain": round(concurrent["users_per_s"] / sequential["users_per_s"], 2),
     }
     result["micro_batching_wins"] = result["throughput_gain"] > 1.0
-    text = json.dumps(result, indent=2)
-    print(text)
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(text + "\n")
+    emit_json(result, args.out)
 
 
 if __name__ == "__main__":

@@ -83,3 +83,13 @@ def write_record(path: str | Path, record: dict) -> Path:
     path = Path(path)
     path.write_text(json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
+
+
+def emit_json(result: dict, out: str | Path | None) -> None:
+    """Print an offline command's result as JSON and, with `out`, save the same text there (the
+    committed artefact a README figure comes from)."""
+    text = json.dumps(result, indent=2)
+    print(text)
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(text + "\n")

@@ -130,3 +130,15 @@ def test_config_saves_json_with_version_and_round_trips(tmp_path):
     again = PipelineConfig.from_dict(saved)
     assert again.generator.temperature == 0.5 and again.n_candidates == 6, "config must round-trip via JSON"
     assert all(GeneratorConfig.help().values()), "every config field has a help text"
+
+
+def test_emit_json_saves_exactly_what_it_prints(tmp_path, capsys):
+    from promogen.provenance import emit_json
+
+    out = tmp_path / "reports" / "r.json"
+    emit_json({"speedup": 6.82, "name": "shipped"}, out)
+    printed = capsys.readouterr().out
+    assert out.read_text() == printed, "the artefact holds the printed JSON, parent folder created"
+    assert json.loads(printed) == {"speedup": 6.82, "name": "shipped"}, printed
+    emit_json({"a": 1}, None)
+    assert json.loads(capsys.readouterr().out) == {"a": 1}, "without --out it only prints"
