@@ -35,6 +35,7 @@ from ..evaluation.stats import auc
 from ..models import resolve_encoder
 from ..provenance import file_sha1
 from ..types import Campaign, UserHistory, ValidationError
+from .gold import sort_labels
 from .public_data import heldout
 
 SPLIT_SALT = "approver"
@@ -110,31 +111,26 @@ def read_specs(path: str | Path, encoder: InterestEncoder | None = None) -> list
 
 def read_labels(path: str | Path, specs: list[Spec]) -> dict[str, Spec]:
     """The approval panel's labels of the copywriter's own candidates (finetune/label_candidates.py), as
-    one Spec per train spec id holding only those candidates: rated 4 or 5 ("send as is") with no flag
-    is good, rated 2 or below is flawed (`own:<first flag>`); a 3 ("needs a light edit") is left out,
-    as the panel itself is split on those."""
+    one Spec per train spec id holding only those candidates, good and flawed as `gold.sort_labels`
+    sorts them."""
     path = Path(path)
     if not path.is_file():
         raise ValidationError(f"labels file not found: {path}")
     by_id = {s.spec_id: s for s in specs}
-    own: dict[str, Spec] = {}
+    rows = []
     for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        row = json.loads(line)
-        spec = by_id.get(row.get("spec_id"))
-        if spec is None:
-            raise ValidationError(
-                f"{path}: line {line_no}: `spec_id` {row.get('spec_id')!r} is not a train spec"
-            )
-        entry = own.setdefault(
-            spec.spec_id, Spec(spec.spec_id, spec.campaign, spec.interests, [], [], spec.vector)
+        if line.strip():
+            rows.append(json.loads(line))
+            if rows[-1].get("spec_id") not in by_id:
+                raise ValidationError(
+                    f"{path}: line {line_no}: `spec_id` {rows[-1].get('spec_id')!r} is not a train spec"
+                )
+    return {
+        spec_id: Spec(
+            spec_id, by_id[spec_id].campaign, by_id[spec_id].interests, good, bad, by_id[spec_id].vector
         )
-        if row["send"] >= 4 and not row["flags"]:
-            entry.good.append(row["copy"])
-        elif row["send"] <= 2:
-            entry.bad.append((row["copy"], "own:" + (row["flags"] or ["rejected"])[0]))
-    return own
+        for spec_id, (good, bad) in sort_labels(rows).items()
+    }
 
 
 def with_labels(specs: list[Spec], own: dict[str, Spec]) -> list[Spec]:

@@ -132,12 +132,10 @@ def generate_candidates(
     return path
 
 
-def labelled_pairs(specs: list[dict], generated: list[dict], labelled: list[dict]) -> list[dict]:
-    """Preference pairs from a panel's ratings of the copywriter's own candidates (one spec each): a
-    candidate rated "send as is" (4-5, no flag) is chosen over one rated 2 or below; where a spec has
-    a rejected candidate but no chosen one, its gate-passing reference messages are chosen instead.
-    `generated` rows (of `generate_candidates`) give the shopper's phrases and vector."""
-    own = {row["user_id"]: row for row in generated}
+def sort_labels(labelled: list[dict]) -> dict[str, tuple[list[str], list[tuple[str, str]]]]:
+    """Per spec id, the panel-rated own candidates as (good, flawed): rated 4 or 5 ("send as is") with
+    no flag is good, rated 2 or below is flawed (`own:<first flag>`); a 3 ("needs a light edit") is
+    left out, as the panel itself is split on those."""
     by_spec: dict[str, tuple[list[str], list[tuple[str, str]]]] = {}
     for row in labelled:
         good, bad = by_spec.setdefault(row["spec_id"], ([], []))
@@ -145,6 +143,16 @@ def labelled_pairs(specs: list[dict], generated: list[dict], labelled: list[dict
             good.append(row["copy"])
         elif row["send"] <= 2:
             bad.append((row["copy"], "own:" + (row["flags"] or ["rejected"])[0]))
+    return by_spec
+
+
+def labelled_pairs(specs: list[dict], generated: list[dict], labelled: list[dict]) -> list[dict]:
+    """Preference pairs from a panel's ratings of the copywriter's own candidates (one spec each): a
+    good candidate (`sort_labels`) is chosen over a flawed one; where a spec has
+    a rejected candidate but no chosen one, its gate-passing reference messages are chosen instead.
+    `generated` rows (of `generate_candidates`) give the shopper's phrases and vector."""
+    own = {row["user_id"]: row for row in generated}
+    by_spec = sort_labels(labelled)
     pairs = []
     for spec in specs:
         good, bad = by_spec.get(spec["spec_id"], ([], []))
