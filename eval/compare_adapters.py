@@ -18,7 +18,7 @@ from pathlib import Path
 from promogen import PipelineConfig, PromoGen
 from promogen.evaluation.evaluator import distinct_n
 from promogen.evaluation.harness import gold_groups
-from promogen.train.gold import read_specs
+from promogen.train.gold import read_specs, specs_in
 
 
 def measure(adapter: str, specs: list[dict]) -> dict:
@@ -55,12 +55,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
-    used = set()
-    if args.exclude:
-        used = {
-            json.loads(line)["user_id"]
-            for line in Path(args.exclude).read_text(encoding="utf-8").splitlines()
-        }
+    used = specs_in([args.exclude] if args.exclude else [])
     specs = [s for s in read_specs(args.data) if s["spec_id"] not in used]
     random.Random(args.seed).shuffle(specs)
     specs = sorted(specs[: args.n], key=lambda s: s["spec_id"])

@@ -26,12 +26,14 @@ from promogen.train.gold import (
     rating_row,
     read_specs,
     spec_users,
+    specs_in,
 )
 from promogen.types import Campaign
 
 
 def sheet(args) -> None:
-    specs = read_specs(Path(args.data) / "train.jsonl")
+    used = specs_in(args.exclude)
+    specs = [s for s in read_specs(Path(args.data) / "train.jsonl") if s["spec_id"] not in used]
     random.Random(args.seed).shuffle(specs)
     specs = specs[: args.specs]
     pg = PromoGen.load(adapter=args.adapter, approver="none", config=PipelineConfig(seed=args.seed))
@@ -94,6 +96,9 @@ def main() -> None:
     s.add_argument("--adapter", help="the copywriter adapter that writes the candidates (default: shipped)")
     s.add_argument("--specs", type=int, default=120, help="train specs drawn (seeded)")
     s.add_argument("--n", type=int, default=6, help="candidates per spec")
+    s.add_argument(
+        "--exclude", nargs="*", default=[], help="generated.jsonl of earlier rounds: their specs are left out"
+    )
     s.add_argument("--seed", type=int, default=1)
     s.add_argument("--out", default="runs/labels")
     c = sub.add_parser("collect", help="join the raters' files into OUT/labelled.jsonl")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from promogen.train.gold import labelled_pairs, rating_row
+from promogen.train.gold import labelled_pairs, rating_row, specs_in
 
 CAMPAIGN = {
     "campaign_id": "c1",
@@ -97,3 +97,11 @@ def test_panel_sheet_rates_a_copy_shared_by_variants_once_and_credits_both(tmp_p
     assert paired["mean_send_difference"] == 0 and paired["shoppers"] == 1, (
         f"one shared copy, no difference: {paired}"
     )
+
+
+def test_specs_in_collects_the_spec_ids_earlier_rounds_generated_for(tmp_path):
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text('{"user_id": "s1"}\n{"user_id": "s2"}\n\n', encoding="utf-8")
+    second.write_text('{"user_id": "s2"}\n{"user_id": "s9"}\n', encoding="utf-8")
+    assert specs_in([first, second]) == {"s1", "s2", "s9"}, "every round's specs are left out, blanks skipped"
+    assert specs_in([]) == set(), "no earlier round leaves nothing out"

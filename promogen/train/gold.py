@@ -21,6 +21,15 @@ from ..types import Campaign, UserHistory, ValidationError
 from ..wording import describe, until
 
 
+def specs_in(paths: list[str | Path]) -> set[str]:
+    """The spec ids a generated.jsonl (build_pairs, label_candidates) already used: later rounds skip them."""
+    used = set()
+    for path in paths:
+        with Path(path).open(encoding="utf-8") as handle:
+            used |= {json.loads(line)["user_id"] for line in handle if line.strip()}
+    return used
+
+
 def read_specs(path: str | Path) -> list[dict]:
     """The specs of one copy_gold split (train.jsonl or dev.jsonl), checked against the contract."""
     path = Path(path)
