@@ -4,11 +4,11 @@ python -m eval.harness --campaign run20 --users ../shared/data/amazon/Office_Pro
     --n-users 50 --out reports/harness --variant base=adapter=none --variant n8=adapter=none,n_candidates=8
 
 --users takes a promogen users JSONL or an Amazon CSV (valid.csv / test.csv next to items.json: each
-history title becomes a purchase event). --exclude drops users listed in a file (e.g. users the adapter
-was trained on). A variant is NAME=key=value,...: `adapter` or any pipeline setting as `promogen --set`
-takes it (n_candidates=8, generator.temperature=0.5, policy=softmax:0.1). Writes OUT/report.md,
-OUT/report.json (with each variant's full pipeline config), OUT/*.png and the deliveries of every
-variant under OUT/deliveries/.
+history title becomes a purchase event). --exclude drops users (or copy_gold specs) listed in a file
+(e.g. those the adapter was trained on). A variant is NAME=key=value,...: `adapter` or any pipeline
+setting as `promogen --set` takes it (n_candidates=8, generator.temperature=0.5, policy=softmax:0.1).
+Writes OUT/report.md, OUT/report.json (with each variant's full pipeline config), OUT/*.png and the
+deliveries of every variant under OUT/deliveries/.
 """
 
 import argparse
@@ -43,7 +43,7 @@ def main() -> None:
     )
     parser.add_argument("--n-users", type=int, default=50, help="users drawn (seeded) from the file")
     parser.add_argument(
-        "--exclude", nargs="*", default=[], help="files with one user_id per line to leave out"
+        "--exclude", nargs="*", default=[], help="files with one user_id (or spec_id) per line to leave out"
     )
     parser.add_argument("--variant", action="append", default=[], help="NAME=key=value,...; repeat")
     parser.add_argument("--seed", type=int, default=0)
@@ -54,8 +54,9 @@ def main() -> None:
     args = parser.parse_args()
 
     variants = [parse_variant(v) for v in args.variant] or [("default", {})]
+    exclude = {u for path in args.exclude for u in Path(path).read_text().split()}
     if args.gold:
-        groups = gold_groups(read_specs(args.gold))
+        groups = gold_groups([s for s in read_specs(args.gold) if s["spec_id"] not in exclude])
         described = f"{sum(len(g.users) for g in groups)} shoppers of {len(groups)} campaigns in {args.gold}"
     else:
         if not args.campaign or not args.users:
@@ -65,7 +66,6 @@ def main() -> None:
             users, *_ = amazon_split(path.parent, path.stem)
         else:
             users = [u for _, u, _ in read_users(path) if u is not None]
-        exclude = {u for path in args.exclude for u in Path(path).read_text().split()}
         users = sample_users(users, args.n_users, args.seed, exclude)
         groups = [Group(load_campaign(c), users) for c in args.campaign]
         described = f"{len(users)} from {args.users}" + (

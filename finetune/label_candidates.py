@@ -24,6 +24,7 @@ from promogen.train.gold import (
     generate_candidates,
     labelled_pairs,
     rating_row,
+    read_jsonl,
     read_specs,
     spec_users,
     specs_in,
@@ -77,8 +78,7 @@ def collect(args) -> None:
 def pairs(args) -> None:
     out = Path(args.out)
     specs = read_specs(Path(args.data) / "train.jsonl")
-    read = lambda name: [json.loads(x) for x in (out / name).read_text(encoding="utf-8").splitlines()]  # noqa: E731
-    made = labelled_pairs(specs, read("generated.jsonl"), read("labelled.jsonl"))
+    made = labelled_pairs(specs, read_jsonl(out / "generated.jsonl"), read_jsonl(out / "labelled.jsonl"))
     with (out / "pairs.jsonl").open("w", encoding="utf-8") as handle:
         handle.writelines(json.dumps(p, ensure_ascii=False) + "\n" for p in made)
     print(f"{len(made)} preference pairs in {out / 'pairs.jsonl'}")

@@ -12,6 +12,11 @@ temperature, top-k, top-p. Two things differ, on purpose:
   can still differ is float rounding: a batch's matmuls and padding are not bit-identical to another's);
 - a row leaves the batch when it ends (an end-of-sequence token, or a finished first paragraph, all
   that `tidy` keeps) instead of running on as padding until the batch's longest row ends.
+
+Each row also gets the copywriter's own perplexity of what it wrote, given its prompt: the model's raw
+log-probability of each token it wrote (before penalties, guard and warping), which the decoder has in
+hand at every step. It is the pipeline's fluency floor and its ranking score; computing it afterwards
+would mean running every candidate through the model again.
 """
 
 from __future__ import annotations
@@ -168,9 +173,11 @@ def decode(
     breaks: torch.Tensor,
     paragraph_done: Callable[[list[int]], bool],
     guard=None,
-) -> list[list[int]]:
+) -> tuple[list[list[int]], list[float]]:
     """`n` continuations of each prompt in `inputs` (left-padded ids or embeddings, with their
-    attention mask): the tokens of each row, rows prompt-major (prompt i's candidates at i*n..i*n+n-1).
+    attention mask): the tokens of each row, rows prompt-major (prompt i's candidates at i*n..i*n+n-1),
+    and each row's perplexity (exp of the mean negative log-probability of its tokens under the raw
+    model; a final end-of-sequence token is not counted, it is not copy).
 
     `seen`: per prompt, the tokens the repetition penalty counts before any is generated; `seeds`: one
     per row; `ends`: a vocabulary mask of end-of-sequence tokens (a row's last token when it ends so);
@@ -188,11 +195,17 @@ def decode(
     )
     ends, breaks = fit(ends, logits.shape[1]), fit(breaks, logits.shape[1])
     result: list[list[int]] = [[] for _ in range(len(logits))]
+    logprob = torch.zeros(len(logits), dtype=torch.float64)  # per original row: summed, counted
+    counted = torch.zeros(len(logits), dtype=torch.long)
     for t in range(max_new_tokens):
         seen = torch.cat([rows.seen, rows.generated], 1)
+        own = torch.log_softmax(logits, dim=-1)  # before `choose`: the guard edits scores in place
         tokens = sampling.choose(logits, seen, guard, rows.generated, rows.generators)
         rows.generated = torch.cat([rows.generated, tokens[:, None]], dim=1)
         ended = ends[tokens]
+        copy = ~ended
+        logprob.index_add_(0, rows.ids[copy], own.gather(1, tokens[:, None]).squeeze(1)[copy].double())
+        counted.index_add_(0, rows.ids[copy], torch.ones_like(rows.ids[copy]))
         for i in torch.nonzero(breaks[tokens] & ~ended).flatten().tolist():
             ended[i] = paragraph_done(rows.generated[i].tolist())
         for i in torch.nonzero(ended).flatten().tolist():
@@ -207,4 +220,4 @@ def decode(
     for i, row in enumerate(rows.ids.tolist()):
         if not result[row]:
             result[row] = rows.generated[i].tolist()
-    return result
+    return result, torch.exp(-logprob / counted.clamp(min=1)).tolist()

@@ -5,7 +5,8 @@ the one implementation (tests use a fake with canned copy). Generation is batche
 candidates of many users in one batch, each prompt prefilled once for all its candidates: see
 `promogen.decoding`), seeded so the same inputs reproduce the same copy, and followed by a light
 copy-edit (`tidy`: first paragraph, no wrapping quotes or labels, never shortened) before the hard
-checks judge the result. The same model scores fluency as perplexity.
+checks judge the result. Each draft carries the copywriter's own perplexity of it, given its prompt
+(from the decoding itself); `perplexity` scores any text without a prompt, for the evaluator.
 """
 
 from __future__ import annotations
@@ -79,10 +80,19 @@ def tidy(text: str) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class Draft:
+    """One raw completion and the copywriter's perplexity of it given its prompt (exp of the mean
+    negative log-probability of its tokens): how sure the model was of what it wrote."""
+
+    text: str
+    perplexity: float
+
+
 @runtime_checkable
 class Copywriter(Protocol):
     """What the pipeline needs from a copywriter: prompts in the model's chat format, seeded candidate
-    copy, perplexity, and the names a delivery records. `Generator` implements it with a causal LM.
+    copy with its perplexity, and the names a delivery records. `Generator` implements it with a causal LM.
 
     Attributes: `name` (the model id every delivery records), `dtype` (the weights' dtype in use, after
     "auto" is resolved; batch outputs record it), `adapter` (the finetuned adapter's folder,
@@ -111,7 +121,7 @@ class Copywriter(Protocol):
         vectors: np.ndarray | None = None,
         terms: list[dict[str, str]] | None = None,
         gsm: list[bool] | None = None,
-    ) -> list[list[str]]:
+    ) -> list[list[Draft]]:
         """`n` raw completions per prompt (the pipeline copy-edits them with `tidy`); the same inputs
         and seed give the same completions. `vectors`: one interest vector per prompt; `terms`: per
         prompt, the offer terms (regex -> the sentence stating it) a completion must contain before it
@@ -119,8 +129,8 @@ class Copywriter(Protocol):
         ...
 
     def perplexity(self, texts: list[str], *, base: bool = False) -> list[float]:
-        """Per-text perplexity (the fluency floor's measure); `base=True` scores under the base model
-        without the adapter, so that copy of different variants is judged by the same model."""
+        """Per-text perplexity with no prompt (the evaluator's fluency); `base=True` scores under the
+        base model without the adapter, so that copy of different variants is judged by the same model."""
         ...
 
 
@@ -331,8 +341,9 @@ class Generator:
         vectors: np.ndarray | None = None,
         terms: list[dict[str, str]] | None = None,
         gsm: list[bool] | None = None,
-    ) -> list[list[str]]:
-        """`n` sampled completions for each prompt; same prompts, n and seed give the same completions.
+    ) -> list[list[Draft]]:
+        """`n` sampled completions for each prompt, each with its perplexity; same prompts, n and seed
+        give the same completions.
 
         `vectors` (one interest vector per prompt) feed the interest adapter when there is one. `terms`
         (per prompt: term -> the sentence that states it) must be in a completion before it ends, and
@@ -344,7 +355,7 @@ class Generator:
         order = sorted(range(len(prompts)), key=lambda i: (len(prompts[i]), i))
         per_batch = max(1, cfg.batch_size // n)
         sampling = Sampling(cfg.temperature, cfg.top_k, cfg.top_p, cfg.repetition_penalty)
-        texts: list[list[str]] = [[] for _ in prompts]
+        drafts: list[list[Draft]] = [[] for _ in prompts]
         for start in range(0, len(order), per_batch):
             chunk = order[start : start + per_batch]
             enc = self.tokenizer(
@@ -356,17 +367,22 @@ class Generator:
                 for i in chunk
                 for c in range(n)
             ]
-            rows = decode(
+            rows, perplexities = decode(
                 self.model, inputs, seen, n, cfg.max_new_tokens, sampling, seeds,
                 *self.end_masks(), self.paragraph_done, self._guard(chunk, n, terms, gsm),
             )  # fmt: skip
             # An end-of-sequence token is the last of its row; it is not copy.
             ends = self.end_masks()[0]
             self.tokens_generated += sum(len(r) - bool(r and r[-1] < len(ends) and ends[r[-1]]) for r in rows)
-            decoded = self.tokenizer.batch_decode(rows, skip_special_tokens=True)
+            decoded = [
+                Draft(text, perplexity)
+                for text, perplexity in zip(
+                    self.tokenizer.batch_decode(rows, skip_special_tokens=True), perplexities, strict=True
+                )
+            ]
             for k, i in enumerate(chunk):
-                texts[i] = decoded[k * n : (k + 1) * n]
-        return texts
+                drafts[i] = decoded[k * n : (k + 1) * n]
+        return drafts
 
     def _guard(self, chunk: list[int], n: int, terms, gsm) -> Guard | None:
         """The `Guard` for a batch's rows (each prompt's n candidates), or None with nothing to guard."""

@@ -22,7 +22,7 @@ from .checks import check_copy
 from .conditioning import CONFIG_FILE, SHIPPED_ADAPTER, read_adapter_config
 from .config import Config, option
 from .encoder import EncoderConfig, InterestEncoder
-from .generator import Copywriter, Generator, GeneratorConfig, tidy
+from .generator import Copywriter, Draft, Generator, GeneratorConfig, tidy
 from .policy import PolicyConfig, choose
 from .prompts import build_messages, fallback_copy
 from .ranker import Ranker
@@ -48,13 +48,29 @@ def resolve_approver(approver: str | None) -> Approver | None:
     return None if str(approver).lower() == "none" else Approver.load(approver)
 
 
+# Scores the policy can rank candidates by; it prefers high scores, so perplexity enters as its negative log.
+RANK_SCORES = ("perplexity", "approval", "predicted_ctr", "relevance")
+
+
+def rank_score(cand: Candidate, key: str) -> float:
+    """The number the policy ranks `cand` by for the `rank_by` score `key` (higher is preferred)."""
+    value = cand.scores[key]
+    return -float(np.log(value)) if key == "perplexity" else value
+
+
+def as_candidates(drafts: list[list[Draft]]) -> list[list[Candidate]]:
+    """The copywriter's drafts, copy-edited (`tidy`), as candidates holding their perplexity."""
+    return [[Candidate(tidy(d.text), {"perplexity": round(d.perplexity, 3)}) for d in row] for row in drafts]
+
+
 @dataclass
 class PipelineConfig(Config):
     n_candidates: int = option(4, "candidates generated per user")
     seed: int = option(0, "sampling seed: the same inputs and seed give the same copy")
     max_perplexity: float = option(
-        5000.0,
-        "gibberish guard: candidates above this perplexity are not delivered (the approver judges quality)",
+        20.0,
+        "gibberish guard: candidates the copywriter itself found this unlikely (its perplexity of its own "
+        "tokens given the prompt; at most 8.3 for 844 gate-passing train-spec candidates) are not delivered",
     )
     min_approval: float = option(
         0.0,
@@ -62,8 +78,9 @@ class PipelineConfig(Config):
         "(0: it only ranks; its probabilities are not yet comparable across campaigns)",
     )
     rank_by: str = option(
-        "approval",
-        "candidate score the policy ranks eligible candidates by: approval, predicted_ctr, relevance",
+        "perplexity",
+        "candidate score the policy ranks eligible candidates by: perplexity (the copywriter's own, lowest "
+        "first: it tracks what approvers send best), approval, predicted_ctr, relevance",
     )
     must_mention: bool = option(
         True,
@@ -97,7 +114,7 @@ class PipelineConfig(Config):
         self._range("n_candidates", 1, 64)
         self._range("max_perplexity", 1.0)
         self._range("min_approval", 0.0, 1.0)
-        self._choice("rank_by", ("approval", "predicted_ctr", "relevance"))
+        self._choice("rank_by", RANK_SCORES)
 
 
 class PromoGen:
@@ -187,8 +204,8 @@ class PromoGen:
         prompts = self.prompts(campaign, interests)
         terms = [required_terms(campaign.offer)] * len(prompts) if self.config.must_mention else None
         gsm = [campaign.channel == "sms" and self.config.gsm_sms] * len(prompts)
-        raw = self.generator.generate(prompts, n, seed, vectors=conditioning, terms=terms, gsm=gsm)
-        candidates = [[Candidate(tidy(t)) for t in texts] for texts in raw]
+        drafts = self.generator.generate(prompts, n, seed, vectors=conditioning, terms=terms, gsm=gsm)
+        candidates = as_candidates(drafts)
         self.score(campaign, candidates, vectors, interests)
         return [
             self.choose(campaign, user, cands, phrases, fallback, seed)
@@ -219,13 +236,13 @@ class PromoGen:
         vectors: np.ndarray,
         interests: list[list[str]],
     ) -> None:
-        """Fill each candidate's violations (the gate), scores and `eligible` flag, in place."""
+        """Fill each candidate's violations (the gate), scores and `eligible` flag, in place; each
+        candidate holds its copywriter perplexity already (`as_candidates`)."""
         flat = [c for cands in candidates for c in cands]
         owners = np.repeat(np.arange(len(candidates)), [len(c) for c in candidates])
         for cand, owner in zip(flat, owners, strict=True):
             cand.violations = check_copy(cand.text, campaign, interests[owner])
         texts = [c.text or " " for c in flat]
-        perplexities = self.generator.perplexity(texts)
         embeddings = self.encoder.encode_texts(texts)
         relevance = (embeddings * vectors[owners]).sum(axis=1)
         ctr = (
@@ -235,8 +252,8 @@ class PromoGen:
         )
         approval = self.approval(campaign, [interests[o] for o in owners], texts)
         approval = [None] * len(flat) if approval is None else approval
-        for cand, ppl, rel, p, a in zip(flat, perplexities, relevance, ctr, approval, strict=True):
-            cand.scores = {"perplexity": round(float(ppl), 3), "relevance": round(float(rel), 4)}
+        for cand, rel, p, a in zip(flat, relevance, ctr, approval, strict=True):
+            cand.scores = {"perplexity": cand.scores["perplexity"], "relevance": round(float(rel), 4)}
             if p is not None:
                 cand.scores["predicted_ctr"] = round(float(p), 5)
             if a is not None:
@@ -253,7 +270,12 @@ class PromoGen:
 
     def rank_key(self) -> str:
         """The score the policy ranks by: the configured one when this pipeline computes it."""
-        available = {"approval": self.approver, "predicted_ctr": self.ranker, "relevance": True}
+        available = {
+            "perplexity": True,
+            "approval": self.approver,
+            "predicted_ctr": self.ranker,
+            "relevance": True,
+        }
         if available[self.config.rank_by] is not None:
             return self.config.rank_by
         return "predicted_ctr" if self.ranker else "relevance"
@@ -272,7 +294,7 @@ class PromoGen:
         # Seeded per user, so a user's choice does not depend on which batch it ran in.
         rng = np.random.default_rng([seed, zlib.crc32(user.user_id.encode())])
         ok = np.array([c.eligible for c in cands], dtype=bool)
-        chosen, propensity = choose([c.scores[key] for c in cands], ok, self.config.policy, rng)
+        chosen, propensity = choose([rank_score(c, key) for c in cands], ok, self.config.policy, rng)
         return Delivery(
             user_id=user.user_id,
             campaign_id=campaign.campaign_id,

@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from promogen.generator import Copywriter  # noqa: E402
+from promogen.generator import Copywriter, Draft  # noqa: E402
 
 CHATML = (
     "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
@@ -158,13 +158,18 @@ class Request:
     gsm: list[bool] | None
 
 
+def texts(drafts: list[list[Draft]]) -> list[list[str]]:
+    """The copy of a copywriter's drafts, without their perplexities (which float rounding may move)."""
+    return [[d.text for d in row] for row in drafts]
+
+
 class FakeCopywriter:
     """A `Copywriter` that writes what the test says: `enqueue` canned copy, read back in order, `n` per
     prompt; with the queue empty, `rule(prompt, k)` writes candidate k (no rule: the test failed to
-    script the call, an error). Every `generate` call lands in `history`; `perplexity` is 10.0 unless
-    `perplexities` names the text; `chat_prompt` renders "role: content" lines a test can read. For the
-    server's micro-batching tests a call can be slowed (`delay` seconds) or held until `hold` (an
-    Event) is set; `started` is set when the first call begins."""
+    script the call, an error). Every `generate` call lands in `history`; a draft's perplexity (and
+    `perplexity`'s) is 2.0 unless `perplexities` names the text; `chat_prompt` renders "role: content"
+    lines a test can read. For the server's micro-batching tests a call can be slowed (`delay`
+    seconds) or held until `hold` (an Event) is set; `started` is set when the first call begins."""
 
     name, adapter, demonstration, interest, dtype = "fake-copywriter", None, True, None, "float32"
 
@@ -192,7 +197,7 @@ class FakeCopywriter:
     def chat_prompt(self, messages: list[dict]) -> str:
         return "".join(f"{m['role']}: {m['content']}\n" for m in messages)
 
-    def generate(self, prompts, n, seed, vectors=None, terms=None, gsm=None) -> list[list[str]]:
+    def generate(self, prompts, n, seed, vectors=None, terms=None, gsm=None) -> list[list[Draft]]:
         self.started.set()
         if self.hold is not None:
             assert self.hold.wait(30), "the test never released the held copywriter"
@@ -200,7 +205,7 @@ class FakeCopywriter:
         time.sleep(self.delay)
         out = [[self._next(prompt, k) for k in range(n)] for prompt in prompts]
         self.tokens_generated += sum(len(t.split()) for texts in out for t in texts)
-        return out
+        return [[Draft(t, self.perplexities.get(t, 2.0)) for t in texts] for texts in out]
 
     def _next(self, prompt: str, k: int) -> str:
         if self.queue:
@@ -225,7 +230,7 @@ class FakeCopywriter:
 
     def perplexity(self, texts, *, base=False) -> list[float]:
         self.scored.append((list(texts), base))
-        return [self.perplexities.get(t, 10.0) for t in texts]
+        return [self.perplexities.get(t, 2.0) for t in texts]
 
 
 class FakeApprover:
@@ -271,8 +276,9 @@ def copywriter():
 
 @pytest.fixture
 def fake_pg(copywriter, encoder):
-    """The pipeline with the real encoder and ranking head and `copywriter` writing the copy."""
+    """The pipeline with the real encoder and ranking head (which ranks the candidates) and
+    `copywriter` writing the copy."""
     from promogen import GeneratorConfig, PipelineConfig, PromoGen, Ranker
 
-    config = PipelineConfig(generator=GeneratorConfig(model=copywriter.name))
+    config = PipelineConfig(generator=GeneratorConfig(model=copywriter.name), rank_by="predicted_ctr")
     return PromoGen(copywriter, encoder, config, Ranker.load())

@@ -113,7 +113,7 @@ def test_greedy_decoding_matches_generate_guard_included(sharp):
     enc = _ids(sharp, PROMPTS)
     inputs, seen = sharp._inputs(enc, None)
     guard = Guard(sharp.tokenizer, [terms] * 4, stops, [False] * 4)
-    rows = decode(
+    rows, _ = decode(
         sharp.model, inputs, seen, 2, 20, Sampling(0.0, 50, 0.95, 1.1), [0] * 4,
         *sharp.end_masks(), lambda tokens: False, guard,
     )  # fmt: skip
@@ -122,6 +122,31 @@ def test_greedy_decoding_matches_generate_guard_included(sharp):
         assert tokens == expected, f"row {row}: {tokens} vs generate's {expected}"
     written = [sharp.tokenizer.decode(r) for r in rows]
     assert all(text.startswith(" Code RUN20.") for text in written), f"the guard writes the code: {written}"
+
+
+@torch.inference_mode()
+def test_each_rows_perplexity_is_the_models_own_on_its_tokens_given_the_prompt(sharp):
+    # Sampled, penalised and guarded: the perplexity must still be the raw model's, of exactly the
+    # tokens written (a final end-of-sequence token not counted), as one forward pass over the whole
+    # prompt + copy gives it.
+    enc = _ids(sharp, PROMPTS)
+    inputs, seen = sharp._inputs(enc, None)
+    stops = [sharp.tokenizer.eos_token_id]
+    guard = Guard(sharp.tokenizer, [{"RUN20": "Code RUN20."}] * 6, stops, [False] * 6)
+    rows, perplexities = decode(
+        sharp.model, inputs, seen, 3, 12, Sampling(0.9, 50, 0.95, 1.3), list(range(6)),
+        *sharp.end_masks(), lambda tokens: False, guard,
+    )  # fmt: skip
+    ends = sharp.end_masks()[0]
+    for row, (tokens, perplexity) in enumerate(zip(rows, perplexities, strict=True)):
+        copy = tokens[:-1] if tokens and ends[tokens[-1]] else tokens
+        prompt = _ids(sharp, [PROMPTS[row // 3]])["input_ids"][0].tolist()
+        logits = sharp.model(input_ids=torch.tensor([prompt + copy])).logits[0, len(prompt) - 1 : -1]
+        own = torch.log_softmax(logits.float(), -1).gather(1, torch.tensor(copy)[:, None])
+        assert perplexity == pytest.approx(float(torch.exp(-own.mean())), rel=1e-4), (
+            f"row {row}: decoding's perplexity is not the model's own on its {len(copy)} tokens"
+        )
+    assert len(set(np.round(perplexities, 6))) > 1, f"rows differ in perplexity: {perplexities}"
 
 
 def test_sampled_copy_is_seeded_per_row_not_by_the_batch(sharp):

@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import FakeApprover
+from conftest import FakeApprover, texts
 
 from promogen import Delivery, PipelineConfig, PromoGen, check_copy
 from promogen.generator import Copywriter, tidy
@@ -34,8 +34,8 @@ def test_same_seed_same_copy_and_other_seed_differs(tiny_pg):
     first = tiny_pg.generator.generate(prompts, n=3, seed=7)
     again = tiny_pg.generator.generate(prompts, n=3, seed=7)
     other = tiny_pg.generator.generate(prompts, n=3, seed=8)
-    assert first == again, "same inputs and seed must reproduce the same copy"
-    assert first != other, "another seed should sample other copy"
+    assert first == again, "same inputs and seed must reproduce the same copy and perplexities"
+    assert texts(first) != texts(other), "another seed should sample other copy"
     assert [len(x) for x in first] == [3, 3], "n completions per prompt"
 
 
@@ -82,7 +82,7 @@ TEXTS = [
 
 def test_best_compliant_candidate_is_delivered_never_a_violating_one(copywriter, encoder):
     campaign = demo_campaign("run20")
-    pg = PromoGen(copywriter.enqueue(*TEXTS), encoder, PipelineConfig())  # no ranker: ranks by relevance
+    pg = PromoGen(copywriter.enqueue(*TEXTS), encoder, PipelineConfig(rank_by="relevance"))
     runner = simulate_users(1, seed=0)[0]
     runner.events = runner.events[:1]
     runner.events[0].text = "trail running shoes"
@@ -92,6 +92,18 @@ def test_best_compliant_candidate_is_delivered_never_a_violating_one(copywriter,
     )
     assert result.text == TEXTS[2], "the delivered text is the model's copy as written"
     assert result.candidates[0].violations, "the 50% / SAVE50 copy must carry violations"
+
+
+def test_by_default_the_compliant_copy_the_copywriter_was_surest_of_is_delivered(copywriter, encoder):
+    campaign = demo_campaign("run20")
+    copywriter.perplexities.update({TEXTS[0]: 1.1, TEXTS[1]: 3.0, TEXTS[2]: 1.8})
+    pg = PromoGen(copywriter.enqueue(*TEXTS), encoder, PipelineConfig())
+    [result] = pg.generate(campaign, simulate_users(1, seed=0), n_candidates=3)
+    scores = [c.scores["perplexity"] for c in result.candidates]
+    assert scores == [1.1, 3.0, 1.8], f"each candidate keeps its draft's perplexity: {scores}"
+    assert result.chosen == 2 and result.text == TEXTS[2], (
+        f"lowest perplexity among compliant copy (the violating 1.1 never): {result.text}"
+    )
 
 
 def test_fallback_when_no_candidate_complies(fake_pg, copywriter):
@@ -112,7 +124,7 @@ def test_ranker_orders_compliant_candidates_and_policy_records_propensity(fake_p
     assert all(0 < p < 1 for p in ctr), f"predicted CTRs are probabilities: {ctr}"
     assert result.chosen == best and result.propensity == 1.0, f"greedy: highest predicted CTR, p=1 ({ctr})"
     assert result.text == TEXTS[best], "the highest-CTR compliant copy is what the user gets"
-    config = PipelineConfig(policy=PolicyConfig(kind="epsilon", epsilon=0.5))
+    config = PipelineConfig(policy=PolicyConfig(kind="epsilon", epsilon=0.5), rank_by="predicted_ctr")
     exploring = PromoGen(copywriter, encoder, config, fake_pg.ranker)
     for seed in range(6):
         copywriter.enqueue(*TEXTS)
@@ -124,7 +136,7 @@ def test_ranker_orders_compliant_candidates_and_policy_records_propensity(fake_p
 def test_approver_floors_and_ranks_the_compliant_candidates(fake_pg, copywriter, encoder):
     campaign = demo_campaign("run20")
     approver = FakeApprover({"trail": 0.9, "gear": 0.3}, default=0.1)  # TEXTS get 0.1, 0.3 (under 0.5), 0.9
-    floored = PipelineConfig(min_approval=0.5)
+    floored = PipelineConfig(min_approval=0.5, rank_by="approval")
     pg = PromoGen(copywriter.enqueue(*TEXTS), encoder, floored, fake_pg.ranker, approver)
     [result] = pg.generate(campaign, simulate_users(1, seed=4), n_candidates=3)
     assert [c.eligible for c in result.candidates] == [False, False, True], "the floor makes 0.3 ineligible"

@@ -17,13 +17,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..checks import check_copy
-from ..generator import tidy
+from ..pipeline import as_candidates
 from ..prompts import fallback_copy
-from ..types import Campaign, Candidate, Delivery, UserHistory, Violation
+from ..types import Campaign, Delivery, UserHistory, Violation
+
+# Fluency is judged on the base model's perplexity of the copy with no prompt, so that every variant's copy
+# is read by the same model; at this perplexity it is 0 (the level of gibberish on that scale).
+FLUENCY_FLOOR = 5000.0
 
 
 def fluency_score(perplexity: float | np.ndarray, floor: float) -> np.ndarray:
-    """Perplexity mapped to 0-1: 1 at perplexity 1, 0 at the pipeline's fluency floor and beyond.
+    """Perplexity mapped to 0-1: 1 at perplexity 1, 0 at the fluency floor and beyond.
 
     Log scale, because perplexity is multiplicative: with a floor of 400, 20 -> 0.5 and 400 -> 0.
     """
@@ -50,7 +54,7 @@ class EvalContext:
     perplexity: np.ndarray  # (n,) perplexity of the delivered copy under the base LM (no adapter)
     predicted_ctr: np.ndarray  # (n,) ranking head on the delivered copy
     violations: list[list[Violation]]  # the gate's findings for each delivered copy (empty = compliant)
-    fluency_floor: float  # the pipeline's `max_perplexity`: fluency 0 at and beyond it
+    fluency_floor: float  # `FLUENCY_FLOOR`: fluency 0 at and beyond it
     approval: np.ndarray | None = None  # (n,) approver model's "would send as is" for the delivered copy
     reference_vectors: list[np.ndarray] | None = None  # per user, embeddings of reference messages
 
@@ -270,8 +274,8 @@ class Evaluator:
         # A conditioned copywriter reads the zero vector: no interests, the soft prompt at its centre.
         blank = np.zeros((1, vectors.shape[1]), dtype=np.float32)
         conditioning = blank if generator.interest is not None else None
-        texts = generator.generate(self.pg.prompts(campaign, [[]]), n, seed, vectors=conditioning)[0]
-        cands = [[Candidate(tidy(t)) for t in texts]]
+        drafts = generator.generate(self.pg.prompts(campaign, [[]]), n, seed, vectors=conditioning)
+        cands = as_candidates(drafts)
         self.pg.score(campaign, cands, blank, [[]])  # the pipeline's own delivery rule
         pool = [c.text for c in cands[0] if c.eligible]
         if not pool:
@@ -317,7 +321,7 @@ class Evaluator:
             perplexity=np.asarray(self.pg.generator.perplexity(texts, base=True)),
             predicted_ctr=np.asarray(ctr),
             violations=[check_copy(t, campaign, p) for t, p in zip(texts, phrases, strict=True)],
-            fluency_floor=self.pg.config.max_perplexity,
+            fluency_floor=FLUENCY_FLOOR,
             approval=self.pg.approval(campaign, phrases, texts),
             reference_vectors=None
             if references is None

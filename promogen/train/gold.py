@@ -21,6 +21,12 @@ from ..types import Campaign, UserHistory, ValidationError
 from ..wording import describe, until
 
 
+def read_jsonl(path: str | Path) -> list[dict]:
+    """The rows of a JSONL file written by one of these steps (blank lines skipped)."""
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
 def specs_in(paths: list[str | Path]) -> set[str]:
     """The spec ids a generated.jsonl (build_pairs, label_candidates) already used: later rounds skip them."""
     used = set()

@@ -1,0 +1,90 @@
+"""Which score picks the candidate an approver would send? Measured on panel-rated own candidates.
+
+The pipeline writes several candidates per shopper and delivers one, so the score it ranks them by
+decides what goes out. The panel rated the copywriter's own gate-passing candidates for train specs
+(`finetune/label_candidates.py`); here each score is judged on those ratings: its AUC of "send as is"
+(rated 4-5, no flag) against flawed (rated 2 or below, `gold.sort_labels`), the same within each spec
+(the choice the pipeline actually makes), and the share "send as is" of the candidate it would pick
+from random draws of `n` of a spec's candidates. The copywriter's perplexity is computed here by one
+forward pass over prompt + copy; `tests/test_decoding.py` checks that decoding gives the same number.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import numpy as np
+import torch
+
+from ..train.gold import sort_labels
+from ..types import Campaign
+from .stats import auc
+
+
+@torch.inference_mode()
+def own_perplexity(pg, campaign: Campaign, interests: list[str], vector, text: str) -> float:
+    """The copywriter's perplexity of `text` as its answer to the shopper's prompt (soft prompt in)."""
+    gen = pg.generator
+    prompt = gen.tokenizer(pg.prompts(campaign, [interests])[0], add_special_tokens=False)["input_ids"]
+    copy = gen.tokenizer(text, add_special_tokens=False)["input_ids"]
+    ids = torch.tensor([prompt + copy])
+    vectors = None if gen.interest is None else np.asarray([vector], dtype=np.float32)
+    inputs, _ = gen._inputs({"input_ids": ids, "attention_mask": torch.ones_like(ids)}, vectors)
+    logits = gen.model(**inputs).logits[0, -len(copy) - 1 : -1].float()
+    own = torch.log_softmax(logits, -1).gather(1, torch.tensor(copy)[:, None])
+    return float(torch.exp(-own.mean()))
+
+
+def score_candidates(pg, generated: list[dict], labelled: list[dict]) -> list[dict]:
+    """Each rated candidate with its send score, its copywriter perplexity and its approval."""
+    rows = {row["user_id"]: row for row in generated}
+    out = []
+    for item in labelled:
+        row = rows[item["spec_id"]]
+        campaign = Campaign.from_dict(row["campaign"])
+        ppl = own_perplexity(pg, campaign, row["interests"], row["vector"], item["copy"])
+        approval = pg.approval(campaign, [row["interests"]], [item["copy"]])
+        out.append({**item, "perplexity": ppl, "approval": None if approval is None else float(approval[0])})
+    return out
+
+
+def judge(scored: list[dict], n: int = 4, draws: int = 200, seed: int = 0) -> dict:
+    """Per score (higher preferred: perplexity negated): AUC, within-spec pair accuracy and the share
+    "send as is" of its pick among `n` random candidates of a spec; the same share for a random pick."""
+    good_bad = sort_labels(scored)
+    keys = {"perplexity": lambda r: -r["perplexity"]}
+    if all(r["approval"] is not None for r in scored):
+        keys["approval"] = lambda r: r["approval"]
+    by_copy = {(r["spec_id"], r["copy"]): r for r in scored}
+    by_spec: dict[str, list[dict]] = {}
+    for r in scored:
+        by_spec.setdefault(r["spec_id"], []).append(r)
+    result = {"candidates": len(scored), "specs": len(by_spec), "n": n, "draws": draws, "scores": {}}
+    for name, key in keys.items():
+        good = [key(by_copy[(s, t)]) for s, (g, _) in good_bad.items() for t in g]
+        bad = [key(by_copy[(s, t)]) for s, (_, b) in good_bad.items() for t, _ in b]
+        pairs = [
+            key(by_copy[(s, a)]) > key(by_copy[(s, b)])
+            for s, (g, bd) in good_bad.items()
+            for a, (b, _) in itertools.product(g, bd)
+        ]
+        result["scores"][name] = {
+            "auc": round(auc(np.r_[np.ones(len(good)), np.zeros(len(bad))], np.r_[good, bad]), 3),
+            "within_spec_pair_accuracy": round(float(np.mean(pairs)), 3),
+            "within_spec_pairs": len(pairs),
+            "picked_send_as_is": round(_picked(by_spec, key, n, draws, seed), 3),
+        }
+    result["random_pick_send_as_is"] = round(_picked(by_spec, None, n, draws, seed), 3)
+    return result
+
+
+def _picked(by_spec: dict[str, list[dict]], key, n: int, draws: int, seed: int) -> float:
+    """Share rated 4 or 5 of the candidate `key` picks (the first drawn when `key` is None)."""
+    rng, hits, total = random.Random(seed), 0, 0
+    for _ in range(draws):
+        for rows in by_spec.values():
+            pool = rng.sample(rows, min(n, len(rows)))
+            pick = pool[0] if key is None else max(pool, key=key)
+            hits, total = hits + (pick["send"] >= 4), total + 1
+    return hits / total

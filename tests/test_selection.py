@@ -1,0 +1,41 @@
+"""The selection-signal report: each score judged on panel-rated candidates, as the pipeline would use it."""
+
+from promogen.evaluation.selection import judge
+
+
+def _row(spec, copy, send, perplexity, approval, flags=()):
+    return {"spec_id": spec, "copy": copy, "send": send, "flags": list(flags), "perplexity": perplexity,
+            "approval": approval}  # fmt: skip
+
+
+SCORED = [
+    _row("s1", "good and sure", 5, 1.2, 0.2),
+    _row("s1", "bad but confident approver", 1, 3.0, 0.9),
+    _row("s1", "needs an edit", 3, 2.0, 0.5),
+    _row("s2", "fine", 4, 1.5, 0.1),
+    _row("s2", "flagged four", 4, 1.1, 0.3, ["generic"]),
+    _row("s2", "nonsense", 2, 4.0, 0.8),
+]
+
+
+def test_judge_scores_perplexity_and_approval_on_the_panels_good_and_flawed_copy():
+    result = judge(SCORED, n=3, draws=5)
+    ppl, approval = result["scores"]["perplexity"], result["scores"]["approval"]
+    assert ppl["auc"] == 1.0 and ppl["within_spec_pair_accuracy"] == 1.0, f"low perplexity = good: {ppl}"
+    assert approval["auc"] == 0.0 and approval["within_spec_pair_accuracy"] == 0.0, f"inverted: {approval}"
+    assert ppl["within_spec_pairs"] == 2, "one good-vs-flawed pair per spec (a 3 and a flagged 4 sit out)"
+    assert ppl["picked_send_as_is"] == 1.0, "all 3 candidates drawn: perplexity picks a 5 and a flagged 4"
+    assert approval["picked_send_as_is"] == 0.0, "the approver picks the 1 and the 2"
+    assert (result["candidates"], result["specs"]) == (6, 2), "counts of what was judged"
+
+
+def test_with_one_candidate_every_score_picks_what_a_random_pick_does():
+    result = judge(SCORED, n=1, draws=50)
+    picks = {name: s["picked_send_as_is"] for name, s in result["scores"].items()}
+    assert set(picks.values()) == {result["random_pick_send_as_is"]}, f"same draws, no choice: {picks}"
+    assert 0.3 < result["random_pick_send_as_is"] < 0.7, "about half the rows are rated 4 or 5"
+
+
+def test_judge_leaves_out_approval_when_no_approver_scored():
+    rows = [{**r, "approval": None} for r in SCORED]
+    assert set(judge(rows, n=2, draws=3)["scores"]) == {"perplexity"}, "no approver, no approval score"
