@@ -70,7 +70,8 @@ class PipelineConfig(Config):
     max_perplexity: float = option(
         20.0,
         "gibberish guard: candidates the copywriter itself found this unlikely (its perplexity of its own "
-        "tokens given the prompt; at most 8.3 for 844 gate-passing train-spec candidates) are not delivered",
+        "tokens given the prompt) are not delivered; far above sound copy (reports/copy_quality/"
+        "selection_signal.json: perplexity_range)",
     )
     min_approval: float = option(
         0.0,

@@ -27,7 +27,12 @@ from .types import CHANNEL_LIMITS, OFFER_KINDS, Campaign, Delivery, ValidationEr
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 templates = Jinja2Templates(directory=HERE / "templates")  # autoescapes .html templates
-SCORES = (("approval", "approver score"), ("predicted_ctr", "predicted CTR"), ("relevance", "relevance"))
+SCORES = (
+    ("perplexity", "copywriter perplexity"),
+    ("approval", "approver score"),
+    ("predicted_ctr", "predicted CTR"),
+    ("relevance", "relevance"),
+)
 
 router = APIRouter(include_in_schema=False)
 

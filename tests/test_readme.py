@@ -541,3 +541,65 @@ def test_decode_loop_quality_table_matches_the_harness_reports(first, run, varia
     cells = row(*first)
     pct(cells[1], metrics["first_try_compliance"])
     shows(cells[2], metrics["approval"])
+
+
+def test_selection_signal_and_selection_panels_match_their_reports():
+    rounds = _load("reports/copy_quality/selection_signal.json")["rounds"]
+    for folder, judged in rounds.items():
+        for score, label in (("perplexity", "copywriter perplexity"), ("approval", "approver")):
+            cells, got = row(f"={folder}", label), judged["scores"][score]
+            shows(cells[2], got["auc"])
+            shows(cells[3], got["within_spec_pair_accuracy"])
+            pct(cells[4], got["picked_send_as_is"])
+        pct(row(f"={folder}", "random pick")[4], judged["random_pick_send_as_is"])
+    low, high = rounds["runs/labels3"]["perplexity_range"]
+    assert f"reach {high:.1f} at most" in README, f"the fluency floor's context: perplexities up to {high}"
+    for name, pairs in (
+        ("panel_selection", [("shipped adapter, ranked by the copywriter's", "promogen_r2_model"),
+                             ("shipped adapter, ranked by the approver", "promogen_r2_approval_model")]),
+        ("panel_selection_round3", [("third DPO round, ranked by", "promogen_r3_model"),
+                                    ("template line, train campaigns", "promogen_template"),
+                                    ("reference copy, train campaigns", "reference_best")]),
+    ):  # fmt: skip
+        report = _load(f"reports/copy_quality/{name}.json")
+        for first, source in pairs:
+            cells, rated = row(first), report["by_source"][source]
+            shows(cells[1], rated["mean_send"])
+            pct(cells[2], rated["send_as_is"])
+            shows(cells[3], rated["relevance"])
+            pct(cells[4], rated["incoherent"])
+        paired = report["paired"]
+        text = f"{paired['mean_send_difference']:+.3f}".rstrip("0")
+        interval = "[{:+.3f}, {:+.3f}]".format(*paired["interval_95"])
+        assert f"{text} mean send" in " ".join(README.split()) or f"{text} [" in README.replace("\n", " "), (
+            f"{name}: the paired difference {text} is not in the README"
+        )
+        assert interval in " ".join(README.split()), f"{name}: the interval {interval} is not in the README"
+
+
+def test_dev_panel_of_the_ranking_matches_its_report():
+    report = _load("reports/copy_quality/panel_rank.json")
+    for first, source in (
+        ("promogen, ranked by the copywriter's perplexity", "promogen_shipped_model"),
+        ("promogen, ranked by the approver", "promogen_approval_ranked_model"),
+        ("template line, dev panel", "promogen_template"),
+        ("reference copy, dev panel", "reference_best"),
+    ):
+        cells, rated = row(first), report["by_source"][source]
+        shows(cells[1], rated["mean_send"])
+        pct(cells[2], rated["send_as_is"])
+        shows(cells[3], rated["relevance"])
+        flags = ("incoherent", "invented_content", "offer_misstated", "generic")
+        for cell, flag in zip(cells[4:], flags, strict=True):
+            pct(cell, rated[flag])
+    paired = report["paired"]
+    text = " ".join(README.split())
+    sentence = re.search(
+        r"Perplexity ranking minus approver ranking, per shopper: \+([\d.]+) mean send, bootstrap 95% "
+        r"interval \[([-+\d.]+), ([-+\d.]+)\] \((\d+)",
+        text,
+    )
+    assert sentence, "the paired sentence of the ranking panel is missing"
+    figures = (paired["mean_send_difference"], *paired["interval_95"], paired["shoppers"])
+    for shown, value in zip(sentence.groups(), figures, strict=True):
+        shows(shown, value)

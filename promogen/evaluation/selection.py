@@ -60,7 +60,10 @@ def judge(scored: list[dict], n: int = 4, draws: int = 200, seed: int = 0) -> di
     by_spec: dict[str, list[dict]] = {}
     for r in scored:
         by_spec.setdefault(r["spec_id"], []).append(r)
-    result = {"candidates": len(scored), "specs": len(by_spec), "n": n, "draws": draws, "scores": {}}
+    perplexities = [r["perplexity"] for r in scored]
+    result = {"candidates": len(scored), "specs": len(by_spec), "n": n, "draws": draws}
+    result["perplexity_range"] = [round(min(perplexities), 3), round(max(perplexities), 3)]
+    result["scores"] = {}
     for name, key in keys.items():
         good = [key(by_copy[(s, t)]) for s, (g, _) in good_bad.items() for t in g]
         bad = [key(by_copy[(s, t)]) for s, (_, b) in good_bad.items() for t, _ in b]
