@@ -56,6 +56,32 @@ def pct(text: str, share: float) -> None:
     shows(text, share, scale=100)
 
 
+def panel_rows(report: dict, rows: list[tuple[str, str]], flags: tuple[str, ...]) -> None:
+    """Each README panel row (leading cell -> the report's source) shows mean send, share sent as is,
+    relevance and the share of each flag, in that order."""
+    for first, source in rows:
+        cells, rated = row(first), report["by_source"][source]
+        shows(cells[1], rated["mean_send"])
+        pct(cells[2], rated["send_as_is"])
+        shows(cells[3], rated["relevance"])
+        for cell, flag in zip(cells[4:], flags, strict=True):
+            pct(cell, rated[flag])
+
+
+def paired_sentence(report: dict, lead: str) -> None:
+    """The README sentence starting `lead` gives the report's paired difference, interval and shoppers."""
+    figures = r" \+?([-\d.]+) mean send, bootstrap 95% interval \[([-+\d.]+), ([-+\d.]+)\] \((\d+)"
+    sentence = re.search(re.escape(lead) + figures, " ".join(README.split()))
+    assert sentence, f"the paired sentence {lead!r} is missing"
+    paired = report["paired"]
+    values = (paired["mean_send_difference"], *paired["interval_95"], paired["shoppers"])
+    for shown, value in zip(sentence.groups(), values, strict=True):
+        shows(shown, value)
+
+
+PANEL_FLAGS = ("incoherent", "invented_content", "offer_misstated", "generic")
+
+
 def test_architecture_tables_match_the_tree():
     named = set(re.findall(r"`(promogen/[\w/]+\.py)`", README))
     missing = sorted(p for p in named if not (ROOT / p).is_file())
@@ -252,33 +278,14 @@ def test_adapter_selection_and_panel_match_their_reports():
     pct(sentence.group(1), selection["runs/gold_lora/adapter"]["first_try_compliance"])
     pct(sentence.group(2), selection["runs/gold_dpo/adapter"]["first_try_compliance"])
     report = _load("reports/copy_quality/panel_own.json")
-    panel = report["by_source"]
-    for first, source in (
+    rows = [
         ("promogen, second DPO round (shipped)", "promogen_own_model"),
         ("promogen, first DPO round", "promogen_shipped_model"),
         ("the campaign's template line", "promogen_template"),
         ("reference copy (copy_gold)", "reference_best"),
-    ):
-        cells, rated = row(first), panel[source]
-        shows(cells[1], rated["mean_send"])
-        pct(cells[2], rated["send_as_is"])
-        shows(cells[3], rated["relevance"])
-        flags = ("incoherent", "invented_content", "offer_misstated", "generic")
-        for cell, flag in zip(cells[4:], flags, strict=True):
-            pct(cell, rated[flag])
-    paired = report["paired"]
-    pattern = (
-        r"Second round minus first, per shopper: \+([\d.]+) mean send, bootstrap 95% "
-        r"interval \[([-+\d.]+), ([-+\d.]+)\] \((\d+)"
-    )
-    sentence = re.search(pattern, " ".join(README.split()))
-    assert sentence, "the paired panel sentence is missing"
-    for shown, value in zip(
-        sentence.groups(),
-        (paired["mean_send_difference"], *paired["interval_95"], paired["shoppers"]),
-        strict=True,
-    ):
-        shows(shown, value)
+    ]
+    panel_rows(report, rows, PANEL_FLAGS)
+    paired_sentence(report, "Second round minus first, per shopper:")
 
 
 def test_demo_figures_match_the_committed_demo_run():
@@ -554,52 +561,30 @@ def test_selection_signal_and_selection_panels_match_their_reports():
         pct(row(f"={folder}", "random pick")[4], judged["random_pick_send_as_is"])
     low, high = rounds["runs/labels3"]["perplexity_range"]
     assert f"reach {high:.1f} at most" in README, f"the fluency floor's context: perplexities up to {high}"
-    for name, pairs in (
-        ("panel_selection", [("shipped adapter, ranked by the copywriter's", "promogen_r2_model"),
-                             ("shipped adapter, ranked by the approver", "promogen_r2_approval_model")]),
-        ("panel_selection_round3", [("third DPO round, ranked by", "promogen_r3_model"),
-                                    ("template line, train campaigns", "promogen_template"),
-                                    ("reference copy, train campaigns", "reference_best")]),
-    ):  # fmt: skip
-        report = _load(f"reports/copy_quality/{name}.json")
-        for first, source in pairs:
-            cells, rated = row(first), report["by_source"][source]
-            shows(cells[1], rated["mean_send"])
-            pct(cells[2], rated["send_as_is"])
-            shows(cells[3], rated["relevance"])
-            pct(cells[4], rated["incoherent"])
-        paired = report["paired"]
-        text = f"{paired['mean_send_difference']:+.3f}".rstrip("0")
-        interval = "[{:+.3f}, {:+.3f}]".format(*paired["interval_95"])
-        assert f"{text} mean send" in " ".join(README.split()) or f"{text} [" in README.replace("\n", " "), (
-            f"{name}: the paired difference {text} is not in the README"
-        )
-        assert interval in " ".join(README.split()), f"{name}: the interval {interval} is not in the README"
+    selection = _load("reports/copy_quality/panel_selection.json")
+    rows = [
+        ("shipped adapter, ranked by the copywriter's", "promogen_r2_model"),
+        ("shipped adapter, ranked by the approver", "promogen_r2_approval_model"),
+    ]
+    panel_rows(selection, rows, ("incoherent",))
+    paired_sentence(selection, "Ranking by perplexity minus ranking by the approver, per shopper:")
+    round3 = _load("reports/copy_quality/panel_selection_round3.json")
+    rows = [
+        ("third DPO round, ranked by", "promogen_r3_model"),
+        ("template line, train campaigns", "promogen_template"),
+        ("reference copy, train campaigns", "reference_best"),
+    ]
+    panel_rows(round3, rows, ("incoherent",))
+    paired_sentence(round3, "The third DPO round minus the shipped adapter, both ranked by perplexity:")
 
 
 def test_dev_panel_of_the_ranking_matches_its_report():
     report = _load("reports/copy_quality/panel_rank.json")
-    for first, source in (
+    rows = [
         ("promogen, ranked by the copywriter's perplexity", "promogen_shipped_model"),
         ("promogen, ranked by the approver", "promogen_approval_ranked_model"),
         ("template line, dev panel", "promogen_template"),
         ("reference copy, dev panel", "reference_best"),
-    ):
-        cells, rated = row(first), report["by_source"][source]
-        shows(cells[1], rated["mean_send"])
-        pct(cells[2], rated["send_as_is"])
-        shows(cells[3], rated["relevance"])
-        flags = ("incoherent", "invented_content", "offer_misstated", "generic")
-        for cell, flag in zip(cells[4:], flags, strict=True):
-            pct(cell, rated[flag])
-    paired = report["paired"]
-    text = " ".join(README.split())
-    sentence = re.search(
-        r"Perplexity ranking minus approver ranking, per shopper: \+([\d.]+) mean send, bootstrap 95% "
-        r"interval \[([-+\d.]+), ([-+\d.]+)\] \((\d+)",
-        text,
-    )
-    assert sentence, "the paired sentence of the ranking panel is missing"
-    figures = (paired["mean_send_difference"], *paired["interval_95"], paired["shoppers"])
-    for shown, value in zip(sentence.groups(), figures, strict=True):
-        shows(shown, value)
+    ]
+    panel_rows(report, rows, PANEL_FLAGS)
+    paired_sentence(report, "Perplexity ranking minus approver ranking, per shopper:")
