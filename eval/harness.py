@@ -56,7 +56,10 @@ def main() -> None:
     variants = [parse_variant(v) for v in args.variant] or [("default", {})]
     exclude = {u for path in args.exclude for u in Path(path).read_text().split()}
     if args.gold:
-        groups = gold_groups([s for s in read_specs(args.gold) if s["spec_id"] not in exclude])
+        specs = read_specs(args.gold)
+        if exclude and not exclude & {s["spec_id"] for s in specs}:
+            parser.error("--exclude names no spec of --gold (it takes files of ids, one per line)")
+        groups = gold_groups([s for s in specs if s["spec_id"] not in exclude])
         described = f"{sum(len(g.users) for g in groups)} shoppers of {len(groups)} campaigns in {args.gold}"
     else:
         if not args.campaign or not args.users:
@@ -66,6 +69,8 @@ def main() -> None:
             users, *_ = amazon_split(path.parent, path.stem)
         else:
             users = [u for _, u, _ in read_users(path) if u is not None]
+        if exclude and not exclude & {u.user_id for u in users}:
+            parser.error("--exclude names no user of --users (it takes files of ids, one per line)")
         users = sample_users(users, args.n_users, args.seed, exclude)
         groups = [Group(load_campaign(c), users) for c in args.campaign]
         described = f"{len(users)} from {args.users}" + (

@@ -16,7 +16,10 @@ temperature, top-k, top-p. Two things differ, on purpose:
 Each row also gets the copywriter's own perplexity of what it wrote, given its prompt: the model's raw
 log-probability of each token it wrote (before penalties, guard and warping), which the decoder has in
 hand at every step. It is the pipeline's fluency floor and its ranking score; computing it afterwards
-would mean running every candidate through the model again.
+would mean running every candidate through the model again. Every token of the row counts, the line
+break that ends a paragraph and the offer terms the guard wrote in included (a candidate the model had
+to be made to finish is one it was less sure of), except a final end-of-sequence token, which is not
+copy; a row whose only token is that end is scored by it, so an empty candidate never looks certain.
 """
 
 from __future__ import annotations
@@ -177,7 +180,7 @@ def decode(
     """`n` continuations of each prompt in `inputs` (left-padded ids or embeddings, with their
     attention mask): the tokens of each row, rows prompt-major (prompt i's candidates at i*n..i*n+n-1),
     and each row's perplexity (exp of the mean negative log-probability of its tokens under the raw
-    model; a final end-of-sequence token is not counted, it is not copy).
+    model; a final end-of-sequence token is not counted unless it is the row's only token).
 
     `seen`: per prompt, the tokens the repetition penalty counts before any is generated; `seeds`: one
     per row; `ends`: a vocabulary mask of end-of-sequence tokens (a row's last token when it ends so);
@@ -203,7 +206,7 @@ def decode(
         tokens = sampling.choose(logits, seen, guard, rows.generated, rows.generators)
         rows.generated = torch.cat([rows.generated, tokens[:, None]], dim=1)
         ended = ends[tokens]
-        copy = ~ended
+        copy = ~ended | (counted[rows.ids] == 0)
         logprob.index_add_(0, rows.ids[copy], own.gather(1, tokens[:, None]).squeeze(1)[copy].double())
         counted.index_add_(0, rows.ids[copy], torch.ones_like(rows.ids[copy]))
         for i in torch.nonzero(breaks[tokens] & ~ended).flatten().tolist():
@@ -220,4 +223,4 @@ def decode(
     for i, row in enumerate(rows.ids.tolist()):
         if not result[row]:
             result[row] = rows.generated[i].tolist()
-    return result, torch.exp(-logprob / counted.clamp(min=1)).tolist()
+    return result, torch.exp(-logprob / counted).tolist()

@@ -292,7 +292,9 @@ class PromoGen:
     ) -> Delivery:
         """The policy's pick among the eligible candidates with its propensity, or the fallback."""
         key = self.rank_key()
-        # Seeded per user, so a user's choice does not depend on which batch it ran in.
+        # Seeded per user, so a user's choice does not depend on which batch it ran in; the scores it
+        # ranks by can (float rounding of batched matmuls, coarser in bfloat16), so a near-tie between
+        # two candidates may resolve differently in another batch.
         rng = np.random.default_rng([seed, zlib.crc32(user.user_id.encode())])
         ok = np.array([c.eligible for c in cands], dtype=bool)
         chosen, propensity = choose([rank_score(c, key) for c in cands], ok, self.config.policy, rng)

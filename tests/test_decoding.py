@@ -5,6 +5,7 @@ seeded per row, and the weights' dtype is chosen from the CPU's features."""
 import numpy as np
 import pytest
 import torch
+from conftest import texts
 
 from promogen.decoding import Sampling, decode, draw, penalise, prefill, step, warp
 from promogen.generator import Generator, GeneratorConfig, Guard
@@ -149,6 +150,23 @@ def test_each_rows_perplexity_is_the_models_own_on_its_tokens_given_the_prompt(s
     assert len(set(np.round(perplexities, 6))) > 1, f"rows differ in perplexity: {perplexities}"
 
 
+@torch.inference_mode()
+def test_a_row_that_only_ends_is_scored_by_its_end_not_as_certain(sharp):
+    enc = _ids(sharp, PROMPTS[:1])
+    inputs, seen = sharp._inputs(enc, None)
+    everything = torch.ones(len(sharp.tokenizer), dtype=torch.bool)  # every token ends a row at once
+    rows, perplexities = decode(
+        sharp.model, inputs, seen, 2, 5, Sampling(0.0, 50, 0.95, 1.0), [0, 1],
+        everything, torch.zeros_like(everything), lambda tokens: False,
+    )  # fmt: skip
+    assert [len(r) for r in rows] == [1, 1], f"each row is its end token alone: {rows}"
+    logits = sharp.model(**enc).logits[0, -1].float()
+    expected = float(torch.exp(-torch.log_softmax(logits, -1)[rows[0][0]]))
+    assert perplexities == pytest.approx([expected] * 2, rel=1e-4), (
+        f"an empty candidate's perplexity is that of its end token ({expected:.3f}), not 1: {perplexities}"
+    )
+
+
 def test_sampled_copy_is_seeded_per_row_not_by_the_batch(sharp):
     config = GeneratorConfig(
         model=sharp.config.model, temperature=0.7, max_new_tokens=10, batch_size=2, dtype="float32"
@@ -158,8 +176,11 @@ def test_sampled_copy_is_seeded_per_row_not_by_the_batch(sharp):
     assert together == gen.generate(PROMPTS, n=3, seed=7), "same inputs and seed, same copy"
     assert together != gen.generate(PROMPTS, n=3, seed=8), "another seed samples other copy"
     alone = [gen.generate([p], n=3, seed=7)[0] for p in PROMPTS]
-    assert together == alone, "a prompt's copy must not depend on the other prompts of the call"
-    assert len(set(together[0])) > 1, f"candidates of one prompt draw differently: {together[0]}"
+    assert texts(together) == texts(alone), "a prompt's copy must not depend on the other prompts of the call"
+    assert [d.perplexity for row in together for d in row] == pytest.approx(
+        [d.perplexity for row in alone for d in row], rel=1e-5
+    ), "nor its perplexity, beyond float rounding"
+    assert len(set(texts(together)[0])) > 1, f"candidates of one prompt draw differently: {together[0]}"
 
 
 def test_generation_stops_where_tidy_would_stop_reading(sharp):

@@ -1,6 +1,9 @@
 """The selection-signal report: each score judged on panel-rated candidates, as the pipeline would use it."""
 
-from promogen.evaluation.selection import judge
+import pytest
+
+from promogen.evaluation.selection import judge, own_perplexity
+from promogen.simulate import demo_campaign, simulate_users
 
 
 def _row(spec, copy, send, perplexity, approval, flags=()):
@@ -40,3 +43,19 @@ def test_with_one_candidate_every_score_picks_what_a_random_pick_does():
 def test_judge_leaves_out_approval_when_no_approver_scored():
     rows = [{**r, "approval": None} for r in SCORED]
     assert set(judge(rows, n=2, draws=3)["scores"]) == {"perplexity"}, "no approver, no approval score"
+
+
+@pytest.mark.slow
+def test_own_perplexity_of_delivered_candidates_matches_what_decoding_reported(real_pg):
+    # The real copywriter, whose copy survives a round trip through its tokenizer (the tiny random test
+    # model writes byte fragments that do not): the offline number is decoding's up to the closing
+    # line break and bfloat16 rounding.
+    campaign, users = demo_campaign("run20"), simulate_users(2, seed=5)
+    vectors, interests = real_pg.encoder.encode_users(users)
+    deliveries = real_pg.generate(campaign, users, n_candidates=3)
+    for delivery, vector, phrases in zip(deliveries, vectors, interests, strict=True):
+        for cand in delivery.candidates:
+            again = own_perplexity(real_pg, campaign, phrases, vector, cand.text)
+            assert again == pytest.approx(cand.scores["perplexity"], rel=0.05), (
+                f"{cand.text!r}: {again} offline vs {cand.scores['perplexity']} from decoding"
+            )

@@ -325,6 +325,8 @@ def test_review_page_and_preview_escape_model_text(make_client):
     assert "<script>" not in fragment.text, "model text must be escaped"
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in fragment.text, "and shown as text"
     assert "markup" in fragment.text, "the gate's violation is shown next to the candidate"
+    assert "<th>copywriter perplexity</th>" in fragment.text, "the score that picks the copy is shown"
+    assert "2.000" in fragment.text, "with each candidate's perplexity (the fake copywriter's 2.0)"
 
 
 def test_preview_uses_the_first_rows_of_an_uploaded_csv(make_client):

@@ -1,9 +1,9 @@
 """The evaluation harness: several variants, the same users and seed, one report a marketer can read.
 
 A variant is a name and a few settings (`adapter=PATH`, `approver=PATH`, `n_candidates=8`,
-`generator.temperature=0.5`, `policy=softmax:0.1`: the CLI's `--set` syntax). A variant's approver
-chooses its copy, but the `approval` metric of every variant is the base pipeline's approver's, so that
-variants are judged by one judge.
+`generator.temperature=0.5`, `policy=softmax:0.1`: the CLI's `--set` syntax). A variant's own settings
+choose its copy (`rank_by`, its approver where it floors or ranks), but the `approval` metric of every
+variant is the base pipeline's approver's, so that variants are judged by one judge.
 Every variant generates for every campaign and user, the evaluator scores the result with every metric
 in `evaluator.METRICS`, and the harness writes `report.json` (all numbers, per copy too), `report.md`
 (tables and plots, written by `report`) and the PNG plots, plus each variant's deliveries as JSONL.

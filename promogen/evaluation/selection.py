@@ -4,9 +4,11 @@ The pipeline writes several candidates per shopper and delivers one, so the scor
 decides what goes out. The panel rated the copywriter's own gate-passing candidates for train specs
 (`finetune/label_candidates.py`); here each score is judged on those ratings: its AUC of "send as is"
 (rated 4-5, no flag) against flawed (rated 2 or below, `gold.sort_labels`), the same within each spec
-(the choice the pipeline actually makes), and the share "send as is" of the candidate it would pick
-from random draws of `n` of a spec's candidates. The copywriter's perplexity is computed here by one
-forward pass over prompt + copy; `tests/test_decoding.py` checks that decoding gives the same number.
+(the choice the pipeline actually makes), and the share rated 4 or 5 ("send as is", flagged or not)
+of the candidate it would pick from random draws of `n` of a spec's candidates. The rated copy is the
+tidied text, so the copywriter's perplexity is computed here by one forward pass over prompt + that text
+re-tokenised; decoding's own number can differ slightly (it also counts a paragraph's closing line
+break), which `tests/test_selection.py` bounds.
 """
 
 from __future__ import annotations
@@ -83,7 +85,8 @@ def judge(scored: list[dict], n: int = 4, draws: int = 200, seed: int = 0) -> di
 
 
 def _picked(by_spec: dict[str, list[dict]], key, n: int, draws: int, seed: int) -> float:
-    """Share rated 4 or 5 of the candidate `key` picks (the first drawn when `key` is None)."""
+    """Share rated 4 or 5, flagged or not, of the candidate `key` picks (the first drawn when `key` is
+    None)."""
     rng, hits, total = random.Random(seed), 0, 0
     for _ in range(draws):
         for rows in by_spec.values():

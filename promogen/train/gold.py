@@ -29,11 +29,7 @@ def read_jsonl(path: str | Path) -> list[dict]:
 
 def specs_in(paths: list[str | Path]) -> set[str]:
     """The spec ids a generated.jsonl (build_pairs, label_candidates) already used: later rounds skip them."""
-    used = set()
-    for path in paths:
-        with Path(path).open(encoding="utf-8") as handle:
-            used |= {json.loads(line)["user_id"] for line in handle if line.strip()}
-    return used
+    return {row["user_id"] for path in paths for row in read_jsonl(path)}
 
 
 def read_specs(path: str | Path) -> list[dict]:
