@@ -64,7 +64,7 @@ def panel_rows(report: dict, rows: list[tuple[str, str]], flags: tuple[str, ...]
         shows(cells[1], rated["mean_send"])
         pct(cells[2], rated["send_as_is"])
         shows(cells[3], rated["relevance"])
-        for cell, flag in zip(cells[4:], flags, strict=True):
+        for cell, flag in zip(cells[4 : 4 + len(flags)], flags, strict=True):
             pct(cell, rated[flag])
 
 
@@ -529,7 +529,9 @@ def _glance(report_md: Path) -> dict[str, dict[str, float]]:
         cells = [c.strip() for c in line.strip("|").split("|")]
         if cells[0] == "metric":  # the next table: per-campaign figures
             break
-        table[cells[0]] = {k: float(v) for k, v in zip(header[2:], cells[2:], strict=True)}
+        table[cells[0]] = {
+            k: float("nan") if v == "n/a" else float(v) for k, v in zip(header[2:], cells[2:], strict=True)
+        }
     return table
 
 
@@ -588,3 +590,21 @@ def test_dev_panel_of_the_ranking_matches_its_report():
     ]
     panel_rows(report, rows, PANEL_FLAGS)
     paired_sentence(report, "Perplexity ranking minus approver ranking, per shopper:")
+
+
+def test_temperature_panel_matches_its_reports():
+    report = _load("reports/copy_quality/panel_temperature.json")
+    rows = [
+        ("temperature 0.7 (shipped)", "promogen_r2_model"),
+        ("temperature 0.85", "promogen_t085_model"),
+        ("temperature 1.0", "promogen_t100_model"),
+    ]
+    panel_rows(report, rows, ("incoherent",))
+    paired_sentence(report, "Temperature 1.0 minus 0.7, per shopper:")
+    paired_sentence(_load("reports/copy_quality/panel_temperature_085.json"), "0.85 minus 0.7, per shopper:")
+    first = _glance(REPORTS / "copy_quality" / "selection_train" / "report.md")
+    hotter = _glance(REPORTS / "copy_quality" / "temperature" / "report.md")
+    shows(row("temperature 0.7 (shipped)")[5], first["r2"]["distinct_2"])
+    assert f"approver ranking's {first['r2_approval']['distinct_2']:.3f}" in README, "the variety it had"
+    shows(row("temperature 0.85")[5], hotter["t085"]["distinct_2"])
+    shows(row("temperature 1.0")[5], hotter["t100"]["distinct_2"])
