@@ -1,10 +1,13 @@
 """An approver model's figures on copy_gold dev: alone, and gate-then-model as the pipeline uses it.
 
 python -m eval.approver_dev --approver promogen/weights/approver --out reports/approver_dev.json
+python -m eval.approver_dev --copywriter promogen/weights/adapter --out reports/approver_dev.json
 
 Good vs flawed AUC overall and per defect, for the model's probability and for "the probability if
 the compliance gate passes the copy, else 0". finetune/train_approver.py reports the same for the
-approver it trains; this scores any saved approver folder without training.
+approver it trains; this scores any saved approver folder without training. With --copywriter, also
+the approver together with that copywriter's perplexity of each message
+(`promogen.evaluation.selection.approver_with_perplexity`, standardised on train.jsonl; minutes).
 """
 
 import argparse
@@ -12,8 +15,9 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from promogen import __version__
+from promogen import PromoGen, __version__
 from promogen.approver import WEIGHTS_DIR, Approver
+from promogen.evaluation.selection import approver_with_perplexity
 from promogen.train.approver import evaluate, evaluate_gated, read_specs
 
 
@@ -23,6 +27,7 @@ def main() -> None:
     )
     parser.add_argument("--approver", default=str(WEIGHTS_DIR), help="a saved approver folder")
     parser.add_argument("--data", default="../shared/data/copy_gold", help="folder with dev.jsonl")
+    parser.add_argument("--copywriter", help="an adapter folder: also mix in its perplexity of each message")
     parser.add_argument("--out", required=True, help="where to write the JSON report")
     args = parser.parse_args()
     approver = Approver.load(args.approver)
@@ -35,9 +40,18 @@ def main() -> None:
         "dev": evaluate(approver, specs),
         "dev_gated": evaluate_gated(approver, specs),
     }
+    if args.copywriter:
+        pg = PromoGen.load(adapter=args.copywriter, approver=args.approver)
+        train = read_specs(Path(args.data) / "train.jsonl", pg.encoder)
+        report["copywriter"] = args.copywriter
+        dev = read_specs(Path(args.data) / "dev.jsonl", pg.encoder)
+        report["dev_with_perplexity"] = approver_with_perplexity(pg, train, dev)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
     print(f"dev AUC {report['dev']['auc']:.4f} alone, {report['dev_gated']['auc']:.4f} gate-then-model")
+    if args.copywriter:
+        mix = report["dev_with_perplexity"]
+        print(f"with its perplexity {mix['mixed']['auc']:.4f}, gate-then-mix {mix['gated']['auc']:.4f}")
 
 
 if __name__ == "__main__":

@@ -147,6 +147,13 @@ def test_approver_table_matches_approver_report():
     assert gated["dev"]["auc"] == report["dev"]["auc"], "approver_dev.json scores the shipped approver"
     shows(row("gate, then model")[1], gated["dev_gated"]["auc"])
     shows(row("approver AUC >= 0.90")[1], gated["dev_gated"]["auc"])
+    mix = gated["dev_with_perplexity"]
+    shows(row("model plus the copywriter's perplexity")[1], mix["mixed"]["auc"])
+    shows(row("the mix, gated")[1], mix["gated"]["auc"])
+    listed = re.findall(r"(?:^|, )([a-z -]+?) ([\d.]+)", row("model plus the copywriter's perplexity")[2])
+    assert len(listed) >= 8, f"the mix's row names the defects it reports: {listed}"
+    for name, shown in listed:
+        shows(shown, mix["mixed"]["per_defect"][APPROVER_DEFECTS[name]]["auc"])
 
 
 def test_ranking_benchmarks_match_their_reports():

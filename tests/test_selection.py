@@ -59,3 +59,27 @@ def test_own_perplexity_of_delivered_candidates_matches_what_decoding_reported(r
             assert again == pytest.approx(cand.scores["perplexity"], rel=0.05), (
                 f"{cand.text!r}: {again} offline vs {cand.scores['perplexity']} from decoding"
             )
+
+
+def test_gate_then_mix_ranks_every_gate_rejected_message_last(tiny_pg):
+    from conftest import FakeApprover
+
+    from promogen import PromoGen
+    from promogen.evaluation.selection import approver_with_perplexity
+    from promogen.train.approver import Spec
+
+    campaign = demo_campaign("run20")
+    # The approver prefers the altered code: only the gate can put it last.
+    approver = FakeApprover({"run99": 0.99, "trail": 0.6}, default=0.4)
+    pg = PromoGen(tiny_pg.generator, tiny_pg.encoder, tiny_pg.config, None, approver)
+    hooks = ["Your next trail run", "Trail season", "New miles ahead"]
+    specs = [
+        Spec(f"s{i}", campaign, ["trail shoes"], good=[f"{hook}: 20% off running gear with code RUN20."],
+             bad=[(f"{hook}: 20% off running gear with code RUN99.", "code_altered")])
+        for i, hook in enumerate(hooks)
+    ]  # fmt: skip
+    result = approver_with_perplexity(pg, specs, specs)
+    assert result["gated"]["per_defect"]["code_altered"]["auc"] == 1.0, f"the gate decides: {result['gated']}"
+    assert result["mixed"]["per_defect"]["code_altered"]["auc"] < 1.0, (
+        f"without the gate the approver's taste for RUN99 shows: {result['mixed']}"
+    )

@@ -19,6 +19,8 @@ import random
 import numpy as np
 import torch
 
+from ..checks import check_copy
+from ..train.approver import Spec, metrics
 from ..train.gold import sort_labels
 from ..types import Campaign
 from .stats import auc
@@ -94,3 +96,29 @@ def _picked(by_spec: dict[str, list[dict]], key, n: int, draws: int, seed: int) 
             pick = pool[0] if key is None else max(pool, key=key)
             hits, total = hits + (pick["send"] >= 4), total + 1
     return hits / total
+
+
+def approver_with_perplexity(pg, fit: list[Spec], specs: list[Spec]) -> dict:
+    """copy_gold good-vs-flawed `metrics` of the approver's log-odds plus the copywriter's negative
+    log-perplexity, each standardised on the `fit` specs (train) and added with equal weights: a rule
+    fixed before any dev message was scored, not fitted (train's good messages are the copywriter's own
+    finetuning targets, so weights fitted there would overrate its perplexity). Alone, and gate-then-mix
+    (the lowest score where the gate rejects the copy), as `evaluate_gated` does for the approver."""
+    fit_features = np.concatenate([_features(pg, s) for s in fit])
+    centre, scale = fit_features.mean(0), fit_features.std(0)
+    mixed, gated = [], []
+    for spec in specs:
+        score = ((_features(pg, spec) - centre) / scale).sum(1)
+        texts = spec.good + [t for t, _ in spec.bad]
+        mixed.append(score)
+        gated.append(np.array([-1e9 if check_copy(t, spec.campaign, spec.interests) else x
+                               for t, x in zip(texts, score, strict=True)]))  # fmt: skip
+    return {"mixed": metrics(specs, mixed), "gated": metrics(specs, gated)}
+
+
+def _features(pg, spec: Spec) -> np.ndarray:
+    """Per message of a spec (good, then flawed): the approver's log-odds, negative log-perplexity."""
+    texts = spec.good + [t for t, _ in spec.bad]
+    p = np.clip(pg.approval(spec.campaign, [spec.interests], texts), 1e-6, 1 - 1e-6)
+    ppl = [own_perplexity(pg, spec.campaign, spec.interests, spec.vector, t) for t in texts]
+    return np.c_[np.log(p / (1 - p)), -np.log(ppl)]
