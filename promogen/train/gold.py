@@ -91,19 +91,28 @@ def preference_pairs(specs: list[dict], generated: list[dict]) -> list[dict]:
         row = own.get(spec["spec_id"])
         if row is None:
             continue
-        campaign = Campaign.from_dict(spec["campaign"])
-        chosen = [t for t in (spec["best"], spec["alt"]) if not check_copy(t, campaign, row["interests"])]
         rejected = [(b["text"], b["defect"]) for b in spec["bad"]]
         rejected += [
             (c["text"], "own:" + c["violations"][0]["rule"]) for c in row["candidates"] if c["violations"]
         ]
-        base = {k: row[k] for k in ("user_id", "campaign", "interests", "vector")}
-        pairs += [
-            {**base, "chosen": chosen[i % len(chosen)], "rejected": text, "defect": defect}
-            for i, (text, defect) in enumerate(rejected)
-            if chosen
-        ]
+        pairs += _pairs(row, _references(spec, row), rejected)
     return pairs
+
+
+def _references(spec: dict, row: dict) -> list[str]:
+    """The spec's reference messages that pass the gate for the shopper of `row`."""
+    campaign = Campaign.from_dict(spec["campaign"])
+    return [t for t in (spec["best"], spec["alt"]) if not check_copy(t, campaign, row["interests"])]
+
+
+def _pairs(row: dict, chosen: list[str], rejected: list[tuple[str, str]]) -> list[dict]:
+    """One pair per rejected (text, defect), the chosen messages taken in turn; none without a chosen one."""
+    base = {k: row[k] for k in ("user_id", "campaign", "interests", "vector")}
+    return [
+        {**base, "chosen": chosen[i % len(chosen)], "rejected": text, "defect": defect}
+        for i, (text, defect) in enumerate(rejected)
+        if chosen
+    ]
 
 
 def generate_candidates(
@@ -170,16 +179,7 @@ def labelled_pairs(specs: list[dict], generated: list[dict], labelled: list[dict
         row = own.get(spec["spec_id"])
         if not bad or row is None:
             continue
-        campaign = Campaign.from_dict(spec["campaign"])
-        chosen = good or [
-            t for t in (spec["best"], spec["alt"]) if not check_copy(t, campaign, row["interests"])
-        ]
-        base = {k: row[k] for k in ("user_id", "campaign", "interests", "vector")}
-        pairs += [
-            {**base, "chosen": chosen[i % len(chosen)], "rejected": text, "defect": defect}
-            for i, (text, defect) in enumerate(bad)
-            if chosen
-        ]
+        pairs += _pairs(row, good or _references(spec, row), bad)
     return pairs
 
 
