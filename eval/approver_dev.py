@@ -30,8 +30,10 @@ def main() -> None:
     parser.add_argument("--copywriter", help="an adapter folder: also mix in its perplexity of each message")
     parser.add_argument("--out", required=True, help="where to write the JSON report")
     args = parser.parse_args()
-    approver = Approver.load(args.approver)
-    specs = read_specs(Path(args.data) / "dev.jsonl")
+    # With a copywriter, its pipeline holds the approver and the encoder: each model is loaded once.
+    pg = PromoGen.load(adapter=args.copywriter, approver=args.approver) if args.copywriter else None
+    approver = pg.approver if pg else Approver.load(args.approver)
+    specs = read_specs(Path(args.data) / "dev.jsonl", pg.encoder if pg else None)
     report = {
         "promogen_version": __version__,
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -40,16 +42,14 @@ def main() -> None:
         "dev": evaluate(approver, specs),
         "dev_gated": evaluate_gated(approver, specs),
     }
-    if args.copywriter:
-        pg = PromoGen.load(adapter=args.copywriter, approver=args.approver)
+    if pg:
         train = read_specs(Path(args.data) / "train.jsonl", pg.encoder)
         report["copywriter"] = args.copywriter
-        dev = read_specs(Path(args.data) / "dev.jsonl", pg.encoder)
-        report["dev_with_perplexity"] = approver_with_perplexity(pg, train, dev)
+        report["dev_with_perplexity"] = approver_with_perplexity(pg, train, specs)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
     print(f"dev AUC {report['dev']['auc']:.4f} alone, {report['dev_gated']['auc']:.4f} gate-then-model")
-    if args.copywriter:
+    if pg:
         mix = report["dev_with_perplexity"]
         print(f"with its perplexity {mix['mixed']['auc']:.4f}, gate-then-mix {mix['gated']['auc']:.4f}")
 
