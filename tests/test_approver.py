@@ -4,6 +4,7 @@ and the shipped model prefers good copy to flawed copy on hand-written pairs it 
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -162,6 +163,40 @@ def test_synthetic_negatives_differ_from_good_copy():
     for text, label in made:
         assert label.startswith("synthetic:"), label
         assert text not in spec.good, f"{label} left the good copy unchanged: {text}"
+
+
+def _spec(spec_id: str, brand: str, good: list[str], code: str = "RUN20"):
+    from promogen.train.approver import Spec
+
+    offer = {**CAMPAIGN["offer"], "code": code}
+    campaign = Campaign.from_dict({**CAMPAIGN, "campaign_id": spec_id, "brand": brand, "offer": offer})
+    return Spec(spec_id, campaign, ["shoes"], good)
+
+
+def test_broken_grammar_makes_two_slips_and_keeps_the_code():
+    from promogen.train.approver import _break_grammar
+
+    spec = _spec("s", "Stride Co", [])
+    good = "Your next run is calling: take 20% off the running gear with code RUN20."
+    for seed in range(20):
+        made = _break_grammar(good, spec, np.random.default_rng(seed))
+        lost = sum(
+            (Counter(good.split()) - Counter(made.split())).values()
+        )  # words a slip removed or changed
+        assert "RUN20" in made and lost >= 2, f"seed {seed}: {made!r} should carry two slips and the code"
+
+
+def test_foreign_opening_puts_another_brands_opening_before_this_offer():
+    from promogen.train.approver import _foreign_opening
+
+    spec = _spec("a", "Stride Co", ["Stride Co: your next run is calling! Take 20% off with code RUN20."])
+    other = _spec("b", "Bean House", ["Fresh beans for slow mornings: 10% off with code BEAN10."], "BEAN10")
+    same = _spec("c", "Stride Co", ["Race day ready? 15% off with code RUN15."], "RUN15")
+    made = _foreign_opening(spec, [spec, other, same], 1.0, np.random.default_rng(0))
+    expected = "Stride Co: Fresh beans for slow mornings: Take 20% off with code RUN20."
+    assert made == expected, f"got {made!r}: another brand's opening, this brand's prefix and offer"
+    alone = _foreign_opening(spec, [spec, same], 1.0, np.random.default_rng(0))
+    assert alone is None, f"with no other brand there is no foreign opening, got {alone!r}"
 
 
 def test_training_runs_saves_reloads_and_scores_identically(tiny_bert_dir, tmp_path, encoder):

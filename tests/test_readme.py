@@ -615,3 +615,30 @@ def test_temperature_panel_matches_its_reports():
     assert f"approver ranking's {first['r2_approval']['distinct_2']:.3f}" in README, "the variety it had"
     shows(row("temperature 0.85")[5], hotter["t085"]["distinct_2"])
     shows(row("temperature 1.0")[5], hotter["t100"]["distinct_2"])
+
+
+APPROVER_SETTINGS = {
+    "2, previous negatives": "layers2_previous_negatives",
+    "2, new negatives": "layers2",
+    "3, previous negatives": "layers3_previous_negatives",
+    "3, new negatives": "layers3",
+    "4, new negatives": "layers4",
+}
+
+
+def test_approver_settings_table_matches_its_reports():
+    for first, name in APPROVER_SETTINGS.items():
+        report, cells = _load(f"reports/approver_choice/{name}.json"), row(first)
+        assert report["config"]["train_layers"] == int(first[0]), f"{name}: retrained layers"
+        shows(cells[1], report["config"]["synthetic"])
+        shows(cells[2], report["inner"]["auc"])
+        shows(cells[2].partition("epoch")[2], report["epochs_chosen"])
+        for shown, defect in zip(
+            cells[3].split("/"), ("ungrammatical", "incoherent", "irrelevant"), strict=True
+        ):
+            shows(shown, report["inner"]["per_defect"][defect]["auc"])
+        shows(cells[4], report["shipped_bytes"], scale=1e-6)
+    shipped = _load("reports/approver.json")
+    assert shipped["config"] == _load("reports/approver_choice/layers3.json")["config"] | {"refit": True}, (
+        "the shipped approver should be the chosen setting, refitted on all train campaigns"
+    )

@@ -286,6 +286,34 @@ def _misstate_scope(text: str, spec: Spec, rng: np.random.Generator) -> str | No
     return out if out != text else None
 
 
+# Agreement and function-word slips of the kind approvers flag as ungrammatical ("more good meal is ahead
+# you", "you gets free water bottle"): word-salad shuffles are too easy to spot to teach these.
+_SWAPS = {"is": "are", "are": "is", "your": "you", "get": "getting", "with": "for", "for": "of"}
+_SLIPS = (
+    r"\b(?:a|an|the) ",  # a dropped article
+    r"\b(?:is|are)\b",  # broken agreement
+    r"\b(?:your|get)\b",  # wrong word form
+    r"\b(?:with|for)\b",  # wrong preposition
+    r"(?<=\w\w)s\b",  # a dropped plural
+)
+
+
+def _slip(match: re.Match) -> str:
+    return _SWAPS.get(match.group(0), "")
+
+
+def _break_grammar(text: str, spec: Spec, rng: np.random.Generator) -> str | None:
+    """Two slips (a dropped article, a broken agreement, a wrong preposition) that leave the code whole."""
+    out, slips = text, 0
+    for i in rng.permutation(len(_SLIPS)):
+        candidate = re.sub(_SLIPS[int(i)], _slip, out, count=1)
+        if candidate != out and (spec.campaign.offer.code or "") in candidate:
+            out, slips = candidate, slips + 1
+        if slips == 2:
+            break
+    return out if out != text else None
+
+
 SYNTHETIC = {
     "drop_min_spend": _drop_min_spend,
     "swap_value": _swap_value,
@@ -297,36 +325,78 @@ SYNTHETIC = {
     "creepy": _creepy,
     "off_tone": _off_tone,
     "misstate_scope": _misstate_scope,
+    "break_grammar": _break_grammar,
 }
 
 
-def _other_shopper(spec: Spec, pool: list[Spec], max_cosine: float) -> Spec | None:
-    """The shopper of the same campaign whose interests are least like this one's (if unlike enough)."""
-    others = [o for o in pool if o.spec_id != spec.spec_id and o.vector is not None]
-    if spec.vector is None or not others:
+def _other_shopper(spec: Spec, pool: list[Spec], max_cosine: float) -> str | None:
+    """A good message for the campaign's shopper least like this one (if unlike enough): right about the
+    offer but not personal here."""
+    others = [o for o in pool if o.campaign_id == spec.campaign_id and o.spec_id != spec.spec_id]
+    if spec.vector is None or not others or any(o.vector is None for o in others):
         return None
     cos = [float(spec.vector @ o.vector) for o in others]
     best = int(np.argmin(cos))
-    return others[best] if cos[best] < max_cosine else None
+    return others[best].good[0] if cos[best] < max_cosine else None
+
+
+_CLAUSE = re.compile(r"(?<=[:?!.])\s+")
+
+
+def _opening(text: str, spec: Spec) -> tuple[str, str, str]:
+    """(brand prefix, opening, offer part) of a message: the offer part starts at the first clause with a
+    digit or the code; the prefix is a leading "Brand:"."""
+    prefix = f"{spec.campaign.brand}: " if text.startswith(f"{spec.campaign.brand}:") else ""
+    clauses = _CLAUSE.split(text[len(prefix) :])
+    code = spec.campaign.offer.code or "\0"
+    at = next((i for i, c in enumerate(clauses) if code in c or re.search(r"\d", c)), len(clauses))
+    return prefix, " ".join(clauses[:at]), " ".join(clauses[at:])
+
+
+def _foreign_opening(spec: Spec, pool: list[Spec], max_cosine: float, rng: np.random.Generator) -> str | None:
+    """This spec's offer after the opening line another brand wrote for a shopper unlike this one (the
+    approvers' `irrelevant`: "Copper Kettle Home: tent season is here! Get 15% off everything...")."""
+    prefix, own, offer = _opening(spec.good[int(rng.integers(len(spec.good)))], spec)
+    strangers = [
+        o
+        for o in pool
+        if o.campaign.brand != spec.campaign.brand
+        and (spec.vector is None or o.vector is None or float(spec.vector @ o.vector) < max_cosine)
+    ]
+    if not own or not offer or not strangers:
+        return None
+    other = strangers[int(rng.integers(len(strangers)))]
+    _, opening, _ = _opening(other.good[int(rng.integers(len(other.good)))], other)
+    if not opening or other.campaign.brand in opening:
+        return None
+    return f"{prefix}{opening} {offer}"
 
 
 def synthetic_negatives(
-    spec: Spec, n: int, rng: np.random.Generator, pool: list[Spec] | None = None, max_cosine: float = 0.3
+    spec: Spec,
+    n: int,
+    rng: np.random.Generator,
+    pool: list[Spec] | None = None,
+    max_cosine: float = 0.3,
+    other_shopper: bool = True,
 ) -> list[tuple[str, str]]:
     """Up to `n` flawed variants of the spec's good messages, each labelled `synthetic:<how>`.
 
-    With `pool` (specs of the same campaign), one of them may be `synthetic:other_shopper`: a good message
-    written for the campaign's least similar shopper, which is right about the offer but not personal here.
+    With `pool` (the other training specs), one may also be `synthetic:foreign_opening` (another brand's
+    opening line for an unlike shopper before this offer) or, with `other_shopper`,
+    `synthetic:other_shopper` (a good message for the campaign's least similar shopper).
     """
     out: list[tuple[str, str]] = []
-    kinds = list(SYNTHETIC) + (["other_shopper"] if pool else [])
+    kinds = list(SYNTHETIC) + (["foreign_opening"] if pool else [])
+    kinds += ["other_shopper"] if pool and other_shopper else []
     for _ in range(4 * n):
         if len(out) >= n:
             break
         kind = kinds[int(rng.integers(len(kinds)))]
         if kind == "other_shopper":
-            other = _other_shopper(spec, pool or [], max_cosine)
-            made = other.good[int(rng.integers(len(other.good)))] if other else None
+            made = _other_shopper(spec, pool or [], max_cosine)
+        elif kind == "foreign_opening":
+            made = _foreign_opening(spec, pool or [], max_cosine, rng)
         else:
             made = SYNTHETIC[kind](spec.good[int(rng.integers(len(spec.good)))], spec, rng)
         if made and made not in spec.good and made not in [t for t, _ in out]:
@@ -522,12 +592,9 @@ def train_epochs(
     start = time.time()
     extra = None
     if config.synthetic:
-        by_campaign: dict[str, list[Spec]] = {}
-        for s in specs:
-            by_campaign.setdefault(s.campaign_id, []).append(s)
         extra = {
             s.spec_id: synthetic_negatives(
-                s, config.synthetic, rng, by_campaign[s.campaign_id] if config.other_shopper else None
+                s, config.synthetic, rng, specs, other_shopper=config.other_shopper
             )
             for s in specs
         }
