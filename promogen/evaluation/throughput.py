@@ -37,7 +37,9 @@ def matmul_roofline(model, rows: int, dtype: torch.dtype, seconds: float = 0.3) 
             runs += 1
         total += count * (time.perf_counter() - start) / runs
         flops += count * 2 * rows * out * inp
-    return {"tokens_per_s": round(rows / total, 1), "gflops": round(flops / total / 1e9, 1), "rows": rows}
+    # Three significant figures, not a fixed number of decimals: a tiny test model's rate is far below 0.1.
+    gflops = float(f"{flops / total / 1e9:.3g}")
+    return {"tokens_per_s": round(rows / total, 1), "gflops": gflops, "rows": rows}
 
 
 def time_promogen(pg, campaign: Campaign, users: list[UserHistory], n: int, batch_size: int = 16) -> dict:
