@@ -74,7 +74,8 @@ approver: models
 # The ranking head (promogen/weights/ranker) and its comparison with the frozen-MiniLM linear baselines on
 # the inner held-out split (reports/ranker.json). One torch thread; about 10 minutes on 2 CPU cores.
 ranker: models
-	$(BIN)/python finetune/train_ranker.py --data $(DATA) --out promogen/weights/ranker --report reports/ranker.json
+	$(BIN)/python finetune/train_ranker.py --data $(DATA) --config finetune/configs/ranker.json \
+		--out promogen/weights/ranker --report reports/ranker.json
 
 # The gate's figures: adversarial suite, blind holdout, copy_gold dev reference copy.
 gate-report: install

@@ -1,7 +1,7 @@
 """Train the ranking head, write it where `PromoGen.load()` finds it, and report it against the baselines.
 
-python finetune/train_ranker.py --data ../shared/data --out promogen/weights/ranker \
-    --report reports/ranker.json
+python finetune/train_ranker.py --data ../shared/data --config finetune/configs/ranker.json \
+    --out promogen/weights/ranker --report reports/ranker.json
 
 The report scores the saved-and-reloaded head and the frozen-MiniLM linear baselines on the inner
 held-out split (20% of Upworthy tests / MIND users by sha1), with bootstrap 95% intervals of the
@@ -37,7 +37,8 @@ def main() -> None:
     parser.add_argument("--data", default="../shared/data", help="folder with upworthy/ and mind/")
     parser.add_argument("--out", default=str(WEIGHTS_DIR), help="where to write the ranker")
     parser.add_argument("--report", default="reports/ranker.json", help="where to write the comparison")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--config", help="JSON with RankerConfig fields (defaults otherwise)")
+    parser.add_argument("--seed", type=int, help="override `seed`")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     parser.add_argument("--cache", default=str(home() / "cache"), help="embedding and state cache folder")
     args = parser.parse_args()
@@ -46,7 +47,10 @@ def main() -> None:
     upworthy, mind = data / "upworthy" / "upworthy_dev.parquet", data / "mind" / "valid.json"
     encoder = InterestEncoder.load()
     start = time.time()
-    trained = train_ranker(upworthy, mind, encoder, RankerConfig(seed=args.seed), cache=args.cache)
+    fields = json.loads(Path(args.config).read_text()) if args.config else {}
+    if args.seed is not None:
+        fields["seed"] = args.seed
+    trained = train_ranker(upworthy, mind, encoder, RankerConfig.from_dict(fields), cache=args.cache)
     train_s = time.time() - start
     out = trained.save(args.out)
     tick = time.perf_counter()
@@ -59,6 +63,7 @@ def main() -> None:
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores (torch threads "
         f"{torch.get_num_threads()}), {bf16} detected, no GPU",
         "promogen_version": __version__,
+        "config": ranker.config.to_dict(),
         "split": "inner held-out: 20% of Upworthy tests / MIND users by sha1 (never fitted or tuned on)",
         "train_wall_s": round(train_s, 1),
         "weights_bytes": sum(p.stat().st_size for p in Path(out).iterdir() if p.is_file()),

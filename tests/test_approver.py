@@ -186,6 +186,26 @@ def test_broken_grammar_makes_two_slips_and_keeps_the_code():
         assert "RUN20" in made and lost >= 2, f"seed {seed}: {made!r} should carry two slips and the code"
 
 
+@pytest.mark.parametrize(
+    ("text", "code", "expected", "why"),
+    [
+        ("Run far: 20% off, RUN20!", "RUN20", None, "nothing a slip fits leaves no negative"),
+        (
+            "Take 20% off with code runs",
+            "runs",
+            "Take 20% off for code runs",
+            "a slip never touches the code",
+        ),
+        ("Socks: 20% off with RUN20", "RUN20", "Sock: 20% off for RUN20", "two slips at most"),
+    ],
+)
+def test_broken_grammar_edge_cases(text, code, expected, why):
+    from promogen.train.approver import _break_grammar
+
+    made = _break_grammar(text, _spec("s", "Stride Co", [], code), np.random.default_rng(0))
+    assert made == expected, f"{why}: got {made!r}"
+
+
 def test_foreign_opening_puts_another_brands_opening_before_this_offer():
     from promogen.train.approver import _foreign_opening
 

@@ -264,7 +264,8 @@ def test_shipped_ranker_is_small_loads_fast_and_records_its_data():
     from promogen.ranker import WEIGHTS_DIR
 
     size = sum(p.stat().st_size for p in WEIGHTS_DIR.iterdir())
-    assert size < 10e6, f"shipped ranker is {size / 1e6:.1f} MB"
+    # 3 retrained float16 MiniLM layers (about 3.5 MB each), the heads and the affinity arrays.
+    assert size < 12e6, f"shipped ranker is {size / 1e6:.1f} MB"
     Ranker.load()  # the first load also imports transformers
     start = time.perf_counter()
     ranker = Ranker.load()

@@ -642,3 +642,24 @@ def test_approver_settings_table_matches_its_reports():
     assert shipped["config"] == _load("reports/approver_choice/layers3.json")["config"] | {"refit": True}, (
         "the shipped approver should be the chosen setting, refitted on all train campaigns"
     )
+
+
+def test_appeal_layers_choice_matches_both_training_reports():
+    def chosen(report: dict) -> float:
+        appeal = report["training"]["upworthy"]
+        return next(e for e in appeal["epochs"] if e["epoch"] == appeal["chosen_epoch"])[
+            "val_pairwise_acc_significant"
+        ]
+
+    before, shipped = _load("reports/ranker_choice/appeal_layers2.json"), _load("reports/ranker.json")
+    config = _load("promogen/weights/ranker/config.json")
+    assert config["appeal_layers"] == 3, f"the shipped head retrains 3 layers: {config}"
+    text = " ".join(README.split())
+    sentence = re.search(
+        r"beats 2 layers' ([\d.]+) by 0.01 or more\). It reached ([\d.]+) at epoch (\d)", text
+    )
+    assert sentence, "the README states the appeal-layers rule and its outcome"
+    shows(sentence.group(1), chosen(before))
+    shows(sentence.group(2), chosen(shipped))
+    assert chosen(shipped) >= chosen(before) + 0.01, "3 layers ship only if they cleared the rule"
+    assert int(sentence.group(3)) == shipped["training"]["upworthy"]["chosen_epoch"], "the chosen epoch"

@@ -303,7 +303,9 @@ def _slip(match: re.Match) -> str:
 
 
 def _break_grammar(text: str, spec: Spec, rng: np.random.Generator) -> str | None:
-    """Two slips (a dropped article, a broken agreement, a wrong preposition) that leave the code whole."""
+    """Up to two slips, each of a different kind (a dropped article or plural, "is"/"are" swapped, "your"
+    as "you" or "get" as "getting", a wrong preposition), at the first place each fits; a slip that would
+    touch the code is skipped."""
     out, slips = text, 0
     for i in rng.permutation(len(_SLIPS)):
         candidate = re.sub(_SLIPS[int(i)], _slip, out, count=1)
@@ -330,8 +332,8 @@ SYNTHETIC = {
 
 
 def _other_shopper(spec: Spec, pool: list[Spec], max_cosine: float) -> str | None:
-    """A good message for the campaign's shopper least like this one (if unlike enough): right about the
-    offer but not personal here."""
+    """The first good message of the campaign's shopper least like this one (if unlike enough): right
+    about the offer but not personal here. Needs every shopper's interest vector."""
     others = [o for o in pool if o.campaign_id == spec.campaign_id and o.spec_id != spec.spec_id]
     if spec.vector is None or not others or any(o.vector is None for o in others):
         return None
