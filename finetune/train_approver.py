@@ -65,10 +65,7 @@ def main() -> None:
     parser.add_argument("--no-progress", action="store_true", help="no per-step progress bar")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    fields = json.loads(Path(args.config).read_text()) if args.config else {}
-    if args.seed is not None:
-        fields["seed"] = args.seed
-    config = ApproverConfig.from_dict(fields)
+    config = ApproverConfig.load(args.config, seed=args.seed)
     data = Path(args.data)
     encoder = InterestEncoder.load()
     start = time.time()

@@ -45,12 +45,10 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     data = Path(args.data)
     upworthy, mind = data / "upworthy" / "upworthy_dev.parquet", data / "mind" / "valid.json"
+    config = RankerConfig.load(args.config, seed=args.seed)
     encoder = InterestEncoder.load()
     start = time.time()
-    fields = json.loads(Path(args.config).read_text()) if args.config else {}
-    if args.seed is not None:
-        fields["seed"] = args.seed
-    trained = train_ranker(upworthy, mind, encoder, RankerConfig.from_dict(fields), cache=args.cache)
+    trained = train_ranker(upworthy, mind, encoder, config, cache=args.cache)
     train_s = time.time() - start
     out = trained.save(args.out)
     tick = time.perf_counter()

@@ -54,6 +54,18 @@ class Config:
         return cls(**{k: v for k, v in data.items() if k in known})
 
     @classmethod
+    def load(cls: type[T], path: str | Path | None, **overrides: Any) -> T:
+        """The config in a JSON file (as `save` writes it, or only some fields; None: the defaults), with
+        the `overrides` that are not None on top."""
+        data: dict[str, Any] = {}
+        if path is not None:
+            try:
+                data = json.loads(Path(path).read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError) as exc:
+                raise ValidationError(f"cannot read {cls.__name__} from {path}: {exc}") from exc
+        return cls.from_dict({**data, **{k: v for k, v in overrides.items() if v is not None}})
+
+    @classmethod
     def help(cls) -> dict[str, str]:
         return {f.name: f.metadata.get("help", "") for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
 

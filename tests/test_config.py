@@ -42,3 +42,28 @@ def test_no_overrides_is_the_same_config():
 def test_bad_overrides_name_the_setting(assignment, pattern):
     with pytest.raises(ValidationError, match=pattern):
         override(PipelineConfig(), [assignment])
+
+
+def test_load_reads_what_save_writes_with_overrides_on_top(tmp_path):
+    saved = PipelineConfig(n_candidates=6, seed=3).save(tmp_path / "pipeline.json")
+    assert PipelineConfig.load(saved) == PipelineConfig(n_candidates=6, seed=3), "a saved config reloads"
+    assert PipelineConfig.load(saved, seed=9, n_candidates=None).seed == 9, "a given override wins"
+    assert PipelineConfig.load(saved, n_candidates=None).n_candidates == 6, "a None override is no override"
+    assert PipelineConfig.load(None) == PipelineConfig(), "no file gives the defaults"
+
+
+@pytest.mark.parametrize(
+    ("content", "pattern"),
+    [
+        (None, "cannot read PipelineConfig from .*missing.json"),
+        ("{not json", "cannot read PipelineConfig from"),
+        ('{"n_candidate": 4}', r"unknown PipelineConfig field\(s\) \['n_candidate'\]"),
+        ('{"n_candidates": 0}', "n_candidates"),
+    ],
+)
+def test_load_names_what_is_wrong_with_the_file(tmp_path, content, pattern):
+    path = tmp_path / "missing.json"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(ValidationError, match=pattern):
+        PipelineConfig.load(path)
