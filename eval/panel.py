@@ -40,7 +40,10 @@ def sheet(args) -> None:
     rng = random.Random(args.seed)
     for path in sorted(folders[0].glob("*.jsonl")):
         per_folder = [read_deliveries(folder / path.name) for folder in folders]
-        for user_id in rng.sample(sorted(per_folder[0]), min(args.per_campaign, len(per_folder[0]))):
+        pool = sorted(per_folder[0])
+        if args.differing:  # only shoppers the variants' copies differ for: where a comparison is decided
+            pool = [u for u in pool if len({d[u]["text"] for d in per_folder}) > 1]
+        for user_id in rng.sample(pool, min(args.per_campaign, len(pool))):
             spec = specs[user_id]
             copies: dict[str, list[str]] = {}  # copy -> its sources: each distinct copy is rated once
             for folder, deliveries in zip(folders, per_folder, strict=True):
@@ -128,6 +131,9 @@ def main() -> None:
     )
     s.add_argument("--gold", required=True, help="the copy_gold split the deliveries were made for")
     s.add_argument("--per-campaign", type=int, default=4, help="shoppers sampled per campaign")
+    s.add_argument(
+        "--differing", action="store_true", help="sample only shoppers whose copy differs between variants"
+    )
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--out", required=True)
     m = sub.add_parser("summary", help="per-source figures from the raters' files")

@@ -11,9 +11,7 @@ import argparse
 import json
 from pathlib import Path
 
-import numpy as np
-
-from promogen.evaluation.evaluator import distinct_n, opening_frame_share
+from promogen.evaluation.variety import diversity
 from promogen.train.gold import read_specs
 
 
@@ -40,23 +38,6 @@ def main() -> None:
         )
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(result, indent=2))
-
-
-def diversity(by_campaign: dict[str, list[str]]) -> dict:
-    keys = ("distinct_2", "opening_frame_share")
-    per = [
-        {"distinct_2": distinct_n(t, 2), "opening_frame_share": opening_frame_share(t)}
-        for t in by_campaign.values()
-    ]
-    everything = [t for texts in by_campaign.values() for t in texts]
-    return {
-        "mean_over_campaigns": {k: round(float(np.mean([m[k] for m in per])), 4) for k in keys},
-        "all_messages": {
-            "distinct_2": round(distinct_n(everything, 2), 4),
-            "opening_frame_share": round(opening_frame_share(everything), 4),
-        },
-        "messages": len(everything),
-    }
 
 
 if __name__ == "__main__":

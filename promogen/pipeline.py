@@ -1,10 +1,12 @@
 """PromoGen: user histories in, one compliant personalised message per user out.
 
 The pipeline wires the stages together: encode interests, render prompts, generate candidates, copy-edit,
-check every candidate against the hard rules, score them (fluency, relevance, predicted CTR from the
-ranking head), and let the delivery policy pick among the compliant ones above the fluency floor (greedy
-by default: the highest predicted CTR), recording the propensity of that pick; or deliver the campaign's
-safe fallback when none passes. A non-compliant copy is never delivered.
+check every candidate against the hard rules, score them (the copywriter's perplexity, relevance,
+predicted CTR from the ranking head, the approver's probability), and let the delivery policy pick among
+the compliant ones under the fluency floor (greedy by default: the lowest perplexity, less a penalty
+for words already given to earlier shoppers of the call when `variety` is on), recording the propensity
+of that pick; or deliver the campaign's safe fallback when none passes. A non-compliant copy is never
+delivered.
 """
 
 from __future__ import annotations
@@ -58,6 +60,47 @@ def rank_score(cand: Candidate, key: str) -> float:
     return -float(np.log(value)) if key == "perplexity" else value
 
 
+def word_ngrams(text: str, n: int) -> list[tuple[str, ...]]:
+    """A text's word n-grams, lower-cased and split on white space: the phrases distinct-n counts."""
+    words = text.lower().split()
+    return [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
+
+
+def repeated_share(text: str, delivered: set) -> float:
+    """Share of the text's word pairs that are in `delivered` (those of copy already given out)."""
+    pairs = word_ngrams(text, 2)
+    return sum(p in delivered for p in pairs) / len(pairs) if pairs else 0.0
+
+
+def user_rng(seed: int, user_id: str) -> np.random.Generator:
+    """The policy's random draws for one user: seeded per user, not per batch position."""
+    return np.random.default_rng([seed, zlib.crc32(user_id.encode())])
+
+
+def select(
+    candidates: list[list[Candidate]], key: str, config: PipelineConfig, rngs: list[np.random.Generator]
+) -> list[tuple[int | None, float]]:
+    """The policy's pick (index or None, propensity) for each user's candidates, users in input order.
+
+    Each candidate's score is its `rank_by` score less `variety` times its "repeated" share: the share
+    of its word pairs that copy already picked for earlier users of the same call used. The lowest
+    perplexity alone gives most shoppers of a campaign the commonest line ("Ready to brew something
+    new?" for 7 of 10); the penalty moves later shoppers to their next-best candidate with other words.
+    """
+    delivered: set = set()
+    picks = []
+    for cands, rng in zip(candidates, rngs, strict=True):
+        for cand in cands:
+            cand.scores["repeated"] = round(repeated_share(cand.text, delivered), 4)
+        scores = [rank_score(c, key) - config.variety * c.scores["repeated"] for c in cands]
+        ok = np.array([c.eligible for c in cands], dtype=bool)
+        chosen, propensity = choose(scores, ok, config.policy, rng)
+        if chosen is not None:
+            delivered.update(word_ngrams(cands[chosen].text, 2))
+        picks.append((chosen, propensity))
+    return picks
+
+
 def as_candidates(drafts: list[list[Draft]]) -> list[list[Candidate]]:
     """The copywriter's drafts, copy-edited (`tidy`), as candidates holding their perplexity."""
     return [[Candidate(tidy(d.text), {"perplexity": round(d.perplexity, 3)}) for d in row] for row in drafts]
@@ -82,6 +125,12 @@ class PipelineConfig(Config):
         "perplexity",
         "candidate score the policy ranks eligible candidates by: perplexity (the copywriter's own, lowest "
         "first: it tracks what approvers send best), approval, predicted_ctr, relevance",
+    )
+    variety: float = option(
+        0.0,
+        "spread phrasing across the shoppers of one call: each candidate's rank score loses this much "
+        "times the share of its word pairs that copy picked for earlier shoppers used (0: off; in units "
+        "of the rank score, so a value set for perplexity does not carry over to another rank_by)",
     )
     must_mention: bool = option(
         True,
@@ -115,6 +164,7 @@ class PipelineConfig(Config):
         self._range("n_candidates", 1, 64)
         self._range("max_perplexity", 1.0)
         self._range("min_approval", 0.0, 1.0)
+        self._range("variety", 0.0)
         self._choice("rank_by", RANK_SCORES)
 
 
@@ -208,9 +258,12 @@ class PromoGen:
         drafts = self.generator.generate(prompts, n, seed, vectors=conditioning, terms=terms, gsm=gsm)
         candidates = as_candidates(drafts)
         self.score(campaign, candidates, vectors, interests)
+        # The picks depend on the users before them in this call (`variety`) and on nothing outside
+        # it, so a batch job's copy depends on its batch alone and a resumed job writes the same copy.
+        picks = select(candidates, self.rank_key(), self.config, [user_rng(seed, u.user_id) for u in users])
         return [
-            self.choose(campaign, user, cands, phrases, fallback, seed)
-            for user, cands, phrases in zip(users, candidates, interests, strict=True)
+            self.delivery(campaign, user, cands, phrases, fallback, seed, pick)
+            for user, cands, phrases, pick in zip(users, candidates, interests, picks, strict=True)
         ]
 
     def prompts(self, campaign: Campaign, interests: list[list[str]]) -> list[str]:
@@ -281,7 +334,7 @@ class PromoGen:
             return self.config.rank_by
         return "predicted_ctr" if self.ranker else "relevance"
 
-    def choose(
+    def delivery(
         self,
         campaign: Campaign,
         user: UserHistory,
@@ -289,15 +342,10 @@ class PromoGen:
         phrases: list[str],
         fallback: str,
         seed: int,
+        pick: tuple[int | None, float],
     ) -> Delivery:
-        """The policy's pick among the eligible candidates with its propensity, or the fallback."""
-        key = self.rank_key()
-        # Seeded per user, so a user's choice does not depend on which batch it ran in; the scores it
-        # ranks by can (float rounding of batched matmuls, coarser in bfloat16), so a near-tie between
-        # two candidates may resolve differently in another batch.
-        rng = np.random.default_rng([seed, zlib.crc32(user.user_id.encode())])
-        ok = np.array([c.eligible for c in cands], dtype=bool)
-        chosen, propensity = choose([rank_score(c, key) for c in cands], ok, self.config.policy, rng)
+        """The delivery record of the policy's `pick` (from `select`), or of the fallback when it is None."""
+        chosen, propensity = pick
         return Delivery(
             user_id=user.user_id,
             campaign_id=campaign.campaign_id,

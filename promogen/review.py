@@ -32,6 +32,7 @@ SCORES = (
     ("approval", "approver score"),
     ("predicted_ctr", "predicted CTR"),
     ("relevance", "relevance"),
+    ("repeated", "words already given out"),
 )
 
 router = APIRouter(include_in_schema=False)

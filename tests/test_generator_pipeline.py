@@ -106,6 +106,43 @@ def test_by_default_the_compliant_copy_the_copywriter_was_surest_of_is_delivered
     )
 
 
+VARIED = [
+    "Get 20% off running gear with code RUN20.",  # the surest, and the commonest phrasing
+    "Trail season is here: 20% off running gear, code RUN20.",
+]
+
+
+@pytest.mark.parametrize(
+    "variety, picks",
+    [(0.0, [0, 0, 0]), (0.3, [0, 0, 0]), (0.6, [0, 1, 0])],
+    ids=[
+        "off: every shopper gets the surest line",
+        "weak: 0.3 x (1 - 3/9 pairs shared) is under the log-perplexity gap log(2/1.5) = 0.29",
+        "on: the second shopper gets new words; once both are given out, the surest again",
+    ],
+)
+def test_variety_moves_later_shoppers_off_the_words_already_given_out(copywriter, encoder, variety, picks):
+    campaign = demo_campaign("run20")
+    copywriter.perplexities.update({VARIED[0]: 1.5, VARIED[1]: 2.0})
+    pg = PromoGen(copywriter.enqueue(*VARIED * 3), encoder, PipelineConfig(variety=variety))
+    results = pg.generate(campaign, simulate_users(3, seed=0), n_candidates=2)
+    assert [r.chosen for r in results] == picks, f"variety {variety}: {[r.text for r in results]}"
+    first = [c.scores["repeated"] for c in results[0].candidates]
+    assert first == [0.0, 0.0], f"nothing was given out before the first shopper: {first}"
+    second = results[1].candidates[1].scores["repeated"]
+    assert second == pytest.approx(3 / 9, abs=1e-4), f"3 of its 9 word pairs were given out: {second}"
+    assert results[1].candidates[0].scores["repeated"] == 1.0, "the first shopper's line, repeated"
+    assert all(r.propensity == 1.0 for r in results), "greedy with a penalty is still deterministic"
+
+
+def test_variety_never_delivers_a_violating_candidate_for_its_new_words(copywriter, encoder):
+    campaign = demo_campaign("run20")
+    fresh = "Yoga mats 50% off with SAVE50!"  # new words, but it misstates the offer
+    pg = PromoGen(copywriter.enqueue(VARIED[0], fresh, VARIED[0], fresh), encoder, PipelineConfig(variety=5))
+    results = pg.generate(campaign, simulate_users(2, seed=0), n_candidates=2)
+    assert [r.text for r in results] == [VARIED[0]] * 2, "only eligible copy competes on variety"
+
+
 def test_fallback_when_no_candidate_complies(fake_pg, copywriter):
     campaign = demo_campaign("run20")
     copywriter.enqueue("50% off with SAVE50", "RUN20 now")

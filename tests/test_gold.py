@@ -81,7 +81,7 @@ def test_panel_sheet_rates_a_copy_shared_by_variants_once_and_credits_both(tmp_p
         (tmp_path / variant / "c1.jsonl").write_text(json.dumps(line) + "\n")
     out = tmp_path / "panel"
     folders = [str(tmp_path / "v1"), str(tmp_path / "v2")]
-    sheet(argparse.Namespace(gold=gold, deliveries=folders, per_campaign=4, seed=0, out=out))
+    sheet(argparse.Namespace(gold=gold, deliveries=folders, per_campaign=4, seed=0, out=out, differing=False))
     rows = [json.loads(x) for x in (out / "sheet.jsonl").read_text().splitlines()]
     assert len(rows) == 3, f"the shared copy, the template line and the reference, each once: {rows}"
     ratings = out / "ratings.jsonl"
@@ -97,6 +97,27 @@ def test_panel_sheet_rates_a_copy_shared_by_variants_once_and_credits_both(tmp_p
     assert paired["mean_send_difference"] == 0 and paired["shoppers"] == 1, (
         f"one shared copy, no difference: {paired}"
     )
+
+
+def test_a_differing_sheet_samples_only_shoppers_whose_copy_the_variants_disagree_on(tmp_path):
+    import argparse
+    import json
+
+    from eval.panel import sheet
+
+    specs = [_spec(s) for s in ("a", "b")]
+    gold = tmp_path / "dev.jsonl"
+    gold.write_text("".join(json.dumps(s) + "\n" for s in specs))
+    copies = {"v1": ("Same, RUN20.", "One, RUN20."), "v2": ("Same, RUN20.", "Other, RUN20.")}
+    for variant, texts in copies.items():
+        (tmp_path / variant).mkdir()
+        lines = [{"user_id": u, "text": t, "chosen_by": "model"} for u, t in zip("ab", texts, strict=True)]
+        (tmp_path / variant / "c1.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    out = tmp_path / "panel"
+    folders = [str(tmp_path / "v1"), str(tmp_path / "v2")]
+    sheet(argparse.Namespace(gold=gold, deliveries=folders, per_campaign=4, seed=0, out=out, differing=True))
+    key = json.loads((out / "key.json").read_text())
+    assert {e["spec_id"] for e in key.values()} == {"b"}, f"only b's copy differs between v1 and v2: {key}"
 
 
 def test_specs_in_collects_the_spec_ids_earlier_rounds_generated_for(tmp_path):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..checks import check_copy
-from ..pipeline import as_candidates
+from ..pipeline import as_candidates, word_ngrams
 from ..prompts import fallback_copy
 from ..types import Campaign, Delivery, UserHistory, Violation
 
@@ -37,7 +37,7 @@ def fluency_score(perplexity: float | np.ndarray, floor: float) -> np.ndarray:
 
 def distinct_n(texts: list[str], n: int) -> float:
     """Unique n-grams over all n-grams of the texts (lower-cased words): 1 = no phrase is repeated."""
-    grams = [tuple(w[i : i + n]) for t in texts for w in [t.lower().split()] for i in range(len(w) - n + 1)]
+    grams = [g for t in texts for g in word_ngrams(t, n)]
     return len(set(grams)) / len(grams) if grams else 0.0
 
 

@@ -1,0 +1,117 @@
+"""How varied a campaign's delivered copy is, and what the `variety` penalty buys at which price.
+
+Distinct-2 and the opening-frame share are per campaign properties: one shopper's message cannot be
+"varied". `replay` re-runs the pipeline's own pick (`promogen.pipeline.select`) over the candidates a
+harness run already wrote and scored, once per `variety` value, so the values are compared on the same
+candidates without generating again; the price is how much less likely to the copywriter the picked copy
+is (its mean log-perplexity above the plain pick's).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from ..pipeline import PipelineConfig, select, user_rng
+from ..types import Delivery
+from .evaluator import distinct_n, opening_frame_share
+
+
+def diversity(by_campaign: dict[str, list[str]]) -> dict:
+    """Distinct-2 and opening-frame share per campaign (then the mean) and over all messages at once."""
+    keys = ("distinct_2", "opening_frame_share")
+    per = [
+        {"distinct_2": distinct_n(t, 2), "opening_frame_share": opening_frame_share(t)}
+        for t in by_campaign.values()
+    ]
+    everything = [t for texts in by_campaign.values() for t in texts]
+    return {
+        "mean_over_campaigns": {k: round(float(np.mean([m[k] for m in per])), 4) for k in keys},
+        "all_messages": {
+            "distinct_2": round(distinct_n(everything, 2), 4),
+            "opening_frame_share": round(opening_frame_share(everything), 4),
+        },
+        "messages": len(everything),
+    }
+
+
+def read_deliveries(folder: str | Path) -> dict[str, list[Delivery]]:
+    """One harness variant's deliveries folder, per campaign in file order (the order they were picked)."""
+    paths = sorted(Path(folder).glob("*.jsonl"))
+    if not paths:
+        raise FileNotFoundError(f"no deliveries (*.jsonl) in {folder}")
+    return {
+        p.stem: [Delivery.from_dict(json.loads(line)) for line in p.read_text(encoding="utf-8").splitlines()]
+        for p in paths
+    }
+
+
+def replay(by_campaign: dict[str, list[Delivery]], config: PipelineConfig) -> dict[str, list[int | None]]:
+    """The pick `config` makes among each delivery's stored candidates, users in the stored order."""
+    return {
+        campaign: [
+            chosen
+            for chosen, _ in select(
+                [d.candidates for d in rows],
+                config.rank_by,
+                config,
+                [user_rng(d.seed, d.user_id) for d in rows],
+            )
+        ]
+        for campaign, rows in by_campaign.items()
+    }
+
+
+def price(by_campaign: dict[str, list[Delivery]], picks: dict, plain: dict) -> dict:
+    """How far `picks` moved from the `plain` picks: the share of shoppers moved and the mean increase
+    in the delivered candidate's log-perplexity (fallbacks left out)."""
+    moved, cost = [], []
+    for campaign, rows in by_campaign.items():
+        for d, new, old in zip(rows, picks[campaign], plain[campaign], strict=True):
+            if new is None or old is None:
+                continue
+            moved.append(new != old)
+            ppl = [c.scores["perplexity"] for c in d.candidates]
+            cost.append(math.log(ppl[new]) - math.log(ppl[old]))
+    return {"moved": round(float(np.mean(moved)), 4), "log_perplexity_cost": round(float(np.mean(cost)), 4)}
+
+
+def texts(by_campaign: dict[str, list[Delivery]], picks: dict) -> dict[str, list[str]]:
+    """The delivered text of every shopper under `picks` (model copy only)."""
+    return {
+        campaign: [d.candidates[i].text for d, i in zip(rows, picks[campaign], strict=True) if i is not None]
+        for campaign, rows in by_campaign.items()
+    }
+
+
+def write(by_campaign: dict[str, list[Delivery]], picks: dict, folder: Path) -> None:
+    """The deliveries as the pipeline would have written them with `picks`, one JSONL per campaign."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for campaign, rows in by_campaign.items():
+        lines = []
+        for d, i in zip(rows, picks[campaign], strict=True):
+            if i != d.chosen:
+                text, chosen_by = (d.candidates[i].text, "model") if i is not None else (d.text, "fallback")
+                d = replace(d, text=text, chosen=i, chosen_by=chosen_by)
+            lines.append(json.dumps(d.to_dict()) + "\n")
+        (folder / f"{campaign}.jsonl").write_text("".join(lines), encoding="utf-8")
+
+
+def sweep(
+    folder: str | Path, values: list[float], rank_by: str = "perplexity", out: str | Path | None = None
+) -> dict:
+    """`diversity` and `price` of the delivered copy for each `variety` value, on one harness run; with
+    `out`, each value's deliveries go to `out`/<value>/ (for a rating sheet)."""
+    by_campaign = read_deliveries(folder)
+    plain = replay(by_campaign, PipelineConfig(rank_by=rank_by))
+    result = {}
+    for value in values:
+        picks = replay(by_campaign, PipelineConfig(rank_by=rank_by, variety=value))
+        result[str(value)] = {**diversity(texts(by_campaign, picks)), **price(by_campaign, picks, plain)}
+        if out is not None:
+            write(by_campaign, picks, Path(out) / str(value))
+    return result

@@ -1,0 +1,57 @@
+"""The variety replay re-makes the pipeline's own picks from stored candidates, and prices the others."""
+
+import json
+
+import pytest
+
+from promogen import PipelineConfig, PromoGen
+from promogen.evaluation.variety import diversity, read_deliveries, sweep
+from promogen.simulate import demo_campaign, simulate_users
+
+LINES = [
+    "Get 20% off running gear with code RUN20.",
+    "Trail season is here: 20% off running gear, code RUN20.",
+    "New shoes for the long run? 20% off running gear with RUN20.",
+]
+
+
+def harness_folder(tmp_path, copywriter, encoder, variety: float):
+    """Deliveries of 6 shoppers of run20, written as the harness writes them (one JSONL per campaign)."""
+    copywriter.perplexities.update({LINES[0]: 1.5, LINES[1]: 1.8, LINES[2]: 2.2})
+    pg = PromoGen(copywriter.enqueue(*LINES * 6), encoder, PipelineConfig(variety=variety))
+    deliveries = pg.generate(demo_campaign("run20"), simulate_users(6, seed=2), n_candidates=3)
+    folder = tmp_path / f"v{variety}"
+    folder.mkdir()
+    (folder / "run20.jsonl").write_text("".join(json.dumps(d.to_dict()) + "\n" for d in deliveries))
+    return folder, deliveries
+
+
+def test_replay_makes_the_pipelines_picks_and_prices_the_moves(tmp_path, copywriter, encoder):
+    folder, plain = harness_folder(tmp_path, copywriter, encoder, variety=0.0)
+    _, varied = harness_folder(tmp_path, copywriter, encoder, variety=1.0)
+    result = sweep(folder, [0.0, 1.0], out=tmp_path / "replayed")
+    assert result["0.0"]["moved"] == 0.0 and result["0.0"]["log_perplexity_cost"] == 0.0, result["0.0"]
+    delivered = [d.text for d in varied]
+    assert result["1.0"]["mean_over_campaigns"] == diversity({"run20": delivered})["mean_over_campaigns"], (
+        "replaying variety 1 on the plain run's candidates gives what the pipeline delivers with it"
+    )
+    rewritten = [d.to_dict() for d in read_deliveries(tmp_path / "replayed" / "1.0")["run20"]]
+    assert rewritten == [d.to_dict() for d in varied], "written as the pipeline with variety 1 writes them"
+    moved = sum(a.chosen != b.chosen for a, b in zip(plain, varied, strict=True)) / len(plain)
+    assert result["1.0"]["moved"] == round(moved, 4), f"share of shoppers moved: {result['1.0']}"
+    assert result["1.0"]["log_perplexity_cost"] > 0, "moving off the surest line costs likelihood"
+    d2 = [result[v]["mean_over_campaigns"]["distinct_2"] for v in ("0.0", "1.0")]
+    assert d2[1] > d2[0], f"the penalty spreads the phrasing: distinct-2 {d2}"
+
+
+def test_diversity_counts_per_campaign_and_over_all_messages():
+    result = diversity({"a": ["x y z", "x y w"], "b": ["p q r", "s t u"]})
+    assert result["mean_over_campaigns"] == {"distinct_2": 0.875, "opening_frame_share": 0.5}, (
+        "a: 3 of 4 pairs distinct, b: 4 of 4; in each, two different three-word openings (1 of 2 each)"
+    )
+    assert result["all_messages"]["distinct_2"] == 0.875 and result["messages"] == 4, f"7 of 8: {result}"
+
+
+def test_reading_an_empty_folder_says_what_is_missing(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no deliveries"):
+        read_deliveries(tmp_path)
