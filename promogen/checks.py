@@ -314,6 +314,12 @@ _NO_MINIMUM = re.compile(
     r"|\bon (?:every|any) (?:order|purchase)\b(?!\s+(?:over|above|of)\b)",
     re.I,
 )
+# "on orders over KANY": a threshold phrase with no amount after it (the model wrote the code or a word
+# where the minimum goes); a number spelt out is turned into digits before this is read.
+_THRESHOLD_WITHOUT_AMOUNT = re.compile(
+    r"\b(?:orders?|purchases?|baskets?|carts?|spend(?:ing)?)\s+(?:over|above|of at least)\s+(?![$€£\d])(\S+)",
+    re.I,
+)
 _PER_ITEM = re.compile(
     r"\b(?:each|every|any|per|single)\s+(?:item|product|piece)\s+(?:over|above|of)\b", re.I
 )
@@ -719,6 +725,9 @@ def _min_spend(text: str, offer: Offer, spans: list) -> list[Violation]:
             out.append(Violation("min_spend", f"{hit.group(0)!r} contradicts the minimum spend"))
     elif thresholds:
         out.append(Violation("min_spend", "the offer has no minimum spend"))
+    garbled = _THRESHOLD_WITHOUT_AMOUNT.search(text)
+    if garbled:
+        out.append(Violation("min_spend", f"{garbled.group(0)!r} states no amount"))
     if _PER_ITEM.search(text):
         out.append(Violation("scope", "the offer applies per order, not per item"))
     return out

@@ -224,6 +224,9 @@ MIN_SPEND = [
     ("nimbusship", "Free shipping on orders over $25 with NIMBUSSHIP", "min_spend"),
     ("mugift", "A free ceramic mug with any order - code MUGGIFT", "min_spend"),
     ("mugift", "A free ceramic mug is yours with MUGGIFT", "min_spend"),
+    # the threshold phrase with the code where the amount goes (a model slip seen on train campaigns)
+    ("mugift", "Spend $40+ and get a free ceramic mug on orders over MUGGIFT", "min_spend"),
+    ("home10", "$10 off orders over $50 and on purchases above HOME10", "min_spend"),
     ("trail20", "20% off hiking gear on orders over $100 with TRAIL20", "min_spend"),
     ("beans5", "€5 off coffee beans when you spend €30 with BEANS5", "min_spend"),
     ("fit30", "30% off yoga mats, minimum spend $40, code FIT30", "min_spend"),
