@@ -663,3 +663,41 @@ def test_appeal_layers_choice_matches_both_training_reports():
     shows(sentence.group(2), chosen(shipped))
     assert chosen(shipped) >= chosen(before) + 0.01, "3 layers ship only if they cleared the rule"
     assert int(sentence.group(3)) == shipped["training"]["upworthy"]["chosen_epoch"], "the chosen epoch"
+
+
+def test_variety_replay_and_panel_match_their_reports():
+    replay = _load("reports/copy_quality/variety_train.json")
+    assert replay["command"] in " ".join(README.split()), "the replay's command as the README gives it"
+    for value, first in (
+        ("0.0", "variety 0 (plain"),
+        ("0.25", "=variety 0.25"),
+        ("0.5", "=variety 0.5"),
+        ("1.0", "=variety 1"),
+        ("2.0", "=variety 2"),
+    ):
+        cells, got = row(first), replay["variety"][value]
+        shows(cells[1], got["mean_over_campaigns"]["distinct_2"])
+        pct(cells[2], got["mean_over_campaigns"]["opening_frame_share"])
+        pct(cells[3], got["moved"])
+        shows(cells[4], got["log_perplexity_cost"])
+    cells = row("reference messages of the same specs")
+    shows(cells[1], replay["reference"]["mean_over_campaigns"]["distinct_2"])
+    pct(cells[2], replay["reference"]["mean_over_campaigns"]["opening_frame_share"])
+    panel = _load("reports/copy_quality/panel_variety_train.json")
+    rows = [
+        ("variety 1: the candidate with new words", "promogen_1.0_model"),
+        ("variety 0: the plain pick", "promogen_0.0_model"),
+        ("template line, variety panel", "promogen_template"),
+        ("reference copy, variety panel", "reference_best"),
+    ]
+    panel_rows(panel, rows, ("incoherent", "generic"))
+    paired_sentence(panel, "Variety 1 minus plain, per shopper:")
+    dev = _load("reports/copy_quality/variety_dev.json")
+    text = " ".join(README.split())
+    shows(
+        text.partition("gives distinct-2 ")[2][:5], dev["variety"]["1.0"]["mean_over_campaigns"]["distinct_2"]
+    )
+    shows(
+        text.partition("at variety 1 against ")[2][:5],
+        dev["variety"]["0.0"]["mean_over_campaigns"]["distinct_2"],
+    )
