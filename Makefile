@@ -90,7 +90,7 @@ copy-report: models
 	$(BIN)/python -m eval.reference_metrics --gold $(DATA)/copy_gold/dev.jsonl \
 		--deliveries reports/copy_quality/deliveries/shipped --out reports/copy_quality/reference.json
 	$(BIN)/python -m eval.variety --deliveries reports/copy_quality/deliveries/shipped \
-		--gold $(DATA)/copy_gold/dev.jsonl --values 0 1 --out reports/copy_quality/variety_dev.json
+		--gold $(DATA)/copy_gold/dev.jsonl --values 0 0.5 1 --out reports/copy_quality/variety_dev.json
 	$(BIN)/promogen simulate --n 25 --seed 3 --out runs/demo_users.jsonl
 	$(BIN)/python -m eval.harness --campaign run20 --campaign shipfree --campaign ten_off --campaign bogo_socks \
 		--users runs/demo_users.jsonl --n-users 25 --examples 0 --out reports/copy_quality_demo \

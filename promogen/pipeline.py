@@ -108,7 +108,11 @@ def as_candidates(drafts: list[list[Draft]]) -> list[list[Candidate]]:
 
 @dataclass
 class PipelineConfig(Config):
-    n_candidates: int = option(4, "candidates generated per user")
+    n_candidates: int = option(
+        8,
+        "candidates generated per user (8: with `variety` 0.5, more varied copy than 4 without it, at "
+        "about twice the generation time; README: Spreading the phrasing across shoppers)",
+    )
     seed: int = option(0, "sampling seed: the same inputs and seed give the same copy")
     max_perplexity: float = option(
         20.0,
@@ -127,7 +131,7 @@ class PipelineConfig(Config):
         "first: it tracks what approvers send best), approval, predicted_ctr, relevance",
     )
     variety: float = option(
-        0.0,
+        0.5,
         "spread phrasing across the shoppers of one call: each candidate's rank score loses this much "
         "times the share of its word pairs that copy picked for earlier shoppers used (0: off; in units "
         "of the rank score, so a value set for perplexity does not carry over to another rank_by)",

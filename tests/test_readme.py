@@ -665,39 +665,71 @@ def test_appeal_layers_choice_matches_both_training_reports():
     assert int(sentence.group(3)) == shipped["training"]["upworthy"]["chosen_epoch"], "the chosen epoch"
 
 
-def test_variety_replay_and_panel_match_their_reports():
-    replay = _load("reports/copy_quality/variety_train.json")
-    assert replay["command"] in " ".join(README.split()), "the replay's command as the README gives it"
-    for value, first in (
-        ("0.0", "variety 0 (plain"),
-        ("0.25", "=variety 0.25"),
-        ("0.5", "=variety 0.5"),
-        ("1.0", "=variety 1"),
-        ("2.0", "=variety 2"),
-    ):
-        cells, got = row(first), replay["variety"][value]
-        shows(cells[1], got["mean_over_campaigns"]["distinct_2"])
-        pct(cells[2], got["mean_over_campaigns"]["opening_frame_share"])
-        pct(cells[3], got["moved"])
-        shows(cells[4], got["log_perplexity_cost"])
-    cells = row("reference messages of the same specs")
-    shows(cells[1], replay["reference"]["mean_over_campaigns"]["distinct_2"])
-    pct(cells[2], replay["reference"]["mean_over_campaigns"]["opening_frame_share"])
-    panel = _load("reports/copy_quality/panel_variety_train.json")
-    rows = [
-        ("variety 1: the candidate with new words", "promogen_1.0_model"),
-        ("variety 0: the plain pick", "promogen_0.0_model"),
-        ("template line, variety panel", "promogen_template"),
-        ("reference copy, variety panel", "reference_best"),
-    ]
-    panel_rows(panel, rows, ("incoherent", "generic"))
-    paired_sentence(panel, "Variety 1 minus plain, per shopper:")
-    dev = _load("reports/copy_quality/variety_dev.json")
+VARIETY_REPLAYS = {"variety_train": "4 candidates", "variety_train_n8": "8 candidates"}
+# report -> (panel cell, the setting's source, its README cell, the paired sentence's lead)
+VARIETY_PANELS = {
+    "panel_variety_train": (
+        "4 candidates, variety 1 (",
+        "promogen_1.0_model",
+        "variety 1: the",
+        "Variety 1 minus",
+    ),
+    "panel_n8_A": (
+        "8 candidates, variety 1 (",
+        "promogen_n8_variety1_model",
+        "=8 candidates, variety 1",
+        "8 candidates with variety 1 minus",
+    ),
+    "panel_n8_B": (
+        "8 candidates, variety 0.5 (",
+        "promogen_n8_variety05_model",
+        "8 candidates, variety 0.5 (",
+        "8 candidates with variety 0.5 minus",
+    ),
+    "panel_n8_C": (
+        "8 candidates, variety 0 (",
+        "promogen_n8_plain_model",
+        "8 candidates, plain pick",
+        "8 candidates without variety minus",
+    ),
+}
+
+
+def test_variety_replays_match_their_reports():
     text = " ".join(README.split())
-    shows(
-        text.partition("gives distinct-2 ")[2][:5], dev["variety"]["1.0"]["mean_over_campaigns"]["distinct_2"]
-    )
-    shows(
-        text.partition("at variety 1 against ")[2][:5],
-        dev["variety"]["0.0"]["mean_over_campaigns"]["distinct_2"],
-    )
+    for name, count in VARIETY_REPLAYS.items():
+        replay = _load(f"reports/copy_quality/{name}.json")
+        assert replay["command"].split(" --write")[0] in text, f"{name}: the replay's command"
+        for value, got in replay["variety"].items():
+            shown = value.removesuffix(".0")
+            label = f"{count}, variety {shown}"
+            found = [r for r in _rows() if len(r) == 5 and (r[0] == label or r[0].startswith(label + " ("))]
+            assert len(found) == 1, f"one README row for {label}: {found}"
+            cells = found[0]
+            shows(cells[1], got["mean_over_campaigns"]["distinct_2"])
+            pct(cells[2], got["mean_over_campaigns"]["opening_frame_share"])
+            pct(cells[3], got["moved"])
+            shows(cells[4], got["log_perplexity_cost"])
+        cells = row("reference messages of the same specs")
+        shows(cells[1], replay["reference"]["mean_over_campaigns"]["distinct_2"])
+        pct(cells[2], replay["reference"]["mean_over_campaigns"]["opening_frame_share"])
+
+
+def test_variety_panels_match_their_reports():
+    for name, (panel, source, cell, lead) in VARIETY_PANELS.items():
+        report = _load(f"reports/copy_quality/{name}.json")
+        for first, src in ((cell, source), ("4 candidates, plain pick", "promogen_n4_plain_model")):
+            if name == "panel_variety_train" and src.startswith("promogen_n4"):
+                src = "promogen_0.0_model"
+            cells, rated = row(panel, first)[1:], report["by_source"][src]
+            shows(cells[1], rated["mean_send"])
+            pct(cells[2], rated["send_as_is"])
+            shows(cells[3], rated["relevance"])
+            pct(cells[4], rated["incoherent"])
+            pct(cells[5], rated["generic"])
+        paired_sentence(
+            report,
+            lead + " 4 plain, per shopper:"
+            if name != "panel_variety_train"
+            else lead + " plain, per shopper:",
+        )

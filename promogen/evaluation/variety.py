@@ -107,7 +107,7 @@ def sweep(
     """`diversity` and `price` of the delivered copy for each `variety` value, on one harness run; with
     `out`, each value's deliveries go to `out`/<value>/ (for a rating sheet)."""
     by_campaign = read_deliveries(folder)
-    plain = replay(by_campaign, PipelineConfig(rank_by=rank_by))
+    plain = replay(by_campaign, PipelineConfig(rank_by=rank_by, variety=0.0))
     result = {}
     for value in values:
         picks = replay(by_campaign, PipelineConfig(rank_by=rank_by, variety=value))
