@@ -461,8 +461,17 @@ def sms_segments(text: str) -> tuple[int, str]:
     return (1 if units <= single else -(-units // multi)), f"{units} {name} units"
 
 
+# "Ready to unwClose?": a lower-case run broken by a capital is a garbled word, not a name ("iPhone" and
+# "eBay" have a single lower-case letter first); the brand, the code or the shopper's phrases may spell so.
+_GARBLED = re.compile(r"\b[a-z]{2,}[A-Z][A-Za-z]*\b")
+
+
 def _characters(norm: str, plain: str, campaign: Campaign, context: str) -> list[Violation]:
     out = []
+    allowed = f"{campaign.brand} {campaign.offer.code or ''} {context}"
+    for word in _GARBLED.findall(norm):
+        if word not in allowed:
+            out.append(Violation("characters", f"{word!r} is a garbled word"))
     # Variation selectors (U+FE0F after an emoji) are part of the emoji, not marks on a letter.
     marks = sorted(
         {

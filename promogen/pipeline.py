@@ -177,7 +177,7 @@ class PromoGen:
 
     The steps are public so that the evaluator, the finetuning data builder, off-policy rescoring and
     the benchmarks use exactly the delivery rule of the pipeline: `prompts` -> generator -> `score`
-    -> `eligible` -> `choose`. The pipeline depends on the `Copywriter` protocol only, not on how the
+    -> `eligible` -> `select`. The pipeline depends on the `Copywriter` protocol only, not on how the
     copy is written (`load` gives it a `Generator`).
     """
 

@@ -1124,6 +1124,9 @@ LENGTH = [
 # enclosing circle) and words that mix Latin with Cyrillic or Greek look-alikes. Accented Latin (café,
 # naïve, protégé), curly quotes, dashes, ellipses and emoji, including ZWJ and skin-tone sequences, pass.
 CHARACTERS = [
+    # a word broken by a capital, as the copywriter's tokens sometimes join ("unw" + "Close")
+    ("trail20", "Ready to unwClose? Take 20% off hiking gear with TRAIL20", "characters"),
+    ("trail20", "Snap it on your iPhone: 20% off hiking gear with TRAIL20", "ok"),
     ("trail20", "Take 20% off h\u0456king gear with TRAIL20", "characters"),
     ("trail20", "20% off hiking g\u0435ar with TRAIL20", "characters"),
     ("trail20", "Ridgeline \u041eutdoors: 20% off hiking gear with TRAIL20", "characters"),

@@ -733,3 +733,37 @@ def test_variety_panels_match_their_reports():
             if name != "panel_variety_train"
             else lead + " plain, per shopper:",
         )
+
+
+def test_dev_variety_panel_and_throughput_match_their_reports():
+    report = _load("reports/copy_quality/panel_dev_variety.json")
+    rows = [
+        ("8 candidates, variety 0.5 (shipped), dev", "promogen_shipped_model"),
+        ("4 candidates, plain pick (previous), dev", "promogen_n4_plain_model"),
+        ("template line, dev variety panel", "promogen_template"),
+        ("reference copy, dev variety panel", "reference_best"),
+    ]
+    panel_rows(report, rows, PANEL_FLAGS)
+    paired_sentence(report, "Shipped minus previous on dev, per shopper:")
+    text = " ".join(README.split())
+    n8, n4 = _load("reports/bench_batch_n8.json"), _load("reports/bench_batch_adapter.json")
+    assert n8["n_candidates"] == 8 and n4["n_candidates"] == 4, "the two benches compared"
+    sentence = text.partition("[bench_batch_n8.json](reports/bench_batch_n8.json)): ")[2][:600]
+    shows(sentence.partition(" users/min")[0], n8["promogen"]["users_per_min"])
+    shows(sentence.partition("against ")[2][:8], n4["promogen"]["users_per_min"])
+    ratio = n4["promogen"]["users_per_min"] / n8["promogen"]["users_per_min"]
+    shows(sentence.partition("2026-11-29): ")[2][:5], ratio)
+    shows(sentence.partition("from 320.3 to ")[2][:6], n8["promogen"]["tokens_per_s"])
+    pct(sentence.partition("larger batches), ")[2][:6], n8["roofline_share"])
+
+
+def test_batch_section_states_the_eight_candidate_bench():
+    n8 = _load("reports/bench_batch_n8.json")
+    text = " ".join(README.split())
+    sentence = text.partition(
+        "[reports/bench_batch_n8.json](reports/bench_batch_n8.json)) the batch path writes "
+    )[2]
+    shows(sentence[:8], n8["promogen"]["users_per_min"])
+    shows(sentence.partition("naive loop's ")[2][:6], n8["naive"]["users_per_min"])
+    shows(sentence.partition("speed-up of ")[2][:5], n8["speedup_users_per_min"])
+    pct(sentence.partition("with ")[2][:6], n8["roofline_share"])
