@@ -4,7 +4,8 @@ A web server receives requests concurrently, but the copywriter is one model in 
 one by one wastes the batch dimension, and running them in parallel threads makes them fight over the
 same cores and weights. So every caller puts its request on a queue, and a single worker thread owns
 the model: it takes what has queued up (waiting a few milliseconds for more), runs one
-`PromoGen.generate` per campaign/n/seed group with all of the group's users, and hands each caller its
+`PromoGen.generate` per campaign/n/seed group with all of the group's users (telling it where each
+request's users start, so that `variety` compares copy within a request only), and hands each caller its
 own deliveries back. Requests marked `solo` (batch jobs, whose resumability needs each batch's copy to
 depend on that batch alone) run through the same worker but are never merged with others.
 """
@@ -94,7 +95,11 @@ class MicroBatcher:
         try:
             self.calls += 1
             deliveries = self.pg.generate(
-                head.campaign, users, n_candidates=head.n_candidates, seed=head.seed
+                head.campaign,
+                users,
+                n_candidates=head.n_candidates,
+                seed=head.seed,
+                requests=[len(r.users) for r in group],
             )
         except Exception as exc:  # handed to every caller of the group, who reports it
             for request in group:

@@ -232,11 +232,14 @@ class PromoGen:
         n_candidates: int | None = None,
         seed: int | None = None,
         encoded: tuple[np.ndarray, list[list[str]]] | None = None,
+        requests: list[int] | None = None,
     ) -> list[Delivery]:
         """One delivery per user, in input order.
 
         `encoded` is `encoder.encode_users(users)` when the caller already has it (the harness scores the
-        same users for several variants), so the histories are not embedded again.
+        same users for several variants), so the histories are not embedded again. `requests` are the
+        sizes of independent requests merged into this call (the server's micro-batching): `variety`
+        compares a shopper's copy only with that of earlier shoppers of the same request.
         """
         if not isinstance(campaign, Campaign):
             raise ValidationError(f"`campaign` must be a Campaign, got {type(campaign).__name__}")
@@ -247,6 +250,10 @@ class PromoGen:
         seed = self.config.seed if seed is None else seed
         fallback = fallback_copy(campaign)  # raises, naming the field to change, if no template fits
 
+        if requests is not None and (sum(requests) != len(users) or min(requests, default=1) < 1):
+            raise ValidationError(
+                f"`requests` {requests} must be positive sizes adding up to {len(users)} users"
+            )
         vectors, interests = self.encoder.encode_users(users) if encoded is None else encoded
         if len(vectors) != len(users):
             raise ValidationError(f"`encoded` holds {len(vectors)} users, `users` {len(users)}")
@@ -264,7 +271,13 @@ class PromoGen:
         self.score(campaign, candidates, vectors, interests)
         # The picks depend on the users before them in this call (`variety`) and on nothing outside
         # it, so a batch job's copy depends on its batch alone and a resumed job writes the same copy.
-        picks = select(candidates, self.rank_key(), self.config, [user_rng(seed, u.user_id) for u in users])
+        rngs = [user_rng(seed, u.user_id) for u in users]
+        picks, start = [], 0
+        for size in requests or [len(users)]:
+            picks += select(
+                candidates[start : start + size], self.rank_key(), self.config, rngs[start : start + size]
+            )
+            start += size
         return [
             self.delivery(campaign, user, cands, phrases, fallback, seed, pick)
             for user, cands, phrases, pick in zip(users, candidates, interests, picks, strict=True)

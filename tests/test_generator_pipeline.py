@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import FakeApprover, texts
 
-from promogen import Delivery, PipelineConfig, PromoGen, check_copy
+from promogen import Delivery, PipelineConfig, PromoGen, ValidationError, check_copy
 from promogen.generator import Copywriter, tidy
 from promogen.ope import evaluate, read_log
 from promogen.policy import PolicyConfig
@@ -133,6 +133,16 @@ def test_variety_moves_later_shoppers_off_the_words_already_given_out(copywriter
     assert second == pytest.approx(3 / 9, abs=1e-4), f"3 of its 9 word pairs were given out: {second}"
     assert results[1].candidates[0].scores["repeated"] == 1.0, "the first shopper's line, repeated"
     assert all(r.propensity == 1.0 for r in results), "greedy with a penalty is still deterministic"
+
+
+@pytest.mark.parametrize(
+    "requests, regex",
+    [([1], r"adding up to 2 users"), ([3, -1], r"positive sizes"), ([0, 2], r"positive sizes")],
+)
+def test_bad_request_sizes_are_refused_naming_the_argument(copywriter, encoder, requests, regex):
+    pg = PromoGen(copywriter, encoder, PipelineConfig())
+    with pytest.raises(ValidationError, match=r"`requests`.*" + regex):
+        pg.generate(demo_campaign("run20"), simulate_users(2, seed=0), n_candidates=2, requests=requests)
 
 
 def test_variety_never_delivers_a_violating_candidate_for_its_new_words(copywriter, encoder):

@@ -179,6 +179,10 @@ def test_concurrent_requests_share_one_batched_generate(encoder):
         [u.user_id for u in a],
         [u.user_id for u in b],
     ], "each caller gets its own deliveries back, in order"
+    alone = pg.generate(campaign, b, seed=0)
+    assert [d.text for d in results[1]] == [d.text for d in alone], (
+        "`variety` compares a request's copy with its own earlier shoppers only, as if it ran alone"
+    )
     batcher.close()
 
 
