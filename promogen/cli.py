@@ -115,7 +115,7 @@ def models_pull(force: bool) -> None:
     "--n-candidates",
     type=int,
     default=None,
-    help="Candidates per user, as --set n_candidates=N [default: 4].",
+    help="Candidates per user, as --set n_candidates=N [default: 8].",
 )
 @click.option("--seed", type=int, default=None, help="Sampling seed, as --set seed=N [default: 0].")
 @with_models
@@ -161,7 +161,7 @@ def generate(campaign: str, user_file: str, n_candidates, seed, settings, base_m
     "--n-candidates",
     type=int,
     default=None,
-    help="Candidates per user, as --set n_candidates=N [default: 4].",
+    help="Candidates per user, as --set n_candidates=N [default: 8].",
 )
 @click.option("--seed", type=int, default=None, help="Sampling seed, as --set seed=N [default: 0].")
 @click.option("--limit", default=None, type=int, help="Only the first N user lines.")

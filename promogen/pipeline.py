@@ -4,7 +4,7 @@ The pipeline wires the stages together: encode interests, render prompts, genera
 check every candidate against the hard rules, score them (the copywriter's perplexity, relevance,
 predicted CTR from the ranking head, the approver's probability), and let the delivery policy pick among
 the compliant ones under the fluency floor (greedy by default: the lowest perplexity, less a penalty
-for words already given to earlier shoppers of the call when `variety` is on), recording the propensity
+for words already given to earlier shoppers of the request when `variety` is on), recording the propensity
 of that pick; or deliver the campaign's safe fallback when none passes. A non-compliant copy is never
 delivered.
 """
@@ -78,18 +78,26 @@ def user_rng(seed: int, user_id: str) -> np.random.Generator:
 
 
 def select(
-    candidates: list[list[Candidate]], key: str, config: PipelineConfig, rngs: list[np.random.Generator]
+    candidates: list[list[Candidate]],
+    key: str,
+    config: PipelineConfig,
+    rngs: list[np.random.Generator],
+    requests: list[int],
 ) -> list[tuple[int | None, float]]:
-    """The policy's pick (index or None, propensity) for each user's candidates, users in input order.
+    """The policy's pick (index or None, propensity) for each user's candidates, users in input order;
+    `requests` are the sizes of the independent requests the users come in, in order.
 
     Each candidate's score is its `rank_by` score less `variety` times its "repeated" share: the share
-    of its word pairs that copy already picked for earlier users of the same call used. The lowest
+    of its word pairs that copy already picked for earlier users of the same request used. The lowest
     perplexity alone gives most shoppers of a campaign the commonest line ("Ready to brew something
     new?" for 7 of 10); the penalty moves later shoppers to their next-best candidate with other words.
     """
+    starts = set(np.cumsum([0, *requests])[:-1].tolist())
     delivered: set = set()
     picks = []
-    for cands, rng in zip(candidates, rngs, strict=True):
+    for i, (cands, rng) in enumerate(zip(candidates, rngs, strict=True)):
+        if i in starts:
+            delivered = set()
         for cand in cands:
             cand.scores["repeated"] = round(repeated_share(cand.text, delivered), 4)
         scores = [rank_score(c, key) - config.variety * c.scores["repeated"] for c in cands]
@@ -132,9 +140,9 @@ class PipelineConfig(Config):
     )
     variety: float = option(
         0.5,
-        "spread phrasing across the shoppers of one call: each candidate's rank score loses this much "
-        "times the share of its word pairs that copy picked for earlier shoppers used (0: off; in units "
-        "of the rank score, so a value set for perplexity does not carry over to another rank_by)",
+        "spread phrasing across the shoppers of one request (a batch of a batch job): each candidate's "
+        "log-perplexity score loses this much times the share of its word pairs that copy picked for "
+        "earlier shoppers of the request used (0: off; needs rank_by=perplexity, whose units it is in)",
     )
     must_mention: bool = option(
         True,
@@ -170,6 +178,11 @@ class PipelineConfig(Config):
         self._range("min_approval", 0.0, 1.0)
         self._range("variety", 0.0)
         self._choice("rank_by", RANK_SCORES)
+        if self.variety > 0 and self.rank_by != "perplexity":
+            raise ValidationError(
+                f"`variety` {self.variety} is in units of log-perplexity, so it needs rank_by=perplexity; "
+                f"with rank_by={self.rank_by} set variety=0"
+            )
 
 
 class PromoGen:
@@ -250,10 +263,8 @@ class PromoGen:
         seed = self.config.seed if seed is None else seed
         fallback = fallback_copy(campaign)  # raises, naming the field to change, if no template fits
 
-        if requests is not None and (sum(requests) != len(users) or min(requests, default=1) < 1):
-            raise ValidationError(
-                f"`requests` {requests} must be positive sizes adding up to {len(users)} users"
-            )
+        if requests is not None and (sum(requests) != len(users) or min(requests, default=0) < 0):
+            raise ValidationError(f"`requests` {requests} must be sizes >= 0 adding up to {len(users)} users")
         vectors, interests = self.encoder.encode_users(users) if encoded is None else encoded
         if len(vectors) != len(users):
             raise ValidationError(f"`encoded` holds {len(vectors)} users, `users` {len(users)}")
@@ -269,15 +280,11 @@ class PromoGen:
         drafts = self.generator.generate(prompts, n, seed, vectors=conditioning, terms=terms, gsm=gsm)
         candidates = as_candidates(drafts)
         self.score(campaign, candidates, vectors, interests)
-        # The picks depend on the users before them in this call (`variety`) and on nothing outside
-        # it, so a batch job's copy depends on its batch alone and a resumed job writes the same copy.
+        # The picks depend on the users before them in the same request (`variety`) and on nothing
+        # outside it: a batch job's copy depends on its batch alone (a resumed job writes the same
+        # copy), and another batch size gives other picks.
         rngs = [user_rng(seed, u.user_id) for u in users]
-        picks, start = [], 0
-        for size in requests or [len(users)]:
-            picks += select(
-                candidates[start : start + size], self.rank_key(), self.config, rngs[start : start + size]
-            )
-            start += size
+        picks = select(candidates, self.rank_key(), self.config, rngs, requests or [len(users)])
         return [
             self.delivery(campaign, user, cands, phrases, fallback, seed, pick)
             for user, cands, phrases, pick in zip(users, candidates, interests, picks, strict=True)

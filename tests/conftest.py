@@ -280,5 +280,7 @@ def fake_pg(copywriter, encoder):
     `copywriter` writing the copy."""
     from promogen import GeneratorConfig, PipelineConfig, PromoGen, Ranker
 
-    config = PipelineConfig(generator=GeneratorConfig(model=copywriter.name), rank_by="predicted_ctr")
+    config = PipelineConfig(
+        generator=GeneratorConfig(model=copywriter.name), rank_by="predicted_ctr", variety=0
+    )
     return PromoGen(copywriter, encoder, config, Ranker.load())

@@ -227,6 +227,8 @@ MIN_SPEND = [
     # the threshold phrase with the code where the amount goes (a model slip seen on train campaigns)
     ("mugift", "Spend $40+ and get a free ceramic mug on orders over MUGGIFT", "min_spend"),
     ("home10", "$10 off orders over $50 and on purchases above HOME10", "min_spend"),
+    ("home10", "$10 off orders over USD 50 with HOME10.", "ok"),
+    ("home10", "Order over the phone or online: $10 off orders over $50 with HOME10.", "ok"),
     ("trail20", "20% off hiking gear on orders over $100 with TRAIL20", "min_spend"),
     ("beans5", "€5 off coffee beans when you spend €30 with BEANS5", "min_spend"),
     ("fit30", "30% off yoga mats, minimum spend $40, code FIT30", "min_spend"),
@@ -1127,6 +1129,7 @@ CHARACTERS = [
     # a word broken by a capital, as the copywriter's tokens sometimes join ("unw" + "Close")
     ("trail20", "Ready to unwClose? Take 20% off hiking gear with TRAIL20", "characters"),
     ("trail20", "Snap it on your iPhone: 20% off hiking gear with TRAIL20", "ok"),
+    ("trail20", "Sync your runs to macOS: 20% off hiking gear with TRAIL20", "ok"),
     ("trail20", "Take 20% off h\u0456king gear with TRAIL20", "characters"),
     ("trail20", "20% off hiking g\u0435ar with TRAIL20", "characters"),
     ("trail20", "Ridgeline \u041eutdoors: 20% off hiking gear with TRAIL20", "characters"),

@@ -35,6 +35,11 @@ def test_no_overrides_is_the_same_config():
         ("n_candidates=0", r"`n_candidates` must be in \[1, 64\]; got 0"),
         ("personalise=maybe", r"`personalise` must be true or false; got 'maybe'"),
         ("rank_by=charm", r"`rank_by` must be one of perplexity, approval, predicted_ctr, relevance"),
+        (
+            "rank_by=approval",
+            r"`variety` 0.5 is in units of log-perplexity.*with rank_by=approval set variety=0",
+        ),
+        ("variety=-1", r"`variety` must be"),
         ("policy=best", r"`policy` must be greedy, uniform, softmax:T or epsilon:E"),
         ("generator.dtype=float8", r"dtype"),
     ],

@@ -82,7 +82,7 @@ TEXTS = [
 
 def test_best_compliant_candidate_is_delivered_never_a_violating_one(copywriter, encoder):
     campaign = demo_campaign("run20")
-    pg = PromoGen(copywriter.enqueue(*TEXTS), encoder, PipelineConfig(rank_by="relevance"))
+    pg = PromoGen(copywriter.enqueue(*TEXTS), encoder, PipelineConfig(rank_by="relevance", variety=0))
     runner = simulate_users(1, seed=0)[0]
     runner.events = runner.events[:1]
     runner.events[0].text = "trail running shoes"
@@ -137,7 +137,7 @@ def test_variety_moves_later_shoppers_off_the_words_already_given_out(copywriter
 
 @pytest.mark.parametrize(
     "requests, regex",
-    [([1], r"adding up to 2 users"), ([3, -1], r"positive sizes"), ([0, 2], r"positive sizes")],
+    [([1], r"adding up to 2 users"), ([3, -1], r"sizes >= 0"), ([2, 1], r"adding up to 2 users")],
 )
 def test_bad_request_sizes_are_refused_naming_the_argument(copywriter, encoder, requests, regex):
     pg = PromoGen(copywriter, encoder, PipelineConfig())
@@ -171,7 +171,9 @@ def test_ranker_orders_compliant_candidates_and_policy_records_propensity(fake_p
     assert all(0 < p < 1 for p in ctr), f"predicted CTRs are probabilities: {ctr}"
     assert result.chosen == best and result.propensity == 1.0, f"greedy: highest predicted CTR, p=1 ({ctr})"
     assert result.text == TEXTS[best], "the highest-CTR compliant copy is what the user gets"
-    config = PipelineConfig(policy=PolicyConfig(kind="epsilon", epsilon=0.5), rank_by="predicted_ctr")
+    config = PipelineConfig(
+        policy=PolicyConfig(kind="epsilon", epsilon=0.5), rank_by="predicted_ctr", variety=0
+    )
     exploring = PromoGen(copywriter, encoder, config, fake_pg.ranker)
     for seed in range(6):
         copywriter.enqueue(*TEXTS)
@@ -183,7 +185,7 @@ def test_ranker_orders_compliant_candidates_and_policy_records_propensity(fake_p
 def test_approver_floors_and_ranks_the_compliant_candidates(fake_pg, copywriter, encoder):
     campaign = demo_campaign("run20")
     approver = FakeApprover({"trail": 0.9, "gear": 0.3}, default=0.1)  # TEXTS get 0.1, 0.3 (under 0.5), 0.9
-    floored = PipelineConfig(min_approval=0.5, rank_by="approval")
+    floored = PipelineConfig(min_approval=0.5, rank_by="approval", variety=0)
     pg = PromoGen(copywriter.enqueue(*TEXTS), encoder, floored, fake_pg.ranker, approver)
     [result] = pg.generate(campaign, simulate_users(1, seed=4), n_candidates=3)
     assert [c.eligible for c in result.candidates] == [False, False, True], "the floor makes 0.3 ineligible"
@@ -211,7 +213,7 @@ def test_model_copy_reaches_each_user_with_their_own_interests(fake_pg, copywrit
 def test_non_compliant_copy_is_never_delivered_even_when_ranked_first(copywriter, encoder):
     campaign = demo_campaign("run20")
     user = simulate_users(1, seed=0)[0]
-    ranked = PromoGen(copywriter, encoder, PipelineConfig(rank_by="relevance"))
+    ranked = PromoGen(copywriter, encoder, PipelineConfig(rank_by="relevance", variety=0))
     # The same words as the user's interests, the offer wrong: the most relevant, and illegal.
     wrong = f"{user.events[0].text}: 25% off running gear with code RUN20."
     right = "Get 20% off running gear with code RUN20."

@@ -767,3 +767,17 @@ def test_batch_section_states_the_eight_candidate_bench():
     shows(sentence.partition("naive loop's ")[2][:6], n8["naive"]["users_per_min"])
     shows(sentence.partition("speed-up of ")[2][:5], n8["speedup_users_per_min"])
     pct(sentence.partition("with ")[2][:6], n8["roofline_share"])
+
+
+def test_variety_likelihood_and_scale_sentences_match_their_reports():
+    text = " ".join(README.split())
+    n8 = _load("reports/copy_quality/variety_train_n8.json")["variety"]["0.5"]["mean_log_perplexity"]
+    n4 = _load("reports/copy_quality/variety_train.json")["variety"]["0.0"]["mean_log_perplexity"]
+    sentence = text.partition("4-candidate plain ones: mean log-perplexity ")[2]
+    shows(sentence[:5], n8)
+    shows(sentence.partition("against ")[2][:5], n4)
+    bench = _load("reports/bench_batch_n8.json")["promogen"]["users_per_min"]
+    hours = text.partition("generating for 100,000 users would take about ")[2][:5]
+    shows(hours, 100_000 / bench / 60)
+    old = _load("reports/bench_batch_adapter.json")["promogen"]["tokens_per_s"]
+    shows(text.partition("Generated tokens/s rise from ")[2][:6], old)

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..pipeline import PipelineConfig, select, user_rng
-from ..types import Delivery
+from ..types import Delivery, ValidationError
 from .evaluator import distinct_n, opening_frame_share
 
 
@@ -44,14 +44,18 @@ def read_deliveries(folder: str | Path) -> dict[str, list[Delivery]]:
     paths = sorted(Path(folder).glob("*.jsonl"))
     if not paths:
         raise FileNotFoundError(f"no deliveries (*.jsonl) in {folder}")
-    return {
+    runs = {
         p.stem: [Delivery.from_dict(json.loads(line)) for line in p.read_text(encoding="utf-8").splitlines()]
         for p in paths
     }
+    if any(d.chosen is not None and d.propensity != 1.0 for rows in runs.values() for d in rows):
+        raise ValidationError(f"{folder}: the replay re-makes greedy picks; this run's policy was not greedy")
+    return runs
 
 
 def replay(by_campaign: dict[str, list[Delivery]], config: PipelineConfig) -> dict[str, list[int | None]]:
-    """The pick `config` makes among each delivery's stored candidates, users in the stored order."""
+    """The pick `config` makes among each delivery's stored candidates, users in the stored order, each
+    campaign's file as one request (as the harness generates a campaign's shoppers in one call)."""
     return {
         campaign: [
             chosen
@@ -60,6 +64,7 @@ def replay(by_campaign: dict[str, list[Delivery]], config: PipelineConfig) -> di
                 config.rank_by,
                 config,
                 [user_rng(d.seed, d.user_id) for d in rows],
+                [len(rows)],
             )
         ]
         for campaign, rows in by_campaign.items()
@@ -67,9 +72,9 @@ def replay(by_campaign: dict[str, list[Delivery]], config: PipelineConfig) -> di
 
 
 def price(by_campaign: dict[str, list[Delivery]], picks: dict, plain: dict) -> dict:
-    """How far `picks` moved from the `plain` picks: the share of shoppers moved and the mean increase
-    in the delivered candidate's log-perplexity (fallbacks left out)."""
-    moved, cost = [], []
+    """How far `picks` moved from the `plain` picks: the share of shoppers moved, the mean increase in
+    the delivered candidate's log-perplexity and that mean log-perplexity itself (fallbacks left out)."""
+    moved, cost, level = [], [], []
     for campaign, rows in by_campaign.items():
         for d, new, old in zip(rows, picks[campaign], plain[campaign], strict=True):
             if new is None or old is None:
@@ -77,7 +82,12 @@ def price(by_campaign: dict[str, list[Delivery]], picks: dict, plain: dict) -> d
             moved.append(new != old)
             ppl = [c.scores["perplexity"] for c in d.candidates]
             cost.append(math.log(ppl[new]) - math.log(ppl[old]))
-    return {"moved": round(float(np.mean(moved)), 4), "log_perplexity_cost": round(float(np.mean(cost)), 4)}
+            level.append(math.log(ppl[new]))
+    return {
+        "moved": round(float(np.mean(moved)), 4),
+        "log_perplexity_cost": round(float(np.mean(cost)), 4),
+        "mean_log_perplexity": round(float(np.mean(level)), 4),
+    }
 
 
 def texts(by_campaign: dict[str, list[Delivery]], picks: dict) -> dict[str, list[str]]:
