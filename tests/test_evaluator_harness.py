@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from promogen import Candidate, Delivery, Ranker
+from promogen import Candidate, Delivery, PipelineConfig, PromoGen, Ranker
 from promogen.evaluation.evaluator import METRICS, EvalContext, Evaluator, distinct_n, fluency_score
 from promogen.evaluation.harness import Group, Harness, parse_variant, sample_users
 from promogen.evaluation.report import write_report
@@ -182,7 +182,7 @@ def test_evaluator_on_delivered_model_copy(fake_pg, copywriter):
     copywriter.rule = copywriter.write_offer
     deliveries = fake_pg.generate(campaign, users, n_candidates=2)
     evaluator = Evaluator(fake_pg)
-    generic = evaluator.generic_copies(campaign, fake_pg.encoder.encode_users(users)[0], n=2, seed=0)
+    generic = evaluator.generic_copies(campaign, users, fake_pg.encoder.encode_users(users), n=2, seed=0)
     assert generic == ["20% off running gear with code RUN20."] * 3, (
         f"the generic copy is the model's copy of the prompt without interests: {generic}"
     )
@@ -193,6 +193,26 @@ def test_evaluator_on_delivered_model_copy(fake_pg, copywriter):
     metrics = evaluator.evaluate(ctx)["metrics"]
     assert metrics["fallback_rate"] == 0.0 and metrics["compliant"] == 1.0, metrics
     assert metrics["personalisation_vs_generic"] > 0, f"per-user copy differs from the generic: {metrics}"
+
+
+GENERIC = [
+    "Get 20% off running gear with code RUN20.",
+    "Trail season is here: 20% off running gear, code RUN20.",
+]
+
+
+@pytest.mark.parametrize("variety, expected", [(0.0, [0, 0, 0]), (0.6, [0, 1, 0])])
+def test_generic_copy_is_picked_by_the_pipelines_own_rule(copywriter, encoder, variety, expected):
+    copywriter.perplexities.update({GENERIC[0]: 1.5, GENERIC[1]: 2.0})
+    pg = PromoGen(copywriter.enqueue(*GENERIC), encoder, PipelineConfig(variety=variety))
+    users = simulate_users(3, seed=0)
+    generic = Evaluator(pg).generic_copies(demo_campaign("run20"), users, encoder.encode_users(users), 2, 0)
+    assert generic == [GENERIC[i] for i in expected], (
+        f"variety {variety}: the surest generic line, spread as the pipeline spreads it: {generic}"
+    )
+    assert copywriter.history[-1].prompts == pg.prompts(demo_campaign("run20"), [[]]), (
+        "one prompt, no interests"
+    )
 
 
 def test_rescore_recomputes_predicted_ctr_with_the_current_ranker(encoder, tmp_path):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..checks import check_copy
-from ..pipeline import as_candidates, word_ngrams
+from ..pipeline import as_candidates, select, user_rng, word_ngrams
 from ..prompts import fallback_copy
 from ..types import Campaign, Delivery, UserHistory, Violation
 
@@ -264,31 +264,31 @@ class Evaluator:
         self.pg = pg
         self.metrics = metrics or METRICS
 
-    def generic_copies(self, campaign: Campaign, vectors: np.ndarray, n: int, seed: int) -> list[str]:
-        """The copy each user would get from the campaign's prompt with no interests in it.
+    def generic_copies(
+        self,
+        campaign: Campaign,
+        users: list[UserHistory],
+        encoded: tuple[np.ndarray, list[list[str]]],
+        n: int,
+        seed: int,
+    ) -> list[str]:
+        """The copy each user would get without personalisation, as `personalise=False` delivers it.
 
-        One generic prompt, `n` sampled candidates; each user gets the compliant one the ranking head
-        prefers for them (the fallback when none is compliant), as the pipeline would deliver.
+        One prompt with no interests (a conditioned copywriter reads the zero vector: the soft prompt at
+        its centre) writes `n` candidates; each user's copy of them is scored with the user's own vector
+        and interests and picked by the pipeline's own rule (`score`, `select`, the users as one request).
         """
         generator = self.pg.generator
-        # A conditioned copywriter reads the zero vector: no interests, the soft prompt at its centre.
+        vectors, phrases = encoded
         blank = np.zeros((1, vectors.shape[1]), dtype=np.float32)
         conditioning = blank if generator.interest is not None else None
         drafts = generator.generate(self.pg.prompts(campaign, [[]]), n, seed, vectors=conditioning)
-        cands = as_candidates(drafts)
-        self.pg.score(campaign, cands, blank, [[]])  # the pipeline's own delivery rule
-        pool = [c.text for c in cands[0] if c.eligible]
-        if not pool:
-            return [fallback_copy(campaign)] * len(vectors)
-        emb = self.pg.encoder.encode_texts(pool)
-        if self.pg.ranker is None:
-            scores = vectors @ emb.T
-        else:
-            rows, cols = np.meshgrid(np.arange(len(vectors)), np.arange(len(pool)), indexing="ij")
-            scores = self.pg.ranker.predict_ctr(
-                vectors[rows.ravel()], emb[cols.ravel()], [pool[j] for j in cols.ravel()], campaign.channel
-            ).reshape(len(vectors), len(pool))
-        return [pool[j] for j in scores.argmax(axis=1)]
+        rows = [as_candidates(drafts)[0] for _ in users]  # fresh candidates per user: scores are per user
+        self.pg.score(campaign, rows, vectors, phrases)
+        rngs = [user_rng(seed, u.user_id) for u in users]
+        picks = select(rows, self.pg.rank_key(), self.pg.config, rngs, [len(users)])
+        fallback = fallback_copy(campaign)
+        return [row[i].text if i is not None else fallback for row, (i, _) in zip(rows, picks, strict=True)]
 
     def context(
         self,
@@ -305,7 +305,9 @@ class Evaluator:
         vectors, phrases = encoded if encoded is not None else self.pg.encoder.encode_users(users)
         texts = [d.text for d in deliveries]
         copy_vectors = self.pg.encoder.encode_texts(texts)
-        generic = self.generic_copies(campaign, vectors, generic_n, seed + zlib.crc32(b"generic"))
+        generic = self.generic_copies(
+            campaign, users, (vectors, phrases), generic_n, seed + zlib.crc32(b"generic")
+        )
         ctr = (
             self.pg.ranker.predict_ctr(vectors, copy_vectors, texts, campaign.channel)
             if self.pg.ranker is not None
