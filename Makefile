@@ -112,6 +112,8 @@ plan-report: install
 # The demo run the README quotes (simulated users only; *.jsonl is ignored, so it is added with -f).
 demo-report: models
 	$(BIN)/promogen demo --users 24 --campaign run20 --out-dir reports/demo
+	$(BIN)/python -m eval.variety --deliveries reports/demo/demo_run20.jsonl --batch-size 16 --values 0 0.5 \
+		--out reports/demo/variety.json
 
 # 50 concurrent /v1/generate requests of 4 shoppers against the same 50 one at a time (real models,
 # about 15 minutes on 2 CPU cores).

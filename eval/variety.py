@@ -4,8 +4,9 @@ python -m eval.variety --deliveries runs/train_full/deliveries/shipped \
     --gold ../shared/data/copy_gold/train.jsonl --values 0 0.25 0.5 1 2 \
     --out reports/copy_quality/variety_train.json
 
-Replays the pipeline's pick over the candidates a harness run already wrote (no generation), once per
-value, next to the same diversity figures of the reference messages (`best`) of the same specs. See
+Replays the pipeline's pick over the candidates a harness run (or, with --batch-size, a batch job such
+as `promogen demo`) already wrote (no generation), once per value, next to the same diversity figures of
+the reference messages (`best`) of the same specs when --gold is given. See
 `promogen.evaluation.variety`. Choose on a train harness run; a dev run is for reporting.
 """
 
@@ -23,23 +24,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--deliveries", required=True, help="a harness variant's deliveries folder")
-    parser.add_argument("--gold", required=True, help="the copy_gold split the harness ran on")
+    parser.add_argument(
+        "--deliveries", required=True, help="a harness variant's deliveries folder, or a batch output file"
+    )
+    parser.add_argument("--gold", help="the copy_gold split the run used (for the reference messages)")
+    parser.add_argument(
+        "--batch-size", type=int, help="replay batches of this many users (a batch job's; default: one call)"
+    )
     parser.add_argument("--values", type=float, nargs="+", required=True, help="variety values to replay")
     parser.add_argument("--out", help="save the JSON here too")
     parser.add_argument("--write", help="folder for each value's deliveries (<folder>/<value>/*.jsonl)")
     args = parser.parse_args()
-    shoppers = {d.user_id for rows in read_deliveries(args.deliveries).values() for d in rows}
-    references: dict[str, list[str]] = {}
-    for spec in read_specs(args.gold):
-        if spec["spec_id"] in shoppers:
-            references.setdefault(spec["campaign"]["campaign_id"], []).append(spec["best"])
     result = {
         "command": "python -m eval.variety " + shlex.join(sys.argv[1:]),
         "date": date.today().isoformat(),
-        "reference": diversity(references),
-        "variety": sweep(args.deliveries, args.values, out=args.write),
     }
+    if args.gold:
+        shoppers = {d.user_id for rows in read_deliveries(args.deliveries).values() for d in rows}
+        references: dict[str, list[str]] = {}
+        for spec in read_specs(args.gold):
+            if spec["spec_id"] in shoppers:
+                references.setdefault(spec["campaign"]["campaign_id"], []).append(spec["best"])
+        result["reference"] = diversity(references)
+    result["variety"] = sweep(args.deliveries, args.values, out=args.write, batch_size=args.batch_size)
     emit_json(result, args.out)
 
 

@@ -301,7 +301,8 @@ def test_demo_figures_match_the_committed_demo_run():
     by_model = sum(r["chosen_by"] == "model" for r in rows)
     assert f"{by_model} of {len(rows)} simulated users got model copy" in README, (by_model, len(rows))
     texts = {r["text"] for r in rows}
-    quotes = re.findall(r'"([^"]+RUN20\.)"', README.rpartition("reports/demo/demo_run20.jsonl")[2])
+    paragraph = README.partition("[reports/demo/demo_run20.jsonl](reports/demo/demo_run20.jsonl)")[2]
+    quotes = re.findall(r'"([^"]+RUN20\.)"', paragraph.partition("\n\n")[0])
     assert quotes, "the README quotes lines of the demo run"
     for quoted in quotes:
         assert " ".join(quoted.split()) in texts, f"quoted demo line not in the demo run: {quoted!r}"
@@ -781,3 +782,18 @@ def test_variety_likelihood_and_scale_sentences_match_their_reports():
     shows(hours, 100_000 / bench / 60)
     old = _load("reports/bench_batch_adapter.json")["promogen"]["tokens_per_s"]
     shows(text.partition("Generated tokens/s rise from ")[2][:6], old)
+
+
+def test_demo_variety_replay_matches_its_report():
+    replay = _load("reports/demo/variety.json")
+    text = " ".join(README.split())
+    assert replay["command"] in text, "the demo replay's command as the README gives it"
+    plain, shipped = replay["variety"]["0.0"], replay["variety"]["0.5"]
+    sentence = text.partition("the likeliest of 8 candidates alone would give distinct-2 ")[2]
+    shows(sentence[:5], plain["mean_over_campaigns"]["distinct_2"])
+    pct(sentence.partition("same opening to ")[2][:5], plain["mean_over_campaigns"]["opening_frame_share"])
+    pct(sentence.partition("the penalty moves ")[2][:4], shipped["moved"])
+    shows(sentence.partition("brings distinct-2 to ")[2][:5], shipped["mean_over_campaigns"]["distinct_2"])
+    pct(
+        sentence.partition("and that share to ")[2][:5], shipped["mean_over_campaigns"]["opening_frame_share"]
+    )

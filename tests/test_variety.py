@@ -44,6 +44,21 @@ def test_replay_makes_the_pipelines_picks_and_prices_the_moves(tmp_path, copywri
     assert d2[1] > d2[0], f"the penalty spreads the phrasing: distinct-2 {d2}"
 
 
+def test_a_batch_jobs_picks_are_replayed_batch_by_batch(tmp_path, copywriter, encoder):
+    copywriter.perplexities.update({LINES[0]: 1.5, LINES[1]: 1.8, LINES[2]: 2.2})
+    pg = PromoGen(copywriter.enqueue(*LINES * 6), encoder, PipelineConfig(variety=1.0))
+    users = simulate_users(6, seed=2)
+    batches = [pg.generate(demo_campaign("run20"), users[i : i + 3], n_candidates=3) for i in (0, 3)]
+    job = [d for batch in batches for d in batch]
+    (tmp_path / "demo_run20.jsonl").write_text("".join(json.dumps(d.to_dict()) + "\n" for d in job))
+    sweep(tmp_path, [1.0], out=tmp_path / "by3", batch_size=3)
+    again = [d.to_dict() for d in read_deliveries(tmp_path / "by3" / "1.0")["demo_run20"]]
+    assert again == [d.to_dict() for d in job], "batches of 3 replayed as batches of 3 give the job's picks"
+    sweep(tmp_path, [1.0], out=tmp_path / "whole")
+    whole = [d.text for d in read_deliveries(tmp_path / "whole" / "1.0")["demo_run20"]]
+    assert whole != [d.text for d in job], f"as one call, later shoppers meet all earlier ones: {whole}"
+
+
 def test_diversity_counts_per_campaign_and_over_all_messages():
     result = diversity({"a": ["x y z", "x y w"], "b": ["p q r", "s t u"]})
     assert result["mean_over_campaigns"] == {"distinct_2": 0.875, "opening_frame_share": 0.5}, (

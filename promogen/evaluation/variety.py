@@ -40,8 +40,9 @@ def diversity(by_campaign: dict[str, list[str]]) -> dict:
 
 
 def read_deliveries(folder: str | Path) -> dict[str, list[Delivery]]:
-    """One harness variant's deliveries folder, per campaign in file order (the order they were picked)."""
-    paths = sorted(Path(folder).glob("*.jsonl"))
+    """One harness variant's deliveries folder (a JSONL per campaign) or one batch output file, per
+    campaign in file order (the order they were picked)."""
+    paths = [Path(folder)] if Path(folder).is_file() else sorted(Path(folder).glob("*.jsonl"))
     if not paths:
         raise FileNotFoundError(f"no deliveries (*.jsonl) in {folder}")
     runs = {
@@ -53,22 +54,20 @@ def read_deliveries(folder: str | Path) -> dict[str, list[Delivery]]:
     return runs
 
 
-def replay(by_campaign: dict[str, list[Delivery]], config: PipelineConfig) -> dict[str, list[int | None]]:
-    """The pick `config` makes among each delivery's stored candidates, users in the stored order, each
-    campaign's file as one request (as the harness generates a campaign's shoppers in one call)."""
-    return {
-        campaign: [
-            chosen
-            for chosen, _ in select(
-                [d.candidates for d in rows],
-                config.rank_by,
-                config,
-                [user_rng(d.seed, d.user_id) for d in rows],
-                [len(rows)],
-            )
-        ]
-        for campaign, rows in by_campaign.items()
-    }
+def replay(
+    by_campaign: dict[str, list[Delivery]], config: PipelineConfig, batch_size: int | None = None
+) -> dict[str, list[int | None]]:
+    """The pick `config` makes among each delivery's stored candidates, users in the stored order: each
+    campaign's file as one request (the harness generates a campaign's shoppers in one call), or as
+    requests of `batch_size` users (a batch job's batches)."""
+    picks = {}
+    for campaign, rows in by_campaign.items():
+        size = batch_size or max(len(rows), 1)
+        requests = [min(size, len(rows) - start) for start in range(0, len(rows), size)]
+        rngs = [user_rng(d.seed, d.user_id) for d in rows]
+        made = select([d.candidates for d in rows], config.rank_by, config, rngs, requests)
+        picks[campaign] = [chosen for chosen, _ in made]
+    return picks
 
 
 def price(by_campaign: dict[str, list[Delivery]], picks: dict, plain: dict) -> dict:
@@ -112,15 +111,16 @@ def write(by_campaign: dict[str, list[Delivery]], picks: dict, folder: Path) -> 
 
 
 def sweep(
-    folder: str | Path, values: list[float], rank_by: str = "perplexity", out: str | Path | None = None
+    folder: str | Path, values: list[float], out: str | Path | None = None, batch_size: int | None = None
 ) -> dict:
-    """`diversity` and `price` of the delivered copy for each `variety` value, on one harness run; with
-    `out`, each value's deliveries go to `out`/<value>/ (for a rating sheet)."""
+    """`diversity` and `price` of the delivered copy for each `variety` value (ranking by perplexity, the
+    only score it applies to), on one run; with `out`, each value's deliveries go to `out`/<value>/ (for
+    a rating sheet). `batch_size` replays a batch job's batches (see `replay`)."""
     by_campaign = read_deliveries(folder)
-    plain = replay(by_campaign, PipelineConfig(rank_by=rank_by, variety=0.0))
+    plain = replay(by_campaign, PipelineConfig(variety=0.0), batch_size)
     result = {}
     for value in values:
-        picks = replay(by_campaign, PipelineConfig(rank_by=rank_by, variety=value))
+        picks = replay(by_campaign, PipelineConfig(variety=value), batch_size)
         result[str(value)] = {**diversity(texts(by_campaign, picks)), **price(by_campaign, picks, plain)}
         if out is not None:
             write(by_campaign, picks, Path(out) / str(value))
