@@ -39,14 +39,15 @@ def main() -> None:
         "command": "python -m eval.variety " + shlex.join(sys.argv[1:]),
         "date": date.today().isoformat(),
     }
+    runs = read_deliveries(args.deliveries)
     if args.gold:
-        shoppers = {d.user_id for rows in read_deliveries(args.deliveries).values() for d in rows}
+        shoppers = {d.user_id for rows in runs.values() for d in rows}
         references: dict[str, list[str]] = {}
         for spec in read_specs(args.gold):
             if spec["spec_id"] in shoppers:
                 references.setdefault(spec["campaign"]["campaign_id"], []).append(spec["best"])
         result["reference"] = diversity(references)
-    result["variety"] = sweep(args.deliveries, args.values, out=args.write, batch_size=args.batch_size)
+    result["variety"] = sweep(runs, args.values, out=args.write, batch_size=args.batch_size)
     emit_json(result, args.out)
 
 

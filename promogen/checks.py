@@ -734,8 +734,7 @@ def _min_spend(text: str, offer: Offer, spans: list) -> list[Violation]:
             out.append(Violation("min_spend", f"{hit.group(0)!r} contradicts the minimum spend"))
     elif thresholds:
         out.append(Violation("min_spend", "the offer has no minimum spend"))
-    code = re.escape(offer.code or "") if offer.code else None
-    garbled = code and re.search(_THRESHOLD_BEFORE_WORD + code + r"\b", text, re.I)
+    garbled = offer.code and re.search(_THRESHOLD_BEFORE_WORD + re.escape(offer.code) + r"\b", text, re.I)
     if garbled:
         out.append(Violation("min_spend", f"{garbled.group(0)!r} states the code, not an amount"))
     if _PER_ITEM.search(text):

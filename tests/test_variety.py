@@ -29,7 +29,7 @@ def harness_folder(tmp_path, copywriter, encoder, variety: float):
 def test_replay_makes_the_pipelines_picks_and_prices_the_moves(tmp_path, copywriter, encoder):
     folder, plain = harness_folder(tmp_path, copywriter, encoder, variety=0.0)
     _, varied = harness_folder(tmp_path, copywriter, encoder, variety=1.0)
-    result = sweep(folder, [0.0, 1.0], out=tmp_path / "replayed")
+    result = sweep(read_deliveries(folder), [0.0, 1.0], out=tmp_path / "replayed")
     assert result["0.0"]["moved"] == 0.0 and result["0.0"]["log_perplexity_cost"] == 0.0, result["0.0"]
     delivered = [d.text for d in varied]
     assert result["1.0"]["mean_over_campaigns"] == diversity({"run20": delivered})["mean_over_campaigns"], (
@@ -51,10 +51,10 @@ def test_a_batch_jobs_picks_are_replayed_batch_by_batch(tmp_path, copywriter, en
     batches = [pg.generate(demo_campaign("run20"), users[i : i + 3], n_candidates=3) for i in (0, 3)]
     job = [d for batch in batches for d in batch]
     (tmp_path / "demo_run20.jsonl").write_text("".join(json.dumps(d.to_dict()) + "\n" for d in job))
-    sweep(tmp_path, [1.0], out=tmp_path / "by3", batch_size=3)
+    sweep(read_deliveries(tmp_path), [1.0], out=tmp_path / "by3", batch_size=3)
     again = [d.to_dict() for d in read_deliveries(tmp_path / "by3" / "1.0")["demo_run20"]]
     assert again == [d.to_dict() for d in job], "batches of 3 replayed as batches of 3 give the job's picks"
-    sweep(tmp_path, [1.0], out=tmp_path / "whole")
+    sweep(read_deliveries(tmp_path), [1.0], out=tmp_path / "whole")
     whole = [d.text for d in read_deliveries(tmp_path / "whole" / "1.0")["demo_run20"]]
     assert whole != [d.text for d in job], f"as one call, later shoppers meet all earlier ones: {whole}"
 

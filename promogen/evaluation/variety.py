@@ -103,20 +103,22 @@ def write(by_campaign: dict[str, list[Delivery]], picks: dict, folder: Path) -> 
     for campaign, rows in by_campaign.items():
         lines = []
         for d, i in zip(rows, picks[campaign], strict=True):
+            # Eligibility is stored, so a replay falls back exactly where the run did: only model picks move.
             if i != d.chosen:
-                text, chosen_by = (d.candidates[i].text, "model") if i is not None else (d.text, "fallback")
-                d = replace(d, text=text, chosen=i, chosen_by=chosen_by)
+                d = replace(d, text=d.candidates[i].text, chosen=i)
             lines.append(json.dumps(d.to_dict()) + "\n")
         (folder / f"{campaign}.jsonl").write_text("".join(lines), encoding="utf-8")
 
 
 def sweep(
-    folder: str | Path, values: list[float], out: str | Path | None = None, batch_size: int | None = None
+    by_campaign: dict[str, list[Delivery]],
+    values: list[float],
+    out: str | Path | None = None,
+    batch_size: int | None = None,
 ) -> dict:
     """`diversity` and `price` of the delivered copy for each `variety` value (ranking by perplexity, the
-    only score it applies to), on one run; with `out`, each value's deliveries go to `out`/<value>/ (for
-    a rating sheet). `batch_size` replays a batch job's batches (see `replay`)."""
-    by_campaign = read_deliveries(folder)
+    only score it applies to), on one run (`read_deliveries`); with `out`, each value's deliveries go to
+    `out`/<value>/ (for a rating sheet). `batch_size` replays a batch job's batches (see `replay`)."""
     plain = replay(by_campaign, PipelineConfig(variety=0.0), batch_size)
     result = {}
     for value in values:
