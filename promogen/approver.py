@@ -42,20 +42,20 @@ _ENTITY = re.compile(r"&#?\w+;?")
 class ApproverConfig(Config):
     base: str = option(DEFAULT_ENCODER, "base encoder: the bundled MiniLM or a local BERT-style model dir")
     max_length: int = option(128, "tokens per (brief, copy) pair; the longer segment is cut first")
-    train_layers: int = option(2, "top encoder layers that are retrained and shipped; the rest stay frozen")
+    train_layers: int = option(3, "top encoder layers that are retrained and shipped; the rest stay frozen")
     pooling: str = option(
         "mean",
         "what the head reads: mean of all token states, mean of the copy's tokens, [CLS], or all three",
     )
     anchor: bool = option(
-        True,
+        False,
         "score each copy relative to the campaign's plain template line (`anchor_copy`) for the same "
         "shopper, which takes out the campaign-level offsets a model trained on a few dozen campaigns has",
     )
     head_dropout: float = option(0.1, "dropout before the head during training")
-    epochs: int = option(12, "most epochs; the number used is chosen on the inner split of train campaigns")
-    lr: float = option(1e-4, "AdamW learning rate of the top layers (linear warm-up, then linear decay)")
-    head_lr: float = option(1e-3, "AdamW learning rate of the head")
+    epochs: int = option(10, "most epochs; the number used is chosen on the inner split of train campaigns")
+    lr: float = option(3e-4, "AdamW learning rate of the top layers (linear warm-up, then linear decay)")
+    head_lr: float = option(3e-3, "AdamW learning rate of the head")
     weight_decay: float = option(0.01, "AdamW weight decay")
     warmup: float = option(0.06, "fraction of the steps spent warming the learning rate up")
     specs_per_step: int = option(8, "specs per optimiser step; every message of a spec is in the same step")
@@ -64,7 +64,7 @@ class ApproverConfig(Config):
         0.0, "weight of the same pairwise loss across the specs of a step (good of one vs flawed of another)"
     )
     pointwise_weight: float = option(1.0, "weight of the per-message binary cross-entropy")
-    synthetic: int = option(0, "hard synthetic negatives made from each train spec's good messages")
+    synthetic: int = option(4, "hard synthetic negatives made from each train spec's good messages")
     other_shopper: bool = option(
         True, "synthetic negatives may be a good message written for the campaign's least similar shopper"
     )

@@ -44,7 +44,7 @@ class RankerConfig(Config):
         "prior click rate per channel (not learned: sets the level, the heads set the order)",
     )
     base: str = option(DEFAULT_ENCODER, "base encoder of the appeal head (the bundled MiniLM or a local dir)")
-    appeal_layers: int = option(2, "top encoder layers retrained for copy appeal; the rest stay frozen")
+    appeal_layers: int = option(3, "top encoder layers retrained for copy appeal; the rest stay frozen")
     max_length: int = option(64, "tokens per copy for the appeal head")
     head_dropout: float = option(0.1, "dropout before the appeal head during training")
     appeal_epochs: int = option(6, "most appeal epochs; the one used is chosen on validation tests")

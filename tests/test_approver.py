@@ -340,7 +340,7 @@ def test_top_layers_on_cached_states_match_the_full_forward(tiny_bert_dir):
 
 
 def test_score_checks_its_arguments(tiny_bert_dir):
-    approver = new_approver(ApproverConfig(base=tiny_bert_dir))
+    approver = new_approver(ApproverConfig(base=tiny_bert_dir, train_layers=2))
     campaign = Campaign.from_dict(CAMPAIGN)
     with pytest.raises(ValidationError, match="interests"):
         approver.score(campaign, [["a"], ["b"]], ["one", "two", "three"])
