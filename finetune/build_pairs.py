@@ -5,6 +5,8 @@ python finetune/build_pairs.py --adapter runs/gold_lora/adapter --specs 240 --ou
 The finetuned copywriter writes N candidates for each train spec (appended to OUT/generated.jsonl as
 they come; a rerun resumes); every candidate the gate rejects becomes a rejected side, as do the spec's
 labelled flawed messages; the spec's gate-passing reference messages are the chosen side. Train split only.
+--exclude leaves out the specs listed in files (one spec id a line, e.g. build_gold's held_out.txt);
+--base-model names the LM an adapter trained on another base needs (e.g. runs/gemma3-270m).
 """
 
 import argparse
@@ -27,13 +29,16 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=4, help="candidates per spec")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="runs/pairs")
+    parser.add_argument("--exclude", nargs="*", default=[], help="files of spec ids to leave out")
+    parser.add_argument("--base-model", help="the adapter's base LM, if not the default")
     args = parser.parse_args()
-    specs = read_specs(Path(args.data) / "train.jsonl")
+    exclude = {i for path in args.exclude for i in Path(path).read_text().split()}
+    specs = [s for s in read_specs(Path(args.data) / "train.jsonl") if s["spec_id"] not in exclude]
     random.Random(args.seed).shuffle(specs)
     specs = specs[: args.specs]
     # Unguarded sampling: the pairs show the model's own habits (the shipped pairs predate the guard).
     config = PipelineConfig(seed=args.seed, must_mention=False, gsm_sms=False)
-    pg = PromoGen.load(adapter=args.adapter, approver="none", config=config)
+    pg = PromoGen.load(adapter=args.adapter, approver="none", config=config, base_model=args.base_model)
     pairs = list(zip(spec_users(specs), [Campaign.from_dict(s["campaign"]) for s in specs], strict=True))
     generated = generate_candidates(pg, pairs, args.out, args.n, args.seed)
     rows = [json.loads(line) for line in generated.read_text(encoding="utf-8").splitlines()]

@@ -139,8 +139,18 @@ def read_adapter_config(directory: str | Path) -> tuple[AdapterConfig, dict]:
     return AdapterConfig.from_dict(record["adapter"]), record.get("training", {})
 
 
-def load_adapter(directory: str | Path, model, trainable: bool = False):
-    """Wrap `model` with the saved LoRA weights, load the interest adapter: (model, interest, config).
+def same_model(a: str, b: str) -> bool:
+    """Whether two model names (the default's name, a hub id or a local folder) name the same model."""
+    if a == b:
+        return True
+    first, second = Path(a).expanduser(), Path(b).expanduser()
+    return first.exists() and second.exists() and first.resolve() == second.resolve()
+
+
+def load_adapter(directory: str | Path, model, base: str, trainable: bool = False):
+    """Wrap `model` (loaded from `base`) with the saved LoRA weights, load the interest adapter:
+    (model, interest, config). An adapter trained on another base model is refused by name: its weights
+    would not fit, or would silently mean something else.
 
     `trainable=True` keeps both trainable, to continue training from them (preference tuning)."""
     from peft import PeftModel
@@ -148,6 +158,11 @@ def load_adapter(directory: str | Path, model, trainable: bool = False):
 
     directory = Path(directory)
     config, _ = read_adapter_config(directory)
+    if not same_model(config.base_model, base):
+        raise ValidationError(
+            f"adapter {directory} was trained on {config.base_model!r}, not {base!r}: "
+            f"set the model (`generator.model`, `base_model`) to {config.base_model!r}"
+        )
     model = PeftModel.from_pretrained(model, str(directory), is_trainable=trainable)
     interest = None
     if config.k > 0:

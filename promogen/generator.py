@@ -266,7 +266,7 @@ class Generator:
             model = quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
         if adapter is None:
             return cls(model, tokenizer, config, name=config.model)
-        model, interest, adapter_config = load_adapter(adapter, model)
+        model, interest, adapter_config = load_adapter(adapter, model, config.model)
         generator = cls(model, tokenizer, config, name=config.model, interest=interest, adapter=str(adapter))
         generator.demonstration = adapter_config.demonstration
         return generator

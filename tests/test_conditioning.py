@@ -225,3 +225,23 @@ def test_preference_tuning_from_an_adapter_prefers_the_chosen_message(trained, e
     assert read_adapter_config(tuned.adapter)[0].k == 2, "the starting adapter's shape is kept"
     with pytest.raises(ValidationError, match="`init_adapter` is required"):
         TrainConfig(objective="dpo")
+
+
+def test_an_adapter_records_its_base_model_and_refuses_another(trained, trainable_tiny_dir, tiny_model_dir):
+    """An adapter trained on one base must not load onto another (Gemma's adapter on SmolLM2, say)."""
+    config, result = trained
+    adapter_config, _ = read_adapter_config(result.adapter)
+    assert adapter_config.base_model == trainable_tiny_dir, f"recorded {adapter_config.base_model!r}"
+    with pytest.raises(ValidationError, match=r"was trained on .*not .*generator\.model"):
+        Generator.load(GeneratorConfig(model=tiny_model_dir, dtype="float32"), adapter=result.adapter)
+    again = TrainConfig.from_dict(
+        {
+            **config.to_dict(),
+            "base_model": tiny_model_dir,
+            "objective": "dpo",
+            "init_adapter": str(result.adapter),
+            "out": str(Path(config.out).parent / "other"),
+        }
+    )
+    with pytest.raises(ValidationError, match=r"was trained on .*base_model"):
+        train(again, progress=False)

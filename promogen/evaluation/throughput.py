@@ -102,7 +102,7 @@ def naive_model(pg):
     model = AutoModelForCausalLM.from_pretrained(resolve_llm(pg.generator.name), dtype=torch.float32)
     if pg.generator.adapter is None:
         return model.eval()
-    return load_adapter(pg.generator.adapter, model)[0]
+    return load_adapter(pg.generator.adapter, model, pg.generator.name)[0]
 
 
 def time_naive(pg, model, campaign: Campaign, users: list[UserHistory], n: int) -> dict:

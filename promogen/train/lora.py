@@ -81,6 +81,7 @@ class TrainConfig(Config):
             self.data = [self.data]
         if isinstance(self.adapter, dict):
             self.adapter = AdapterConfig.from_dict(self.adapter)
+        self.adapter.base_model = self.base_model  # the adapter records what it was trained on
         self._range("steps", 1)
         self._range("batch_size", 1)
         self._range("lr", 0.0, 1.0)
@@ -355,7 +356,9 @@ def _load_models(config: TrainConfig):
     base = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
     if config.init_adapter:
         # The starting adapter fixes the shape; with dpo a frozen copy of it is the reference model.
-        lm, interest, config.adapter = load_adapter(config.init_adapter, base, trainable=True)
+        lm, interest, config.adapter = load_adapter(
+            config.init_adapter, base, config.base_model, trainable=True
+        )
         return tokenizer, lm, interest
     lm = get_peft_model(base, lora_config(config.adapter))
     embedding = lm.get_input_embeddings().weight
