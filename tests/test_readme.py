@@ -797,3 +797,30 @@ def test_demo_variety_replay_matches_its_report():
     pct(
         sentence.partition("and that share to ")[2][:5], shipped["mean_over_campaigns"]["opening_frame_share"]
     )
+
+
+def test_base_model_quality_table_matches_its_reports():
+    report = _load("reports/copy_quality/panel_base_models.json")
+    sources = {
+        "SFT on SmolLM2-135M-Instruct": ("smollm2", "promogen_smollm2_model"),
+        "SFT on Gemma 3 270M": ("gemma", "promogen_gemma_model"),
+        "template line, base-model panel": (None, "promogen_template"),
+        "reference copy, base-model panel": (None, "reference_best"),
+    }
+    for first, (run, source) in sources.items():
+        cells = row(first)
+        if run is not None:
+            metrics = _glance(REPORTS / "copy_quality" / "base_models" / run / "report.md")[run]
+            pct(cells[1], metrics["first_try_compliance"])
+            pct(cells[2], metrics["fallback_rate"])
+            shows(cells[3], metrics["distinct_2"])
+            pct(cells[4], metrics["opening_frame_share"])
+            shows(cells[5], metrics["relevance"])
+        rated = report["by_source"][source]
+        shows(cells[6], rated["mean_send"])
+        pct(cells[7], rated["send_as_is"])
+        shows(cells[8], rated["relevance"])
+        if run is not None:
+            pct(cells[9], rated["incoherent"])
+            pct(cells[10], rated["ungrammatical"])
+    paired_sentence(report, "Gemma minus SmolLM2, per shopper:")
