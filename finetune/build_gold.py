@@ -41,6 +41,8 @@ def main() -> None:
         "--hold-out-every", type=int, default=0, help="leave out every Nth campaign (sorted ids; 0: none)"
     )
     args = parser.parse_args()
+    if args.hold_out_every < 0:
+        parser.error("--hold-out-every must be 0 (none) or a positive N")
     specs = read_specs(Path(args.data) / f"{args.split}.jsonl")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -33,7 +33,10 @@ def main() -> None:
     parser.add_argument("--base-model", help="the adapter's base LM, if not the default")
     args = parser.parse_args()
     exclude = {i for path in args.exclude for i in Path(path).read_text().split()}
-    specs = [s for s in read_specs(Path(args.data) / "train.jsonl") if s["spec_id"] not in exclude]
+    specs = read_specs(Path(args.data) / "train.jsonl")
+    if exclude and not exclude & {s["spec_id"] for s in specs}:
+        parser.error("--exclude names no train spec (it takes files of spec ids, one per line)")
+    specs = [s for s in specs if s["spec_id"] not in exclude]
     random.Random(args.seed).shuffle(specs)
     specs = specs[: args.specs]
     # Unguarded sampling: the pairs show the model's own habits (the shipped pairs predate the guard).

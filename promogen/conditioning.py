@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from .config import Config, option
-from .models import DEFAULT_ENCODER, DEFAULT_LLM
+from .models import DEFAULT_ENCODER, DEFAULT_LLM, same_model
 from .types import ValidationError
 
 CONFIG_FILE = "promogen_adapter.json"
@@ -137,14 +137,6 @@ def read_adapter_config(directory: str | Path) -> tuple[AdapterConfig, dict]:
         raise ValidationError(f"not a promogen adapter folder (no {CONFIG_FILE}): {directory}")
     record = json.loads(path.read_text(encoding="utf-8"))
     return AdapterConfig.from_dict(record["adapter"]), record.get("training", {})
-
-
-def same_model(a: str, b: str) -> bool:
-    """Whether two model names (the default's name, a hub id or a local folder) name the same model."""
-    if a == b:
-        return True
-    first, second = Path(a).expanduser(), Path(b).expanduser()
-    return first.exists() and second.exists() and first.resolve() == second.resolve()
 
 
 def load_adapter(directory: str | Path, model, base: str, trainable: bool = False):

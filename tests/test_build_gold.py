@@ -1,6 +1,7 @@
 """finetune/build_gold.py's hold-out: which train campaigns a comparison keeps out of training."""
 
 import importlib.util
+import re
 from pathlib import Path
 
 import pytest
@@ -39,3 +40,17 @@ def test_hold_out_keeps_every_nth_sorted_campaign_out(tmp_path, campaigns, every
     listed = (tmp_path / "trained.txt").read_text().split()
     assert listed == [s["spec_id"] for s in trained], "trained.txt must list exactly the trained specs"
     assert len(trained) + len(held_ids) == 3 * campaigns, "no spec lost"
+
+
+@pytest.mark.parametrize(
+    ("argv", "error"),
+    [
+        (["--hold-out-every", "-1"], "must be 0 .none. or a positive N"),
+        (["--hold-out-every", "x"], "invalid int"),
+    ],
+)
+def test_bad_hold_out_is_refused_before_any_work(argv, error, monkeypatch, capsys):
+    monkeypatch.setattr("sys.argv", ["build_gold.py", *argv])
+    with pytest.raises(SystemExit):
+        build_gold.main()
+    assert re.search(error, capsys.readouterr().err), "the error must name the problem"

@@ -231,12 +231,13 @@ def test_an_adapter_records_its_base_model_and_refuses_another(trained, trainabl
     """An adapter trained on one base must not load onto another (Gemma's adapter on SmolLM2, say)."""
     config, result = trained
     adapter_config, _ = read_adapter_config(result.adapter)
-    assert adapter_config.base_model == trainable_tiny_dir, f"recorded {adapter_config.base_model!r}"
+    recorded = Path(adapter_config.base_model)
+    assert recorded == Path(trainable_tiny_dir).resolve(), f"recorded {recorded}: the folder, absolute"
     with pytest.raises(ValidationError, match=r"was trained on .*not .*generator\.model"):
         Generator.load(GeneratorConfig(model=tiny_model_dir, dtype="float32"), adapter=result.adapter)
     again = TrainConfig.from_dict(
         {
-            **config.to_dict(),
+            **{k: v for k, v in config.to_dict().items() if k != "adapter"},  # init_adapter gives the shape
             "base_model": tiny_model_dir,
             "objective": "dpo",
             "init_adapter": str(result.adapter),
@@ -245,3 +246,11 @@ def test_an_adapter_records_its_base_model_and_refuses_another(trained, trainabl
     )
     with pytest.raises(ValidationError, match=r"was trained on .*base_model"):
         train(again, progress=False)
+
+
+def test_a_contradicting_adapter_base_model_is_refused(trainable_tiny_dir, tiny_model_dir):
+    with pytest.raises(ValidationError, match=r"`adapter.base_model` is .* but `base_model` is"):
+        TrainConfig(base_model=trainable_tiny_dir, adapter=AdapterConfig(base_model=tiny_model_dir))
+    config = TrainConfig(base_model=trainable_tiny_dir, adapter=AdapterConfig(base_model=trainable_tiny_dir))
+    assert config.adapter.base_model == str(Path(trainable_tiny_dir).resolve()), "the same folder is fine"
+    assert TrainConfig().adapter.base_model == "smollm2-135m-instruct", "the default stays a name"

@@ -72,3 +72,40 @@ def test_load_names_what_is_wrong_with_the_file(tmp_path, content, pattern):
         path.write_text(content)
     with pytest.raises(ValidationError, match=pattern):
         PipelineConfig.load(path)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("smollm2-135m-instruct", "smollm2-135m-instruct", True),
+        ("org/model", "org/model", True),
+        ("org/model", "org/other", False),
+        ("{tiny}", "{tiny}/../{tiny_name}", True),
+        ("{tiny}", "{other}", False),
+        ("{tiny}", "smollm2-135m-instruct", False),
+    ],
+)
+def test_same_model_compares_where_names_point(a, b, same, tiny_model_dir, trainable_tiny_dir):
+    from pathlib import Path
+
+    from promogen.models import same_model
+
+    names = {"tiny": tiny_model_dir, "other": trainable_tiny_dir, "tiny_name": Path(tiny_model_dir).name}
+    a, b = a.format(**names), b.format(**names)
+    assert same_model(a, b) is same, (a, b)
+
+
+@pytest.mark.parametrize(
+    ("config", "load"),
+    [("finetune/configs/approver.json", "ApproverConfig"), ("finetune/configs/ranker.json", "RankerConfig")],
+)
+def test_code_defaults_are_the_shipped_training_settings(config, load):
+    """`make approver` / `make ranker` pass these files; a run without them must train the same thing."""
+    from pathlib import Path
+
+    from promogen.approver import ApproverConfig
+    from promogen.ranker import RankerConfig
+
+    cls = {"ApproverConfig": ApproverConfig, "RankerConfig": RankerConfig}[load]
+    path = Path(__file__).parents[1] / config
+    assert cls.load(str(path)) == cls(), f"{config} differs from {load}'s defaults"

@@ -824,3 +824,19 @@ def test_base_model_quality_table_matches_its_reports():
             pct(cells[9], rated["incoherent"])
             pct(cells[10], rated["ungrammatical"])
     paired_sentence(report, "Gemma minus SmolLM2, per shopper:")
+    glance = {}
+    for run in ("smollm2", "gemma"):
+        md = REPORTS / "copy_quality" / "base_models" / run / "report.md"
+        assert "Users: 80 shoppers of 8 campaigns" in md.read_text(), f"{run}: the 8 held-out campaigns"
+        glance[run] = _glance(md)[run]
+    rated = report["by_source"]
+    gap = glance["smollm2"]["first_try_compliance"] - glance["gemma"]["first_try_compliance"]
+    relevance = rated["promogen_gemma_model"]["relevance"] - rated["promogen_smollm2_model"]["relevance"]
+    text = " ".join(README.split())
+    assert f"more relevant to the shopper (+{relevance:.2f}" in text, "the raters' relevance difference"
+    assert f"compliance is {gap * 100:.0f} points lower, not 2" in text, "the compliance gap"
+    paired = report["paired"]
+    rule_met = paired["mean_send_difference"] >= 0.25 and paired["interval_95"][0] > 0 and gap <= 0.02
+    assert not rule_met and "Decision: the default stays SmolLM2-135M-Instruct, by the rule" in text, (
+        "the decision must follow the rule fixed beforehand"
+    )

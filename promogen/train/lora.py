@@ -15,7 +15,7 @@ import hashlib
 import json
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +33,7 @@ from ..conditioning import (
 )
 from ..config import Config, option
 from ..hardware import bf16_native, describe
-from ..models import DEFAULT_LLM, resolve_llm
+from ..models import DEFAULT_LLM, resolve_llm, same_model
 from ..prompts import build_messages
 from ..types import Campaign, ValidationError
 
@@ -81,7 +81,7 @@ class TrainConfig(Config):
             self.data = [self.data]
         if isinstance(self.adapter, dict):
             self.adapter = AdapterConfig.from_dict(self.adapter)
-        self.adapter.base_model = self.base_model  # the adapter records what it was trained on
+        self._record_base()
         self._range("steps", 1)
         self._range("batch_size", 1)
         self._range("lr", 0.0, 1.0)
@@ -97,6 +97,19 @@ class TrainConfig(Config):
         self._range("sft_weight", 0.0)
         if self.objective == "dpo" and not self.init_adapter:
             raise ValidationError("`init_adapter` is required when objective is dpo (the reference model)")
+
+    def _record_base(self) -> None:
+        """The adapter records the base it is trained on (a local folder as an absolute path, so the
+        record means the same from any directory); a different `adapter.base_model` is a contradiction."""
+        named = self.adapter.base_model
+        if named != DEFAULT_LLM and not same_model(named, self.base_model):
+            raise ValidationError(
+                f"`adapter.base_model` is {named!r} but `base_model` is {self.base_model!r}; "
+                "leave `adapter.base_model` out: training sets it"
+            )
+        path = Path(self.base_model).expanduser()
+        where = str(path.resolve()) if self.base_model != DEFAULT_LLM and path.exists() else self.base_model
+        self.adapter = replace(self.adapter, base_model=where)
 
 
 class Conditioned(nn.Module):
