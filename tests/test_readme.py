@@ -799,14 +799,29 @@ def test_demo_variety_replay_matches_its_report():
     )
 
 
-def test_base_model_quality_table_matches_its_reports():
-    report = _load("reports/copy_quality/panel_base_models.json")
-    sources = {
-        "SFT on SmolLM2-135M-Instruct": ("smollm2", "promogen_smollm2_model"),
-        "SFT on Gemma 3 270M": ("gemma", "promogen_gemma_model"),
-        "template line, base-model panel": (None, "promogen_template"),
-        "reference copy, base-model panel": (None, "reference_best"),
-    }
+BASE_MODEL_ROUNDS = {
+    "sft": (
+        "panel_base_models.json",
+        {
+            "SFT on SmolLM2-135M-Instruct": ("smollm2", "promogen_smollm2_model"),
+            "SFT on Gemma 3 270M": ("gemma", "promogen_gemma_model"),
+            "template line, base-model panel": (None, "promogen_template"),
+            "reference copy, base-model panel": (None, "reference_best"),
+        },
+    ),
+    "dpo": (
+        "panel_base_models_dpo.json",
+        {
+            "DPO on SmolLM2-135M-Instruct": ("smollm2_dpo", "promogen_smollm2_dpo_model"),
+            "DPO on Gemma 3 270M": ("gemma_dpo", "promogen_gemma_dpo_model"),
+            "template line, second base-model panel": (None, "promogen_template"),
+            "reference copy, second base-model panel": (None, "reference_best"),
+        },
+    ),
+}
+
+
+def _base_model_rows(report: dict, sources: dict) -> None:
     for first, (run, source) in sources.items():
         cells = row(first)
         if run is not None:
@@ -823,20 +838,30 @@ def test_base_model_quality_table_matches_its_reports():
         if run is not None:
             pct(cells[9], rated["incoherent"])
             pct(cells[10], rated["ungrammatical"])
-    paired_sentence(report, "Gemma minus SmolLM2, per shopper:")
-    glance = {}
-    for run in ("smollm2", "gemma"):
-        md = REPORTS / "copy_quality" / "base_models" / run / "report.md"
-        assert "Users: 80 shoppers of 8 campaigns" in md.read_text(), f"{run}: the 8 held-out campaigns"
-        glance[run] = _glance(md)[run]
-    rated = report["by_source"]
-    gap = glance["smollm2"]["first_try_compliance"] - glance["gemma"]["first_try_compliance"]
-    relevance = rated["promogen_gemma_model"]["relevance"] - rated["promogen_smollm2_model"]["relevance"]
+
+
+def test_base_model_quality_tables_match_their_reports():
     text = " ".join(README.split())
+    leads = {"sft": "Gemma minus SmolLM2, per shopper:", "dpo": "round, Gemma minus SmolLM2, per shopper:"}
+    gaps = {}
+    for name, (panel, sources) in BASE_MODEL_ROUNDS.items():
+        report = _load(f"reports/copy_quality/{panel}")
+        _base_model_rows(report, sources)
+        paired_sentence(report, leads[name])
+        runs = [run for run, _ in sources.values() if run]
+        glance = {}
+        for run in runs:
+            md = REPORTS / "copy_quality" / "base_models" / run / "report.md"
+            assert "Users: 80 shoppers of 8 campaigns" in md.read_text(), f"{run}: the 8 held-out campaigns"
+            glance[run] = _glance(md)[run]
+        gap = glance[runs[0]]["first_try_compliance"] - glance[runs[1]]["first_try_compliance"]
+        paired = report["paired"]
+        rule_met = paired["mean_send_difference"] >= 0.25 and paired["interval_95"][0] > 0 and gap <= 0.02
+        assert not rule_met, f"{name}: the README's decision says the rule was not met"
+        gaps[name] = gap
+    rated = _load("reports/copy_quality/panel_base_models.json")["by_source"]
+    relevance = rated["promogen_gemma_model"]["relevance"] - rated["promogen_smollm2_model"]["relevance"]
     assert f"more relevant to the shopper (+{relevance:.2f}" in text, "the raters' relevance difference"
-    assert f"compliance is {gap * 100:.0f} points lower, not 2" in text, "the compliance gap"
-    paired = report["paired"]
-    rule_met = paired["mean_send_difference"] >= 0.25 and paired["interval_95"][0] > 0 and gap <= 0.02
-    assert not rule_met and "Decision: the default stays SmolLM2-135M-Instruct, by the rule" in text, (
-        "the decision must follow the rule fixed beforehand"
-    )
+    assert f"compliance is {gaps['sft'] * 100:.0f} points lower, not 2" in text, "the SFT compliance gap"
+    assert f"first-try compliance is {gaps['dpo'] * 100:.0f} points lower." in text, "the DPO compliance gap"
+    assert "Decision: the default stays SmolLM2-135M-Instruct, by the rule fixed beforehand" in text
