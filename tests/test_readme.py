@@ -822,6 +822,7 @@ BASE_MODEL_ROUNDS = {
 
 
 def _base_model_rows(report: dict, sources: dict) -> None:
+    """Each row of a base-model table: the harness figures (model rows), then the panel's."""
     for first, (run, source) in sources.items():
         cells = row(first)
         if run is not None:
