@@ -55,11 +55,18 @@ def resolve_llm(name: str | None) -> str:
     return name  # a hub id: loads only if already in the local hub cache (HF_HUB_OFFLINE)
 
 
+def pinned(name: str) -> str:
+    """How a model is recorded: a local folder as its absolute path (it then means the same from any
+    directory); the default's name and hub ids as given (portable)."""
+    path = Path(name).expanduser()
+    return str(path.resolve()) if name != DEFAULT_LLM and path.exists() else name
+
+
 def _where(name: str) -> str:
-    """Where a model name points: the pulled folder for the default, a local folder resolved, else the
-    name itself (a hub id)."""
-    path = llm_dir() if name == DEFAULT_LLM else Path(name).expanduser()
-    return str(path.resolve()) if path.exists() else name
+    """Where a model name points: the pulled folder for the default, else what `pinned` records."""
+    if name == DEFAULT_LLM and llm_dir().exists():
+        return str(llm_dir().resolve())
+    return pinned(name)
 
 
 def same_model(a: str, b: str) -> bool:

@@ -33,7 +33,7 @@ from ..conditioning import (
 )
 from ..config import Config, option
 from ..hardware import bf16_native, describe
-from ..models import DEFAULT_LLM, resolve_llm, same_model
+from ..models import DEFAULT_LLM, pinned, resolve_llm, same_model
 from ..prompts import build_messages
 from ..types import Campaign, ValidationError
 
@@ -99,17 +99,15 @@ class TrainConfig(Config):
             raise ValidationError("`init_adapter` is required when objective is dpo (the reference model)")
 
     def _record_base(self) -> None:
-        """The adapter records the base it is trained on (a local folder as an absolute path, so the
-        record means the same from any directory); a different `adapter.base_model` is a contradiction."""
+        """The adapter records the base it is trained on (`pinned`); a different `adapter.base_model` is a
+        contradiction."""
         named = self.adapter.base_model
         if named != DEFAULT_LLM and not same_model(named, self.base_model):
             raise ValidationError(
                 f"`adapter.base_model` is {named!r} but `base_model` is {self.base_model!r}; "
                 "leave `adapter.base_model` out: training sets it"
             )
-        path = Path(self.base_model).expanduser()
-        where = str(path.resolve()) if self.base_model != DEFAULT_LLM and path.exists() else self.base_model
-        self.adapter = replace(self.adapter, base_model=where)
+        self.adapter = replace(self.adapter, base_model=pinned(self.base_model))
 
 
 class Conditioned(nn.Module):
