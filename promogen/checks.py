@@ -422,6 +422,17 @@ def check_copy(text: str, campaign: Campaign, context: str | list[str] = "") -> 
     return list(dict.fromkeys(found))  # one report per finding, in rule order
 
 
+def length_budget(campaign: Campaign) -> int:
+    """The characters a copy may hold under `_length`: the campaign's limit, and for an SMS what its
+    segments carry in GSM-7 (160 in one, 153 a segment in more), whichever is less. The decoding guard
+    steers each message to end within it."""
+    if campaign.channel != "sms":
+        return campaign.limit
+    segments = campaign.max_segments or 1
+    units = 160 if segments == 1 else 153 * segments
+    return units if campaign.max_chars is None else min(units, campaign.max_chars)
+
+
 def _length(norm: str, plain: str, campaign: Campaign, context: str) -> list[Violation]:
     if campaign.channel == "sms":
         segments, unit = sms_segments(norm)

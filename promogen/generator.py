@@ -47,6 +47,11 @@ class GeneratorConfig(Config):
     top_p: float = option(0.95, "nucleus sampling mass")
     top_k: int = option(50, "sample from the k most likely tokens (0 = no limit)")
     repetition_penalty: float = option(1.1, "penalty > 1 discourages the model from repeating itself")
+    length_bias: float = option(
+        0.0,
+        "score added to sentence ends, then to the end of the message, as a candidate nears its channel's "
+        "character limit (less the offer terms it still owes): up to this much at the limit; 0: off",
+    )
     batch_size: int = option(
         64, "candidate rows decoded together (prompts per batch: this over n); larger is faster on CPU"
     )
@@ -62,6 +67,7 @@ class GeneratorConfig(Config):
         self._range("top_p", 0.0, 1.0)
         self._range("top_k", 0)
         self._range("repetition_penalty", 0.5, 3.0)
+        self._range("length_bias", 0.0, 50.0)
         self._range("batch_size", 1)
         self._choice("dtype", ("auto", "float32", "bfloat16", "int8"))
 
@@ -121,17 +127,34 @@ class Copywriter(Protocol):
         vectors: np.ndarray | None = None,
         terms: list[dict[str, str]] | None = None,
         gsm: list[bool] | None = None,
+        budgets: list[Budget] | None = None,
     ) -> list[list[Draft]]:
         """`n` raw completions per prompt (the pipeline copy-edits them with `tidy`); the same inputs
         and seed give the same completions. `vectors`: one interest vector per prompt; `terms`: per
         prompt, the offer terms (regex -> the sentence stating it) a completion must contain before it
-        ends; `gsm`: per prompt, whether only GSM-7 characters may be written (an SMS)."""
+        ends; `gsm`: per prompt, whether only GSM-7 characters may be written (an SMS); `budgets`: per
+        prompt, the characters a completion may hold (a copywriter may steer its copy to fit)."""
         ...
 
     def perplexity(self, texts: list[str], *, base: bool = False) -> list[float]:
         """Per-text perplexity with no prompt (the evaluator's fluency); `base=True` scores under the
         base model without the adapter, so that copy of different variants is judged by the same model."""
         ...
+
+
+# Characters before a row's budget where the guard starts steering it: most over-length copy misses
+# its limit by under 10 (train candidates, 2026-11-30).
+ZONE = 12
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A completion's length budget: the `chars` it may hold, of which `reserve` are kept for the
+    offer's statement until `offer` (a regex: the words that start it) has been written."""
+
+    chars: int
+    offer: str = ""
+    reserve: int = 0
 
 
 class Guard:
@@ -144,9 +167,28 @@ class Guard:
     message it considers done. Rows are checked on decoded text, so a term split over tokens counts.
     `banned` rows never sample the tokens in `mask` (emoji in an SMS: they would cut its length limit
     from 160 characters to 70).
+
+    The next commonest fault is copy a few characters over the channel's limit: a small model cannot
+    count, and it spends the characters on its opening hook before it states the offer. Rows with a
+    `Budget` are steered as they near it (`length_bias` > 0). While a row is on its hook (until it
+    writes a hook's end or the offer's first words), room is kept for the offer's statement: within
+    `ZONE` characters of what is left, the tokens that end a hook (. ! ? :) gain score. While the offer
+    is being stated nothing is steered (an early full stop would only make the guard add the missing
+    terms' sentences, longer than the model's own "with RUN20 until Apr 2"). Once every term is
+    written, the stop tokens gain score near the budget (not a full stop first: one character more).
+    The gain is up to `bias` at the budget, more beyond it. The model still chooses its words; a row
+    that runs over fails the gate as before.
     """
 
-    def __init__(self, tokenizer, terms: list[dict[str, str]], stops: list[int], banned: list[bool]) -> None:
+    def __init__(
+        self,
+        tokenizer,
+        terms: list[dict[str, str]],
+        stops: list[int],
+        banned: list[bool],
+        budgets: list[Budget] | None = None,
+        bias: float = 0.0,
+    ) -> None:
         self.tokenizer = tokenizer
         self.terms = terms
         self.stops = torch.tensor(sorted(set(stops)))
@@ -156,30 +198,71 @@ class Guard:
         self.forced: list[list[int]] = [[] for _ in terms]
         self.mask: torch.Tensor | None = None  # set by Generator: the tokens a banned row may not use
         self._banned: torch.Tensor | None = None
+        self.bias = bias if budgets is not None else 0.0
+        budgets = budgets or [Budget(0)] * len(terms)
+        self.chars = torch.tensor([float(b.chars) for b in budgets])
+        self.reserve = torch.tensor([float(b.reserve) for b in budgets])
+        self.offer = [b.offer for b in budgets]
+        self.hook = [bool(b.offer) for b in budgets]  # still before the offer's statement
+        # Set by Generator when steering: characters per token, and the tokens that end a hook.
+        self.pieces: torch.Tensor | None = None
+        self.hook_ends: torch.Tensor | None = None
+        self._texts: dict[int, str] = {}
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         if self.start is None:
             self.start = input_ids.shape[1]  # the prompt's length (0 when generating from embeddings)
+        generated = input_ids[:, self.start :]
+        self._texts = {}  # each row's text, decoded at most once a step
         if self.mask is not None:
             if self._banned is None:  # rows x vocabulary, built once
                 self._banned = torch.tensor(self.banned)[:, None] & fit(self.mask, scores.shape[1])
             scores[self._banned] = float("-inf")
         for row in range(len(self.terms)):
             if not self.forced[row] and not self.done[row]:
-                self._check(row, input_ids[row, self.start :], scores[row])
+                self.done[row] = not self._missing(row, generated)
+        if self.bias and generated.shape[1]:
+            self._steer(generated, scores)
+        for row in range(len(self.terms)):
+            if not self.forced[row] and not self.done[row]:
+                self._check(row, generated, scores[row])
             if self.forced[row]:
                 token = self.forced[row].pop(0)
                 scores[row] = float("-inf")
                 scores[row, token] = 0.0
         return scores
 
+    def _text(self, row: int, generated: torch.Tensor) -> str:
+        if row not in self._texts:
+            self._texts[row] = self.tokenizer.decode(generated[row], skip_special_tokens=True)
+        return self._texts[row]
+
+    def _missing(self, row: int, generated: torch.Tensor) -> list[str]:
+        """The sentences of the row's terms its text does not yet state."""
+        text = self._text(row, generated)
+        return [clause for term, clause in self.terms[row].items() if not re.search(term, text)]
+
+    def _steer(self, generated: torch.Tensor, scores: torch.Tensor) -> None:
+        """Raise the hook's ends, or the stops of rows with every term written, near the budget."""
+        ended = self.hook_ends[generated[:, -1]].tolist()
+        for row in range(len(self.hook)):
+            if self.hook[row] and (ended[row] or re.search(self.offer[row], self._text(row, generated))):
+                self.hook[row] = False
+        hook, done = torch.tensor(self.hook), torch.tensor(self.done)
+        room = self.chars - torch.where(hook, self.reserve, 0.0) - self.pieces[generated].sum(1)
+        weight = self.bias * (1 - room / ZONE).clamp(min=0) * (hook | done)
+        if not weight.any():
+            return
+        width = scores.shape[1]
+        stops = torch.zeros(width, dtype=torch.bool)
+        stops[self.stops[self.stops < width]] = True
+        target = torch.where(hook[:, None], fit(self.hook_ends, width), stops)
+        scores += weight[:, None].to(scores.dtype) * target
+
     def _check(self, row: int, generated: torch.Tensor, scores: torch.Tensor) -> None:
-        """Mark the row done, or queue the missing terms' sentences when it is about to stop."""
-        text = self.tokenizer.decode(generated, skip_special_tokens=True)
-        missing = [clause for term, clause in self.terms[row].items() if not re.search(term, text)]
-        if not missing:
-            self.done[row] = True
-        elif torch.softmax(scores.float(), dim=-1)[self.stops].sum() > 0.5:
+        """Queue the missing terms' sentences when the row is about to stop, else block its stops."""
+        text, missing = self._text(row, generated), self._missing(row, generated)
+        if torch.softmax(scores.float(), dim=-1)[self.stops].sum() > 0.5:
             # A sentence of its own: after a full stop or an emoji just a space, after a word a full stop.
             stop = ". " if text and text[-1].isalnum() else " "
             clause = stop + " ".join(missing)
@@ -193,6 +276,8 @@ class Guard:
         self.banned = [self.banned[r] for r in rows]
         self.done = [self.done[r] for r in rows]
         self.forced = [self.forced[r] for r in rows]
+        self.offer, self.hook = [self.offer[r] for r in rows], [self.hook[r] for r in rows]
+        self.chars, self.reserve = self.chars[rows], self.reserve[rows]
         if self._banned is not None:
             self._banned = self._banned[rows]
 
@@ -237,8 +322,10 @@ class Generator:
         self.demonstration = True
         self.interest = interest  # InterestAdapter or None: soft prompts from the interest vector
         self.adapter = adapter  # folder of the LoRA + interest adapter, None for the base model
+        self._texts: list[str] | None = None
         self._stops: list[int] | None = None
         self._non_gsm: torch.Tensor | None = None
+        self._lengths: tuple[torch.Tensor, torch.Tensor] | None = None
         self._masks: tuple[torch.Tensor, torch.Tensor] | None = None
 
     @classmethod
@@ -286,18 +373,36 @@ class Generator:
         embeds, mask, _, _ = place_soft_prompt(tokens, mask, soft)
         return {"inputs_embeds": embeds, "attention_mask": mask}, ids.new_zeros(len(ids), 0)
 
+    def token_texts(self) -> list[str]:
+        """Each token id's text on its own, decoded once."""
+        if self._texts is None:
+            self._texts = self.tokenizer.batch_decode([[i] for i in range(len(self.tokenizer))])
+        return self._texts
+
     def stop_tokens(self) -> list[int]:
         """Tokens that end a message: end of sequence, and any token with a line break (tidy keeps one
         paragraph, so text after a break would be lost)."""
         if self._stops is None:
             eos = self.model.generation_config.eos_token_id
             eos = [eos] if isinstance(eos, int) else list(eos or [])
-            vocab = self.tokenizer.get_vocab()
-            breaks = self.tokenizer.batch_decode([[i] for i in vocab.values()])
             self._stops = [self.tokenizer.eos_token_id, *eos] + [
-                i for i, text in zip(vocab.values(), breaks, strict=True) if "\n" in text
+                i for i, text in enumerate(self.token_texts()) if "\n" in text
             ]
         return self._stops
+
+    def length_tokens(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per token: its characters, and whether it ends a hook (its text ends in . ! ? or :, and it is
+        not a stop): what the `Guard` counts and raises near a length budget."""
+        if self._lengths is None:
+            texts = self.token_texts()
+            # Sized to the model's vocabulary, which may be padded beyond the tokenizer's.
+            width = max(len(texts), self.model.config.vocab_size)
+            lengths, ends = torch.zeros(width), torch.zeros(width, dtype=torch.bool)
+            lengths[: len(texts)] = torch.tensor([float(len(t)) for t in texts])
+            ends[: len(texts)] = torch.tensor([t.rstrip().endswith((".", "!", "?", ":")) for t in texts])
+            ends[list(set(self.stop_tokens()))] = False
+            self._lengths = lengths, ends
+        return self._lengths
 
     def non_gsm_tokens(self) -> torch.Tensor:
         """A mask of the tokens an SMS in GSM-7 cannot carry: emoji and other characters outside the
@@ -305,9 +410,8 @@ class Generator:
         only as byte fragments in SmolLM2's vocabulary, so SMS copy cannot use them; English copy
         does not need them."""
         if self._non_gsm is None:
-            texts = self.tokenizer.batch_decode([[i] for i in range(len(self.tokenizer))])
             self._non_gsm = torch.tensor(
-                [bool(t) and ("\ufffd" in t or not gsm7(normalise(t))) for t in texts]
+                [bool(t) and ("\ufffd" in t or not gsm7(normalise(t))) for t in self.token_texts()]
             )
             self._non_gsm[list(set(self.stop_tokens()))] = False
         return self._non_gsm
@@ -341,13 +445,15 @@ class Generator:
         vectors: np.ndarray | None = None,
         terms: list[dict[str, str]] | None = None,
         gsm: list[bool] | None = None,
+        budgets: list[Budget] | None = None,
     ) -> list[list[Draft]]:
         """`n` sampled completions for each prompt, each with its perplexity; same prompts, n and seed
         give the same completions.
 
         `vectors` (one interest vector per prompt) feed the interest adapter when there is one. `terms`
-        (per prompt: term -> the sentence that states it) must be in a completion before it ends, and
-        where `gsm` (per prompt) is true only GSM-7 characters are sampled (see `Guard`). A prompt's
+        (per prompt: term -> the sentence that states it) must be in a completion before it ends, where
+        `gsm` (per prompt) is true only GSM-7 characters are sampled, and with `length_bias` set each
+        completion is steered to end within its prompt's budget (see `Guard`). A prompt's
         copy depends on the prompt, its vector, n and the seed, not on the other prompts of the call.
         """
         cfg = self.config
@@ -369,7 +475,7 @@ class Generator:
             ]
             rows, perplexities = decode(
                 self.model, inputs, seen, n, cfg.max_new_tokens, sampling, seeds,
-                *self.end_masks(), self.paragraph_done, self._guard(chunk, n, terms, gsm),
+                *self.end_masks(), self.paragraph_done, self._guard(chunk, n, terms, gsm, budgets),
             )  # fmt: skip
             # An end-of-sequence token is the last of its row; it is not copy.
             ends = self.end_masks()[0]
@@ -384,18 +490,23 @@ class Generator:
                 drafts[i] = decoded[k * n : (k + 1) * n]
         return drafts
 
-    def _guard(self, chunk: list[int], n: int, terms, gsm) -> Guard | None:
+    def _guard(self, chunk: list[int], n: int, terms, gsm, budgets) -> Guard | None:
         """The `Guard` for a batch's rows (each prompt's n candidates), or None with nothing to guard."""
-        if terms is None and gsm is None:
+        steer = budgets is not None and self.config.length_bias > 0
+        if terms is None and gsm is None and not steer:
             return None
         guard = Guard(
             self.tokenizer,
             [terms[i] if terms else {} for i in chunk for _ in range(n)],
             self.stop_tokens(),
             [bool(gsm and gsm[i]) for i in chunk for _ in range(n)],
+            [budgets[i] for i in chunk for _ in range(n)] if steer else None,
+            self.config.length_bias,
         )
         if any(guard.banned):
             guard.mask = self.non_gsm_tokens()
+        if steer:
+            guard.pieces, guard.hook_ends = self.length_tokens()
         return guard
 
     def perplexity(self, texts: list[str], batch_size: int = 32, base: bool = False) -> list[float]:

@@ -20,17 +20,17 @@ from . import __version__
 from .approver import CONFIG_FILE as APPROVER_CONFIG
 from .approver import WEIGHTS_DIR as APPROVER_DIR
 from .approver import Approver
-from .checks import check_copy
+from .checks import check_copy, length_budget
 from .conditioning import CONFIG_FILE, SHIPPED_ADAPTER, read_adapter_config
 from .config import Config, option
 from .encoder import EncoderConfig, InterestEncoder
-from .generator import Copywriter, Draft, Generator, GeneratorConfig, tidy
+from .generator import Budget, Copywriter, Draft, Generator, GeneratorConfig, tidy
 from .models import same_model
 from .policy import PolicyConfig, choose
 from .prompts import build_messages, fallback_copy
 from .ranker import Ranker
 from .types import Campaign, Candidate, Delivery, UserHistory, ValidationError
-from .wording import required_terms
+from .wording import offer_line, offer_start, required_terms
 
 
 def resolve_adapter(adapter: str | None, config: PipelineConfig) -> str | None:
@@ -108,6 +108,12 @@ def select(
             delivered.update(word_ngrams(cands[chosen].text, 2))
         picks.append((chosen, propensity))
     return picks
+
+
+def budget(campaign: Campaign) -> Budget:
+    """A message's length budget: what the gate's length rule allows, with room kept for the offer as
+    the prompt states it until the message starts stating it."""
+    return Budget(length_budget(campaign), offer_start(campaign.offer), len(offer_line(campaign.offer)))
 
 
 def as_candidates(drafts: list[list[Draft]]) -> list[list[Candidate]]:
@@ -278,7 +284,10 @@ class PromoGen:
         prompts = self.prompts(campaign, interests)
         terms = [required_terms(campaign.offer)] * len(prompts) if self.config.must_mention else None
         gsm = [campaign.channel == "sms" and self.config.gsm_sms] * len(prompts)
-        drafts = self.generator.generate(prompts, n, seed, vectors=conditioning, terms=terms, gsm=gsm)
+        budgets = [budget(campaign)] * len(prompts)
+        drafts = self.generator.generate(
+            prompts, n, seed, vectors=conditioning, terms=terms, gsm=gsm, budgets=budgets
+        )
         candidates = as_candidates(drafts)
         self.score(campaign, candidates, vectors, interests)
         # The picks depend on the users before them in the same request (`variety`) and on nothing

@@ -14,7 +14,7 @@ import jinja2
 import yaml
 
 from .types import Campaign, ValidationError
-from .wording import describe, money, offer_key, until
+from .wording import describe, money, offer_key, offer_line, until
 
 _HERE = Path(__file__).resolve().parent
 
@@ -35,7 +35,10 @@ def environment(directory: str | None = None) -> jinja2.Environment:
         keep_trailing_newline=False,
         autoescape=False,
     )
-    env.globals.update(money=money, offer_key=offer_key, describe=describe, until=until)
+    # Custom prompt folders may word offers with any of these.
+    env.globals.update(
+        money=money, offer_key=offer_key, describe=describe, until=until, offer_line=offer_line
+    )
     return env
 
 

@@ -79,6 +79,21 @@ def until(offer: Offer) -> str:
     return f", until {date_words(day)}" if day else ""
 
 
+def offer_line(offer: Offer) -> str:
+    """The offer as the prompt states it: '20% off running gear with code RUN20, until Dec 31'."""
+    return describe(offer) + (f" with code {offer.code}" if offer.code else "") + until(offer)
+
+
+def offer_start(offer: Offer) -> str:
+    """A regex for the words with which a message starts stating the offer (its value: '20%', '€15',
+    'free', 'BOGO' or 'buy one'): before them, a message is still on its opening hook."""
+    if offer.kind in ("percent_off", "amount_off"):
+        return re.escape(offer_key(offer))
+    if offer.kind == "bogo":
+        return r"(?i:\bbogo\b|\bbuy one\b)"
+    return r"(?i:\bfree\b)"
+
+
 def offer_terms(offer: Offer) -> dict[str, tuple[str, str]]:
     """The offer's checkable details as {kind: (regex that finds it in copy, a sentence that states it)}:
     the minimum spend, the code and the end date, those the offer has."""

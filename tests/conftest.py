@@ -156,6 +156,7 @@ class Request:
     vectors: np.ndarray | None
     terms: list[dict[str, str]] | None
     gsm: list[bool] | None
+    budgets: list | None
 
 
 def texts(drafts: list[list[Draft]]) -> list[list[str]]:
@@ -197,11 +198,13 @@ class FakeCopywriter:
     def chat_prompt(self, messages: list[dict]) -> str:
         return "".join(f"{m['role']}: {m['content']}\n" for m in messages)
 
-    def generate(self, prompts, n, seed, vectors=None, terms=None, gsm=None) -> list[list[Draft]]:
+    def generate(
+        self, prompts, n, seed, vectors=None, terms=None, gsm=None, budgets=None
+    ) -> list[list[Draft]]:
         self.started.set()
         if self.hold is not None:
             assert self.hold.wait(30), "the test never released the held copywriter"
-        self.history.append(Request(list(prompts), n, seed, vectors, terms, gsm))
+        self.history.append(Request(list(prompts), n, seed, vectors, terms, gsm, budgets))
         time.sleep(self.delay)
         out = [[self._next(prompt, k) for k in range(n)] for prompt in prompts]
         self.tokens_generated += sum(len(t.split()) for texts in out for t in texts)

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from promogen import Campaign, Violation, check_copy
-from promogen.checks import sms_segments
+from promogen.checks import length_budget, sms_segments
 from promogen.prompts import fallback_copy, fallback_forms
 from promogen.simulate import demo_campaign
 from promogen.types import ValidationError
@@ -186,3 +186,30 @@ def test_check_copies_bad_input(tmp_path, line, message):
     path.write_text(line + "\n")
     with pytest.raises(ValidationError, match=message):
         list(check_copies(path, RUN20))
+
+
+@pytest.mark.parametrize(
+    ("channel", "extra", "budget"),
+    [
+        ("push", {}, 150),
+        ("email_subject", {"max_chars": 50}, 50),
+        ("sms", {}, 160),
+        ("sms", {"max_segments": 2}, 306),
+        ("sms", {"max_segments": 2, "max_chars": 200}, 200),
+    ],
+)
+def test_length_budget_is_the_longest_copy_the_gate_accepts(channel, extra, budget):
+    campaign = Campaign.from_dict(
+        {
+            "campaign_id": "c",
+            "brand": "Stride",
+            "channel": channel,
+            "offer": {"kind": "free_shipping"},
+            **extra,
+        }
+    )
+    assert length_budget(campaign) == budget, f"{channel} {extra}"
+    base = "Free shipping on everything at Stride."
+    fits, over = (base + " x" * budget)[:budget], (base + " x" * budget)[: budget + 1]
+    assert not [v for v in check_copy(fits, campaign) if v.rule == "too_long"], f"{budget} characters fit"
+    assert [v for v in check_copy(over, campaign) if v.rule == "too_long"], f"{budget + 1} do not"

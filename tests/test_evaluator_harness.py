@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from promogen import Candidate, Delivery, PipelineConfig, PromoGen, Ranker
-from promogen.evaluation.evaluator import METRICS, EvalContext, Evaluator, distinct_n, fluency_score
+from promogen.evaluation.evaluator import (
+    METRICS,
+    EvalContext,
+    Evaluator,
+    distinct_n,
+    fluency_score,
+    rejects_by_rule,
+)
 from promogen.evaluation.harness import Group, Harness, parse_variant, sample_users
 from promogen.evaluation.report import write_report
 from promogen.ope import rescore_log
@@ -159,6 +166,9 @@ def test_harness_writes_report_with_every_metric_and_plots(tiny_pg, tmp_path):
         assert (tmp_path / f"{plot}.png").stat().st_size > 1000, f"{plot}.png missing or empty"
         assert f"]({plot}.png)" in text, f"{plot}.png not linked from report.md"
     assert "| one |" in text and "| two |" in text, "variant summary table"
+    rejects = [data["results"][v]["run20"]["rejects"]["candidates"] for v in ("one", "two")]
+    assert rejects == [4, 8], f"every candidate counted in the rejects tally: {rejects}"
+    assert "## Rejected candidates by gate rule" in text, "report.md says what the gate rejected"
     similarity = data["results"]["one"]["run20"]["metrics"]["reference_similarity"]
     assert -1 <= similarity <= 1, f"reference similarity is a cosine where references exist: {similarity}"
     assert data["results"]["one"]["shipfree"]["metrics"]["reference_similarity"] is None or np.isnan(
@@ -254,3 +264,15 @@ def test_precomputed_encodings_give_the_same_deliveries(tiny_pg):
     assert fresh == reused, "passing encode_users' result must not change the copy"
     with pytest.raises(ValidationError, match="`encoded` holds 3 users, `users` 2"):
         tiny_pg.generate(campaign, users[:2], encoded=encoded)
+
+
+def test_rejects_by_rule_counts_each_rule_once_per_candidate(fake_pg, copywriter):
+    over = "Get 20% off running gear with code RUN20. " + "Run far, run fast, run free. " * 5
+    copywriter.enqueue("Get 20% off running gear with code RUN20.", over, over + "RUN50")
+    [delivery] = fake_pg.generate(demo_campaign("run20"), simulate_users(1, seed=0), n_candidates=3)
+    rules = [sorted({v.rule for v in c.violations}) for c in delivery.candidates]
+    tally = rejects_by_rule([delivery])
+    assert tally["candidates"] == 3 and tally["too_long"] == 2, f"{tally} from {rules}"
+    assert sum(tally.values()) - 3 == sum(len(r) for r in rules), (
+        f"one count per rule broken: {tally} {rules}"
+    )

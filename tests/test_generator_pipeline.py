@@ -7,8 +7,10 @@ import pytest
 from conftest import FakeApprover, texts
 
 from promogen import Delivery, PipelineConfig, PromoGen, ValidationError, check_copy
+from promogen.checks import length_budget
 from promogen.generator import Copywriter, tidy
 from promogen.ope import evaluate, read_log
+from promogen.pipeline import budget
 from promogen.policy import PolicyConfig
 from promogen.prompts import fallback_copy
 from promogen.simulate import demo_campaign, simulate_users
@@ -255,6 +257,8 @@ def test_pipeline_hands_the_copywriter_its_guard_terms_gsm_vectors_and_seed(
         f"{name} {settings}: offer terms the guard must see written: {request.terms}"
     )
     assert request.gsm == [gsm] * 2, f"{name} {settings}: GSM-7 only for SMS with gsm_sms on: {request.gsm}"
+    assert request.budgets == [budget(campaign)] * 2, f"{name}: each prompt's length budget"
+    assert request.budgets[0].chars == length_budget(campaign), "the budget is what the gate allows"
 
 
 def test_shuffled_vectors_give_every_user_someone_elses(copywriter, encoder):

@@ -9,9 +9,9 @@ import pytest
 import torch
 
 from promogen.checks import check_copy
-from promogen.generator import Generator, GeneratorConfig, Guard
+from promogen.generator import Budget, Generator, GeneratorConfig, Guard
 from promogen.types import Campaign
-from promogen.wording import offer_terms, required_terms
+from promogen.wording import offer_line, offer_start, offer_terms, required_terms
 
 CAMPAIGN = {"campaign_id": "g900", "brand": "Trailhead Outfitters", "channel": "push"}
 
@@ -107,3 +107,77 @@ def test_guard_keeps_emoji_out_of_sms_rows_only(tiny_model_dir):
     assert torch.isinf(scores[0, emoji]).all(), "an SMS row may not sample an emoji byte"
     assert torch.isfinite(scores[1]).all(), "a push row may"
     assert torch.isfinite(scores[0, len(tokenizer) :]).all(), "padding columns beyond the tokenizer are left"
+
+
+OFFER = r"20%"  # the words that start the offer's statement
+
+
+@pytest.mark.parametrize(
+    ("text", "budget", "terms", "raised"),
+    [
+        # On the hook, room is kept for the offer: its ends (. ! ? :) are raised near what is left.
+        ("Ready for your next long run", Budget(100, OFFER, 40), {}, "nothing"),  # 32 left for the hook
+        ("Ready for your next long run", Budget(70, OFFER, 40), {}, "hook ends"),  # 2 left
+        ("Ready for your next long run?", Budget(70, OFFER, 40), {}, "nothing"),  # ended: the offer follows
+        # Once the offer is stated in full, its end is raised near the budget (no full stop first).
+        ("Get 20% off running gear today", Budget(200, OFFER, 40), {}, "nothing"),
+        ("Get 20% off running gear today", Budget(34, OFFER, 40), {}, "stops"),  # 4 left
+        ("Get 20% off with RUN20", Budget(30, OFFER, 40), {"RUN20": "Code RUN20."}, "stops"),
+        # While the offer is being stated (a term missing), nothing is steered: the guard would add it.
+        ("Get 20% off running gear", Budget(30, OFFER, 40), {"RUN20": "Code RUN20."}, "nothing"),
+        ("Get 20% off running gear", None, {}, "nothing"),  # no budget
+    ],
+)
+def test_guard_steers_a_row_near_its_length_budget_to_a_close(tiny_model_dir, text, budget, terms, raised):
+    generator = Generator.load(GeneratorConfig(model=tiny_model_dir, length_bias=4.0))
+    tokenizer = generator.tokenizer
+    ids = tokenizer([text], return_tensors="pt")["input_ids"]
+    guard = Guard(
+        tokenizer, [terms], [tokenizer.eos_token_id], [False], None if budget is None else [budget], 4.0
+    )
+    guard.pieces, guard.hook_ends = generator.length_tokens()
+    guard.start = 0
+    scores = guard(ids, torch.zeros(1, generator.model.config.vocab_size))[0]
+    period, colon, word = (tokenizer(t, add_special_tokens=False)["input_ids"] for t in (".", ":", " gear"))
+    assert len(period) == len(colon) == 1 and scores[word].eq(0).all(), f"{text!r}: words are never raised"
+    up = {name: bool(scores[token] > 0) for name, token in (("period", period[0]), ("colon", colon[0]))}
+    up["stop"] = bool(scores[tokenizer.eos_token_id] > 0)
+    expected = {
+        "nothing": {"period": False, "colon": False, "stop": False},
+        "hook ends": {"period": True, "colon": True, "stop": False},
+        "stops": {"period": False, "colon": False, "stop": True},
+    }[raised]
+    assert up == expected, f"{text!r} with {budget}: expected {raised}, got {up}"
+
+
+def test_length_steering_ends_rows_within_their_budget(trainable_tiny_dir):
+    # The tiny random model rarely ends on its own; steered hard, every row closes before its budget.
+    settings = {"model": trainable_tiny_dir, "temperature": 1.0, "max_new_tokens": 30, "dtype": "float32"}
+    plain = Generator.load(GeneratorConfig(**settings))
+    steered = Generator.load(GeneratorConfig(**settings, length_bias=50.0))
+    prompts = [plain.chat_prompt([{"role": "user", "content": p}]) for p in ("running gear", "yoga mats")]
+    budgets = [Budget(40)] * 2
+    long = [d.text for ds in plain.generate(prompts, 2, seed=0, budgets=budgets) for d in ds]
+    short = [d.text for ds in steered.generate(prompts, 2, seed=0, budgets=budgets) for d in ds]
+    assert max(len(t) for t in long) > 40, f"without steering the rows run long: {long}"
+    assert all(len(t) <= 40 for t in short), f"steered rows end within 40 characters: {short}"
+
+
+@pytest.mark.parametrize(
+    ("offer", "text", "started"),
+    [
+        ({"kind": "percent_off", "value": 20, "code": "RUN20"}, "Long runs ahead? 20% off", True),
+        ({"kind": "percent_off", "value": 20, "code": "RUN20"}, "Long runs ahead? Save on gear", False),
+        ({"kind": "amount_off", "value": 15, "currency": "EUR", "code": "A15"}, "New sound: €15 off", True),
+        ({"kind": "bogo", "applies_to": "socks", "code": "SOX"}, "Cold feet? BOGO on socks", True),
+        ({"kind": "bogo", "applies_to": "socks", "code": "SOX"}, "Cold feet? Buy one, get one", True),
+        ({"kind": "free_shipping", "code": "SHIP"}, "Ready to ride? Free shipping", True),
+        ({"kind": "gift", "applies_to": "a tote bag", "code": "T1"}, "Spend less time: a tote", False),
+    ],
+)
+def test_offer_start_finds_where_a_message_begins_its_offer(offer, text, started):
+    campaign = Campaign.from_dict({**CAMPAIGN, "offer": offer})
+    assert bool(re.search(offer_start(campaign.offer), text)) is started, f"{text!r} for {offer}"
+    assert re.search(offer_start(campaign.offer), offer_line(campaign.offer)), (
+        "the prompt's own line starts it"
+    )

@@ -535,7 +535,7 @@ def _glance(report_md: Path) -> dict[str, dict[str, float]]:
     table = {}
     for line in lines[1:]:
         cells = [c.strip() for c in line.strip("|").split("|")]
-        if cells[0] == "metric":  # the next table: per-campaign figures
+        if cells[0] in ("metric", "variant"):  # the next table: per-campaign figures, or the rejects
             break
         table[cells[0]] = {
             k: float("nan") if v == "n/a" else float(v) for k, v in zip(header[2:], cells[2:], strict=True)
@@ -866,3 +866,29 @@ def test_base_model_quality_tables_match_their_reports():
     assert f"compliance is {gaps['sft'] * 100:.0f} points lower, not 2" in text, "the SFT compliance gap"
     assert f"first-try compliance is {gaps['dpo'] * 100:.0f} points lower." in text, "the DPO compliance gap"
     assert "Decision: the default stays SmolLM2-135M-Instruct, by the rule fixed beforehand" in text
+
+
+def _rejects(report_md: Path) -> dict[str, dict[str, int]]:
+    """Every variant's row of a harness report.md's 'Rejected candidates by gate rule' table."""
+    text = report_md.read_text().split("## Rejected candidates by gate rule")[1].split("\n## ")[0]
+    lines = [line for line in text.splitlines() if line.startswith("| ")]
+    header = [c.strip() for c in lines[0].strip("|").split("|")]
+    return {
+        cells[0]: dict(zip(header[1:], map(int, cells[1:]), strict=True))
+        for cells in ([c.strip() for c in line.strip("|").split("|")] for line in lines[1:])
+    }
+
+
+def test_length_steering_table_matches_its_report():
+    report = REPORTS / "copy_quality" / "length_steering" / "report.md"
+    glance, rejects = _glance(report), _rejects(report)
+    for first, variant in (("0 (the default)", "lb0"), ("6", "lb6"), ("12", "lb12")):
+        cells, counts = row(f"={first}"), rejects[variant]
+        pct(cells[1], glance[variant]["first_try_compliance"])
+        over = counts.get("too_long", 0)
+        assert cells[2] == str(over), f"{variant}: over-length rejects {counts}"
+        others = sum(v for k, v in counts.items() if k not in ("candidates", "too_long"))
+        assert cells[3] == str(others), f"{variant}: other rejects {counts}"
+    base, best = rejects["lb0"], rejects["lb12"]
+    assert base["too_long"] - best["too_long"] < base["too_long"] / 2, "the README says the rule was missed"
+    assert f"removes {base['too_long'] - best['too_long']} of {base['too_long']}" in " ".join(README.split())

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import zlib
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -190,6 +191,15 @@ class ChosenVsRandomCTR(Metric):
     def compute(self, ctx):
         pairs = chosen_and_random_ctr(ctx.deliveries)
         return float(np.mean(pairs[:, 0]) / np.mean(pairs[:, 1])) if len(pairs) else float("nan")
+
+
+def rejects_by_rule(deliveries: list[Delivery]) -> dict[str, int]:
+    """How many candidates each gate rule rejected (a candidate counts once per rule it breaks), most
+    first, and `candidates`, all of them: what first-try compliance loses, and to what."""
+    counts = Counter(
+        rule for d in deliveries for c in d.candidates for rule in {v.rule for v in c.violations}
+    )
+    return {"candidates": sum(len(d.candidates) for d in deliveries), **dict(counts.most_common())}
 
 
 def chosen_and_random_ctr(deliveries: list[Delivery]) -> np.ndarray:

@@ -21,7 +21,7 @@ from ..config import override
 from ..generator import Generator
 from ..pipeline import PipelineConfig, PromoGen, resolve_adapter, resolve_approver
 from ..types import Campaign, UserHistory, ValidationError
-from .evaluator import Evaluator, chosen_and_random_ctr
+from .evaluator import Evaluator, chosen_and_random_ctr, rejects_by_rule
 
 
 def parse_variant(text: str) -> tuple[str, dict[str, str]]:
@@ -127,6 +127,7 @@ class Harness:
         report["channel"] = campaign.channel
         report["adapter"] = pg.generator.adapter
         report["random_compliant_ctr"] = chosen_and_random_ctr(deliveries).round(6).tolist()
+        report["rejects"] = rejects_by_rule(deliveries)
         path = self.out / "deliveries" / name / f"{campaign.campaign_id}.jsonl"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("".join(json.dumps(d.to_dict(), ensure_ascii=False) + "\n" for d in deliveries))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -75,6 +76,26 @@ def _summary(results: dict, meta: dict) -> list[str]:
         means = [np.mean([r["metrics"][k] for r in per_campaign.values()]) for k in HEADLINE]
         settings = ", ".join(f"{k}={v}" for k, v in meta["variants"][name].items()) or "defaults"
         lines.append(f"| {name} | {settings} | " + " | ".join(_fmt(v) for v in means) + " |")
+    return lines + _rejects(results)
+
+
+def _rejects(results: dict) -> list[str]:
+    """One row per variant: candidates in all, and how many each gate rule rejected (all campaigns)."""
+    totals = {
+        name: sum((Counter(r.get("rejects", {})) for r in per_campaign.values()), Counter())
+        for name, per_campaign in results.items()
+    }
+    rules = {k for t in totals.values() for k in t} - {"candidates"}
+    rules = sorted(rules, key=lambda rule: -sum(t[rule] for t in totals.values()))
+    lines = [
+        "",
+        "## Rejected candidates by gate rule (all campaigns; a candidate counts once per rule it breaks)",
+        "",
+        "| variant | candidates | " + " | ".join(rules) + " |",
+        "|---|---|" + "---|" * len(rules),
+    ]
+    for name, total in totals.items():
+        lines.append(f"| {name} | {total['candidates']} | " + " | ".join(str(total[r]) for r in rules) + " |")
     return lines
 
 
