@@ -424,12 +424,14 @@ def check_copy(text: str, campaign: Campaign, context: str | list[str] = "") -> 
 
 def length_budget(campaign: Campaign) -> int:
     """The characters a copy may hold under `_length`: the campaign's limit, and for an SMS what its
-    segments carry in GSM-7 (160 in one, 153 a segment in more), whichever is less. The decoding guard
-    steers each message to end within it."""
+    segments carry in GSM-7, whichever is less. The decoding guard steers each message to end within
+    it. (GSM-7's few extension characters, € and brackets, take two units of an SMS, so for copy that
+    uses them the budget is a little generous; the gate counts exactly.)"""
     if campaign.channel != "sms":
         return campaign.limit
     segments = campaign.max_segments or 1
-    units = 160 if segments == 1 else 153 * segments
+    single, multi = GSM_SEGMENT
+    units = single if segments == 1 else multi * segments
     return units if campaign.max_chars is None else min(units, campaign.max_chars)
 
 
@@ -452,6 +454,7 @@ _GSM = set(
     "¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 _GSM_EXTENSION = set("^{}\\[~]|€\f")
+GSM_SEGMENT = (160, 153)  # GSM-7 units in a single SMS, and in each segment of a longer one
 
 
 def gsm7(text: str) -> bool:
@@ -464,7 +467,7 @@ def sms_segments(text: str) -> tuple[int, str]:
     code units as soon as one character is outside GSM-7 (an emoji counts two)."""
     if gsm7(text):
         units = sum(2 if ch in _GSM_EXTENSION else 1 for ch in text)
-        single, multi, name = 160, 153, "GSM-7"
+        (single, multi), name = GSM_SEGMENT, "GSM-7"
     else:
         units = len(text.encode("utf-16-le")) // 2
         single, multi, name = 70, 67, "UCS-2"

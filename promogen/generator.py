@@ -150,11 +150,13 @@ ZONE = 12
 @dataclass(frozen=True)
 class Budget:
     """A completion's length budget: the `chars` it may hold, of which `reserve` are kept for the
-    offer's statement until `offer` (a regex: the words that start it) has been written."""
+    offer's statement until `offer` (a regex: the words that start it) has been written. `opening` is
+    a prefix copy may open with that is not its hook (the brand, as in "Pawsome Pets: ...")."""
 
     chars: int
     offer: str = ""
     reserve: int = 0
+    opening: str = ""
 
 
 class Guard:
@@ -203,6 +205,7 @@ class Guard:
         self.chars = torch.tensor([float(b.chars) for b in budgets])
         self.reserve = torch.tensor([float(b.reserve) for b in budgets])
         self.offer = [b.offer for b in budgets]
+        self.opening = [b.opening.lower() for b in budgets]
         self.hook = [bool(b.offer) for b in budgets]  # still before the offer's statement
         # Set by Generator when steering: characters per token, and the tokens that end a hook.
         self.pieces: torch.Tensor | None = None
@@ -246,8 +249,11 @@ class Guard:
         """Raise the hook's ends, or the stops of rows with every term written, near the budget."""
         ended = self.hook_ends[generated[:, -1]].tolist()
         for row in range(len(self.hook)):
-            if self.hook[row] and (ended[row] or re.search(self.offer[row], self._text(row, generated))):
-                self.hook[row] = False
+            if not self.hook[row]:
+                continue
+            text = self._text(row, generated)
+            closed = ended[row] and self._has_hook(row, text)
+            self.hook[row] = not (closed or re.search(self.offer[row], text))
         hook, done = torch.tensor(self.hook), torch.tensor(self.done)
         room = self.chars - torch.where(hook, self.reserve, 0.0) - self.pieces[generated].sum(1)
         weight = self.bias * (1 - room / ZONE).clamp(min=0) * (hook | done)
@@ -256,8 +262,15 @@ class Guard:
         width = scores.shape[1]
         stops = torch.zeros(width, dtype=torch.bool)
         stops[self.stops[self.stops < width]] = True
-        target = torch.where(hook[:, None], fit(self.hook_ends, width), stops)
+        target = torch.where(hook[:, None], self.hook_ends[:width], stops)
         scores += weight[:, None].to(scores.dtype) * target
+
+    def _has_hook(self, row: int, text: str) -> bool:
+        """Whether `text` holds words beyond its opening: a brand's "Pawsome Pets:" does not end a hook."""
+        text = text.strip()
+        if self.opening[row] and text.lower().startswith(self.opening[row]):
+            text = text[len(self.opening[row]) :]
+        return any(ch.isalnum() for ch in text)
 
     def _check(self, row: int, generated: torch.Tensor, scores: torch.Tensor) -> None:
         """Queue the missing terms' sentences when the row is about to stop, else block its stops."""
@@ -277,6 +290,7 @@ class Guard:
         self.done = [self.done[r] for r in rows]
         self.forced = [self.forced[r] for r in rows]
         self.offer, self.hook = [self.offer[r] for r in rows], [self.hook[r] for r in rows]
+        self.opening = [self.opening[r] for r in rows]
         self.chars, self.reserve = self.chars[rows], self.reserve[rows]
         if self._banned is not None:
             self._banned = self._banned[rows]
@@ -322,7 +336,7 @@ class Generator:
         self.demonstration = True
         self.interest = interest  # InterestAdapter or None: soft prompts from the interest vector
         self.adapter = adapter  # folder of the LoRA + interest adapter, None for the base model
-        self._texts: list[str] | None = None
+        self._token_texts: list[str] | None = None
         self._stops: list[int] | None = None
         self._non_gsm: torch.Tensor | None = None
         self._lengths: tuple[torch.Tensor, torch.Tensor] | None = None
@@ -375,9 +389,9 @@ class Generator:
 
     def token_texts(self) -> list[str]:
         """Each token id's text on its own, decoded once."""
-        if self._texts is None:
-            self._texts = self.tokenizer.batch_decode([[i] for i in range(len(self.tokenizer))])
-        return self._texts
+        if self._token_texts is None:
+            self._token_texts = self.tokenizer.batch_decode([[i] for i in range(len(self.tokenizer))])
+        return self._token_texts
 
     def stop_tokens(self) -> list[int]:
         """Tokens that end a message: end of sequence, and any token with a line break (tidy keeps one

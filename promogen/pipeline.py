@@ -112,8 +112,9 @@ def select(
 
 def budget(campaign: Campaign) -> Budget:
     """A message's length budget: what the gate's length rule allows, with room kept for the offer as
-    the prompt states it until the message starts stating it."""
-    return Budget(length_budget(campaign), offer_start(campaign.offer), len(offer_line(campaign.offer)))
+    the prompt states it until the message starts stating it (a leading brand is not the hook)."""
+    offer = campaign.offer
+    return Budget(length_budget(campaign), offer_start(offer), len(offer_line(offer)), campaign.brand)
 
 
 def as_candidates(drafts: list[list[Draft]]) -> list[list[Candidate]]:

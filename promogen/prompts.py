@@ -95,7 +95,7 @@ def fallback_forms(campaign: Campaign) -> list[str]:
     words = describe(offer)
     line = words[0].upper() + words[1:]
     return [
-        f"{campaign.brand}: {words}{code}{until(offer)}.",
+        f"{campaign.brand}: {offer_line(offer)}.",
         f"{line}{code}{until(offer)}.",
         f"{line}{short_code}{until(offer).replace(', until', ' to')}",
     ]

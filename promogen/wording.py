@@ -86,12 +86,15 @@ def offer_line(offer: Offer) -> str:
 
 def offer_start(offer: Offer) -> str:
     """A regex for the words with which a message starts stating the offer (its value: '20%', '€15',
-    'free', 'BOGO' or 'buy one'): before them, a message is still on its opening hook."""
+    'free', 'BOGO' or 'buy one'; or its minimum spend, as in 'Spend £40, get a free tote bag'): before
+    them, a message is still on its opening hook."""
     if offer.kind in ("percent_off", "amount_off"):
-        return re.escape(offer_key(offer))
-    if offer.kind == "bogo":
-        return r"(?i:\bbogo\b|\bbuy one\b)"
-    return r"(?i:\bfree\b)"
+        value = re.escape(offer_key(offer))
+    elif offer.kind == "bogo":
+        value = r"(?i:\bbogo\b|\bbuy one\b)"
+    else:
+        value = r"(?i:\bfree\b)"
+    return f"{value}|{re.escape(money(offer.min_spend, offer.currency))}" if offer.min_spend else value
 
 
 def offer_terms(offer: Offer) -> dict[str, tuple[str, str]]:

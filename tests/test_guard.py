@@ -119,6 +119,9 @@ OFFER = r"20%"  # the words that start the offer's statement
         ("Ready for your next long run", Budget(100, OFFER, 40), {}, "nothing"),  # 32 left for the hook
         ("Ready for your next long run", Budget(70, OFFER, 40), {}, "hook ends"),  # 2 left
         ("Ready for your next long run?", Budget(70, OFFER, 40), {}, "nothing"),  # ended: the offer follows
+        # A leading brand is not the hook: its colon does not end it.
+        ("Stride: Ready for a long", Budget(64, OFFER, 40, "Stride"), {}, "hook ends"),
+        ("Stride:", Budget(50, OFFER, 40, "Stride"), {}, "hook ends"),
         # Once the offer is stated in full, its end is raised near the budget (no full stop first).
         ("Get 20% off running gear today", Budget(200, OFFER, 40), {}, "nothing"),
         ("Get 20% off running gear today", Budget(34, OFFER, 40), {}, "stops"),  # 4 left
@@ -150,17 +153,31 @@ def test_guard_steers_a_row_near_its_length_budget_to_a_close(tiny_model_dir, te
     assert up == expected, f"{text!r} with {budget}: expected {raised}, got {up}"
 
 
-def test_length_steering_ends_rows_within_their_budget(trainable_tiny_dir):
-    # The tiny random model rarely ends on its own; steered hard, every row closes before its budget.
+def test_length_steering_ends_rows_within_their_own_budgets(trainable_tiny_dir):
+    # The tiny random model rarely ends on its own; steered hard, every row closes before its budget,
+    # each prompt's rows by their own (rows end at different steps, so the guard drops rows in between).
     settings = {"model": trainable_tiny_dir, "temperature": 1.0, "max_new_tokens": 30, "dtype": "float32"}
     plain = Generator.load(GeneratorConfig(**settings))
     steered = Generator.load(GeneratorConfig(**settings, length_bias=50.0))
-    prompts = [plain.chat_prompt([{"role": "user", "content": p}]) for p in ("running gear", "yoga mats")]
-    budgets = [Budget(40)] * 2
-    long = [d.text for ds in plain.generate(prompts, 2, seed=0, budgets=budgets) for d in ds]
-    short = [d.text for ds in steered.generate(prompts, 2, seed=0, budgets=budgets) for d in ds]
-    assert max(len(t) for t in long) > 40, f"without steering the rows run long: {long}"
-    assert all(len(t) <= 40 for t in short), f"steered rows end within 40 characters: {short}"
+    topics = ("running gear", "yoga mats", "trail shoes")
+    prompts = [plain.chat_prompt([{"role": "user", "content": p}]) for p in topics]
+    budgets = [Budget(20), Budget(30), Budget(45)]
+    long = plain.generate(prompts, 3, seed=0, budgets=budgets)
+    short = steered.generate(prompts, 3, seed=0, budgets=budgets)
+    assert max(len(d.text) for ds in long for d in ds) > 45, f"without steering rows run long: {long}"
+    for budget, drafts in zip(budgets, short, strict=True):
+        lengths = [len(d.text) for d in drafts]
+        assert max(lengths) <= budget.chars, f"steered rows end within {budget.chars} characters: {drafts}"
+    assert len({len(d.text) for ds in short for d in ds}) > 1, f"rows end at different steps: {short}"
+
+
+def test_budgets_change_nothing_without_length_bias(trainable_tiny_dir):
+    generator = Generator.load(GeneratorConfig(model=trainable_tiny_dir, max_new_tokens=12, dtype="float32"))
+    prompts = [generator.chat_prompt([{"role": "user", "content": p}]) for p in ("running gear", "yoga")]
+    terms = [{"RUN20": "Code RUN20."}] * 2
+    plain = generator.generate(prompts, 2, seed=3, terms=terms)
+    budgeted = generator.generate(prompts, 2, seed=3, terms=terms, budgets=[Budget(20, "x", 10)] * 2)
+    assert budgeted == plain, "with length_bias 0 a budget must not change the copy"
 
 
 @pytest.mark.parametrize(
@@ -173,6 +190,11 @@ def test_length_steering_ends_rows_within_their_budget(trainable_tiny_dir):
         ({"kind": "bogo", "applies_to": "socks", "code": "SOX"}, "Cold feet? Buy one, get one", True),
         ({"kind": "free_shipping", "code": "SHIP"}, "Ready to ride? Free shipping", True),
         ({"kind": "gift", "applies_to": "a tote bag", "code": "T1"}, "Spend less time: a tote", False),
+        (
+            {"kind": "gift", "applies_to": "a tote bag", "min_spend": 40, "currency": "GBP", "code": "T1"},
+            "Gym days? Spend £40 and get",
+            True,
+        ),
     ],
 )
 def test_offer_start_finds_where_a_message_begins_its_offer(offer, text, started):

@@ -868,27 +868,32 @@ def test_base_model_quality_tables_match_their_reports():
     assert "Decision: the default stays SmolLM2-135M-Instruct, by the rule fixed beforehand" in text
 
 
-def _rejects(report_md: Path) -> dict[str, dict[str, int]]:
-    """Every variant's row of a harness report.md's 'Rejected candidates by gate rule' table."""
+def _rejects(report_md: Path) -> dict[tuple[str, str], dict[str, int]]:
+    """(variant, channel) -> the counts of a harness report.md's 'Rejected candidates by gate rule'."""
     text = report_md.read_text().split("## Rejected candidates by gate rule")[1].split("\n## ")[0]
     lines = [line for line in text.splitlines() if line.startswith("| ")]
     header = [c.strip() for c in lines[0].strip("|").split("|")]
     return {
-        cells[0]: dict(zip(header[1:], map(int, cells[1:]), strict=True))
+        (cells[0], cells[1]): dict(zip(header[2:], map(int, cells[2:]), strict=True))
         for cells in ([c.strip() for c in line.strip("|").split("|")] for line in lines[1:])
     }
 
 
-def test_length_steering_table_matches_its_report():
-    report = REPORTS / "copy_quality" / "length_steering" / "report.md"
-    glance, rejects = _glance(report), _rejects(report)
-    for first, variant in (("0 (the default)", "lb0"), ("6", "lb6"), ("12", "lb12")):
-        cells, counts = row(f"={first}"), rejects[variant]
-        pct(cells[1], glance[variant]["first_try_compliance"])
-        over = counts.get("too_long", 0)
-        assert cells[2] == str(over), f"{variant}: over-length rejects {counts}"
-        others = sum(v for k, v in counts.items() if k not in ("candidates", "too_long"))
-        assert cells[3] == str(others), f"{variant}: other rejects {counts}"
-    base, best = rejects["lb0"], rejects["lb12"]
-    assert base["too_long"] - best["too_long"] < base["too_long"] / 2, "the README says the rule was missed"
-    assert f"removes {base['too_long'] - best['too_long']} of {base['too_long']}" in " ".join(README.split())
+def test_length_steering_tables_match_their_reports():
+    folder = REPORTS / "copy_quality" / "length_steering"
+    for report, label in (("report.md", "train campaigns"), ("tight/report.md", "limit 70")):
+        glance, rejects = _glance(folder / report), _rejects(folder / report)
+        for setting, variant in (("0", "lb0"), ("6", "lb6"), ("12", "lb12")):
+            cells, counts = row(f"={label}", f"={setting}"), rejects[variant, "all"]
+            pct(cells[2], glance[variant]["first_try_compliance"])
+            pct(cells[3], glance[variant]["fallback_rate"])
+            assert cells[4] == str(counts.get("too_long", 0)), f"{label} {variant}: over the limit {counts}"
+            others = sum(v for k, v in counts.items() if k not in ("candidates", "too_long"))
+            assert cells[5] == str(others), f"{label} {variant}: other rules' rejects {counts}"
+            shows(cells[6], glance[variant]["approval"])
+    rejects = _rejects(folder / "report.md")
+    base, best = rejects["lb0", "all"]["too_long"], rejects["lb12", "all"]["too_long"]
+    assert base - best < base / 2, "the README says the rule was missed"
+    assert f"removes {base - best} of {base}" in " ".join(README.split()), "the README's count of the miss"
+    long = sum(rejects["lb0", ch].get("too_long", 0) for ch in ("email_subject", "banner"))
+    assert f"{long} of the {base} over-length" in " ".join(README.split()), "email subjects and banners"

@@ -80,22 +80,25 @@ def _summary(results: dict, meta: dict) -> list[str]:
 
 
 def _rejects(results: dict) -> list[str]:
-    """One row per variant: candidates in all, and how many each gate rule rejected (all campaigns)."""
-    totals = {
-        name: sum((Counter(r.get("rejects", {})) for r in per_campaign.values()), Counter())
-        for name, per_campaign in results.items()
-    }
+    """Per variant, over all campaigns and then per channel: the candidates, and how many each gate
+    rule rejected."""
+    totals: dict[tuple[str, str], Counter] = {}
+    for name, per_campaign in results.items():
+        for r in per_campaign.values():
+            for key in ((name, "all"), (name, r["channel"])):
+                totals[key] = totals.get(key, Counter()) + Counter(r["rejects"])
     rules = {k for t in totals.values() for k in t} - {"candidates"}
-    rules = sorted(rules, key=lambda rule: -sum(t[rule] for t in totals.values()))
+    rules = sorted(rules, key=lambda rule: (-sum(t[rule] for t in totals.values()), rule))
     lines = [
         "",
-        "## Rejected candidates by gate rule (all campaigns; a candidate counts once per rule it breaks)",
+        "## Rejected candidates by gate rule (a candidate counts once per rule it breaks)",
         "",
-        "| variant | candidates | " + " | ".join(rules) + " |",
-        "|---|---|" + "---|" * len(rules),
+        "| " + " | ".join(["variant", "channel", "candidates", *rules]) + " |",
+        "|---|---|---|" + "---|" * len(rules),
     ]
-    for name, total in totals.items():
-        lines.append(f"| {name} | {total['candidates']} | " + " | ".join(str(total[r]) for r in rules) + " |")
+    for (name, channel), total in totals.items():
+        cells = [name, channel, total["candidates"], *(total[r] for r in rules)]
+        lines.append("| " + " | ".join(map(str, cells)) + " |")
     return lines
 
 
