@@ -373,6 +373,12 @@ def test_bench_times_both_paths_on_the_same_users(tiny_pg):
     naive = time_naive(tiny_pg, naive_model(tiny_pg), campaign, users, n=2)
     for result in (ours, naive):
         assert result["users"] == 2 and result["tokens"] > 0 and result["tokens_per_s"] > 0, result
+    assert 0 < ours["prefill_s"] < ours["generate_s"] <= ours["wall_s"], (
+        f"prefill is part of generation: {ours}"
+    )
+    from promogen import decoding
+
+    assert decoding.prefill.__name__ == "prefill", "the timing wrapper is removed after the run"
     quality = copy_quality(ours["deliveries"], tiny_pg.generator)
     assert 0 <= quality["first_try_compliance"] <= 1 and quality["median_perplexity"] >= 1, quality
     roofline = matmul_roofline(tiny_pg.generator.model, rows=4, dtype=torch.float32, seconds=0.05)
@@ -390,6 +396,25 @@ def test_compare_paths_reports_speedup_and_roofline_share(tiny_pg):
     assert result["roofline_share"] > 0 and result["tokens_per_s_by_batch"] is None, result
     assert result["dtype"] == tiny_pg.generator.dtype and "bf16_features" in result["cpu"], result
     assert result["users"] == 2 and result["n_candidates"] == 2, result
+    prompts = result["prompts"]
+    assert 0 < prompts["shared_prefix_tokens"] < prompts["prompt_tokens"], (
+        f"users' prompts share a head: {prompts}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("prompts", "shared"),
+    [(["a b c", "a b d"], 2), (["a b", "a b c"], 2), (["x", "y"], 0), (["a b c"], 3)],
+)
+def test_shared_prefix_counts_the_leading_tokens_all_prompts_have(prompts, shared):
+    from promogen.evaluation.throughput import shared_prefix
+
+    class Words:  # one token per word, so the expected counts are plain
+        def __call__(self, text, add_special_tokens=False):
+            return {"input_ids": [sum(map(ord, w)) for w in text.split()]}
+
+    result = shared_prefix(Words(), prompts)
+    assert result["shared_prefix_tokens"] == shared, f"{prompts}: {result}"
 
 
 def test_int8_quantises_the_base_model_only(tiny_model_dir, tmp_path):

@@ -897,3 +897,19 @@ def test_length_steering_tables_match_their_reports():
     assert f"removes {base - best} of {base}" in " ".join(README.split()), "the README's count of the miss"
     long = sum(rejects["lb0", ch].get("too_long", 0) for ch in ("email_subject", "banner"))
     assert f"{long} of the {base} over-length" in " ".join(README.split()), "email subjects and banners"
+
+
+def test_prefill_figures_match_the_prefill_bench_reports():
+    text = " ".join(README.split())
+    four, eight = _load("reports/bench_batch_prefill.json"), _load("reports/bench_batch_prefill_n8.json")
+    prompts = four["prompts"]
+    assert prompts == eight["prompts"], "both runs read the same prompts"
+    assert f"are {prompts['prompt_tokens']} tokens long on average, of which the first" in text, prompts
+    assert f"the first {prompts['shared_prefix_tokens']} are the same for every user" in text, prompts
+    run = four["promogen"]
+    assert f"takes {run['prefill_s']} s of the {run['generate_s']} s in the copywriter with 4" in text, run
+    run = eight["promogen"]
+    assert f"({run['prefill_s']} s of {run['generate_s']} s with 8)" in text, run
+    wrote = f"wrote {four['promogen']['users_per_min']} and {eight['promogen']['users_per_min']} users/min"
+    assert wrote in text, "the two runs' own speeds"
+    assert (four["n_candidates"], eight["n_candidates"]) == (4, 8), "the README names the candidate counts"

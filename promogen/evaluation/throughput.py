@@ -44,19 +44,26 @@ def matmul_roofline(model, rows: int, dtype: torch.dtype, seconds: float = 0.3) 
 
 def time_promogen(pg, campaign: Campaign, users: list[UserHistory], n: int, batch_size: int = 16) -> dict:
     """The batch path: fixed user batches, all candidates of a batch in one call, scoring included;
-    `generate_s` is the part spent in the copywriter (prefill and decoding), the rest is encoding, the
-    gate and scoring."""
-    gen, spent = pg.generator, [0.0]
-    generate = gen.generate
+    `generate_s` is the part spent in the copywriter, `prefill_s` the part of that spent reading the
+    prompts (each once; the rest is decoding), and the rest of the wall time is encoding, the gate and
+    scoring."""
+    from .. import decoding
 
-    def timed(*args, **kwargs):
-        start = time.perf_counter()
-        try:
-            return generate(*args, **kwargs)
-        finally:
-            spent[0] += time.perf_counter() - start
+    gen, spent = pg.generator, {"generate": 0.0, "prefill": 0.0}
+    generate, prefill = gen.generate, decoding.prefill
 
-    gen.generate = timed  # an instance attribute, removed below: the class method is left alone
+    def timing(function, key):
+        def timed(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[key] += time.perf_counter() - start
+
+        return timed
+
+    # Instance and module attributes, restored below: the class method and the function are left alone.
+    gen.generate, decoding.prefill = timing(generate, "generate"), timing(prefill, "prefill")
     tokens0, start = gen.tokens_generated, time.perf_counter()
     deliveries = []
     try:
@@ -64,9 +71,21 @@ def time_promogen(pg, campaign: Campaign, users: list[UserHistory], n: int, batc
             deliveries += pg.generate(campaign, users[i : i + batch_size], n_candidates=n)
     finally:
         del gen.generate
+        decoding.prefill = prefill
     wall = time.perf_counter() - start
     rates = _rates(len(users), gen.tokens_generated - tokens0, wall)
-    return {**rates, "generate_s": round(spent[0], 2), "deliveries": deliveries}
+    times = {f"{key}_s": round(value, 2) for key, value in spent.items()}
+    return {**rates, **times, "deliveries": deliveries}
+
+
+def shared_prefix(tokenizer, prompts: list[str]) -> dict:
+    """Mean prompt length in tokens, and how many leading tokens every prompt shares (the campaign's
+    part, computable once per campaign if nothing per user came before it)."""
+    ids = [tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
+    shared = next(
+        (i for i, column in enumerate(zip(*ids, strict=False)) if len(set(column)) > 1), min(map(len, ids))
+    )
+    return {"prompt_tokens": round(float(np.mean([len(i) for i in ids])), 1), "shared_prefix_tokens": shared}
 
 
 def copy_quality(deliveries, judge) -> dict:
@@ -206,7 +225,7 @@ def compare_paths(pg, campaign: Campaign, users: list[UserHistory], n: int, curv
     # After the naive run: a Generator merges (a copy of) the LoRA weights and keeps the base model.
     judge = Generator(model, pg.generator.tokenizer, GeneratorConfig(dtype="float32"))
     ours["quality"] = copy_quality(ours.pop("deliveries"), judge)
-    _, phrases = pg.encoder.encode_users(users[:1])
+    _, phrases = pg.encoder.encode_users(users)
     rows = min(pg.generator.config.batch_size, len(users) * n)
     roofline = {
         dtype: matmul_roofline(pg.generator.model, rows, getattr(torch, dtype))
@@ -226,7 +245,8 @@ def compare_paths(pg, campaign: Campaign, users: list[UserHistory], n: int, curv
         "naive": naive,
         "speedup_users_per_min": round(ours["users_per_min"] / naive["users_per_min"], 2),
         "speedup_tokens_per_s": round(ours["tokens_per_s"] / naive["tokens_per_s"], 2),
-        "tokens_per_s_by_batch": batch_curve(pg.generator, pg.prompts(campaign, phrases)[0])
+        "prompts": shared_prefix(pg.generator.tokenizer, pg.prompts(campaign, phrases)),
+        "tokens_per_s_by_batch": batch_curve(pg.generator, pg.prompts(campaign, phrases[:1])[0])
         if curve
         else None,
         "roofline": roofline,
