@@ -909,7 +909,8 @@ def test_prefill_figures_match_the_prefill_bench_reports():
     run = four["promogen"]
     assert f"takes {run['prefill_s']} s of the {run['generate_s']} s in the copywriter with 4" in text, run
     run = eight["promogen"]
-    assert f"({run['prefill_s']} s of {run['generate_s']} s with 8)" in text, run
+    assert f"({run['prefill_s']} s of {run['generate_s']} s with 8, in two batches" in text, run
+    assert run["prefill_calls"] == 2, "16 users of 8 candidates are two batches of 64 rows"
     wrote = f"wrote {four['promogen']['users_per_min']} and {eight['promogen']['users_per_min']} users/min"
     assert wrote in text, "the two runs' own speeds"
     assert (four["n_candidates"], eight["n_candidates"]) == (4, 8), "the README names the candidate counts"

@@ -49,7 +49,7 @@ def time_promogen(pg, campaign: Campaign, users: list[UserHistory], n: int, batc
     scoring."""
     from .. import decoding
 
-    gen, spent = pg.generator, {"generate": 0.0, "prefill": 0.0}
+    gen, spent, calls = pg.generator, {"generate": 0.0, "prefill": 0.0}, Counter()
     generate, prefill = gen.generate, decoding.prefill
 
     def timing(function, key):
@@ -59,6 +59,7 @@ def time_promogen(pg, campaign: Campaign, users: list[UserHistory], n: int, batc
                 return function(*args, **kwargs)
             finally:
                 spent[key] += time.perf_counter() - start
+                calls[key] += 1
 
         return timed
 
@@ -74,8 +75,8 @@ def time_promogen(pg, campaign: Campaign, users: list[UserHistory], n: int, batc
         decoding.prefill = prefill
     wall = time.perf_counter() - start
     rates = _rates(len(users), gen.tokens_generated - tokens0, wall)
-    times = {f"{key}_s": round(value, 2) for key, value in spent.items()}
-    return {**rates, **times, "deliveries": deliveries}
+    times = {f"{key}_s": round(value, 3) for key, value in spent.items()}
+    return {**rates, **times, "prefill_calls": calls["prefill"], "deliveries": deliveries}
 
 
 def shared_prefix(tokenizer, prompts: list[str]) -> dict:
