@@ -374,7 +374,7 @@ def test_bench_times_both_paths_on_the_same_users(tiny_pg):
     for result in (ours, naive):
         assert result["users"] == 2 and result["tokens"] > 0 and result["tokens_per_s"] > 0, result
     assert ours["prefill_calls"] == 1, f"one prefill for the batch's prompts, timed: {ours}"
-    assert ours["prefill_s"] <= ours["generate_s"] <= ours["wall_s"], f"prefill is part of generation: {ours}"
+    assert ours["prefill_s"] <= ours["generate_s"], f"prefill is part of generation: {ours}"
     from promogen import decoding
 
     assert decoding.prefill.__name__ == "prefill", "the timing wrapper is removed after the run"

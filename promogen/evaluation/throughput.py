@@ -45,8 +45,8 @@ def matmul_roofline(model, rows: int, dtype: torch.dtype, seconds: float = 0.3) 
 def time_promogen(pg, campaign: Campaign, users: list[UserHistory], n: int, batch_size: int = 16) -> dict:
     """The batch path: fixed user batches, all candidates of a batch in one call, scoring included;
     `generate_s` is the part spent in the copywriter, `prefill_s` the part of that spent reading the
-    prompts (each once; the rest is decoding), and the rest of the wall time is encoding, the gate and
-    scoring."""
+    prompts (each once, and forking their KV caches; the rest is decoding), and the rest of the wall
+    time is encoding, the gate and scoring. CPU timings: nothing waits for a GPU to finish."""
     from .. import decoding
 
     gen, spent, calls = pg.generator, {"generate": 0.0, "prefill": 0.0}, Counter()
@@ -71,8 +71,8 @@ def time_promogen(pg, campaign: Campaign, users: list[UserHistory], n: int, batc
         for i in range(0, len(users), batch_size):
             deliveries += pg.generate(campaign, users[i : i + batch_size], n_candidates=n)
     finally:
-        del gen.generate
         decoding.prefill = prefill
+        del gen.generate
     wall = time.perf_counter() - start
     rates = _rates(len(users), gen.tokens_generated - tokens0, wall)
     times = {f"{key}_s": round(value, 3) for key, value in spent.items()}
