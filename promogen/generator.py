@@ -49,8 +49,9 @@ class GeneratorConfig(Config):
     repetition_penalty: float = option(1.1, "penalty > 1 discourages the model from repeating itself")
     length_bias: float = option(
         0.0,
-        "score added to sentence ends, then to the end of the message, as a candidate nears its channel's "
-        "character limit (less the offer terms it still owes): up to this much at the limit; 0: off",
+        "length steering near a candidate's character limit: score added to the tokens that end its "
+        "opening hook (room kept for the offer) and, once the offer is stated, to the end of the message; "
+        "up to this much at the limit; 0: off",
     )
     batch_size: int = option(
         64, "candidate rows decoded together (prompts per batch: this over n); larger is faster on CPU"
