@@ -259,6 +259,14 @@ def test_copy_quality_table_matches_the_dev_report():
     metrics = _headline(REPORTS / "copy_quality" / "report.md")
     reference = _load("reports/copy_quality/reference.json")
     pct(row("first-try compliance >= 95%")[1], metrics["first_try_compliance"])
+    rejects = _rejects(REPORTS / "copy_quality" / "report.md")
+    shipped, subjects = rejects["shipped", "all"], rejects["shipped", "email_subject"]
+    misses = (
+        f"over the channel limit {shipped['too_long']} ({subjects['too_long']} of them email subjects), "
+        f"the value {shipped['value']}, the minimum spend {shipped['min_spend']}"
+    )
+    assert misses in " ".join(README.split()), f"the dev misses by rule: {shipped}"
+    assert f"the scope {shipped['scope']}, then" in README, "the next rule's count"
     pct(row("fallback <= 5%")[1], metrics["fallback_rate"])
     distinct = row("distinct-2 within 10%")[1]
     ours, theirs = reference["delivered"], reference["reference"]
