@@ -143,8 +143,7 @@ class Copywriter(Protocol):
         ...
 
 
-# Characters before a row's budget where the guard starts steering it: most over-length copy misses
-# its limit by under 10 (train candidates, 2026-11-30).
+# Characters before a row's budget where the guard starts steering it (not tuned).
 ZONE = 12
 
 
@@ -211,6 +210,7 @@ class Guard:
         # Set by Generator when steering: characters per token, and the tokens that end a hook.
         self.pieces: torch.Tensor | None = None
         self.hook_ends: torch.Tensor | None = None
+        self._stop_mask: torch.Tensor | None = None
         self._texts: dict[int, str] = {}
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
@@ -222,14 +222,17 @@ class Guard:
             if self._banned is None:  # rows x vocabulary, built once
                 self._banned = torch.tensor(self.banned)[:, None] & fit(self.mask, scores.shape[1])
             scores[self._banned] = float("-inf")
+        missing = {}  # the rows to check this step: their terms not yet written
         for row in range(len(self.terms)):
             if not self.forced[row] and not self.done[row]:
-                self.done[row] = not self._missing(row, generated)
+                missing[row] = self._missing(row, generated)
+                self.done[row] = not missing[row]
         if self.bias and generated.shape[1]:
             self._steer(generated, scores)
+        for row, clauses in missing.items():
+            if clauses:
+                self._check(row, self._text(row, generated), clauses, scores[row])
         for row in range(len(self.terms)):
-            if not self.forced[row] and not self.done[row]:
-                self._check(row, generated, scores[row])
             if self.forced[row]:
                 token = self.forced[row].pop(0)
                 scores[row] = float("-inf")
@@ -261,9 +264,10 @@ class Guard:
         if not weight.any():
             return
         width = scores.shape[1]
-        stops = torch.zeros(width, dtype=torch.bool)
-        stops[self.stops[self.stops < width]] = True
-        target = torch.where(hook[:, None], self.hook_ends[:width], stops)
+        if self._stop_mask is None:  # built once: the vocabulary's width does not change
+            self._stop_mask = torch.zeros(width, dtype=torch.bool)
+            self._stop_mask[self.stops[self.stops < width]] = True
+        target = torch.where(hook[:, None], self.hook_ends[:width], self._stop_mask)
         scores += weight[:, None].to(scores.dtype) * target
 
     def _has_hook(self, row: int, text: str) -> bool:
@@ -273,9 +277,8 @@ class Guard:
             text = text[len(self.opening[row]) :]
         return any(ch.isalnum() for ch in text)
 
-    def _check(self, row: int, generated: torch.Tensor, scores: torch.Tensor) -> None:
-        """Queue the missing terms' sentences when the row is about to stop, else block its stops."""
-        text, missing = self._text(row, generated), self._missing(row, generated)
+    def _check(self, row: int, text: str, missing: list[str], scores: torch.Tensor) -> None:
+        """Queue the `missing` terms' sentences when the row is about to stop, else block its stops."""
         if torch.softmax(scores.float(), dim=-1)[self.stops].sum() > 0.5:
             # A sentence of its own: after a full stop or an emoji just a space, after a word a full stop.
             stop = ". " if text and text[-1].isalnum() else " "
