@@ -2,6 +2,9 @@
 
 python finetune/build_gold.py --data ../shared/data/copy_gold --out runs/gold
 
+--extra FILE (repeatable) adds specs in copy_gold's format from elsewhere, such as the written copy of
+`finetune/write_campaigns.py collect` (its train.jsonl; never its heldout.jsonl).
+
 --hold-out-every N keeps every Nth train campaign out (OUT/held_out.txt lists its spec ids, OUT/trained.txt
 the others': pass them to `eval.harness --exclude`), for comparisons on train campaigns no model saw.
 
@@ -40,10 +43,14 @@ def main() -> None:
     parser.add_argument(
         "--hold-out-every", type=int, default=0, help="leave out every Nth campaign (sorted ids; 0: none)"
     )
+    parser.add_argument(
+        "--extra", action="append", default=[], help="more specs in copy_gold's format (repeatable)"
+    )
     args = parser.parse_args()
     if args.hold_out_every < 0:
         parser.error("--hold-out-every must be 0 (none) or a positive N")
     specs = read_specs(Path(args.data) / f"{args.split}.jsonl")
+    specs += [spec for path in args.extra for spec in read_specs(path)]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     if args.hold_out_every:

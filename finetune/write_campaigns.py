@@ -1,0 +1,98 @@
+"""Extra reference copy for shops copy_gold lacks: writer sheets, their check, and the collected specs.
+
+    python finetune/write_campaigns.py sheets --out runs/written --writers 8
+    # each writer follows finetune/WRITER_BRIEF.md and writes runs/written/writerK/specs.jsonl, then:
+    python finetune/write_campaigns.py check --sheet runs/written/writer0
+    python finetune/write_campaigns.py collect --out runs/written
+
+`collect` writes OUT/train.jsonl (copy_gold's spec format, `bad` empty: pass it to build_gold.py --extra)
+and OUT/heldout.jsonl (the shops in promogen.train.campaigns.HELD_OUT_SHOPS, never trained on), keeping
+each written row whose history is sound; the gate's verdict on each message is left to build_gold.py,
+which drops the messages it rejects, as it does for copy_gold's.
+"""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from promogen import __version__
+from promogen.train.campaigns import (
+    HELD_OUT_SHOPS,
+    as_spec,
+    sample_campaigns,
+    spec_problems,
+    writer_campaigns,
+)
+from promogen.train.gold import read_jsonl
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+
+
+def sheets(args) -> None:
+    for k, mine in enumerate(writer_campaigns(sample_campaigns(args.seed), args.writers)):
+        write_jsonl(Path(args.out) / f"writer{k}" / "campaigns.jsonl", mine)
+    print(f"{args.writers} sheets in {args.out}; brief: finetune/WRITER_BRIEF.md")
+
+
+def check(args) -> None:
+    sheet = Path(args.sheet)
+    campaigns = {c["campaign_id"]: c for c in read_jsonl(sheet / "campaigns.jsonl")}
+    rows = read_jsonl(sheet / "specs.jsonl")
+    problems = [(i, p) for i, row in enumerate(rows, 1) for p in spec_problems(row, campaigns)]
+    for line, problem in problems:
+        print(f"line {line}: {problem}")
+    for cid in campaigns:
+        shoppers = sum(r.get("campaign_id") == cid for r in rows)
+        if shoppers != 10:
+            print(f"{cid}: {shoppers} shoppers (10 asked)")
+    print(f"{len(rows)} rows, {len(problems)} problems")
+    sys.exit(1 if problems else 0)
+
+
+def collect(args) -> None:
+    out = Path(args.out)
+    campaigns = {c["campaign_id"]: c for c in sample_campaigns(args.seed)}
+    kept, dropped = {"train": [], "heldout": []}, 0
+    for path in sorted(out.glob("writer*/specs.jsonl")):
+        for row in read_jsonl(path):
+            problems = spec_problems(row, campaigns)
+            if problems and not all(p.startswith(("best:", "alt:")) for p in problems):
+                dropped += 1
+                continue
+            campaign = campaigns[row["campaign_id"]]
+            kept["heldout" if campaign["brand"] in HELD_OUT_SHOPS else "train"].append(as_spec(row, campaign))
+    for split, specs in kept.items():
+        write_jsonl(out / f"{split}.jsonl", sorted(specs, key=lambda s: s["spec_id"]))
+    counts = {split: len(specs) for split, specs in kept.items()} | {"dropped_rows": dropped}
+    record = {"promogen_version": __version__, "args": vars(args) | {"func": args.func.__name__}, **counts}
+    (out / "config.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(counts))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seed", type=int, default=0, help="the campaigns' seed (sample_campaigns)")
+    commands = parser.add_subparsers(required=True)
+    one = commands.add_parser("sheets", help="one campaigns.jsonl per writer")
+    one.add_argument("--out", default="runs/written")
+    one.add_argument("--writers", type=int, default=8)
+    one.set_defaults(func=sheets)
+    one = commands.add_parser("check", help="a writer's specs.jsonl against the brief and the gate")
+    one.add_argument("--sheet", required=True, help="a writer's folder")
+    one.set_defaults(func=check)
+    one = commands.add_parser("collect", help="all writers' rows as train.jsonl and heldout.jsonl")
+    one.add_argument("--out", default="runs/written")
+    one.set_defaults(func=collect)
+    args = parser.parse_args()
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,197 @@
+"""Seeded campaigns for shops copy_gold does not have: the skeletons that extra reference copy is written for.
+
+copy_gold's 960 train messages come from 12 brands, and the copywriter's hooks stop making sense on
+campaigns unlike them ("Ready to unwake?"). More reference copy needs more campaigns first: this module
+draws them, for 24 other shops, with the offer kinds, values, channels and tones in about the proportions
+copy_gold has, so that writers (people or briefed LLM sessions, `finetune/write_campaigns.py`) only add the
+shoppers and the messages. Codes, dates and values are drawn here, never written by hand, so the offers
+are exact by construction and the gate can check every message written for them.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+from datetime import date, timedelta
+
+from ..checks import check_copy
+from ..types import Campaign
+
+# Each shop: its name, what it sells (for the writers) and the product lines an offer can be scoped to.
+SHOPS = (
+    (
+        "Northpeak Cycles",
+        "bikes, cycling clothing and bike parts",
+        ("cycling jerseys", "bike lights", "helmets"),
+    ),
+    (
+        "Fern & Fable Books",
+        "books, notebooks and reading accessories",
+        ("hardbacks", "children's books", "book lights"),
+    ),
+    ("Tidewater Swim", "swimwear, goggles and pool kit", ("swimsuits", "goggles", "beach towels")),
+    ("Crumb & Crust", "baking tools and ingredients", ("baking tins", "flour", "cake decorating")),
+    ("Harbour Tackle", "fishing rods, reels and bait", ("reels", "fishing line", "tackle boxes")),
+    (
+        "Loom Knitting Co",
+        "yarn, needles and knitting patterns",
+        ("yarn", "knitting needles", "pattern books"),
+    ),
+    ("Brightside Toys", "toys, puzzles and games for children", ("puzzles", "building sets", "plush toys")),
+    ("Solstice Yoga", "yoga mats, blocks and activewear", ("yoga mats", "leggings", "meditation cushions")),
+    (
+        "Ironbark Tools",
+        "hand tools, power tools and workshop gear",
+        ("power drills", "tool storage", "work gloves"),
+    ),
+    (
+        "Canvas Corner",
+        "art supplies: paints, brushes, canvases",
+        ("acrylic paints", "sketchbooks", "brushes"),
+    ),
+    ("Lenscraft", "cameras, lenses and photo accessories", ("tripods", "camera bags", "memory cards")),
+    (
+        "Harmony Music",
+        "instruments, strings and music accessories",
+        ("guitar strings", "ukuleles", "headphones"),
+    ),
+    ("Gilded Hour", "watches and jewellery", ("watch straps", "earrings", "necklaces")),
+    (
+        "Clearview Optics",
+        "glasses, sunglasses and lens care",
+        ("sunglasses", "reading glasses", "lens cleaners"),
+    ),
+    ("Nest & Nook", "bedding, cushions and home textiles", ("duvet covers", "cushions", "throws")),
+    ("Fairway Golf", "golf clubs, balls and golf clothing", ("golf balls", "golf gloves", "putters")),
+    (
+        "Confetti Party",
+        "party decorations, tableware and costumes",
+        ("balloons", "costumes", "party tableware"),
+    ),
+    (
+        "Deepblue Aquatics",
+        "aquariums, fish food and tank care",
+        ("fish food", "aquarium filters", "tank decor"),
+    ),
+    ("Summit Climbing", "climbing shoes, chalk and harnesses", ("climbing shoes", "chalk bags", "harnesses")),
+    ("Playfield Games", "board games, card games and puzzles", ("board games", "card games", "dice sets")),
+    ("Hearth Candle Co", "candles, diffusers and home fragrance", ("candles", "reed diffusers", "wax melts")),
+    ("Velvet Vine Florist", "flowers, bouquets and house plants", ("bouquets", "house plants", "vases")),
+    ("Stitch Lab", "sewing machines, fabric and haberdashery", ("fabric", "sewing kits", "thread")),
+    (
+        "Roam Pet Travel",
+        "pet carriers, travel bowls and pet car seats",
+        ("pet carriers", "travel bowls", "car seat covers"),
+    ),
+)
+
+CHANNEL_ORDER = ("push", "sms", "email_subject", "banner")
+# copy_gold train's mix per 48 campaigns (its 480 specs: percent_off 200, free_shipping 100, amount_off 90,
+# bogo 50, gift 40), dealt out shuffled.
+KINDS = ("percent_off",) * 20 + ("free_shipping",) * 10 + ("amount_off",) * 9 + ("bogo",) * 5 + ("gift",) * 4
+TONES = (None, None, "playful", "warm", "warm", "friendly", "friendly", "professional", "upbeat")
+GIFTS = ("a free tote bag", "a free mystery gift", "a free sample set", "a free water bottle")
+CURRENCIES = ("USD", "USD", "GBP", "EUR")
+BANNED = ("act now", "free money", "guaranteed", "risk-free", "best ever")
+FIRST_DAY = date(2027, 1, 1)
+
+
+def _code(rng: random.Random, value: float | None) -> str:
+    letters = "".join(rng.choices(string.ascii_uppercase, k=rng.randint(3, 6)))
+    tail = str(int(value)) if value and rng.random() < 0.5 else str(rng.randint(10, 99))
+    return letters + (tail if rng.random() < 0.7 else "")
+
+
+def _offer(rng: random.Random, kind: str, lines: tuple[str, ...]) -> dict:
+    offer: dict = {"kind": kind}
+    if kind == "percent_off":
+        offer["value"] = rng.choice((10, 15, 20, 25, 30, 40))
+    elif kind == "amount_off":
+        offer["value"] = rng.choice((5, 10, 15, 20, 25))
+    if kind == "amount_off":
+        offer["currency"] = rng.choice(CURRENCIES)
+    if kind == "gift" or (kind in ("amount_off", "free_shipping") and rng.random() < 0.5):
+        offer["currency"] = offer.get("currency") or rng.choice(CURRENCIES)
+        offer["min_spend"] = rng.choice((25, 30, 40, 50, 60, 75))
+    if kind == "gift":
+        offer["applies_to"] = rng.choice(GIFTS)
+    elif kind == "bogo" or (kind in ("percent_off", "amount_off") and rng.random() < 0.4):
+        offer["applies_to"] = rng.choice(lines)
+    offer["code"] = _code(rng, offer.get("value"))
+    if rng.random() < 0.5:
+        offer["expires"] = (FIRST_DAY + timedelta(days=rng.randint(0, 180))).isoformat()
+    return offer
+
+
+def sample_campaigns(seed: int = 0, per_shop: int = 2) -> list[dict]:
+    """`per_shop` campaigns for each shop in SHOPS, as campaign dicts (ids w000, w001, ...) with the
+    shop's description under "about"; channels rotate so each shop gets different ones."""
+    rng = random.Random(seed)
+    count = len(SHOPS) * per_shop
+    kinds = [KINDS[i % len(KINDS)] for i in range(count)]
+    rng.shuffle(kinds)
+    campaigns = []
+    for number, kind in enumerate(kinds):
+        brand, about, lines = SHOPS[number % len(SHOPS)]
+        campaign = {
+            "campaign_id": f"w{number:03d}",
+            "brand": brand,
+            "offer": _offer(rng, kind, lines),
+            "channel": CHANNEL_ORDER[(number + number // len(SHOPS)) % len(CHANNEL_ORDER)],
+        }
+        tone = rng.choice(TONES)
+        if tone:
+            campaign["tone"] = tone
+        if rng.random() < 0.3:
+            campaign["banned_phrases"] = rng.sample(BANNED, 2)
+        Campaign.from_dict(campaign)  # every drawn campaign must meet the data contract
+        campaigns.append({**campaign, "about": about})
+    return campaigns
+
+
+# Shops whose campaigns are never trained on: the split that decides whether the written copy helps
+# (neither the shipped copywriter nor one trained on the written copy has seen these shops).
+HELD_OUT_SHOPS = ("Hearth Candle Co", "Velvet Vine Florist", "Stitch Lab", "Roam Pet Travel")
+EVENT_TYPES = ("view", "search", "cart", "purchase")
+
+
+def writer_campaigns(campaigns: list[dict], writers: int) -> list[list[dict]]:
+    """The campaigns dealt to `writers` writers in turn, so each writer gets several shops."""
+    return [campaigns[k::writers] for k in range(writers)]
+
+
+def spec_problems(row: dict, campaigns: dict[str, dict]) -> list[str]:
+    """What is wrong with one written row (`WRITER_BRIEF.md`'s format), as lines; empty when it is sound.
+    The messages are checked by the compliance gate with the history's texts as what they may quote."""
+    campaign = campaigns.get(row.get("campaign_id"))
+    if campaign is None:
+        return [f"unknown campaign_id {row.get('campaign_id')!r}"]
+    history = row.get("history")
+    if not isinstance(history, list) or not 1 <= len(history) <= 8:
+        return ["`history` must be a list of 1-8 events"]
+    if any(not isinstance(e, dict) or e.get("type") not in EVENT_TYPES or not e.get("text") for e in history):
+        return [f"each history event needs `type` (one of {', '.join(EVENT_TYPES)}) and `text`"]
+    contract = Campaign.from_dict({k: v for k, v in campaign.items() if k != "about"})
+    context = [e["text"] for e in history]
+    found = []
+    for key in ("best", "alt"):
+        text = row.get(key)
+        if not isinstance(text, str) or not text.strip():
+            found.append(f"`{key}` is missing")
+            continue
+        found += [f"{key}: {v.rule}: {v.detail}: {text}" for v in check_copy(text, contract, context)]
+    return found
+
+
+def as_spec(row: dict, campaign: dict) -> dict:
+    """A written row as a copy_gold spec (no flawed messages: `bad` is empty)."""
+    spec_id = f"{row['campaign_id']}-u{int(row['shopper']):02d}"
+    contract = {k: v for k, v in campaign.items() if k != "about"}
+    return {
+        "spec_id": spec_id,
+        "campaign": contract,
+        "history": row["history"],
+        "best": row["best"],
+        "alt": row["alt"],
+        "bad": [],
+    }

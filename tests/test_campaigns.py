@@ -1,0 +1,129 @@
+"""Written reference copy: the seeded campaigns for other shops, the check of a writer's rows, collection."""
+
+import collections
+import importlib.util
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from promogen.train.campaigns import (
+    HELD_OUT_SHOPS,
+    SHOPS,
+    as_spec,
+    sample_campaigns,
+    spec_problems,
+    writer_campaigns,
+)
+from promogen.train.gold import read_specs
+from promogen.types import Campaign
+
+spec = importlib.util.spec_from_file_location(
+    "write_campaigns", Path(__file__).parents[1] / "finetune" / "write_campaigns.py"
+)
+write_campaigns = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(write_campaigns)
+
+COPY_GOLD_BRANDS = {"Trailhead Outfitters", "Copper Kettle Home", "Lumen Skin", "Pawsome Pets", "Voltbox"}
+
+
+def test_campaigns_are_seeded_valid_and_mixed_like_copy_gold():
+    campaigns = sample_campaigns(0)
+    assert campaigns == sample_campaigns(0), "the same seed must give the same campaigns"
+    assert campaigns != sample_campaigns(1), "another seed must give other offers"
+    assert len(campaigns) == 2 * len(SHOPS), "two campaigns a shop by default"
+    for c in campaigns:
+        contract = Campaign.from_dict({k: v for k, v in c.items() if k != "about"})
+        assert contract.offer.kind != "gift" or contract.offer.min_spend, (
+            f"{c['campaign_id']}: gifts need a spend"
+        )
+    kinds = collections.Counter(c["offer"]["kind"] for c in campaigns)
+    assert kinds == {"percent_off": 20, "free_shipping": 10, "amount_off": 9, "bogo": 5, "gift": 4}, kinds
+    channels = collections.Counter(c["channel"] for c in campaigns)
+    assert set(channels.values()) == {12}, f"channels must be balanced: {channels}"
+    per_shop = collections.defaultdict(set)
+    for c in campaigns:
+        per_shop[c["brand"]].add(c["channel"])
+    assert all(len(v) == 2 for v in per_shop.values()), "a shop's two campaigns must use two channels"
+    assert not COPY_GOLD_BRANDS & set(per_shop), "the shops must be other than copy_gold's"
+    assert set(HELD_OUT_SHOPS) <= set(per_shop), "every held-out shop must have campaigns"
+
+
+def test_each_writer_gets_several_shops_and_no_campaign_twice():
+    campaigns = sample_campaigns(0)
+    sheets = writer_campaigns(campaigns, 8)
+    dealt = [c["campaign_id"] for sheet in sheets for c in sheet]
+    assert sorted(dealt) == sorted(c["campaign_id"] for c in campaigns), "every campaign dealt exactly once"
+    assert all(len({c["brand"] for c in sheet}) >= 3 for sheet in sheets), "each writer gets several shops"
+
+
+CAMPAIGN = {
+    "campaign_id": "w900",
+    "brand": "Northpeak Cycles",
+    "offer": {"kind": "percent_off", "value": 20, "applies_to": "helmets", "code": "RIDE20"},
+    "channel": "push",
+    "about": "bikes",
+}
+GOOD = {
+    "campaign_id": "w900",
+    "shopper": 3,
+    "history": [{"type": "view", "text": "road bike"}],
+    "best": "Safer rides ahead: 20% off helmets with RIDE20.",
+    "alt": "Northpeak Cycles: new bike, new lid? 20% off helmets with code RIDE20.",
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"campaign_id": "w999"}, r"unknown campaign_id 'w999'"),
+        ({"history": []}, r"`history` must be a list of 1-8 events"),
+        (
+            {"history": [{"type": "like", "text": "x"}]},
+            r"needs `type` \(one of view, search, cart, purchase\)",
+        ),
+        ({"best": ""}, r"`best` is missing"),
+        ({"alt": "20% off everything with RIDE20."}, r"^alt: scope: "),
+        ({"best": "20% off helmets."}, r"^best: code: "),
+    ],
+)
+def test_written_rows_with_faults_are_named(change, problem):
+    found = spec_problems({**GOOD, **change}, {"w900": CAMPAIGN})
+    assert any(re.search(problem, p) for p in found), f"expected {problem!r} in {found}"
+
+
+def test_a_sound_row_passes_and_becomes_a_copy_gold_spec(tmp_path):
+    assert spec_problems(GOOD, {"w900": CAMPAIGN}) == [], "a sound row must have no problems"
+    row = as_spec(GOOD, CAMPAIGN)
+    assert row["spec_id"] == "w900-u03" and row["bad"] == [], row
+    assert "about" not in row["campaign"], "the writers' note on the shop is not part of the campaign"
+    path = tmp_path / "specs.jsonl"
+    path.write_text(json.dumps(row) + "\n")
+    assert read_specs(path)[0] == row, "the spec must read back through copy_gold's reader"
+
+
+def test_collect_splits_held_out_shops_and_drops_broken_rows(tmp_path, monkeypatch, capsys):
+    campaigns = sample_campaigns(0)
+    held = next(c for c in campaigns if c["brand"] in HELD_OUT_SHOPS)
+    kept = next(c for c in campaigns if c["brand"] not in HELD_OUT_SHOPS)
+    rows = [
+        {
+            "campaign_id": c["campaign_id"],
+            "shopper": 0,
+            "history": [{"type": "view", "text": "gift"}],
+            "best": "anything",
+            "alt": "anything",
+        }
+        for c in (held, kept)
+    ] + [{"campaign_id": kept["campaign_id"], "shopper": 1, "history": "not a list", "best": "a", "alt": "b"}]
+    (tmp_path / "writer0").mkdir()
+    (tmp_path / "writer0" / "specs.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    monkeypatch.setattr("sys.argv", ["write_campaigns.py", "collect", "--out", str(tmp_path)])
+    write_campaigns.main()
+    counts = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert counts == {"train": 1, "heldout": 1, "dropped_rows": 1}, counts
+    heldout = read_specs(tmp_path / "heldout.jsonl")
+    assert [s["campaign"]["brand"] for s in heldout] == [held["brand"]], "held-out shops go to heldout.jsonl"
+    train = read_specs(tmp_path / "train.jsonl")
+    assert train[0]["best"] == "anything", "messages the gate rejects are kept for build_gold to drop"
