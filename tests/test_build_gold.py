@@ -1,6 +1,7 @@
 """finetune/build_gold.py's hold-out: which train campaigns a comparison keeps out of training."""
 
 import importlib.util
+import json
 import re
 from pathlib import Path
 
@@ -54,3 +55,45 @@ def test_bad_hold_out_is_refused_before_any_work(argv, error, monkeypatch, capsy
     with pytest.raises(SystemExit):
         build_gold.main()
     assert re.search(error, capsys.readouterr().err), "the error must name the problem"
+
+
+class _Encoder:
+    """A fake interest encoder: a zero vector and the history's first text as the phrase."""
+
+    def encode_users(self, users):
+        return [[0.0] * 4 for _ in users], [[u.events[0].text] for u in users]
+
+
+def _spec(spec_id: str, best: str) -> dict:
+    campaign = {"campaign_id": spec_id[:4], "brand": "Stride", "channel": "push",
+                "offer": {"kind": "percent_off", "value": 20, "code": "RUN20"}}  # fmt: skip
+    return {"spec_id": spec_id, "campaign": campaign, "history": [{"type": "view", "text": "shoes"}],
+            "best": best, "alt": "Long runs ahead: 20% off your order with RUN20.", "bad": []}  # fmt: skip
+
+
+def test_extra_specs_are_added_and_their_rejected_messages_dropped(tmp_path, monkeypatch, capsys):
+    (tmp_path / "gold").mkdir()
+    (tmp_path / "gold" / "train.jsonl").write_text(
+        json.dumps(_spec("g000-u00", "20% off with RUN20.")) + "\n"
+    )
+    extra = tmp_path / "extra.jsonl"
+    extra.write_text(json.dumps(_spec("w000-u00", "30% off everything with RUN20.")) + "\n")
+    monkeypatch.setattr(build_gold.InterestEncoder, "load", classmethod(lambda cls: _Encoder()))
+    argv = [
+        "build_gold.py",
+        "--data",
+        str(tmp_path / "gold"),
+        "--out",
+        str(tmp_path / "out"),
+        "--extra",
+        str(extra),
+    ]
+    monkeypatch.setattr("sys.argv", argv)
+    build_gold.main()
+    counts = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert counts["specs"] == 2 and counts["dropped_by_gate"] == 1, (
+        f"one spec each; the wrong value dropped: {counts}"
+    )
+    rows = [json.loads(line) for line in (tmp_path / "out" / "sft.jsonl").read_text().splitlines()]
+    assert {r["user_id"] for r in rows} == {"g000-u00", "w000-u00"}, "both files' specs must be trained on"
+    assert not any("30% off" in r["target"] for r in rows), "a message the gate rejects is never a target"
