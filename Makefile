@@ -44,10 +44,13 @@ lint: install
 	$(BIN)/ruff check promogen finetune eval tests
 	$(BIN)/ruff format --check promogen finetune eval tests
 
-# The shipped copywriter adapter: SFT on copy_gold train reference copy, then preference tuning (DPO)
-# against flawed copy and the SFT model's own gate-rejected candidates, then a second DPO round on its own
-# candidates for 120 train specs as an approval panel rated them (a manual step: the target stops until
-# runs/labels/labelled.jsonl exists). About 1.5 hours on 2 CPU cores, plus the panel.
+# The shipped copywriter adapter. First the copy_gold-only chain whose outputs the final recipe reuses:
+# SFT on copy_gold train reference copy, the preference pairs against flawed copy and that model's own
+# gate-rejected candidates, a first DPO round, and its candidates for 120 train specs rated by an approval
+# panel (a manual step: the target stops until runs/labels/labelled.jsonl exists). Then the shipped chain:
+# SFT on copy_gold train plus the written copy of finetune/data/written (20 other shops; its 4 held-out
+# shops never), the first DPO round on the same pairs, the second on the panel's pairs. About 2 hours
+# on 2 CPU cores, plus the panel.
 DATA ?= ../shared/data
 adapter: models
 	$(BIN)/python finetune/build_gold.py --data $(DATA)/copy_gold --out runs/gold
@@ -61,9 +64,12 @@ adapter: models
 	@test -f runs/labels/labelled.jsonl || { echo "rate runs/labels/sheet.jsonl as copy_ratings/RATER_BRIEF.md says, \
 		then: python finetune/label_candidates.py collect --ratings FILES; and make adapter again"; exit 1; }
 	$(BIN)/python finetune/label_candidates.py pairs --data $(DATA)/copy_gold --out runs/labels
-	$(BIN)/python finetune/train_lora.py --config finetune/configs/gold_dpo_own.yaml
+	$(BIN)/python finetune/build_gold.py --data $(DATA)/copy_gold --extra finetune/data/written/train.jsonl --out runs/gold_w
+	$(BIN)/python finetune/train_lora.py --config finetune/configs/written.yaml
+	$(BIN)/python finetune/train_lora.py --config finetune/configs/written_dpo.yaml
+	$(BIN)/python finetune/train_lora.py --config finetune/configs/written_dpo_own.yaml
 	rm -rf promogen/weights/adapter && mkdir -p promogen/weights/adapter
-	cp runs/gold_dpo_own/adapter/*.json runs/gold_dpo_own/adapter/*.safetensors promogen/weights/adapter/
+	cp runs/gold_w_own/adapter/*.json runs/gold_w_own/adapter/*.safetensors promogen/weights/adapter/
 	$(BIN)/python -c "from promogen.conditioning import halve; halve('promogen/weights/adapter')"
 
 # The approver model (promogen/weights/approver) and its report.

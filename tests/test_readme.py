@@ -922,3 +922,33 @@ def test_prefill_figures_match_the_prefill_bench_reports():
     wrote = f"wrote {four['promogen']['users_per_min']} and {eight['promogen']['users_per_min']} users/min"
     assert wrote in text, "the two runs' own speeds"
     assert (four["n_candidates"], eight["n_candidates"]) == (4, 8), "the README names the candidate counts"
+
+
+def test_written_copy_tables_match_their_reports_and_the_rule():
+    glance = _glance(REPORTS / "copy_quality" / "written" / "report.md")
+    for first, variant in (("with the written copy", "written"), ("copy_gold only", "shipped")):
+        cells, figures = row(first), glance[variant]
+        pct(cells[1], figures["first_try_compliance"])
+        shows(cells[2], figures["approval"])
+        shows(cells[3], figures["distinct_2"])
+        pct(cells[4], figures["opening_frame_share"])
+        shows(cells[5], figures["reference_similarity"])
+    report = _load("reports/copy_quality/panel_written.json")
+    rows = [
+        ("promogen, adapter with the written copy", "promogen_written_model"),
+        ("promogen, adapter on copy_gold only", "promogen_shipped_model"),
+        ("template line, held-out shops", "promogen_template"),
+        ("reference copy (written), held-out shops", "reference_best"),
+    ]
+    panel_rows(report, rows, PANEL_FLAGS)
+    paired_sentence(report, "With the written copy minus without, per shopper:")
+    gain = report["paired"]["mean_send_difference"]
+    drop = glance["shipped"]["first_try_compliance"] - glance["written"]["first_try_compliance"]
+    assert gain >= 0.10 and drop <= 0.01, "the README says the rule fixed beforehand is met"
+    text = " ".join(README.split())
+    assert "The rule is met" in text and "so the new adapter ships" in text, "the decision follows the rule"
+    assert f"compliance {-drop * 100:.1f} points higher" in text, "the compliance gap"
+    rated = report["by_source"]
+    up = rated["promogen_written_model"]["relevance"] - rated["promogen_shipped_model"]["relevance"]
+    over = rated["promogen_written_model"]["relevance"] - rated["promogen_template"]["relevance"]
+    assert f"relevance is up {up:.2f} and now {over:.2f} above the template" in text, "relevance gaps"
