@@ -22,7 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .types import Campaign, Offer, ValidationError, Violation, check_keys, check_str, check_type
-from .wording import MONTHS, expiry_date, gift_name
+from .wording import MONTHS, SYMBOLS, expiry_date, gift_name
 
 # ---------------------------------------------------------------------------------------------- text
 _ASCII_PUNCT = str.maketrans(
@@ -116,7 +116,7 @@ def _amount_pattern(tag: str) -> str:
 
 
 _PREFIX_CURRENCY = {"us": "USD", "a": "AUD", "au": "AUD", "c": "CAD", "ca": "CAD", "nz": "NZD"}
-_SYMBOL_CURRENCY = {"$": "USD", "€": "EUR", "£": "GBP"}
+_SYMBOL_CURRENCY = {symbol: code for code, symbol in SYMBOLS.items()}
 _WORD_CURRENCY = {
     "usd": "USD", "dollar": "USD", "dollars": "USD", "bucks": "USD", "eur": "EUR", "euro": "EUR",
     "euros": "EUR", "gbp": "GBP", "pound": "GBP", "pounds": "GBP", "cad": "CAD", "aud": "AUD",

@@ -129,12 +129,15 @@ class Copywriter(Protocol):
         terms: list[dict[str, str]] | None = None,
         gsm: list[bool] | None = None,
         budgets: list[Budget] | None = None,
+        limits: list[dict[str, int]] | None = None,
     ) -> list[list[Draft]]:
         """`n` raw completions per prompt (the pipeline copy-edits them with `tidy`); the same inputs
         and seed give the same completions. `vectors`: one interest vector per prompt; `terms`: per
         prompt, the offer terms (regex -> the sentence stating it) a completion must contain before it
         ends; `gsm`: per prompt, whether only GSM-7 characters may be written (an SMS); `budgets`: per
-        prompt, the characters a completion may hold (a copywriter may steer its copy to fit)."""
+        prompt, the characters a completion may hold (a copywriter may steer its copy to fit); `limits`:
+        per prompt, how many times a completion may write a word (the code and brand once, a currency
+        symbol never where the offer has no amount)."""
         ...
 
     def perplexity(self, texts: list[str], *, base: bool = False) -> list[float]:
@@ -168,7 +171,11 @@ class Guard:
     token by token before the row may stop; blocking the end alone makes the model ramble on after a
     message it considers done. Rows are checked on decoded text, so a term split over tokens counts.
     `banned` rows never sample the tokens in `mask` (emoji in an SMS: they would cut its length limit
-    from 160 characters to 70).
+    from 160 characters to 70). A row may not start a word of its `limits` once it has written it as
+    many times as its limit allows: the gate rejects a code stated twice, a repeated brand ("Get 40% off
+    house plants at GQZUQC40 with code GQZUQC40") and a money amount an offer does not have ("a free
+    mystery gift on orders over $30"), so the code and brand get 1 and, where the offer states no
+    amount, the currency symbols 0.
 
     The next commonest fault is copy a few characters over the channel's limit: a small model cannot
     count, and it spends the characters on its opening hook before it states the offer. Rows with a
@@ -190,9 +197,16 @@ class Guard:
         banned: list[bool],
         budgets: list[Budget] | None = None,
         bias: float = 0.0,
+        limits: list[dict[str, int]] | None = None,
     ) -> None:
         self.tokenizer = tokenizer
         self.terms = terms
+        # Per row: each word it may still write, with its limit and the tokens that start it.
+        self.limits = [
+            [(w, times, self._starts(w)) for w, times in row.items()]
+            for row in (limits or [{} for _ in terms])
+        ]
+        self._written: list[list[int]] = [[] for _ in terms]  # per row: start tokens now banned
         self.stops = torch.tensor(sorted(set(stops)))
         self.banned = banned
         self.start: int | None = None
@@ -227,6 +241,7 @@ class Guard:
             if not self.forced[row] and not self.done[row]:
                 missing[row] = self._missing(row, generated)
                 self.done[row] = not missing[row]
+        self._ban_repeats(generated, scores)
         if self.bias and generated.shape[1]:
             self._steer(generated, scores)
         for row, clauses in missing.items():
@@ -243,6 +258,30 @@ class Guard:
         if row not in self._texts:
             self._texts[row] = self.tokenizer.decode(generated[row], skip_special_tokens=True)
         return self._texts[row]
+
+    def _starts(self, word: str) -> list[int]:
+        """The tokens `word` starts with, after a space or not. Neither a bare space nor a digit is one
+        (SmolLM2 writes " 15" as a space, then one token per digit): banning them would ban numbers, and
+        the end date needs them, so a code that starts with a digit is not limited. A symbol inside a
+        longer token (" ($") is not caught either; the gate still rejects what gets through."""
+        ids = {self.tokenizer(text, add_special_tokens=False)["input_ids"][0] for text in (word, f" {word}")}
+        pieces = {t: self.tokenizer.decode([t]).strip() for t in ids}
+        return sorted(t for t, piece in pieces.items() if piece and not piece.isdigit())
+
+    def _ban_repeats(self, generated: torch.Tensor, scores: torch.Tensor) -> None:
+        """Rows that have written a word of their `limits` as often as allowed may not start it again."""
+        for row, words in enumerate(self.limits):
+            for entry in list(words):
+                word, times, starts = entry
+                # As written, as a whole word: a short code ("TSE") inside a word ("itself") is not it.
+                if (
+                    times == 0
+                    or len(re.findall(rf"\b{re.escape(word)}\b", self._text(row, generated))) >= times
+                ):
+                    self._written[row] += starts
+                    words.remove(entry)
+            if self._written[row]:
+                scores[row, self._written[row]] = float("-inf")
 
     def _missing(self, row: int, generated: torch.Tensor) -> list[str]:
         """The sentences of the row's terms its text does not yet state."""
@@ -290,6 +329,7 @@ class Guard:
     def select(self, rows: list[int]) -> None:
         """Keep only `rows` (in that order): the decoder drops rows that have ended."""
         self.terms = [self.terms[r] for r in rows]
+        self.limits, self._written = [self.limits[r] for r in rows], [self._written[r] for r in rows]
         self.banned = [self.banned[r] for r in rows]
         self.done = [self.done[r] for r in rows]
         self.forced = [self.forced[r] for r in rows]
@@ -464,14 +504,16 @@ class Generator:
         terms: list[dict[str, str]] | None = None,
         gsm: list[bool] | None = None,
         budgets: list[Budget] | None = None,
+        limits: list[dict[str, int]] | None = None,
     ) -> list[list[Draft]]:
         """`n` sampled completions for each prompt, each with its perplexity; same prompts, n and seed
         give the same completions.
 
         `vectors` (one interest vector per prompt) feed the interest adapter when there is one. `terms`
         (per prompt: term -> the sentence that states it) must be in a completion before it ends, where
-        `gsm` (per prompt) is true only GSM-7 characters are sampled, and with `length_bias` set each
-        completion is steered to end within its prompt's budget (see `Guard`). A prompt's
+        `gsm` (per prompt) is true only GSM-7 characters are sampled, with `length_bias` set each
+        completion is steered to end within its prompt's budget, and the words of `limits` (per prompt)
+        are written at most as often as it allows (see `Guard`). A prompt's
         copy depends on the prompt, its vector, n and the seed, not on the other prompts of the call.
         """
         cfg = self.config
@@ -493,7 +535,7 @@ class Generator:
             ]
             rows, perplexities = decode(
                 self.model, inputs, seen, n, cfg.max_new_tokens, sampling, seeds,
-                *self.end_masks(), self.paragraph_done, self._guard(chunk, n, terms, gsm, budgets),
+                *self.end_masks(), self.paragraph_done, self._guard(chunk, n, terms, gsm, budgets, limits),
             )  # fmt: skip
             # An end-of-sequence token is the last of its row; it is not copy.
             ends = self.end_masks()[0]
@@ -508,10 +550,10 @@ class Generator:
                 drafts[i] = decoded[k * n : (k + 1) * n]
         return drafts
 
-    def _guard(self, chunk: list[int], n: int, terms, gsm, budgets) -> Guard | None:
+    def _guard(self, chunk: list[int], n: int, terms, gsm, budgets, limits) -> Guard | None:
         """The `Guard` for a batch's rows (each prompt's n candidates), or None with nothing to guard."""
         steer = budgets is not None and self.config.length_bias > 0
-        if terms is None and gsm is None and not steer:
+        if terms is None and gsm is None and not steer and limits is None:
             return None
         guard = Guard(
             self.tokenizer,
@@ -520,6 +562,7 @@ class Generator:
             [bool(gsm and gsm[i]) for i in chunk for _ in range(n)],
             [budgets[i] for i in chunk for _ in range(n)] if steer else None,
             self.config.length_bias,
+            [limits[i] for i in chunk for _ in range(n)] if limits else None,
         )
         if any(guard.banned):
             guard.mask = self.non_gsm_tokens()

@@ -30,7 +30,7 @@ from .policy import PolicyConfig, choose
 from .prompts import build_messages, fallback_copy
 from .ranker import Ranker
 from .types import Campaign, Candidate, Delivery, UserHistory, ValidationError
-from .wording import offer_line, offer_start, required_terms
+from .wording import SYMBOLS, offer_line, offer_start, required_terms
 
 
 def resolve_adapter(adapter: str | None, config: PipelineConfig) -> str | None:
@@ -117,6 +117,15 @@ def budget(campaign: Campaign) -> Budget:
     return Budget(length_budget(campaign), offer_start(offer), len(offer_line(offer)), campaign.brand)
 
 
+def mention_limits(campaign: Campaign) -> dict[str, int]:
+    """How often a message may write a word: the code once (the gate's `code` rule), the brand once (a
+    repeated brand is the `repetitive` rule's commonest catch), and a currency symbol the offer's own
+    words do not use never (an amount the offer does not have: `min_spend`, `value`, invented numbers)."""
+    line = offer_line(campaign.offer)
+    unused = {symbol: 0 for symbol in SYMBOLS.values() if symbol not in line}
+    return {w: 1 for w in (campaign.offer.code, campaign.brand) if w} | unused
+
+
 def as_candidates(drafts: list[list[Draft]]) -> list[list[Candidate]]:
     """The copywriter's drafts, copy-edited (`tidy`), as candidates holding their perplexity."""
     return [[Candidate(tidy(d.text), {"perplexity": round(d.perplexity, 3)}) for d in row] for row in drafts]
@@ -155,6 +164,11 @@ class PipelineConfig(Config):
     must_mention: bool = option(
         True,
         "generation may not end a message before it has written the code, minimum spend and end date",
+    )
+    limit_mentions: bool = option(
+        False,
+        "generation writes the code and the brand at most once, and no currency symbol the offer's words "
+        "do not use (the gate rejects each)",
     )
     gsm_sms: bool = option(
         True,
@@ -286,8 +300,9 @@ class PromoGen:
         terms = [required_terms(campaign.offer)] * len(prompts) if self.config.must_mention else None
         gsm = [campaign.channel == "sms" and self.config.gsm_sms] * len(prompts)
         budgets = [budget(campaign)] * len(prompts)
+        limits = [mention_limits(campaign)] * len(prompts) if self.config.limit_mentions else None
         drafts = self.generator.generate(
-            prompts, n, seed, vectors=conditioning, terms=terms, gsm=gsm, budgets=budgets
+            prompts, n, seed, vectors=conditioning, terms=terms, gsm=gsm, budgets=budgets, limits=limits
         )
         candidates = as_candidates(drafts)
         self.score(campaign, candidates, vectors, interests)

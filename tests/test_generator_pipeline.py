@@ -228,17 +228,25 @@ def test_non_compliant_copy_is_never_delivered_even_when_ranked_first(copywriter
 
 
 GUARD_CASES = [
-    # (campaign, settings, terms expected, gsm expected)
-    ("run20", {}, True, False),
-    ("shipfree", {}, True, True),
-    ("shipfree", {"gsm_sms": False}, True, False),
-    ("ten_off", {"must_mention": False}, False, False),
+    # (campaign, settings, terms expected, gsm expected, mention limits expected)
+    ("run20", {}, True, False, False),
+    ("shipfree", {}, True, True, False),
+    ("shipfree", {"gsm_sms": False}, True, False, False),
+    ("ten_off", {"must_mention": False}, False, False, False),
+    ("ten_off", {"limit_mentions": True}, True, False, {"TAKE10": 1, "Stride Sports": 1, "£": 0, "€": 0}),
+    (
+        "run20",
+        {"limit_mentions": True},
+        True,
+        False,
+        {"RUN20": 1, "Stride Sports": 1, "$": 0, "£": 0, "€": 0},
+    ),
 ]
 
 
-@pytest.mark.parametrize(("name", "settings", "terms", "gsm"), GUARD_CASES)
+@pytest.mark.parametrize(("name", "settings", "terms", "gsm", "limits"), GUARD_CASES)
 def test_pipeline_hands_the_copywriter_its_guard_terms_gsm_vectors_and_seed(
-    copywriter, encoder, name, settings, terms, gsm
+    copywriter, encoder, name, settings, terms, gsm, limits
 ):
     campaign, users = demo_campaign(name), simulate_users(2, seed=6)
     pg = PromoGen(copywriter.enqueue(*["x"] * 6), encoder, PipelineConfig(**settings))
@@ -259,6 +267,8 @@ def test_pipeline_hands_the_copywriter_its_guard_terms_gsm_vectors_and_seed(
     assert request.gsm == [gsm] * 2, f"{name} {settings}: GSM-7 only for SMS with gsm_sms on: {request.gsm}"
     assert request.budgets == [budget(campaign)] * 2, f"{name}: each prompt's length budget"
     assert request.budgets[0].chars == length_budget(campaign), "the budget is what the gate allows"
+    want = [limits] * 2 if limits else None
+    assert request.limits == want, f"{name} {settings}: how often each word may be written: {request.limits}"
 
 
 def test_shuffled_vectors_give_every_user_someone_elses(copywriter, encoder):

@@ -10,6 +10,7 @@ import torch
 
 from promogen.checks import check_copy
 from promogen.generator import Budget, Generator, GeneratorConfig, Guard
+from promogen.pipeline import mention_limits
 from promogen.types import Campaign
 from promogen.wording import offer_line, offer_start, offer_terms, required_terms
 
@@ -92,6 +93,64 @@ def test_guard_writes_a_missing_term_when_the_row_is_about_to_end(tiny_model_dir
     assert torch.isinf(scores[1, eos]) and torch.isfinite(scores[1, :eos]).all(), (
         "a row not yet ending may go on but not stop"
     )
+
+
+LIMITS = {"GQZUQC40": 1, "Velvet Vine Florist": 1, "$": 0}
+
+
+@pytest.mark.parametrize(
+    ("text", "banned"),
+    [
+        ("Velvet Vine Florist: 40% off house plants at", ["Velvet Vine Florist", "$"]),
+        (
+            "Velvet Vine Florist: 40% off house plants with code GQZUQC40",
+            ["Velvet Vine Florist", "GQZUQC40", "$"],
+        ),
+        ("velvet vine florist: 40% off with", ["$"]),
+        ("Take 40% off GQZUQC40X", ["$"]),
+        ("Get 40% off house plants at", ["$"]),
+    ],
+)
+def test_guard_keeps_a_row_within_its_mention_limits(tiny_model_dir, text, banned):
+    tokenizer = _tokenizer(tiny_model_dir)
+    ids = tokenizer([text, text], return_tensors="pt")["input_ids"]
+    guard = Guard(
+        tokenizer, [{}, {}], stops=[tokenizer.eos_token_id], banned=[False, False], limits=[LIMITS, {}]
+    )
+    guard.start = 0  # the rows are all generated text
+    scores = guard(ids, torch.zeros(2, len(tokenizer)))
+    for word in LIMITS:
+        starts = guard._starts(word)
+        shut = bool(torch.isinf(scores[0, starts]).all())
+        assert shut == (word in banned), f"{text!r}: starting {word!r} must be banned: {word in banned}"
+        assert torch.isfinite(scores[1, starts]).all(), "a row without limits is never restricted"
+    assert torch.isfinite(scores[0]).sum() >= len(tokenizer) - 6, (
+        "only the limited words' first tokens are banned"
+    )
+
+
+def test_limits_never_ban_a_bare_space_or_a_digit(tiny_model_dir):
+    tokenizer = _tokenizer(tiny_model_dir)
+    guard = Guard(tokenizer, [{}], stops=[tokenizer.eos_token_id], banned=[False])
+    for word in ("10OFF", " 5", "RUN20", "$"):
+        pieces = [tokenizer.decode([t]).strip() for t in guard._starts(word)]
+        assert all(p and not p.isdigit() for p in pieces), f"{word!r} would ban {pieces}: numbers need them"
+
+
+@pytest.mark.parametrize(
+    ("offer", "symbols"),
+    [
+        ({"kind": "percent_off", "value": 20, "code": "RUN20"}, {"$": 0, "£": 0, "€": 0}),
+        ({"kind": "gift", "applies_to": "a free tote bag", "code": "T1"}, {"$": 0, "£": 0, "€": 0}),
+        ({"kind": "free_shipping", "min_spend": 40, "currency": "GBP", "code": "S1"}, {"$": 0, "€": 0}),
+        ({"kind": "amount_off", "value": 5, "currency": "USD", "code": "F5"}, {"£": 0, "€": 0}),
+        ({"kind": "amount_off", "value": 5, "currency": "CAD", "code": "F5"}, {"$": 0, "£": 0, "€": 0}),
+    ],
+)
+def test_mention_limits_ban_currency_symbols_the_offer_does_not_use(offer, symbols):
+    campaign = Campaign.from_dict({**CAMPAIGN, "offer": offer})
+    limits = mention_limits(campaign)
+    assert limits == {offer["code"]: 1, CAMPAIGN["brand"]: 1} | symbols, f"{offer}: {limits}"
 
 
 def test_guard_keeps_emoji_out_of_sms_rows_only(tiny_model_dir):
