@@ -26,7 +26,11 @@ def test_no_overrides_is_the_same_config():
     [
         ("temperature", r"setting 'temperature' must be KEY=VALUE"),
         ("=1", r"must be KEY=VALUE"),
-        ("heat=2", r"unknown setting `heat`; allowed here: encoder, generator, gsm_sms, max_perplexity"),
+        (
+            "heat=2",
+            r"unknown setting `heat`; allowed here: encoder, generator, gsm_sms, limit_mentions, "
+            r"max_perplexity",
+        ),
         ("generator.heat=2", r"unknown setting `generator.heat`; allowed here: batch_size, dtype"),
         ("generator=fast", r"`generator` is a group of settings; set one of them: generator.FIELD=VALUE"),
         ("seed.x=1", r"`seed` is one setting, not a group: drop `.x`"),

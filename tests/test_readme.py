@@ -973,3 +973,17 @@ def test_mention_limits_table_matches_its_reports_and_the_rule():
     text = " ".join(README.split())
     assert rise > 0.20, "the README says the rule's 20% bound was missed"
     assert f"rose from {others['off']} to {others['limited']} (+{rise * 100:.1f}%)" in text, others
+
+
+def test_dev_panel_of_the_written_copy_matches_its_report():
+    report = _load("reports/copy_quality/panel_dev_written.json")
+    rows = [
+        ("promogen on dev, adapter with the written copy", "promogen_model"),
+        ("template line on dev, panel of the written copy", "promogen_template"),
+        ("reference copy on dev, panel of the written copy", "reference_best"),
+    ]
+    panel_rows(report, rows, PANEL_FLAGS)
+    paired_sentence(report, "Shipped copy minus the template line, per shopper:")
+    rated = report["by_source"]
+    gap = rated["promogen_model"]["relevance"] - rated["promogen_template"]["relevance"]
+    assert f"relevance +{gap:.2f} over the template line's (target +0.5: missed)" in " ".join(README.split())
