@@ -97,3 +97,30 @@ def test_extra_specs_are_added_and_their_rejected_messages_dropped(tmp_path, mon
     rows = [json.loads(line) for line in (tmp_path / "out" / "sft.jsonl").read_text().splitlines()]
     assert {r["user_id"] for r in rows} == {"g000-u00", "w000-u00"}, "both files' specs must be trained on"
     assert not any("30% off" in r["target"] for r in rows), "a message the gate rejects is never a target"
+
+
+def test_extra_specs_of_held_out_shops_are_refused(tmp_path, monkeypatch, capsys):
+    (tmp_path / "gold").mkdir()
+    (tmp_path / "gold" / "train.jsonl").write_text(
+        json.dumps(_spec("g000-u00", "20% off with RUN20.")) + "\n"
+    )
+    held = {
+        **_spec("w020-u00", "20% off with RUN20."),
+        "campaign": {**_spec("w", "")["campaign"], "brand": "Stitch Lab"},
+    }
+    extra = tmp_path / "extra.jsonl"
+    extra.write_text(json.dumps(held) + "\n")
+    argv = [
+        "build_gold.py",
+        "--data",
+        str(tmp_path / "gold"),
+        "--out",
+        str(tmp_path / "out"),
+        "--extra",
+        str(extra),
+    ]
+    monkeypatch.setattr("sys.argv", argv)
+    with pytest.raises(SystemExit):
+        build_gold.main()
+    assert "held-out shops (e.g. w020-u00)" in capsys.readouterr().err, "the refusal names a held-out spec"
+    assert not (tmp_path / "out" / "sft.jsonl").exists(), "nothing is written before the refusal"

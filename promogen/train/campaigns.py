@@ -167,8 +167,8 @@ def spec_problems(row: dict, campaigns: dict[str, dict]) -> list[str]:
     if campaign is None:
         return [f"unknown campaign_id {row.get('campaign_id')!r}"]
     history = row.get("history")
-    if not isinstance(history, list) or not 1 <= len(history) <= 8:
-        return ["`history` must be a list of 1-8 events"]
+    if not isinstance(history, list) or not 2 <= len(history) <= 6:
+        return ["`history` must be a list of 2-6 events"]  # as WRITER_BRIEF.md asks
     if any(not isinstance(e, dict) or e.get("type") not in EVENT_TYPES or not e.get("text") for e in history):
         return [f"each history event needs `type` (one of {', '.join(EVENT_TYPES)}) and `text`"]
     contract = Campaign.from_dict({k: v for k, v in campaign.items() if k != "about"})
