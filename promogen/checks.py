@@ -404,11 +404,16 @@ def check_copies(path: str | Path, campaign: Campaign) -> Iterator[dict]:
             yield {"text": text, "compliant": not violations, "violations": [v.to_dict() for v in violations]}
 
 
-def check_copy(text: str, campaign: Campaign, context: str | list[str] = "") -> list[Violation]:
+def check_copy(
+    text: str, campaign: Campaign, context: str | list[str] = "", cart: bool | None = None
+) -> list[Violation]:
     """Every rule `text` breaks for `campaign`; an empty list means it may be delivered.
 
     `context` is what the copy may quote from (the shopper's interest phrases): a number is not
     invented when it appears there with the same neighbouring word ("your 3-pack of gel pens").
+    `cart` is whether the shopper's history has a cart event: copy that says something is in the
+    shopper's cart is an invented claim when it has none ("Your workout kit is still in your cart" to
+    a shopper who only browsed); None (the history is not known) leaves such claims unchecked.
     """
     if not isinstance(context, str):
         context = " ; ".join(context)
@@ -419,7 +424,16 @@ def check_copy(text: str, campaign: Campaign, context: str | list[str] = "") -> 
     found: list[Violation] = []
     for rule in _RULES:
         found += rule(norm, plain, campaign, context)
+    claim = _CART.search(norm)
+    if cart is False and claim:
+        found.append(Violation("invented_claim", f"{claim.group(0)!r}: the shopper has nothing in the cart"))
     return list(dict.fromkeys(found))  # one report per finding, in rule order
+
+
+# What a copy says is in the shopper's cart or basket ("still in your cart", "your basket is waiting").
+_CART = re.compile(
+    r"(?i)\b(?:in|inside) (?:your|the) (?:cart|basket)\b|\byour (?:cart|basket) (?:is|are|has)\b"
+)
 
 
 def length_budget(campaign: Campaign) -> int:

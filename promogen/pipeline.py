@@ -126,6 +126,11 @@ def mention_limits(campaign: Campaign) -> dict[str, int]:
     return {w: 1 for w in (campaign.offer.code, campaign.brand) if w} | unused
 
 
+def has_cart(user: UserHistory) -> bool:
+    """Whether the user's history has a cart event: only then may copy speak of their cart."""
+    return any(e.type == "cart" for e in user.events)
+
+
 def as_candidates(drafts: list[list[Draft]]) -> list[list[Candidate]]:
     """The copywriter's drafts, copy-edited (`tidy`), as candidates holding their perplexity."""
     return [[Candidate(tidy(d.text), {"perplexity": round(d.perplexity, 3)}) for d in row] for row in drafts]
@@ -305,7 +310,7 @@ class PromoGen:
             prompts, n, seed, vectors=conditioning, terms=terms, gsm=gsm, budgets=budgets, limits=limits
         )
         candidates = as_candidates(drafts)
-        self.score(campaign, candidates, vectors, interests)
+        self.score(campaign, candidates, vectors, interests, [has_cart(u) for u in users])
         # The picks depend on the users before them in the same request (`variety`) and on nothing
         # outside it: a batch job's copy depends on its batch alone (a resumed job writes the same
         # copy), and another batch size gives other picks.
@@ -339,13 +344,16 @@ class PromoGen:
         candidates: list[list[Candidate]],
         vectors: np.ndarray,
         interests: list[list[str]],
+        carts: list[bool] | None = None,
     ) -> None:
         """Fill each candidate's violations (the gate), scores and `eligible` flag, in place; each
-        candidate holds its copywriter perplexity already (`as_candidates`)."""
+        candidate holds its copywriter perplexity already (`as_candidates`). `carts`: per user,
+        whether the history has a cart event (None: unknown; the gate then leaves cart claims alone)."""
         flat = [c for cands in candidates for c in cands]
         owners = np.repeat(np.arange(len(candidates)), [len(c) for c in candidates])
         for cand, owner in zip(flat, owners, strict=True):
-            cand.violations = check_copy(cand.text, campaign, interests[owner])
+            cart = None if carts is None else carts[owner]
+            cand.violations = check_copy(cand.text, campaign, interests[owner], cart)
         texts = [c.text or " " for c in flat]
         embeddings = self.encoder.encode_texts(texts)
         relevance = (embeddings * vectors[owners]).sum(axis=1)

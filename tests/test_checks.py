@@ -44,6 +44,23 @@ def test_numbers_may_be_quoted_from_the_interests_only_with_their_word(text, con
     assert rules(text, RUN20, context) == expected, check_copy(text, RUN20, context)
 
 
+@pytest.mark.parametrize(
+    ("text", "cart", "flagged"),
+    [
+        ("Your trail shoes are still in your cart: 20% off running gear with RUN20.", False, True),
+        ("Your trail shoes are still in your cart: 20% off running gear with RUN20.", True, False),
+        ("Your trail shoes are still in your cart: 20% off running gear with RUN20.", None, False),
+        ("Your basket is waiting: 20% off running gear with RUN20.", False, True),
+        ("Add trail shoes to your cart: 20% off running gear with RUN20.", False, False),
+        ("Long runs ahead? 20% off running gear with RUN20.", False, False),
+    ],
+)
+def test_cart_claims_need_a_cart_event(text, cart, flagged):
+    found = [v for v in check_copy(text, RUN20, cart=cart) if "nothing in the cart" in v.detail]
+    assert bool(found) is flagged, f"{text!r} with cart={cart}: {found}"
+    assert all(v.rule == "invented_claim" for v in found), "a cart claim without a cart is an invented claim"
+
+
 def test_sms_segments_count_what_a_phone_counts():
     assert sms_segments("a" * 160)[0] == 1 and sms_segments("a" * 161)[0] == 2, "GSM-7: 160 per segment"
     assert sms_segments("€" * 80)[0] == 1 and sms_segments("€" * 81)[0] == 2, "€ is an extension: 2 septets"

@@ -14,6 +14,7 @@ from promogen.pipeline import budget
 from promogen.policy import PolicyConfig
 from promogen.prompts import fallback_copy
 from promogen.simulate import demo_campaign, simulate_users
+from promogen.types import UserHistory
 from promogen.wording import required_terms
 
 CONTRACT = {
@@ -161,6 +162,23 @@ def test_fallback_when_no_candidate_complies(fake_pg, copywriter):
     [result] = fake_pg.generate(campaign, simulate_users(1), n_candidates=2)
     assert result.chosen_by == "fallback" and result.chosen is None, "no compliant copy => fallback"
     assert result.text == fallback_copy(campaign), "the fallback is the campaign's template copy"
+
+
+def test_cart_claims_are_delivered_only_to_shoppers_with_a_cart(fake_pg, copywriter):
+    campaign = demo_campaign("run20")
+    claim, plain = (
+        "Your shoes are still in your cart: 20% off running gear with RUN20.",
+        "20% off running gear with RUN20.",
+    )
+    browser = UserHistory.from_dict({"user_id": "b", "events": [{"type": "view", "text": "trail shoes"}]})
+    carter = UserHistory.from_dict({"user_id": "c", "events": [{"type": "cart", "text": "trail shoes"}]})
+    copywriter.enqueue(claim, plain, claim, plain)
+    got = fake_pg.generate(campaign, [browser, carter], n_candidates=2)
+    assert [c.eligible for c in got[0].candidates] == [False, True], (
+        "no cart event: the cart claim is invented"
+    )
+    assert got[0].text == plain, "the browsing shopper never gets the cart claim"
+    assert got[1].candidates[0].eligible, "a shopper with a cart event may be told about the cart"
 
 
 def test_ranker_orders_compliant_candidates_and_policy_records_propensity(fake_pg, copywriter, encoder):

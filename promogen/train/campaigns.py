@@ -173,13 +173,14 @@ def spec_problems(row: dict, campaigns: dict[str, dict]) -> list[str]:
         return [f"each history event needs `type` (one of {', '.join(EVENT_TYPES)}) and `text`"]
     contract = Campaign.from_dict({k: v for k, v in campaign.items() if k != "about"})
     context = [e["text"] for e in history]
+    cart = any(e["type"] == "cart" for e in history)
     found = []
     for key in ("best", "alt"):
         text = row.get(key)
         if not isinstance(text, str) or not text.strip():
             found.append(f"`{key}` is missing")
             continue
-        found += [f"{key}: {v.rule}: {v.detail}: {text}" for v in check_copy(text, contract, context)]
+        found += [f"{key}: {v.rule}: {v.detail}: {text}" for v in check_copy(text, contract, context, cart)]
     return found
 
 
