@@ -222,7 +222,15 @@ def test_preference_tuning_from_an_adapter_prefers_the_chosen_message(trained, e
     log = [json.loads(line) for line in Path(dpo.out, "log.jsonl").read_text().splitlines()]
     assert log[0]["loss"] == pytest.approx(np.log(2), abs=0.02), f"policy == reference at step 1: {log[0]}"
     assert log[-1]["loss"] < 0.6, f"the DPO loss must fall below log 2 as chosen pulls away: {log[-1]}"
-    assert read_adapter_config(tuned.adapter)[0].k == 2, "the starting adapter's shape is kept"
+    shape, record = read_adapter_config(tuned.adapter)
+    assert shape.k == 2, "the starting adapter's shape is kept"
+    first = read_adapter_config(result.adapter)[1]
+    assert record["objective"] == "dpo" and record["init"] == first, (
+        "the record holds the stage it started from"
+    )
+    assert first["objective"] == "sft" and first["init"] is None, (
+        "the first stage started from the base model"
+    )
     with pytest.raises(ValidationError, match="`init_adapter` is required"):
         TrainConfig(objective="dpo")
 

@@ -29,6 +29,7 @@ from ..conditioning import (
     load_adapter,
     lora_config,
     place_soft_prompt,
+    read_adapter_config,
     save_adapter,
 )
 from ..config import Config, option
@@ -336,6 +337,9 @@ def train(config: TrainConfig, progress: bool = True) -> TrainResult:
         "first_loss": round(losses[0], 4) if losses else None,
         "last_loss": round(losses[-1], 4) if losses else None,
         "wall_s": round(time.time() - started, 1),
+        "objective": config.objective,
+        # The adapter this run started from, with its own record: the whole recipe, stage by stage.
+        "init": read_adapter_config(config.init_adapter)[1] if config.init_adapter else None,
     }
     adapter_dir = out / "adapter"
     if main:
