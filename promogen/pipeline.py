@@ -117,19 +117,13 @@ def budget(campaign: Campaign) -> Budget:
     return Budget(length_budget(campaign), offer_start(offer), len(offer_line(offer)), campaign.brand)
 
 
-# `limit_mentions` settings: which words the guard limits.
-MENTION_LIMITS = ("off", "amounts", "all")
-
-
-def mention_limits(campaign: Campaign, which: str = "all") -> dict[str, int]:
-    """How often a message may write a word. "amounts": a currency symbol the offer's own words do not
-    use never (an amount the offer does not have: `min_spend`, `value`, invented numbers); "all" also
-    the code once (the gate's `code` rule) and the brand once (a repeated brand is the `repetitive`
-    rule's commonest catch)."""
+def mention_limits(campaign: Campaign) -> dict[str, int]:
+    """How often a message may write a word: the code once (the gate's `code` rule), the brand once (a
+    repeated brand is the `repetitive` rule's commonest catch), and a currency symbol the offer's own
+    words do not use never (an amount the offer does not have: `min_spend`, `value`, invented numbers)."""
     line = offer_line(campaign.offer)
     unused = {symbol: 0 for symbol in SYMBOLS.values() if symbol not in line}
-    once = {w: 1 for w in (campaign.offer.code, campaign.brand) if w} if which == "all" else {}
-    return once | unused
+    return {w: 1 for w in (campaign.offer.code, campaign.brand) if w} | unused
 
 
 def has_cart(user: UserHistory) -> bool:
@@ -176,10 +170,10 @@ class PipelineConfig(Config):
         True,
         "generation may not end a message before it has written the code, minimum spend and end date",
     )
-    limit_mentions: str = option(
-        "off",
-        "words generation may not write (again): amounts = no currency symbol the offer's words do not "
-        "use; all = that, and the code and the brand at most once (the gate rejects each); off",
+    limit_mentions: bool = option(
+        False,
+        "generation writes the code and the brand at most once, and no currency symbol the offer's words "
+        "do not use (the gate rejects each)",
     )
     gsm_sms: bool = option(
         True,
@@ -211,7 +205,6 @@ class PipelineConfig(Config):
         self._range("min_approval", 0.0, 1.0)
         self._range("variety", 0.0)
         self._choice("rank_by", RANK_SCORES)
-        self._choice("limit_mentions", MENTION_LIMITS)
         if self.variety > 0 and self.rank_by != "perplexity":
             raise ValidationError(
                 f"`variety` {self.variety} is in units of log-perplexity, so it needs rank_by=perplexity; "
@@ -312,8 +305,7 @@ class PromoGen:
         terms = [required_terms(campaign.offer)] * len(prompts) if self.config.must_mention else None
         gsm = [campaign.channel == "sms" and self.config.gsm_sms] * len(prompts)
         budgets = [budget(campaign)] * len(prompts)
-        which = self.config.limit_mentions
-        limits = None if which == "off" else [mention_limits(campaign, which)] * len(prompts)
+        limits = [mention_limits(campaign)] * len(prompts) if self.config.limit_mentions else None
         drafts = self.generator.generate(
             prompts, n, seed, vectors=conditioning, terms=terms, gsm=gsm, budgets=budgets, limits=limits
         )

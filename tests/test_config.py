@@ -39,7 +39,6 @@ def test_no_overrides_is_the_same_config():
         ("n_candidates=0", r"`n_candidates` must be in \[1, 64\]; got 0"),
         ("personalise=maybe", r"`personalise` must be true or false; got 'maybe'"),
         ("rank_by=charm", r"`rank_by` must be one of perplexity, approval, predicted_ctr, relevance"),
-        ("limit_mentions=true", r"`limit_mentions` must be one of off, amounts, all"),
         (
             "rank_by=approval",
             r"`variety` 0.5 is in units of log-perplexity.*with rank_by=approval set variety=0",

@@ -251,9 +251,14 @@ GUARD_CASES = [
     ("shipfree", {}, True, True, False),
     ("shipfree", {"gsm_sms": False}, True, False, False),
     ("ten_off", {"must_mention": False}, False, False, False),
-    ("ten_off", {"limit_mentions": "all"}, True, False, {"TAKE10": 1, "Stride Sports": 1, "£": 0, "€": 0}),
-    ("run20", {"limit_mentions": "amounts"}, True, False, {"$": 0, "£": 0, "€": 0}),
-    ("ten_off", {"limit_mentions": "amounts"}, True, False, {"£": 0, "€": 0}),
+    ("ten_off", {"limit_mentions": True}, True, False, {"TAKE10": 1, "Stride Sports": 1, "£": 0, "€": 0}),
+    (
+        "run20",
+        {"limit_mentions": True},
+        True,
+        False,
+        {"RUN20": 1, "Stride Sports": 1, "$": 0, "£": 0, "€": 0},
+    ),
 ]
 
 
