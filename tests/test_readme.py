@@ -987,3 +987,10 @@ def test_dev_panel_of_the_written_copy_matches_its_report():
     rated = report["by_source"]
     gap = rated["promogen_model"]["relevance"] - rated["promogen_template"]["relevance"]
     assert f"relevance +{gap:.2f} over the template line's (target +0.5: missed)" in " ".join(README.split())
+
+
+def test_amounts_only_limits_sentence_matches_its_report():
+    glance = _glance(REPORTS / "copy_quality" / "mention_limits" / "amounts" / "report.md")
+    off, on = glance["shipped"]["first_try_compliance"], glance["amounts"]["first_try_compliance"]
+    assert on < off, "the README says the narrower setting lowered first-try compliance"
+    assert f"fell, {off * 100:.1f}% to {on * 100:.1f}%" in " ".join(README.split()), (off, on)
