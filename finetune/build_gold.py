@@ -51,13 +51,12 @@ def main() -> None:
     if args.hold_out_every < 0:
         parser.error("--hold-out-every must be 0 (none) or a positive N")
     specs = read_specs(Path(args.data) / f"{args.split}.jsonl")
-    extra = [spec for path in args.extra for spec in read_specs(path)]
-    held = sorted({s["spec_id"] for s in extra if s["campaign"]["brand"] in HELD_OUT_SHOPS})
+    specs += [spec for path in args.extra for spec in read_specs(path)]
+    held = sorted({s["spec_id"] for s in specs if s["campaign"]["brand"] in HELD_OUT_SHOPS})
     if held:
         parser.error(
-            f"--extra holds {len(held)} specs of held-out shops (e.g. {held[0]}): never train on them"
+            f"the data holds {len(held)} specs of held-out shops (e.g. {held[0]}): never train on them"
         )
-    specs += extra
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     if args.hold_out_every:

@@ -344,7 +344,7 @@ class PromoGen:
         candidates: list[list[Candidate]],
         vectors: np.ndarray,
         interests: list[list[str]],
-        carts: list[bool] | None = None,
+        carts: list[bool] | None,
     ) -> None:
         """Fill each candidate's violations (the gate), scores and `eligible` flag, in place; each
         candidate holds its copywriter perplexity already (`as_candidates`). `carts`: per user,

@@ -51,8 +51,18 @@ def test_numbers_may_be_quoted_from_the_interests_only_with_their_word(text, con
         ("Your trail shoes are still in your cart: 20% off running gear with RUN20.", True, False),
         ("Your trail shoes are still in your cart: 20% off running gear with RUN20.", None, False),
         ("Your basket is waiting: 20% off running gear with RUN20.", False, True),
+        ("Your basket awaits: 20% off running gear with RUN20.", False, True),
         ("Add trail shoes to your cart: 20% off running gear with RUN20.", False, False),
         ("Long runs ahead? 20% off running gear with RUN20.", False, False),
+        ("Make room in your cart for something new: 20% off running gear with RUN20.", False, False),
+        ("Put them in your cart: 20% off running gear with RUN20.", False, False),
+        ("A free gift lands in your basket: 20% off running gear with RUN20.", False, False),
+        ("Still in your shopping cart? 20% off running gear with RUN20.", False, True),
+        ("Your cart's waiting: 20% off running gear with RUN20.", False, True),
+        ("Your cart still has room: 20% off running gear with RUN20.", False, True),
+        ("Your garden's in your cart: 20% off running gear with RUN20.", False, True),
+        ("Left something in the cart? 20% off running gear with RUN20.", False, True),
+        ("Trail shoes in your cart? 20% off running gear with RUN20.", False, True),
     ],
 )
 def test_cart_claims_need_a_cart_event(text, cart, flagged):

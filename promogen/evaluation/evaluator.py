@@ -332,7 +332,9 @@ class Evaluator:
             generic_vectors=self.pg.encoder.encode_texts(generic),
             perplexity=np.asarray(self.pg.generator.perplexity(texts, base=True)),
             predicted_ctr=np.asarray(ctr),
-            violations=[check_copy(t, campaign, p) for t, p in zip(texts, phrases, strict=True)],
+            violations=[
+                check_copy(t, campaign, p, has_cart(u)) for t, p, u in zip(texts, phrases, users, strict=True)
+            ],
             fluency_floor=FLUENCY_FLOOR,
             approval=self.pg.approval(campaign, phrases, texts),
             reference_vectors=None

@@ -17,6 +17,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ..checks import check_copy
+from ..pipeline import has_cart
 from ..types import Campaign, UserHistory, ValidationError
 from ..wording import describe, until
 
@@ -56,9 +57,10 @@ def spec_users(specs: list[dict]) -> list[UserHistory]:
 def build_rows(specs: list[dict], encoder) -> tuple[list[dict], list[dict], dict]:
     """(SFT rows, preference pairs, counts): one row per gate-passing good message; pairs pair each
     good message with each flawed message of its spec."""
-    vectors, interests = encoder.encode_users(spec_users(specs))
+    users = spec_users(specs)
+    vectors, interests = encoder.encode_users(users)
     rows, pairs, dropped = [], [], 0
-    for spec, vector, phrases in zip(specs, vectors, interests, strict=True):
+    for spec, user, vector, phrases in zip(specs, users, vectors, interests, strict=True):
         campaign = Campaign.from_dict(spec["campaign"])
         base = {
             "user_id": spec["spec_id"],
@@ -67,7 +69,7 @@ def build_rows(specs: list[dict], encoder) -> tuple[list[dict], list[dict], dict
             "vector": [round(float(x), 5) for x in vector],
         }
         for good in (spec["best"], spec["alt"]):
-            if check_copy(good, campaign, phrases):
+            if check_copy(good, campaign, phrases, has_cart(user)):
                 dropped += 1
                 continue
             rows.append({**base, "target": good})
@@ -102,7 +104,8 @@ def preference_pairs(specs: list[dict], generated: list[dict]) -> list[dict]:
 def _references(spec: dict, row: dict) -> list[str]:
     """The spec's reference messages that pass the gate for the shopper of `row`."""
     campaign = Campaign.from_dict(spec["campaign"])
-    return [t for t in (spec["best"], spec["alt"]) if not check_copy(t, campaign, row["interests"])]
+    cart = has_cart(spec_users([spec])[0])
+    return [t for t in (spec["best"], spec["alt"]) if not check_copy(t, campaign, row["interests"], cart)]
 
 
 def _pairs(row: dict, chosen: list[str], rejected: list[tuple[str, str]]) -> list[dict]:
