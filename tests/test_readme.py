@@ -297,7 +297,7 @@ def test_adapter_selection_and_panel_match_their_reports():
     pct(sentence.group(2), selection["runs/gold_dpo/adapter"]["first_try_compliance"])
     report = _load("reports/copy_quality/panel_own.json")
     rows = [
-        ("promogen, second DPO round (shipped)", "promogen_own_model"),
+        ("promogen, second DPO round (shipped until", "promogen_own_model"),
         ("promogen, first DPO round", "promogen_shipped_model"),
         ("the campaign's template line", "promogen_template"),
         ("reference copy (copy_gold)", "reference_best"),
