@@ -994,3 +994,22 @@ def test_amounts_only_limits_sentence_matches_its_report():
     off, on = glance["shipped"]["first_try_compliance"], glance["amounts"]["first_try_compliance"]
     assert on < off, "the README says the narrower setting lowered first-try compliance"
     assert f"fell, {off * 100:.1f}% to {on * 100:.1f}%" in " ".join(README.split()), (off, on)
+
+
+def test_throughput_with_the_new_weights_matches_its_benches():
+    text = " ".join(README.split())
+    four, eight = _load("reports/bench_batch_written_n4.json"), _load("reports/bench_batch_written.json")
+    old4, old8 = _load("reports/bench_batch_adapter.json"), _load("reports/bench_batch_n8.json")
+    assert (four["n_candidates"], eight["n_candidates"]) == (4, 8), "the two benches compared"
+    wanted = (
+        f"a speed-up of {four['speedup_users_per_min']}x over the naive loop with 4 candidates "
+        f"({four['promogen']['users_per_min']} users/min against {four['naive']['users_per_min']}) and "
+        f"{eight['speedup_users_per_min']}x with 8 ({eight['promogen']['users_per_min']} against "
+        f"{eight['naive']['users_per_min']}), against {old4['speedup_users_per_min']}x and "
+        f"{old8['speedup_users_per_min']}x with the previous weights"
+    )
+    assert wanted in text, wanted
+    assert (
+        f"the naive loop {four['naive']['users_per_min']} users/min against {old4['naive']['users_per_min']}"
+        in text
+    )
