@@ -71,24 +71,21 @@ def _spec(spec_id: str, best: str) -> dict:
             "best": best, "alt": "Long runs ahead: 20% off your order with RUN20.", "bad": []}  # fmt: skip
 
 
-def test_extra_specs_are_added_and_their_rejected_messages_dropped(tmp_path, monkeypatch, capsys):
+def _with_extra(tmp_path, monkeypatch, extra_spec: dict) -> None:
+    """copy_gold with one train spec, `extra_spec` in an --extra file, and build_gold's argv for both."""
     (tmp_path / "gold").mkdir()
     (tmp_path / "gold" / "train.jsonl").write_text(
         json.dumps(_spec("g000-u00", "20% off with RUN20.")) + "\n"
     )
     extra = tmp_path / "extra.jsonl"
-    extra.write_text(json.dumps(_spec("w000-u00", "30% off everything with RUN20.")) + "\n")
+    extra.write_text(json.dumps(extra_spec) + "\n")
     monkeypatch.setattr(build_gold.InterestEncoder, "load", classmethod(lambda cls: _Encoder()))
-    argv = [
-        "build_gold.py",
-        "--data",
-        str(tmp_path / "gold"),
-        "--out",
-        str(tmp_path / "out"),
-        "--extra",
-        str(extra),
-    ]
-    monkeypatch.setattr("sys.argv", argv)
+    argv = ["--data", str(tmp_path / "gold"), "--out", str(tmp_path / "out"), "--extra", str(extra)]
+    monkeypatch.setattr("sys.argv", ["build_gold.py", *argv])
+
+
+def test_extra_specs_are_added_and_their_rejected_messages_dropped(tmp_path, monkeypatch, capsys):
+    _with_extra(tmp_path, monkeypatch, _spec("w000-u00", "30% off everything with RUN20."))
     build_gold.main()
     counts = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert counts["specs"] == 2 and counts["dropped_by_gate"] == 1, (
@@ -100,26 +97,8 @@ def test_extra_specs_are_added_and_their_rejected_messages_dropped(tmp_path, mon
 
 
 def test_extra_specs_of_held_out_shops_are_refused(tmp_path, monkeypatch, capsys):
-    (tmp_path / "gold").mkdir()
-    (tmp_path / "gold" / "train.jsonl").write_text(
-        json.dumps(_spec("g000-u00", "20% off with RUN20.")) + "\n"
-    )
-    held = {
-        **_spec("w020-u00", "20% off with RUN20."),
-        "campaign": {**_spec("w", "")["campaign"], "brand": "Stitch Lab"},
-    }
-    extra = tmp_path / "extra.jsonl"
-    extra.write_text(json.dumps(held) + "\n")
-    argv = [
-        "build_gold.py",
-        "--data",
-        str(tmp_path / "gold"),
-        "--out",
-        str(tmp_path / "out"),
-        "--extra",
-        str(extra),
-    ]
-    monkeypatch.setattr("sys.argv", argv)
+    held = _spec("w020-u00", "20% off with RUN20.")
+    _with_extra(tmp_path, monkeypatch, {**held, "campaign": {**held["campaign"], "brand": "Stitch Lab"}})
     with pytest.raises(SystemExit):
         build_gold.main()
     assert "held-out shops (e.g. w020-u00)" in capsys.readouterr().err, "the refusal names a held-out spec"
