@@ -201,11 +201,11 @@ class Guard:
     ) -> None:
         self.tokenizer = tokenizer
         self.terms = terms
-        # Per row: each word it may still write, with its limit and the tokens that start it.
-        self.limits = [
-            [(w, times, self._starts(w)) for w, times in row.items()]
-            for row in (limits or [{} for _ in terms])
-        ]
+        # Per row: each word it may still write, with its limit and the tokens that start it (found
+        # once per word: the rows of a batch share their prompts' words).
+        limits = limits or [{} for _ in terms]
+        starts = {w: self._starts(w) for row in limits for w in row}
+        self.limits = [[(w, times, starts[w]) for w, times in row.items()] for row in limits]
         self._written: list[list[int]] = [[] for _ in terms]  # per row: start tokens now banned
         self.stops = torch.tensor(sorted(set(stops)))
         self.banned = banned

@@ -126,11 +126,6 @@ def mention_limits(campaign: Campaign) -> dict[str, int]:
     return {w: 1 for w in (campaign.offer.code, campaign.brand) if w} | unused
 
 
-def has_cart(user: UserHistory) -> bool:
-    """Whether the user's history has a cart event: only then may copy speak of their cart."""
-    return any(e.type == "cart" for e in user.events)
-
-
 def as_candidates(drafts: list[list[Draft]]) -> list[list[Candidate]]:
     """The copywriter's drafts, copy-edited (`tidy`), as candidates holding their perplexity."""
     return [[Candidate(tidy(d.text), {"perplexity": round(d.perplexity, 3)}) for d in row] for row in drafts]
@@ -310,7 +305,7 @@ class PromoGen:
             prompts, n, seed, vectors=conditioning, terms=terms, gsm=gsm, budgets=budgets, limits=limits
         )
         candidates = as_candidates(drafts)
-        self.score(campaign, candidates, vectors, interests, [has_cart(u) for u in users])
+        self.score(campaign, candidates, vectors, interests, [u.has_cart() for u in users])
         # The picks depend on the users before them in the same request (`variety`) and on nothing
         # outside it: a batch job's copy depends on its batch alone (a resumed job writes the same
         # copy), and another batch size gives other picks.

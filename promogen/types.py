@@ -129,6 +129,10 @@ class UserHistory:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def has_cart(self) -> bool:
+        """Whether the history has a cart event: only then may copy speak of the user's cart."""
+        return any(e.type == "cart" for e in self.events)
+
 
 @dataclass
 class Offer:
@@ -264,6 +268,10 @@ class Campaign:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def has_cart(self) -> bool:
+        """Whether the history has a cart event: only then may copy speak of the user's cart."""
+        return any(e.type == "cart" for e in self.events)
 
 
 @dataclass(frozen=True)

@@ -142,3 +142,17 @@ def test_emit_json_saves_exactly_what_it_prints(tmp_path, capsys):
     assert json.loads(printed) == {"speedup": 6.82, "name": "shipped"}, printed
     emit_json({"a": 1}, None)
     assert json.loads(capsys.readouterr().out) == {"a": 1}, "without --out it only prints"
+
+
+@pytest.mark.parametrize(
+    ("types", "carted"),
+    [
+        (["view", "search"], False),
+        (["view", "cart"], True),
+        (["cart", "purchase"], True),
+        (["purchase"], False),
+    ],
+)
+def test_a_history_has_a_cart_only_with_a_cart_event(types, carted):
+    user = UserHistory.from_dict({"user_id": "u", "events": [{"type": t, "text": "shoes"} for t in types]})
+    assert user.has_cart() is carted, f"{types}: has_cart should be {carted}"

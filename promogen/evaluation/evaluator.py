@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..checks import check_copy
-from ..pipeline import as_candidates, has_cart, select, user_rng, word_ngrams
+from ..pipeline import as_candidates, select, user_rng, word_ngrams
 from ..prompts import fallback_copy
 from ..types import Campaign, Delivery, UserHistory, Violation
 
@@ -294,7 +294,7 @@ class Evaluator:
         conditioning = blank if generator.interest is not None else None
         drafts = generator.generate(self.pg.prompts(campaign, [[]]), n, seed, vectors=conditioning)
         rows = [as_candidates(drafts)[0] for _ in users]  # fresh candidates per user: scores are per user
-        self.pg.score(campaign, rows, vectors, phrases, [has_cart(u) for u in users])
+        self.pg.score(campaign, rows, vectors, phrases, [u.has_cart() for u in users])
         rngs = [user_rng(seed, u.user_id) for u in users]
         picks = select(rows, self.pg.rank_key(), self.pg.config, rngs, [len(users)])
         fallback = fallback_copy(campaign)
@@ -333,7 +333,8 @@ class Evaluator:
             perplexity=np.asarray(self.pg.generator.perplexity(texts, base=True)),
             predicted_ctr=np.asarray(ctr),
             violations=[
-                check_copy(t, campaign, p, has_cart(u)) for t, p, u in zip(texts, phrases, users, strict=True)
+                check_copy(t, campaign, p, u.has_cart())
+                for t, p, u in zip(texts, phrases, users, strict=True)
             ],
             fluency_floor=FLUENCY_FLOOR,
             approval=self.pg.approval(campaign, phrases, texts),

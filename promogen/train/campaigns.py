@@ -15,7 +15,6 @@ import string
 from datetime import date, timedelta
 
 from ..checks import check_copy
-from ..pipeline import has_cart
 from ..types import Campaign, UserHistory
 
 # Each shop: its name, what it sells (for the writers) and the product lines an offer can be scoped to.
@@ -174,7 +173,7 @@ def spec_problems(row: dict, campaigns: dict[str, dict]) -> list[str]:
         return [f"each history event needs `type` (one of {', '.join(EVENT_TYPES)}) and `text`"]
     contract = Campaign.from_dict({k: v for k, v in campaign.items() if k != "about"})
     context = [e["text"] for e in history]
-    cart = has_cart(UserHistory.from_dict({"user_id": row["campaign_id"], "events": history}))
+    cart = UserHistory.from_dict({"user_id": row["campaign_id"], "events": history}).has_cart()
     found = []
     for key in ("best", "alt"):
         text = row.get(key)

@@ -17,7 +17,6 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ..checks import check_copy
-from ..pipeline import has_cart
 from ..types import Campaign, UserHistory, ValidationError
 from ..wording import describe, until
 
@@ -69,7 +68,7 @@ def build_rows(specs: list[dict], encoder) -> tuple[list[dict], list[dict], dict
             "vector": [round(float(x), 5) for x in vector],
         }
         for good in (spec["best"], spec["alt"]):
-            if check_copy(good, campaign, phrases, has_cart(user)):
+            if check_copy(good, campaign, phrases, user.has_cart()):
                 dropped += 1
                 continue
             rows.append({**base, "target": good})
@@ -104,7 +103,7 @@ def preference_pairs(specs: list[dict], generated: list[dict]) -> list[dict]:
 def _references(spec: dict, row: dict) -> list[str]:
     """The spec's reference messages that pass the gate for the shopper of `row`."""
     campaign = Campaign.from_dict(spec["campaign"])
-    cart = has_cart(spec_users([spec])[0])
+    cart = spec_users([spec])[0].has_cart()
     return [t for t in (spec["best"], spec["alt"]) if not check_copy(t, campaign, row["interests"], cart)]
 
 
