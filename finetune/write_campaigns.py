@@ -1,6 +1,9 @@
 """Extra reference copy for shops copy_gold lacks: writer sheets, their check, and the collected specs.
 
     python finetune/write_campaigns.py sheets --out runs/written --writers 8
+    # a later batch: another seed (campaign ids w100...) and its own mix of offer kinds
+    python finetune/write_campaigns.py sheets --seed 1 --out runs/written1 --writers 8 \
+        --kinds gift=8,percent_off=6,free_shipping=4,amount_off=4,bogo=2
     # each writer follows finetune/WRITER_BRIEF.md and writes runs/written/writerK/specs.jsonl, then:
     python finetune/write_campaigns.py check --sheet runs/written/writer0
     python finetune/write_campaigns.py collect --out runs/written
@@ -25,6 +28,7 @@ from promogen.train.campaigns import (
     writer_campaigns,
 )
 from promogen.train.gold import read_jsonl
+from promogen.types import OFFER_KINDS
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> None:
@@ -33,14 +37,29 @@ def write_jsonl(path: Path, rows: list[dict]) -> None:
         handle.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
 
 
+def parse_kinds(text: str) -> tuple[str, ...] | None:
+    """`gift=8,bogo=2` as a tuple of offer kinds (each as often as its count); empty: the default mix."""
+    kinds = []
+    for part in filter(None, text.split(",")):
+        kind, _, count = part.partition("=")
+        if kind not in OFFER_KINDS or not count.isdigit():
+            raise argparse.ArgumentTypeError(
+                f"{part!r}: write KIND=COUNT, KIND one of {', '.join(OFFER_KINDS)}"
+            )
+        kinds += [kind] * int(count)
+    return tuple(kinds) or None
+
+
 def sheets(args) -> None:
-    for k, mine in enumerate(writer_campaigns(sample_campaigns(args.seed), args.writers)):
+    for k, mine in enumerate(writer_campaigns(sample_campaigns(args.seed, args.kinds), args.writers)):
         write_jsonl(Path(args.out) / f"writer{k}" / "campaigns.jsonl", mine)
     print(f"{args.writers} sheets in {args.out}; brief: finetune/WRITER_BRIEF.md")
 
 
 def check(args) -> None:
     sheet = Path(args.sheet)
+    if not (sheet / "specs.jsonl").is_file():
+        sys.exit(f"{sheet}: no specs.jsonl yet (write it as finetune/WRITER_BRIEF.md says)")
     campaigns = {c["campaign_id"]: c for c in read_jsonl(sheet / "campaigns.jsonl")}
     rows = read_jsonl(sheet / "specs.jsonl")
     problems = [(i, p) for i, row in enumerate(rows, 1) for p in spec_problems(row, campaigns)]
@@ -56,7 +75,9 @@ def check(args) -> None:
 
 def collect(args) -> None:
     out = Path(args.out)
-    campaigns = {c["campaign_id"]: c for c in sample_campaigns(args.seed)}
+    campaigns = {
+        c["campaign_id"]: c for path in out.glob("writer*/campaigns.jsonl") for c in read_jsonl(path)
+    }
     kept, dropped = {"train": [], "heldout": []}, 0
     for path in sorted(out.glob("writer*/specs.jsonl")):
         for row in read_jsonl(path):
@@ -78,11 +99,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--seed", type=int, default=0, help="the campaigns' seed (sample_campaigns)")
     commands = parser.add_subparsers(required=True)
     one = commands.add_parser("sheets", help="one campaigns.jsonl per writer")
     one.add_argument("--out", default="runs/written")
     one.add_argument("--writers", type=int, default=8)
+    one.add_argument("--seed", type=int, default=0, help="the batch: campaigns' seed and ids (w{seed}00...)")
+    one.add_argument(
+        "--kinds",
+        type=parse_kinds,
+        default=None,
+        help="offer kinds to draw, KIND=COUNT,... (default: copy_gold's mix)",
+    )
     one.set_defaults(func=sheets)
     one = commands.add_parser("check", help="a writer's specs.jsonl against the brief and the gate")
     one.add_argument("--sheet", required=True, help="a writer's folder")

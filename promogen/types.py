@@ -269,10 +269,6 @@ class Campaign:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    def has_cart(self) -> bool:
-        """Whether the history has a cart event: only then may copy speak of the user's cart."""
-        return any(e.type == "cart" for e in self.events)
-
 
 @dataclass(frozen=True)
 class Violation:

@@ -103,3 +103,15 @@ def test_extra_specs_of_held_out_shops_are_refused(tmp_path, monkeypatch, capsys
         build_gold.main()
     assert "held-out shops (e.g. w020-u00)" in capsys.readouterr().err, "the refusal names a held-out spec"
     assert not (tmp_path / "out" / "sft.jsonl").exists(), "nothing is written before the refusal"
+
+
+def test_cart_claims_are_never_targets_even_for_a_shopper_with_a_cart(tmp_path, monkeypatch, capsys):
+    carted = _spec("w000-u00", "Your shoes are still in your cart: 20% off your order with RUN20.")
+    carted["history"] = [{"type": "cart", "text": "shoes"}, {"type": "view", "text": "socks"}]
+    _with_extra(tmp_path, monkeypatch, carted)
+    build_gold.main()
+    counts = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert counts["dropped_by_gate"] == 1, f"the cart claim must be dropped: {counts}"
+    rows = [json.loads(line) for line in (tmp_path / "out" / "sft.jsonl").read_text().splitlines()]
+    assert not any("cart" in r["target"] for r in rows), "the prompt has no cart: no target may claim one"
+    assert any(r["user_id"] == "w000-u00" for r in rows), "the spec's other message is still a target"

@@ -51,6 +51,42 @@ def test_campaigns_are_seeded_valid_and_mixed_like_copy_gold():
     assert set(HELD_OUT_SHOPS) <= set(per_shop), "every held-out shop must have campaigns"
 
 
+def test_a_later_batch_has_its_own_ids_and_the_kinds_asked_for():
+    kinds = ("gift",) * 8 + ("bogo",) * 16
+    batch = sample_campaigns(1, kinds)
+    assert [c["campaign_id"] for c in batch] == [f"w{n}" for n in range(100, 124)], "batch 1 is w100-w123"
+    assert collections.Counter(c["offer"]["kind"] for c in batch) == {"gift": 8, "bogo": 16}, "kinds as asked"
+    gifts = [c["offer"] for c in batch if c["offer"]["kind"] == "gift"]
+    assert 0 < sum("min_spend" in g for g in gifts) < len(gifts), f"some gifts without a minimum: {gifts}"
+    assert not COPY_GOLD_BRANDS & {c["brand"] for c in batch}, "the shops stay other than copy_gold's"
+
+
+@pytest.mark.parametrize(
+    ("kinds", "error", "pattern"),
+    [
+        (("gift",) * 101, ValueError, r"kinds: 1 to 100 campaigns a batch \(ids are w200-w299\), not 101"),
+        ((), ValueError, r"not 0"),
+    ],
+)
+def test_batches_that_would_overflow_their_ids_are_refused(kinds, error, pattern):
+    with pytest.raises(error, match=pattern):
+        sample_campaigns(2, kinds)
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [("gift=2,bogo=1", ("gift", "gift", "bogo")), ("", None), ("gift=0", None)],
+)
+def test_kinds_are_read_as_kind_counts(text, kinds):
+    assert write_campaigns.parse_kinds(text) == kinds, f"{text!r}"
+
+
+@pytest.mark.parametrize("text", ["gifts=2", "gift=two", "gift", "gift=-1"])
+def test_bad_kinds_name_the_part_and_the_form(text):
+    with pytest.raises(write_campaigns.argparse.ArgumentTypeError, match=r"write KIND=COUNT, KIND one of"):
+        write_campaigns.parse_kinds(text)
+
+
 def test_each_writer_gets_several_shops_and_no_campaign_twice():
     campaigns = sample_campaigns(0)
     sheets = writer_campaigns(campaigns, 8)
@@ -88,11 +124,24 @@ GOOD = {
         ({"best": ""}, r"`best` is missing"),
         ({"alt": "20% off everything with RIDE20."}, r"^alt: scope: "),
         ({"best": "20% off helmets."}, r"^best: code: "),
+        # the prompt says nothing of the cart, so written copy never claims one, even with a cart event
+        (
+            {"best": "Your lights are still in your cart: 20% off helmets with RIDE20."},
+            r"^best: invented_claim: ",
+        ),
     ],
 )
 def test_written_rows_with_faults_are_named(change, problem):
     found = spec_problems({**GOOD, **change}, {"w900": CAMPAIGN})
     assert any(re.search(problem, p) for p in found), f"expected {problem!r} in {found}"
+
+
+def test_email_subjects_are_held_to_the_briefs_length_not_only_the_gates():
+    subject = {**CAMPAIGN, "channel": "email_subject"}
+    long = "Northpeak Cycles: safer rides start with a better helmet: 20% off helmets with RIDE20"  # 85 chars
+    found = spec_problems({**GOOD, "best": long}, {"w900": subject})
+    assert found == [f"best: email subjects are at most 75 characters, not 85: {long}"], found
+    assert spec_problems(GOOD, {"w900": subject}) == [], "a short subject passes"
 
 
 def test_a_sound_row_passes_and_becomes_a_copy_gold_spec(tmp_path):
@@ -120,6 +169,7 @@ def test_collect_splits_held_out_shops_and_drops_broken_rows(tmp_path, monkeypat
         for c in (held, kept)
     ] + [{"campaign_id": kept["campaign_id"], "shopper": 1, "history": "not a list", "best": "a", "alt": "b"}]
     (tmp_path / "writer0").mkdir()
+    (tmp_path / "writer0" / "campaigns.jsonl").write_text("".join(json.dumps(c) + "\n" for c in (held, kept)))
     (tmp_path / "writer0" / "specs.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     monkeypatch.setattr("sys.argv", ["write_campaigns.py", "collect", "--out", str(tmp_path)])
     write_campaigns.main()

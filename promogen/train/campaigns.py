@@ -15,7 +15,7 @@ import string
 from datetime import date, timedelta
 
 from ..checks import check_copy
-from ..types import Campaign, UserHistory
+from ..types import Campaign
 
 # Each shop: its name, what it sells (for the writers) and the product lines an offer can be scoped to.
 SHOPS = (
@@ -110,7 +110,9 @@ def _offer(rng: random.Random, kind: str, lines: tuple[str, ...]) -> dict:
         offer["value"] = rng.choice((5, 10, 15, 20, 25))
     if kind == "amount_off":
         offer["currency"] = rng.choice(CURRENCIES)
-    if kind == "gift" or (kind in ("amount_off", "free_shipping") and rng.random() < 0.5):
+    # Half the offers that can have a minimum spend get one. (Batch 0 gave every gift one: copy_gold gives
+    # 30 of 40, and a copywriter trained on both invented minimums for gifts without.)
+    if kind in ("gift", "amount_off", "free_shipping") and rng.random() < 0.5:
         offer["currency"] = offer.get("currency") or rng.choice(CURRENCIES)
         offer["min_spend"] = rng.choice((25, 30, 40, 50, 60, 75))
     if kind == "gift":
@@ -123,18 +125,20 @@ def _offer(rng: random.Random, kind: str, lines: tuple[str, ...]) -> dict:
     return offer
 
 
-def sample_campaigns(seed: int = 0, per_shop: int = 2) -> list[dict]:
-    """`per_shop` campaigns for each shop in SHOPS, as campaign dicts (ids w000, w001, ...) with the
-    shop's description under "about"; channels rotate so each shop gets different ones."""
+def sample_campaigns(seed: int = 0, kinds: tuple[str, ...] | None = None) -> list[dict]:
+    """One campaign per offer kind in `kinds` (default: copy_gold's mix for two campaigns a shop), shops
+    in turn, as campaign dicts (ids w{seed}00, w{seed}01, ...: a seed is a batch) with the shop's
+    description under "about"; kinds are shuffled and channels rotate so each shop gets different ones."""
+    if kinds is not None and not 0 < len(kinds) <= 100:
+        raise ValueError(f"kinds: 1 to 100 campaigns a batch (ids are w{seed}00-w{seed}99), not {len(kinds)}")
     rng = random.Random(seed)
-    count = len(SHOPS) * per_shop
-    kinds = [KINDS[i % len(KINDS)] for i in range(count)]
+    kinds = list(kinds or [KINDS[i % len(KINDS)] for i in range(2 * len(SHOPS))])
     rng.shuffle(kinds)
     campaigns = []
     for number, kind in enumerate(kinds):
         brand, about, lines = SHOPS[number % len(SHOPS)]
         campaign = {
-            "campaign_id": f"w{number:03d}",
+            "campaign_id": f"w{seed * 100 + number:03d}",
             "brand": brand,
             "offer": _offer(rng, kind, lines),
             "channel": CHANNEL_ORDER[(number + number // len(SHOPS)) % len(CHANNEL_ORDER)],
@@ -153,6 +157,9 @@ def sample_campaigns(seed: int = 0, per_shop: int = 2) -> list[dict]:
 # (neither the shipped copywriter nor one trained on the written copy has seen these shops).
 HELD_OUT_SHOPS = ("Hearth Candle Co", "Velvet Vine Florist", "Stitch Lab", "Roam Pet Travel")
 EVENT_TYPES = ("view", "search", "cart", "purchase")
+# The brief's email subjects are shorter than the gate's 90: a copywriter that learned from subjects near
+# the limit ran past it (batch 0's median 76 characters, copy_gold's 67).
+SUBJECT_CHARS = 75
 
 
 def writer_campaigns(campaigns: list[dict], writers: int) -> list[list[dict]]:
@@ -162,7 +169,8 @@ def writer_campaigns(campaigns: list[dict], writers: int) -> list[list[dict]]:
 
 def spec_problems(row: dict, campaigns: dict[str, dict]) -> list[str]:
     """What is wrong with one written row (`WRITER_BRIEF.md`'s format), as lines; empty when it is sound.
-    The messages are checked by the compliance gate with the history's texts as what they may quote."""
+    The messages are checked by the compliance gate with the history's texts as what they may quote, and
+    as if the cart were empty: the copywriter's prompt does not say what is in it, so none may be claimed."""
     campaign = campaigns.get(row.get("campaign_id"))
     if campaign is None:
         return [f"unknown campaign_id {row.get('campaign_id')!r}"]
@@ -173,14 +181,19 @@ def spec_problems(row: dict, campaigns: dict[str, dict]) -> list[str]:
         return [f"each history event needs `type` (one of {', '.join(EVENT_TYPES)}) and `text`"]
     contract = Campaign.from_dict({k: v for k, v in campaign.items() if k != "about"})
     context = [e["text"] for e in history]
-    cart = UserHistory.from_dict({"user_id": row["campaign_id"], "events": history}).has_cart()
     found = []
     for key in ("best", "alt"):
         text = row.get(key)
         if not isinstance(text, str) or not text.strip():
             found.append(f"`{key}` is missing")
             continue
-        found += [f"{key}: {v.rule}: {v.detail}: {text}" for v in check_copy(text, contract, context, cart)]
+        found += [
+            f"{key}: {v.rule}: {v.detail}: {text}" for v in check_copy(text, contract, context, cart=False)
+        ]
+        if contract.channel == "email_subject" and len(text) > SUBJECT_CHARS:
+            found.append(
+                f"{key}: email subjects are at most {SUBJECT_CHARS} characters, not {len(text)}: {text}"
+            )
     return found
 
 
