@@ -842,7 +842,8 @@ def _gift_scope(text: str, offer: Offer) -> list[Violation]:
         text,
     ):
         out.append(Violation("value", "the offer is one gift"))
-    if re.search(r"\bwith (?:every|each|any) \w+(?!\s+(?:of|over|above)\s)", text):
+    # "with every candle" ties the gift to a product; "with any order" is what a gift without a minimum is
+    if re.search(r"\bwith (?:every|each|any) (?!orders?\b|purchases?\b)\w+(?!\s+(?:of|over|above)\s)", text):
         out.append(Violation("scope", "the gift comes with the order, not with a product"))
     if re.search(r"\bgifts?\s+(?:on|of|with)\s+(?:a\s+|an\s+)?free\b|\bfree\s+\w*\s*free\b", text):
         out.append(Violation("scope", "the gift is garbled ('a free gift on a free ...')"))

@@ -311,6 +311,10 @@ EXPIRY_URGENCY = [
     ("ink15", "Write more, spend less: 15% off sitewide with INK15", "ok"),
     ("pawship", "See you soon, pup! Free shipping on your order with SHIPPAWS.", "ok"),
     ("teagift", "Tea time? A free tin of jasmine tea is yours with WELCOMEBACK.", "ok"),
+    # a gift without a minimum comes with any order (writers' copy the gate wrongly refused), not any product
+    ("teagift", "Tea time? A free tin of jasmine tea with any order, code WELCOMEBACK.", "ok"),
+    ("teagift", "A free tin of jasmine tea with every purchase: WELCOMEBACK", "ok"),
+    ("teagift", "A free tin of jasmine tea with every teapot: WELCOMEBACK", "scope"),
 ]
 
 # numbers: every number must be the offer's (value, minimum, expiry date) or copied with its word from the
