@@ -140,14 +140,21 @@ async def generate(
     return {"deliveries": [d.to_dict() for d in deliveries]}
 
 
-def verdict(campaign: Campaign, text: str, interests: list[str]) -> dict:
-    violations = check_copy(text, campaign, interests)
+def verdict(campaign: Campaign, text: str, interests: list[str], cart: bool | None = None) -> dict:
+    violations = check_copy(text, campaign, interests, cart)
     return {
         "compliant": not violations,
         "violations": [v.to_dict() for v in violations],
         "chars": len(text),
         "limit": campaign.limit,
     }
+
+
+def read_cart(value: Any) -> bool | None:
+    """Whether the shopper has something in the cart (a copy may only then claim it); None: not known."""
+    if value is not None and not isinstance(value, bool):
+        raise FieldError("cart", "`cart` must be true, false or absent")
+    return value
 
 
 def read_interests(value: Any) -> list[str]:
@@ -165,12 +172,13 @@ def check(
 ) -> dict:
     """The compliance gate on one text: `{compliant, violations}` (plus its length and the limit).
 
-    `interests` (optional) are the shopper's interest phrases the copy may quote numbers from."""
-    allowed = ("campaign", "text", "interests")
+    `interests` (optional) are the shopper's interest phrases the copy may quote numbers from; `cart`
+    (optional) whether the shopper has a cart event: a claim about their cart needs true."""
+    allowed = ("campaign", "text", "interests", "cart")
     parse(body, lambda b: check_keys(b, ("campaign", "text"), allowed, "request"), "", "request")
     campaign = read_campaign(body["campaign"])
     text = parse(body["text"], lambda t: check_str(t, "text", empty=True), "text", "text")
-    return verdict(campaign, text, read_interests(body.get("interests")))
+    return verdict(campaign, text, read_interests(body.get("interests")), read_cart(body.get("cart")))
 
 
 @router.post("/v1/jobs", status_code=202)
@@ -223,14 +231,15 @@ def record_variant(
     body: Annotated[dict, Body(examples=[{**CHECK_EXAMPLE, "decision": "approved"}])],
 ) -> dict:
     """Approve or reject a copy for the campaign; approval re-checks it and refuses non-compliant copy."""
-    allowed = ("campaign", "text", "decision", "user_id", "interests")
+    allowed = ("campaign", "text", "decision", "user_id", "interests", "cart")
     required = ("campaign", "text", "decision")
     parse(body, lambda b: check_keys(b, required, allowed, "request"), "", "request")
     campaign = read_campaign(body["campaign"])
     user_id = str(body.get("user_id") or "")
     store = request.app.state.variants
     interests = read_interests(body.get("interests"))
-    return store.record(campaign, body["text"], body["decision"], user_id, interests)
+    cart = read_cart(body.get("cart"))
+    return store.record(campaign, body["text"], body["decision"], user_id, interests, cart)
 
 
 @router.get("/v1/variants")

@@ -383,8 +383,9 @@ _SHOUT_OK = set(
 
 # ------------------------------------------------------------------------------------------ the gate
 def check_copies(path: str | Path, campaign: Campaign) -> Iterator[dict]:
-    """Check a JSONL file of `{"text": ..., "interests": [...]}` lines (interests optional), in order:
-    one `{"text", "compliant", "violations"}` per line."""
+    """Check a JSONL file of `{"text": ..., "interests": [...], "cart": true}` lines (interests and cart
+    optional: without `cart` a cart claim is not checked), in order: one `{"text", "compliant",
+    "violations"}` per line."""
     path = Path(path)
     if not path.is_file():
         raise ValidationError(f"copies file not found: {path}")
@@ -397,10 +398,11 @@ def check_copies(path: str | Path, campaign: Campaign) -> Iterator[dict]:
             except json.JSONDecodeError as exc:
                 raise ValidationError(f"{path}: broken JSON: {exc.msg} (line {number})") from exc
             check_type(row, dict, "copy", number)
-            check_keys(row, ("text",), ("text", "interests"), "copy", number)
+            check_keys(row, ("text",), ("text", "interests", "cart"), "copy", number)
             text = check_str(row["text"], "text", number, empty=True)
             interests = check_type(row.get("interests") or [], list, "interests", number)
-            violations = check_copy(text, campaign, [str(i) for i in interests])
+            cart = None if row.get("cart") is None else check_type(row["cart"], bool, "cart", number)
+            violations = check_copy(text, campaign, [str(i) for i in interests], cart)
             yield {"text": text, "compliant": not violations, "violations": [v.to_dict() for v in violations]}
 
 

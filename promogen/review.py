@@ -75,8 +75,9 @@ def first_users(upload: UploadFile, n: int, folder: Path) -> tuple[list, list[di
     return users, bad
 
 
-def card(campaign: Campaign, delivery: Delivery) -> dict:
-    """What the page shows for one shopper: the delivered copy, its verdict and every candidate."""
+def card(campaign: Campaign, delivery: Delivery, cart: bool) -> dict:
+    """What the page shows for one shopper: the delivered copy, its verdict and every candidate; `cart`
+    (whether the shopper has a cart event) goes with every re-check of an edit."""
     candidates = [
         {
             "text": c.text,
@@ -89,9 +90,10 @@ def card(campaign: Campaign, delivery: Delivery) -> dict:
     return {
         "user_id": delivery.user_id,
         "interests": delivery.interests,
+        "cart": cart,
         "text": delivery.text,
         "chosen_by": delivery.chosen_by,
-        "verdict": verdict(campaign, delivery.text, delivery.interests),
+        "verdict": verdict(campaign, delivery.text, delivery.interests, cart),
         "candidates": candidates,
     }
 
@@ -115,5 +117,6 @@ async def preview(
     else:
         sample, bad = simulate_users(n, seed=seed), []
     deliveries = await asyncio.wrap_future(state.batcher.submit(camp, sample, seed=seed))
-    context = {"cards": [card(camp, d) for d in deliveries], "bad_rows": bad}
+    cards = [card(camp, d, u.has_cart()) for d, u in zip(deliveries, sample, strict=True)]
+    context = {"cards": cards, "bad_rows": bad}
     return templates.TemplateResponse(request, "shoppers.html", context)

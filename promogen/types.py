@@ -47,7 +47,14 @@ def check_type(value: Any, types: type | tuple[type, ...], name: str, line: int 
 
 
 def _article(t: type) -> str:
-    names = {str: "a string", list: "a list", dict: "an object", int: "an integer", float: "a number"}
+    names = {
+        str: "a string",
+        list: "a list",
+        dict: "an object",
+        int: "an integer",
+        float: "a number",
+        bool: "true or false",
+    }
     return names.get(t, t.__name__)
 
 

@@ -27,11 +27,17 @@ class VariantStore:
         self._lock = threading.Lock()
 
     def record(
-        self, campaign: Campaign, text: str, decision: str, user_id: str = "", interests: list[str] = ()
+        self,
+        campaign: Campaign,
+        text: str,
+        decision: str,
+        user_id: str = "",
+        interests: list[str] = (),
+        cart: bool | None = None,
     ) -> dict:
         check_str(text, "text")
         check_choice(decision, DECISIONS, "decision")
-        violations = check_copy(text, campaign, list(interests))
+        violations = check_copy(text, campaign, list(interests), cart)
         if decision == "approved" and violations:
             raise ValidationError(
                 f"`text` breaks {len(violations)} rule(s) and cannot be approved: {violations[0]}"

@@ -163,6 +163,9 @@ def test_a_campaign_no_template_fits_is_refused_naming_the_field():
         fallback_copy(campaign)
 
 
+CART_CLAIM = "Your trail shoes are still in your cart: 20% off running gear with RUN20."
+
+
 def test_check_command_text_and_copies(tmp_path):
     from click.testing import CliRunner
 
@@ -188,10 +191,12 @@ def test_check_command_text_and_copies(tmp_path):
         + "\n"
         + json.dumps({"text": "20% off swimsuits with RUN20"})
         + "\n"
+        + "".join(json.dumps({"text": CART_CLAIM, "cart": c}) + "\n" for c in (False, True))
     )
     result = runner.invoke(cli, ["check", "--campaign", "run20", "--copies", str(copies)])
     lines = [json.loads(line) for line in result.stdout.splitlines()]
-    assert result.exit_code == 1 and [r["compliant"] for r in lines] == [True, False], result.output
+    compliant = [r["compliant"] for r in lines]
+    assert result.exit_code == 1 and compliant == [True, False, False, True], result.output
     assert lines[1]["violations"][0] == {"rule": "scope", "detail": lines[1]["violations"][0]["detail"]}, (
         lines
     )
@@ -204,6 +209,7 @@ def test_check_command_text_and_copies(tmp_path):
         ('{"copy": "x"}', r"`copy.text` is missing \(line 1\)"),
         ('{"text": 5}', r"`text` must be a string, got int \(line 1\)"),
         ('{"text": "x", "interests": "a"}', r"`interests` must be a list, got str \(line 1\)"),
+        ('{"text": "x", "cart": "no"}', r"`cart` must be true or false, got str \(line 1\)"),
     ],
 )
 def test_check_copies_bad_input(tmp_path, line, message):

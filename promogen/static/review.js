@@ -92,7 +92,8 @@ function renderVerdict(card, verdict) {
 async function recheck(card) {
   const text = $(".copy", card).value;
   const interests = JSON.parse(card.dataset.interests);
-  const response = await post("/v1/check", { campaign: lastCampaign, text, interests });
+  const cart = JSON.parse(card.dataset.cart);
+  const response = await post("/v1/check", { campaign: lastCampaign, text, interests, cart });
   if (text !== $(".copy", card).value) return; // a newer edit is being checked
   if (response.ok) renderVerdict(card, await response.json());
   else showError((await response.json()).detail);
@@ -105,6 +106,7 @@ async function decide(card, decision) {
     decision,
     user_id: card.dataset.user,
     interests: JSON.parse(card.dataset.interests),
+    cart: JSON.parse(card.dataset.cart),
   };
   const response = await post("/v1/variants", body);
   const result = await response.json();
