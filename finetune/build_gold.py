@@ -18,8 +18,7 @@ from pathlib import Path
 
 from promogen import __version__
 from promogen.encoder import InterestEncoder
-from promogen.train.campaigns import HELD_OUT_SHOPS
-from promogen.train.gold import build_rows, read_specs
+from promogen.train.gold import build_rows, train_specs
 
 
 def hold_out(specs: list[dict], every: int, out: Path) -> list[dict]:
@@ -50,13 +49,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.hold_out_every < 0:
         parser.error("--hold-out-every must be 0 (none) or a positive N")
-    specs = read_specs(Path(args.data) / f"{args.split}.jsonl")
-    specs += [spec for path in args.extra for spec in read_specs(path)]
-    held = sorted({s["spec_id"] for s in specs if s["campaign"]["brand"] in HELD_OUT_SHOPS})
-    if held:
-        parser.error(
-            f"the data holds {len(held)} specs of held-out shops (e.g. {held[0]}): never train on them"
-        )
+    try:
+        specs = train_specs(args.data, args.split, args.extra)
+    except ValueError as exc:
+        parser.error(str(exc))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     if args.hold_out_every:

@@ -1,10 +1,14 @@
 """Preference pairs for the copywriter: reference copy (chosen) against flawed and own rejected copy.
 
 python finetune/build_pairs.py --adapter runs/gold_lora/adapter --specs 240 --out runs/pairs
+python finetune/build_pairs.py --adapter runs/gold_w2_lora/adapter --specs 480 --out runs/pairs_w2 \
+    --extra finetune/data/written/train.jsonl --extra finetune/data/written/batch1/train.jsonl
 
 The finetuned copywriter writes N candidates for each train spec (appended to OUT/generated.jsonl as
 they come; a rerun resumes); every candidate the gate rejects becomes a rejected side, as do the spec's
-labelled flawed messages; the spec's gate-passing reference messages are the chosen side. Train split only.
+labelled flawed messages; the spec's gate-passing reference messages are the chosen side. Train split only;
+--extra adds specs of written copy (their held-out shops refused, as build_gold.py refuses them), drawn
+from with copy_gold's.
 --exclude leaves out the specs listed in files (one spec id a line, e.g. build_gold's held_out.txt);
 --base-model names the LM an adapter trained on another base needs (e.g. runs/gemma3-270m).
 """
@@ -15,7 +19,7 @@ import random
 from pathlib import Path
 
 from promogen import PipelineConfig, PromoGen, __version__
-from promogen.train.gold import generate_candidates, preference_pairs, read_specs, spec_users
+from promogen.train.gold import generate_candidates, preference_pairs, spec_users, train_specs
 from promogen.types import Campaign
 
 
@@ -31,9 +35,15 @@ def main() -> None:
     parser.add_argument("--out", default="runs/pairs")
     parser.add_argument("--exclude", nargs="*", default=[], help="files of spec ids to leave out")
     parser.add_argument("--base-model", help="the adapter's base LM, if not the default")
+    parser.add_argument(
+        "--extra", action="append", default=[], help="more specs in copy_gold's format (repeatable)"
+    )
     args = parser.parse_args()
     exclude = {i for path in args.exclude for i in Path(path).read_text().split()}
-    specs = read_specs(Path(args.data) / "train.jsonl")
+    try:
+        specs = train_specs(args.data, "train", args.extra)
+    except ValueError as exc:
+        parser.error(str(exc))
     if exclude and not exclude & {s["spec_id"] for s in specs}:
         parser.error("--exclude names no train spec (it takes files of spec ids, one per line)")
     specs = [s for s in specs if s["spec_id"] not in exclude]

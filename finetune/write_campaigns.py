@@ -22,6 +22,7 @@ from pathlib import Path
 from promogen import __version__
 from promogen.train.campaigns import (
     HELD_OUT_SHOPS,
+    SHOPS,
     as_spec,
     sample_campaigns,
     spec_problems,
@@ -50,8 +51,21 @@ def parse_kinds(text: str) -> tuple[str, ...] | None:
     return tuple(kinds) or None
 
 
+def parse_shops(text: str) -> tuple:
+    """`Stitch Lab,Hearth Candle Co` as their rows of SHOPS; `held-out` for HELD_OUT_SHOPS; empty: all."""
+    names = HELD_OUT_SHOPS if text == "held-out" else [n.strip() for n in text.split(",") if n.strip()]
+    rows = {row[0]: row for row in SHOPS}
+    unknown = [n for n in names if n not in rows]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown shop(s) {', '.join(unknown)}: see promogen.train.campaigns.SHOPS"
+        )
+    return tuple(rows[n] for n in names) or SHOPS
+
+
 def sheets(args) -> None:
-    for k, mine in enumerate(writer_campaigns(sample_campaigns(args.seed, args.kinds), args.writers)):
+    campaigns = sample_campaigns(args.seed, args.kinds, args.shops)
+    for k, mine in enumerate(writer_campaigns(campaigns, args.writers)):
         write_jsonl(Path(args.out) / f"writer{k}" / "campaigns.jsonl", mine)
     print(f"{args.writers} sheets in {args.out}; brief: finetune/WRITER_BRIEF.md")
 
@@ -109,6 +123,9 @@ def main() -> None:
         type=parse_kinds,
         default=None,
         help="offer kinds to draw, KIND=COUNT,... (default: copy_gold's mix)",
+    )
+    one.add_argument(
+        "--shops", type=parse_shops, default=SHOPS, help="NAME,NAME,... or held-out (default: every shop)"
     )
     one.set_defaults(func=sheets)
     one = commands.add_parser("check", help="a writer's specs.jsonl against the brief and the gate")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from promogen.train.gold import labelled_pairs, rating_row, specs_in
+import json
+
+import pytest
+
+from promogen.train.gold import labelled_pairs, rating_row, specs_in, train_specs
 
 CAMPAIGN = {
     "campaign_id": "c1",
@@ -126,3 +130,18 @@ def test_specs_in_collects_the_spec_ids_earlier_rounds_generated_for(tmp_path):
     second.write_text('{"user_id": "s2"}\n{"user_id": "s9"}\n', encoding="utf-8")
     assert specs_in([first, second]) == {"s1", "s2", "s9"}, "every round's specs are left out, blanks skipped"
     assert specs_in([]) == set(), "no earlier round leaves nothing out"
+
+
+def test_train_specs_refuse_any_spec_of_a_held_out_shop(tmp_path):
+    campaign = {"campaign_id": "w900", "brand": "Stitch Lab", "channel": "push",
+                "offer": {"kind": "percent_off", "value": 20, "code": "SEW20"}}  # fmt: skip
+    spec = {"spec_id": "w900-u00", "campaign": campaign, "history": [{"type": "view", "text": "thread"}],
+            "best": "20% off with SEW20.", "alt": "Sew more: 20% off with SEW20.", "bad": []}  # fmt: skip
+    (tmp_path / "train.jsonl").write_text(json.dumps({**spec, "spec_id": "g000-u00", "campaign": {
+        **campaign, "campaign_id": "g000", "brand": "Stride"}}) + "\n")  # fmt: skip
+    (tmp_path / "extra.jsonl").write_text(json.dumps(spec) + "\n")
+    assert [s["spec_id"] for s in train_specs(tmp_path, "train", [])] == ["g000-u00"], "copy_gold alone reads"
+    with pytest.raises(
+        ValueError, match=r"1 specs of held-out shops \(e\.g\. w900-u00\): never train on them"
+    ):
+        train_specs(tmp_path, "train", [str(tmp_path / "extra.jsonl")])

@@ -6,6 +6,10 @@ draws them, for 24 other shops, with the offer kinds, values, channels and tones
 copy_gold has, so that writers (people or briefed LLM sessions, `finetune/write_campaigns.py`) only add the
 shoppers and the messages. Codes, dates and values are drawn here, never written by hand, so the offers
 are exact by construction and the gate can check every message written for them.
+
+A seed is a batch. Batch 0 (`finetune/data/written/`, 48 campaigns) was drawn when every gift had a
+minimum spend (commit 72de4b8 draws it again); batch 1 (`finetune/data/written/batch1/`, 24 campaigns,
+gift-heavy) was drawn by the rule below to make up for that.
 """
 
 from __future__ import annotations
@@ -125,23 +129,24 @@ def _offer(rng: random.Random, kind: str, lines: tuple[str, ...]) -> dict:
     return offer
 
 
-def sample_campaigns(seed: int = 0, kinds: tuple[str, ...] | None = None) -> list[dict]:
-    """One campaign per offer kind in `kinds` (default: copy_gold's mix for two campaigns a shop), shops
-    in turn, as campaign dicts (ids w{seed}00, w{seed}01, ...: a seed is a batch) with the shop's
-    description under "about"; kinds are shuffled and channels rotate so each shop gets different ones."""
+def sample_campaigns(seed: int = 0, kinds: tuple[str, ...] | None = None, shops: tuple = SHOPS) -> list[dict]:
+    """One campaign per offer kind in `kinds` (default: copy_gold's mix for two campaigns a shop),
+    `shops` (rows of SHOPS) in turn, as campaign dicts (ids w{seed}00, w{seed}01, ...: a seed is a
+    batch) with the shop's description under "about"; kinds are shuffled and channels rotate so each
+    shop gets different ones."""
     if kinds is not None and not 0 < len(kinds) <= 100:
         raise ValueError(f"kinds: 1 to 100 campaigns a batch (ids are w{seed}00-w{seed}99), not {len(kinds)}")
     rng = random.Random(seed)
-    kinds = list(kinds or [KINDS[i % len(KINDS)] for i in range(2 * len(SHOPS))])
+    kinds = list(kinds or [KINDS[i % len(KINDS)] for i in range(2 * len(shops))])
     rng.shuffle(kinds)
     campaigns = []
     for number, kind in enumerate(kinds):
-        brand, about, lines = SHOPS[number % len(SHOPS)]
+        brand, about, lines = shops[number % len(shops)]
         campaign = {
             "campaign_id": f"w{seed * 100 + number:03d}",
             "brand": brand,
             "offer": _offer(rng, kind, lines),
-            "channel": CHANNEL_ORDER[(number + number // len(SHOPS)) % len(CHANNEL_ORDER)],
+            "channel": CHANNEL_ORDER[(number + number // len(shops)) % len(CHANNEL_ORDER)],
         }
         tone = rng.choice(TONES)
         if tone:

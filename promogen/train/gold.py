@@ -19,6 +19,7 @@ from tqdm import tqdm
 from ..checks import check_copy
 from ..types import Campaign, UserHistory, ValidationError
 from ..wording import describe, until
+from .campaigns import HELD_OUT_SHOPS
 
 
 def read_jsonl(path: str | Path) -> list[dict]:
@@ -46,6 +47,19 @@ def read_specs(path: str | Path) -> list[dict]:
                     if key not in spec:
                         raise ValidationError(f"{path}: `{key}` is missing (line {number})")
                 specs.append(spec)
+    return specs
+
+
+def train_specs(data: str | Path, split: str, extra: list[str]) -> list[dict]:
+    """copy_gold's `split` plus the specs of the `extra` files (written copy); ValueError naming one
+    spec if any is of a shop held out from all training (promogen.train.campaigns.HELD_OUT_SHOPS)."""
+    specs = read_specs(Path(data) / f"{split}.jsonl")
+    specs += [spec for path in extra for spec in read_specs(path)]
+    held = sorted({s["spec_id"] for s in specs if s["campaign"]["brand"] in HELD_OUT_SHOPS})
+    if held:
+        raise ValueError(
+            f"the data holds {len(held)} specs of held-out shops (e.g. {held[0]}): never train on them"
+        )
     return specs
 
 
