@@ -117,13 +117,24 @@ def budget(campaign: Campaign) -> Budget:
     return Budget(length_budget(campaign), offer_start(offer), len(offer_line(offer)), campaign.brand)
 
 
-def mention_limits(campaign: Campaign) -> dict[str, int]:
-    """How often a message may write a word: the code once (the gate's `code` rule), the brand once (a
-    repeated brand is the `repetitive` rule's commonest catch), and a currency symbol the offer's own
-    words do not use never (an amount the offer does not have: `min_spend`, `value`, invented numbers)."""
-    line = offer_line(campaign.offer)
-    unused = {symbol: 0 for symbol in SYMBOLS.values() if symbol not in line}
-    return {w: 1 for w in (campaign.offer.code, campaign.brand) if w} | unused
+# The words a minimum spend is stated with ("on orders over $30", "spend £40+", "purchases above"), and
+# "characters": the copywriter fills an invented minimum with whatever number is near, the prompt's
+# channel limit among them ("a free tote bag on orders of more than 150 characters").
+NO_MINIMUM_WORDS = ("over", "above", "spend", "spending", "minimum", "orders", "purchases", "characters")
+
+
+def mention_limits(campaign: Campaign, mentions: bool, no_minimum: bool) -> dict[str, int]:
+    """How often a message may write a word. `no_minimum`: for an offer without a minimum spend, never
+    the words one is stated with (the copywriter, trained mostly on gifts that have one, invents one:
+    "a free tote bag with orders over $30"). `mentions`: the code once (the gate's `code` rule), the brand
+    once (a repeated brand is the `repetitive` rule's commonest catch), and a currency symbol the offer's
+    own words do not use never (an amount the offer does not have: `min_spend`, `value`)."""
+    limits = dict.fromkeys(NO_MINIMUM_WORDS, 0) if no_minimum and not campaign.offer.min_spend else {}
+    if mentions:
+        line = offer_line(campaign.offer)
+        limits |= {symbol: 0 for symbol in SYMBOLS.values() if symbol not in line}
+        limits |= {w: 1 for w in (campaign.offer.code, campaign.brand) if w}
+    return limits
 
 
 def as_candidates(drafts: list[list[Draft]]) -> list[list[Candidate]]:
@@ -164,6 +175,12 @@ class PipelineConfig(Config):
     must_mention: bool = option(
         True,
         "generation may not end a message before it has written the code, minimum spend and end date",
+    )
+    no_minimum_words: bool = option(
+        True,
+        "for an offer without a minimum spend, generation never starts the words one is stated with "
+        "(over, spend, orders, ...; pipeline.NO_MINIMUM_WORDS): the gate rejects an invented minimum spend "
+        "(needs must_mention; README: Decoding guard)",
     )
     limit_mentions: bool = option(
         False,
@@ -300,7 +317,8 @@ class PromoGen:
         terms = [required_terms(campaign.offer)] * len(prompts) if self.config.must_mention else None
         gsm = [campaign.channel == "sms" and self.config.gsm_sms] * len(prompts)
         budgets = [budget(campaign)] * len(prompts)
-        limits = [mention_limits(campaign)] * len(prompts) if self.config.limit_mentions else None
+        no_minimum = self.config.no_minimum_words and self.config.must_mention
+        limits = [mention_limits(campaign, self.config.limit_mentions, no_minimum)] * len(prompts)
         drafts = self.generator.generate(
             prompts, n, seed, vectors=conditioning, terms=terms, gsm=gsm, budgets=budgets, limits=limits
         )

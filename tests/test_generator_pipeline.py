@@ -10,7 +10,7 @@ from promogen import Delivery, PipelineConfig, PromoGen, ValidationError, check_
 from promogen.checks import length_budget
 from promogen.generator import Copywriter, tidy
 from promogen.ope import evaluate, read_log
-from promogen.pipeline import budget
+from promogen.pipeline import NO_MINIMUM_WORDS, budget
 from promogen.policy import PolicyConfig
 from promogen.prompts import fallback_copy
 from promogen.simulate import demo_campaign, simulate_users
@@ -245,19 +245,27 @@ def test_non_compliant_copy_is_never_delivered_even_when_ranked_first(copywriter
     assert d.text == right and d.chosen == 1, f"the compliant copy goes out, never {wrong!r}"
 
 
+NO_MINIMUM = dict.fromkeys(NO_MINIMUM_WORDS, 0)  # run20 and ten_off have no minimum spend, shipfree has
 GUARD_CASES = [
     # (campaign, settings, terms expected, gsm expected, mention limits expected)
-    ("run20", {}, True, False, False),
-    ("shipfree", {}, True, True, False),
-    ("shipfree", {"gsm_sms": False}, True, False, False),
-    ("ten_off", {"must_mention": False}, False, False, False),
-    ("ten_off", {"limit_mentions": True}, True, False, {"TAKE10": 1, "Stride Sports": 1, "£": 0, "€": 0}),
+    ("run20", {}, True, False, NO_MINIMUM),
+    ("run20", {"no_minimum_words": False}, True, False, {}),
+    ("shipfree", {}, True, True, {}),
+    ("shipfree", {"gsm_sms": False}, True, False, {}),
+    ("ten_off", {"must_mention": False}, False, False, {}),
+    (
+        "ten_off",
+        {"limit_mentions": True, "no_minimum_words": False},
+        True,
+        False,
+        {"TAKE10": 1, "Stride Sports": 1, "£": 0, "€": 0},
+    ),
     (
         "run20",
         {"limit_mentions": True},
         True,
         False,
-        {"RUN20": 1, "Stride Sports": 1, "$": 0, "£": 0, "€": 0},
+        NO_MINIMUM | {"RUN20": 1, "Stride Sports": 1, "$": 0, "£": 0, "€": 0},
     ),
 ]
 
@@ -285,8 +293,9 @@ def test_pipeline_hands_the_copywriter_its_guard_terms_gsm_vectors_and_seed(
     assert request.gsm == [gsm] * 2, f"{name} {settings}: GSM-7 only for SMS with gsm_sms on: {request.gsm}"
     assert request.budgets == [budget(campaign)] * 2, f"{name}: each prompt's length budget"
     assert request.budgets[0].chars == length_budget(campaign), "the budget is what the gate allows"
-    want = [limits] * 2 if limits else None
-    assert request.limits == want, f"{name} {settings}: how often each word may be written: {request.limits}"
+    assert request.limits == [limits] * 2, (
+        f"{name} {settings}: how often each word may be written: {request.limits}"
+    )
 
 
 def test_shuffled_vectors_give_every_user_someone_elses(copywriter, encoder):

@@ -10,7 +10,7 @@ import torch
 
 from promogen.checks import check_copy
 from promogen.generator import Budget, Generator, GeneratorConfig, Guard
-from promogen.pipeline import mention_limits
+from promogen.pipeline import NO_MINIMUM_WORDS, mention_limits
 from promogen.types import Campaign
 from promogen.wording import offer_line, offer_start, offer_terms, required_terms
 
@@ -149,8 +149,35 @@ def test_limits_never_ban_a_bare_space_or_a_digit(tiny_model_dir):
 )
 def test_mention_limits_ban_currency_symbols_the_offer_does_not_use(offer, symbols):
     campaign = Campaign.from_dict({**CAMPAIGN, "offer": offer})
-    limits = mention_limits(campaign)
+    limits = mention_limits(campaign, mentions=True, no_minimum=False)
     assert limits == {offer["code"]: 1, CAMPAIGN["brand"]: 1} | symbols, f"{offer}: {limits}"
+
+
+@pytest.mark.parametrize(
+    ("offer", "banned"),
+    [
+        ({"kind": "gift", "applies_to": "a free tote bag", "code": "T1"}, True),
+        ({"kind": "percent_off", "value": 20, "code": "RUN20"}, True),
+        (
+            {
+                "kind": "gift",
+                "applies_to": "a free tote bag",
+                "min_spend": 30,
+                "currency": "USD",
+                "code": "T1",
+            },
+            False,
+        ),
+        ({"kind": "free_shipping", "min_spend": 40, "currency": "GBP", "code": "S1"}, False),
+    ],
+)
+def test_an_offer_without_a_minimum_spend_may_not_start_stating_one(offer, banned):
+    campaign = Campaign.from_dict({**CAMPAIGN, "offer": offer})
+    limits = mention_limits(campaign, mentions=False, no_minimum=True)
+    expected = dict.fromkeys(NO_MINIMUM_WORDS, 0) if banned else {}
+    assert limits == expected, f"{offer}: {limits}"
+    assert mention_limits(campaign, mentions=False, no_minimum=False) == {}, "off: no limits"
+    assert {"over", "spend", "orders"} <= set(NO_MINIMUM_WORDS), "the words of 'orders over $30', 'spend $30'"
 
 
 def test_guard_keeps_emoji_out_of_sms_rows_only(tiny_model_dir):
