@@ -261,12 +261,12 @@ def test_copy_quality_table_matches_the_dev_report():
     pct(row("first-try compliance >= 95%")[1], metrics["first_try_compliance"])
     rejects = _rejects(REPORTS / "copy_quality" / "report.md")
     shipped, subjects = rejects["shipped", "all"], rejects["shipped", "email_subject"]
+    assert shipped["too_long"] == subjects["too_long"], "the README says all over-length ones are subjects"
     misses = (
-        f"the minimum spend {shipped['min_spend']}, ",
-        f"over the channel limit {shipped['too_long']} ({subjects['too_long']} of them email subjects), "
-        f"invented numbers {shipped['invented_number']} ",
-        f"repetition {shipped['repetitive']}, the value {shipped['value']}, ",
-        f"the scope {shipped['scope']}, then",
+        f"over the channel limit {shipped['too_long']} (all of them email subjects, ",
+        f"the value {shipped['value']}, the scope {shipped['scope']}, repetition {shipped['repetitive']}, "
+        f"the code {shipped['code']}, invented claims {shipped['invented_claim']}, the minimum spend "
+        f"{shipped['min_spend']}, a prompt leftover {shipped['leftover']}.",
     )
     for part in misses:
         assert part in " ".join(README.split()), f"the dev misses by rule: {part!r} of {shipped}"
@@ -987,6 +987,71 @@ def test_dev_panel_of_the_written_copy_matches_its_report():
     rated = report["by_source"]
     gap = rated["promogen_model"]["relevance"] - rated["promogen_template"]["relevance"]
     assert f"relevance +{gap:.2f} over the template line's (target +0.5: missed)" in " ".join(README.split())
+
+
+def test_no_minimum_words_table_matches_its_reports_and_the_rule():
+    folder = REPORTS / "copy_quality" / "no_minimum"
+    others = {"off": 0, "nomin": 0}
+    for label, report in (("batches 0 and 1", folder), ("batch 2", folder / "batch2")):
+        glance, rejects = _glance(report / "report.md"), _rejects(report / "report.md")
+        for variant in ("off", "nomin"):
+            cells, counts = row(label, "=off" if variant == "off" else "=on"), rejects[variant, "all"]
+            pct(cells[2], glance[variant]["first_try_compliance"])
+            assert cells[3] == str(counts.get("min_spend", 0)), f"{label} {variant}: {counts}"
+            assert cells[4] == str(counts.get("invented_number", 0)), f"{label} {variant}: {counts}"
+            rest = sum(
+                v for k, v in counts.items() if k not in ("candidates", "min_spend", "invented_number")
+            )
+            assert cells[5] == str(rest), f"{label} {variant}: other rules {counts}"
+            shows(cells[6], glance[variant]["approval"])
+            others[variant] += rest
+        on, off = glance["nomin"]["first_try_compliance"], glance["off"]["first_try_compliance"]
+        assert on > off, f"{label}: the rule needs compliance to rise on both sets"
+    assert others["nomin"] <= 1.2 * others["off"], f"the rule's 20% bound on other rejects: {others}"
+    assert f"other rejects {others['off']} to {others['nomin']}" in " ".join(README.split()), others
+
+
+def test_written_batches_sentences_match_their_reports_and_records():
+    text = " ".join(README.split())
+    folder = REPORTS / "copy_quality" / "written"
+    first, second = _glance(folder / "batch1" / "report.md"), _glance(folder / "batch2" / "report.md")
+    ours, theirs = first["w2"]["first_try_compliance"], first["shipped"]["first_try_compliance"]
+    assert f"Missed on the first part: {ours * 100:.1f}% against {theirs * 100:.1f}%" in text, (ours, theirs)
+    counts = _rejects(folder / "batch1" / "report.md")
+    old, new = counts["shipped", "all"], counts["w2", "all"]
+    assert f"repeated the code less ({old['code']} rejects to {new['code']})" in text, (old, new)
+    assert f"claimed no carts ({old['invented_claim']} to {new['invented_claim']})" in text, (old, new)
+    assert f"minimum spends twice as often ({old['min_spend']} to {new['min_spend']})" in text, (old, new)
+    assert counts["w2", "banner"]["min_spend"] == 42, "42 of them on the one gift banner (w123)"
+    ours, theirs = second["w3"]["first_try_compliance"], second["shipped"]["first_try_compliance"]
+    assert f"Missed: {ours * 100:.1f}% against {theirs * 100:.1f}%" in text, (ours, theirs)
+    records = _load("reports/copy_quality/written/batch1/training.json")
+    gold, pairs = records["build_gold"], records["build_pairs_w2"]
+    assert f"({gold['specs']:,} specs, {gold['targets']:,} targets; {gold['dropped_by_gate']} dropped" in text
+    assert (
+        f"({pairs['specs']} specs of all three sources, {pairs['candidates']:,} unguarded candidates, "
+        f"{pairs['first_try_compliance'] * 100:.1f}% compliant, {pairs['pairs']} pairs, "
+        f"{pairs['own_rejected']} of them its own rejects)"
+    ) in text, pairs
+
+
+def test_dev_panel_after_the_no_minimum_words_matches_its_report():
+    report = _load("reports/copy_quality/panel_dev_nomin.json")
+    rows = [
+        ("promogen on dev, shipped with the no-minimum words", "promogen_model"),
+        ("template line on dev, panel after the no-minimum words", "promogen_template"),
+        ("reference copy on dev, panel after the no-minimum words", "reference_best"),
+    ]
+    panel_rows(report, rows, PANEL_FLAGS)
+    rated = report["by_source"]
+    gap = rated["promogen_model"]["relevance"] - rated["promogen_template"]["relevance"]
+    text = " ".join(README.split())
+    assert f"relevance +{gap:.2f} over the template line's (target +0.5: missed, closer)" in text, gap
+    paired = report["paired"]
+    low, high = paired["interval_95"]
+    assert f"+{paired['mean_send_difference']} mean send, bootstrap 95% interval [+{low}, +{high}]" in text, (
+        paired
+    )
 
 
 def test_amounts_only_limits_sentence_matches_its_report():
