@@ -1061,6 +1061,20 @@ def test_amounts_only_limits_sentence_matches_its_report():
     assert f"fell, {off * 100:.1f}% to {on * 100:.1f}%" in " ".join(README.split()), (off, on)
 
 
+def test_throughput_with_the_no_minimum_words_matches_its_bench():
+    bench, before = _load("reports/bench_batch_nomin_n4.json"), _load("reports/bench_batch_written_n4.json")
+    assert bench["n_candidates"] == 4 and bench["users"] == 16, "the same bench as before the change"
+    text = " ".join(README.split())
+    wanted = (
+        f"{bench['speedup_users_per_min']}x ({bench['promogen']['users_per_min']} users/min against "
+        f"{bench['naive']['users_per_min']}), {bench['promogen']['tokens']:,} generated tokens against "
+        f"{before['promogen']['tokens']:,}, roofline share {bench['roofline_share'] * 100:.1f}%"
+    )
+    assert wanted in text, wanted
+    roofs = f"({bench['roofline_tokens_per_s']} tokens/s against {before['roofline_tokens_per_s']})"
+    assert roofs in text and bench["roofline_tokens_per_s"] < before["roofline_tokens_per_s"], roofs
+
+
 def test_throughput_with_the_new_weights_matches_its_benches():
     text = " ".join(README.split())
     four, eight = _load("reports/bench_batch_written_n4.json"), _load("reports/bench_batch_written.json")
