@@ -311,7 +311,7 @@ _THRESHOLD_BEFORE = re.compile(
 _THRESHOLD_AFTER = re.compile(r"^\s*(?:\+|or more\b|and up\b|or above\b|minimum\b|min\b|and over\b)", re.I)
 _NO_MINIMUM = re.compile(
     r"\bno minimum\b|\bno min\b|\bany (?:size )?order\b(?!\s+(?:over|above|of)\b)|\bno spend\b"
-    r"|\bon (?:every|any) (?:order|purchase)\b(?!\s+(?:over|above|of)\b)",
+    r"|\b(?:on|with) (?:every|each|any) (?:order|purchase)s?\b(?!\s+(?:over|above|of)\b)",
     re.I,
 )
 # "on orders over KANY": the campaign's code where the minimum spend goes (a slip seen in the copywriter's

@@ -260,11 +260,14 @@ class Guard:
         return self._texts[row]
 
     def _starts(self, word: str) -> list[int]:
-        """The tokens `word` starts with, after a space or not. Neither a bare space nor a digit is one
-        (SmolLM2 writes " 15" as a space, then one token per digit): banning them would ban numbers, and
-        the end date needs them, so a code that starts with a digit is not limited. A symbol inside a
-        longer token (" ($") is not caught either; the gate still rejects what gets through."""
-        ids = {self.tokenizer(text, add_special_tokens=False)["input_ids"][0] for text in (word, f" {word}")}
+        """The tokens `word` starts with, after a space or not; a word given with its leading space
+        (" over") only after one, so that the piece it starts with without one is not banned inside
+        other words ("Cl" + "over"). Neither a bare space nor a digit is one (SmolLM2 writes " 15" as a
+        space, then one token per digit): banning them would ban numbers, and the end date needs them,
+        so a code that starts with a digit is not limited. A symbol inside a longer token (" ($") is not
+        caught either; the gate still rejects what gets through."""
+        texts = (word,) if word.startswith(" ") else (word, f" {word}")
+        ids = {self.tokenizer(text, add_special_tokens=False)["input_ids"][0] for text in texts}
         pieces = {t: self.tokenizer.decode([t]).strip() for t in ids}
         return sorted(t for t, piece in pieces.items() if piece and not piece.isdigit())
 

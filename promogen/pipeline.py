@@ -129,7 +129,10 @@ def mention_limits(campaign: Campaign, mentions: bool, no_minimum: bool) -> dict
     "a free tote bag with orders over $30"). `mentions`: the code once (the gate's `code` rule), the brand
     once (a repeated brand is the `repetitive` rule's commonest catch), and a currency symbol the offer's
     own words do not use never (an amount the offer does not have: `min_spend`, `value`)."""
-    limits = dict.fromkeys(NO_MINIMUM_WORDS, 0) if no_minimum and not campaign.offer.min_spend else {}
+    limits = {}
+    if no_minimum and not campaign.offer.min_spend:
+        # After a space only: without one, "over" is also the end of "Clover", "spend" starts with "sp".
+        limits = {f" {form}": 0 for w in NO_MINIMUM_WORDS for form in (w, w.capitalize())}
     if mentions:
         line = offer_line(campaign.offer)
         limits |= {symbol: 0 for symbol in SYMBOLS.values() if symbol not in line}

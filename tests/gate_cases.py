@@ -223,6 +223,8 @@ MIN_SPEND = [
     ("nimbusship", "Free shipping with NIMBUSSHIP at Nimbus Kids", "min_spend"),
     ("nimbusship", "Free shipping on orders over $25 with NIMBUSSHIP", "min_spend"),
     ("mugift", "A free ceramic mug with any order - code MUGGIFT", "min_spend"),
+    ("mugift", "Spend $40 and get a free ceramic mug with every order: MUGGIFT", "min_spend"),
+    ("mugift", "A free ceramic mug with each purchase when you spend $40+, MUGGIFT", "min_spend"),
     ("mugift", "A free ceramic mug is yours with MUGGIFT", "min_spend"),
     # the threshold phrase with the code where the amount goes (a model slip seen on train campaigns)
     ("mugift", "Spend $40+ and get a free ceramic mug on orders over MUGGIFT", "min_spend"),

@@ -245,7 +245,8 @@ def test_non_compliant_copy_is_never_delivered_even_when_ranked_first(copywriter
     assert d.text == right and d.chosen == 1, f"the compliant copy goes out, never {wrong!r}"
 
 
-NO_MINIMUM = dict.fromkeys(NO_MINIMUM_WORDS, 0)  # run20 and ten_off have no minimum spend, shipfree has
+# run20 and ten_off have no minimum spend, shipfree has one; the words are banned after a space only
+NO_MINIMUM = {f" {form}": 0 for w in NO_MINIMUM_WORDS for form in (w, w.capitalize())}
 GUARD_CASES = [
     # (campaign, settings, terms expected, gsm expected, mention limits expected)
     ("run20", {}, True, False, NO_MINIMUM),

@@ -129,6 +129,16 @@ def test_guard_keeps_a_row_within_its_mention_limits(tiny_model_dir, text, banne
     )
 
 
+def test_a_word_given_with_its_space_is_banned_only_after_a_space(tiny_model_dir):
+    tokenizer = _tokenizer(tiny_model_dir)
+    guard = Guard(tokenizer, [{}], stops=[tokenizer.eos_token_id], banned=[False])
+    spaced = guard._starts(" gear")  # this tokenizer: " gear" is " g" + "ear", "Headgear" ends "g" + "ear"
+    assert [tokenizer.decode([t]) for t in spaced] == [" g"], "the first token of ' gear' alone"
+    inside = tokenizer("Headgear", add_special_tokens=False)["input_ids"]
+    assert not set(inside) & set(spaced), "'Headgear' (its 'gear' piece) stays open"
+    assert set(guard._starts("gear")) > set(spaced), "without the space, both forms' first tokens"
+
+
 def test_limits_never_ban_a_bare_space_or_a_digit(tiny_model_dir):
     tokenizer = _tokenizer(tiny_model_dir)
     guard = Guard(tokenizer, [{}], stops=[tokenizer.eos_token_id], banned=[False])
@@ -174,7 +184,8 @@ def test_mention_limits_ban_currency_symbols_the_offer_does_not_use(offer, symbo
 def test_an_offer_without_a_minimum_spend_may_not_start_stating_one(offer, banned):
     campaign = Campaign.from_dict({**CAMPAIGN, "offer": offer})
     limits = mention_limits(campaign, mentions=False, no_minimum=True)
-    expected = dict.fromkeys(NO_MINIMUM_WORDS, 0) if banned else {}
+    forms = [f" {w}" for word in NO_MINIMUM_WORDS for w in (word, word.capitalize())]
+    expected = dict.fromkeys(forms, 0) if banned else {}
     assert limits == expected, f"{offer}: {limits}"
     assert mention_limits(campaign, mentions=False, no_minimum=False) == {}, "off: no limits"
     assert {"over", "spend", "orders"} <= set(NO_MINIMUM_WORDS), "the words of 'orders over $30', 'spend $30'"
