@@ -7,8 +7,8 @@ python finetune/build_pairs.py --adapter runs/gold_w2_lora/adapter --specs 480 -
 The finetuned copywriter writes N candidates for each train spec (appended to OUT/generated.jsonl as
 they come; a rerun resumes); every candidate the gate rejects becomes a rejected side, as do the spec's
 labelled flawed messages; the spec's gate-passing reference messages are the chosen side. Train split only;
---extra adds specs of written copy (their held-out shops refused, as build_gold.py refuses them), drawn
-from with copy_gold's.
+--extra adds specs of written copy (their held-out shops refused, as build_gold.py refuses them), sampled
+together with copy_gold's.
 --exclude leaves out the specs listed in files (one spec id a line, e.g. build_gold's held_out.txt);
 --base-model names the LM an adapter trained on another base needs (e.g. runs/gemma3-270m).
 """

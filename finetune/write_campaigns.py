@@ -15,6 +15,7 @@ which drops the messages it rejects, as it does for copy_gold's.
 """
 
 import argparse
+import collections
 import json
 import sys
 from pathlib import Path
@@ -43,11 +44,13 @@ def parse_kinds(text: str) -> tuple[str, ...] | None:
     kinds = []
     for part in filter(None, text.split(",")):
         kind, _, count = part.partition("=")
-        if kind not in OFFER_KINDS or not count.isdigit():
+        if kind not in OFFER_KINDS or not count.isdigit() or int(count) < 1:
             raise argparse.ArgumentTypeError(
-                f"{part!r}: write KIND=COUNT, KIND one of {', '.join(OFFER_KINDS)}"
+                f"{part!r}: write KIND=COUNT (COUNT >= 1), KIND one of {', '.join(OFFER_KINDS)}"
             )
         kinds += [kind] * int(count)
+    if len(kinds) > 100:
+        raise argparse.ArgumentTypeError(f"{len(kinds)} campaigns: a batch holds at most 100 (its ids)")
     return tuple(kinds) or None
 
 
@@ -60,6 +63,8 @@ def parse_shops(text: str) -> tuple:
         raise argparse.ArgumentTypeError(
             f"unknown shop(s) {', '.join(unknown)}: see promogen.train.campaigns.SHOPS"
         )
+    if len(set(names)) < len(names):
+        raise argparse.ArgumentTypeError("a shop is named twice: name each once")
     return tuple(rows[n] for n in names) or SHOPS
 
 
@@ -67,6 +72,10 @@ def sheets(args) -> None:
     campaigns = sample_campaigns(args.seed, args.kinds, args.shops)
     for k, mine in enumerate(writer_campaigns(campaigns, args.writers)):
         write_jsonl(Path(args.out) / f"writer{k}" / "campaigns.jsonl", mine)
+    # How the batch was drawn, for `collect` to keep beside the specs.
+    drawn = {"seed": args.seed, "writers": args.writers, "shops": [s[0] for s in args.shops]}
+    drawn["kinds"] = dict(collections.Counter(c["offer"]["kind"] for c in campaigns))
+    (Path(args.out) / "sheets.json").write_text(json.dumps(drawn, indent=2) + "\n", encoding="utf-8")
     print(f"{args.writers} sheets in {args.out}; brief: finetune/WRITER_BRIEF.md")
 
 
@@ -104,7 +113,10 @@ def collect(args) -> None:
     for split, specs in kept.items():
         write_jsonl(out / f"{split}.jsonl", sorted(specs, key=lambda s: s["spec_id"]))
     counts = {split: len(specs) for split, specs in kept.items()} | {"dropped_rows": dropped}
+    drawn = out / "sheets.json"
+    sheets = json.loads(drawn.read_text(encoding="utf-8")) if drawn.is_file() else None
     record = {"promogen_version": __version__, "args": vars(args) | {"func": args.func.__name__}, **counts}
+    record["sheets"] = sheets
     (out / "config.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(counts))
 

@@ -136,8 +136,9 @@ class Copywriter(Protocol):
         prompt, the offer terms (regex -> the sentence stating it) a completion must contain before it
         ends; `gsm`: per prompt, whether only GSM-7 characters may be written (an SMS); `budgets`: per
         prompt, the characters a completion may hold (a copywriter may steer its copy to fit); `limits`:
-        per prompt, how many times a completion may write a word (the code and brand once, a currency
-        symbol never where the offer has no amount)."""
+        per prompt, how many times a completion may write a word (the pipeline's `mention_limits`: the
+        words of a minimum spend never where the offer has none; with `limit_mentions`, the code and
+        brand once, a currency symbol never where the offer has no amount)."""
         ...
 
     def perplexity(self, texts: list[str], *, base: bool = False) -> list[float]:
@@ -173,9 +174,11 @@ class Guard:
     `banned` rows never sample the tokens in `mask` (emoji in an SMS: they would cut its length limit
     from 160 characters to 70). A row may not start a word of its `limits` once it has written it as
     many times as its limit allows: the gate rejects a code stated twice, a repeated brand ("Get 40% off
-    house plants at GQZUQC40 with code GQZUQC40") and a money amount an offer does not have ("a free
-    mystery gift on orders over $30"), so the code and brand get 1 and, where the offer states no
-    amount, the currency symbols 0.
+    house plants at GQZUQC40 with code GQZUQC40") and a minimum spend or money amount an offer does
+    not have ("a free mystery gift on orders over $30"), so the pipeline gives the words a minimum is
+    stated with 0 where the offer has none, and optionally the code and brand 1 and the currency
+    symbols the offer does not state 0. A word given with its leading space (" over") is banned only
+    after a space.
 
     The next commonest fault is copy a few characters over the channel's limit: a small model cannot
     count, and it spends the characters on its opening hook before it states the offer. Rows with a

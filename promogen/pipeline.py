@@ -182,8 +182,9 @@ class PipelineConfig(Config):
     no_minimum_words: bool = option(
         True,
         "for an offer without a minimum spend, generation never starts the words one is stated with "
-        "(over, spend, orders, ...; pipeline.NO_MINIMUM_WORDS): the gate rejects an invented minimum spend "
-        "(needs must_mention; README: Decoding guard)",
+        "(over, spend, orders, ...; pipeline.NO_MINIMUM_WORDS): the gate rejects an invented minimum spend. "
+        "Part of the decoding guard: off with must_mention=false, as in the unguarded variant (README: No "
+        "minimum words)",
     )
     limit_mentions: bool = option(
         False,

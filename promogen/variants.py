@@ -47,6 +47,7 @@ class VariantStore:
             "user_id": user_id,
             "text": text,
             "decision": decision,
+            "cart": cart,  # what a cart claim was checked against (None: not checked)
             "violations": [v.to_dict() for v in violations],
             "at": time.time(),
         }

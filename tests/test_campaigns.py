@@ -73,18 +73,63 @@ def test_batches_that_would_overflow_their_ids_are_refused(kinds, error, pattern
         sample_campaigns(2, kinds)
 
 
-@pytest.mark.parametrize(
-    ("text", "kinds"),
-    [("gift=2,bogo=1", ("gift", "gift", "bogo")), ("", None), ("gift=0", None)],
-)
+@pytest.mark.parametrize(("text", "kinds"), [("gift=2,bogo=1", ("gift", "gift", "bogo")), ("", None)])
 def test_kinds_are_read_as_kind_counts(text, kinds):
     assert write_campaigns.parse_kinds(text) == kinds, f"{text!r}"
 
 
-@pytest.mark.parametrize("text", ["gifts=2", "gift=two", "gift", "gift=-1"])
-def test_bad_kinds_name_the_part_and_the_form(text):
-    with pytest.raises(write_campaigns.argparse.ArgumentTypeError, match=r"write KIND=COUNT, KIND one of"):
+@pytest.mark.parametrize(
+    ("text", "pattern"),
+    [
+        ("gifts=2", r"'gifts=2': write KIND=COUNT \(COUNT >= 1\), KIND one of"),
+        ("gift=two", r"write KIND=COUNT"),
+        ("gift", r"write KIND=COUNT"),
+        ("gift=-1", r"write KIND=COUNT"),
+        ("gift=0", r"'gift=0': write KIND=COUNT \(COUNT >= 1\)"),
+        ("gift=60,bogo=41", r"101 campaigns: a batch holds at most 100"),
+    ],
+)
+def test_bad_kinds_name_the_part_and_the_form(text, pattern):
+    with pytest.raises(write_campaigns.argparse.ArgumentTypeError, match=pattern):
         write_campaigns.parse_kinds(text)
+
+
+def test_shops_are_read_by_name_or_as_the_held_out_ones():
+    held = write_campaigns.parse_shops("held-out")
+    assert [s[0] for s in held] == list(HELD_OUT_SHOPS), "held-out names the held-out shops"
+    two = write_campaigns.parse_shops("Stitch Lab, Northpeak Cycles")
+    assert [s[0] for s in two] == ["Stitch Lab", "Northpeak Cycles"], "names in the order given"
+    assert write_campaigns.parse_shops("") == SHOPS, "empty: every shop"
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern"),
+    [("Nowhere Shop", r"unknown shop\(s\) Nowhere Shop: see"), ("Stitch Lab,Stitch Lab", r"named twice")],
+)
+def test_bad_shops_are_named(text, pattern):
+    with pytest.raises(write_campaigns.argparse.ArgumentTypeError, match=pattern):
+        write_campaigns.parse_shops(text)
+
+
+def test_sheets_record_how_the_batch_was_drawn_and_collect_keeps_it(tmp_path, monkeypatch):
+    argv = ["sheets", "--seed", "3", "--out", str(tmp_path), "--writers", "2", "--shops", "held-out"]
+    monkeypatch.setattr("sys.argv", ["write_campaigns.py", *argv, "--kinds", "gift=3,bogo=1"])
+    write_campaigns.main()
+    drawn = json.loads((tmp_path / "sheets.json").read_text())
+    wanted = {"seed": 3, "writers": 2, "shops": list(HELD_OUT_SHOPS), "kinds": {"gift": 3, "bogo": 1}}
+    assert drawn == wanted, drawn
+    ids = [json.loads(line)["campaign_id"] for line in (tmp_path / "writer0" / "campaigns.jsonl").open()]
+    assert ids == ["w300", "w302"], f"batch 3's ids, dealt in turn: {ids}"
+    monkeypatch.setattr("sys.argv", ["write_campaigns.py", "collect", "--out", str(tmp_path)])
+    write_campaigns.main()
+    record = json.loads((tmp_path / "config.json").read_text())
+    assert record["sheets"] == drawn, "the collected specs keep how their campaigns were drawn"
+
+
+def test_check_without_specs_says_what_to_write(tmp_path, monkeypatch):
+    monkeypatch.setattr("sys.argv", ["write_campaigns.py", "check", "--sheet", str(tmp_path)])
+    with pytest.raises(SystemExit, match=r"no specs.jsonl yet \(write it as finetune/WRITER_BRIEF.md says\)"):
+        write_campaigns.main()
 
 
 def test_each_writer_gets_several_shops_and_no_campaign_twice():

@@ -310,6 +310,8 @@ def test_check_and_approval_hold_a_cart_claim_to_the_shoppers_cart(make_client, 
     assert verdict["compliant"] is compliant, f"cart={cart}: {verdict}"
     approved = client.post("/v1/variants", json={**body, "decision": "approved"})
     assert (approved.status_code == 200) is compliant, f"cart={cart}: {approved.text}"
+    if compliant:
+        assert approved.json()["cart"] is cart, "the decision keeps what the cart claim was checked against"
 
 
 def test_a_cart_that_is_not_true_or_false_is_named(make_client):
