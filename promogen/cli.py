@@ -289,13 +289,19 @@ def _ray_batch(campaign, users, out, plan_path, settings, n_candidates, seed, ba
 @click.option("--campaign", required=True, help="Campaign YAML/JSON file or a demo campaign name.")
 @click.option("--text", default=None, help="One message to check.")
 @click.option(
+    "--cart/--no-cart",
+    default=None,
+    help="With --text: whether the shopper has something in the cart (a cart claim needs it); "
+    "unset: cart claims are not checked.",
+)
+@click.option(
     "--copies",
     type=click.Path(dir_okay=False),
     default=None,
     help='JSONL of {"text": ..., "interests": [...], "cart": true|false} (only text required); one JSON '
     "verdict per line goes to stdout.",
 )
-def check(campaign: str, text: str | None, copies: str | None) -> None:
+def check(campaign: str, text: str | None, cart: bool | None, copies: str | None) -> None:
     """Run the compliance gate on your own copy: exit 0 when all compliant, 1 when not.
 
     \b
@@ -307,9 +313,11 @@ def check(campaign: str, text: str | None, copies: str | None) -> None:
 
     if (text is None) == (copies is None):
         raise ValidationError("give exactly one of --text or --copies")
+    if cart is not None and copies is not None:
+        raise ValidationError("--cart goes with --text; with --copies, give each line's cart")
     camp = load_campaign(campaign)
     if text is not None:
-        found = check_copy(text, camp)
+        found = check_copy(text, camp, cart=cart)
         for violation in found:
             click.echo(f"{violation.rule}: {violation.detail}")
         click.echo("compliant" if not found else f"{len(found)} violation(s)", err=True)

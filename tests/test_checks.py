@@ -193,6 +193,11 @@ def test_check_command_text_and_copies(tmp_path):
         + "\n"
         + "".join(json.dumps({"text": CART_CLAIM, "cart": c}) + "\n" for c in (False, True))
     )
+    for flag, code in (("--no-cart", 1), ("--cart", 0)):
+        single = runner.invoke(cli, ["check", "--campaign", "run20", "--text", CART_CLAIM, flag])
+        assert single.exit_code == code, f"{flag}: a cart claim needs a cart: {single.output}"
+    mixed = runner.invoke(cli, ["check", "--campaign", "run20", "--copies", str(copies), "--cart"])
+    assert "--cart goes with --text" in str(mixed.exception), f"one line naming the flag: {mixed.exception!r}"
     result = runner.invoke(cli, ["check", "--campaign", "run20", "--copies", str(copies)])
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     compliant = [r["compliant"] for r in lines]
