@@ -152,9 +152,7 @@ def verdict(campaign: Campaign, text: str, interests: list[str], cart: bool | No
 
 def read_cart(value: Any) -> bool | None:
     """Whether the shopper has something in the cart (a copy may only then claim it); None: not known."""
-    if value is not None and not isinstance(value, bool):
-        raise FieldError("cart", "`cart` must be true, false or absent")
-    return value
+    return None if value is None else parse(value, lambda v: check_type(v, bool, "cart"), "cart", "cart")
 
 
 def read_interests(value: Any) -> list[str]:

@@ -124,12 +124,12 @@ def _variant_section(name: str, per_campaign: dict, examples: int) -> list[str]:
 def write_examples(results: dict, groups: list[Group], out_dir: str | Path) -> Path:
     """examples.md: every delivered copy of every variant, per campaign (for invented campaigns and
     shoppers such as the copy_gold specs; their histories are not repeated here, as the data's terms ask)."""
-    from ..wording import describe, until
+    from ..wording import offer_line
 
     lines = ["# Delivered copy, every shopper", ""]
     for group in groups:
         c = group.campaign
-        offer = describe(c.offer) + (f" with code {c.offer.code}" if c.offer.code else "") + until(c.offer)
+        offer = offer_line(c.offer)
         lines += [
             f"## {c.campaign_id}: {c.brand}, {c.channel}, {offer}" + (f" ({c.tone})" if c.tone else ""),
             "",
