@@ -1,9 +1,12 @@
-"""Interest conditioning: the user's interest vector becomes k soft-prompt vectors in front of the prompt.
+"""Interest conditioning: the user's interest vector becomes k soft-prompt vectors inside the prompt.
 
 An `InterestAdapter` maps the sentence-transformer interest vector to k vectors in the LLM's input
-embedding space. They are placed directly before each prompt's first real token (after any left
-padding), so batched generation through `inputs_embeds` sees the same sequence a lone prompt would. The
-adapter is trained together with a LoRA adapter (peft) and both are saved in one folder with one config
+embedding space. Where they sit is the adapter's `soft_prompt` setting: in front of the prompt's first
+real token ("front"), or after the text every shopper of a campaign shares ("after_campaign": the
+system turn, brand, offer and channel), so that text reads the same for every shopper and its KV cache
+can be computed once per campaign. Either way left padding comes first, so batched generation through
+`inputs_embeds` sees the same sequence a lone prompt would. The adapter is trained together with a
+LoRA adapter (peft) and both are saved in one folder with one config
 file, `promogen_adapter.json`, that names the base model, the encoder, k, and how it was trained.
 """
 
@@ -23,6 +26,7 @@ from .types import ValidationError
 CONFIG_FILE = "promogen_adapter.json"
 INTEREST_FILE = "interest_adapter.safetensors"
 SHIPPED_ADAPTER = Path(__file__).resolve().parent / "weights" / "adapter"
+SOFT_PROMPT_PLACES = ("front", "after_campaign")
 
 
 @dataclass
@@ -38,8 +42,15 @@ class AdapterConfig(Config):
         ["q_proj", "k_proj", "v_proj", "o_proj"], "attention projections that get LoRA weights"
     )
     demonstration: bool = option(False, "prompts carry the worked example (the finetuned model needs none)")
+    # Adapters saved before this setting existed read as "front", which is where theirs sat.
+    soft_prompt: str = option(
+        "front",
+        "where the soft prompt sits: front (before the prompt) or after_campaign (after the text all "
+        "shoppers of a campaign share, whose KV cache is then computed once per campaign)",
+    )
 
     def __post_init__(self) -> None:
+        self._choice("soft_prompt", SOFT_PROMPT_PLACES)
         self._range("interest_dim", 1)
         self._range("k", 0, 64)
         self._range("lora_r", 1, 256)
@@ -72,19 +83,26 @@ def place_soft_prompt(
     attention_mask: torch.Tensor,
     soft: torch.Tensor,
     labels: torch.Tensor | None = None,
+    at: torch.Tensor | None = None,
 ):
-    """Insert `soft` (b, k, h) between the left padding and the first real token of each row.
+    """Insert `soft` (b, k, h) into each left-padded row after its first `at` real tokens (b,; default
+    none: directly after the padding).
 
     Returns (embeds, attention_mask, position_ids, labels) of length L + k; soft positions are attended
     to and never predicted (label -100).
     """
     b, length, h = token_embeds.shape
     k = soft.shape[1]
-    pads = (attention_mask == 0).sum(dim=1, keepdim=True)
+    if length == 0:  # nothing after the shared text: the soft prompt alone
+        t = torch.arange(k, device=soft.device).unsqueeze(0).expand(b, -1)
+        return soft.to(token_embeds.dtype), torch.ones_like(t), t, None if labels is None else t * 0 - 100
+    start = (attention_mask == 0).sum(dim=1, keepdim=True)
+    if at is not None:
+        start = start + at.view(b, 1)
     t = torch.arange(length + k, device=token_embeds.device).unsqueeze(0).expand(b, -1)
-    is_soft = (t >= pads) & (t < pads + k)
-    token_index = torch.where(t < pads, t, t - k).clamp(0, length - 1)
-    soft_index = (t - pads).clamp(0, k - 1)
+    is_soft = (t >= start) & (t < start + k)
+    token_index = torch.where(t < start, t, t - k).clamp(0, length - 1)
+    soft_index = (t - start).clamp(0, k - 1)
     embeds = torch.where(
         is_soft.unsqueeze(-1),
         soft.to(token_embeds.dtype).gather(1, soft_index.unsqueeze(-1).expand(-1, -1, h)),

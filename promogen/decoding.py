@@ -139,13 +139,29 @@ class Rows:
             guard.select(index.tolist())
 
 
-def prefill(model, inputs: dict, n: int) -> tuple[DynamicCache, torch.Tensor, torch.Tensor, torch.Tensor]:
+def prefill(
+    model, inputs: dict, n: int, prefix: torch.Tensor | None = None
+) -> tuple[DynamicCache, torch.Tensor, torch.Tensor, torch.Tensor]:
     """Run each prompt once and fork it `n` ways: the KV cache, the last position's logits (float),
-    the attention mask and the last position id, each repeated n times (prompt-major)."""
+    the attention mask and the last position id, each repeated n times (prompt-major).
+
+    `prefix` (1, P token ids), when given, is the text every row reads before its `inputs`: it is run
+    once and its KV cache repeated for the rows (their left padding then sits between the two)."""
     mask = inputs["attention_mask"]
-    positions = (mask.cumsum(1) - 1).clamp(min=0)
     cache = DynamicCache(config=model.config)
-    out = model(**inputs, position_ids=positions, cache=cache, use_cache=True, logits_to_keep=1)
+    if prefix is not None:
+        model(input_ids=prefix, cache=cache, use_cache=True, logits_to_keep=1)
+        cache.batch_repeat_interleave(len(mask))
+        mask = torch.cat([mask.new_ones(len(mask), prefix.shape[1]), mask], dim=1)
+    positions = (mask.cumsum(1) - 1).clamp(min=0)
+    width = positions.shape[1] - (0 if prefix is None else prefix.shape[1])
+    out = model(
+        **{**inputs, "attention_mask": mask},
+        position_ids=positions[:, -width:],
+        cache=cache,
+        use_cache=True,
+        logits_to_keep=1,
+    )
     cache.batch_repeat_interleave(n)
     return (
         cache,
@@ -176,6 +192,7 @@ def decode(
     breaks: torch.Tensor,
     paragraph_done: Callable[[list[int]], bool],
     guard=None,
+    prefix: torch.Tensor | None = None,
 ) -> tuple[list[list[int]], list[float]]:
     """`n` continuations of each prompt in `inputs` (left-padded ids or embeddings, with their
     attention mask): the tokens of each row, rows prompt-major (prompt i's candidates at i*n..i*n+n-1),
@@ -185,9 +202,10 @@ def decode(
     `seen`: per prompt, the tokens the repetition penalty counts before any is generated; `seeds`: one
     per row; `ends`: a vocabulary mask of end-of-sequence tokens (a row's last token when it ends so);
     `breaks`: a vocabulary mask of tokens holding a line break, after which `paragraph_done(tokens)`
-    says whether the row has finished its first paragraph; `guard`: the `Guard` for the rows, or None.
+    says whether the row has finished its first paragraph; `guard`: the `Guard` for the rows, or None;
+    `prefix`: token ids every prompt reads before its `inputs`, run once (see `prefill`).
     """
-    cache, logits, mask, position = prefill(model, inputs, n)
+    cache, logits, mask, position = prefill(model, inputs, n, prefix)
     rows = Rows(
         ids=torch.arange(len(logits)),
         generated=torch.empty(len(logits), 0, dtype=torch.long),

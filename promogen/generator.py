@@ -73,6 +73,18 @@ class GeneratorConfig(Config):
         self._choice("dtype", ("auto", "float32", "bfloat16", "int8"))
 
 
+def batches(order: list[int], keys: list[str], size: int) -> list[list[int]]:
+    """`order` cut into runs of at most `size` indices that share one key (their text before the soft
+    prompt)."""
+    out: list[list[int]] = []
+    for i in order:
+        if out and len(out[-1]) < size and keys[out[-1][0]] == keys[i]:
+            out[-1].append(i)
+        else:
+            out.append([i])
+    return out
+
+
 def tidy(text: str) -> str:
     """Copy-edit raw model output: first paragraph, normalised characters, no label or wrapping quotes.
 
@@ -130,6 +142,7 @@ class Copywriter(Protocol):
         gsm: list[bool] | None = None,
         budgets: list[Budget] | None = None,
         limits: list[dict[str, int]] | None = None,
+        shared: list[int] | None = None,
     ) -> list[list[Draft]]:
         """`n` raw completions per prompt (the pipeline copy-edits them with `tidy`); the same inputs
         and seed give the same completions. `vectors`: one interest vector per prompt; `terms`: per
@@ -138,7 +151,9 @@ class Copywriter(Protocol):
         prompt, the characters a completion may hold (a copywriter may steer its copy to fit); `limits`:
         per prompt, how many times a completion may write a word (the pipeline's `mention_limits`: the
         words of a minimum spend never where the offer has none; with `limit_mentions`, the code and
-        brand once, a currency symbol never where the offer has no amount)."""
+        brand once, a currency symbol never where the offer has no amount); `shared`: per prompt, the
+        characters of its start every shopper of the campaign shares (`prompts.shared_chars`), where a
+        copywriter may put what it conditions on the shopper and read the text before it once."""
         ...
 
     def perplexity(self, texts: list[str], *, base: bool = False) -> list[float]:
@@ -364,6 +379,7 @@ class Generator:
         name: str | None = None,
         interest=None,
         adapter: str | None = None,
+        soft_prompt: str = "front",
     ) -> None:
         self.config = config or GeneratorConfig()
         self.dtype = resolve_dtype(self.config.dtype)
@@ -386,6 +402,8 @@ class Generator:
         self.demonstration = True
         self.interest = interest  # InterestAdapter or None: soft prompts from the interest vector
         self.adapter = adapter  # folder of the LoRA + interest adapter, None for the base model
+        # Where the soft prompt sits (`AdapterConfig.soft_prompt`); after_campaign: `generate` needs `shared`.
+        self.soft_prompt = soft_prompt if interest is not None else "front"
         self._token_texts: list[str] | None = None
         self._stops: list[int] | None = None
         self._non_gsm: torch.Tensor | None = None
@@ -418,14 +436,24 @@ class Generator:
         if adapter is None:
             return cls(model, tokenizer, config, name=config.model)
         model, interest, adapter_config = load_adapter(adapter, model, config.model)
-        generator = cls(model, tokenizer, config, name=config.model, interest=interest, adapter=str(adapter))
+        generator = cls(
+            model,
+            tokenizer,
+            config,
+            name=config.model,
+            interest=interest,
+            adapter=str(adapter),
+            soft_prompt=adapter_config.soft_prompt,
+        )
         generator.demonstration = adapter_config.demonstration
         return generator
 
-    def _inputs(self, enc, vectors: np.ndarray | None) -> tuple[dict, torch.Tensor]:
-        """Model inputs (token ids, or token embeddings with the interest soft prompt in front) and the
-        prompt tokens the repetition penalty counts: as in `generate`, all of them when the model reads
-        ids, none when it reads embeddings."""
+    def _inputs(
+        self, enc, vectors: np.ndarray | None, at: torch.Tensor | None = None
+    ) -> tuple[dict, torch.Tensor]:
+        """Model inputs (token ids, or token embeddings with the interest soft prompt after each row's
+        first `at` real tokens, default none) and the prompt tokens the repetition penalty counts: as in
+        `generate`, all of them when the model reads ids, none when it reads embeddings."""
         ids, mask = enc["input_ids"], enc["attention_mask"]
         if self.interest is None:
             # Left padding becomes a repeat of the row's last token: penalising it twice is a no-op.
@@ -434,7 +462,7 @@ class Generator:
             raise ValueError("this copywriter is conditioned on interest vectors; pass `vectors`")
         tokens = self.model.get_input_embeddings()(ids)
         soft = self.interest(torch.as_tensor(vectors, dtype=torch.float32))
-        embeds, mask, _, _ = place_soft_prompt(tokens, mask, soft)
+        embeds, mask, _, _ = place_soft_prompt(tokens, mask, soft, at=at)
         return {"inputs_embeds": embeds, "attention_mask": mask}, ids.new_zeros(len(ids), 0)
 
     def token_texts(self) -> list[str]:
@@ -511,6 +539,7 @@ class Generator:
         gsm: list[bool] | None = None,
         budgets: list[Budget] | None = None,
         limits: list[dict[str, int]] | None = None,
+        shared: list[int] | None = None,
     ) -> list[list[Draft]]:
         """`n` sampled completions for each prompt, each with its perplexity; same prompts, n and seed
         give the same completions.
@@ -519,19 +548,31 @@ class Generator:
         (per prompt: term -> the sentence that states it) must be in a completion before it ends, where
         `gsm` (per prompt) is true only GSM-7 characters are sampled, with `length_bias` set each
         completion is steered to end within its prompt's budget, and the words of `limits` (per prompt)
-        are written at most as often as it allows (see `Guard`). A prompt's
-        copy depends on the prompt, its vector, n and the seed, not on the other prompts of the call.
+        are written at most as often as it allows (see `Guard`). `shared` (per prompt, the characters
+        of its start all the campaign's shoppers share, `prompts.shared_chars`) places the soft prompt
+        of an adapter trained with it after that text, which is then read once per distinct text and
+        its KV cache shared by the rows. A prompt's copy depends on the prompt, its vector, n and the
+        seed, not on the other prompts of the call.
         """
         cfg = self.config
-        # Sorting by length keeps padding (wasted compute) small inside each batch.
-        order = sorted(range(len(prompts)), key=lambda i: (len(prompts[i]), i))
+        keys = self._shared_texts(prompts, shared)
+        # One shared text per batch; sorting by length keeps padding (wasted compute) small inside it.
+        order = sorted(range(len(prompts)), key=lambda i: (keys[i], len(prompts[i]), i))
         per_batch = max(1, cfg.batch_size // n)
         sampling = Sampling(cfg.temperature, cfg.top_k, cfg.top_p, cfg.repetition_penalty)
         drafts: list[list[Draft]] = [[] for _ in prompts]
-        for start in range(0, len(order), per_batch):
-            chunk = order[start : start + per_batch]
+        for chunk in batches(order, keys, per_batch):
+            head = keys[chunk[0]]
             enc = self.tokenizer(
-                [prompts[i] for i in chunk], return_tensors="pt", padding=True, add_special_tokens=False
+                [prompts[i][len(head) :] for i in chunk],
+                return_tensors="pt",
+                padding=True,
+                add_special_tokens=False,
+            )
+            prefix = (
+                self.tokenizer(head, return_tensors="pt", add_special_tokens=False)["input_ids"]
+                if head
+                else None
             )
             inputs, seen = self._inputs(enc, None if vectors is None else vectors[chunk])
             seeds = [
@@ -542,6 +583,7 @@ class Generator:
             rows, perplexities = decode(
                 self.model, inputs, seen, n, cfg.max_new_tokens, sampling, seeds,
                 *self.end_masks(), self.paragraph_done, self._guard(chunk, n, terms, gsm, budgets, limits),
+                prefix=prefix,
             )  # fmt: skip
             # An end-of-sequence token is the last of its row; it is not copy.
             ends = self.end_masks()[0]
@@ -555,6 +597,18 @@ class Generator:
             for k, i in enumerate(chunk):
                 drafts[i] = decoded[k * n : (k + 1) * n]
         return drafts
+
+    def _shared_texts(self, prompts: list[str], shared: list[int] | None) -> list[str]:
+        """Per prompt, the text read before its soft prompt: its shared start for an adapter trained
+        with the soft prompt after the campaign's text, else none."""
+        if self.soft_prompt == "front":
+            return [""] * len(prompts)
+        if shared is None or len(shared) != len(prompts):
+            raise ValueError(
+                "this copywriter reads the soft prompt after the campaign's text; "
+                "pass `shared`, one per prompt"
+            )
+        return [p[:s] for p, s in zip(prompts, shared, strict=True)]
 
     def _guard(self, chunk: list[int], n: int, terms, gsm, budgets, limits) -> Guard | None:
         """The `Guard` for a batch's rows (each prompt's n candidates), or None with nothing to guard."""

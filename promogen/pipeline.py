@@ -27,7 +27,7 @@ from .encoder import EncoderConfig, InterestEncoder
 from .generator import Budget, Copywriter, Draft, Generator, GeneratorConfig, tidy
 from .models import same_model
 from .policy import PolicyConfig, choose
-from .prompts import build_messages, fallback_copy
+from .prompts import build_messages, fallback_copy, shared_chars
 from .ranker import Ranker
 from .types import Campaign, Candidate, Delivery, UserHistory, ValidationError
 from .wording import SYMBOLS, offer_line, offer_start, required_terms
@@ -324,7 +324,15 @@ class PromoGen:
         no_minimum = self.config.no_minimum_words and self.config.must_mention
         limits = [mention_limits(campaign, self.config.limit_mentions, no_minimum)] * len(prompts)
         drafts = self.generator.generate(
-            prompts, n, seed, vectors=conditioning, terms=terms, gsm=gsm, budgets=budgets, limits=limits
+            prompts,
+            n,
+            seed,
+            vectors=conditioning,
+            terms=terms,
+            gsm=gsm,
+            budgets=budgets,
+            limits=limits,
+            shared=self.shared(campaign, prompts),
         )
         candidates = as_candidates(drafts)
         self.score(campaign, candidates, vectors, interests, [u.has_cart() for u in users])
@@ -348,6 +356,11 @@ class PromoGen:
             )
             for p in interests
         ]
+
+    def shared(self, campaign: Campaign, prompts: list[str]) -> list[int]:
+        """Per prompt, the characters of its start every shopper of the campaign shares."""
+        plain = self.prompts(campaign, [[]])[0]
+        return [shared_chars(p, plain) for p in prompts]
 
     def approval(self, campaign: Campaign, interests: list[list[str]], texts: list[str]) -> np.ndarray | None:
         """The approver model's probability of "send as is" per text (None without an approver)."""

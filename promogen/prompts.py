@@ -7,6 +7,7 @@ error that names it instead of silently rendering an empty string into a custome
 from __future__ import annotations
 
 import dataclasses
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -85,6 +86,14 @@ def build_messages(
         {"role": "assistant", "content": reply},
         request,
     ]
+
+
+def shared_chars(prompt: str, plain: str) -> int:
+    """How many leading characters of a shopper's chat `prompt` every shopper of its campaign shares:
+    up to where it first differs from `plain`, the campaign's prompt without interests (the whole
+    prompt when it has none). An adapter trained with `soft_prompt: after_campaign` reads its soft
+    prompt there, and the copywriter computes the text before it once per campaign."""
+    return len(os.path.commonprefix([prompt, plain]))
 
 
 def fallback_forms(campaign: Campaign) -> list[str]:

@@ -260,7 +260,9 @@ class Timed:
         for (prompt, target), vector in zip(examples, vectors, strict=True):
             p = self.tokenizer(prompt, add_special_tokens=False)["input_ids"]
             t = self.tokenizer(target + end, add_special_tokens=False)["input_ids"]
-            rows.append({"input_ids": p + t, "labels": [-100] * len(p) + t, "vector": vector.numpy()})
+            rows.append(
+                {"input_ids": p + t, "labels": [-100] * len(p) + t, "vector": vector.numpy(), "soft_at": 0}
+            )
         return collate(rows, self.tokenizer.pad_token_id)
 
     def train_step(self, examples: list[tuple[str, str]], vectors: torch.Tensor) -> dict:

@@ -292,7 +292,10 @@ class Evaluator:
         vectors, phrases = encoded
         blank = np.zeros((1, vectors.shape[1]), dtype=np.float32)
         conditioning = blank if generator.interest is not None else None
-        drafts = generator.generate(self.pg.prompts(campaign, [[]]), n, seed, vectors=conditioning)
+        prompts = self.pg.prompts(campaign, [[]])
+        drafts = generator.generate(
+            prompts, n, seed, vectors=conditioning, shared=self.pg.shared(campaign, prompts)
+        )
         rows = [as_candidates(drafts)[0] for _ in users]  # fresh candidates per user: scores are per user
         self.pg.score(campaign, rows, vectors, phrases, [u.has_cart() for u in users])
         rngs = [user_rng(seed, u.user_id) for u in users]

@@ -30,11 +30,15 @@ from .stats import auc
 def own_perplexity(pg, campaign: Campaign, interests: list[str], vector, text: str) -> float:
     """The copywriter's perplexity of `text` as its answer to the shopper's prompt (soft prompt in)."""
     gen = pg.generator
-    prompt = gen.tokenizer(pg.prompts(campaign, [interests])[0], add_special_tokens=False)["input_ids"]
-    copy = gen.tokenizer(text, add_special_tokens=False)["input_ids"]
-    ids = torch.tensor([prompt + copy])
+    prompt = pg.prompts(campaign, [interests])[0]
+    cut = pg.shared(campaign, [prompt])[0] if gen.soft_prompt == "after_campaign" else 0
+    head, rest, copy = (
+        gen.tokenizer(x, add_special_tokens=False)["input_ids"] for x in (prompt[:cut], prompt[cut:], text)
+    )
+    ids = torch.tensor([head + rest + copy])
     vectors = None if gen.interest is None else np.asarray([vector], dtype=np.float32)
-    inputs, _ = gen._inputs({"input_ids": ids, "attention_mask": torch.ones_like(ids)}, vectors)
+    enc = {"input_ids": ids, "attention_mask": torch.ones_like(ids)}
+    inputs, _ = gen._inputs(enc, vectors, at=torch.tensor([len(head)]))
     logits = gen.model(**inputs).logits[0, -len(copy) - 1 : -1].float()
     own = torch.log_softmax(logits, -1).gather(1, torch.tensor(copy)[:, None])
     return float(torch.exp(-own.mean()))

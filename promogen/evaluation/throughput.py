@@ -236,6 +236,8 @@ def compare_paths(pg, campaign: Campaign, users: list[UserHistory], n: int, curv
     return {
         "model": pg.generator.name,
         "adapter": pg.generator.adapter,
+        # after_campaign: the campaign's shared text is read once per batch (prefix KV cache).
+        "soft_prompt": pg.generator.soft_prompt,
         "dtype": pg.generator.dtype,
         "config_dtype": pg.generator.config.dtype,
         "cpu": {**describe(), "bf16_features": bf16_features()},

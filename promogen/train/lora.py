@@ -35,7 +35,7 @@ from ..conditioning import (
 from ..config import Config, option
 from ..hardware import bf16_native, describe
 from ..models import DEFAULT_LLM, pinned, resolve_llm, same_model
-from ..prompts import build_messages
+from ..prompts import build_messages, shared_chars
 from ..types import Campaign, ValidationError
 
 
@@ -118,8 +118,11 @@ class Conditioned(nn.Module):
         super().__init__()
         self.lm, self.interest = lm, interest
 
-    def inputs(self, input_ids, attention_mask, labels, vectors) -> tuple[dict, torch.Tensor | None]:
-        """The LM inputs (token embeddings, soft prompt in front) and the labels aligned to them."""
+    def inputs(
+        self, input_ids, attention_mask, labels, vectors, soft_at=None
+    ) -> tuple[dict, torch.Tensor | None]:
+        """The LM inputs (token embeddings, the soft prompt after each row's first `soft_at` tokens) and
+        the labels aligned to them."""
         tokens = self.lm.get_input_embeddings()(input_ids)
         if self.interest is None:
             positions = (attention_mask.cumsum(1) - 1).clamp(min=0)
@@ -129,17 +132,17 @@ class Conditioned(nn.Module):
                 "position_ids": positions,
             }, labels
         embeds, mask, positions, labels = place_soft_prompt(
-            tokens, attention_mask, self.interest(vectors), labels
+            tokens, attention_mask, self.interest(vectors), labels, at=soft_at
         )
         return {"inputs_embeds": embeds, "attention_mask": mask, "position_ids": positions}, labels
 
-    def forward(self, input_ids, attention_mask, labels, vectors):
-        inputs, labels = self.inputs(input_ids, attention_mask, labels, vectors)
+    def forward(self, input_ids, attention_mask, labels, vectors, soft_at=None):
+        inputs, labels = self.inputs(input_ids, attention_mask, labels, vectors, soft_at)
         return self.lm(**inputs, labels=labels)
 
-    def sequence_logps(self, input_ids, attention_mask, labels, vectors):
+    def sequence_logps(self, input_ids, attention_mask, labels, vectors, soft_at=None):
         """Per row: the summed log-probability of the labelled (target) tokens, and their count."""
-        inputs, labels = self.inputs(input_ids, attention_mask, labels, vectors)
+        inputs, labels = self.inputs(input_ids, attention_mask, labels, vectors, soft_at)
         logits, targets = self.lm(**inputs).logits[:, :-1].float(), labels[:, 1:]
         mask = targets != -100
         picked = torch.log_softmax(logits, -1).gather(-1, targets.clamp(min=0).unsqueeze(-1)).squeeze(-1)
@@ -162,8 +165,11 @@ def read_sft(files: list[Path]) -> list[dict]:
 
 def encode_examples(rows: list[dict], tokenizer, config: TrainConfig):
     """A `datasets.Dataset` of prompt (without the worked example unless the adapter asks for it) +
-    target + end-of-turn token, with labels only on the target. For dpo each row holds the chosen
-    message (`input_ids`, `labels`) and the rejected one (`rejected_ids`, `rejected_labels`)."""
+    target + end-of-turn token, with labels only on the target, and `soft_at`: the prompt tokens
+    before the soft prompt (0 unless the adapter's `soft_prompt` is after_campaign: then the tokens of
+    the text all the campaign's shoppers share, tokenised apart from the rest as generation does).
+    For dpo each row holds the chosen message (`input_ids`, `labels`) and the rejected one
+    (`rejected_ids`, `rejected_labels`)."""
     from datasets import Dataset
 
     sides = ("target",) if config.objective == "sft" else ("chosen", "rejected")
@@ -181,21 +187,27 @@ def encode_examples(rows: list[dict], tokenizer, config: TrainConfig):
         config.interest_dropout * (config.adapter.k > 0)
     )
 
-    def tokens(prompt_ids: list[int], text: str) -> tuple[list[int], list[int]]:
+    def tokens(shared: list[int], rest: list[int], text: str) -> tuple[list[int], list[int], int]:
         t = tokenizer(text + tokenizer.eos_token, add_special_tokens=False)["input_ids"]
-        p = prompt_ids[-max(config.max_length - len(t), 1) :]
-        return p + t, [-100] * len(p) + t
+        p = shared + rest
+        cut = max(0, len(p) - max(config.max_length - len(t), 1))  # a long prompt loses its start
+        return p[cut:] + t, [-100] * (len(p) - cut) + t, max(0, len(shared) - cut)
+
+    def chat(campaign: Campaign, interests: list[str]) -> str:
+        messages = build_messages(campaign, interests, demonstration=config.adapter.demonstration)
+        return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
 
     def encode(row: dict, index: int) -> dict:
         campaign = Campaign.from_dict(json.loads(row["campaign"]))
-        interests = [] if hide[index] else row["interests"]
-        messages = build_messages(campaign, interests, demonstration=config.adapter.demonstration)
-        prompt = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-        p = tokenizer(prompt, add_special_tokens=False)["input_ids"]
-        ids, labels = tokens(p, row[sides[0]])
-        out = {"input_ids": ids, "labels": labels}
+        prompt = chat(campaign, [] if hide[index] else row["interests"])
+        cut = (
+            shared_chars(prompt, chat(campaign, [])) if config.adapter.soft_prompt == "after_campaign" else 0
+        )
+        parts = [tokenizer(x, add_special_tokens=False)["input_ids"] for x in (prompt[:cut], prompt[cut:])]
+        out = dict(zip(("input_ids", "labels", "soft_at"), tokens(*parts, row[sides[0]]), strict=True))
         if len(sides) == 2:
-            out["rejected_ids"], out["rejected_labels"] = tokens(p, row["rejected"])
+            keys = ("rejected_ids", "rejected_labels", "rejected_soft_at")
+            out.update(zip(keys, tokens(*parts, row["rejected"]), strict=True))
         return out
 
     # Campaigns travel as JSON text: their optional fields differ between rows, which Arrow cannot type.
@@ -213,7 +225,12 @@ def encode_examples(rows: list[dict], tokenizer, config: TrainConfig):
 def pair_batch(examples: list[dict], pad_id: int) -> dict[str, torch.Tensor]:
     """Chosen rows then rejected rows in one left-padded batch (row i and row i + n share a prompt)."""
     rejected = [
-        {"input_ids": e["rejected_ids"], "labels": e["rejected_labels"], "vector": e["vector"]}
+        {
+            "input_ids": e["rejected_ids"],
+            "labels": e["rejected_labels"],
+            "soft_at": e["rejected_soft_at"],
+            "vector": e["vector"],
+        }
         for e in examples
     ]
     return collate(list(examples) + rejected, pad_id)
@@ -242,7 +259,14 @@ def collate(examples: list[dict], pad_id: int) -> dict[str, torch.Tensor]:
         labels[row, width - n :] = torch.tensor(e["labels"])
         mask[row, width - n :] = 1
     vectors = torch.from_numpy(np.stack([np.asarray(e["vector"], dtype=np.float32) for e in examples]))
-    return {"input_ids": ids, "attention_mask": mask, "labels": labels, "vectors": vectors}
+    soft_at = torch.tensor([e["soft_at"] for e in examples], dtype=torch.long)
+    return {
+        "input_ids": ids,
+        "attention_mask": mask,
+        "labels": labels,
+        "vectors": vectors,
+        "soft_at": soft_at,
+    }
 
 
 def batch_indices(step: int, n: int, batch_size: int, seed: int) -> list[int]:
