@@ -6,8 +6,8 @@ real token ("front"), or after the text every shopper of a campaign shares ("aft
 system turn, brand, offer and channel), so that text reads the same for every shopper and its KV cache
 can be computed once per campaign. Either way left padding comes first, so batched generation through
 `inputs_embeds` sees the same sequence a lone prompt would. The adapter is trained together with a
-LoRA adapter (peft) and both are saved in one folder with one config
-file, `promogen_adapter.json`, that names the base model, the encoder, k, and how it was trained.
+LoRA adapter (peft) and both are saved in one folder with one config file, `promogen_adapter.json`,
+that names the base model, the encoder, k, the soft prompt's place, and how it was trained.
 """
 
 from __future__ import annotations
