@@ -155,12 +155,16 @@ def prefill(
         mask = torch.cat([mask.new_ones(len(mask), prefix.shape[1]), mask], dim=1)
     positions = (mask.cumsum(1) - 1).clamp(min=0)
     width = positions.shape[1] - (0 if prefix is None else prefix.shape[1])
+    # The last position as an index tensor, not `logits_to_keep=1`: the slice that keeps is a strided
+    # (rows, 1, hidden) view, which the output layer multiplies as a batched matmul over a copy of its
+    # whole weight per row (0.6 s of a 0.8 s prefill at 16 rows, measured); the index gives a
+    # contiguous copy of the rows' last states and one plain matmul, the same logits.
     out = model(
         **{**inputs, "attention_mask": mask},
         position_ids=positions[:, -width:],
         cache=cache,
         use_cache=True,
-        logits_to_keep=1,
+        logits_to_keep=torch.tensor([width - 1]),
     )
     cache.batch_repeat_interleave(n)
     return (
