@@ -1097,3 +1097,55 @@ def test_throughput_with_the_new_weights_matches_its_benches():
         f"the naive loop {four['naive']['users_per_min']} users/min against {old4['naive']['users_per_min']}"
         in text
     )
+
+
+def test_soft_prompt_after_the_campaign_table_matches_its_reports_and_the_rule():
+    folder = REPORTS / "copy_quality" / "prefix"
+    sets = {name: _glance(folder / name / "report.md") for name in ("set1", "batch2")}
+    sizes = {"set1": 960, "batch2": 640}  # candidates: 8 per shopper, every campaign the same count
+    both = {
+        v: sum(sets[s][v]["first_try_compliance"] * sizes[s] for s in sets) / sum(sizes.values())
+        for v in ("shipped", "prefix")
+    }
+    cells = row("first-try compliance, set 1 / batch 2 / both")
+    for cell, variant in ((cells[1], "shipped"), (cells[2], "prefix")):
+        parts = cell.split("/")
+        pct(parts[0], sets["set1"][variant]["first_try_compliance"])
+        pct(parts[1], sets["batch2"][variant]["first_try_compliance"])
+        pct(parts[2], both[variant])
+    assert both["prefix"] >= both["shipped"] - 0.01, "rule (a): at most 1 point below"
+    cells = row("personalisation vs other shoppers, set 1 / batch 2")
+    for cell, variant in ((cells[1], "shipped"), (cells[2], "prefix")):
+        for part, name in zip(cell.split("/"), ("set1", "batch2"), strict=True):
+            shows(part, sets[name][variant]["personalisation_vs_others"])
+    assert all(sets[s]["prefix"]["personalisation_vs_others"] > 0 for s in sets), "rule (b)"
+    panels = {name: _load(f"reports/copy_quality/prefix/panel_{name}.json") for name in ("s1", "b2")}
+    sends, as_is = (
+        row("panel mean send, set 1 (72 shoppers) / batch 2 (48)"),
+        row('panel "send as is", set 1 / batch 2'),
+    )
+    for column, source in ((1, "promogen_shipped_model"), (2, "promogen_prefix_model")):
+        for k, name in enumerate(("s1", "b2")):
+            shows(sends[column].split("/")[k], panels[name]["by_source"][source]["mean_send"])
+            pct(as_is[column].split("/")[k], panels[name]["by_source"][source]["send_as_is"])
+    pooled = sum(
+        p["paired"]["mean_send_difference"] * p["paired"]["shoppers"] for p in panels.values()
+    ) / sum(p["paired"]["shoppers"] for p in panels.values())
+    intervals = re.findall(r"[-+][\d.]+ \[[^\]]+\]", sends[3])
+    for cell, name in zip(intervals, ("s1", "b2"), strict=True):
+        paired = panels[name]["paired"]
+        shows_interval(cell, paired["mean_send_difference"], paired["interval_95"])
+    shows(sends[3].rpartition(";")[2], pooled)
+    assert pooled >= -0.10, "rule (c)"
+    soft = _glance(folder / "soft_only" / "report.md")
+    sentence = re.search(
+        r"relevance ([\d.]+) against ([\d.]+) shuffled \(the front adapter: ([\d.]+) against ([\d.]+)\)",
+        " ".join(README.split()),
+    )
+    for shown, variant in zip(
+        sentence.groups(), ("prefix", "prefix_shuffled", "front", "front_shuffled"), strict=True
+    ):
+        shows(shown, soft[variant]["relevance"])
+    assert soft["prefix"]["relevance"] > soft["prefix_shuffled"]["relevance"], (
+        "the soft prompt still conditions"
+    )
