@@ -1,9 +1,10 @@
 """Decoding by hand: each distinct prompt is prefilled once and its KV cache forked for its candidates.
 
 `model.generate` asked for n candidates of a prompt runs the prompt's prefill n times (the prompt is
-most of the tokens the model reads). Here a batch of distinct prompts, with the interest soft prompt
-in front when there is one, is prefilled once, its cache repeated n times, and all candidates are
-decoded together. The scores go through the same steps, in the same order and with the same maths, as
+most of the tokens the model reads). Here a batch of distinct prompts, with their interest soft
+prompts when there are, is prefilled once, its cache repeated n times, and all candidates are decoded
+together; text every prompt of the batch starts with (a campaign's, before the soft prompt) is read
+once, as one row, and its cache repeated for the prompts. The scores go through the same steps, in the same order and with the same maths, as
 `generate` with the same settings: repetition penalty, the `Guard` (offer terms, SMS alphabet),
 temperature, top-k, top-p. Two things differ, on purpose:
 
