@@ -120,6 +120,22 @@ def trainable_tiny_dir(tmp_path_factory):
     return str(path)
 
 
+def conditioned_generator(model_dir: str, soft_prompt: str = "front"):
+    """A greedy copywriter on the tiny Llama with random LoRA weights and a random interest adapter
+    (k=3) whose soft prompt sits at `soft_prompt`: conditioning that visibly moves the copy."""
+    from peft import get_peft_model
+
+    from promogen import Generator, GeneratorConfig
+    from promogen.conditioning import AdapterConfig, InterestAdapter, lora_config
+
+    gen = Generator.load(GeneratorConfig(model=model_dir, temperature=0.0, max_new_tokens=8, dtype="float32"))
+    torch.manual_seed(1)
+    model = get_peft_model(gen.model, lora_config(AdapterConfig(k=3)))
+    interest = InterestAdapter(384, 3, model.get_input_embeddings().embedding_dim)
+    torch.nn.init.normal_(interest.proj.weight, std=0.5)
+    return Generator(model, gen.tokenizer, gen.config, interest=interest, soft_prompt=soft_prompt)
+
+
 @pytest.fixture(scope="session")
 def encoder():
     from promogen import InterestEncoder

@@ -6,10 +6,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import texts
+from conftest import conditioned_generator, texts
 
 from promogen import GeneratorConfig, PipelineConfig, PromoGen
-from promogen.conditioning import AdapterConfig, InterestAdapter, place_soft_prompt, read_adapter_config
+from promogen.conditioning import AdapterConfig, place_soft_prompt, read_adapter_config
 from promogen.generator import Generator
 from promogen.simulate import demo_campaign, simulate_users
 from promogen.train.lora import TrainConfig, batch_indices, train
@@ -33,18 +33,7 @@ def test_soft_prompt_sits_between_left_padding_and_first_token():
 
 @pytest.fixture(scope="module")
 def conditioned(tiny_model_dir):
-    from peft import get_peft_model
-
-    from promogen.conditioning import lora_config
-
-    gen = Generator.load(
-        GeneratorConfig(model=tiny_model_dir, temperature=0.0, max_new_tokens=8, dtype="float32")
-    )
-    torch.manual_seed(1)
-    model = get_peft_model(gen.model, lora_config(AdapterConfig(k=3)))
-    interest = InterestAdapter(384, 3, model.get_input_embeddings().embedding_dim)
-    torch.nn.init.normal_(interest.proj.weight, std=0.5)
-    return Generator(model, gen.tokenizer, gen.config, interest=interest)
+    return conditioned_generator(tiny_model_dir)
 
 
 def test_batched_conditioned_generation_matches_one_prompt_at_a_time(conditioned):

@@ -6,10 +6,10 @@ import json
 import numpy as np
 import pytest
 import torch
-from conftest import texts
+from conftest import conditioned_generator, texts
 
 from promogen import GeneratorConfig, PipelineConfig, PromoGen
-from promogen.conditioning import AdapterConfig, InterestAdapter, place_soft_prompt, read_adapter_config
+from promogen.conditioning import AdapterConfig, place_soft_prompt, read_adapter_config
 from promogen.decoding import prefill
 from promogen.generator import Generator, batches
 from promogen.prompts import shared_chars
@@ -50,18 +50,7 @@ def test_batches_never_mix_texts_before_the_soft_prompt():
 
 @pytest.fixture(scope="module")
 def after_campaign(tiny_model_dir):
-    from peft import get_peft_model
-
-    from promogen.conditioning import lora_config
-
-    gen = Generator.load(
-        GeneratorConfig(model=tiny_model_dir, temperature=0.0, max_new_tokens=8, dtype="float32")
-    )
-    torch.manual_seed(1)
-    model = get_peft_model(gen.model, lora_config(AdapterConfig(k=3)))
-    interest = InterestAdapter(384, 3, model.get_input_embeddings().embedding_dim)
-    torch.nn.init.normal_(interest.proj.weight, std=0.5)
-    return Generator(model, gen.tokenizer, gen.config, interest=interest, soft_prompt="after_campaign")
+    return conditioned_generator(tiny_model_dir, "after_campaign")
 
 
 def test_the_prefix_cache_gives_the_logits_of_the_whole_sequence(after_campaign):
