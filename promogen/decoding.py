@@ -4,9 +4,9 @@
 most of the tokens the model reads). Here a batch of distinct prompts, with their interest soft
 prompts when there are, is prefilled once, its cache repeated n times, and all candidates are decoded
 together; text every prompt of the batch starts with (a campaign's, before the soft prompt) is read
-once, as one row, and its cache repeated for the prompts. The scores go through the same steps, in the same order and with the same maths, as
-`generate` with the same settings: repetition penalty, the `Guard` (offer terms, SMS alphabet),
-temperature, top-k, top-p. Two things differ, on purpose:
+once, as one row, and its cache repeated for the prompts. The scores go through the same steps, in the
+same order and with the same maths, as `generate` with the same settings: repetition penalty, the
+`Guard` (offer terms, SMS alphabet), temperature, top-k, top-p. Two things differ, on purpose:
 
 - each row draws from its own random generator, seeded by (seed, prompt, interest vector, candidate),
   so a user's copy does not depend on which other users share the call or where it sits in it (what

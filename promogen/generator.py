@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from .checks import gsm7, normalise
-from .conditioning import load_adapter, place_soft_prompt
+from .conditioning import SOFT_PROMPT_PLACES, load_adapter, place_soft_prompt
 from .config import Config, option
 from .decoding import Sampling, decode, fit, row_seed
 from .hardware import resolve_dtype
@@ -403,6 +403,10 @@ class Generator:
         self.interest = interest  # InterestAdapter or None: soft prompts from the interest vector
         self.adapter = adapter  # folder of the LoRA + interest adapter, None for the base model
         # Where the soft prompt sits (`AdapterConfig.soft_prompt`); after_campaign: `generate` needs `shared`.
+        if soft_prompt not in SOFT_PROMPT_PLACES:
+            raise ValidationError(
+                f"`soft_prompt` must be one of {', '.join(SOFT_PROMPT_PLACES)}; got {soft_prompt!r}"
+            )
         self.soft_prompt = soft_prompt if interest is not None else "front"
         self._token_texts: list[str] | None = None
         self._stops: list[int] | None = None

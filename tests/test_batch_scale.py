@@ -382,7 +382,7 @@ def test_bench_times_both_paths_on_the_same_users(tiny_pg):
     assert 0 <= quality["first_try_compliance"] <= 1 and quality["median_perplexity"] >= 1, quality
     roofline = matmul_roofline(tiny_pg.generator.model, rows=4, dtype=torch.float32, seconds=0.05)
     assert roofline["tokens_per_s"] > 0 and roofline["gflops"] > 1e-3, f"a CPU does matmuls: {roofline}"
-    curve = batch_curve(tiny_pg.generator, "<|im_start|>user\nhi", sizes=(1, 2))
+    curve = batch_curve(tiny_pg, campaign, users[0], sizes=(1, 2))
     assert set(curve) == {1, 2} and all(v > 0 for v in curve.values()), curve
 
 

@@ -72,6 +72,45 @@ def test_the_prefix_cache_gives_the_logits_of_the_whole_sequence(after_campaign)
     )
 
 
+def test_decoding_from_the_cached_prefix_writes_what_the_whole_sequence_does(after_campaign):
+    """Many steps, rows leaving the batch: the cache of the shared text, repeated, is the full one."""
+    from promogen.decoding import Sampling, decode
+
+    gen = after_campaign
+    rests = ["\nShopper is into: running shoes", "\nShopper is into: a much longer list of trail things"]
+    vectors = np.random.default_rng(2).normal(size=(2, 384)).astype(np.float32)
+    head = gen.tokenizer(HEAD, add_special_tokens=False)["input_ids"]
+    greedy, seen = Sampling(0.0, 0, 1.0, 1.0), torch.zeros(2, 0, dtype=torch.long)
+    common = (greedy, [0] * 4, *gen.end_masks(), gen.paragraph_done)
+    enc = gen.tokenizer(rests, return_tensors="pt", padding=True, add_special_tokens=False)
+    cached, cached_ppl = decode(
+        gen.model, gen._inputs(enc, vectors)[0], seen, 2, 20, *common, prefix=torch.tensor([head])
+    )
+    whole = gen.tokenizer(
+        [HEAD + r for r in rests], return_tensors="pt", padding=True, add_special_tokens=False
+    )
+    full, _ = gen._inputs(whole, vectors, at=torch.tensor([len(head)] * 2))
+    expected, expected_ppl = decode(gen.model, full, seen, 2, 20, *common)
+    assert cached == expected, f"the cached prefix changed the tokens: {cached} vs {expected}"
+    assert cached_ppl == pytest.approx(expected_ppl, rel=1e-4), "and the perplexities beyond float rounding"
+
+
+def test_last_position_by_index_gives_the_logits_of_the_slice(tiny_model_dir):
+    gen = Generator.load(GeneratorConfig(model=tiny_model_dir, dtype="float32"))
+    enc = gen.tokenizer(["a short one", "a longer prompt here"], return_tensors="pt", padding=True)
+    with torch.inference_mode():
+        sliced = gen.model(**enc, logits_to_keep=1).logits[:, -1]
+        indexed = gen.model(**enc, logits_to_keep=torch.tensor([enc["input_ids"].shape[1] - 1])).logits[:, -1]
+    assert torch.allclose(sliced, indexed, atol=1e-6), "the prefill's index keeps the same position"
+
+
+def test_a_copywriter_refuses_an_unknown_place(after_campaign):
+    with pytest.raises(
+        ValidationError, match=r"`soft_prompt` must be one of front, after_campaign; got 'end'"
+    ):
+        Generator(after_campaign.model, after_campaign.tokenizer, soft_prompt="end")
+
+
 def test_after_campaign_copy_does_not_depend_on_the_other_prompts(after_campaign):
     gen = after_campaign
     prompts = [

@@ -102,12 +102,18 @@ def copy_quality(deliveries, judge) -> dict:
     }
 
 
-def batch_curve(generator, prompt: str, sizes: tuple[int, ...] = (1, 16, 48)) -> dict[int, float]:
-    """Generated tokens/s of plain `generate` when `size` copies of one prompt share a call."""
-    curve = {}
+def batch_curve(
+    pg, campaign: Campaign, user: UserHistory, sizes: tuple[int, ...] = (1, 16, 48)
+) -> dict[int, float]:
+    """Generated tokens/s of the copywriter's `generate` when `size` candidates of one user's prompt
+    share a call (no guard, checks or scoring)."""
+    generator, curve = pg.generator, {}
+    vectors, phrases = pg.encoder.encode_users([user])
+    prompts = pg.prompts(campaign, phrases)
+    conditioning = vectors if generator.interest is not None else None
     for size in sizes:
         tokens0, start = generator.tokens_generated, time.perf_counter()
-        generator.generate([prompt], n=size, seed=0)
+        generator.generate(prompts, n=size, seed=0, vectors=conditioning, shared=pg.shared(campaign, prompts))
         curve[size] = round((generator.tokens_generated - tokens0) / (time.perf_counter() - start), 1)
     return curve
 
@@ -249,9 +255,7 @@ def compare_paths(pg, campaign: Campaign, users: list[UserHistory], n: int, curv
         "speedup_users_per_min": round(ours["users_per_min"] / naive["users_per_min"], 2),
         "speedup_tokens_per_s": round(ours["tokens_per_s"] / naive["tokens_per_s"], 2),
         "prompts": shared_prefix(pg.generator.tokenizer, pg.prompts(campaign, phrases)),
-        "tokens_per_s_by_batch": batch_curve(pg.generator, pg.prompts(campaign, phrases[:1])[0])
-        if curve
-        else None,
+        "tokens_per_s_by_batch": batch_curve(pg, campaign, users[0]) if curve else None,
         "roofline": roofline,
         "params_m": round(sum(p.numel() for p in pg.generator.model.parameters()) / 1e6, 1),
         "roofline_tokens_per_s": ours_roof,
