@@ -208,3 +208,13 @@ def test_the_pipeline_passes_the_shared_text(trained, trainable_tiny_dir, encode
     pg = PromoGen(Generator.load(config.generator, adapter=result.adapter), encoder, config)
     deliveries = pg.generate(demo_campaign("run20"), simulate_users(3, seed=0))
     assert len(deliveries) == 3 and all(d.adapter == str(result.adapter) for d in deliveries), deliveries
+
+
+def test_a_config_that_starts_from_an_adapter_cannot_move_its_soft_prompt(trained, tmp_path):
+    config, _, result = trained
+    changes = {"out": str(tmp_path / "dpo"), "objective": "dpo", "init_adapter": str(result.adapter)}
+    moved = TrainConfig.from_dict({**config.to_dict(), **changes, "adapter": {"k": 2, "lora_r": 4}})
+    with pytest.raises(
+        ValidationError, match=r"`adapter` settings come from `init_adapter`.*leave `adapter` out"
+    ):
+        train(moved, progress=False)

@@ -395,9 +395,14 @@ def _load_models(config: TrainConfig):
     base = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
     if config.init_adapter:
         # The starting adapter fixes the shape; with dpo a frozen copy of it is the reference model.
-        lm, interest, config.adapter = load_adapter(
-            config.init_adapter, base, config.base_model, trainable=True
-        )
+        lm, interest, loaded = load_adapter(config.init_adapter, base, config.base_model, trainable=True)
+        asked = replace(config.adapter, base_model=loaded.base_model)
+        if asked not in (loaded, AdapterConfig(base_model=loaded.base_model)):
+            raise ValidationError(
+                f"`adapter` settings come from `init_adapter` ({config.init_adapter}), which differs: "
+                "leave `adapter` out of a config that starts from an adapter"
+            )
+        config.adapter = loaded
         return tokenizer, lm, interest
     lm = get_peft_model(base, lora_config(config.adapter))
     embedding = lm.get_input_embeddings().weight
