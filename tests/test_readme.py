@@ -1196,7 +1196,7 @@ def test_batch_after_the_soft_prompt_moved_matches_its_benches():
     assert f"Targets at 4 candidates: speed-up {four['speedup_users_per_min']}x (>= 8x: met)" in text
     front = _load("reports/bench_batch_front_n4.json")
     buys = (
-        f"takes {four['promogen']['prefill_s']} s instead of {front['promogen']['prefill_s']} s, and the batch "
-        f"runs {four['speedup_users_per_min']}x the naive loop instead of {front['speedup_users_per_min']}x"
+        f"takes {four['promogen']['prefill_s']} s instead of {front['promogen']['prefill_s']} s, and the "
+        f"batch runs {four['speedup_users_per_min']}x the naive loop instead of {front['speedup_users_per_min']}x"
     )
     assert buys in text, "what the soft prompt's move buys, in its section"
