@@ -1195,8 +1195,9 @@ def test_batch_after_the_soft_prompt_moved_matches_its_benches():
     assert f"Now it takes {four['promogen']['prefill_s']} s (below)" in text, "the prefill bullet"
     assert f"Targets at 4 candidates: speed-up {four['speedup_users_per_min']}x (>= 8x: met)" in text
     front = _load("reports/bench_batch_front_n4.json")
+    new, old = four["speedup_users_per_min"], front["speedup_users_per_min"]
     buys = (
         f"takes {four['promogen']['prefill_s']} s instead of {front['promogen']['prefill_s']} s, and the "
-        f"batch runs {four['speedup_users_per_min']}x the naive loop instead of {front['speedup_users_per_min']}x"
+        f"batch runs {new}x the naive loop instead of {old}x"
     )
     assert buys in text, "what the soft prompt's move buys, in its section"
