@@ -671,6 +671,13 @@ def test_appeal_layers_choice_matches_both_training_reports():
     shows(sentence.group(2), chosen(shipped))
     assert chosen(shipped) >= chosen(before) + 0.01, "3 layers ship only if they cleared the rule"
     assert int(sentence.group(3)) == shipped["training"]["upworthy"]["chosen_epoch"], "the chosen epoch"
+    slower = _load("reports/ranker_choice/appeal_lr3e5.json")
+    tried = re.search(r"best ([\d.]+) at epoch (\d), missed; not shipped", text)
+    shows(tried.group(1), chosen(slower))
+    assert int(tried.group(2)) == slower["training"]["upworthy"]["chosen_epoch"], "its chosen epoch"
+    assert chosen(slower) < chosen(shipped) + 0.01 and slower["config"]["appeal_lr"] == 3e-05, (
+        "missed its rule"
+    )
 
 
 VARIETY_REPLAYS = {"variety_train": "4 candidates", "variety_train_n8": "8 candidates"}
