@@ -95,7 +95,12 @@ def place_soft_prompt(
     k = soft.shape[1]
     if length == 0:  # nothing after the shared text: the soft prompt alone
         t = torch.arange(k, device=soft.device).unsqueeze(0).expand(b, -1)
-        return soft.to(token_embeds.dtype), torch.ones_like(t), t, None if labels is None else t * 0 - 100
+        return (
+            soft.to(token_embeds.dtype),
+            torch.ones_like(t),
+            t,
+            None if labels is None else torch.full_like(t, -100),
+        )
     start = (attention_mask == 0).sum(dim=1, keepdim=True)
     if at is not None:
         start = start + at.view(b, 1)

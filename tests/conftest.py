@@ -136,6 +136,26 @@ def conditioned_generator(model_dir: str, soft_prompt: str = "front"):
     return Generator(model, gen.tokenizer, gen.config, interest=interest, soft_prompt=soft_prompt)
 
 
+def sft_rows(encoder, n: int = 6) -> list[dict]:
+    """SFT rows for run20 and `n` seeded simulated shoppers, each target naming the shopper's first
+    interest (what a few LoRA steps can visibly learn)."""
+    from promogen.simulate import demo_campaign, simulate_users
+
+    campaign = demo_campaign("run20")
+    users = simulate_users(n, seed=3)
+    vectors, phrases = encoder.encode_users(users)
+    return [
+        {
+            "user_id": u.user_id,
+            "campaign": campaign.to_dict(),
+            "interests": p,
+            "vector": v.tolist(),
+            "target": f"Love {p[0]}? Get 20% off running gear with code RUN20.",
+        }
+        for u, v, p in zip(users, vectors, phrases, strict=True)
+    ]
+
+
 @pytest.fixture(scope="session")
 def encoder():
     from promogen import InterestEncoder

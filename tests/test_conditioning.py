@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import conditioned_generator, texts
+from conftest import conditioned_generator, sft_rows, texts
 
 from promogen import GeneratorConfig, PipelineConfig, PromoGen
 from promogen.conditioning import AdapterConfig, place_soft_prompt, read_adapter_config
@@ -58,27 +58,11 @@ def test_conditioned_generator_requires_vectors(conditioned):
         conditioned.generate(["hi"], n=1, seed=0)
 
 
-def _sft_rows(encoder, n=6):
-    campaign = demo_campaign("run20")
-    users = simulate_users(n, seed=3)
-    vectors, phrases = encoder.encode_users(users)
-    return [
-        {
-            "user_id": u.user_id,
-            "campaign": campaign.to_dict(),
-            "interests": p,
-            "vector": v.tolist(),
-            "target": f"Love {p[0]}? Get 20% off running gear with code RUN20.",
-        }
-        for u, v, p in zip(users, vectors, phrases, strict=True)
-    ]
-
-
 @pytest.fixture(scope="module")
 def trained(trainable_tiny_dir, encoder, tmp_path_factory):
     root = tmp_path_factory.mktemp("lora")
     data = root / "sft.jsonl"
-    data.write_text("".join(json.dumps(r) + "\n" for r in _sft_rows(encoder)))
+    data.write_text("".join(json.dumps(r) + "\n" for r in sft_rows(encoder)))
     config = TrainConfig(
         data=str(data),
         out=str(root / "run"),
@@ -176,7 +160,7 @@ def test_training_script_runs_as_two_processes(trainable_tiny_dir, encoder, tmp_
     import yaml
 
     data = tmp_path / "sft.jsonl"
-    data.write_text("".join(json.dumps(r) + "\n" for r in _sft_rows(encoder, n=4)))
+    data.write_text("".join(json.dumps(r) + "\n" for r in sft_rows(encoder, n=4)))
     config = {
         "data": [str(data)],
         "out": str(tmp_path / "run"),
@@ -201,7 +185,7 @@ def test_preference_tuning_from_an_adapter_prefers_the_chosen_message(trained, e
     """DPO starting from the SFT adapter (also the frozen reference) widens chosen-over-rejected."""
     config, result = trained
     bad = "Get 25% off everything with code RUN25 today only!"
-    rows = [{**r, "chosen": r["target"], "rejected": bad} for r in _sft_rows(encoder)]
+    rows = [{**r, "chosen": r["target"], "rejected": bad} for r in sft_rows(encoder)]
     data = tmp_path / "pairs.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
     changes = {"data": [str(data)], "out": str(tmp_path / "dpo"), "steps": 8, "objective": "dpo", "lr": 3e-3}

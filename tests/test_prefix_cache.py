@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 import torch
-from conftest import conditioned_generator, texts
+from conftest import conditioned_generator, sft_rows, texts
 
 from promogen import GeneratorConfig, PipelineConfig, PromoGen
 from promogen.conditioning import AdapterConfig, place_soft_prompt, read_adapter_config
@@ -144,18 +144,7 @@ def test_old_adapters_read_as_front_and_a_bad_place_is_refused():
 @pytest.fixture(scope="module")
 def trained(trainable_tiny_dir, encoder, tmp_path_factory):
     root = tmp_path_factory.mktemp("lora-after")
-    campaign = demo_campaign("run20")
-    users = simulate_users(6, seed=3)
-    vectors, phrases = encoder.encode_users(users)
-    rows = [
-        {
-            "campaign": campaign.to_dict(),
-            "interests": p,
-            "vector": v.tolist(),
-            "target": f"Love {p[0]}? Get 20% off running gear with code RUN20.",
-        }
-        for v, p in zip(vectors, phrases, strict=True)
-    ]
+    rows = sft_rows(encoder)
     data = root / "sft.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
     config = TrainConfig(

@@ -31,7 +31,7 @@ def own_perplexity(pg, campaign: Campaign, interests: list[str], vector, text: s
     """The copywriter's perplexity of `text` as its answer to the shopper's prompt (soft prompt in)."""
     gen = pg.generator
     prompt = pg.prompts(campaign, [interests])[0]
-    cut = pg.shared(campaign, [prompt])[0] if gen.soft_prompt == "after_campaign" else 0
+    cut = len(gen._shared_texts([prompt], pg.shared(campaign, [prompt]))[0])  # generation's own split
     head, rest, copy = (
         gen.tokenizer(x, add_special_tokens=False)["input_ids"] for x in (prompt[:cut], prompt[cut:], text)
     )
