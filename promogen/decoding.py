@@ -4,7 +4,8 @@
 most of the tokens the model reads). Here a batch of distinct prompts, with their interest soft
 prompts when there are, is prefilled once, its cache repeated n times, and all candidates are decoded
 together; text every prompt of the batch starts with (a campaign's, before the soft prompt) is read
-once, as one row, and its cache repeated for the prompts. The scores go through the same steps, in the
+once, as one row, and its cache repeated for the prompts; the cache keeps room for the tokens to come
+(`kvcache`), so a step does not copy it. The scores go through the same steps, in the
 same order and with the same maths, as `generate` with the same settings: repetition penalty, the
 `Guard` (offer terms, SMS alphabet), temperature, top-k, top-p. Two things differ, on purpose:
 
@@ -31,7 +32,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from transformers import DynamicCache
+from transformers.cache_utils import Cache
+
+from .kvcache import reserved_cache
 
 
 @dataclass(frozen=True)
@@ -69,17 +72,26 @@ def warp(scores: torch.Tensor, temperature: float, top_k: int, top_p: float):
     -inf where a row keeps fewer than another (the full vocabulary is sorted only without top-k). Where
     scores tie at the top-p boundary, which of the tied tokens is cut can differ from transformers,
     whose sort leaves the order of equal scores unspecified."""
-    scores = scores / temperature
     width = scores.shape[-1] if top_k <= 0 else min(top_k, scores.shape[-1])
     if width == scores.shape[-1]:
-        values, index = torch.topk(scores, width)
+        values, index = torch.topk(scores / temperature, width)
     else:
-        # One token more shows whether any token outside the k ties with the k-th; transformers keeps
-        # every such token, so then all of them are gathered.
+        # Top-k before the temperature, which divides only the k + 1 kept: dividing by a positive number
+        # keeps the order, so these are the tokens and the values the other order gives. One token more
+        # shows whether any token outside the k ties with the k-th after the division (a tie there
+        # would be one with the (k+1)-th too); transformers keeps every such token, so then all of them
+        # are gathered.
         values, index = torch.topk(scores, width + 1)
+        values = values / temperature
+        # bf16 logits tie often. A row whose k-th is -inf (the guard left fewer than k tokens) needs no
+        # more: its tied tokens are banned ones, which no draw can pick; counting them would sort the
+        # whole vocabulary.
         kth = values[:, width - 1 : width]
-        if (values[:, width:] == kth).any():
-            values, index = torch.topk(scores, int((scores >= kth).sum(dim=-1).max()))
+        tied = (values[:, width:] == kth) & (kth > float("-inf"))
+        if tied.any():
+            scores = scores / temperature
+            count = torch.where(tied.squeeze(1), (scores >= kth).sum(dim=-1), width)
+            values, index = torch.topk(scores, int(count.max()))
             values = values.masked_fill(values < kth, float("-inf"))
         else:
             values, index = values[:, :width], index[:, :width]
@@ -130,7 +142,7 @@ class Rows:
     position: torch.Tensor  # position id of the last token
     generators: list[torch.Generator] | None
 
-    def keep(self, index: torch.Tensor, cache: DynamicCache, guard) -> None:
+    def keep(self, index: torch.Tensor, cache: Cache, guard) -> None:
         self.ids, self.generated, self.seen = self.ids[index], self.generated[index], self.seen[index]
         self.mask, self.position = self.mask[index], self.position[index]
         if self.generators is not None:
@@ -141,21 +153,23 @@ class Rows:
 
 
 def prefill(
-    model, inputs: dict, n: int, prefix: torch.Tensor | None = None
-) -> tuple[DynamicCache, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Run each prompt once and fork it `n` ways: the KV cache, the last position's logits (float),
-    the attention mask and the last position id, each repeated n times (prompt-major).
+    model, inputs: dict, n: int, room: int, prefix: torch.Tensor | None = None
+) -> tuple[Cache, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Run each prompt once and fork it `n` ways: the KV cache (with `room` positions reserved for the
+    tokens to come), the last position's logits (float), the attention mask and the last position id,
+    each repeated n times (prompt-major).
 
     `prefix` (1, P token ids), when given, is the text every row reads before its `inputs`: it is run
     once and its KV cache repeated for the rows (their left padding then sits between the two)."""
     mask = inputs["attention_mask"]
-    cache = DynamicCache(config=model.config)
+    width = mask.shape[1]
+    # The prefix's cache is made with room for the prompts too, so nothing is copied to fit them.
+    cache = reserved_cache(model.config, room + (0 if prefix is None else width))
     if prefix is not None:
         model(input_ids=prefix, cache=cache, use_cache=True, logits_to_keep=1)
         cache.batch_repeat_interleave(len(mask))
         mask = torch.cat([mask.new_ones(len(mask), prefix.shape[1]), mask], dim=1)
     positions = (mask.cumsum(1) - 1).clamp(min=0)
-    width = positions.shape[1] - (0 if prefix is None else prefix.shape[1])
     # The last position as an index tensor, not `logits_to_keep=1`: the slice that keeps is a strided
     # (rows, 1, hidden) view, which the output layer multiplies as a batched matmul over a copy of its
     # whole weight per row (0.6 s of a 0.8 s prefill at 16 rows, measured); the index gives a
@@ -176,7 +190,7 @@ def prefill(
     )
 
 
-def step(model, cache: DynamicCache, tokens: torch.Tensor, mask: torch.Tensor, position: torch.Tensor):
+def step(model, cache: Cache, tokens: torch.Tensor, mask: torch.Tensor, position: torch.Tensor):
     """Feed one token per row: the next logits (float), the grown mask and the next position."""
     mask = torch.cat([mask, mask.new_ones(len(mask), 1)], dim=1)
     position = position + 1
@@ -210,7 +224,7 @@ def decode(
     says whether the row has finished its first paragraph; `guard`: the `Guard` for the rows, or None;
     `prefix`: token ids every prompt reads before its `inputs`, run once (see `prefill`).
     """
-    cache, logits, mask, position = prefill(model, inputs, n, prefix)
+    cache, logits, mask, position = prefill(model, inputs, n, max_new_tokens, prefix)
     rows = Rows(
         ids=torch.arange(len(logits)),
         generated=torch.empty(len(logits), 0, dtype=torch.long),

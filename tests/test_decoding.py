@@ -32,7 +32,7 @@ def _ids(gen, prompts):
 @torch.inference_mode()
 def test_forked_prefill_gives_the_logits_of_separate_prefills(sharp):
     enc = _ids(sharp, PROMPTS)
-    cache, logits, mask, position = prefill(sharp.model, dict(enc), n=3)
+    cache, logits, mask, position = prefill(sharp.model, dict(enc), n=3, room=1)
     tokens = torch.tensor([5, 6, 7, 8, 9, 10])  # a different next token for each forked row
     after, _, _ = step(sharp.model, cache, tokens, mask, position)
     for row in range(6):
@@ -75,6 +75,18 @@ def test_top_k_keeps_every_token_tied_with_the_kth_as_transformers_does():
     ref = TopKLogitsWarper(3)(None, scores.clone())
     full = torch.full_like(ref, float("-inf")).scatter(1, index, values)
     assert torch.equal(full, ref), f"tied tokens at the k-th score stay: {full} vs {ref}"
+
+
+def test_a_row_the_guard_left_short_of_k_tokens_does_not_widen_the_others():
+    from transformers.generation.logits_process import TopKLogitsWarper
+
+    inf = float("-inf")
+    scores = torch.tensor([[5.0, inf, inf, inf, inf, inf], [9.0, 8.0, 7.0, 7.0, 5.0, 4.0]])
+    values, index = warp(scores, 0.5, 3, 1.0)
+    ref = TopKLogitsWarper(3)(None, scores.clone() / 0.5)
+    full = torch.full_like(ref, inf).scatter(1, index, values)
+    assert torch.equal(full, ref), f"kept tokens differ from transformers': {full} vs {ref}"
+    assert values.shape[1] == 4, f"only the tie at row 1's k-th widens the compact scores: {values.shape}"
 
 
 def test_draw_only_picks_tokens_left_in_play():

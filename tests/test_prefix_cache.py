@@ -61,12 +61,12 @@ def test_the_prefix_cache_gives_the_logits_of_the_whole_sequence(after_campaign)
     enc = gen.tokenizer(rests, return_tensors="pt", padding=True, add_special_tokens=False)
     inputs, _ = gen._inputs(enc, vectors)
     with torch.inference_mode():
-        _, cached, _, _ = prefill(gen.model, inputs, 1, torch.tensor([head]))
+        _, cached, _, _ = prefill(gen.model, inputs, 1, 1, torch.tensor([head]))
         whole = gen.tokenizer(
             [HEAD + r for r in rests], return_tensors="pt", padding=True, add_special_tokens=False
         )
         full, _ = gen._inputs(whole, vectors, at=torch.tensor([len(head)] * 2))
-        _, expected, _, _ = prefill(gen.model, full, 1)
+        _, expected, _, _ = prefill(gen.model, full, 1, 1)
     assert torch.allclose(cached, expected, atol=1e-4), (
         f"the cached prefix changed the next-token logits by {(cached - expected).abs().max():.2e}"
     )
