@@ -1,6 +1,7 @@
 """Batch throughput against a naive per-user transformers pipeline, the roofline share, and reader memory.
 
 python -m eval.bench_batch --users 16 --n-candidates 4 --out reports/bench_batch.json
+python -m eval.bench_batch --users 16 --n-candidates 4 --adapter promogen/weights/adapter --repeat 5
 python -m eval.bench_batch --memory-only --memory-users 10000 100000
 python -m eval.bench_batch --users 16 --n-candidates 4 --adapter promogen/weights/adapter \
     --set must_mention=false --set gsm_sms=false --out reports/bench_batch_unguarded.json
@@ -38,6 +39,7 @@ def main() -> None:
     parser.add_argument("--memory-only", action="store_true", help="only the reader memory check")
     parser.add_argument("--curve", action="store_true", help="also time plain generate at batch 1, 16 and 48")
     parser.add_argument("--int8", action="store_true", help="also time the int8 dynamic-quantised base model")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of the batch path; median reported")
     parser.add_argument(
         "--set", dest="settings", action="append", default=[], help="pipeline setting KEY=VALUE; repeat"
     )
@@ -57,7 +59,9 @@ def main() -> None:
         pg = PromoGen.load(config=config, adapter=args.adapter)
         users = simulate_users(args.users, seed=11)
         campaign = demo_campaign(args.campaign)
-        comparison = compare_paths(pg, campaign, users, args.n_candidates, curve=args.curve)
+        comparison = compare_paths(
+            pg, campaign, users, args.n_candidates, curve=args.curve, repeat=args.repeat
+        )
         if args.int8:
             result["int8"] = time_int8(pg, campaign, users, args.n_candidates)
         result.update(comparison)

@@ -389,12 +389,14 @@ def test_bench_times_both_paths_on_the_same_users(tiny_pg):
 def test_compare_paths_reports_speedup_and_roofline_share(tiny_pg):
     from promogen.evaluation.throughput import compare_paths
 
-    result = compare_paths(tiny_pg, demo_campaign("run20"), simulate_users(2, seed=1), n=2)
+    result = compare_paths(tiny_pg, demo_campaign("run20"), simulate_users(2, seed=1), n=2, repeat=3)
     expected = result["promogen"]["users_per_min"] / result["naive"]["users_per_min"]
     assert result["speedup_users_per_min"] == pytest.approx(expected, abs=0.01), result
     assert result["roofline_share"] > 0 and result["tokens_per_s_by_batch"] is None, result
     assert result["dtype"] == tiny_pg.generator.dtype and "bf16_features" in result["cpu"], result
     assert result["users"] == 2 and result["n_candidates"] == 2, result
+    walls = result["promogen"]["walls_s"]
+    assert len(walls) == 3 and result["promogen"]["wall_s"] == sorted(walls)[1], f"median of 3: {walls}"
     prompts = result["prompts"]
     assert 0 < prompts["shared_prefix_tokens"] < prompts["prompt_tokens"], (
         f"users' prompts share a head: {prompts}"
