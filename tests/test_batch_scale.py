@@ -427,3 +427,16 @@ def test_int8_quantises_the_base_model_only(tiny_model_dir, tmp_path):
     assert len(gen.generate(["hello"], n=2, seed=0)[0]) == 2
     with pytest.raises(ValidationError, match="int8 quantises the base model only"):
         Generator.load(GeneratorConfig(model=tiny_model_dir, dtype="int8"), adapter=tmp_path)
+
+
+def test_copy_snapshots_compare_candidate_by_candidate():
+    from eval.copy_snapshot import compare
+
+    old = [{"adapter": "a", "campaign": "run20", "user": "u1", "candidates": ["x", "y"]}]
+    same = compare(old, old)
+    assert same["a / run20"] == {"candidates": 2, "differ": 0, "pairs": []}, same
+    new = [{**old[0], "candidates": ["x", "z"]}]
+    moved = compare(old, new)["a / run20"]
+    assert moved["differ"] == 1 and moved["pairs"] == [{"old": "y", "new": "z"}], moved
+    with pytest.raises(SystemExit, match="not in the old snapshot"):
+        compare(old, [{**old[0], "user": "u2"}])

@@ -1208,3 +1208,49 @@ def test_batch_after_the_soft_prompt_moved_matches_its_benches():
         f"batch runs {new}x the naive loop instead of {old}x"
     )
     assert buys in text, "what the soft prompt's move buys, in its section"
+
+
+def test_reserved_cache_section_matches_its_benches_and_snapshots():
+    runs = {}
+    for name, file in [("reserved cache", "reserved"), ("growing cache (before)", "concat")]:
+        for order, i in [("first", 1), ("second", 2)]:
+            bench, cells = _load(f"reports/bench_reserved/{file}_{i}.json"), row(f"={name}, {order}")
+            assert len(bench["promogen"]["walls_s"]) == 5, f"{file}_{i}: 5 timed runs"
+            shows(cells[1], bench["promogen"]["wall_s"])
+            shows(cells[2], bench["promogen"]["users_per_min"])
+            shows(cells[3], bench["speedup_users_per_min"])
+            pct(cells[4].partition(" of ")[0], bench["roofline_share"])
+            shows(cells[4].partition(" of ")[2], bench["roofline_tokens_per_s"])
+            runs[file, i] = bench["promogen"]["walls_s"]
+    text = " ".join(README.split())
+    first = (
+        1
+        - _load("reports/bench_reserved/reserved_1.json")["promogen"]["wall_s"]
+        / _load("reports/bench_reserved/concat_1.json")["promogen"]["wall_s"]
+    )
+    second = (
+        1
+        - _load("reports/bench_reserved/reserved_2.json")["promogen"]["wall_s"]
+        / _load("reports/bench_reserved/concat_2.json")["promogen"]["wall_s"]
+    )
+    sentence = text.partition("The batch path takes ")[2][:80]
+    pct(sentence.partition(" less time")[0], first)
+    pct(sentence.partition("pair and ")[2], second)
+    old = min(runs["concat", 1] + runs["concat", 2])
+    slower = sum(w >= old for w in runs["reserved", 1] + runs["reserved", 2])
+    assert slower == 1 and "runs but one is faster than every run of the old code" in text, slower
+    for file, shipped, base in [("compare.json", 0, 123), ("compare_cache_only.json", 0, 0)]:
+        compared = _load(f"reports/copy_snapshot/{file}")
+        groups = {k: v for k, v in compared.items() if isinstance(v, dict)}
+        differ = {
+            a: sum(v["differ"] for k, v in groups.items() if k.startswith(a)) for a in ("promogen", "none")
+        }
+        assert differ == {"promogen": shipped, "none": base}, f"{file}: {differ}"
+    assert (
+        "all 256 of the shipped adapter's candidates are identical; the base model's differ in 123 of 256"
+        in text
+    )
+    assert (
+        "the cache alone, [compare_cache_only.json](reports/copy_snapshot/compare_cache_only.json): 0 of 512"
+        in text
+    )

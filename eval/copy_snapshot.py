@@ -1,0 +1,83 @@
+"""Every candidate the pipeline writes for seeded simulated users of the demo campaigns, to compare commits.
+
+A change meant to be faster, not different (the decode loop, the KV cache, top-k) must leave the copy as
+it was for the same seed and dtype. Run this on both commits and compare:
+
+python -m eval.copy_snapshot --out reports/copy_snapshot/new.jsonl
+python -m eval.copy_snapshot --out old.jsonl            # on the other commit, e.g. a git worktree
+python -m eval.copy_snapshot --compare old.jsonl reports/copy_snapshot/new.jsonl
+
+One JSON line per (adapter, campaign, user): the candidates in order, delivered one included. The users
+are simulated (seed 11), not customer data. `--compare` prints, per adapter and campaign, how many
+candidates differ, and the first few pairs that do.
+"""
+
+import argparse
+import json
+from pathlib import Path
+
+from promogen import PipelineConfig, PromoGen
+from promogen.provenance import emit_json
+from promogen.simulate import demo_campaign, simulate_users
+
+CAMPAIGNS = ("run20", "shipfree", "ten_off", "bogo_socks")
+
+
+def snapshot(adapters: list[str], users: int, n: int) -> list[dict]:
+    rows = []
+    for adapter in adapters:
+        pg = PromoGen.load(config=PipelineConfig(n_candidates=n), adapter=adapter)
+        shoppers = simulate_users(users, seed=11)
+        for name in CAMPAIGNS:
+            for delivery in pg.generate(demo_campaign(name), shoppers, n_candidates=n, seed=0):
+                texts = [c.text for c in delivery.candidates]
+                row = {"adapter": adapter, "campaign": name, "user": delivery.user_id}
+                rows.append({**row, "candidates": texts})
+    return rows
+
+
+def compare(old: list[dict], new: list[dict], shown: int = 3) -> dict:
+    """Per adapter/campaign: candidates compared and how many differ, with a few differing pairs."""
+    before = {(r["adapter"], r["campaign"], r["user"]): r["candidates"] for r in old}
+    result: dict = {}
+    for r in new:
+        key = (r["adapter"], r["campaign"], r["user"])
+        if key not in before:
+            raise SystemExit(f"{key} is not in the old snapshot: run both with the same settings")
+        entry = result.setdefault(
+            f"{r['adapter']} / {r['campaign']}", {"candidates": 0, "differ": 0, "pairs": []}
+        )
+        for a, b in zip(before[key], r["candidates"], strict=True):
+            entry["candidates"] += 1
+            if a != b:
+                entry["differ"] += 1
+                if len(entry["pairs"]) < shown:
+                    entry["pairs"].append({"old": a, "new": b})
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--adapter", action="append", help="adapter folder or none; repeat (default: both)")
+    parser.add_argument("--users", type=int, default=16)
+    parser.add_argument("--n-candidates", type=int, default=4)
+    parser.add_argument("--out", help="write the snapshot here (JSONL)")
+    parser.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"), help="compare two snapshots instead")
+    parser.add_argument("--result", help="with --compare, also write the comparison here (JSON)")
+    args = parser.parse_args()
+    if args.compare:
+        old, new = ([json.loads(line) for line in Path(p).read_text().splitlines()] for p in args.compare)
+        emit_json({"old": args.compare[0], "new": args.compare[1], **compare(old, new)}, args.result)
+        return
+    if not args.out:
+        parser.error("give --out to write a snapshot, or --compare OLD NEW")
+    rows = snapshot(args.adapter or ["promogen/weights/adapter", "none"], args.users, args.n_candidates)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    print(f"{len(rows)} shoppers' candidates written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
