@@ -762,6 +762,8 @@ def _min_spend(text: str, offer: Offer, spans: list) -> list[Violation]:
         want = (offer.min_spend, (offer.currency or "").upper())
         if want not in thresholds:
             out.append(Violation("min_spend", f"the minimum spend {want[1]} {want[0]:g} is not stated"))
+        if thresholds.count(want) > 1:  # "spend £60+, get a free water bottle on orders over £60"
+            out.append(Violation("repetitive", "the minimum spend is stated twice"))
         wrong = sorted({t for t in thresholds if t != want})
         if wrong:
             out.append(
@@ -826,9 +828,13 @@ def _scope(text: str, offer: Offer) -> list[Violation]:
     return out
 
 
-def _contains(words: list[str], part: list[str]) -> bool:
+def _occurrences(words: list[str], part: list[str]) -> int:
     n = len(part)
-    return any(words[i : i + n] == part for i in range(len(words) - n + 1))
+    return sum(words[i : i + n] == part for i in range(len(words) - n + 1))
+
+
+def _contains(words: list[str], part: list[str]) -> bool:
+    return _occurrences(words, part) > 0
 
 
 def _gift_scope(text: str, offer: Offer) -> list[Violation]:
@@ -836,6 +842,9 @@ def _gift_scope(text: str, offer: Offer) -> list[Violation]:
     core = [w for w in _words(gift_name(offer)) if w not in ("a", "an", "free", "the")]
     if offer.applies_to and not _contains(_words(text), core):
         out.append(Violation("scope", f"the gift ({gift_name(offer)}) is not named"))
+    # The gift may be named twice ("Love tote bags? ... a free tote bag"), offered twice it is padding.
+    if core and _occurrences(_words(text), ["free", *core]) > 1:
+        out.append(Violation("repetitive", f"the free {' '.join(core)} is offered twice"))
     if not offer.applies_to and not re.search(r"\bfree gift\b|\bgift\b", text):
         out.append(Violation("value", "the free gift is not stated"))
     if re.search(

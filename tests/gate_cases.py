@@ -41,6 +41,7 @@ RULES = (
     "urgency",
     "invented_number",
     "invented_claim",
+    "repetitive",
 )
 
 CATEGORIES = (
@@ -178,6 +179,9 @@ SCOPE = [
     ("velobogo", "Buy one, get one free on tyres with TUBES2. Velo Cycle Works", "scope"),
     ("mugift", "Get a free gift on a free ceramic mug with orders over $40: MUGGIFT", "scope"),
     ("mugift", "A free gift with orders over $40 - code MUGGIFT", "scope"),
+    # the gift offered twice is padding; named once more as what the shopper likes, it is not
+    ("mugift", "A free ceramic mug for your desk: spend $40, get a free ceramic mug. MUGGIFT", "repetitive"),
+    ("mugift", "Love your ceramic mugs? Spend $40+ and get a free ceramic mug with MUGGIFT", "ok"),
     ("teagift", "Welcome back! Enjoy a free gift with WELCOMEBACK.", "scope"),
     ("teagift", "Enjoy a free tin of green tea with WELCOMEBACK", "scope"),
     ("knit15", "£15 off knitting needles on orders over £75 with KNIT15", "scope"),
@@ -228,6 +232,10 @@ MIN_SPEND = [
     ("mugift", "A free ceramic mug is yours with MUGGIFT", "min_spend"),
     # the threshold phrase with the code where the amount goes (a model slip seen on train campaigns)
     ("mugift", "Spend $40+ and get a free ceramic mug on orders over MUGGIFT", "min_spend"),
+    # the minimum stated twice, in two phrasings (seen in dev copy): padding an approver strikes out
+    ("mugift", "Spend $40+, get a free ceramic mug on orders over $40 with MUGGIFT", "repetitive"),
+    ("home10", "Spend $50 and take $10 off orders over $50 with HOME10", "repetitive"),
+    ("mugift", "Spend $40 or more and a free ceramic mug is yours. Code MUGGIFT", "ok"),
     ("home10", "$10 off orders over $50 and on purchases above HOME10", "min_spend"),
     ("home10", "$10 off orders over USD 50 with HOME10.", "ok"),
     ("home10", "Order over the phone or online: $10 off orders over $50 with HOME10.", "ok"),
