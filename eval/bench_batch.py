@@ -45,6 +45,8 @@ def main() -> None:
     )
     parser.add_argument("--out", help="also write the JSON result here")
     args = parser.parse_args()
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
 
     result = {
         "date": date.today().isoformat(),

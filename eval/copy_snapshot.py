@@ -7,7 +7,7 @@ python -m eval.copy_snapshot --out reports/copy_snapshot/new.jsonl
 python -m eval.copy_snapshot --out old.jsonl            # on the other commit, e.g. a git worktree
 python -m eval.copy_snapshot --compare old.jsonl reports/copy_snapshot/new.jsonl
 
-One JSON line per (adapter, campaign, user): the candidates in order, delivered one included. The users
+One JSON line per (adapter, campaign, user): every candidate written for the user, in order. The users
 are simulated (seed 11), not customer data. `--compare` prints, per adapter and campaign, how many
 candidates differ, and the first few pairs that do.
 """
@@ -24,6 +24,7 @@ CAMPAIGNS = ("run20", "shipfree", "ten_off", "bogo_socks")
 
 
 def snapshot(adapters: list[str], users: int, n: int) -> list[dict]:
+    """One row per (adapter, campaign, user): every candidate written for the user, in order, seed 0."""
     rows = []
     for adapter in adapters:
         pg = PromoGen.load(config=PipelineConfig(n_candidates=n), adapter=adapter)
@@ -39,11 +40,16 @@ def snapshot(adapters: list[str], users: int, n: int) -> list[dict]:
 def compare(old: list[dict], new: list[dict], shown: int = 3) -> dict:
     """Per adapter/campaign: candidates compared and how many differ, with a few differing pairs."""
     before = {(r["adapter"], r["campaign"], r["user"]): r["candidates"] for r in old}
+    after = {(r["adapter"], r["campaign"], r["user"]): r["candidates"] for r in new}
+    if before.keys() != after.keys() or any(len(before[k]) != len(after[k]) for k in after):
+        differ = sorted(before.keys() ^ after.keys()) or [k for k in after if len(before[k]) != len(after[k])]
+        raise SystemExit(
+            f"the snapshots hold different shoppers or candidate counts (e.g. {differ[0]}): "
+            "run both with the same settings"
+        )
     result: dict = {}
     for r in new:
         key = (r["adapter"], r["campaign"], r["user"])
-        if key not in before:
-            raise SystemExit(f"{key} is not in the old snapshot: run both with the same settings")
         entry = result.setdefault(
             f"{r['adapter']} / {r['campaign']}", {"candidates": 0, "differ": 0, "pairs": []}
         )

@@ -83,9 +83,9 @@ def warp(scores: torch.Tensor, temperature: float, top_k: int, top_p: float):
         # are gathered.
         values, index = torch.topk(scores, width + 1)
         values = values / temperature
-        # bf16 logits tie often. A row whose k-th is -inf (the guard left fewer than k tokens) needs no
-        # more: its tied tokens are banned ones, which no draw can pick; counting them would sort the
-        # whole vocabulary.
+        # A row whose k-th is -inf (the guard left it fewer than k tokens) ties with every banned token:
+        # gathering those, which no draw can pick, sorted the whole vocabulary for every row at every
+        # step such a row existed.
         kth = values[:, width - 1 : width]
         tied = (values[:, width:] == kth) & (kth > float("-inf"))
         if tied.any():

@@ -1,13 +1,12 @@
 """A KV cache with room reserved for the tokens still to come, so a decoding step does not copy it.
 
 transformers' `DynamicCache` grows each layer's keys and values by concatenation: every decoding step
-allocates the whole cache anew and copies it, 60 tensors per step for a 30-layer model. At promogen's
-batch shape (64 rows, 130-200 cached positions, bfloat16) that copying, and the page faults of the
-fresh allocations, took 10-20% of a step on the development machine. Here each layer keeps its keys and
-values in a buffer with room for `room` more positions: a step writes its token in place, and the model
-attends over a view of the filled part. The buffer is copied only when it runs out of room (grown by
-`room` again) or when rows leave the batch. The keys and values the model sees are the same numbers, so
-decoding gives the same tokens.
+allocates the whole cache anew and copies it, 60 tensors per step for a 30-layer model (the batch path
+took 6-12% less time without it: README, "A KV cache with room reserved"). Here each layer keeps its
+keys and values in a buffer with room for `room` more positions: a step writes its token in place, and
+the model attends over a view of the filled part. The buffer is copied when a prompt is forked for its
+candidates, when rows leave the batch, and if it runs out of room (grown by `room` again). The keys and
+values the model sees are the same numbers.
 """
 
 from __future__ import annotations
@@ -16,8 +15,21 @@ import torch
 from transformers.cache_utils import Cache, DynamicLayer
 
 
+def _refused(name: str):
+    def method(self, *args, **kwargs):
+        raise NotImplementedError(f"ReservedLayer.{name}: promogen's decoding never needs it")
+
+    return method
+
+
 class ReservedLayer(DynamicLayer):
-    """One layer's keys and values, (rows, heads, positions, head dim), in a buffer with spare positions."""
+    """One layer's keys and values, (rows, heads, positions, head dim), in a buffer with spare positions.
+
+    What `DynamicLayer` does to its `keys`/`values` alone (cropping, beam reordering, offloading) would
+    leave the buffer stale here, so it is refused: `model.generate` keeps its own `DynamicCache`."""
+
+    is_croppable = False
+    crop, reorder_cache, offload, prefetch = map(_refused, ("crop", "reorder_cache", "offload", "prefetch"))
 
     def __init__(self, room: int):
         super().__init__()
@@ -50,6 +62,10 @@ class ReservedLayer(DynamicLayer):
 
     def get_seq_length(self) -> int:
         return self.length
+
+    def reset(self) -> None:
+        self.key_buffer = self.value_buffer = self.keys = self.values = None
+        self.length, self.is_initialized = 0, False
 
     def batch_repeat_interleave(self, repeats: int) -> None:
         if self.length:

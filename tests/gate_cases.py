@@ -236,6 +236,7 @@ MIN_SPEND = [
     ("mugift", "Spend $40+, get a free ceramic mug on orders over $40 with MUGGIFT", "repetitive"),
     ("home10", "Spend $50 and take $10 off orders over $50 with HOME10", "repetitive"),
     ("mugift", "Spend $40 or more and a free ceramic mug is yours. Code MUGGIFT", "ok"),
+    ("mugift", "Spend $40+ for a free ceramic mug. Min. spend $40, code MUGGIFT", "ok"),
     ("home10", "$10 off orders over $50 and on purchases above HOME10", "min_spend"),
     ("home10", "$10 off orders over USD 50 with HOME10.", "ok"),
     ("home10", "Order over the phone or online: $10 off orders over $50 with HOME10.", "ok"),

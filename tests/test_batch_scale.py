@@ -438,5 +438,10 @@ def test_copy_snapshots_compare_candidate_by_candidate():
     new = [{**old[0], "candidates": ["x", "z"]}]
     moved = compare(old, new)["a / run20"]
     assert moved["differ"] == 1 and moved["pairs"] == [{"old": "y", "new": "z"}], moved
-    with pytest.raises(SystemExit, match="not in the old snapshot"):
-        compare(old, [{**old[0], "user": "u2"}])
+    for other in (
+        [{**old[0], "user": "u2"}],
+        [{**old[0], "candidates": ["x"]}],
+        old + [{**old[0], "campaign": "shipfree"}],  # a shopper the old snapshot lacks
+    ):
+        with pytest.raises(SystemExit, match="different shoppers or candidate counts"):
+            compare(old, other)

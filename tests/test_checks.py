@@ -71,6 +71,37 @@ def test_cart_claims_need_a_cart_event(text, cart, flagged):
     assert all(v.rule == "invented_claim" for v in found), "a cart claim without a cart is an invented claim"
 
 
+TOTE = Campaign.from_dict(
+    {
+        "campaign_id": "tote",
+        "brand": "Greenrow Garden",
+        "channel": "push",
+        "offer": {
+            "kind": "gift",
+            "applies_to": "a free tote bag",
+            "min_spend": 40,
+            "currency": "GBP",
+            "code": "TOTE",
+        },
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "campaign", "twice"),
+    [
+        ("Spend £40+, get a free tote bag on orders over £40. Code TOTE", TOTE, True),
+        ("A free tote bag for the garden: spend £40, get a free tote bag with TOTE", TOTE, True),
+        ("Love your tote bags? Spend £40+ and get a free tote bag with TOTE", TOTE, False),
+        ("Spend £40+ for a free tote bag. Min. spend £40, code TOTE", TOTE, False),
+        ("A free tote bag on orders over £40 with TOTE", TOTE, False),
+    ],
+)
+def test_an_offer_term_stated_twice_is_repetitive(text, campaign, twice):
+    found = [v for v in check_copy(text, campaign) if v.rule == "repetitive"]
+    assert bool(found) is twice, f"{text!r}: {found}"
+
+
 def test_sms_segments_count_what_a_phone_counts():
     assert sms_segments("a" * 160)[0] == 1 and sms_segments("a" * 161)[0] == 2, "GSM-7: 160 per segment"
     assert sms_segments("€" * 80)[0] == 1 and sms_segments("€" * 81)[0] == 2, "€ is an extension: 2 septets"

@@ -77,6 +77,20 @@ def test_top_k_keeps_every_token_tied_with_the_kth_as_transformers_does():
     assert torch.equal(full, ref), f"tied tokens at the k-th score stay: {full} vs {ref}"
 
 
+def test_a_tie_made_by_the_temperature_is_kept_as_transformers_keeps_it():
+    from transformers.generation.logits_process import TemperatureLogitsWarper, TopKLogitsWarper
+
+    below = torch.nextafter(torch.tensor(3.0), torch.tensor(0.0)).item()  # 3.0 and this tie once / 0.7
+    scores = torch.tensor([[5.0, 4.0, 3.0, below, 1.0]])
+    assert (scores[0, 2] / 0.7) == (scores[0, 3] / 0.7) and scores[0, 2] != scores[0, 3], (
+        "a tie made by / 0.7"
+    )
+    values, index = warp(scores, 0.7, 3, 1.0)
+    ref = TopKLogitsWarper(3)(None, TemperatureLogitsWarper(0.7)(None, scores.clone()))
+    full = torch.full_like(ref, float("-inf")).scatter(1, index, values)
+    assert torch.equal(full, ref), f"the tokens tied after the division stay: {full} vs {ref}"
+
+
 def test_a_row_the_guard_left_short_of_k_tokens_does_not_widen_the_others():
     from transformers.generation.logits_process import TopKLogitsWarper
 

@@ -1236,6 +1236,10 @@ def test_reserved_cache_section_matches_its_benches_and_snapshots():
     sentence = text.partition("The batch path takes ")[2][:80]
     pct(sentence.partition(" less time")[0], first)
     pct(sentence.partition("pair and ")[2], second)
+    shares = [_load(f"reports/bench_reserved/reserved_{i}.json")["roofline_share"] for i in (1, 2)]
+    assert f"roofline share {min(shares) * 100:.0f}-{max(shares) * 100:.0f}% with the reserved cache" in text
+    speedups = [_load(f"reports/bench_reserved/{f}_{i}.json")["speedup_users_per_min"] for f, i in runs]
+    assert min(speedups) > 8 and "speed-up above 8x in all four runs (met)" in text, speedups
     old = min(runs["concat", 1] + runs["concat", 2])
     slower = sum(w >= old for w in runs["reserved", 1] + runs["reserved", 2])
     assert slower == 1 and "runs but one is faster than every run of the old code" in text, slower
