@@ -1,6 +1,7 @@
 """The Ray engine on a local Ray cluster the tests start: the local engine's lines, bad rows and config,
 a worker killed mid-run, a run stopped midway and resumed, Ray Datasets as input, Ray missing."""
 
+import contextlib
 import json
 import os
 import re
@@ -76,6 +77,19 @@ def tiny_pg_load(model_dir: str):
     return PromoGen(Generator.load(config.generator), InterestEncoder.load(), config, Ranker.load())
 
 
+@contextlib.contextmanager
+def one_thread():
+    """torch on one thread, as each Ray worker here (`cpus_per_worker` 1), then as before."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 def users_with_bad_rows(path: Path, n: int) -> Path:
     """`n` simulated users with two bad rows and a duplicate among them."""
     lines = write_users(path, n, seed=5).read_text().splitlines()
@@ -86,10 +100,14 @@ def users_with_bad_rows(path: Path, n: int) -> Path:
 
 
 def test_ray_writes_the_local_engines_lines_errors_and_config(cluster, tiny_pg, tiny_model_dir, tmp_path):
-    """Same users, seed and batches: the tiny model's sampled copy is byte-identical, bad rows too."""
+    """Same users, seed, batches and threads: the tiny model's sampled copy is byte-identical, bad rows too.
+
+    The local run uses the workers' one thread: on some CPUs (AMX) the interest vectors' last bits move
+    with the thread count, and with them the candidates' seeds (README, "Batch on a Ray cluster")."""
     users = users_with_bad_rows(tmp_path / "u.jsonl", 9)
     local, ray_out = tmp_path / "local.jsonl", tmp_path / "ray.jsonl"
-    run_batch(tiny_pg, CAMPAIGN, users, local, n_candidates=2, batch_size=4, progress=False)
+    with one_thread():
+        run_batch(tiny_pg, CAMPAIGN, users, local, n_candidates=2, batch_size=4, progress=False)
     summary = run_ray_batch(
         partial(tiny_pg_load, tiny_model_dir),
         CAMPAIGN,
@@ -110,7 +128,8 @@ def test_ray_writes_the_local_engines_lines_errors_and_config(cluster, tiny_pg, 
         delivery = Delivery.from_dict(json.loads(line))
         assert check_copy(delivery.text, CAMPAIGN, delivery.interests) == [], f"delivered: {delivery.text!r}"
     other = tmp_path / "local3.jsonl"
-    run_batch(tiny_pg, CAMPAIGN, users, other, n_candidates=2, batch_size=3, progress=False)
+    with one_thread():
+        run_batch(tiny_pg, CAMPAIGN, users, other, n_candidates=2, batch_size=3, progress=False)
     copy = lambda path: [  # noqa: E731
         [c["text"] for c in json.loads(line)["candidates"]] for line in path.read_text().splitlines()
     ]

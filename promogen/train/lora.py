@@ -304,7 +304,15 @@ def train(config: TrainConfig, progress: bool = True) -> TrainResult:
     torch.manual_seed(config.seed)
     tokenizer, lm, interest = _load_models(config)
     module = Conditioned(lm, interest)
-    reference = copy.deepcopy(module).eval().requires_grad_(False) if config.objective == "dpo" else None
+    reference = None
+    if config.objective == "dpo":
+        # No dropout in the policy either (as TRL's DPO does by default): the margin compares the policy's
+        # log-probabilities with the reference's, and dropout noise in one of them is a margin of its own
+        # (at step 1, where the two are the same weights, the loss was not log 2).
+        for layer in module.modules():
+            if isinstance(layer, torch.nn.Dropout):
+                layer.p = 0.0
+        reference = copy.deepcopy(module).eval().requires_grad_(False)
     rows = read_sft(files)
     if not rows:
         raise ValidationError(f"{config.data} hold no examples")
