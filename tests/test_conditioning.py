@@ -194,6 +194,8 @@ def test_preference_tuning_from_an_adapter_prefers_the_chosen_message(trained, e
     tuned = train(dpo, progress=False)
     log = [json.loads(line) for line in Path(dpo.out, "log.jsonl").read_text().splitlines()]
     assert log[0]["loss"] == pytest.approx(np.log(2), abs=1e-4), f"policy == reference at step 1: {log[0]}"
+    record = json.loads(Path(tuned.adapter, "promogen_adapter.json").read_text())
+    assert record["training"]["dropout_off"] is True, "the record says the DPO run had no dropout"
     assert log[-1]["loss"] < 0.6, f"the DPO loss must fall below log 2 as chosen pulls away: {log[-1]}"
     shape, record = read_adapter_config(tuned.adapter)
     assert shape.k == 2, "the starting adapter's shape is kept"

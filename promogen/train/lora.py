@@ -364,6 +364,8 @@ def train(config: TrainConfig, progress: bool = True) -> TrainResult:
         "processes": accelerator.num_processes,
         "device": str(accelerator.device),
         "bf16_autocast": use_bf16,
+        # The adapter's config keeps its lora_dropout; a DPO run trained with none (see `train`).
+        "dropout_off": config.objective == "dpo",
         "hardware": describe(),
         "resumed_at": int(saved[-1].name.split("-")[1]) if saved else 0,
         "first_loss": round(losses[0], 4) if losses else None,
