@@ -23,7 +23,7 @@ from datetime import date, datetime, timezone
 from promogen import PipelineConfig, PromoGen, __version__
 from promogen.config import override
 from promogen.evaluation.throughput import compare_paths, reader_memory, time_int8
-from promogen.provenance import emit_json
+from promogen.provenance import code_version, emit_json
 from promogen.simulate import demo_campaign, simulate_users
 
 
@@ -52,6 +52,7 @@ def main() -> None:
         "date": date.today().isoformat(),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, no GPU",
         "promogen_version": __version__,
+        "code": code_version(),
         # Other jobs on a shared machine move every timing: the 1/5/15-minute load around the run.
         "load_average": {"start": os.getloadavg(), "start_utc": datetime.now(timezone.utc).strftime("%H:%M")},
     }

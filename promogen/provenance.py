@@ -2,19 +2,43 @@
 
 A batch output is only reproducible if one can tell which weights wrote it. Ids are not enough (a pulled
 model or an adapter folder can be replaced in place), so every model folder is recorded with a sha1 over
-its files, and the record is saved as JSON beside the output.
+its files, and the record is saved as JSON beside the output. Offline reports also record the git
+commit of the code that wrote them (`code_version`): two runs of one command on two commits, or two
+machines, are told apart by what the report itself says.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
 from functools import lru_cache
 from pathlib import Path
 
 from . import __version__
 from .hardware import bf16_features
 from .models import ModelNotFoundError, resolve_encoder, resolve_llm
+
+CODE_PATHS = ("promogen", "prompts", "eval", "finetune")
+
+
+def code_version(root: str | Path | None = None) -> dict | None:
+    """The commit of the promogen checkout at `root` (this package's) and whether its code has changes
+    not committed; None outside a git checkout, e.g. an installed package."""
+    root = Path(root) if root else Path(__file__).resolve().parents[1]
+    if not (root / ".git").exists():
+        return None
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=True)
+        return done.stdout
+
+    try:
+        commit = git("rev-parse", "--short", "HEAD").strip()
+        changes = git("status", "--porcelain", "--untracked-files=no", "--", *CODE_PATHS).strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return {"commit": commit, "uncommitted_changes": bool(changes)}
 
 
 def file_sha1(path: str | Path) -> str:

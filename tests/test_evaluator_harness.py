@@ -166,6 +166,12 @@ def test_harness_writes_report_with_every_metric_and_plots(tiny_pg, tmp_path):
         assert (tmp_path / f"{plot}.png").stat().st_size > 1000, f"{plot}.png missing or empty"
         assert f"]({plot}.png)" in text, f"{plot}.png not linked from report.md"
     assert "| one |" in text and "| two |" in text, "variant summary table"
+    from promogen.hardware import bf16_features
+    from promogen.provenance import code_version
+
+    code, bf16 = code_version(), "+".join(bf16_features()) or "none"
+    assert f"bf16: {bf16};" in text, "the header names the CPU's bf16 features (they change the copy)"
+    assert code is None or f"(commit {code['commit']}" in text, "the header names the code's commit"
     rejects = [data["results"][v]["run20"]["rejects"]["candidates"] for v in ("one", "two")]
     assert rejects == [4, 8], f"every candidate counted in the rejects tally: {rejects}"
     assert "## Rejected candidates by gate rule" in text, "report.md says what the gate rejected"

@@ -144,6 +144,26 @@ def test_emit_json_saves_exactly_what_it_prints(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out) == {"a": 1}, "without --out it only prints"
 
 
+def test_code_version_names_the_checkouts_commit_and_changes(tmp_path):
+    import subprocess
+
+    from promogen.provenance import code_version
+
+    assert code_version(tmp_path) is None, "no git checkout, no commit"
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "promogen").mkdir()
+    (tmp_path / "promogen" / "m.py").write_text("x = 1\n")
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "one"], check=True)
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout
+    head = head.strip()
+    assert code_version(tmp_path) == {"commit": head, "uncommitted_changes": False}, "a clean checkout"
+    (tmp_path / "notes.txt").write_text("not code")
+    (tmp_path / "promogen" / "m.py").write_text("x = 2\n")
+    assert code_version(tmp_path) == {"commit": head, "uncommitted_changes": True}, "changed code is flagged"
+
+
 @pytest.mark.parametrize(
     ("types", "carted"),
     [

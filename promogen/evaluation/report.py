@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
+from ..hardware import bf16_features
+from ..provenance import code_version
 from .evaluator import METRICS
 from .harness import Group
 
@@ -46,6 +48,9 @@ def write_report(results: dict, meta: dict, out_dir: str | Path, examples: int =
         "promogen_version": __version__,
         "date": date.today().isoformat(),
         "machine": f"{platform.machine()}, {platform.system()}, {_cpus()} CPU cores, no GPU used",
+        # bf16 matmuls round differently on AMX and AVX-512 BF16: the same code writes other copy.
+        "cpu_bf16_features": bf16_features(),
+        "code": code_version(),
         "metric_help": {m.name: m.help for m in METRICS},
     }
     (out / "report.json").write_text(json.dumps({**meta, "results": results}, indent=1) + "\n")
@@ -58,14 +63,22 @@ def write_report(results: dict, meta: dict, out_dir: str | Path, examples: int =
     return out / "report.md"
 
 
+def _code(code: dict | None) -> str:
+    if code is None:
+        return ""
+    return f" (commit {code['commit']}{', with uncommitted changes' if code['uncommitted_changes'] else ''})"
+
+
 def _summary(results: dict, meta: dict) -> list[str]:
     """report.md's header and one row per variant: the headline metrics' means over campaigns."""
+    bf16 = "+".join(meta["cpu_bf16_features"]) or "none"
     lines = [
         "# promogen evaluation report",
         "",
         f"Command: `{meta['command']}`  ",
         f"Users: {meta['users']}  ",
-        f"Date: {meta['date']}; machine: {meta['machine']}; promogen {__version__}; seed {meta['seed']}",
+        f"Date: {meta['date']}; machine: {meta['machine']}, bf16: {bf16}; "
+        f"promogen {__version__}{_code(meta['code'])}; seed {meta['seed']}",
         "",
         "## Variants at a glance (mean over campaigns)",
         "",
