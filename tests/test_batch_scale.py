@@ -375,6 +375,11 @@ def test_bench_times_both_paths_on_the_same_users(tiny_pg):
         assert result["users"] == 2 and result["tokens"] > 0 and result["tokens_per_s"] > 0, result
     assert ours["prefill_calls"] == 1, f"one prefill for the batch's prompts, timed: {ours}"
     assert ours["prefill_s"] <= ours["generate_s"], f"prefill is part of generation: {ours}"
+    parts = ours["generate_s"] + ours["encode_s"] + ours["score_s"]
+    assert 0 < parts <= ours["wall_s"] + 0.01, f"copywriter, encoding, scoring: parts of the wall {ours}"
+    scoring = ours["approve_s"] + ours["rank_s"]
+    assert scoring <= ours["score_s"] + 0.01, f"approver and ranker are parts of scoring: {ours}"
+    assert "score" not in vars(tiny_pg) and "generate" not in vars(tiny_pg.generator), "timers are removed"
     from promogen import decoding
 
     assert decoding.prefill.__name__ == "prefill", "the timing wrapper is removed after the run"

@@ -43,14 +43,16 @@ def matmul_roofline(model, rows: int, dtype: torch.dtype, seconds: float = 0.3) 
 
 
 def time_promogen(pg, campaign: Campaign, users: list[UserHistory], n: int, batch_size: int = 16) -> dict:
-    """The batch path: fixed user batches, all candidates of a batch in one call, scoring included;
-    `generate_s` is the part spent in the copywriter, `prefill_s` the part of that spent reading the
-    prompts (each once, and forking their KV caches; the rest is decoding), and the rest of the wall
-    time is encoding, the gate and scoring. CPU timings: nothing waits for a GPU to finish."""
+    """The batch path: fixed user batches, all candidates of a batch in one call, scoring included.
+
+    Where the wall time goes: `generate_s` in the copywriter, of which `prefill_s` reading the prompts
+    (each once, and forking their KV caches; the rest is decoding); `encode_s` encoding the users'
+    histories; `score_s` the gate and the scores of every candidate, of which `approve_s` the approver
+    and `rank_s` the ranking head (the rest: the candidates' embeddings and the gate); what is left of
+    the wall is building prompts and choosing. CPU timings: nothing waits for a GPU to finish."""
     from .. import decoding
 
-    gen, spent, calls = pg.generator, {"generate": 0.0, "prefill": 0.0}, Counter()
-    generate, prefill = gen.generate, decoding.prefill
+    spent, calls = Counter(), Counter()
 
     def timing(function, key):
         def timed(*args, **kwargs):
@@ -63,19 +65,26 @@ def time_promogen(pg, campaign: Campaign, users: list[UserHistory], n: int, batc
 
         return timed
 
-    # Instance and module attributes, restored below: the class method and the function are left alone.
-    gen.generate, decoding.prefill = timing(generate, "generate"), timing(prefill, "prefill")
-    tokens0, start = gen.tokens_generated, time.perf_counter()
+    # Instance and module attributes, restored below: the classes' methods and the function are left alone.
+    wrapped = [(pg.generator, "generate", "generate"), (pg.encoder, "encode_users", "encode")]
+    wrapped += [(pg, "score", "score"), (pg, "approval", "approve")]
+    wrapped += [(pg.ranker, "predict_ctr", "rank")] if pg.ranker else []
+    for owner, name, key in wrapped:
+        setattr(owner, name, timing(getattr(owner, name), key))
+    prefill, decoding.prefill = decoding.prefill, timing(decoding.prefill, "prefill")
+    tokens0, start = pg.generator.tokens_generated, time.perf_counter()
     deliveries = []
     try:
         for i in range(0, len(users), batch_size):
             deliveries += pg.generate(campaign, users[i : i + batch_size], n_candidates=n)
     finally:
         decoding.prefill = prefill
-        del gen.generate
+        for owner, name, _ in wrapped:
+            delattr(owner, name)
     wall = time.perf_counter() - start
-    rates = _rates(len(users), gen.tokens_generated - tokens0, wall)
-    times = {f"{key}_s": round(value, 3) for key, value in spent.items()}
+    rates = _rates(len(users), pg.generator.tokens_generated - tokens0, wall)
+    keys = ("generate", "prefill", "encode", "score", "approve", "rank")
+    times = {f"{key}_s": round(spent[key], 3) for key in keys if key != "rank" or pg.ranker}
     return {**rates, **times, "prefill_calls": calls["prefill"], "deliveries": deliveries}
 
 
