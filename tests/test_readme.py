@@ -1335,3 +1335,17 @@ def test_the_previous_dev_run_figures_match_its_kept_pages():
     text = " ".join(README.split()).partition("fallback 0%; the previous run ")[2]
     pct(text[:5], demo["shipped"]["first_try_compliance"])
     pct(text.partition("unguarded ")[2][:5], demo["unguarded"]["first_try_compliance"])
+
+
+def test_the_batch_paths_time_split_matches_its_bench():
+    bench = _load("reports/bench_reserved/breakdown.json")
+    ours, text = bench["promogen"], " ".join(README.split())
+    part = text.partition("Where the batch path's time goes")[2].partition("A profiler probe")[0]
+    assert f"at commit {bench['code']['commit']}" in part and not bench["code"]["uncommitted_changes"], part
+    assert f"median run {ours['wall_s']} s for {ours['users']} users" in part, "the median run's wall"
+    for key in ("generate_s", "prefill_s", "encode_s", "score_s", "approve_s", "rank_s"):
+        assert f" {ours[key]} s" in part, f"{key} {ours[key]} not in the time split"
+    own = ours["tokens"] / ours["generate_s"] / bench["roofline_tokens_per_s"]
+    rate = f"{ours['tokens']:,} tokens in {ours['generate_s']} s, is {own * 100:.1f}% of this run's roofline"
+    assert rate in part, f"the copywriter's own rate: {rate}"
+    assert f"({bench['roofline_tokens_per_s']} tok/s)" in part, "the roofline of that run"
