@@ -1340,7 +1340,7 @@ def test_the_previous_dev_run_figures_match_its_kept_pages():
 def test_the_batch_paths_time_split_matches_its_bench():
     bench = _load("reports/bench_reserved/breakdown.json")
     ours, text = bench["promogen"], " ".join(README.split())
-    part = text.partition("Where the batch path's time goes")[2].partition("A profiler probe")[0]
+    part = text.partition("Where the batch path's time goes")[2].partition("The copy is the same")[0]
     assert f"at commit {bench['code']['commit']}" in part and not bench["code"]["uncommitted_changes"], part
     assert f"median run {ours['wall_s']} s for {ours['users']} users" in part, "the median run's wall"
     for key in ("generate_s", "prefill_s", "encode_s", "score_s", "approve_s", "rank_s"):
