@@ -9,7 +9,7 @@ once, as one row, and its cache repeated for the prompts; the cache keeps room f
 same order and with the same maths, as `generate` with the same settings: repetition penalty, the
 `Guard` (offer terms, SMS alphabet), temperature, top-k, top-p. Two things differ, on purpose:
 
-- each row draws from its own random generator, seeded by (seed, prompt, interest vector, candidate),
+- each row draws from its own random generator, seeded by (seed, prompt, the user, candidate),
   so a user's copy does not depend on which other users share the call or where it sits in it (what
   can still differ is float rounding: a batch's matmuls and padding are not bit-identical to another's);
 - a row leaves the batch when it ends (an end-of-sequence token, or a finished first paragraph, all
@@ -30,7 +30,6 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 from transformers.cache_utils import Cache
 
@@ -103,14 +102,13 @@ def warp(scores: torch.Tensor, temperature: float, top_k: int, top_p: float):
     return values, index
 
 
-def row_seed(seed: int, prompt: str, vector: np.ndarray | None, candidate: int) -> int:
-    """The random seed of one candidate row: a hash of what defines it, not of where it sits. The
-    interest vector is hashed rounded to 4 decimals: the encoder's batched matmuls give a user's vector
-    last-bit differences from one batch to another, which must not change the user's draws."""
+def row_seed(seed: int, prompt: str, key: str | None, candidate: int) -> int:
+    """The random seed of one candidate row: a hash of what defines it, not of where it sits. `key`
+    names whose copy it is (the pipeline passes the user id); an exact string, not the interest vector,
+    whose last bits move with the thread count and the batch on some CPUs (AMX)."""
     digest = hashlib.blake2b(f"{seed}\0{candidate}\0{prompt}\0".encode(), digest_size=8)
-    if vector is not None:
-        rounded = np.round(np.asarray(vector, dtype=np.float64), 4) + 0.0  # + 0.0: no negative zeros
-        digest.update(rounded.tobytes())
+    if key is not None:
+        digest.update(key.encode())
     return int.from_bytes(digest.digest(), "little") & (2**63 - 1)
 
 

@@ -143,6 +143,7 @@ class Copywriter(Protocol):
         budgets: list[Budget] | None = None,
         limits: list[dict[str, int]] | None = None,
         shared: list[int] | None = None,
+        keys: list[str] | None = None,
     ) -> list[list[Draft]]:
         """`n` raw completions per prompt (the pipeline copy-edits them with `tidy`); the same inputs
         and seed give the same completions. `vectors`: one interest vector per prompt; `terms`: per
@@ -153,7 +154,8 @@ class Copywriter(Protocol):
         words of a minimum spend never where the offer has none; with `limit_mentions`, the code and
         brand once, a currency symbol never where the offer has no amount); `shared`: per prompt, the
         characters of its start every shopper of the campaign shares (`prompts.shared_chars`), where a
-        copywriter may put what it conditions on the shopper and read the text before it once."""
+        copywriter may put what it conditions on the shopper and read the text before it once; `keys`:
+        per prompt, whose copy it is (the user id), which seeds its draws with the prompt."""
         ...
 
     def perplexity(self, texts: list[str], *, base: bool = False) -> list[float]:
@@ -544,6 +546,7 @@ class Generator:
         budgets: list[Budget] | None = None,
         limits: list[dict[str, int]] | None = None,
         shared: list[int] | None = None,
+        keys: list[str] | None = None,
     ) -> list[list[Draft]]:
         """`n` sampled completions for each prompt, each with its perplexity; same prompts, n and seed
         give the same completions.
@@ -555,18 +558,19 @@ class Generator:
         are written at most as often as it allows (see `Guard`). `shared` (per prompt, the characters
         of its start all the campaign's shoppers share, `prompts.shared_chars`) places the soft prompt
         of an adapter trained with it after that text, which is then read once per distinct text and
-        its KV cache shared by the rows. A prompt's copy depends on the prompt, its vector, n and the
-        seed, not on the other prompts of the call.
+        its KV cache shared by the rows. `keys` (per prompt, whose copy it is: the pipeline passes the
+        user id) seed its rows' draws with the prompt, the candidate number and `seed`. A prompt's copy
+        depends on the prompt, its vector, its key, n and the seed, not on the other prompts of the call.
         """
         cfg = self.config
-        keys = self._shared_texts(prompts, shared)
+        heads = self._shared_texts(prompts, shared)
         # One shared text per batch; sorting by length keeps padding (wasted compute) small inside it.
-        order = sorted(range(len(prompts)), key=lambda i: (keys[i], len(prompts[i]), i))
+        order = sorted(range(len(prompts)), key=lambda i: (heads[i], len(prompts[i]), i))
         per_batch = max(1, cfg.batch_size // n)
         sampling = Sampling(cfg.temperature, cfg.top_k, cfg.top_p, cfg.repetition_penalty)
         drafts: list[list[Draft]] = [[] for _ in prompts]
-        for chunk in batches(order, keys, per_batch):
-            head = keys[chunk[0]]
+        for chunk in batches(order, heads, per_batch):
+            head = heads[chunk[0]]
             enc = self.tokenizer(
                 [prompts[i][len(head) :] for i in chunk],
                 return_tensors="pt",
@@ -580,7 +584,7 @@ class Generator:
             )
             inputs, seen = self._inputs(enc, None if vectors is None else vectors[chunk])
             seeds = [
-                row_seed(seed, prompts[i], None if vectors is None else vectors[i], c)
+                row_seed(seed, prompts[i], None if keys is None else keys[i], c)
                 for i in chunk
                 for c in range(n)
             ]

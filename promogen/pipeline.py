@@ -333,6 +333,7 @@ class PromoGen:
             budgets=budgets,
             limits=limits,
             shared=self.shared(campaign, prompts),
+            keys=[u.user_id for u in users],
         )
         candidates = as_candidates(drafts)
         self.score(campaign, candidates, vectors, interests, [u.has_cart() for u in users])

@@ -195,6 +195,7 @@ class Request:
     budgets: list | None
     limits: list[dict[str, int]] | None
     shared: list[int] | None
+    keys: list[str] | None
 
 
 def texts(drafts: list[list[Draft]]) -> list[list[str]]:
@@ -237,12 +238,22 @@ class FakeCopywriter:
         return "".join(f"{m['role']}: {m['content']}\n" for m in messages)
 
     def generate(
-        self, prompts, n, seed, vectors=None, terms=None, gsm=None, budgets=None, limits=None, shared=None
+        self,
+        prompts,
+        n,
+        seed,
+        vectors=None,
+        terms=None,
+        gsm=None,
+        budgets=None,
+        limits=None,
+        shared=None,
+        keys=None,
     ) -> list[list[Draft]]:
         self.started.set()
         if self.hold is not None:
             assert self.hold.wait(30), "the test never released the held copywriter"
-        self.history.append(Request(list(prompts), n, seed, vectors, terms, gsm, budgets, limits, shared))
+        self.history.append(Request(list(prompts), n, seed, vectors, terms, gsm, budgets, limits, shared, keys))
         time.sleep(self.delay)
         out = [[self._next(prompt, k) for k in range(n)] for prompt in prompts]
         self.tokens_generated += sum(len(t.split()) for texts in out for t in texts)

@@ -1,6 +1,7 @@
 """Interest soft prompts and LoRA training on the tiny random Llama: placement, batching, training, reload."""
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +52,29 @@ def test_batched_conditioned_generation_matches_one_prompt_at_a_time(conditioned
     assert other[0][0].perplexity != pytest.approx(alone[0][0].perplexity, rel=1e-3), (
         "the interest vector must reach the model: another vector, other probabilities of the same copy"
     )
+
+
+def test_a_users_draws_follow_the_user_not_the_vectors_last_bits(conditioned):
+    """On some CPUs (AMX) a user's interest vector moves in its last bits with the thread count or the
+    batch: the draws must not move with it, as they did when seeds read the vector rounded to 4 decimals."""
+    prompts = ["<|im_start|>user\nrunning shoes", "<|im_start|>user\ntrail socks"]
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(2, 384)).astype(np.float32)
+    nudged = vectors + 1e-5 * rng.normal(size=vectors.shape).astype(np.float32)
+    users = ["u1", "u2"]
+    sampled = Generator(
+        conditioned.model,
+        conditioned.tokenizer,
+        replace(conditioned.config, temperature=1.5),
+        interest=conditioned.interest,
+        soft_prompt=conditioned.soft_prompt,
+    )
+    own = sampled.generate(prompts, n=2, seed=0, vectors=vectors, keys=users)
+    assert texts(sampled.generate(prompts, n=2, seed=0, vectors=nudged, keys=users)) == texts(own), (
+        "last-bit moves of the vectors must not change the users' copy"
+    )
+    others = sampled.generate(prompts, n=2, seed=0, vectors=vectors, keys=["u3", "u4"])
+    assert texts(others) != texts(own), "other users, other draws, for the same prompts and vectors"
 
 
 def test_conditioned_generator_requires_vectors(conditioned):

@@ -287,6 +287,7 @@ def test_pipeline_hands_the_copywriter_its_guard_terms_gsm_vectors_and_seed(
         f"each prompt ends with its own user's interests: {briefs}"
     )
     assert np.allclose(request.vectors, vectors), "each user's own interest vector conditions their copy"
+    assert request.keys == [u.user_id for u in users], "each user's id seeds their draws"
     want = [required_terms(campaign.offer)] * 2 if terms else None
     assert request.terms == want, (
         f"{name} {settings}: offer terms the guard must see written: {request.terms}"
@@ -307,6 +308,7 @@ def test_shuffled_vectors_give_every_user_someone_elses(copywriter, encoder):
     given = copywriter.history[0].vectors
     assert not any(np.allclose(given[i], own[i]) for i in range(4)), "the ablation control: never one's own"
     assert sorted(map(tuple, np.round(given, 6))) == sorted(map(tuple, np.round(own, 6))), "a permutation"
+    assert copywriter.history[0].keys == [u.user_id for u in users], "the draws stay each user's own"
 
 
 def test_compliant_copy_over_the_fluency_floor_is_not_eligible_and_ope_respects_it(
