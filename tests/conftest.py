@@ -253,7 +253,8 @@ class FakeCopywriter:
         self.started.set()
         if self.hold is not None:
             assert self.hold.wait(30), "the test never released the held copywriter"
-        self.history.append(Request(list(prompts), n, seed, vectors, terms, gsm, budgets, limits, shared, keys))
+        request = Request(list(prompts), n, seed, vectors, terms, gsm, budgets, limits, shared, keys)
+        self.history.append(request)
         time.sleep(self.delay)
         out = [[self._next(prompt, k) for k in range(n)] for prompt in prompts]
         self.tokens_generated += sum(len(t.split()) for texts in out for t in texts)
