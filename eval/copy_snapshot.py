@@ -7,6 +7,9 @@ python -m eval.copy_snapshot --out reports/copy_snapshot/new.jsonl
 python -m eval.copy_snapshot --out old.jsonl            # on the other commit, e.g. a git worktree
 python -m eval.copy_snapshot --compare old.jsonl reports/copy_snapshot/new.jsonl
 
+Two thread counts or dtypes the same way: `--threads 1` against `--threads 2`, or
+`--set generator.dtype=float32`.
+
 One JSON line per (adapter, campaign, user): every candidate written for the user, in order. The users
 are simulated (seed 11), not customer data. `--compare` prints, per adapter and campaign, how many
 candidates differ, and the first few pairs that do.
@@ -16,18 +19,22 @@ import argparse
 import json
 from pathlib import Path
 
+import torch
+
 from promogen import PipelineConfig, PromoGen
+from promogen.config import override
 from promogen.provenance import emit_json
 from promogen.simulate import demo_campaign, simulate_users
 
 CAMPAIGNS = ("run20", "shipfree", "ten_off", "bogo_socks")
 
 
-def snapshot(adapters: list[str], users: int, n: int) -> list[dict]:
+def snapshot(adapters: list[str], users: int, n: int, settings: list[str] | None = None) -> list[dict]:
     """One row per (adapter, campaign, user): every candidate written for the user, in order, seed 0."""
     rows = []
+    config = override(PipelineConfig(n_candidates=n), settings or [])
     for adapter in adapters:
-        pg = PromoGen.load(config=PipelineConfig(n_candidates=n), adapter=adapter)
+        pg = PromoGen.load(config=config, adapter=adapter)
         shoppers = simulate_users(users, seed=11)
         for name in CAMPAIGNS:
             for delivery in pg.generate(demo_campaign(name), shoppers, n_candidates=n, seed=0):
@@ -69,6 +76,10 @@ def main() -> None:
     parser.add_argument("--adapter", action="append", help="adapter folder or none; repeat (default: both)")
     parser.add_argument("--users", type=int, default=16)
     parser.add_argument("--n-candidates", type=int, default=4)
+    parser.add_argument("--threads", type=int, help="torch threads (default: torch's own choice)")
+    parser.add_argument(
+        "--set", dest="settings", action="append", default=[], help="pipeline setting KEY=VALUE; repeat"
+    )
     parser.add_argument("--out", help="write the snapshot here (JSONL)")
     parser.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"), help="compare two snapshots instead")
     parser.add_argument("--result", help="with --compare, also write the comparison here (JSON)")
@@ -79,7 +90,12 @@ def main() -> None:
         return
     if not args.out:
         parser.error("give --out to write a snapshot, or --compare OLD NEW")
-    rows = snapshot(args.adapter or ["promogen/weights/adapter", "none"], args.users, args.n_candidates)
+    if args.threads is not None:
+        if args.threads < 1:
+            parser.error("--threads must be at least 1")
+        torch.set_num_threads(args.threads)
+    adapters = args.adapter or ["promogen/weights/adapter", "none"]
+    rows = snapshot(adapters, args.users, args.n_candidates, args.settings)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     print(f"{len(rows)} shoppers' candidates written to {args.out}")
