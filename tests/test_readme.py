@@ -1349,3 +1349,18 @@ def test_the_batch_paths_time_split_matches_its_bench():
     rate = f"{ours['tokens']:,} tokens in {ours['generate_s']} s, is {own * 100:.1f}% of this run's roofline"
     assert rate in part, f"the copywriter's own rate: {rate}"
     assert f"({bench['roofline_tokens_per_s']} tok/s)" in part, "the roofline of that run"
+
+
+def test_thread_count_figures_match_their_snapshots():
+    """The Ray section's bfloat16-vs-float32 thread-count figures come from the committed comparisons."""
+    text = " ".join(README.split())
+
+    def differ(file: str) -> tuple[int, int]:
+        groups = [v for v in _load(f"reports/copy_snapshot/threads/{file}").values() if isinstance(v, dict)]
+        return sum(v["differ"] for v in groups), sum(v["candidates"] for v in groups)
+
+    bf16, fp32 = differ("compare_bf16_t1_vs_t2.json"), differ("compare_fp32_t1_vs_t2.json")
+    old = differ("compare_2957352_bf16_t1_vs_t2.json")
+    assert f"differ in {bf16[0]} of {bf16[1]} between 1 and 2 torch threads" in text, bf16
+    assert f"and in {fp32[0]} of {fp32[1]} in float32" in text, fp32
+    assert f"the same bfloat16 split, {old[0]} of {old[1]}" in text, old
