@@ -126,15 +126,29 @@ def batch_record(
     return record
 
 
+def differences(before, after, prefix: str = "") -> list[str]:
+    """The dotted keys whose values differ between two records (nested dicts compared key by key)."""
+    if not (isinstance(before, dict) and isinstance(after, dict)):
+        return [] if before == after else [prefix]
+    keys = sorted(set(before) | set(after))
+    return [d for k in keys for d in differences(before.get(k), after.get(k), f"{prefix}{k}.")]
+
+
 def check_resumable(path: Path, record: dict) -> None:
-    """A resumed run must write with the settings and weights of the lines already written."""
+    """A resumed run must write with the settings, weights and threads of the lines already written."""
     if not path.is_file():
         return
     before = json.loads(path.read_text(encoding="utf-8"))
-    changed = sorted(k for k in record if before.get(k) != record[k])
+    changed = [key.removesuffix(".") for key in differences(before, record)]
     if changed:
+        threads = before.get("inference", {}).get("threads")
+        hint = (
+            f"; the copy depends on the torch thread count: resume with OMP_NUM_THREADS={threads}"
+            if "inference.threads" in changed and threads
+            else ""
+        )
         raise ValidationError(
-            f"--resume with other settings than {path} records ({', '.join(changed)} differ); "
+            f"--resume with other settings than {path} records ({', '.join(changed)} differ{hint}); "
             "rerun them as recorded, or write to a new OUT"
         )
 

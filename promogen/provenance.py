@@ -15,6 +15,8 @@ import subprocess
 from functools import lru_cache
 from pathlib import Path
 
+import torch
+
 from . import __version__
 from .hardware import bf16_features
 from .models import ModelNotFoundError, resolve_encoder, resolve_llm
@@ -91,8 +93,13 @@ def run_record(pg) -> dict:
     return {
         "promogen_version": __version__,
         "pipeline": config.to_dict(),
-        # "auto" resolved on this machine, with the CPU features that decided it.
-        "inference": {"dtype": pg.generator.dtype, "cpu_bf16_features": bf16_features()},
+        # "auto" resolved on this machine, with the CPU features that decided it, and the thread count:
+        # in bfloat16 the matmuls round by how they split the work, so other threads write other copy.
+        "inference": {
+            "dtype": pg.generator.dtype,
+            "cpu_bf16_features": bf16_features(),
+            "threads": torch.get_num_threads(),
+        },
         "models": {
             "generator": _model(config.generator.model, resolve_llm),
             "adapter": _folder(pg.generator.adapter),

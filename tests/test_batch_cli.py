@@ -4,6 +4,7 @@ import json
 import re
 
 import pytest
+import torch
 from click.testing import CliRunner
 
 from promogen.batch import errors_path, run_batch
@@ -151,10 +152,24 @@ def test_batch_writes_its_config_with_model_hashes_and_refuses_a_changed_resume(
     assert record["promogen_version"] and record["campaign"]["campaign_id"] == "run20", record
     from promogen.hardware import bf16_features, resolve_dtype
 
-    inference = {"dtype": resolve_dtype("auto"), "cpu_bf16_features": bf16_features()}
-    assert record["inference"] == inference, "the dtype `auto` resolved to, and the CPU features why"
+    threads = torch.get_num_threads()
+    inference = {"dtype": resolve_dtype("auto"), "cpu_bf16_features": bf16_features(), "threads": threads}
+    assert record["inference"] == inference, "the dtype `auto` resolved to, the CPU features why, the threads"
     again = CliRunner().invoke(cli, [*base, "--set", "generator.temperature=0.9", "--resume"])
-    assert again.exit_code != 0 and "pipeline differ" in str(again.exception), again.output
+    assert again.exit_code != 0 and "(pipeline.generator.temperature differ)" in str(again.exception), (
+        again.output
+    )
+    torch.set_num_threads(threads + 1)
+    try:
+        other = CliRunner().invoke(cli, [*base, "--set", "generator.temperature=0.5", "--resume"])
+    finally:
+        torch.set_num_threads(threads)
+    assert other.exit_code != 0, "in bfloat16 another thread count writes other copy: no silent mix"
+    hint = "inference.threads differ; the copy depends on the torch thread count: resume with "
+    hint += f"OMP_NUM_THREADS={threads}"
+    assert hint in str(other.exception), other.output
+    same = CliRunner().invoke(cli, [*base, "--set", "generator.temperature=0.5", "--resume"])
+    assert same.exit_code == 0, f"the recorded settings and threads resume: {same.output}"
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
 from promogen import Candidate, Delivery, PipelineConfig, PromoGen, Ranker
 from promogen.evaluation.evaluator import (
@@ -170,7 +171,9 @@ def test_harness_writes_report_with_every_metric_and_plots(tiny_pg, tmp_path):
     from promogen.provenance import code_version
 
     code, bf16 = code_version(), "+".join(bf16_features()) or "none"
-    assert f"bf16: {bf16};" in text, "the header names the CPU's bf16 features (they change the copy)"
+    assert f"bf16: {bf16}, {torch.get_num_threads()} torch threads;" in text, (
+        "the header names the CPU's bf16 features and the thread count (in bfloat16 they change the copy)"
+    )
     assert code is None or f"(commit {code['commit']}" in text, "the header names the code's commit"
     rejects = [data["results"][v]["run20"]["rejects"]["candidates"] for v in ("one", "two")]
     assert rejects == [4, 8], f"every candidate counted in the rejects tally: {rejects}"

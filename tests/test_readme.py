@@ -1269,22 +1269,32 @@ def test_dev_rerun_separates_the_code_from_the_machine_as_the_readme_says():
                 shipped.update(re.findall(r"^- (g\d+-u\d+): (.*)$", block, flags=re.M))
         return shipped
 
-    new, old_here, old_there = delivered(""), delivered("rerun_7a2a97b"), delivered("previous_24ac651")
+    latest = delivered("")
+    new, old_here = delivered("previous_2957352"), delivered("rerun_7a2a97b")
+    old_there = delivered("previous_24ac651")
     assert len(new) == len(old_here) == len(old_there) == 120, (len(new), len(old_here), len(old_there))
     text = " ".join(README.split())
     code = sum(new[k] != old_here[k] for k in new)
     machine = sum(old_here[k] != old_there[k] for k in new)
+    redrawn = sum(latest[k] != new[k] for k in new)
+    assert f"the delivered copy differs for {redrawn} of 120 shoppers from the run before" in text, redrawn
     assert f"the two codes deliver different copy to {code} of 120 shoppers" in text, code
     assert f"the two hosts deliver different copy to {machine} of 120 shoppers" in text, machine
     glance = {
         d: _headline(REPORTS / "copy_quality" / d / "report.md")
-        for d in ("", "rerun_7a2a97b", "previous_24ac651")
+        for d in ("", "previous_2957352", "rerun_7a2a97b", "previous_24ac651")
     }
+    redraw = text.partition("read them as the size of sampling noise on 120 shoppers (")[2]
+    pct(redraw.partition("first-try compliance ")[2][:5], glance[""]["first_try_compliance"])
+    pct(redraw.partition(" against ")[2][:5], glance["previous_2957352"]["first_try_compliance"])
+    shows(redraw.partition("approval ")[2][:5], glance[""]["approval"])
+    approval_before = redraw.partition("approval ")[2].partition(" against ")[2][:5]
+    shows(approval_before, glance["previous_2957352"]["approval"])
     sentence = text.partition("the code, on the same machine:")[2].partition("So the fall")[0]
     falls = sentence.partition("first-try compliance falls from ")[2].split(" to ")
     pct(falls[0], glance["rerun_7a2a97b"]["first_try_compliance"])
-    pct(falls[1][:6], glance[""]["first_try_compliance"])
-    shows(sentence.partition("approval stays ")[2][:6], glance[""]["approval"])
+    pct(falls[1][:6], glance["previous_2957352"]["first_try_compliance"])
+    shows(sentence.partition("approval stays ")[2][:6], glance["previous_2957352"]["approval"])
     shows(sentence.partition("approval stays ")[2][:6], glance["rerun_7a2a97b"]["approval"])
     there = sentence.partition("first-try compliance ")[2].partition(" there, ")
     pct(there[0], glance["previous_24ac651"]["first_try_compliance"])
@@ -1296,15 +1306,16 @@ def test_dev_rerun_separates_the_code_from_the_machine_as_the_readme_says():
     shows(distinct[:6], glance["previous_24ac651"]["distinct_2"])
     shows(distinct.partition(" to ")[2][:6], glance["rerun_7a2a97b"]["distinct_2"])
     rejects_new, rejects_old = (
-        _rejects(REPORTS / "copy_quality" / f"{d}report.md")["shipped", "all"] for d in ("", "rerun_7a2a97b/")
+        _rejects(REPORTS / "copy_quality" / f"{d}report.md")["shipped", "all"]
+        for d in ("previous_2957352/", "rerun_7a2a97b/")
     )
     more = {r: rejects_new.get(r, 0) - rejects_old.get(r, 0) for r in rejects_new.keys() | rejects_old.keys()}
     assert {r: n for r, n in more.items() if n} == {"repetitive": 9, "min_spend": 1, "invented_number": 1}, (
         more
     )
     assert "by the new rules and by one minimum-spend and one invented-number reject more" in text
-    banners = _rejects(REPORTS / "copy_quality" / "report.md")["shipped", "banner"]["too_long"]
-    assert f"and {banners} banners)" in text, banners
+    before = _rejects(REPORTS / "copy_quality" / "previous_2957352" / "report.md")["shipped", "banner"]
+    assert f"20 email subjects and {before['too_long']} banners)" in text, before
 
 
 def test_the_previous_dev_run_figures_match_its_kept_pages():
@@ -1332,7 +1343,7 @@ def test_the_previous_dev_run_figures_match_its_kept_pages():
     ):
         shows(shown, shipped[key])
     demo = _glance(REPORTS / "copy_quality" / "previous_24ac651" / "demo_report.md")
-    text = " ".join(README.split()).partition("fallback 0%; the previous run ")[2]
+    text = " ".join(README.split()).partition("(met; unguarded ")[2].partition("the previous run ")[2]
     pct(text[:5], demo["shipped"]["first_try_compliance"])
     pct(text.partition("unguarded ")[2][:5], demo["unguarded"]["first_try_compliance"])
 
@@ -1364,3 +1375,33 @@ def test_thread_count_figures_match_their_snapshots():
     assert f"differ in {bf16[0]} of {bf16[1]} between 1 and 2 torch threads" in text, bf16
     assert f"and in {fp32[0]} of {fp32[1]} in float32" in text, fp32
     assert f"the same bfloat16 split, {old[0]} of {old[1]}" in text, old
+
+
+def test_the_figures_before_the_seed_change_match_its_kept_pages():
+    """The dev table's "before the seed change" figures are the 16:07 run's, kept in previous_2957352/."""
+    folder = REPORTS / "copy_quality" / "previous_2957352"
+    before, reference = _glance(folder / "report.md"), _load(str(folder.relative_to(ROOT) / "reference.json"))
+    shipped = before["shipped"]
+    cell = row("first-try compliance >= 95%")[1].partition("Before the seed change: ")[2]
+    pct(cell.partition("%")[0], shipped["first_try_compliance"])
+    pct(cell.partition("unguarded ")[2][:5], before["unguarded"]["first_try_compliance"])
+    lead = "before the seed change "
+    shows(row("approval (approver model, mean)")[1].partition(lead)[2][:5], shipped["approval"])
+    similarity = row("similarity to the reference messages")[1].partition(lead)[2][:5]
+    shows(similarity, shipped["reference_similarity"])
+    distinct = row("distinct-2 within 10%")[1].partition(lead)[2]
+    shows(distinct[:5], reference["delivered"]["mean_over_campaigns"]["distinct_2"])
+    frame = row("no opening three-word frame")[1].partition(lead)[2]
+    pct(frame[:5], reference["delivered"]["mean_over_campaigns"]["opening_frame_share"])
+    trio = row("relevance / personalisation")[1].partition(lead)[2].partition(";")[0].split("/")
+    for shown, key in zip(
+        trio, ("relevance", "personalisation_vs_others", "personalisation_vs_generic"), strict=True
+    ):
+        shows(shown, shipped[key])
+    terms = _load(str(folder.relative_to(ROOT) / "offer_terms.json"))
+    missing = " ".join(README.split()).partition("unguarded, the end date is missing from ")[2]
+    pct(missing.partition("(")[2][:5], 1 - terms["unguarded"]["end_date"]["stated"])
+    demo = _glance(folder / "demo_report.md")
+    text = " ".join(README.split()).partition("fallback 0%; before the seed change ")[2]
+    pct(text[:5], demo["shipped"]["first_try_compliance"])
+    pct(text.partition("unguarded ")[2][:5], demo["unguarded"]["first_try_compliance"])

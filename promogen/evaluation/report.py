@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from .. import __version__
 from ..hardware import bf16_features
@@ -50,6 +51,7 @@ def write_report(results: dict, meta: dict, out_dir: str | Path, examples: int =
         "machine": f"{platform.machine()}, {platform.system()}, {_cpus()} CPU cores, no GPU used",
         # bf16 matmuls round differently on AMX and AVX-512 BF16: the same code writes other copy.
         "cpu_bf16_features": bf16_features(),
+        "torch_threads": torch.get_num_threads(),
         "code": code_version(),
         "metric_help": {m.name: m.help for m in METRICS},
     }
@@ -77,7 +79,8 @@ def _summary(results: dict, meta: dict) -> list[str]:
         "",
         f"Command: `{meta['command']}`  ",
         f"Users: {meta['users']}  ",
-        f"Date: {meta['date']}; machine: {meta['machine']}, bf16: {bf16}; "
+        f"Date: {meta['date']}; machine: {meta['machine']}, bf16: {bf16}, "
+        f"{meta['torch_threads']} torch threads; "
         f"promogen {__version__}{_code(meta['code'])}; seed {meta['seed']}",
         "",
         "## Variants at a glance (mean over campaigns)",
