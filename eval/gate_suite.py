@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from promogen.checks import check_copy
-from promogen.types import Campaign
+from promogen.types import Campaign, UserHistory
 
 CASES_FILE = Path(__file__).resolve().parent.parent / "tests" / "gate_cases.py"
 TARGET_REJECT, TARGET_ACCEPT = 0.98, 0.95
@@ -57,7 +57,8 @@ def run_holdout(path: Path) -> dict:
 
 def run_gold(path: Path) -> dict:
     """The gate on reference copy it was never tuned on: good messages accepted, flawed ones rejected
-    per labelled defect (the shopper's history is the context numbers may be quoted from)."""
+    per labelled defect (the shopper's history is the context numbers may be quoted from, its carted
+    items what a cart claim may name)."""
     from promogen.train.gold import read_specs
 
     good = accepted = 0
@@ -66,8 +67,9 @@ def run_gold(path: Path) -> dict:
     for spec in read_specs(path):
         campaign = Campaign.from_dict(spec["campaign"])
         context = " ; ".join(e["text"] for e in spec["history"])
+        cart = UserHistory.from_dict({"user_id": spec["spec_id"], "events": spec["history"]}).cart_items()
         for text in (spec["best"], spec["alt"]):
-            found = rules_of(check_copy(text, campaign, context))
+            found = rules_of(check_copy(text, campaign, context, cart))
             good += 1
             accepted += not found
             for rule in set(found):
@@ -75,7 +77,7 @@ def run_gold(path: Path) -> dict:
         for bad in spec["bad"]:
             d = defects.setdefault(bad["defect"], {"n": 0, "rejected": 0})
             d["n"] += 1
-            d["rejected"] += bool(check_copy(bad["text"], campaign, context))
+            d["rejected"] += bool(check_copy(bad["text"], campaign, context, cart))
     for d in defects.values():
         d["share"] = round(d["rejected"] / d["n"], 4)
     return {

@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from . import __version__
 from .checks import check_copy
+from .checks import read_cart as checks_read_cart
 from .prompts import fallback_copy
 from .types import Campaign, UserHistory, ValidationError, check_keys, check_str, check_type
 
@@ -140,7 +141,9 @@ async def generate(
     return {"deliveries": [d.to_dict() for d in deliveries]}
 
 
-def verdict(campaign: Campaign, text: str, interests: list[str], cart: bool | None = None) -> dict:
+def verdict(
+    campaign: Campaign, text: str, interests: list[str], cart: bool | list[str] | None = None
+) -> dict:
     violations = check_copy(text, campaign, interests, cart)
     return {
         "compliant": not violations,
@@ -150,9 +153,10 @@ def verdict(campaign: Campaign, text: str, interests: list[str], cart: bool | No
     }
 
 
-def read_cart(value: Any) -> bool | None:
-    """Whether the shopper has something in the cart (a copy may only then claim it); None: not known."""
-    return None if value is None else parse(value, lambda v: check_type(v, bool, "cart"), "cart", "cart")
+def read_cart(value: Any) -> bool | list[str] | None:
+    """What the shopper has carted (`checks.read_cart`: the items, or only whether there are any); None:
+    not known."""
+    return parse(value, checks_read_cart, "cart", "cart")
 
 
 def read_interests(value: Any) -> list[str]:
@@ -171,7 +175,8 @@ def check(
     """The compliance gate on one text: `{compliant, violations}` (plus its length and the limit).
 
     `interests` (optional) are the shopper's interest phrases the copy may quote numbers from; `cart`
-    (optional) whether the shopper has a cart event: a claim about their cart needs true."""
+    (optional) what the shopper has carted, the items' texts (or only whether there are any, true or
+    false): a claim about their cart needs something there, and may name only what is."""
     allowed = ("campaign", "text", "interests", "cart")
     parse(body, lambda b: check_keys(b, ("campaign", "text"), allowed, "request"), "", "request")
     campaign = read_campaign(body["campaign"])

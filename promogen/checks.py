@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from difflib import SequenceMatcher
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from .types import Campaign, Offer, ValidationError, Violation, check_keys, check_str, check_type
 from .wording import MONTHS, SYMBOLS, expiry_date, gift_name
@@ -384,9 +385,9 @@ _SHOUT_OK = set(
 
 # ------------------------------------------------------------------------------------------ the gate
 def check_copies(path: str | Path, campaign: Campaign) -> Iterator[dict]:
-    """Check a JSONL file of `{"text": ..., "interests": [...], "cart": true}` lines (interests and cart
-    optional: without `cart` a cart claim is not checked), in order: one `{"text", "compliant",
-    "violations"}` per line."""
+    """Check a JSONL file of `{"text": ..., "interests": [...], "cart": [...]}` lines (interests and cart
+    optional: `cart` true/false or the carted items' texts; without it a cart claim is not checked), in
+    order: one `{"text", "compliant", "violations"}` per line."""
     path = Path(path)
     if not path.is_file():
         raise ValidationError(f"copies file not found: {path}")
@@ -402,7 +403,7 @@ def check_copies(path: str | Path, campaign: Campaign) -> Iterator[dict]:
             check_keys(row, ("text",), ("text", "interests", "cart"), "copy", number)
             text = check_str(row["text"], "text", number, empty=True)
             interests = check_type(row.get("interests") or [], list, "interests", number)
-            cart = None if row.get("cart") is None else check_type(row["cart"], bool, "cart", number)
+            cart = read_cart(row.get("cart"), number)
             violations = check_copy(text, campaign, [str(i) for i in interests], cart)
             yield {"text": text, "compliant": not violations, "violations": [v.to_dict() for v in violations]}
 
@@ -421,16 +422,69 @@ _CART = re.compile(
 )
 
 
+# Words a cart claim's subject may hold that name no item ("Your picks are still in your cart").
+_UNNAMED = set(
+    "your the that those this these my our a an it its something anything everything all item items pick "
+    "picks favourite favourites favorite favorites fave faves order stuff thing things goodies treats cart "
+    "basket shopping still just now new same are is was were has have been left sitting waiting there here "
+    "what you them they one ones got hey psst also too".split()
+)
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") and len(word) > 3 else word
+
+
+def _named(before: str) -> set[str]:
+    """The words a cart claim says are in the cart: its clause up to the claim, less words naming nothing."""
+    clause = re.split(r"[.!?:;,\u2013\u2014]", before)[-1].lower().replace("\u2019", "'")
+    return {_stem(w) for w in re.findall(r"[a-z0-9]+", clause.replace("'s", " ")) if w not in _UNNAMED}
+
+
+def read_cart(value: Any, line: int | None = None) -> bool | list[str] | None:
+    """The `cart` of a check: the carted items' texts (empty: nothing carted), or only whether there are
+    any (true/false), or None when not known."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return list(value)
+    where = "" if line is None else f" (line {line})"
+    raise ValidationError(
+        f"`cart` must be true, false or a list of item texts, got {type(value).__name__}{where}"
+    )
+
+
+def _cart_claim(norm: str, cart: bool | list[str] | None) -> list[Violation]:
+    """A claim about the shopper's cart needs a cart, and where its items are known, one of them named
+    when the claim names something ("Cycling's in your cart" to a shopper who carted running socks)."""
+    claim = _CART.search(norm)
+    if claim is None or cart is None or cart is True:
+        return []
+    if not cart:
+        return [Violation("invented_claim", f"{claim.group(0)!r}: the shopper has nothing in the cart")]
+    named = _named(norm[: claim.start()])
+    carted = {_stem(w) for item in cart for w in re.findall(r"[a-z0-9]+", item.lower())}
+    if named and not any(n.startswith(c) or c.startswith(n) for n in named for c in carted if len(c) > 2):
+        held = "; ".join(cart)
+        return [
+            Violation(
+                "invented_claim", f"{claim.group(0)!r} names {' '.join(sorted(named))}; the cart holds {held}"
+            )
+        ]
+    return []
+
+
 def check_copy(
-    text: str, campaign: Campaign, context: str | list[str] = "", cart: bool | None = None
+    text: str, campaign: Campaign, context: str | list[str] = "", cart: bool | list[str] | None = None
 ) -> list[Violation]:
     """Every rule `text` breaks for `campaign`; an empty list means it may be delivered.
 
     `context` is what the copy may quote from (the shopper's interest phrases): a number is not
     invented when it appears there with the same neighbouring word ("your 3-pack of gel pens").
-    `cart` is whether the shopper's history has a cart event: copy that says something is in the
-    shopper's cart is an invented claim when it has none ("Your workout kit is still in your cart" to
-    a shopper who only browsed); None (the history is not known) leaves such claims unchecked.
+    `cart` is what the shopper's history has carted (`read_cart`): copy that says something is in the
+    shopper's cart is an invented claim when it has nothing ("Your workout kit is still in your cart" to
+    a shopper who only browsed), and, with the items known, when it names something none of them is;
+    None (the history is not known) leaves such claims unchecked.
     """
     if not isinstance(context, str):
         context = " ; ".join(context)
@@ -441,9 +495,7 @@ def check_copy(
     found: list[Violation] = []
     for rule in _RULES:
         found += rule(norm, plain, campaign, context)
-    claim = _CART.search(norm)
-    if cart is False and claim:
-        found.append(Violation("invented_claim", f"{claim.group(0)!r}: the shopper has nothing in the cart"))
+    found += _cart_claim(norm, cart)
     return list(dict.fromkeys(found))  # one report per finding, in rule order (the cart claim last)
 
 

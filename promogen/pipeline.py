@@ -336,7 +336,7 @@ class PromoGen:
             keys=[u.user_id for u in users],
         )
         candidates = as_candidates(drafts)
-        self.score(campaign, candidates, vectors, interests, [u.has_cart() for u in users])
+        self.score(campaign, candidates, vectors, interests, [u.cart_items() for u in users])
         # The picks depend on the users before them in the same request (`variety`) and on nothing
         # outside it: a batch job's copy depends on its batch alone (a resumed job writes the same
         # copy), and another batch size gives other picks.
@@ -375,11 +375,11 @@ class PromoGen:
         candidates: list[list[Candidate]],
         vectors: np.ndarray,
         interests: list[list[str]],
-        carts: list[bool] | None,
+        carts: list[list[str]] | None,
     ) -> None:
         """Fill each candidate's violations (the gate), scores and `eligible` flag, in place; each
         candidate holds its copywriter perplexity already (`as_candidates`). `carts`: per user,
-        whether the history has a cart event (None: unknown; the gate then leaves cart claims alone)."""
+        what the history has carted (None: unknown; the gate then leaves cart claims alone)."""
         flat = [c for cands in candidates for c in cands]
         owners = np.repeat(np.arange(len(candidates)), [len(c) for c in candidates])
         for cand, owner in zip(flat, owners, strict=True):

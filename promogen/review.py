@@ -75,9 +75,9 @@ def first_users(upload: UploadFile, n: int, folder: Path) -> tuple[list, list[di
     return users, bad
 
 
-def card(campaign: Campaign, delivery: Delivery, cart: bool) -> dict:
+def card(campaign: Campaign, delivery: Delivery, cart: list[str]) -> dict:
     """What the page shows for one shopper: the delivered copy, its verdict and every candidate; `cart`
-    (whether the shopper has a cart event) goes with every re-check of an edit."""
+    (what the shopper has carted) goes with every re-check of an edit."""
     candidates = [
         {
             "text": c.text,
@@ -117,6 +117,6 @@ async def preview(
     else:
         sample, bad = simulate_users(n, seed=seed), []
     deliveries = await asyncio.wrap_future(state.batcher.submit(camp, sample, seed=seed))
-    cards = [card(camp, d, u.has_cart()) for d, u in zip(deliveries, sample, strict=True)]
+    cards = [card(camp, d, u.cart_items()) for d, u in zip(deliveries, sample, strict=True)]
     context = {"cards": cards, "bad_rows": bad}
     return templates.TemplateResponse(request, "shoppers.html", context)

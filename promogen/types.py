@@ -136,9 +136,10 @@ class UserHistory:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    def has_cart(self) -> bool:
-        """Whether the history has a cart event: only then may copy speak of the user's cart."""
-        return any(e.type == "cart" for e in self.events)
+    def cart_items(self) -> list[str]:
+        """What the history has carted, each item once: copy may speak of the user's cart only when
+        there is something, and name only what is there."""
+        return list(dict.fromkeys(e.text.strip() for e in self.events if e.type == "cart"))
 
 
 @dataclass

@@ -71,6 +71,34 @@ def test_cart_claims_need_a_cart_event(text, cart, flagged):
     assert all(v.rule == "invented_claim" for v in found), "a cart claim without a cart is an invented claim"
 
 
+SOCKS = ["merino running socks", "running shorts"]
+
+
+@pytest.mark.parametrize(
+    ("text", "cart", "flagged"),
+    [
+        ("Cycling's in your cart: 20% off running gear with RUN20.", SOCKS, True),
+        ("Your workout kit is still in your cart: 20% off running gear with RUN20.", SOCKS, True),
+        ("A fresh patch in your cart? 20% off running gear with RUN20.", SOCKS, True),
+        ("Cycling's in your cart: 20% off running gear with RUN20.", True, False),
+        ("Cycling's in your cart: 20% off running gear with RUN20.", [], True),
+        ("Your running socks are still in your cart: 20% off running gear with RUN20.", SOCKS, False),
+        ("Those merino socks are still waiting in your cart. 20% off running gear, RUN20", SOCKS, False),
+        ("Ready to run? Your shorts are still in your cart: 20% off running gear with RUN20.", SOCKS, False),
+        ("Your sock's still in your cart: 20% off running gear with RUN20.", SOCKS, False),
+        ("Your picks are still in your cart: 20% off running gear with RUN20.", SOCKS, False),
+        ("Still in your shopping cart? 20% off running gear with RUN20.", SOCKS, False),
+        ("Left something in the cart? 20% off running gear with RUN20.", SOCKS, False),
+        ("Your cart's waiting: 20% off running gear with RUN20.", SOCKS, False),
+    ],
+)
+def test_a_cart_claim_names_only_what_the_cart_holds(text, cart, flagged):
+    found = [v for v in check_copy(text, RUN20, cart=cart) if v.rule == "invented_claim"]
+    assert bool(found) is flagged, f"{text!r} with cart={cart}: {found}"
+    if flagged and cart:
+        assert "the cart holds merino running socks; running shorts" in found[0].detail, found[0].detail
+
+
 TOTE = Campaign.from_dict(
     {
         "campaign_id": "tote",
@@ -245,7 +273,14 @@ def test_check_command_text_and_copies(tmp_path):
         ('{"copy": "x"}', r"`copy.text` is missing \(line 1\)"),
         ('{"text": 5}', r"`text` must be a string, got int \(line 1\)"),
         ('{"text": "x", "interests": "a"}', r"`interests` must be a list, got str \(line 1\)"),
-        ('{"text": "x", "cart": "no"}', r"`cart` must be true or false, got str \(line 1\)"),
+        (
+            '{"text": "x", "cart": "no"}',
+            r"`cart` must be true, false or a list of item texts, got str \(line 1\)",
+        ),
+        (
+            '{"text": "x", "cart": [1]}',
+            r"`cart` must be true, false or a list of item texts, got list \(line 1\)",
+        ),
     ],
 )
 def test_check_copies_bad_input(tmp_path, line, message):

@@ -326,7 +326,7 @@ def test_batch_with_a_plan_writes_each_user_their_campaign_and_nobody_else(fake_
     assert [c["campaign_id"] for c in recorded["campaigns"]] == ["run20", "shipfree"], recorded
     assert recorded["users"] == 3, f"the plan's users who get copy: {recorded}"
     other = {**assigned, "u3": CAMPAIGNS[1]}
-    with pytest.raises(ValidationError, match=r"--resume with other settings .*\(plan differ\)"):
+    with pytest.raises(ValidationError, match=r"--resume with other settings .*\(plan\.sha1 differ\)"):
         run_batch(
             fake_pg,
             CAMPAIGNS[0],

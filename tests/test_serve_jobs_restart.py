@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+import torch
 from conftest import canned_pg
 from fastapi.testclient import TestClient
 
@@ -48,7 +49,8 @@ def test_killed_job_resumes_on_restart(encoder, tmp_path):
     users.write_text("".join(json.dumps(u.to_dict()) + "\n" for u in shoppers))
     campaign = demo_campaign("run20").to_dict()
     data, port = tmp_path / "data", free_port()
-    env = {**os.environ, "PYTHONPATH": str(HERE.parent), "OMP_NUM_THREADS": "1"}
+    # The restarted server below is this process: the same torch thread count, which a resume requires.
+    env = {**os.environ, "PYTHONPATH": str(HERE.parent), "OMP_NUM_THREADS": str(torch.get_num_threads())}
     server = subprocess.Popen(
         [sys.executable, str(HERE / "fake_server.py"), str(data), str(port), "0.4"], env=env
     )

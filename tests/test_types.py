@@ -165,14 +165,14 @@ def test_code_version_names_the_checkouts_commit_and_changes(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("types", "carted"),
+    ("events", "carted"),
     [
-        (["view", "search"], False),
-        (["view", "cart"], True),
-        (["cart", "purchase"], True),
-        (["purchase"], False),
+        ([("view", "shoes"), ("search", "socks")], []),
+        ([("view", "shoes"), ("cart", "socks")], ["socks"]),
+        ([("cart", "socks "), ("purchase", "shoes"), ("cart", "socks"), ("cart", "cap")], ["socks", "cap"]),
+        ([("purchase", "shoes")], []),
     ],
 )
-def test_a_history_has_a_cart_only_with_a_cart_event(types, carted):
-    user = UserHistory.from_dict({"user_id": "u", "events": [{"type": t, "text": "shoes"} for t in types]})
-    assert user.has_cart() is carted, f"{types}: has_cart should be {carted}"
+def test_a_histories_cart_holds_its_cart_events_items_once(events, carted):
+    user = UserHistory.from_dict({"user_id": "u", "events": [{"type": t, "text": x} for t, x in events]})
+    assert user.cart_items() == carted, f"{events}: the cart should hold {carted}"

@@ -297,7 +297,7 @@ class Evaluator:
             prompts, n, seed, vectors=conditioning, shared=self.pg.shared(campaign, prompts)
         )
         rows = [as_candidates(drafts)[0] for _ in users]  # fresh candidates per user: scores are per user
-        self.pg.score(campaign, rows, vectors, phrases, [u.has_cart() for u in users])
+        self.pg.score(campaign, rows, vectors, phrases, [u.cart_items() for u in users])
         rngs = [user_rng(seed, u.user_id) for u in users]
         picks = select(rows, self.pg.rank_key(), self.pg.config, rngs, [len(users)])
         fallback = fallback_copy(campaign)
@@ -336,7 +336,7 @@ class Evaluator:
             perplexity=np.asarray(self.pg.generator.perplexity(texts, base=True)),
             predicted_ctr=np.asarray(ctr),
             violations=[
-                check_copy(t, campaign, p, u.has_cart())
+                check_copy(t, campaign, p, u.cart_items())
                 for t, p, u in zip(texts, phrases, users, strict=True)
             ],
             fluency_floor=FLUENCY_FLOOR,
