@@ -140,11 +140,14 @@ def check_resumable(path: Path, record: dict) -> None:
         return
     before = json.loads(path.read_text(encoding="utf-8"))
     changed = [key.removesuffix(".") for key in differences(before, record)]
+    threads = before.get("inference", {}).get("threads")
+    if threads is None and "inference.threads" in changed:
+        changed.remove("inference.threads")  # a record from before threads were kept: not known, let be
     if changed:
-        threads = before.get("inference", {}).get("threads")
+        how = "--cpus-per-worker " if record.get("engine") == "ray" else "OMP_NUM_THREADS="
         hint = (
-            f"; the copy depends on the torch thread count: resume with OMP_NUM_THREADS={threads}"
-            if "inference.threads" in changed and threads
+            f"; in bfloat16 the copy depends on the torch thread count: resume with {how}{threads}"
+            if "inference.threads" in changed
             else ""
         )
         raise ValidationError(

@@ -422,56 +422,68 @@ _CART = re.compile(
 )
 
 
-# Words a cart claim's subject may hold that name no item ("Your picks are still in your cart").
+# A cart claim's subject starts after its last determiner ("Ready to run? Your shorts are still in your
+# cart"); a pronoun there names no item ("Don't forget what's still in your cart"), nor do these words.
+_DETERMINERS = set("your the that those this these my our".split())
+_PRONOUNS = set("what everything anything something it them they all".split())
 _UNNAMED = set(
-    "your the that those this these my our a an it its something anything everything all item items pick "
-    "picks favourite favourites favorite favorites fave faves order stuff thing things goodies treats cart "
-    "basket shopping still just now new same are is was were has have been left sitting waiting there here "
-    "what you them they one ones got hey psst also too".split()
+    "a an item items pick picks favourite favourites favorite favorites fave faves order stuff thing things "
+    "goodies treats cart basket shopping still just now new same are is was were has have been left sitting "
+    "waiting there here you one ones got hey psst also too".split()
 )
 
 
-def _stem(word: str) -> str:
-    return word[:-1] if word.endswith("s") and not word.endswith("ss") and len(word) > 3 else word
-
-
 def _named(before: str) -> set[str]:
-    """The words a cart claim says are in the cart: its clause up to the claim, less words naming nothing."""
-    clause = re.split(r"[.!?:;,\u2013\u2014]", before)[-1].lower().replace("\u2019", "'")
-    return {_stem(w) for w in re.findall(r"[a-z0-9]+", clause.replace("'s", " ")) if w not in _UNNAMED}
+    """The word stems a cart claim says are in the cart: its clause up to the claim, from its last
+    determiner on, less words that name nothing; empty when a pronoun is the subject."""
+    clause = re.split(r"[.!?:;,()\u2013\u2014]| - ", before)[-1].lower().replace("\u2019", "'")
+    words = re.findall(r"[a-z0-9]+", re.sub(r"'[a-z]*", "", clause))
+    marks = [i for i, w in enumerate(words) if w in _DETERMINERS | _PRONOUNS]
+    if marks and words[marks[-1]] in _PRONOUNS:
+        return set()
+    subject = words[marks[-1] + 1 :] if marks else words
+    return {_stem(w) for w in subject if w not in _UNNAMED}
+
+
+def _names_carted(named: set[str], cart: list[str]) -> bool:
+    """Whether a named stem is a carted item's word: the same, or one the start of the other where both
+    have 4 letters or more ("gel pens" for "Gel Ink Roller Ball Pens", "TV" for "TV")."""
+    carted = {_stem(w) for item in cart for w in re.findall(r"[a-z0-9]+", item.lower())}
+    return any(n == c or (min(len(n), len(c)) >= 4 and (n.startswith(c) or c.startswith(n)))
+               for n in named for c in carted)  # fmt: skip
 
 
 def read_cart(value: Any, line: int | None = None) -> bool | list[str] | None:
-    """The `cart` of a check: the carted items' texts (empty: nothing carted), or only whether there are
-    any (true/false), or None when not known."""
+    """The `cart` of a check: the carted items' texts (empty: nothing carted; blank items are dropped),
+    or only whether there are any (true/false), or None when not known."""
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return list(value)
+        return [item.strip() for item in value if item.strip()]
     where = "" if line is None else f" (line {line})"
     raise ValidationError(
         f"`cart` must be true, false or a list of item texts, got {type(value).__name__}{where}"
     )
 
 
-def _cart_claim(norm: str, cart: bool | list[str] | None) -> list[Violation]:
-    """A claim about the shopper's cart needs a cart, and where its items are known, one of them named
-    when the claim names something ("Cycling's in your cart" to a shopper who carted running socks)."""
-    claim = _CART.search(norm)
-    if claim is None or cart is None or cart is True:
+def _cart_claims(norm: str, cart: bool | list[str] | None) -> list[Violation]:
+    """Claims about the shopper's cart need a cart, and where its items are known, each claim that names
+    something must name one of them ("Cycling's in your cart" to a shopper who carted running socks).
+    What a claim names after it ("Your cart still has cycling gloves") is not read."""
+    claims = list(_CART.finditer(norm))
+    if not claims or cart is None or cart is True:
         return []
+    cart = read_cart(cart)  # blank items dropped: they hold nothing
     if not cart:
-        return [Violation("invented_claim", f"{claim.group(0)!r}: the shopper has nothing in the cart")]
-    named = _named(norm[: claim.start()])
-    carted = {_stem(w) for item in cart for w in re.findall(r"[a-z0-9]+", item.lower())}
-    if named and not any(n.startswith(c) or c.startswith(n) for n in named for c in carted if len(c) > 2):
-        held = "; ".join(cart)
-        return [
-            Violation(
-                "invented_claim", f"{claim.group(0)!r} names {' '.join(sorted(named))}; the cart holds {held}"
-            )
-        ]
-    return []
+        return [Violation("invented_claim", f"{claims[0].group(0)!r}: the shopper has nothing in the cart")]
+    out = []
+    for claim in claims:
+        named = _named(norm[: claim.start()])
+        if named and not _names_carted(named, cart):
+            held = "; ".join(cart)
+            detail = f"{claim.group(0)!r} names {' '.join(sorted(named))}; the cart holds {held}"
+            out.append(Violation("invented_claim", detail))
+    return out
 
 
 def check_copy(
@@ -495,7 +507,7 @@ def check_copy(
     found: list[Violation] = []
     for rule in _RULES:
         found += rule(norm, plain, campaign, context)
-    found += _cart_claim(norm, cart)
+    found += _cart_claims(norm, cart)
     return list(dict.fromkeys(found))  # one report per finding, in rule order (the cart claim last)
 
 

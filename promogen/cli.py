@@ -298,8 +298,8 @@ def _ray_batch(campaign, users, out, plan_path, settings, n_candidates, seed, ba
     "--copies",
     type=click.Path(dir_okay=False),
     default=None,
-    help='JSONL of {"text": ..., "interests": [...], "cart": true|false} (only text required); one JSON '
-    "verdict per line goes to stdout.",
+    help='JSONL of {"text": ..., "interests": [...], "cart": [carted items] or true|false} (only text '
+    "required); one JSON verdict per line goes to stdout.",
 )
 def check(campaign: str, text: str | None, cart: bool | None, copies: str | None) -> None:
     """Run the compliance gate on your own copy: exit 0 when all compliant, 1 when not.

@@ -93,12 +93,12 @@ def run_record(pg) -> dict:
     return {
         "promogen_version": __version__,
         "pipeline": config.to_dict(),
-        # "auto" resolved on this machine, with the CPU features that decided it, and the thread count:
-        # in bfloat16 the matmuls round by how they split the work, so other threads write other copy.
+        # "auto" resolved on this machine, with the CPU features that decided it, and in bfloat16 the
+        # thread count: its matmuls round by how they split the work, so other threads write other copy.
         "inference": {
             "dtype": pg.generator.dtype,
             "cpu_bf16_features": bf16_features(),
-            "threads": torch.get_num_threads(),
+            **({"threads": torch.get_num_threads()} if pg.generator.dtype == "bfloat16" else {}),
         },
         "models": {
             "generator": _model(config.generator.model, resolve_llm),

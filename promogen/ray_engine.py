@@ -250,7 +250,8 @@ def run_ray_batch(
     record = ray.get(
         ray.remote(_record).remote(load, campaign, str(users_path), n_candidates, seed, batch_size)
     )
-    record["inference"]["threads"] = cpus_per_worker  # what the workers compute with, not that one task
+    if "threads" in record["inference"]:  # what the workers compute with, not that one task
+        record["inference"]["threads"] = cpus_per_worker
     if resume:
         check_resumable(config_path(out_path), record)
     write_record(config_path(out_path), record)

@@ -33,7 +33,7 @@ class VariantStore:
         decision: str,
         user_id: str = "",
         interests: list[str] = (),
-        cart: bool | None = None,
+        cart: bool | list[str] | None = None,
     ) -> dict:
         check_str(text, "text")
         check_choice(decision, DECISIONS, "decision")

@@ -152,24 +152,47 @@ def test_batch_writes_its_config_with_model_hashes_and_refuses_a_changed_resume(
     assert record["promogen_version"] and record["campaign"]["campaign_id"] == "run20", record
     from promogen.hardware import bf16_features, resolve_dtype
 
-    threads = torch.get_num_threads()
-    inference = {"dtype": resolve_dtype("auto"), "cpu_bf16_features": bf16_features(), "threads": threads}
-    assert record["inference"] == inference, "the dtype `auto` resolved to, the CPU features why, the threads"
+    dtype = resolve_dtype("auto")
+    threads = {"threads": torch.get_num_threads()} if dtype == "bfloat16" else {}
+    inference = {"dtype": dtype, "cpu_bf16_features": bf16_features(), **threads}
+    assert record["inference"] == inference, (
+        "the dtype `auto` resolved to, the CPU features why (bf16: threads)"
+    )
     again = CliRunner().invoke(cli, [*base, "--set", "generator.temperature=0.9", "--resume"])
     assert again.exit_code != 0 and "(pipeline.generator.temperature differ)" in str(again.exception), (
         again.output
     )
+
+
+@pytest.mark.parametrize(("dtype", "refused"), [("bfloat16", True), ("float32", False)])
+def test_a_resume_with_another_thread_count_is_refused_in_bfloat16_only(
+    tiny_model_dir, tmp_path, dtype, refused
+):
+    users = write_users(tmp_path / "u.jsonl", 2)
+    base = ["batch", "--campaign", "run20", "--users", str(users), "--out", str(tmp_path / "o.jsonl")]
+    base += ["--n-candidates", "1", "--base-model", tiny_model_dir, "--set", f"generator.dtype={dtype}"]
+    assert CliRunner().invoke(cli, base).exit_code == 0, "the first run"
+    threads = torch.get_num_threads()
     torch.set_num_threads(threads + 1)
     try:
-        other = CliRunner().invoke(cli, [*base, "--set", "generator.temperature=0.5", "--resume"])
+        other = CliRunner().invoke(cli, [*base, "--resume"])
     finally:
         torch.set_num_threads(threads)
-    assert other.exit_code != 0, "in bfloat16 another thread count writes other copy: no silent mix"
-    hint = "inference.threads differ; the copy depends on the torch thread count: resume with "
-    hint += f"OMP_NUM_THREADS={threads}"
-    assert hint in str(other.exception), other.output
-    same = CliRunner().invoke(cli, [*base, "--set", "generator.temperature=0.5", "--resume"])
-    assert same.exit_code == 0, f"the recorded settings and threads resume: {same.output}"
+    assert (other.exit_code != 0) is refused, (
+        f"{dtype}: bfloat16 copy moves with the thread count: {other.output}"
+    )
+    if refused:
+        hint = (
+            "(inference.threads differ; in bfloat16 the copy depends on the torch thread count: resume with "
+        )
+        assert hint + f"OMP_NUM_THREADS={threads})" in str(other.exception), other.exception
+    record = tmp_path / "o.config.json"
+    old = json.loads(record.read_text())
+    old["inference"].pop("threads", None)  # a record written before threads were kept
+    record.write_text(json.dumps(old))
+    assert CliRunner().invoke(cli, [*base, "--resume"]).exit_code == 0, (
+        "an older record's threads are not known"
+    )
 
 
 @pytest.mark.parametrize(

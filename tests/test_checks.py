@@ -90,13 +90,25 @@ SOCKS = ["merino running socks", "running shorts"]
         ("Still in your shopping cart? 20% off running gear with RUN20.", SOCKS, False),
         ("Left something in the cart? 20% off running gear with RUN20.", SOCKS, False),
         ("Your cart's waiting: 20% off running gear with RUN20.", SOCKS, False),
+        ("Don't forget what's still in your cart: 20% off running gear with RUN20.", SOCKS, False),
+        ("Everything you loved is still in your cart: 20% off running gear with RUN20.", SOCKS, False),
+        ("Don't wait - it's still in your cart: 20% off running gear with RUN20.", SOCKS, False),
+        (
+            "Your pup's new leash is still in your cart: 20% off running gear, RUN20.",
+            ["retractable leash"],
+            False,
+        ),
+        ("Your TV is still in your cart: 20% off running gear with RUN20.", ["TV"], False),
+        ("Your t-shirts are still in your cart: 20% off running gear with RUN20.", ["tee"], True),
+        ("Your socks are still in your cart, and cycling's in your cart: 20% off, RUN20.", SOCKS, True),
+        ("Cycling's in your cart: 20% off running gear with RUN20.", [" ", ""], True),
     ],
 )
 def test_a_cart_claim_names_only_what_the_cart_holds(text, cart, flagged):
     found = [v for v in check_copy(text, RUN20, cart=cart) if v.rule == "invented_claim"]
     assert bool(found) is flagged, f"{text!r} with cart={cart}: {found}"
-    if flagged and cart:
-        assert "the cart holds merino running socks; running shorts" in found[0].detail, found[0].detail
+    if flagged and cart == SOCKS:
+        assert "the cart holds merino running socks; running shorts" in found[-1].detail, found[-1].detail
 
 
 TOTE = Campaign.from_dict(

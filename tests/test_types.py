@@ -173,6 +173,6 @@ def test_code_version_names_the_checkouts_commit_and_changes(tmp_path):
         ([("purchase", "shoes")], []),
     ],
 )
-def test_a_histories_cart_holds_its_cart_events_items_once(events, carted):
+def test_a_historys_cart_holds_its_cart_events_items_once(events, carted):
     user = UserHistory.from_dict({"user_id": "u", "events": [{"type": t, "text": x} for t, x in events]})
     assert user.cart_items() == carted, f"{events}: the cart should hold {carted}"
