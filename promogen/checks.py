@@ -931,13 +931,17 @@ def _gift_scope(text: str, offer: Offer) -> list[Violation]:
 
 
 def _urgency(text: str, offer: Offer, spans: list) -> list[Violation]:
-    out = []
+    out, stated = [], 0
     expiry = expiry_date(offer)
     for readings, start, end in _dates(text):
         spans.append((start, end))
         if expiry is None or not any(_same_day(expiry, r) for r in readings):
             said = text[start:end]
             out.append(Violation("urgency", f"{said!r} is not the offer's {_expiry_words(expiry)}"))
+        else:
+            stated += 1
+    if stated > 1:  # "when you reach Jan 1 with EZJY, until Jan 1": padding, as a minimum spend twice
+        out.append(Violation("repetitive", "the end date is stated twice"))
     weekday = _WEEKDAY_DEADLINE.search(text)
     if weekday and (expiry is None or _WEEKDAYS[expiry.weekday()] != weekday.group(1).lower()):
         out.append(Violation("urgency", f"{weekday.group(0)!r} is not the offer's {_expiry_words(expiry)}"))

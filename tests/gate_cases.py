@@ -288,6 +288,9 @@ EXPIRY_URGENCY = [
     ("pawship", "Free shipping this weekend only with SHIPPAWS", "urgency"),
     ("home10", "$10 off orders over $50 with HOME10 before it's gone", "urgency"),
     ("trail20", "20% off hiking gear until Dec 30 with TRAIL20", "urgency"),
+    # the end date stated twice (seen in dev copy: "when you reach Jan 1 with EZJY, until Jan 1"): padding
+    ("trail20", "Gear up by Dec 31: 20% off hiking gear with TRAIL20 until Dec 31", "repetitive"),
+    ("trail20", "20% off hiking gear with TRAIL20 until Dec 31 (ends 12/31)", "repetitive"),
     ("trail20", "Today only: 20% off hiking gear with TRAIL20", "urgency"),
     ("trail20", "20% off hiking gear with TRAIL20, ends tonight 🌙", "urgency"),
     ("trail20", "20% off hiking gear with TRAIL20 - only 3 left in stock!", "urgency"),
