@@ -428,8 +428,8 @@ _DETERMINERS = set("your the that those this these my our".split())
 _PRONOUNS = set("what everything anything something it them they all".split())
 _UNNAMED = set(
     "a an item items pick picks favourite favourites favorite favorites fave faves order stuff thing things "
-    "goodies treats cart basket shopping still just now new same are is was were has have been left sitting "
-    "waiting there here you one ones got hey psst also too".split()
+    "goodies treats gear kit needs essentials cart basket shopping still just now new same are is was were "
+    "has have been left sitting waiting there here you one ones got hey psst also too".split()
 )
 
 
@@ -442,13 +442,22 @@ def _named(before: str) -> set[str]:
     if marks and words[marks[-1]] in _PRONOUNS:
         return set()
     subject = words[marks[-1] + 1 :] if marks else words
-    return {_stem(w) for w in subject if w not in _UNNAMED}
+    return {_singular(w) for w in subject if w not in _UNNAMED}
+
+
+def _singular(word: str) -> str:
+    """A plural's singular, near enough to match an item's word ("dresses" and "dress", "boxes", "shoes")."""
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if re.search(r"(?:s|x|z|ch|sh)es$", word):
+        return word[:-2]
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
 
 
 def _names_carted(named: set[str], cart: list[str]) -> bool:
     """Whether a named stem is a carted item's word: the same, or one the start of the other where both
     have 4 letters or more ("gel pens" for "Gel Ink Roller Ball Pens", "TV" for "TV")."""
-    carted = {_stem(w) for item in cart for w in re.findall(r"[a-z0-9]+", item.lower())}
+    carted = {_singular(w) for item in cart for w in re.findall(r"[a-z0-9]+", item.lower())}
     return any(n == c or (min(len(n), len(c)) >= 4 and (n.startswith(c) or c.startswith(n)))
                for n in named for c in carted)  # fmt: skip
 
@@ -930,6 +939,9 @@ def _gift_scope(text: str, offer: Offer) -> list[Violation]:
     return out
 
 
+_ENDS_LINE = re.compile(r"\bends\s+$", re.I)
+
+
 def _urgency(text: str, offer: Offer, spans: list) -> list[Violation]:
     out, stated = [], 0
     expiry = expiry_date(offer)
@@ -938,8 +950,8 @@ def _urgency(text: str, offer: Offer, spans: list) -> list[Violation]:
         if expiry is None or not any(_same_day(expiry, r) for r in readings):
             said = text[start:end]
             out.append(Violation("urgency", f"{said!r} is not the offer's {_expiry_words(expiry)}"))
-        else:
-            stated += 1
+        elif not (_ENDS_LINE.search(text[:start]) and re.fullmatch(r"\s*\.?\s*", text[end:])):
+            stated += 1  # a closing "Ends Dec 31." is the terms line the decoding guard writes: not counted
     if stated > 1:  # "when you reach Jan 1 with EZJY, until Jan 1": padding, as a minimum spend twice
         out.append(Violation("repetitive", "the end date is stated twice"))
     weekday = _WEEKDAY_DEADLINE.search(text)

@@ -291,6 +291,9 @@ EXPIRY_URGENCY = [
     # the end date stated twice (seen in dev copy: "when you reach Jan 1 with EZJY, until Jan 1"): padding
     ("trail20", "Gear up by Dec 31: 20% off hiking gear with TRAIL20 until Dec 31", "repetitive"),
     ("trail20", "20% off hiking gear with TRAIL20 until Dec 31 (ends 12/31)", "repetitive"),
+    # ... but not the closing terms line the decoding guard writes when the date was in another form
+    ("trail20", "20% off hiking gear with TRAIL20 until 12/31. Ends Dec 31.", "ok"),
+    ("trail20", "20% off hiking gear with TRAIL20 until the 31st of December. Ends Dec 31.", "ok"),
     ("trail20", "Today only: 20% off hiking gear with TRAIL20", "urgency"),
     ("trail20", "20% off hiking gear with TRAIL20, ends tonight 🌙", "urgency"),
     ("trail20", "20% off hiking gear with TRAIL20 - only 3 left in stock!", "urgency"),

@@ -99,6 +99,8 @@ SOCKS = ["merino running socks", "running shorts"]
             False,
         ),
         ("Your TV is still in your cart: 20% off running gear with RUN20.", ["TV"], False),
+        ("Your dress is still in your cart: 20% off running gear with RUN20.", ["Summer Dresses"], False),
+        ("Your boxes are still in your cart: 20% off running gear with RUN20.", ["storage box"], False),
         ("Your t-shirts are still in your cart: 20% off running gear with RUN20.", ["tee"], True),
         ("Your socks are still in your cart, and cycling's in your cart: 20% off, RUN20.", SOCKS, True),
         ("Cycling's in your cart: 20% off running gear with RUN20.", [" ", ""], True),
