@@ -1284,11 +1284,11 @@ def test_dev_rerun_separates_the_code_from_the_machine_as_the_readme_says():
         d: _headline(REPORTS / "copy_quality" / d / "report.md")
         for d in ("", "previous_2957352", "rerun_7a2a97b", "previous_24ac651")
     }
-    redraw = text.partition("read them as the size of sampling noise on 120 shoppers (")[2]
-    pct(redraw.partition("first-try compliance ")[2][:5], glance[""]["first_try_compliance"])
+    redraw = text.partition("First-try compliance is ")[2]
+    pct(redraw[:5], glance[""]["first_try_compliance"])
     pct(redraw.partition(" against ")[2][:5], glance["previous_2957352"]["first_try_compliance"])
-    shows(redraw.partition("approval ")[2][:5], glance[""]["approval"])
-    approval_before = redraw.partition("approval ")[2].partition(" against ")[2][:5]
+    shows(redraw.partition("Approval is ")[2][:5], glance[""]["approval"])
+    approval_before = redraw.partition("Approval is ")[2].partition(" against ")[2][:5]
     shows(approval_before, glance["previous_2957352"]["approval"])
     sentence = text.partition("the code, on the same machine:")[2].partition("So the fall")[0]
     falls = sentence.partition("first-try compliance falls from ")[2].split(" to ")
