@@ -142,6 +142,7 @@ class Copywriter(Protocol):
         gsm: list[bool] | None = None,
         budgets: list[Budget] | None = None,
         limits: list[dict[str, int]] | None = None,
+        after: list[dict[str, tuple[str, ...]]] | None = None,
         shared: list[int] | None = None,
         keys: list[str] | None = None,
     ) -> list[list[Draft]]:
@@ -152,7 +153,9 @@ class Copywriter(Protocol):
         prompt, the characters a completion may hold (a copywriter may steer its copy to fit); `limits`:
         per prompt, how many times a completion may write a word (the pipeline's `mention_limits`: the
         words of a minimum spend never where the offer has none; with `limit_mentions`, the code and
-        brand once, a currency symbol never where the offer has no amount); `shared`: per prompt, the
+        brand once, a currency symbol never where the offer has no amount); `after`: per prompt, words
+        a completion may not start once its text matches a regex (the pipeline's `minimum_once`: the
+        words of a minimum spend once it is stated); `shared`: per prompt, the
         characters of its start every shopper of the campaign shares (`prompts.shared_chars`), where a
         copywriter may put what it conditions on the shopper and read the text before it once; `keys`:
         per prompt, whose copy it is (the user id), which seeds its draws with the prompt."""
@@ -195,7 +198,9 @@ class Guard:
     not have ("a free mystery gift on orders over $30"), so the pipeline gives the words a minimum is
     stated with 0 where the offer has none, and optionally the code and brand 1 and the currency
     symbols the offer does not state 0. A word given with its leading space (" over") is banned only
-    after a space.
+    after a space. Words of a row's `after` (regex -> words) may not start once its text matches the
+    regex: the gate rejects a minimum spend stated twice ("spend £60+, get a free water bottle on
+    orders over £60"), so once the minimum is written its words are not started again.
 
     The next commonest fault is copy a few characters over the channel's limit: a small model cannot
     count, and it spends the characters on its opening hook before it states the offer. Rows with a
@@ -218,14 +223,18 @@ class Guard:
         budgets: list[Budget] | None = None,
         bias: float = 0.0,
         limits: list[dict[str, int]] | None = None,
+        after: list[dict[str, tuple[str, ...]]] | None = None,
     ) -> None:
         self.tokenizer = tokenizer
         self.terms = terms
         # Per row: each word it may still write, with its limit and the tokens that start it (found
         # once per word: the rows of a batch share their prompts' words).
         limits = limits or [{} for _ in terms]
-        starts = {w: self._starts(w) for row in limits for w in row}
+        after = after or [{} for _ in terms]
+        words = {w for row in limits for w in row} | {w for row in after for ws in row.values() for w in ws}
+        starts = {w: self._starts(w) for w in words}
         self.limits = [[(w, times, starts[w]) for w, times in row.items()] for row in limits]
+        self.after = [[(regex, [t for w in ws for t in starts[w]]) for regex, ws in row.items()] for row in after]
         self._written: list[list[int]] = [[] for _ in terms]  # per row: start tokens now banned
         self.stops = torch.tensor(sorted(set(stops)))
         self.banned = banned
@@ -292,8 +301,13 @@ class Guard:
         return sorted(t for t, piece in pieces.items() if piece and not piece.isdigit())
 
     def _ban_repeats(self, generated: torch.Tensor, scores: torch.Tensor) -> None:
-        """Rows that have written a word of their `limits` as often as allowed may not start it again."""
+        """Rows that have written a word of their `limits` as often as allowed may not start it again,
+        nor the words of their `after` once their text matches its regex."""
         for row, words in enumerate(self.limits):
+            for entry in list(self.after[row]):
+                if re.search(entry[0], self._text(row, generated)):
+                    self._written[row] += entry[1]
+                    self.after[row].remove(entry)
             for entry in list(words):
                 word, times, starts = entry
                 # As written, as a whole word: a short code ("TSE") inside a word ("itself") is not it.
@@ -353,6 +367,7 @@ class Guard:
         """Keep only `rows` (in that order): the decoder drops rows that have ended."""
         self.terms = [self.terms[r] for r in rows]
         self.limits, self._written = [self.limits[r] for r in rows], [self._written[r] for r in rows]
+        self.after = [self.after[r] for r in rows]
         self.banned = [self.banned[r] for r in rows]
         self.done = [self.done[r] for r in rows]
         self.forced = [self.forced[r] for r in rows]
@@ -545,6 +560,7 @@ class Generator:
         gsm: list[bool] | None = None,
         budgets: list[Budget] | None = None,
         limits: list[dict[str, int]] | None = None,
+        after: list[dict[str, tuple[str, ...]]] | None = None,
         shared: list[int] | None = None,
         keys: list[str] | None = None,
     ) -> list[list[Draft]]:
@@ -554,8 +570,9 @@ class Generator:
         `vectors` (one interest vector per prompt) feed the interest adapter when there is one. `terms`
         (per prompt: term -> the sentence that states it) must be in a completion before it ends, where
         `gsm` (per prompt) is true only GSM-7 characters are sampled, with `length_bias` set each
-        completion is steered to end within its prompt's budget, and the words of `limits` (per prompt)
-        are written at most as often as it allows (see `Guard`). `shared` (per prompt, the characters
+        completion is steered to end within its prompt's budget, the words of `limits` (per prompt)
+        are written at most as often as it allows and those of `after` (per prompt) not once its text
+        matches their regex (see `Guard`). `shared` (per prompt, the characters
         of its start all the campaign's shoppers share, `prompts.shared_chars`) places the soft prompt
         of an adapter trained with it after that text, which is then read once per distinct text and
         its KV cache shared by the rows. `keys` (per prompt, whose copy it is: the pipeline passes the
@@ -590,7 +607,7 @@ class Generator:
             ]
             rows, perplexities = decode(
                 self.model, inputs, seen, n, cfg.max_new_tokens, sampling, seeds,
-                *self.end_masks(), self.paragraph_done, self._guard(chunk, n, terms, gsm, budgets, limits),
+                *self.end_masks(), self.paragraph_done, self._guard(chunk, n, terms, gsm, budgets, limits, after),
                 prefix=prefix,
             )  # fmt: skip
             # An end-of-sequence token is the last of its row; it is not copy.
@@ -618,10 +635,10 @@ class Generator:
             )
         return [p[:s] for p, s in zip(prompts, shared, strict=True)]
 
-    def _guard(self, chunk: list[int], n: int, terms, gsm, budgets, limits) -> Guard | None:
+    def _guard(self, chunk: list[int], n: int, terms, gsm, budgets, limits, after) -> Guard | None:
         """The `Guard` for a batch's rows (each prompt's n candidates), or None with nothing to guard."""
         steer = budgets is not None and self.config.length_bias > 0
-        if terms is None and gsm is None and not steer and limits is None:
+        if terms is None and gsm is None and not steer and limits is None and after is None:
             return None
         guard = Guard(
             self.tokenizer,
@@ -631,6 +648,7 @@ class Generator:
             [budgets[i] for i in chunk for _ in range(n)] if steer else None,
             self.config.length_bias,
             [limits[i] for i in chunk for _ in range(n)] if limits else None,
+            [after[i] for i in chunk for _ in range(n)] if after else None,
         )
         if any(guard.banned):
             guard.mask = self.non_gsm_tokens()

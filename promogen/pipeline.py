@@ -30,7 +30,7 @@ from .policy import PolicyConfig, choose
 from .prompts import build_messages, fallback_copy, shared_chars
 from .ranker import Ranker
 from .types import Campaign, Candidate, Delivery, UserHistory, ValidationError
-from .wording import SYMBOLS, offer_line, offer_start, required_terms
+from .wording import SYMBOLS, offer_line, offer_start, offer_terms, required_terms
 
 
 def resolve_adapter(adapter: str | None, config: PipelineConfig) -> str | None:
@@ -140,6 +140,16 @@ def mention_limits(campaign: Campaign, mentions: bool, no_minimum: bool) -> dict
     return limits
 
 
+def minimum_once(campaign: Campaign) -> dict[str, tuple[str, ...]]:
+    """For an offer with a minimum spend, the words one is stated with, not to be started once a message
+    has stated it (as {the minimum's regex: words}): the copywriter often states it twice, "spend £60+,
+    get a free water bottle on orders over £60", which the gate rejects as repetitive."""
+    terms = offer_terms(campaign.offer)
+    if "min_spend" not in terms:
+        return {}
+    return {terms["min_spend"][0]: tuple(f" {form}" for w in NO_MINIMUM_WORDS for form in (w, w.capitalize()))}
+
+
 def as_candidates(drafts: list[list[Draft]]) -> list[list[Candidate]]:
     """The copywriter's drafts, copy-edited (`tidy`), as candidates holding their perplexity."""
     return [[Candidate(tidy(d.text), {"perplexity": round(d.perplexity, 3)}) for d in row] for row in drafts]
@@ -185,6 +195,12 @@ class PipelineConfig(Config):
         "(over, spend, orders, ...; pipeline.NO_MINIMUM_WORDS): the gate rejects an invented minimum spend. "
         "Part of the decoding guard: off with must_mention=false, as in the unguarded variant (README: No "
         "minimum words)",
+    )
+    one_minimum: bool = option(
+        False,
+        "for an offer with a minimum spend, once a message has stated it generation never starts the words "
+        "one is stated with again (pipeline.NO_MINIMUM_WORDS): the gate rejects a minimum spend stated "
+        "twice. Part of the decoding guard: off with must_mention=false",
     )
     limit_mentions: bool = option(
         False,
@@ -323,6 +339,8 @@ class PromoGen:
         budgets = [budget(campaign)] * len(prompts)
         no_minimum = self.config.no_minimum_words and self.config.must_mention
         limits = [mention_limits(campaign, self.config.limit_mentions, no_minimum)] * len(prompts)
+        once = self.config.one_minimum and self.config.must_mention
+        after = [minimum_once(campaign)] * len(prompts) if once else None
         drafts = self.generator.generate(
             prompts,
             n,
@@ -332,6 +350,7 @@ class PromoGen:
             gsm=gsm,
             budgets=budgets,
             limits=limits,
+            after=after,
             shared=self.shared(campaign, prompts),
             keys=[u.user_id for u in users],
         )

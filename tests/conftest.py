@@ -194,6 +194,7 @@ class Request:
     gsm: list[bool] | None
     budgets: list | None
     limits: list[dict[str, int]] | None
+    after: list[dict[str, tuple[str, ...]]] | None
     shared: list[int] | None
     keys: list[str] | None
 
@@ -247,13 +248,14 @@ class FakeCopywriter:
         gsm=None,
         budgets=None,
         limits=None,
+        after=None,
         shared=None,
         keys=None,
     ) -> list[list[Draft]]:
         self.started.set()
         if self.hold is not None:
             assert self.hold.wait(30), "the test never released the held copywriter"
-        request = Request(list(prompts), n, seed, vectors, terms, gsm, budgets, limits, shared, keys)
+        request = Request(list(prompts), n, seed, vectors, terms, gsm, budgets, limits, after, shared, keys)
         self.history.append(request)
         time.sleep(self.delay)
         out = [[self._next(prompt, k) for k in range(n)] for prompt in prompts]

@@ -10,7 +10,7 @@ from promogen import Delivery, PipelineConfig, PromoGen, ValidationError, check_
 from promogen.checks import length_budget
 from promogen.generator import Copywriter, tidy
 from promogen.ope import evaluate, read_log
-from promogen.pipeline import NO_MINIMUM_WORDS, budget
+from promogen.pipeline import NO_MINIMUM_WORDS, budget, minimum_once
 from promogen.policy import PolicyConfig
 from promogen.prompts import fallback_copy
 from promogen.simulate import demo_campaign, simulate_users
@@ -248,18 +248,22 @@ def test_non_compliant_copy_is_never_delivered_even_when_ranked_first(copywriter
 # run20 and ten_off have no minimum spend, shipfree has one; the words are banned after a space only
 NO_MINIMUM = {f" {form}": 0 for w in NO_MINIMUM_WORDS for form in (w, w.capitalize())}
 GUARD_CASES = [
-    # (campaign, settings, terms expected, gsm expected, mention limits expected)
-    ("run20", {}, True, False, NO_MINIMUM),
-    ("run20", {"no_minimum_words": False}, True, False, {}),
-    ("shipfree", {}, True, True, {}),
-    ("shipfree", {"gsm_sms": False}, True, False, {}),
-    ("ten_off", {"must_mention": False}, False, False, {}),
+    # (campaign, settings, terms expected, gsm expected, mention limits expected, minimum once expected)
+    ("run20", {}, True, False, NO_MINIMUM, False),
+    ("run20", {"no_minimum_words": False}, True, False, {}, False),
+    ("shipfree", {}, True, True, {}, False),
+    ("shipfree", {"one_minimum": True}, True, True, {}, True),
+    ("shipfree", {"one_minimum": True, "must_mention": False}, False, True, {}, False),
+    ("run20", {"one_minimum": True}, True, False, NO_MINIMUM, True),
+    ("shipfree", {"gsm_sms": False}, True, False, {}, False),
+    ("ten_off", {"must_mention": False}, False, False, {}, False),
     (
         "ten_off",
         {"limit_mentions": True, "no_minimum_words": False},
         True,
         False,
         {"TAKE10": 1, "Stride Sports": 1, "£": 0, "€": 0},
+        False,
     ),
     (
         "run20",
@@ -267,13 +271,14 @@ GUARD_CASES = [
         True,
         False,
         NO_MINIMUM | {"RUN20": 1, "Stride Sports": 1, "$": 0, "£": 0, "€": 0},
+        False,
     ),
 ]
 
 
-@pytest.mark.parametrize(("name", "settings", "terms", "gsm", "limits"), GUARD_CASES)
+@pytest.mark.parametrize(("name", "settings", "terms", "gsm", "limits", "once"), GUARD_CASES)
 def test_pipeline_hands_the_copywriter_its_guard_terms_gsm_vectors_and_seed(
-    copywriter, encoder, name, settings, terms, gsm, limits
+    copywriter, encoder, name, settings, terms, gsm, limits, once
 ):
     campaign, users = demo_campaign(name), simulate_users(2, seed=6)
     pg = PromoGen(copywriter.enqueue(*["x"] * 6), encoder, PipelineConfig(**settings))
@@ -297,6 +302,9 @@ def test_pipeline_hands_the_copywriter_its_guard_terms_gsm_vectors_and_seed(
     assert request.budgets[0].chars == length_budget(campaign), "the budget is what the gate allows"
     assert request.limits == [limits] * 2, (
         f"{name} {settings}: how often each word may be written: {request.limits}"
+    )
+    assert request.after == ([minimum_once(campaign)] * 2 if once else None), (
+        f"{name} {settings}: the minimum's words once it is stated (with one_minimum): {request.after}"
     )
 
 

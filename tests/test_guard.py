@@ -10,7 +10,7 @@ import torch
 
 from promogen.checks import check_copy
 from promogen.generator import Budget, Generator, GeneratorConfig, Guard
-from promogen.pipeline import NO_MINIMUM_WORDS, mention_limits
+from promogen.pipeline import NO_MINIMUM_WORDS, mention_limits, minimum_once
 from promogen.types import Campaign
 from promogen.wording import offer_line, offer_start, offer_terms, required_terms
 
@@ -189,6 +189,53 @@ def test_an_offer_without_a_minimum_spend_may_not_start_stating_one(offer, banne
     assert limits == expected, f"{offer}: {limits}"
     assert mention_limits(campaign, mentions=False, no_minimum=False) == {}, "off: no limits"
     assert {"over", "spend", "orders"} <= set(NO_MINIMUM_WORDS), "the words of 'orders over $30', 'spend $30'"
+
+
+GIFT_60 = {"kind": "gift", "applies_to": "a free water bottle", "min_spend": 60, "currency": "GBP", "code": "WWS83"}
+
+
+@pytest.mark.parametrize(
+    ("text", "shut"),
+    [
+        ("Spend £60+ and get a free water bottle", True),
+        ("Get a free water bottle on orders over £60", True),
+        ("Spend £600 and get", False),  # another amount is not the minimum
+        ("Ready to unwind? Get a free water bottle", False),
+    ],
+)
+def test_guard_does_not_start_the_minimum_again_once_it_is_stated(tiny_model_dir, text, shut):
+    tokenizer = _tokenizer(tiny_model_dir)
+    after = minimum_once(Campaign.from_dict({**CAMPAIGN, "offer": GIFT_60}))
+    ids = tokenizer([text, text], return_tensors="pt")["input_ids"]
+    guard = Guard(
+        tokenizer, [{}, {}], stops=[tokenizer.eos_token_id], banned=[False, False], after=[after, {}]
+    )
+    guard.start = 0  # the rows are all generated text
+    scores = guard(ids, torch.zeros(2, len(tokenizer)))
+    for word in (" spend", " characters"):  # the minimum's words this tokenizer starts with a token of their own
+        starts = guard._starts(word)
+        assert starts, f"{word!r} starts with a token that is not a bare space"
+        assert bool(torch.isinf(scores[0, starts]).all()) == shut, f"{text!r}: {word!r} may start: {not shut}"
+        assert torch.isfinite(scores[1, starts]).all(), "a row without `after` is never restricted"
+    again = f"{text} when you spend £60+ with WWS83."
+    if shut:
+        rules = [v.rule for v in check_copy(again, Campaign.from_dict({**CAMPAIGN, "offer": GIFT_60}))]
+        assert "repetitive" in rules, f"what the ban prevents is what the gate rejects: {again!r} {rules}"
+
+
+@pytest.mark.parametrize(
+    ("offer", "has"),
+    [
+        (GIFT_60, True),
+        ({"kind": "free_shipping", "min_spend": 40, "currency": "GBP", "code": "S1"}, True),
+        ({"kind": "percent_off", "value": 20, "code": "RUN20"}, False),
+    ],
+)
+def test_minimum_once_holds_the_minimums_words_for_offers_with_one(offer, has):
+    after = minimum_once(Campaign.from_dict({**CAMPAIGN, "offer": offer}))
+    regex = offer_terms(Campaign.from_dict({**CAMPAIGN, "offer": offer}).offer).get("min_spend", ("",))[0]
+    want = {regex: tuple(f" {w}" for word in NO_MINIMUM_WORDS for w in (word, word.capitalize()))} if has else {}
+    assert after == want, f"{offer}: {after}"
 
 
 def test_guard_keeps_emoji_out_of_sms_rows_only(tiny_model_dir):
