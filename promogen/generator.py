@@ -234,7 +234,9 @@ class Guard:
         words = {w for row in limits for w in row} | {w for row in after for ws in row.values() for w in ws}
         starts = {w: self._starts(w) for w in words}
         self.limits = [[(w, times, starts[w]) for w, times in row.items()] for row in limits]
-        self.after = [[(regex, [t for w in ws for t in starts[w]]) for regex, ws in row.items()] for row in after]
+        self.after = [
+            [(regex, [t for w in ws for t in starts[w]]) for regex, ws in row.items()] for row in after
+        ]
         self._written: list[list[int]] = [[] for _ in terms]  # per row: start tokens now banned
         self.stops = torch.tensor(sorted(set(stops)))
         self.banned = banned
@@ -605,10 +607,10 @@ class Generator:
                 for i in chunk
                 for c in range(n)
             ]
+            guard = self._guard(chunk, n, terms, gsm, budgets, limits, after)
             rows, perplexities = decode(
                 self.model, inputs, seen, n, cfg.max_new_tokens, sampling, seeds,
-                *self.end_masks(), self.paragraph_done, self._guard(chunk, n, terms, gsm, budgets, limits, after),
-                prefix=prefix,
+                *self.end_masks(), self.paragraph_done, guard, prefix=prefix,
             )  # fmt: skip
             # An end-of-sequence token is the last of its row; it is not copy.
             ends = self.end_masks()[0]

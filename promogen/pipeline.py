@@ -147,7 +147,9 @@ def minimum_once(campaign: Campaign) -> dict[str, tuple[str, ...]]:
     terms = offer_terms(campaign.offer)
     if "min_spend" not in terms:
         return {}
-    return {terms["min_spend"][0]: tuple(f" {form}" for w in NO_MINIMUM_WORDS for form in (w, w.capitalize()))}
+    return {
+        terms["min_spend"][0]: tuple(f" {form}" for w in NO_MINIMUM_WORDS for form in (w, w.capitalize()))
+    }
 
 
 def as_candidates(drafts: list[list[Draft]]) -> list[list[Candidate]]:

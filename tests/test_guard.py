@@ -191,7 +191,13 @@ def test_an_offer_without_a_minimum_spend_may_not_start_stating_one(offer, banne
     assert {"over", "spend", "orders"} <= set(NO_MINIMUM_WORDS), "the words of 'orders over $30', 'spend $30'"
 
 
-GIFT_60 = {"kind": "gift", "applies_to": "a free water bottle", "min_spend": 60, "currency": "GBP", "code": "WWS83"}
+GIFT_60 = {
+    "kind": "gift",
+    "applies_to": "a free water bottle",
+    "min_spend": 60,
+    "currency": "GBP",
+    "code": "WWS83",
+}
 
 
 @pytest.mark.parametrize(
@@ -212,7 +218,10 @@ def test_guard_does_not_start_the_minimum_again_once_it_is_stated(tiny_model_dir
     )
     guard.start = 0  # the rows are all generated text
     scores = guard(ids, torch.zeros(2, len(tokenizer)))
-    for word in (" spend", " characters"):  # the minimum's words this tokenizer starts with a token of their own
+    for word in (
+        " spend",
+        " characters",
+    ):  # the minimum's words this tokenizer starts with a token of their own
         starts = guard._starts(word)
         assert starts, f"{word!r} starts with a token that is not a bare space"
         assert bool(torch.isinf(scores[0, starts]).all()) == shut, f"{text!r}: {word!r} may start: {not shut}"
@@ -234,7 +243,9 @@ def test_guard_does_not_start_the_minimum_again_once_it_is_stated(tiny_model_dir
 def test_minimum_once_holds_the_minimums_words_for_offers_with_one(offer, has):
     after = minimum_once(Campaign.from_dict({**CAMPAIGN, "offer": offer}))
     regex = offer_terms(Campaign.from_dict({**CAMPAIGN, "offer": offer}).offer).get("min_spend", ("",))[0]
-    want = {regex: tuple(f" {w}" for word in NO_MINIMUM_WORDS for w in (word, word.capitalize()))} if has else {}
+    want = (
+        {regex: tuple(f" {w}" for word in NO_MINIMUM_WORDS for w in (word, word.capitalize()))} if has else {}
+    )
     assert after == want, f"{offer}: {after}"
 
 
