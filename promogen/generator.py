@@ -48,10 +48,10 @@ class GeneratorConfig(Config):
     top_k: int = option(50, "sample from the k most likely tokens (0 = no limit)")
     repetition_penalty: float = option(1.1, "penalty > 1 discourages the model from repeating itself")
     length_bias: float = option(
-        0.0,
+        12.0,
         "length steering near a candidate's character limit: score added to the tokens that end its "
         "opening hook (room kept for the offer) and, once the offer is stated, to the end of the message; "
-        "up to this much at the limit; 0: off",
+        "up to this much at the limit; 0: off (README: Length steering)",
     )
     batch_size: int = option(
         64, "candidate rows decoded together (prompts per batch: this over n); larger is faster on CPU"

@@ -199,10 +199,10 @@ class PipelineConfig(Config):
         "minimum words)",
     )
     one_minimum: bool = option(
-        False,
+        True,
         "for an offer with a minimum spend, once a message has stated it generation never starts the words "
         "one is stated with again (pipeline.NO_MINIMUM_WORDS): the gate rejects a minimum spend stated "
-        "twice. Part of the decoding guard: off with must_mention=false",
+        "twice. Part of the decoding guard: off with must_mention=false (README: One minimum)",
     )
     limit_mentions: bool = option(
         False,

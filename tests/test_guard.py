@@ -312,7 +312,7 @@ def test_length_steering_ends_rows_within_their_own_budgets(trainable_tiny_dir):
     # The tiny random model rarely ends on its own; steered hard, every row closes before its budget,
     # each prompt's rows by their own (rows end at different steps, so the guard drops rows in between).
     settings = {"model": trainable_tiny_dir, "temperature": 1.0, "max_new_tokens": 30, "dtype": "float32"}
-    plain = Generator.load(GeneratorConfig(**settings))
+    plain = Generator.load(GeneratorConfig(**settings, length_bias=0.0))
     steered = Generator.load(GeneratorConfig(**settings, length_bias=50.0))
     topics = ("running gear", "yoga mats", "trail shoes")
     prompts = [plain.chat_prompt([{"role": "user", "content": p}]) for p in topics]
@@ -327,7 +327,9 @@ def test_length_steering_ends_rows_within_their_own_budgets(trainable_tiny_dir):
 
 
 def test_budgets_change_nothing_without_length_bias(trainable_tiny_dir):
-    generator = Generator.load(GeneratorConfig(model=trainable_tiny_dir, max_new_tokens=12, dtype="float32"))
+    generator = Generator.load(
+        GeneratorConfig(model=trainable_tiny_dir, max_new_tokens=12, dtype="float32", length_bias=0.0)
+    )
     prompts = [generator.chat_prompt([{"role": "user", "content": p}]) for p in ("running gear", "yoga")]
     terms = [{"RUN20": "Code RUN20."}] * 2
     plain = generator.generate(prompts, 2, seed=3, terms=terms)
