@@ -914,6 +914,47 @@ def test_length_steering_tables_match_their_reports():
     assert f"{long} of the {base} over-length" in " ".join(README.split()), "email subjects and banners"
 
 
+def test_one_minimum_table_matches_its_reports_and_the_rules():
+    folder = REPORTS / "copy_quality" / "one_minimum"
+    settings = (
+        ("neither (shipped before)", "shipped"),
+        ("`one_minimum`", "onemin"),
+        ("`one_minimum`, `length_bias` 12", "onemin_lb12"),
+    )
+    counted: dict[str, dict[str, dict[str, int]]] = {}
+    for report, label in (("train", "train campaigns (192)"), ("heldout", "held-out shops (80)")):
+        glance, rejects = _glance(folder / report / "report.md"), _rejects(folder / report / "report.md")
+        counted[report] = {variant: rejects[variant, "all"] for _, variant in settings}
+        for setting, variant in settings:
+            cells, counts = row(f"={label}", f"={setting}"), rejects[variant, "all"]
+            pct(cells[2], glance[variant]["first_try_compliance"])
+            assert cells[3] == str(counts.get("repetitive", 0)), f"{label} {variant}: repetition {counts}"
+            assert cells[4] == str(counts.get("too_long", 0)), f"{label} {variant}: over the limit {counts}"
+            others = sum(v for k, v in counts.items() if k not in ("candidates", "repetitive", "too_long"))
+            assert cells[5] == str(others), f"{label} {variant}: other rules' rejects {counts}"
+            shows(cells[6], glance[variant]["approval"])
+        first = {v: glance[v]["first_try_compliance"] for _, v in settings}
+        assert first["onemin"] > first["shipped"], f"{label}: one_minimum raises first-try compliance"
+
+    def outside(variant: str, rule: str) -> int:
+        return sum(
+            n for runs in counted.values() for k, n in runs[variant].items() if k not in ("candidates", rule)
+        )
+
+    text = " ".join(README.split())
+    before, after = outside("shipped", "repetitive"), outside("onemin", "repetitive")
+    assert after <= 1.2 * before and f"{before} to {after}" in text, "one_minimum's other rejects"
+    before, after = outside("onemin", "too_long"), outside("onemin_lb12", "too_long")
+    assert after <= 1.2 * before and f"{before} to {after}" in text, "length steering's other rejects"
+    base, steered = (counted["train"][v]["too_long"] for v in ("onemin", "onemin_lb12"))
+    assert base - steered >= base / 2 and f"({base - steered} of {base} removed)" in text, "half removed"
+    from promogen import GeneratorConfig, PipelineConfig
+
+    assert PipelineConfig().one_minimum and GeneratorConfig().length_bias == 12, (
+        "the defaults the README says"
+    )
+
+
 def test_prefill_figures_match_the_prefill_bench_reports():
     text = " ".join(README.split())
     four, eight = _load("reports/bench_batch_prefill.json"), _load("reports/bench_batch_prefill_n8.json")
