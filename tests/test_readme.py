@@ -1310,7 +1310,9 @@ def test_dev_rerun_separates_the_code_from_the_machine_as_the_readme_says():
                 shipped.update(re.findall(r"^- (g\d+-u\d+): (.*)$", block, flags=re.M))
         return shipped
 
-    latest = delivered("")
+    latest = delivered(
+        "previous_20cb15b"
+    )  # the run the README's paragraph is about (the one before the last)
     new, old_here = delivered("previous_2957352"), delivered("rerun_7a2a97b")
     old_there = delivered("previous_24ac651")
     assert len(new) == len(old_here) == len(old_there) == 120, (len(new), len(old_here), len(old_there))
@@ -1319,16 +1321,18 @@ def test_dev_rerun_separates_the_code_from_the_machine_as_the_readme_says():
     machine = sum(old_here[k] != old_there[k] for k in new)
     redrawn = sum(latest[k] != new[k] for k in new)
     assert f"the delivered copy differs for {redrawn} of 120 shoppers from the run before" in text, redrawn
+    moved = sum(delivered("")[k] != latest[k] for k in latest)
+    assert f"The delivered copy changed for {moved} of 120 shoppers" in text, f"one_minimum and steering: {moved}"
     assert f"the two codes deliver different copy to {code} of 120 shoppers" in text, code
     assert f"the two hosts deliver different copy to {machine} of 120 shoppers" in text, machine
     glance = {
         d: _headline(REPORTS / "copy_quality" / d / "report.md")
-        for d in ("", "previous_2957352", "rerun_7a2a97b", "previous_24ac651")
+        for d in ("previous_20cb15b", "previous_2957352", "rerun_7a2a97b", "previous_24ac651")
     }
     redraw = text.partition("First-try compliance is ")[2]
-    pct(redraw[:5], glance[""]["first_try_compliance"])
+    pct(redraw[:5], glance["previous_20cb15b"]["first_try_compliance"])
     pct(redraw.partition(" against ")[2][:5], glance["previous_2957352"]["first_try_compliance"])
-    shows(redraw.partition("Approval is ")[2][:5], glance[""]["approval"])
+    shows(redraw.partition("Approval is ")[2][:5], glance["previous_20cb15b"]["approval"])
     approval_before = redraw.partition("Approval is ")[2].partition(" against ")[2][:5]
     shows(approval_before, glance["previous_2957352"]["approval"])
     sentence = text.partition("the code, on the same machine:")[2].partition("So the fall")[0]
