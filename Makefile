@@ -90,7 +90,7 @@ gate-report: install
 # Copy quality on the copy_gold dev campaigns and shoppers (never used for training or tuning).
 copy-report: models
 	$(BIN)/python -m eval.harness --gold $(DATA)/copy_gold/dev.jsonl --examples 0 --out reports/copy_quality \
-		--variant shipped --variant unguarded=must_mention=false,gsm_sms=false,generator.length_bias=0
+		--variant shipped --variant unguarded=must_mention=false,gsm_sms=false
 	$(BIN)/python -m eval.offer_terms --gold $(DATA)/copy_gold --variant shipped --variant unguarded \
 		--deliveries reports/copy_quality/deliveries --out reports/copy_quality/offer_terms.json
 	$(BIN)/python -m eval.reference_metrics --gold $(DATA)/copy_gold/dev.jsonl \
@@ -100,7 +100,7 @@ copy-report: models
 	$(BIN)/promogen simulate --n 25 --seed 3 --out runs/demo_users.jsonl
 	$(BIN)/python -m eval.harness --campaign run20 --campaign shipfree --campaign ten_off --campaign bogo_socks \
 		--users runs/demo_users.jsonl --n-users 25 --examples 0 --out reports/copy_quality_demo \
-		--variant shipped --variant unguarded=must_mention=false,gsm_sms=false,generator.length_bias=0
+		--variant shipped --variant unguarded=must_mention=false,gsm_sms=false
 
 # The ranking head and interest model on the public suites (reports/benchmarks/*.json; the README table).
 benchmarks: install

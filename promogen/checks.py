@@ -304,13 +304,24 @@ _DETERMINERS = set(
     "your all our the any every select selected a an new favourite favorite those these some of fresh "
     "next first whole entire my".split()
 )
-_THRESHOLD_BEFORE = re.compile(
-    r"\b(?:over|above|(?:a )?spend(?: of)?|spending|spent|minimum(?: spend| order| purchase)?(?: of)?|min\.?|"
-    r"orders? of|purchases? of|baskets? of|carts? of|at least|from|or more than)\s*$",
-    re.I,
+# The words that make an amount a minimum spend: before it ("orders over £60") or after it ("£60+").
+_BEFORE_WORDS = (
+    r"over|above|(?:a )?spend(?: of)?|spending|spent|minimum(?: spend| order| purchase)?(?: of)?|min\.?|"
+    r"orders? of|purchases? of|baskets? of|carts? of|at least|from|or more than"
 )
+_AFTER_WORDS = r"\+|or more\b|and up\b|or above\b|minimum\b|min\b|and over\b"
+_THRESHOLD_BEFORE = re.compile(rf"\b(?:{_BEFORE_WORDS})\s*$", re.I)
 _TERMS_CLAUSE = re.compile(r"\bmin(?:imum)?\.?\s*(?:spend|order|purchase)\s*(?:of\s*)?$", re.I)
-_THRESHOLD_AFTER = re.compile(r"^\s*(?:\+|or more\b|and up\b|or above\b|minimum\b|min\b|and over\b)", re.I)
+_THRESHOLD_AFTER = re.compile(rf"^\s*(?:{_AFTER_WORDS})", re.I)
+
+
+def minimum_pattern(amount: str) -> str:
+    """A regex that finds `amount` (a regex) stated as a minimum spend the way this gate reads one, after
+    a threshold word ("orders over £60", "spend £60") or before one ("£60+"), for copy still being
+    written: the decoding guard's cue that the minimum is stated (a bare "with £60" is not)."""
+    return rf"(?i:\b(?:{_BEFORE_WORDS})\s*(?:{amount})|(?:{amount})\s*(?:{_AFTER_WORDS}))"
+
+
 _NO_MINIMUM = re.compile(
     r"\bno minimum\b|\bno min\b|\bany (?:size )?order\b(?!\s+(?:over|above|of)\b)|\bno spend\b"
     r"|\b(?:on|with) (?:every|each|any) (?:order|purchase)s?\b(?!\s+(?:over|above|of)\b)",

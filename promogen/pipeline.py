@@ -20,7 +20,7 @@ from . import __version__
 from .approver import CONFIG_FILE as APPROVER_CONFIG
 from .approver import WEIGHTS_DIR as APPROVER_DIR
 from .approver import Approver
-from .checks import check_copy, length_budget
+from .checks import check_copy, length_budget, minimum_pattern
 from .conditioning import CONFIG_FILE, SHIPPED_ADAPTER, read_adapter_config
 from .config import Config, option
 from .encoder import EncoderConfig, InterestEncoder
@@ -142,14 +142,13 @@ def mention_limits(campaign: Campaign, mentions: bool, no_minimum: bool) -> dict
 
 def minimum_once(campaign: Campaign) -> dict[str, tuple[str, ...]]:
     """For an offer with a minimum spend, the words one is stated with, not to be started once a message
-    has stated it (as {the minimum's regex: words}): the copywriter often states it twice, "spend £60+,
-    get a free water bottle on orders over £60", which the gate rejects as repetitive."""
+    has stated it as the gate reads a minimum (as {that regex: words}): the copywriter often states it
+    twice, "spend £60+, get a free water bottle on orders over £60", which the gate rejects."""
     terms = offer_terms(campaign.offer)
     if "min_spend" not in terms:
         return {}
-    return {
-        terms["min_spend"][0]: tuple(f" {form}" for w in NO_MINIMUM_WORDS for form in (w, w.capitalize()))
-    }
+    words = tuple(f" {form}" for w in NO_MINIMUM_WORDS for form in (w, w.capitalize()))
+    return {minimum_pattern(terms["min_spend"][0]): words}
 
 
 def as_candidates(drafts: list[list[Draft]]) -> list[list[Candidate]]:
@@ -189,7 +188,8 @@ class PipelineConfig(Config):
     )
     must_mention: bool = option(
         True,
-        "generation may not end a message before it has written the code, minimum spend and end date",
+        "generation may not end a message before it has written the code, minimum spend and end date; "
+        "false turns the whole decoding guard off (no_minimum_words, one_minimum, length steering)",
     )
     no_minimum_words: bool = option(
         True,
@@ -338,7 +338,8 @@ class PromoGen:
         prompts = self.prompts(campaign, interests)
         terms = [required_terms(campaign.offer)] * len(prompts) if self.config.must_mention else None
         gsm = [campaign.channel == "sms" and self.config.gsm_sms] * len(prompts)
-        budgets = [budget(campaign)] * len(prompts)
+        # Length steering is part of the guard, as the word bans are: off with must_mention=false.
+        budgets = [budget(campaign)] * len(prompts) if self.config.must_mention else None
         no_minimum = self.config.no_minimum_words and self.config.must_mention
         limits = [mention_limits(campaign, self.config.limit_mentions, no_minimum)] * len(prompts)
         once = self.config.one_minimum and self.config.must_mention

@@ -205,8 +205,10 @@ GIFT_60 = {
     [
         ("Spend £60+ and get a free water bottle", True),
         ("Get a free water bottle on orders over £60", True),
+        ("Get a free water bottle on £60+ orders", True),
         ("Spend £600 and get", False),  # another amount is not the minimum
         ("Ready to unwind? Get a free water bottle", False),
+        ("Get a free water bottle with £60", False),  # not yet a minimum: "with £60 minimum spend" may follow
     ],
 )
 def test_guard_does_not_start_the_minimum_again_once_it_is_stated(tiny_model_dir, text, shut):
@@ -241,12 +243,32 @@ def test_guard_does_not_start_the_minimum_again_once_it_is_stated(tiny_model_dir
     ],
 )
 def test_minimum_once_holds_the_minimums_words_for_offers_with_one(offer, has):
-    after = minimum_once(Campaign.from_dict({**CAMPAIGN, "offer": offer}))
-    regex = offer_terms(Campaign.from_dict({**CAMPAIGN, "offer": offer}).offer).get("min_spend", ("",))[0]
-    want = (
-        {regex: tuple(f" {w}" for word in NO_MINIMUM_WORDS for w in (word, word.capitalize()))} if has else {}
-    )
-    assert after == want, f"{offer}: {after}"
+    campaign = Campaign.from_dict({**CAMPAIGN, "offer": offer})
+    after = minimum_once(campaign)
+    assert bool(after) == has, f"{offer}: {after}"
+    for words in after.values():
+        assert {" over", " Over", " orders", " spend", " Spend", " above", " minimum"} <= set(words), words
+
+
+@pytest.mark.parametrize(
+    ("text", "stated"),
+    [
+        ("Free water bottle on orders over £60. Code WWS83.", True),
+        ("Spend £60, get a free water bottle. Code WWS83.", True),
+        ("A free water bottle on £60+ orders. Code WWS83.", True),
+        ("A free water bottle when you spend £60 or more. Code WWS83.", True),
+        ("A free water bottle with £60 minimum spend. Code WWS83.", True),
+        ("A free water bottle with £60. Code WWS83.", False),
+        ("A free water bottle on orders over £600. Code WWS83.", False),
+        ("A free water bottle on orders over £60.50. Code WWS83.", False),
+    ],
+)
+def test_the_guards_minimum_cue_reads_a_minimum_as_the_gate_does(text, stated):
+    campaign = Campaign.from_dict({**CAMPAIGN, "offer": GIFT_60})
+    [pattern] = minimum_once(campaign)
+    assert bool(re.search(pattern, text)) == stated, f"{text!r}: the guard reads a minimum: {stated}"
+    missing = [v for v in check_copy(text, campaign) if "is not stated" in v.detail and v.rule == "min_spend"]
+    assert bool(missing) != stated, f"{text!r}: the gate reads the minimum as stated: {stated} ({missing})"
 
 
 def test_guard_keeps_emoji_out_of_sms_rows_only(tiny_model_dir):

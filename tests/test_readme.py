@@ -1322,7 +1322,9 @@ def test_dev_rerun_separates_the_code_from_the_machine_as_the_readme_says():
     redrawn = sum(latest[k] != new[k] for k in new)
     assert f"the delivered copy differs for {redrawn} of 120 shoppers from the run before" in text, redrawn
     moved = sum(delivered("")[k] != latest[k] for k in latest)
-    assert f"The delivered copy changed for {moved} of 120 shoppers" in text, f"one_minimum and steering: {moved}"
+    assert f"The delivered copy changed for {moved} of 120 shoppers" in text, (
+        f"one_minimum and steering: {moved}"
+    )
     assert f"the two codes deliver different copy to {code} of 120 shoppers" in text, code
     assert f"the two hosts deliver different copy to {machine} of 120 shoppers" in text, machine
     glance = {
