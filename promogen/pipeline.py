@@ -24,7 +24,7 @@ from .checks import check_copy, length_budget, minimum_pattern
 from .conditioning import CONFIG_FILE, SHIPPED_ADAPTER, read_adapter_config
 from .config import Config, option
 from .encoder import EncoderConfig, InterestEncoder
-from .generator import Budget, Copywriter, Draft, Generator, GeneratorConfig, tidy
+from .generator import Budget, Copywriter, Draft, Generator, GeneratorConfig, tidy, trim
 from .models import same_model
 from .policy import PolicyConfig, choose
 from .prompts import build_messages, fallback_copy, shared_chars
@@ -151,9 +151,11 @@ def minimum_once(campaign: Campaign) -> dict[str, tuple[str, ...]]:
     return {minimum_pattern(terms["min_spend"][0]): words}
 
 
-def as_candidates(drafts: list[list[Draft]]) -> list[list[Candidate]]:
-    """The copywriter's drafts, copy-edited (`tidy`), as candidates holding their perplexity."""
-    return [[Candidate(tidy(d.text), {"perplexity": round(d.perplexity, 3)}) for d in row] for row in drafts]
+def as_candidates(drafts: list[list[Draft]], chars: int | None = None) -> list[list[Candidate]]:
+    """The copywriter's drafts, copy-edited (`tidy`, and `trim` to `chars` when given), as candidates
+    holding their perplexity (of the words the copywriter wrote)."""
+    edit = tidy if chars is None else (lambda text: trim(tidy(text), chars))
+    return [[Candidate(edit(d.text), {"perplexity": round(d.perplexity, 3)}) for d in row] for row in drafts]
 
 
 @dataclass
@@ -189,7 +191,7 @@ class PipelineConfig(Config):
     must_mention: bool = option(
         True,
         "generation may not end a message before it has written the code, minimum spend and end date; "
-        "false turns the whole decoding guard off (no_minimum_words, one_minimum, length steering)",
+        "false turns the whole decoding guard off (no_minimum_words, one_minimum, length steering, trim)",
     )
     no_minimum_words: bool = option(
         True,
@@ -203,6 +205,12 @@ class PipelineConfig(Config):
         "for an offer with a minimum spend, once a message has stated it generation never starts the words "
         "one is stated with again (pipeline.NO_MINIMUM_WORDS): the gate rejects a minimum spend stated "
         "twice. Part of the decoding guard: off with must_mention=false (README: One minimum)",
+    )
+    trim: bool = option(
+        True,
+        "copy over its channel's limit loses words that carry no offer (\"on your order\" before the code, "
+        "\"code\" in \"with code X\", the comma before \"until\": generator.SPARE_WORDS) if that makes it fit; "
+        "else it fails the gate as written. Part of the guard: off with must_mention=false (README: Trim)",
     )
     limit_mentions: bool = option(
         False,
@@ -357,7 +365,8 @@ class PromoGen:
             shared=self.shared(campaign, prompts),
             keys=[u.user_id for u in users],
         )
-        candidates = as_candidates(drafts)
+        trimmed = self.config.trim and self.config.must_mention
+        candidates = as_candidates(drafts, length_budget(campaign) if trimmed else None)
         self.score(campaign, candidates, vectors, interests, [u.cart_items() for u in users])
         # The picks depend on the users before them in the same request (`variety`) and on nothing
         # outside it: a batch job's copy depends on its batch alone (a resumed job writes the same

@@ -8,7 +8,7 @@ from conftest import FakeApprover, texts
 
 from promogen import Delivery, PipelineConfig, PromoGen, ValidationError, check_copy
 from promogen.checks import length_budget
-from promogen.generator import Copywriter, tidy
+from promogen.generator import Copywriter, tidy, trim
 from promogen.ope import evaluate, read_log
 from promogen.pipeline import NO_MINIMUM_WORDS, budget, minimum_once
 from promogen.policy import PolicyConfig
@@ -60,6 +60,53 @@ def test_tidy_copy_edits_raw_output_but_never_shortens_it():
     assert tidy("Get 20%\u200b off with RUN\u206020") == "Get 20% off with RUN20", "invisible characters go"
     long = "Take $10 off with code TEN10. Only on orders over $50. " * 3
     assert tidy(long) == long.strip(), "a cut could drop the minimum spend, so tidy never cuts"
+
+
+GIFT = "Your little explorer's waiting: get a free mystery gift on your order with PSBRA until Jan 26"
+
+
+@pytest.mark.parametrize(
+    ("text", "chars", "trimmed"),
+    [
+        (GIFT, 93, GIFT),  # fits: left as written
+        (GIFT, 90, "Your little explorer's waiting: get a free mystery gift with PSBRA until Jan 26"),
+        ("Ready? A free mystery gift on every order with code PSBRA, until Jan 26", 48, None),  # never fits
+        (
+            "Ready to unwrap? A free mystery gift on every order with code PSBRA, until Jan 26",
+            64,
+            "Ready to unwrap? A free mystery gift with PSBRA, until Jan 26",
+        ),
+        (
+            "Ready to unwrap? A free mystery gift on every order with code PSBRA, until Jan 26",
+            60,
+            "Ready to unwrap? A free mystery gift with PSBRA until Jan 26",
+        ),
+        ("Free shipping on every order over $50 with SHIP50 until May 2", 50, None),  # a minimum stays
+        ("Free shipping on your order of $50+ with SHIP50", 40, None),
+        ("Spring is here: 20% off your order with code SPRING20.", 50, "Spring is here: 20% off your order with SPRING20."),
+        ("Treat yourself: 20% off on your next order.", 40, "Treat yourself: 20% off."),
+    ],
+)
+def test_trim_drops_only_words_that_carry_no_offer_and_only_to_fit(text, chars, trimmed):
+    want = text if trimmed is None else trimmed
+    assert trim(text, chars) == want, f"trim({text!r}, {chars}): {trim(text, chars)!r}, want {want!r}"
+
+
+@pytest.mark.parametrize(
+    ("settings", "trimmed"), [({}, True), ({"trim": False}, False), ({"must_mention": False}, False)]
+)
+def test_the_pipeline_trims_copy_over_its_channels_limit_as_part_of_the_guard(
+    copywriter, encoder, settings, trimmed
+):
+    campaign = demo_campaign("run20")
+    tail = " 20% off running gear on your order with RUN20."
+    over = "Run" * ((campaign.limit - len(tail)) // 3 + 1) + tail
+    assert len(over) > campaign.limit >= len(over) - len(" on your order"), "the case: over, and fits trimmed"
+    pg = PromoGen(copywriter.enqueue(over), encoder, PipelineConfig(**settings))
+    [result] = pg.generate(campaign, simulate_users(1, seed=0), n_candidates=1)
+    text = result.candidates[0].text
+    assert (text == over.replace(" on your order", "", 1)) == trimmed, f"{settings}: {text!r}"
+    assert (text == over) != trimmed, f"{settings}: untrimmed copy is the copywriter's, as written"
 
 
 def test_pipeline_output_contract_and_determinism(tiny_pg):
