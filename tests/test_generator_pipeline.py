@@ -83,7 +83,11 @@ GIFT = "Your little explorer's waiting: get a free mystery gift on your order wi
         ),
         ("Free shipping on every order over $50 with SHIP50 until May 2", 50, None),  # a minimum stays
         ("Free shipping on your order of $50+ with SHIP50", 40, None),
-        ("Spring is here: 20% off your order with code SPRING20.", 50, "Spring is here: 20% off your order with SPRING20."),
+        (
+            "Spring is here: 20% off your order with code SPRING20.",
+            50,
+            "Spring is here: 20% off your order with SPRING20.",
+        ),
         ("Treat yourself: 20% off on your next order.", 40, "Treat yourself: 20% off."),
     ],
 )
