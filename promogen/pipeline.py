@@ -208,8 +208,8 @@ class PipelineConfig(Config):
     )
     trim: bool = option(
         True,
-        "copy over its channel's limit loses words that carry no offer (\"on your order\" before the "
-        "code, \"code\" in \"with code X\", the comma before \"until\": generator.SPARE_WORDS) if that "
+        'copy over its channel\'s limit loses words that carry no offer ("on your order" before the '
+        'code, "code" in "with code X", the comma before "until": generator.SPARE_WORDS) if that '
         "makes it fit; else it fails the gate as written. Part of the guard: off with must_mention=false "
         "(README: Trim)",
     )
