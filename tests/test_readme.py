@@ -967,6 +967,43 @@ def test_one_minimum_table_matches_its_reports_and_the_rules():
     )
 
 
+def test_trim_table_matches_its_reports_and_the_rule():
+    folder = REPORTS / "copy_quality" / "trim"
+    settings = (("`trim=false`", "notrim"), ("`trim`", "shipped"))
+    over = {}
+    for report, label in (("train", "train campaigns (192)"), ("heldout", "held-out shops (80)")):
+        glance, rejects = _glance(folder / report / "report.md"), _rejects(folder / report / "report.md")
+        for setting, variant in settings:
+            cells, counts = row(f"={label}", f"={setting}"), rejects[variant, "all"]
+            pct(cells[2], glance[variant]["first_try_compliance"])
+            assert cells[3] == str(counts.get("too_long", 0)), f"{label} {variant}: over the limit {counts}"
+            others = {k: v for k, v in counts.items() if k not in ("candidates", "too_long")}
+            assert cells[4] == str(sum(others.values())), f"{label} {variant}: other rules' rejects {counts}"
+            shows(cells[5], glance[variant]["approval"])
+            over[report, variant] = counts.get("too_long", 0)
+        assert others == {
+            k: v for k, v in rejects["notrim", "all"].items() if k not in ("candidates", "too_long")
+        }, f"{label}: trim moves no other rule's rejects"
+        first = {v: glance[v]["first_try_compliance"] for _, v in settings}
+        approval = {v: glance[v]["approval"] for _, v in settings}
+        assert first["shipped"] >= first["notrim"], f"{label}: trim does not lower first-try compliance"
+        assert approval["shipped"] >= approval["notrim"] - 0.01, f"{label}: trim costs <= 0.01 approval"
+    before, after = (sum(over[r, v] for r in ("train", "heldout")) for v in ("notrim", "shipped"))
+    text = " ".join(README.split())
+    assert before - after >= before / 3 and f"over the limit {before} to {after}" in text, (before, after)
+    pages = (folder / "heldout" / "examples.md").read_text(encoding="utf-8").split("Variant `")[1:]
+    copy: dict[str, list] = {}
+    for page in pages:
+        copy.setdefault(page.partition("`")[0], []).extend(
+            re.findall(r"^- (w\d+-u\d+): (.*)$", page, flags=re.M)
+        )
+    moved = sum(a != b for a, b in zip(copy["notrim"], copy["shipped"], strict=True))
+    assert len(copy["notrim"]) == 80 and f"{moved} of the 80 held-out shoppers got other copy" in text, moved
+    from promogen import PipelineConfig
+
+    assert PipelineConfig().trim, "the default the README says"
+
+
 def test_steering_throughput_sentence_matches_its_bench_runs():
     on, off = _load("reports/bench_batch_steer.json"), _load("reports/bench_batch_steer_off.json")
     assert off["settings"] == ["generator.length_bias=0", "one_minimum=false"] and not on["settings"], (
@@ -1346,10 +1383,14 @@ def test_dev_rerun_separates_the_code_from_the_machine_as_the_readme_says():
     machine = sum(old_here[k] != old_there[k] for k in new)
     redrawn = sum(latest[k] != new[k] for k in new)
     assert f"the delivered copy differs for {redrawn} of 120 shoppers from the run before" in text, redrawn
-    moved = sum(delivered("")[k] != latest[k] for k in latest)
-    assert f"The delivered copy changed for {moved} of 120 shoppers" in text, (
-        f"one_minimum and steering: {moved}"
-    )
+    runs = {
+        "**Latest run**": ("previous_0cc76bb", ""),
+        "**Run of 00:23-00:31**": ("previous_20cb15b", "previous_0cc76bb"),
+    }
+    for lead, (before, after) in runs.items():
+        paragraph = text.partition(lead)[2].partition("**")[0]
+        moved = sum(delivered(before)[k] != delivered(after)[k] for k in latest)
+        assert f"The delivered copy changed for {moved} of 120 shoppers" in paragraph, (lead, moved)
     assert f"the two codes deliver different copy to {code} of 120 shoppers" in text, code
     assert f"the two hosts deliver different copy to {machine} of 120 shoppers" in text, machine
     glance = {
