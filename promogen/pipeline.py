@@ -101,7 +101,12 @@ def select(
             delivered = set()
         for cand in cands:
             cand.scores["repeated"] = round(repeated_share(cand.text, delivered), 4)
-        scores = [rank_score(c, key) - config.variety * c.scores["repeated"] for c in cands]
+        scores = [
+            rank_score(c, key)
+            - config.variety * c.scores["repeated"]
+            + config.relevance * c.scores["relevance"]
+            for c in cands
+        ]
         ok = np.array([c.eligible for c in cands], dtype=bool)
         chosen, propensity = choose(scores, ok, config.policy, rng)
         if chosen is not None:
@@ -188,6 +193,12 @@ class PipelineConfig(Config):
         "log-perplexity score loses this much times the share of its word pairs that copy picked for "
         "earlier shoppers of the request used (0: off; needs rank_by=perplexity, whose units it is in)",
     )
+    relevance: float = option(
+        0.0,
+        "each candidate's log-perplexity score gains this much times its relevance (the cosine of the copy "
+        "and the shopper's interest vector): copy that names what the shopper looks at over a generic line "
+        "(0: off; needs rank_by=perplexity, whose units it is in)",
+    )
     must_mention: bool = option(
         True,
         "generation may not end a message before it has written the code, minimum spend and end date; "
@@ -248,6 +259,12 @@ class PipelineConfig(Config):
         self._range("min_approval", 0.0, 1.0)
         self._range("variety", 0.0)
         self._choice("rank_by", RANK_SCORES)
+        self._range("relevance", 0.0)
+        if self.relevance > 0 and self.rank_by != "perplexity":
+            raise ValidationError(
+                f"`relevance` {self.relevance} is in units of log-perplexity, so it needs rank_by=perplexity; "
+                f"with rank_by={self.rank_by} set relevance=0"
+            )
         if self.variety > 0 and self.rank_by != "perplexity":
             raise ValidationError(
                 f"`variety` {self.variety} is in units of log-perplexity, so it needs rank_by=perplexity; "
