@@ -262,8 +262,8 @@ class PipelineConfig(Config):
         self._range("relevance", 0.0)
         if self.relevance > 0 and self.rank_by != "perplexity":
             raise ValidationError(
-                f"`relevance` {self.relevance} is in units of log-perplexity, so it needs rank_by=perplexity; "
-                f"with rank_by={self.rank_by} set relevance=0"
+                f"`relevance` {self.relevance} is in units of log-perplexity, so it needs "
+                f"rank_by=perplexity; with rank_by={self.rank_by} set relevance=0"
             )
         if self.variety > 0 and self.rank_by != "perplexity":
             raise ValidationError(
