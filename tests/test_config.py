@@ -53,6 +53,18 @@ def test_bad_overrides_name_the_setting(assignment, pattern):
         override(PipelineConfig(), [assignment])
 
 
+@pytest.mark.parametrize(
+    ("settings", "pattern"),
+    [
+        (["relevance=-1"], r"`relevance` must be"),
+        (["variety=0", "relevance=1", "rank_by=approval"], r"`relevance` 1.0 is in units of log-perplexity"),
+    ],
+)
+def test_the_relevance_weight_needs_the_perplexity_ranking(settings, pattern):
+    with pytest.raises(ValidationError, match=pattern):
+        override(PipelineConfig(), settings)
+
+
 def test_load_reads_what_save_writes_with_overrides_on_top(tmp_path):
     saved = PipelineConfig(n_candidates=6, seed=3).save(tmp_path / "pipeline.json")
     assert PipelineConfig.load(saved) == PipelineConfig(n_candidates=6, seed=3), "a saved config reloads"

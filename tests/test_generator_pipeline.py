@@ -160,6 +160,18 @@ def test_by_default_the_compliant_copy_the_copywriter_was_surest_of_is_delivered
     )
 
 
+@pytest.mark.parametrize("weight", [0.0, 50.0])
+def test_the_relevance_weight_moves_the_pick_to_the_copy_nearer_the_shopper(copywriter, encoder, weight):
+    campaign = demo_campaign("run20")
+    copywriter.perplexities.update({TEXTS[1]: 1.5, TEXTS[2]: 1.8})
+    pg = PromoGen(copywriter.enqueue(*TEXTS[1:]), encoder, PipelineConfig(relevance=weight))
+    [result] = pg.generate(campaign, simulate_users(1, seed=0), n_candidates=2)
+    relevance = [c.scores["relevance"] for c in result.candidates]
+    assert relevance[0] != relevance[1], f"the case needs two relevances: {relevance}"
+    want = int(np.argmax(relevance)) if weight else 0
+    assert result.chosen == want, f"relevance {weight}: picked {result.chosen}, relevances {relevance}"
+
+
 VARIED = [
     "Get 20% off running gear with code RUN20.",  # the surest, and the commonest phrasing
     "Trail season is here: 20% off running gear, code RUN20.",
