@@ -914,6 +914,15 @@ def test_length_steering_tables_match_their_reports():
     assert f"{long} of the {base} over-length" in " ".join(README.split()), "email subjects and banners"
 
 
+def _examples(path: Path) -> dict[str, list[tuple[str, str]]]:
+    """Per variant, the (shopper, delivered copy) rows of a harness examples page, in page order."""
+    copy: dict[str, list] = {}
+    for page in path.read_text(encoding="utf-8").split("Variant `")[1:]:
+        rows = re.findall(r"^- ([gw]\d+-u\d+): (.*)$", page, flags=re.M)
+        copy.setdefault(page.partition("`")[0], []).extend(rows)
+    return copy
+
+
 def test_one_minimum_table_matches_its_reports_and_the_rules():
     folder = REPORTS / "copy_quality" / "one_minimum"
     settings = (
@@ -952,12 +961,7 @@ def test_one_minimum_table_matches_its_reports_and_the_rules():
     assert after <= 1.2 * before and f"{before} to {after}" in text, "length steering's other rejects"
     base, steered = (counted["train"][v]["too_long"] for v in ("onemin", "shipped"))
     assert base - steered >= base / 2 and f"({base - steered} of {base} removed)" in text, "half removed"
-    pages = (folder / "heldout" / "examples.md").read_text(encoding="utf-8").split("Variant `")[1:]
-    copy: dict[str, list] = {}
-    for page in pages:
-        copy.setdefault(page.partition("`")[0], []).extend(
-            re.findall(r"^- (w\d+-u\d+): (.*)$", page, flags=re.M)
-        )
+    copy = _examples(folder / "heldout" / "examples.md")
     moved = sum(a != b for a, b in zip(copy["neither"], copy["onemin"], strict=True))
     assert len(copy["neither"]) == 80 and f"{moved} of the 80 held-out shoppers got other copy" in text, moved
     from promogen import GeneratorConfig, PipelineConfig
@@ -991,12 +995,7 @@ def test_trim_table_matches_its_reports_and_the_rule():
     before, after = (sum(over[r, v] for r in ("train", "heldout")) for v in ("notrim", "shipped"))
     text = " ".join(README.split())
     assert before - after >= before / 3 and f"over the limit {before} to {after}" in text, (before, after)
-    pages = (folder / "heldout" / "examples.md").read_text(encoding="utf-8").split("Variant `")[1:]
-    copy: dict[str, list] = {}
-    for page in pages:
-        copy.setdefault(page.partition("`")[0], []).extend(
-            re.findall(r"^- (w\d+-u\d+): (.*)$", page, flags=re.M)
-        )
+    copy = _examples(folder / "heldout" / "examples.md")
     moved = sum(a != b for a, b in zip(copy["notrim"], copy["shipped"], strict=True))
     assert len(copy["notrim"]) == 80 and f"{moved} of the 80 held-out shoppers got other copy" in text, moved
     from promogen import PipelineConfig
@@ -1366,11 +1365,7 @@ def test_reserved_cache_section_matches_its_benches_and_snapshots():
 
 def test_dev_rerun_separates_the_code_from_the_machine_as_the_readme_says():
     def delivered(folder: str) -> dict[str, str]:
-        text, shipped = (REPORTS / "copy_quality" / folder / "examples.md").read_text(encoding="utf-8"), {}
-        for block in text.split("Variant `")[1:]:
-            if block.startswith("shipped`"):
-                shipped.update(re.findall(r"^- (g\d+-u\d+): (.*)$", block, flags=re.M))
-        return shipped
+        return dict(_examples(REPORTS / "copy_quality" / folder / "examples.md")["shipped"])
 
     latest = delivered(
         "previous_20cb15b"
