@@ -1003,6 +1003,29 @@ def test_trim_table_matches_its_reports_and_the_rule():
     assert PipelineConfig().trim, "the default the README says"
 
 
+def test_relevance_panel_matches_its_report_and_the_rule():
+    report = _load("reports/copy_quality/panel_relevance.json")
+    rows = [
+        ("relevance bonus 1", "promogen_rel1_model"),
+        ("shipped (no bonus)", "promogen_shipped_model"),
+        ("template line, relevance panel", "promogen_template"),
+        ("reference copy, relevance panel", "reference_best"),
+    ]
+    panel_rows(report, rows, ("incoherent", "generic"))
+    paired_sentence(report, "Bonus minus shipped, per shopper:")
+    bonus, shipped = (report["by_source"][s] for s in ("promogen_rel1_model", "promogen_shipped_model"))
+    met = (
+        bonus["relevance"] - shipped["relevance"] >= 0.15 - 1e-9
+        and report["paired"]["mean_send_difference"] >= -0.05
+        and bonus["incoherent"] - shipped["incoherent"] <= 0.05
+    )
+    from promogen import PipelineConfig
+
+    assert not met and PipelineConfig().relevance == 0, "the rule missed, so the bonus is off by default"
+    rise = (bonus["incoherent"] - shipped["incoherent"]) * 100
+    assert f"the incoherent share rose by {rise:.1f} points" in " ".join(README.split()), rise
+
+
 def test_steering_throughput_sentence_matches_its_bench_runs():
     on, off = _load("reports/bench_batch_steer.json"), _load("reports/bench_batch_steer_off.json")
     assert off["settings"] == ["generator.length_bias=0", "one_minimum=false"] and not on["settings"], (
