@@ -156,6 +156,63 @@ def test_approver_table_matches_approver_report():
         shows(shown, mix["mixed"]["per_defect"][APPROVER_DEFECTS[name]]["auc"])
 
 
+def test_where_it_stands_matches_the_reports():
+    def status(issue: str, target: str) -> tuple[str, str]:
+        cells = row(f"={issue}", f"={target}")
+        return cells[2], cells[3]
+
+    dev, demo = (_glance(REPORTS / d / "report.md")["shipped"] for d in ("copy_quality", "copy_quality_demo"))
+    gated = _load("reports/approver_dev.json")
+    cell, met = status("11, copy", "approver AUC >= 0.90, copy_gold dev")
+    shows(cell.partition(";")[0], gated["dev_gated"]["auc"])
+    shows(cell.partition(";")[2], gated["dev"]["auc"])
+    assert (gated["dev_gated"]["auc"] >= 0.9) == met.startswith("yes"), met
+    for target, value, goal in (
+        ("first-try compliance >= 95%, dev", dev["first_try_compliance"], 0.95),
+        ("first-try compliance >= 95%, demo campaigns", demo["first_try_compliance"], 0.95),
+    ):
+        cell, met = status("11, copy", target)
+        pct(cell, value)
+        assert (value >= goal) == (met == "yes"), (target, met)
+    cell, met = status("11, copy", "fallback <= 5%, dev")
+    pct(cell, dev["fallback_rate"])
+    reference = _load("reports/copy_quality/reference.json")
+    ours, theirs = (reference[k]["mean_over_campaigns"]["distinct_2"] for k in ("delivered", "reference"))
+    cell, met = status("11, copy", "distinct-2 within 10% of the reference messages', dev")
+    shows(cell, ours / theirs - 1, scale=100, slack=0.002)
+    assert (abs(ours / theirs - 1) <= 0.1) == (met == "yes"), met
+    frame = reference["delivered"]["all_messages"]["opening_frame_share"]
+    cell, met = status("11, copy", "no opening three-word frame on more than 15% of messages, dev")
+    pct(cell, frame)
+    assert (frame <= 0.15) == (met == "yes"), met
+    panel = _load("reports/copy_quality/panel_dev_trim.json")["by_source"]
+    ours, template = panel["promogen_model"], panel["promogen_template"]
+    cell = row("=11, copy", "held-back panel (run by the owners)")[2].partition("copy: ")[2].split(", ")
+    pct(cell[0], ours["send_as_is"])
+    shows(cell[1].partition(" against ")[0], ours["mean_send"])
+    shows(cell[1].partition(" against ")[2], template["mean_send"])
+    shows(cell[2], ours["relevance"] - template["relevance"])
+    pct(cell[3], ours["offer_misstated"])
+    bench = _load("reports/bench_batch_n4_trim.json")
+    cell, met = status("13, throughput", "speed-up >= 8x over the naive loop, 16 users, 4 candidates")
+    assert cell.startswith(f"{bench['speedup_users_per_min']}x today"), cell
+    assert (bench["speedup_users_per_min"] >= 8) == met.startswith("yes"), met
+    cell, met = status("13, throughput", "generated tokens/s >= 25% of the matmul roofline")
+    pct(cell, bench["roofline_share"])
+    ranker = _load("reports/ranker.json")
+    upworthy, mind = ranker["upworthy"], ranker["mind"]
+    shows(status("14, ranking", "Upworthy significant-pair accuracy >= 0.75")[0].partition(" (")[0],
+          upworthy["head"]["pairwise_acc_significant"])  # fmt: skip
+    shows(status("14, ranking", "MIND AUC >= 0.70")[0].partition(" (")[0], mind["head"]["auc"])
+    cell = status("14, ranking", "each head +0.03 over the frozen-MiniLM baseline, 95% interval above 0")[0]
+    shown = re.findall(r"[-+]?\d*\.\d+", cell)
+    diffs = [upworthy["head_minus_baseline_significant_pair_accuracy"], mind["head_minus_baseline_auc"]]
+    for text, value in zip(shown, [x for d in diffs for x in (d["difference"], *d["ci95"])], strict=True):
+        shows(text, value)
+    amazon = _load("reports/benchmarks/amazon.json")["result"]["hr@10"]
+    shows(" ".join(README.split()).partition("Office_Products gives ")[2][:5], amazon)
+
+
 def test_ranking_benchmarks_match_their_reports():
     upworthy = _load("reports/benchmarks/upworthy.json")["result"]
     cells = row("Upworthy")
@@ -1003,6 +1060,22 @@ def test_trim_table_matches_its_reports_and_the_rule():
     assert PipelineConfig().trim, "the default the README says"
 
 
+def test_todays_dev_panel_matches_its_report():
+    report = _load("reports/copy_quality/panel_dev_trim.json")
+    rows = [
+        ("promogen on dev, shipped on 2026-12-01", "promogen_model"),
+        ("template line on dev, panel of today's copy", "promogen_template"),
+        ("reference copy on dev, panel of today's copy", "reference_best"),
+    ]
+    panel_rows(report, rows, PANEL_FLAGS[:2] + ("offer_misstated", "generic"))
+    paired_sentence(report, "Today's copy minus the template line, per shopper:")
+    ours, template = (report["by_source"][s] for s in ("promogen_model", "promogen_template"))
+    text = " ".join(README.split()).partition("**Dev panel of today's copy**")[2]
+    gap = ours["relevance"] - template["relevance"]
+    assert f"relevance +{gap:.2f} over the template line's (target +0.5)" in text, gap
+    assert ours["send_as_is"] < 0.7 and ours["mean_send"] <= template["mean_send"], "the targets it misses"
+
+
 def test_relevance_panel_matches_its_report_and_the_rule():
     report = _load("reports/copy_quality/panel_relevance.json")
     rows = [
@@ -1037,6 +1110,28 @@ def test_steering_throughput_sentence_matches_its_bench_runs():
     assert f"{ours} users/min with them against {theirs} without ({change:.1f}%)" in text, (ours, theirs)
     assert on["promogen"]["tokens"] == off["promogen"]["tokens"], "the same tokens generated"
     assert f"the same {on['promogen']['tokens']:,} generated tokens" in text
+
+
+def test_todays_defaults_bench_matches_its_report():
+    bench = _load("reports/bench_batch_n4_trim.json")
+    ours, naive = bench["promogen"], bench["naive"]
+    assert bench["settings"] == [] and bench["n_candidates"] == 4, "the shipped defaults, 4 candidates"
+    text = (
+        " ".join(README.split())
+        .partition("**With today's defaults**")[2]
+        .partition("The copy is the same")[0]
+    )
+    median = sorted(ours["walls_s"])[len(ours["walls_s"]) // 2]
+    assert f"median run {median} s, {ours['users_per_min']} users/min" in text, (
+        median,
+        ours["users_per_min"],
+    )
+    assert f"naive loop's {naive['users_per_min']}: a speed-up of {bench['speedup_users_per_min']}x" in text
+    assert bench["speedup_users_per_min"] < 8 and "**missed**" in text, "below 8x, written as missed"
+    share = f"{bench['roofline_share'] * 100:.1f}% of this run's roofline ({bench['roofline_tokens_per_s']}"
+    assert f"tokens/s {ours['tokens_per_s']}, {share}" in text, share
+    pct(text.partition("first-try compliance ")[2][:5], ours["quality"]["first_try_compliance"])
+    assert f"commit {bench['code']['commit']}" in text and not bench["code"]["uncommitted_changes"]
 
 
 def test_prefill_figures_match_the_prefill_bench_reports():
