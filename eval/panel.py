@@ -4,10 +4,12 @@ python -m eval.panel sheet --deliveries reports/copy_quality/deliveries/dpo \
     --gold ../shared/data/copy_gold/dev.jsonl --per-campaign 4 --out runs/panel
 python -m eval.panel summary --panel runs/panel --ratings runs/panel/rater1.jsonl runs/panel/rater2.jsonl \
     --out reports/copy_quality/panel.json
+python -m eval.panel sheet --deliveries OUT/deliveries/A OUT/deliveries/B --users users.jsonl \
+    --campaign eval/campaigns/tight_tents.json --per-campaign 16 --out runs/panel_tight
 
 The sheet mixes, per sampled shopper, promogen's delivered copy (from each variant's folder given; a
 copy two variants share is rated once, for both), the campaign's template line and the reference
-message, shuffled with ids that do not say which is which (`sheet.jsonl`, rows as in
+message (copy_gold only: campaigns of files and a users file have none), shuffled with ids that do not say which is which (`sheet.jsonl`, rows as in
 copy_ratings/RATER_BRIEF.md); the key stays in `key.json`. Raters follow RATER_BRIEF.md. The summary
 gives per source the mean send score, the share "send as is" (>= 4), relevance and the flag shares.
 """
@@ -21,7 +23,8 @@ import numpy as np
 
 from promogen.prompts import fallback_copy
 from promogen.train.gold import rating_row, read_specs
-from promogen.types import Campaign
+from promogen.simulate import load_campaign
+from promogen.types import Campaign, UserHistory
 
 FLAGS = ("ungrammatical", "incoherent", "offer_misstated", "invented_content", "repetitive_template",
          "generic", "creepy", "off_tone", "too_long")  # fmt: skip
@@ -33,8 +36,23 @@ def read_deliveries(path: Path) -> dict[str, dict]:
     return {d["user_id"]: d for d in rows}
 
 
+def shopper_specs(args) -> dict[tuple[str, str], dict]:
+    """(campaign id, user id) -> the spec a rating row reads: copy_gold's (with its reference message),
+    or one campaign file and one user of a users file (no reference)."""
+    if args.gold:
+        return {(s["campaign"]["campaign_id"], s["spec_id"]): s for s in read_specs(args.gold)}
+    users = [UserHistory.from_dict(json.loads(line)) for line in Path(args.users).read_text().splitlines()]
+    return {
+        (c.campaign_id, u.user_id): {"campaign": c.to_dict(), "history": [e.to_dict() for e in u.events]}
+        for c in map(load_campaign, args.campaign)
+        for u in users
+    }
+
+
 def sheet(args) -> None:
-    specs = {s["spec_id"]: s for s in read_specs(args.gold)}
+    if bool(args.gold) == bool(args.users and args.campaign):
+        raise SystemExit("give --gold, or --users and --campaign (not both)")
+    specs = shopper_specs(args)
     folders = [Path(d) for d in args.deliveries]
     rows, key = [], {}
     rng = random.Random(args.seed)
@@ -44,7 +62,8 @@ def sheet(args) -> None:
         if args.differing:  # only shoppers the variants' copies differ for: where a comparison is decided
             pool = [u for u in pool if len({d[u]["text"] for d in per_folder}) > 1]
         for user_id in rng.sample(pool, min(args.per_campaign, len(pool))):
-            spec = specs[user_id]
+            spec = specs[path.stem, user_id]
+            shopper = user_id if args.gold else f"{path.stem}/{user_id}"
             copies: dict[str, list[str]] = {}  # copy -> its sources: each distinct copy is rated once
             for folder, deliveries in zip(folders, per_folder, strict=True):
                 d = deliveries[user_id]
@@ -53,10 +72,11 @@ def sheet(args) -> None:
             copies.setdefault(fallback_copy(Campaign.from_dict(spec["campaign"])), []).append(
                 "promogen_template"
             )
-            copies.setdefault(spec["best"], []).append("reference_best")
+            if "best" in spec:
+                copies.setdefault(spec["best"], []).append("reference_best")
             for text, sources in copies.items():
                 rows.append(rating_row(spec, text, ""))
-                key[str(len(rows))] = {"sources": sources, "spec_id": user_id}
+                key[str(len(rows))] = {"sources": sources, "spec_id": shopper}
     order = list(range(len(rows)))
     rng.shuffle(order)
     out = Path(args.out)
@@ -127,9 +147,13 @@ def main() -> None:
         "--deliveries",
         nargs="+",
         required=True,
-        help="harness deliveries folders (gold dev), one per variant: the same shoppers from each",
+        help="harness deliveries folders, one per variant: the same shoppers from each",
     )
-    s.add_argument("--gold", required=True, help="the copy_gold split the deliveries were made for")
+    s.add_argument(
+        "--gold", help="the copy_gold split the deliveries were made for (with its reference copy)"
+    )
+    s.add_argument("--users", help="or: the users file the deliveries were made for, with --campaign")
+    s.add_argument("--campaign", nargs="+", help="with --users: the campaign files of the deliveries")
     s.add_argument("--per-campaign", type=int, default=4, help="shoppers sampled per campaign")
     s.add_argument(
         "--differing", action="store_true", help="sample only shoppers whose copy differs between variants"

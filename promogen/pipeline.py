@@ -115,11 +115,15 @@ def select(
     return picks
 
 
-def budget(campaign: Campaign) -> Budget:
+def budget(campaign: Campaign, min_hook: int) -> Budget:
     """A message's length budget: what the gate's length rule allows, with room kept for the offer as
-    the prompt states it until the message starts stating it (a leading brand is not the hook)."""
-    offer = campaign.offer
-    return Budget(length_budget(campaign), offer_start(offer), len(offer_line(offer)), campaign.brand)
+    the prompt states it until the message starts stating it (a leading brand is not the hook). Where
+    the offer leaves less than `min_hook` characters, no room is kept and no hook is cut short: a hook
+    that does not fit runs over and fails the gate, and the template line goes out if none fits."""
+    offer, chars = campaign.offer, length_budget(campaign)
+    if chars - len(offer_line(offer)) < min_hook:
+        return Budget(chars)
+    return Budget(chars, offer_start(offer), len(offer_line(offer)), campaign.brand)
 
 
 # The words a minimum spend is stated with ("on orders over $30", "spend £40+", "purchases above"), and
@@ -217,6 +221,13 @@ class PipelineConfig(Config):
         "one is stated with again (pipeline.NO_MINIMUM_WORDS): the gate rejects a minimum spend stated "
         "twice. Part of the decoding guard: off with must_mention=false (README: One minimum)",
     )
+    min_hook: int = option(
+        16,
+        "characters a hook needs before the offer (99% of copy_gold train's reference hooks are this long "
+        "or longer); where the offer leaves less, length steering keeps no room for a hook, which it would "
+        'cut to a word or two ("Pack for!"): a hook that does not fit fails the gate instead (0: always '
+        "keep room; README: Tight campaigns)",
+    )
     trim: bool = option(
         True,
         'copy over its channel\'s limit loses words that carry no offer ("on your order" before the '
@@ -260,6 +271,7 @@ class PipelineConfig(Config):
         self._range("variety", 0.0)
         self._choice("rank_by", RANK_SCORES)
         self._range("relevance", 0.0)
+        self._range("min_hook", 0, 1000)
         if self.relevance > 0 and self.rank_by != "perplexity":
             raise ValidationError(
                 f"`relevance` {self.relevance} is in units of log-perplexity, so it needs "
@@ -365,7 +377,9 @@ class PromoGen:
         terms = [required_terms(campaign.offer)] * len(prompts) if self.config.must_mention else None
         gsm = [campaign.channel == "sms" and self.config.gsm_sms] * len(prompts)
         # Length steering is part of the guard, as the word bans are: off with must_mention=false.
-        budgets = [budget(campaign)] * len(prompts) if self.config.must_mention else None
+        budgets = (
+            [budget(campaign, self.config.min_hook)] * len(prompts) if self.config.must_mention else None
+        )
         no_minimum = self.config.no_minimum_words and self.config.must_mention
         limits = [mention_limits(campaign, self.config.limit_mentions, no_minimum)] * len(prompts)
         once = self.config.one_minimum and self.config.must_mention

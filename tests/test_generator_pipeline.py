@@ -1,6 +1,7 @@
 """Generation is batched and reproducible; the pipeline delivers the best compliant copy or the fallback."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ from promogen.ope import evaluate, read_log
 from promogen.pipeline import NO_MINIMUM_WORDS, budget, minimum_once
 from promogen.policy import PolicyConfig
 from promogen.prompts import fallback_copy
-from promogen.simulate import demo_campaign, simulate_users
+from promogen.simulate import demo_campaign, load_campaign, simulate_users
 from promogen.types import UserHistory
 from promogen.wording import required_terms
 
@@ -111,6 +112,21 @@ def test_the_pipeline_trims_copy_over_its_channels_limit_as_part_of_the_guard(
     text = result.candidates[0].text
     assert (text == over.replace(" on your order", "", 1)) == trimmed, f"{settings}: {text!r}"
     assert (text == over) != trimmed, f"{settings}: untrimmed copy is the copywriter's, as written"
+
+
+@pytest.mark.parametrize(
+    ("name", "min_hook", "steered"),
+    [
+        ("run20", 16, True),  # 150 characters, plenty of room
+        ("../eval/campaigns/tight_tents.json", 16, False),  # 8 characters before the offer: no hook fits
+        ("../eval/campaigns/tight_tents.json", 0, True),  # 0: room is always kept, hooks cut short
+    ],
+)
+def test_length_steering_keeps_no_room_for_a_hook_that_cannot_fit(name, min_hook, steered):
+    campaign = load_campaign(str(Path(__file__).parent / name) if name.endswith(".json") else name)
+    plan = budget(campaign, min_hook)
+    assert plan.chars == length_budget(campaign), "the budget is what the gate allows, either way"
+    assert bool(plan.offer and plan.reserve) == steered, f"{name}, min_hook {min_hook}: {plan}"
 
 
 def test_pipeline_output_contract_and_determinism(tiny_pg):
@@ -360,7 +376,7 @@ def test_pipeline_hands_the_copywriter_its_guard_terms_gsm_vectors_and_seed(
         f"{name} {settings}: offer terms the guard must see written: {request.terms}"
     )
     assert request.gsm == [gsm] * 2, f"{name} {settings}: GSM-7 only for SMS with gsm_sms on: {request.gsm}"
-    want = [budget(campaign)] * 2 if terms else None  # steering is part of the guard
+    want = [budget(campaign, PipelineConfig().min_hook)] * 2 if terms else None  # part of the guard
     assert request.budgets == want, f"{name} {settings}: each prompt's length budget: {request.budgets}"
     if terms:
         assert request.budgets[0].chars == length_budget(campaign), "the budget is what the gate allows"
