@@ -9,8 +9,8 @@ python -m eval.panel sheet --deliveries OUT/deliveries/A OUT/deliveries/B --user
 
 The sheet mixes, per sampled shopper, promogen's delivered copy (from each variant's folder given; a
 copy two variants share is rated once, for both), the campaign's template line and the reference
-message (copy_gold only: campaigns of files and a users file have none), shuffled with ids that do not say which is which (`sheet.jsonl`, rows as in
-copy_ratings/RATER_BRIEF.md); the key stays in `key.json`. Raters follow RATER_BRIEF.md. The summary
+message (copy_gold only: campaign files with a users file have none), shuffled with ids that do not
+say which is which (`sheet.jsonl`, rows as in copy_ratings/RATER_BRIEF.md); the key stays in `key.json`. Raters follow RATER_BRIEF.md. The summary
 gives per source the mean send score, the share "send as is" (>= 4), relevance and the flag shares.
 """
 
@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from promogen.prompts import fallback_copy
-from promogen.train.gold import rating_row, read_specs
 from promogen.simulate import load_campaign
+from promogen.train.gold import rating_row, read_specs
 from promogen.types import Campaign, UserHistory
 
 FLAGS = ("ungrammatical", "incoherent", "offer_misstated", "invented_content", "repetitive_template",
