@@ -7,11 +7,12 @@ python -m eval.panel summary --panel runs/panel --ratings runs/panel/rater1.json
 python -m eval.panel sheet --deliveries OUT/deliveries/A OUT/deliveries/B --users users.jsonl \
     --campaign eval/campaigns/tight_tents.json --per-campaign 16 --out runs/panel_tight
 
-The sheet mixes, per sampled shopper, promogen's delivered copy (from each variant's folder given; a
-copy two variants share is rated once, for both), the campaign's template line and the reference
-message (copy_gold only: campaign files with a users file have none), shuffled with ids that do not
-say which is which (`sheet.jsonl`, rows as in copy_ratings/RATER_BRIEF.md); the key stays in `key.json`. Raters follow RATER_BRIEF.md. The summary
-gives per source the mean send score, the share "send as is" (>= 4), relevance and the flag shares.
+The sheet mixes, per sampled shopper, promogen's delivered copy (from each variant's folder given; a copy
+two variants share is rated once, for both), the campaign's template line and the reference message
+(copy_gold only: campaign files with a users file have none), shuffled with ids that do not say which is
+which (`sheet.jsonl`, rows as in copy_ratings/RATER_BRIEF.md); the key stays in `key.json`. Raters follow
+RATER_BRIEF.md. The summary gives per source the mean send score, the share "send as is" (>= 4),
+relevance and the flag shares.
 """
 
 import argparse
