@@ -37,14 +37,17 @@ def read_deliveries(path: Path) -> dict[str, dict]:
     return {d["user_id"]: d for d in rows}
 
 
-def shopper_specs(args) -> dict[tuple[str, str], dict]:
-    """(campaign id, user id) -> the spec a rating row reads: copy_gold's (with its reference message),
-    or one campaign file and one user of a users file (no reference)."""
+def shopper_specs(args) -> dict[str, dict]:
+    """Shopper -> the spec a rating row reads: copy_gold's, by spec id (with its reference message), or
+    one campaign file and one user of a users file, by "campaign id/user id" (no reference)."""
     if args.gold:
-        return {(s["campaign"]["campaign_id"], s["spec_id"]): s for s in read_specs(args.gold)}
+        return {s["spec_id"]: s for s in read_specs(args.gold)}
     users = [UserHistory.from_dict(json.loads(line)) for line in Path(args.users).read_text().splitlines()]
     return {
-        (c.campaign_id, u.user_id): {"campaign": c.to_dict(), "history": [e.to_dict() for e in u.events]}
+        f"{c.campaign_id}/{u.user_id}": {
+            "campaign": c.to_dict(),
+            "history": [{"text": e.text} for e in u.events],
+        }
         for c in map(load_campaign, args.campaign)
         for u in users
     }
@@ -63,13 +66,14 @@ def sheet(args) -> None:
         if args.differing:  # only shoppers the variants' copies differ for: where a comparison is decided
             pool = [u for u in pool if len({d[u]["text"] for d in per_folder}) > 1]
         for user_id in rng.sample(pool, min(args.per_campaign, len(pool))):
-            spec = specs[path.stem, user_id]
             shopper = user_id if args.gold else f"{path.stem}/{user_id}"
+            spec = specs[shopper]
             copies: dict[str, list[str]] = {}  # copy -> its sources: each distinct copy is rated once
             for folder, deliveries in zip(folders, per_folder, strict=True):
                 d = deliveries[user_id]
                 name = "promogen" if len(folders) == 1 else f"promogen_{folder.name}"
-                copies.setdefault(d["text"], []).append(f"{name}_{d['chosen_by']}")
+                # Per how it was chosen (model or fallback), and as the variant's delivered copy.
+                copies.setdefault(d["text"], []).extend([f"{name}_{d['chosen_by']}", name])
             copies.setdefault(fallback_copy(Campaign.from_dict(spec["campaign"])), []).append(
                 "promogen_template"
             )

@@ -85,7 +85,8 @@ def test_panel_sheet_rates_a_copy_shared_by_variants_once_and_credits_both(tmp_p
         (tmp_path / variant / "c1.jsonl").write_text(json.dumps(line) + "\n")
     out = tmp_path / "panel"
     folders = [str(tmp_path / "v1"), str(tmp_path / "v2")]
-    sheet(argparse.Namespace(gold=gold, deliveries=folders, per_campaign=4, seed=0, out=out, differing=False))
+    args = dict(gold=gold, users=None, campaign=None, per_campaign=4, seed=0, out=out)
+    sheet(argparse.Namespace(deliveries=folders, differing=False, **args))
     rows = [json.loads(x) for x in (out / "sheet.jsonl").read_text().splitlines()]
     assert len(rows) == 3, f"the shared copy, the template line and the reference, each once: {rows}"
     ratings = out / "ratings.jsonl"
@@ -119,9 +120,45 @@ def test_a_differing_sheet_samples_only_shoppers_whose_copy_the_variants_disagre
         (tmp_path / variant / "c1.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
     out = tmp_path / "panel"
     folders = [str(tmp_path / "v1"), str(tmp_path / "v2")]
-    sheet(argparse.Namespace(gold=gold, deliveries=folders, per_campaign=4, seed=0, out=out, differing=True))
+    args = dict(gold=gold, users=None, campaign=None, per_campaign=4, seed=0, out=out)
+    sheet(argparse.Namespace(deliveries=folders, differing=True, **args))
     key = json.loads((out / "key.json").read_text())
     assert {e["spec_id"] for e in key.values()} == {"b"}, f"only b's copy differs between v1 and v2: {key}"
+
+
+def test_a_sheet_of_campaign_files_and_a_users_file_has_no_reference_and_credits_each_variant(tmp_path):
+    import argparse
+    import json
+
+    from eval.panel import sheet, summary
+    from promogen.simulate import demo_campaign, simulate_users
+
+    campaign = tmp_path / "run20.json"
+    campaign.write_text(json.dumps(demo_campaign("run20").to_dict()))
+    users = tmp_path / "users.jsonl"
+    users.write_text("".join(json.dumps(u.to_dict()) + "\n" for u in simulate_users(2, seed=0)))
+    ids = [json.loads(line)["user_id"] for line in users.read_text().splitlines()]
+    chosen = {"v1": ("model", "model"), "v2": ("model", "fallback")}
+    for variant, how in chosen.items():
+        (tmp_path / variant).mkdir()
+        lines = [
+            {"user_id": u, "text": f"{variant} {u}, RUN20.", "chosen_by": c}
+            for u, c in zip(ids, how, strict=True)
+        ]
+        (tmp_path / variant / "run20.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    out = tmp_path / "panel"
+    folders = [str(tmp_path / v) for v in chosen]
+    args = dict(gold=None, users=str(users), campaign=[str(campaign)], per_campaign=4, seed=0, out=out)
+    sheet(argparse.Namespace(deliveries=folders, differing=False, **args))
+    rows = [json.loads(x) for x in (out / "sheet.jsonl").read_text().splitlines()]
+    assert len(rows) == 6, f"per shopper the two variants' copy and the template line, no reference: {rows}"
+    ratings = out / "ratings.jsonl"
+    ratings.write_text("".join(json.dumps({"id": r["id"], "send": 3, "relevance": 3}) + "\n" for r in rows))
+    pair = ("promogen_v1", "promogen_v2")
+    summary(argparse.Namespace(panel=out, ratings=[ratings], out=out / "summary.json", paired=pair, seed=0))
+    result = json.loads((out / "summary.json").read_text())
+    assert result["by_source"]["promogen_v2"]["n"] == 2, "a variant's delivered copy, model or fallback"
+    assert result["paired"]["shoppers"] == 2, f"both shoppers pair up across variants: {result['paired']}"
 
 
 def test_specs_in_collects_the_spec_ids_earlier_rounds_generated_for(tmp_path):
