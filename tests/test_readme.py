@@ -1099,6 +1099,29 @@ def test_relevance_panel_matches_its_report_and_the_rule():
     assert f"the incoherent share rose by {rise:.1f} points" in " ".join(README.split()), rise
 
 
+def test_tight_campaigns_table_matches_its_reports():
+    glance = _glance(REPORTS / "copy_quality" / "tight" / "report.md")
+    panel = _load("reports/copy_quality/panel_tight.json")
+    flags = ("ungrammatical", "incoherent", "generic")
+    for first, variant in (
+        ("`min_hook=0` (hooks cut short)", "clipped"),
+        ("`min_hook` 16 (shipped)", "shipped"),
+    ):
+        cells, rated = row(f"={first}"), panel["by_source"][f"promogen_{variant}"]
+        pct(cells[1], glance[variant]["first_try_compliance"])
+        pct(cells[2], glance[variant]["fallback_rate"])
+        shows(cells[3], rated["mean_send"])
+        pct(cells[4], rated["send_as_is"])
+        for cell, flag in zip(cells[5:], flags, strict=True):
+            pct(cell, rated[flag])
+    cells, rated = row("=template line, tight-campaign panel"), panel["by_source"]["promogen_template"]
+    shows(cells[3], rated["mean_send"])
+    paired_sentence(panel, "Shipped minus `min_hook=0`, per shopper:")
+    from promogen import PipelineConfig
+
+    assert PipelineConfig().min_hook == 16, "the default the README says"
+
+
 def test_steering_throughput_sentence_matches_its_bench_runs():
     on, off = _load("reports/bench_batch_steer.json"), _load("reports/bench_batch_steer_off.json")
     assert off["settings"] == ["generator.length_bias=0", "one_minimum=false"] and not on["settings"], (
