@@ -23,9 +23,10 @@ from pathlib import Path
 import numpy as np
 
 from promogen.prompts import fallback_copy
+from promogen.readers import read_users
 from promogen.simulate import load_campaign
 from promogen.train.gold import rating_row, read_specs
-from promogen.types import Campaign, UserHistory
+from promogen.types import Campaign
 
 FLAGS = ("ungrammatical", "incoherent", "offer_misstated", "invented_content", "repetitive_template",
          "generic", "creepy", "off_tone", "too_long")  # fmt: skip
@@ -42,7 +43,7 @@ def shopper_specs(args) -> dict[str, dict]:
     one campaign file and one user of a users file, by "campaign id/user id" (no reference)."""
     if args.gold:
         return {s["spec_id"]: s for s in read_specs(args.gold)}
-    users = [UserHistory.from_dict(json.loads(line)) for line in Path(args.users).read_text().splitlines()]
+    users = [user for _, user, _ in read_users(args.users) if user is not None]
     return {
         f"{c.campaign_id}/{u.user_id}": {
             "campaign": c.to_dict(),
@@ -54,8 +55,15 @@ def shopper_specs(args) -> dict[str, dict]:
 
 
 def sheet(args) -> None:
-    if bool(args.gold) == bool(args.users and args.campaign):
-        raise SystemExit("give --gold, or --users and --campaign (not both)")
+    if bool(args.gold) == bool(args.users or args.campaign) or bool(args.users) != bool(args.campaign):
+        raise SystemExit("give --gold, or --users with --campaign (not both)")
+    taken = [
+        Path(d).name
+        for d in args.deliveries
+        if Path(d).name == "template" or Path(d).name.endswith(("_model", "_fallback"))
+    ]
+    if taken:
+        raise SystemExit(f"rename the deliveries folder {taken[0]!r}: its name would read as another source")
     specs = shopper_specs(args)
     folders = [Path(d) for d in args.deliveries]
     rows, key = [], {}

@@ -544,6 +544,13 @@ def length_budget(campaign: Campaign) -> int:
     return units if campaign.max_chars is None else min(units, campaign.max_chars)
 
 
+def fits(text: str, campaign: Campaign) -> bool:
+    """Whether `text` is within what the campaign's channel carries, counted as the gate counts it (an
+    SMS in GSM-7 units and segments)."""
+    norm = normalise(text)
+    return not _length(norm, _plain(norm), campaign, "")
+
+
 def _length(norm: str, plain: str, campaign: Campaign, context: str) -> list[Violation]:
     if campaign.channel == "sms":
         segments, unit = sms_segments(norm)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -90,8 +91,8 @@ def tidy(text: str) -> str:
     """Copy-edit raw model output: first paragraph, normalised characters, no label or wrapping quotes.
 
     It never shortens: a cut could drop a qualifying clause ("on orders over $50") and deliver a
-    different offer, so a copy that is too long fails the gate instead (or loses only the words `trim`
-    knows carry no offer).
+    different offer, so a copy that is too long fails the gate instead (`trim`, a separate step, drops
+    only words that carry no offer).
     """
     text = normalise(text).strip().split("\n\n")[0]
     text = " ".join(text.split())
@@ -103,7 +104,8 @@ def tidy(text: str) -> str:
 
 # Words a message can lose without a change to its offer, in the order `trim` drops them: "on your
 # order" before the code or the end ("a free mystery gift on every order with PSBRA"; never before
-# "over" or "of", which state a minimum spend), "code" in "with code PSBRA", the comma before "until".
+# "over" or "of", which state a minimum spend) goes first, being the longest and, as "on every order",
+# what approvers read as widening a gift; then "code" in "with code PSBRA"; then the comma before "until".
 SPARE_WORDS = (
     (re.compile(r" on (?:your|every|any|each) (?:next )?order(?= with\b|[.,;:!?]|$)", re.I), ""),
     (re.compile(r"\b(with) code (?=\S)", re.I), r"\1 "),
@@ -111,16 +113,17 @@ SPARE_WORDS = (
 )
 
 
-def trim(text: str, chars: int) -> str:
-    """Fit a message that runs over its `chars` by dropping `SPARE_WORDS`, one kind at a time, until it
-    fits; one that does not fit even without them is returned as written, for the gate to reject. The
-    copywriter spends a few characters too many on email subjects (90), most often on these words."""
-    if len(text) <= chars:
+def trim(text: str, fits: Callable[[str], bool]) -> str:
+    """Make a message that does not `fits` (its channel's limit, as the gate counts it) fit by dropping
+    `SPARE_WORDS`, one kind at a time, until it does; one that does not fit even without them is
+    returned as written, for the gate to reject. The copywriter spends a few characters too many on
+    email subjects (90), most often on these words."""
+    if fits(text):
         return text
     short = text
     for pattern, replacement in SPARE_WORDS:
         short = pattern.sub(replacement, short)
-        if len(short) <= chars:
+        if fits(short):
             return short
     return text
 

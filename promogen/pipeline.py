@@ -20,7 +20,7 @@ from . import __version__
 from .approver import CONFIG_FILE as APPROVER_CONFIG
 from .approver import WEIGHTS_DIR as APPROVER_DIR
 from .approver import Approver
-from .checks import check_copy, length_budget, minimum_pattern
+from .checks import check_copy, fits, length_budget, minimum_pattern
 from .conditioning import CONFIG_FILE, SHIPPED_ADAPTER, read_adapter_config
 from .config import Config, option
 from .encoder import EncoderConfig, InterestEncoder
@@ -88,8 +88,9 @@ def select(
     """The policy's pick (index or None, propensity) for each user's candidates, users in input order;
     `requests` are the sizes of the independent requests the users come in, in order.
 
-    Each candidate's score is its `rank_by` score less `variety` times its "repeated" share: the share
-    of its word pairs that copy already picked for earlier users of the same request used. The lowest
+    Each candidate's score is its `rank_by` score less `variety` times its "repeated" share (the share
+    of its word pairs that copy already picked for earlier users of the same request used), plus
+    `relevance` times its relevance. The lowest
     perplexity alone gives most shoppers of a campaign the commonest line ("Ready to brew something
     new?" for 7 of 10); the penalty moves later shoppers to their next-best candidate with other words.
     """
@@ -121,7 +122,7 @@ def budget(campaign: Campaign, min_hook: int) -> Budget:
     the offer leaves less than `min_hook` characters, no room is kept and no hook is cut short: a hook
     that does not fit runs over and fails the gate, and the template line goes out if none fits."""
     offer, chars = campaign.offer, length_budget(campaign)
-    if chars - len(offer_line(offer)) < min_hook:
+    if min_hook and chars - len(offer_line(offer)) < min_hook:
         return Budget(chars)
     return Budget(chars, offer_start(offer), len(offer_line(offer)), campaign.brand)
 
@@ -160,10 +161,10 @@ def minimum_once(campaign: Campaign) -> dict[str, tuple[str, ...]]:
     return {minimum_pattern(terms["min_spend"][0]): words}
 
 
-def as_candidates(drafts: list[list[Draft]], chars: int | None = None) -> list[list[Candidate]]:
-    """The copywriter's drafts, copy-edited (`tidy`, and `trim` to `chars` when given), as candidates
-    holding their perplexity (of the words the copywriter wrote)."""
-    edit = tidy if chars is None else (lambda text: trim(tidy(text), chars))
+def as_candidates(drafts: list[list[Draft]], trim_for: Campaign | None = None) -> list[list[Candidate]]:
+    """The copywriter's drafts, copy-edited (`tidy`, and `trim` to `trim_for`'s channel limit when
+    given), as candidates holding their perplexity (of the words the copywriter wrote)."""
+    edit = tidy if trim_for is None else (lambda text: trim(tidy(text), lambda t: fits(t, trim_for)))
     return [[Candidate(edit(d.text), {"perplexity": round(d.perplexity, 3)}) for d in row] for row in drafts]
 
 
@@ -398,7 +399,7 @@ class PromoGen:
             keys=[u.user_id for u in users],
         )
         trimmed = self.config.trim and self.config.must_mention
-        candidates = as_candidates(drafts, length_budget(campaign) if trimmed else None)
+        candidates = as_candidates(drafts, campaign if trimmed else None)
         self.score(campaign, candidates, vectors, interests, [u.cart_items() for u in users])
         # The picks depend on the users before them in the same request (`variety`) and on nothing
         # outside it: a batch job's copy depends on its batch alone (a resumed job writes the same

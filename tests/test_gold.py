@@ -161,6 +161,29 @@ def test_a_sheet_of_campaign_files_and_a_users_file_has_no_reference_and_credits
     assert result["paired"]["shoppers"] == 2, f"both shoppers pair up across variants: {result['paired']}"
 
 
+@pytest.mark.parametrize(
+    ("given", "folder", "error"),
+    [
+        ({"gold": "dev.jsonl", "users": "u.jsonl", "campaign": ["c.json"]}, "v1", "not both"),
+        ({"gold": "dev.jsonl", "users": None, "campaign": ["c.json"]}, "v1", "not both"),
+        ({"gold": None, "users": "u.jsonl", "campaign": None}, "v1", "with --campaign"),
+        ({"gold": None, "users": None, "campaign": None}, "v1", "give --gold"),
+        ({"gold": "dev.jsonl", "users": None, "campaign": None}, "template", "rename the deliveries folder"),
+        ({"gold": "dev.jsonl", "users": None, "campaign": None}, "x_model", "would read as another source"),
+    ],
+)
+def test_panel_sheet_refuses_unclear_sources(tmp_path, given, folder, error):
+    import argparse
+
+    from eval.panel import sheet
+
+    args = argparse.Namespace(
+        deliveries=[str(tmp_path / folder)], per_campaign=1, seed=0, out=tmp_path, differing=False, **given
+    )
+    with pytest.raises(SystemExit, match=error):
+        sheet(args)
+
+
 def test_specs_in_collects_the_spec_ids_earlier_rounds_generated_for(tmp_path):
     first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     first.write_text('{"user_id": "s1"}\n{"user_id": "s2"}\n\n', encoding="utf-8")

@@ -287,6 +287,9 @@ class Evaluator:
         One prompt with no interests (a conditioned copywriter reads the zero vector: the soft prompt at
         its centre) writes `n` candidates; each user's copy of them is scored with the user's own vector
         and interests and picked by the pipeline's own rule (`score`, `select`, the users as one request).
+        Unlike `personalise=False`, these candidates are written without the decoding guard or `trim`,
+        so `personalisation_vs_generic` compares guarded copy with unguarded (noticed, not changed: every
+        committed report's figure was measured this way).
         """
         generator = self.pg.generator
         vectors, phrases = encoded
