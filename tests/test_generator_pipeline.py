@@ -15,7 +15,7 @@ from promogen.pipeline import NO_MINIMUM_WORDS, budget, minimum_once
 from promogen.policy import PolicyConfig
 from promogen.prompts import fallback_copy
 from promogen.simulate import demo_campaign, load_campaign, simulate_users
-from promogen.types import UserHistory
+from promogen.types import Campaign, UserHistory
 from promogen.wording import required_terms
 
 CONTRACT = {
@@ -137,6 +137,18 @@ def test_length_steering_keeps_no_room_for_a_hook_that_cannot_fit(name, min_hook
     plan = budget(campaign, min_hook)
     assert plan.chars == length_budget(campaign), "the budget is what the gate allows, either way"
     assert bool(plan.offer and plan.reserve) == steered, f"{name}, min_hook {min_hook}: {plan}"
+
+
+def test_min_hook_changes_no_budget_of_the_written_shops_campaigns():
+    folder = Path(__file__).parent.parent / "finetune" / "data" / "written"
+    campaigns = {
+        spec["campaign"]["campaign_id"]: Campaign.from_dict(spec["campaign"])
+        for path in folder.rglob("*.jsonl")
+        for spec in map(json.loads, path.read_text(encoding="utf-8").splitlines())
+    }
+    assert len(campaigns) >= 40, f"the written shops' campaigns: {len(campaigns)}"
+    changed = [c for c, campaign in campaigns.items() if budget(campaign, 16) != budget(campaign, 0)]
+    assert changed == [], f"min_hook 16 keeps the steering of every written campaign: {changed}"
 
 
 @pytest.mark.parametrize(("min_hook", "reserved"), [(16, False), (0, True)])

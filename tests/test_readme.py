@@ -211,6 +211,28 @@ def test_where_it_stands_matches_the_reports():
         shows(text, value)
     amazon = _load("reports/benchmarks/amazon.json")["result"]["hr@10"]
     shows(" ".join(README.split()).partition("Office_Products gives ")[2][:5], amazon)
+    verdicts = {
+        ("11, copy", "fallback <= 5%, dev"): dev["fallback_rate"] <= 0.05,
+        ("13, throughput", "generated tokens/s >= 25% of the matmul roofline"): bench["roofline_share"]
+        >= 0.25,
+        ("14, ranking", "Upworthy significant-pair accuracy >= 0.75"): upworthy["head"][
+            "pairwise_acc_significant"
+        ]
+        >= 0.75,
+        ("14, ranking", "MIND AUC >= 0.70"): mind["head"]["auc"] >= 0.70,
+        ("14, ranking", "each head +0.03 over the frozen-MiniLM baseline, 95% interval above 0"): all(
+            d["difference"] >= 0.03 and d["ci95"][0] > 0 for d in diffs
+        ),
+        ("14, ranking", "`make ranker` under an hour, weights load under 2 s"): ranker["train_wall_s"] < 3600
+        and ranker["load_s"] < 2,
+    }
+    for (issue, target), met in verdicts.items():
+        assert status(issue, target)[1].startswith("yes") == met, (target, met)
+    missed = ours["send_as_is"] < 0.7 or ours["mean_send"] <= template["mean_send"]
+    assert row("=11, copy", "held-back panel (run by the owners)")[3].startswith("no") == missed
+    cell = status("14, ranking", "`make ranker` under an hour, weights load under 2 s")[0]
+    shows(cell.partition(" min")[0], ranker["train_wall_s"] / 60)
+    shows(cell.partition(", ")[2], ranker["load_s"])
 
 
 def test_ranking_benchmarks_match_their_reports():
@@ -1116,6 +1138,9 @@ def test_tight_campaigns_table_matches_its_reports():
             pct(cell, rated[flag])
     cells, rated = row("=template line, tight-campaign panel"), panel["by_source"]["promogen_template"]
     shows(cells[3], rated["mean_send"])
+    pct(cells[4], rated["send_as_is"])
+    for cell, flag in zip(cells[5:], flags, strict=True):
+        pct(cell, rated[flag])
     paired_sentence(panel, "Shipped minus `min_hook=0`, per shopper:")
     from promogen import PipelineConfig
 
