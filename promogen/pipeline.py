@@ -90,9 +90,9 @@ def select(
 
     Each candidate's score is its `rank_by` score less `variety` times its "repeated" share (the share
     of its word pairs that copy already picked for earlier users of the same request used), plus
-    `relevance` times its relevance. The lowest
-    perplexity alone gives most shoppers of a campaign the commonest line ("Ready to brew something
-    new?" for 7 of 10); the penalty moves later shoppers to their next-best candidate with other words.
+    `relevance` times its relevance. The lowest perplexity alone gives most shoppers of a campaign the
+    commonest line ("Ready to brew something new?" for 7 of 10); the penalty moves later shoppers to
+    their next-best candidate with other words.
     """
     starts = set(np.cumsum([0, *requests])[:-1].tolist())
     delivered: set = set()
@@ -224,9 +224,10 @@ class PipelineConfig(Config):
     )
     min_hook: int = option(
         16,
-        "characters a hook needs before the offer (99% of copy_gold train's reference hooks are this long "
-        "or longer); where the offer leaves less, length steering keeps no room for a hook, which it would "
-        'cut to a word or two ("Pack for!"): a hook that does not fit fails the gate instead (0: always '
+        "characters a hook needs before the offer (copy_gold's shortest reference hooks, such as "
+        '"Brew it wild!", are about this long); where the offer leaves less, length steering keeps no '
+        'room for a hook, which it would cut to a word or two ("Pack for!"): a hook that does not fit '
+        "fails the gate instead (0: always "
         "keep room; README: Tight campaigns)",
     )
     trim: bool = option(
@@ -273,16 +274,12 @@ class PipelineConfig(Config):
         self._choice("rank_by", RANK_SCORES)
         self._range("relevance", 0.0)
         self._range("min_hook", 0, 1000)
-        if self.relevance > 0 and self.rank_by != "perplexity":
-            raise ValidationError(
-                f"`relevance` {self.relevance} is in units of log-perplexity, so it needs "
-                f"rank_by=perplexity; with rank_by={self.rank_by} set relevance=0"
-            )
-        if self.variety > 0 and self.rank_by != "perplexity":
-            raise ValidationError(
-                f"`variety` {self.variety} is in units of log-perplexity, so it needs rank_by=perplexity; "
-                f"with rank_by={self.rank_by} set variety=0"
-            )
+        for name in ("variety", "relevance"):  # both adjust the log-perplexity rank score
+            if getattr(self, name) > 0 and self.rank_by != "perplexity":
+                raise ValidationError(
+                    f"`{name}` {getattr(self, name)} is in units of log-perplexity, so it needs "
+                    f"rank_by=perplexity; with rank_by={self.rank_by} set {name}=0"
+                )
 
 
 class PromoGen:

@@ -70,11 +70,26 @@ def test_rating_row_shows_the_rater_only_campaign_history_and_copy():
     ), row
 
 
+def _rate_all(out, rows: list[dict], send: int, pair: tuple[str, str]) -> dict:
+    """Rate every sheet row `send` (relevance 3) and return the panel summary, paired on `pair`."""
+    import argparse
+    import json
+
+    from eval.panel import summary
+
+    ratings = out / "ratings.jsonl"
+    ratings.write_text(
+        "".join(json.dumps({"id": r["id"], "send": send, "relevance": 3}) + "\n" for r in rows)
+    )
+    summary(argparse.Namespace(panel=out, ratings=[ratings], out=out / "summary.json", paired=pair, seed=0))
+    return json.loads((out / "summary.json").read_text())
+
+
 def test_panel_sheet_rates_a_copy_shared_by_variants_once_and_credits_both(tmp_path):
     import argparse
     import json
 
-    from eval.panel import sheet, summary
+    from eval.panel import sheet
 
     spec = {**_spec("a"), "bad": [{"text": "x", "defect": "wrong_value"}]}
     gold = tmp_path / "dev.jsonl"
@@ -89,11 +104,7 @@ def test_panel_sheet_rates_a_copy_shared_by_variants_once_and_credits_both(tmp_p
     sheet(argparse.Namespace(deliveries=folders, differing=False, **args))
     rows = [json.loads(x) for x in (out / "sheet.jsonl").read_text().splitlines()]
     assert len(rows) == 3, f"the shared copy, the template line and the reference, each once: {rows}"
-    ratings = out / "ratings.jsonl"
-    ratings.write_text("".join(json.dumps({"id": r["id"], "send": 4, "relevance": 3}) + "\n" for r in rows))
-    pair = ("promogen_v1_model", "promogen_v2_model")
-    summary(argparse.Namespace(panel=out, ratings=[ratings], out=out / "summary.json", paired=pair, seed=0))
-    table = json.loads((out / "summary.json").read_text())["by_source"]
+    table = _rate_all(out, rows, 4, ("promogen_v1_model", "promogen_v2_model"))["by_source"]
     assert {"promogen_v1_model", "promogen_v2_model", "promogen_template", "reference_best"} <= set(table), (
         table
     )
@@ -130,7 +141,7 @@ def test_a_sheet_of_campaign_files_and_a_users_file_has_no_reference_and_credits
     import argparse
     import json
 
-    from eval.panel import sheet, summary
+    from eval.panel import sheet
     from promogen.simulate import demo_campaign, simulate_users
 
     campaign = tmp_path / "run20.json"
@@ -152,11 +163,7 @@ def test_a_sheet_of_campaign_files_and_a_users_file_has_no_reference_and_credits
     sheet(argparse.Namespace(deliveries=folders, differing=False, **args))
     rows = [json.loads(x) for x in (out / "sheet.jsonl").read_text().splitlines()]
     assert len(rows) == 6, f"per shopper the two variants' copy and the template line, no reference: {rows}"
-    ratings = out / "ratings.jsonl"
-    ratings.write_text("".join(json.dumps({"id": r["id"], "send": 3, "relevance": 3}) + "\n" for r in rows))
-    pair = ("promogen_v1", "promogen_v2")
-    summary(argparse.Namespace(panel=out, ratings=[ratings], out=out / "summary.json", paired=pair, seed=0))
-    result = json.loads((out / "summary.json").read_text())
+    result = _rate_all(out, rows, 3, ("promogen_v1", "promogen_v2"))
     assert result["by_source"]["promogen_v2"]["n"] == 2, "a variant's delivered copy, model or fallback"
     assert result["paired"]["shoppers"] == 2, f"both shoppers pair up across variants: {result['paired']}"
 
