@@ -1,5 +1,7 @@
 """One override syntax (`key.sub=value`) for the CLI's --set and the harness variants."""
 
+from pathlib import Path
+
 import pytest
 
 from promogen import PipelineConfig, ValidationError
@@ -125,3 +127,18 @@ def test_code_defaults_are_the_shipped_training_settings(config, load):
     cls = {"ApproverConfig": ApproverConfig, "RankerConfig": RankerConfig}[load]
     path = Path(__file__).parents[1] / config
     assert cls.load(str(path)) == cls(), f"{config} differs from {load}'s defaults"
+
+
+@pytest.mark.parametrize(
+    "config", sorted(p.name for p in (Path(__file__).parents[1] / "finetune/configs").glob("*.yaml"))
+)
+def test_training_recipes_are_valid_train_configs(config):
+    """Every committed recipe loads as `TrainConfig`: a misspelt field would otherwise fail at run time."""
+    import yaml
+
+    from promogen.train.lora import TrainConfig
+
+    path = Path(__file__).parents[1] / "finetune/configs" / config
+    fields = yaml.safe_load(path.read_text(encoding="utf-8"))
+    loaded = TrainConfig.from_dict(fields)
+    assert (loaded.steps, loaded.out) == (fields["steps"], fields["out"]), f"{config} loads otherwise"
