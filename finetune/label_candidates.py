@@ -37,7 +37,8 @@ def sheet(args) -> None:
     specs = [s for s in read_specs(Path(args.data) / "train.jsonl") if s["spec_id"] not in used]
     random.Random(args.seed).shuffle(specs)
     specs = specs[: args.specs]
-    pg = PromoGen.load(adapter=args.adapter, approver="none", config=PipelineConfig(seed=args.seed))
+    config = PipelineConfig(seed=args.seed)
+    pg = PromoGen.load(adapter=args.adapter, approver="none", config=config, base_model=args.base_model)
     pairs = list(zip(spec_users(specs), [Campaign.from_dict(s["campaign"]) for s in specs], strict=True))
     generated = generate_candidates(pg, pairs, args.out, args.n, args.seed)
     by_id = {s["spec_id"]: s for s in specs}
@@ -94,6 +95,7 @@ def main() -> None:
         "--data", default="../shared/data/copy_gold", help="copy_gold folder (train.jsonl is read)"
     )
     s.add_argument("--adapter", help="the copywriter adapter that writes the candidates (default: shipped)")
+    s.add_argument("--base-model", help="the adapter's base LM, if not the default (e.g. runs/gemma3-270m)")
     s.add_argument("--specs", type=int, default=120, help="train specs drawn (seeded)")
     s.add_argument("--n", type=int, default=6, help="candidates per spec")
     s.add_argument(
