@@ -1679,3 +1679,37 @@ def test_the_figures_before_the_seed_change_match_its_kept_pages():
     text = " ".join(README.split()).partition("fallback 0%; before the seed change ")[2]
     pct(text[:5], demo["shipped"]["first_try_compliance"])
     pct(text.partition("unguarded ")[2][:5], demo["unguarded"]["first_try_compliance"])
+
+
+def test_gemma_recipe_table_matches_its_harness_and_panel_reports():
+    glance = _glance(REPORTS / "copy_quality" / "base_models" / "gemma_written" / "report.md")
+    panel = _load("reports/copy_quality/panel_gemma_written.json")
+    variants = {"shipped: SmolLM2-135M-Instruct": "shipped", "gemma: Gemma 3 270M, SFT": "gemma"}
+    for first, variant in variants.items():
+        cells, metrics, rated = row(first), glance[variant], panel["by_source"][f"promogen_{variant}"]
+        pct(cells[1], metrics["first_try_compliance"])
+        pct(cells[2], metrics["fallback_rate"])
+        shows(cells[3], metrics["distinct_2"])
+        pct(cells[4], metrics["opening_frame_share"])
+        shows(cells[5], metrics["approval"])
+        shows(cells[6], rated["mean_send"])
+        pct(cells[7], rated["send_as_is"])
+        shows(cells[8], rated["relevance"])
+        for cell, flag in zip(cells[9:12], ("incoherent", "ungrammatical", "offer_misstated"), strict=True):
+            pct(cell, rated[flag])
+    sources = {"template line, written": "promogen_template", "reference copy, written": "reference_best"}
+    for first, source in sources.items():
+        cells = [c for c in row(first) if c]
+        rated = panel["by_source"][source]
+        shows(cells[1], rated["mean_send"])
+        pct(cells[2], rated["send_as_is"])
+        shows(cells[3], rated["relevance"])
+        for cell, flag in zip(cells[4:7], ("incoherent", "ungrammatical", "offer_misstated"), strict=True):
+            pct(cell, rated[flag])
+    shows(
+        row("reference copy, written")[0].split(":")[1],
+        _load("reports/copy_quality/base_models/gemma_written/reference.json")["reference"][
+            "mean_over_campaigns"
+        ]["distinct_2"],
+    )
+    paired_sentence(panel, "Gemma minus the shipped copywriter, per shopper:")
