@@ -1713,3 +1713,41 @@ def test_gemma_recipe_table_matches_its_harness_and_panel_reports():
         ]["distinct_2"],
     )
     paired_sentence(panel, "Gemma minus the shipped copywriter, per shopper:")
+
+
+def test_gemma_second_round_table_matches_its_harness_and_panel_reports():
+    folder = REPORTS / "copy_quality" / "base_models" / "gemma_written_round2"
+    glance = _glance(folder / "report.md")
+    panel = _load("reports/copy_quality/panel_gemma_written_round2.json")
+    variants = {"shipped, second panel": "shipped", "gemma2: Gemma 3 270M": "gemma2"}
+    for first, variant in variants.items():
+        cells, metrics, rated = row(first), glance[variant], panel["by_source"][f"promogen_{variant}"]
+        pct(cells[1], metrics["first_try_compliance"])
+        pct(cells[2], metrics["fallback_rate"])
+        shows(cells[3], metrics["distinct_2"])
+        pct(cells[4], metrics["opening_frame_share"])
+        shows(cells[5], metrics["approval"])
+        shows(cells[6], rated["mean_send"])
+        pct(cells[7], rated["send_as_is"])
+        shows(cells[8], rated["relevance"])
+        for cell, flag in zip(cells[9:12], ("incoherent", "ungrammatical", "offer_misstated"), strict=True):
+            pct(cell, rated[flag])
+    sources = {
+        "template line, second panel": "promogen_template",
+        "reference copy, second panel on": "reference_best",
+    }
+    for first, source in sources.items():
+        cells = [c for c in row(first) if c]
+        rated = panel["by_source"][source]
+        shows(cells[1], rated["mean_send"])
+        pct(cells[2], rated["send_as_is"])
+        shows(cells[3], rated["relevance"])
+        for cell, flag in zip(cells[4:7], ("incoherent", "ungrammatical", "offer_misstated"), strict=True):
+            pct(cell, rated[flag])
+    reference = _load(str(folder.relative_to(ROOT) / "reference.json"))
+    text = " ".join(README.split()).partition("the variety gone (distinct-2 0.521 to ")[2]
+    shows(text[:5], reference["delivered"]["mean_over_campaigns"]["distinct_2"])
+    shows(
+        text.partition("the reference's ")[2][:5], reference["reference"]["mean_over_campaigns"]["distinct_2"]
+    )
+    paired_sentence(panel, "Gemma after both rounds minus the shipped copywriter, per shopper:")
