@@ -1681,73 +1681,64 @@ def test_the_figures_before_the_seed_change_match_its_kept_pages():
     pct(text.partition("unguarded ")[2][:5], demo["unguarded"]["first_try_compliance"])
 
 
-def test_gemma_recipe_table_matches_its_harness_and_panel_reports():
-    glance = _glance(REPORTS / "copy_quality" / "base_models" / "gemma_written" / "report.md")
-    panel = _load("reports/copy_quality/panel_gemma_written.json")
-    variants = {"shipped: SmolLM2-135M-Instruct": "shipped", "gemma: Gemma 3 270M, SFT": "gemma"}
-    for first, variant in variants.items():
-        cells, metrics, rated = row(first), glance[variant], panel["by_source"][f"promogen_{variant}"]
-        pct(cells[1], metrics["first_try_compliance"])
-        pct(cells[2], metrics["fallback_rate"])
-        shows(cells[3], metrics["distinct_2"])
-        pct(cells[4], metrics["opening_frame_share"])
-        shows(cells[5], metrics["approval"])
-        shows(cells[6], rated["mean_send"])
-        pct(cells[7], rated["send_as_is"])
-        shows(cells[8], rated["relevance"])
-        for cell, flag in zip(cells[9:12], ("incoherent", "ungrammatical", "offer_misstated"), strict=True):
-            pct(cell, rated[flag])
-    sources = {"template line, written": "promogen_template", "reference copy, written": "reference_best"}
-    for first, source in sources.items():
+GEMMA_FLAGS = ("incoherent", "ungrammatical", "offer_misstated")
+
+
+@pytest.mark.parametrize(
+    ("run", "panel", "rows", "lead"),
+    [
+        (
+            "gemma_written",
+            "panel_gemma_written",
+            {
+                "shipped: SmolLM2-135M-Instruct": "shipped",
+                "gemma: Gemma 3 270M, SFT": "gemma",
+                "template line, written": "template",
+                "reference copy, written": "reference",
+            },
+            "Gemma minus the shipped copywriter, per shopper:",
+        ),
+        (
+            "gemma_written_round2",
+            "panel_gemma_written_round2",
+            {
+                "shipped, second panel": "shipped",
+                "gemma2: Gemma 3 270M": "gemma2",
+                "template line, second panel": "template",
+                "reference copy, second panel on": "reference",
+            },
+            "Gemma after both rounds minus the shipped copywriter, per shopper:",
+        ),
+    ],
+)
+def test_gemma_recipe_tables_match_their_harness_and_panel_reports(run, panel, rows, lead):
+    """Copywriter rows: harness figures, then the panel's; template and reference rows: the panel's only."""
+    glance = _glance(REPORTS / "copy_quality" / "base_models" / run / "report.md")
+    rated_by = _load(f"reports/copy_quality/{panel}.json")["by_source"]
+    for first, source in rows.items():
         cells = [c for c in row(first) if c]
-        rated = panel["by_source"][source]
+        if source in glance:
+            metrics = glance[source]
+            pct(cells[1], metrics["first_try_compliance"])
+            pct(cells[2], metrics["fallback_rate"])
+            shows(cells[3], metrics["distinct_2"])
+            pct(cells[4], metrics["opening_frame_share"])
+            shows(cells[5], metrics["approval"])
+            cells = [cells[0], *cells[6:]]
+        rated = rated_by["reference_best" if source == "reference" else f"promogen_{source}"]
         shows(cells[1], rated["mean_send"])
         pct(cells[2], rated["send_as_is"])
         shows(cells[3], rated["relevance"])
-        for cell, flag in zip(cells[4:7], ("incoherent", "ungrammatical", "offer_misstated"), strict=True):
+        for cell, flag in zip(cells[4:7], GEMMA_FLAGS, strict=True):
             pct(cell, rated[flag])
-    shows(
-        row("reference copy, written")[0].split(":")[1],
-        _load("reports/copy_quality/base_models/gemma_written/reference.json")["reference"][
-            "mean_over_campaigns"
-        ]["distinct_2"],
-    )
-    paired_sentence(panel, "Gemma minus the shipped copywriter, per shopper:")
+    paired_sentence(_load(f"reports/copy_quality/{panel}.json"), lead)
 
 
-def test_gemma_second_round_table_matches_its_harness_and_panel_reports():
-    folder = REPORTS / "copy_quality" / "base_models" / "gemma_written_round2"
-    glance = _glance(folder / "report.md")
-    panel = _load("reports/copy_quality/panel_gemma_written_round2.json")
-    variants = {"shipped, second panel": "shipped", "gemma2: Gemma 3 270M": "gemma2"}
-    for first, variant in variants.items():
-        cells, metrics, rated = row(first), glance[variant], panel["by_source"][f"promogen_{variant}"]
-        pct(cells[1], metrics["first_try_compliance"])
-        pct(cells[2], metrics["fallback_rate"])
-        shows(cells[3], metrics["distinct_2"])
-        pct(cells[4], metrics["opening_frame_share"])
-        shows(cells[5], metrics["approval"])
-        shows(cells[6], rated["mean_send"])
-        pct(cells[7], rated["send_as_is"])
-        shows(cells[8], rated["relevance"])
-        for cell, flag in zip(cells[9:12], ("incoherent", "ungrammatical", "offer_misstated"), strict=True):
-            pct(cell, rated[flag])
-    sources = {
-        "template line, second panel": "promogen_template",
-        "reference copy, second panel on": "reference_best",
-    }
-    for first, source in sources.items():
-        cells = [c for c in row(first) if c]
-        rated = panel["by_source"][source]
-        shows(cells[1], rated["mean_send"])
-        pct(cells[2], rated["send_as_is"])
-        shows(cells[3], rated["relevance"])
-        for cell, flag in zip(cells[4:7], ("incoherent", "ungrammatical", "offer_misstated"), strict=True):
-            pct(cell, rated[flag])
-    reference = _load(str(folder.relative_to(ROOT) / "reference.json"))
+def test_gemma_distinct_2_figures_match_the_reference_reports():
+    first = _load("reports/copy_quality/base_models/gemma_written/reference.json")["reference"]
+    shows(row("reference copy, written")[0].split(":")[1], first["mean_over_campaigns"]["distinct_2"])
+    second = _load("reports/copy_quality/base_models/gemma_written_round2/reference.json")
     text = " ".join(README.split()).partition("the variety gone (distinct-2 0.521 to ")[2]
-    shows(text[:5], reference["delivered"]["mean_over_campaigns"]["distinct_2"])
-    shows(
-        text.partition("the reference's ")[2][:5], reference["reference"]["mean_over_campaigns"]["distinct_2"]
-    )
-    paired_sentence(panel, "Gemma after both rounds minus the shipped copywriter, per shopper:")
+    shows(text[:5], second["delivered"]["mean_over_campaigns"]["distinct_2"])
+    shown = text.partition("the reference's ")[2][:5]
+    shows(shown, second["reference"]["mean_over_campaigns"]["distinct_2"])
