@@ -1,6 +1,8 @@
-"""An approval panel's labels for the shipped copywriter's own candidates on train specs.
+"""An approval panel's labels for a copywriter's own candidates (the shipped one by default) on train specs.
 
 python finetune/label_candidates.py sheet --data ../shared/data/copy_gold --specs 120 --n 6 --out runs/labels
+python finetune/label_candidates.py sheet --adapter runs/gemma_w_dpo/adapter --base-model runs/gemma3-270m \
+    --specs 120 --n 6 --out runs/labels_gemma   # an adapter on another base LM
     (raters follow copy_ratings/RATER_BRIEF.md on runs/labels/sheet.jsonl, writing ratings files)
 python finetune/label_candidates.py collect --out runs/labels --ratings runs/labels/rater*/ratings.jsonl
 python finetune/label_candidates.py pairs --data ../shared/data/copy_gold --out runs/labels

@@ -104,7 +104,6 @@ def test_load_names_what_is_wrong_with_the_file(tmp_path, content, pattern):
     ],
 )
 def test_same_model_compares_where_names_point(a, b, same, tiny_model_dir, trainable_tiny_dir):
-    from pathlib import Path
 
     from promogen.models import same_model
 
@@ -119,7 +118,6 @@ def test_same_model_compares_where_names_point(a, b, same, tiny_model_dir, train
 )
 def test_code_defaults_are_the_shipped_training_settings(config, load):
     """`make approver` / `make ranker` pass these files; a run without them must train the same thing."""
-    from pathlib import Path
 
     from promogen.approver import ApproverConfig
     from promogen.ranker import RankerConfig

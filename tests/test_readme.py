@@ -1715,8 +1715,10 @@ def test_gemma_recipe_tables_match_their_harness_and_panel_reports(run, panel, r
     """Copywriter rows: harness figures, then the panel's; template and reference rows: the panel's only."""
     glance = _glance(REPORTS / "copy_quality" / "base_models" / run / "report.md")
     rated_by = _load(f"reports/copy_quality/{panel}.json")["by_source"]
+    header = next(r for r in _rows() if r[0].startswith("written held-out shops, "))
+    assert header[1:3] == ["first-try compliance", "fallback"] and header[6] == "mean send", header
     for first, source in rows.items():
-        cells = [c for c in row(first) if c]
+        cells = row(first)
         if source in glance:
             metrics = glance[source]
             pct(cells[1], metrics["first_try_compliance"])
@@ -1724,21 +1726,62 @@ def test_gemma_recipe_tables_match_their_harness_and_panel_reports(run, panel, r
             shows(cells[3], metrics["distinct_2"])
             pct(cells[4], metrics["opening_frame_share"])
             shows(cells[5], metrics["approval"])
-            cells = [cells[0], *cells[6:]]
+        else:
+            assert cells[1:6] == [""] * 5, f"{first}: the panel-only row has harness figures"
         rated = rated_by["reference_best" if source == "reference" else f"promogen_{source}"]
-        shows(cells[1], rated["mean_send"])
-        pct(cells[2], rated["send_as_is"])
-        shows(cells[3], rated["relevance"])
-        for cell, flag in zip(cells[4:7], GEMMA_FLAGS, strict=True):
+        shows(cells[6], rated["mean_send"])
+        pct(cells[7], rated["send_as_is"])
+        shows(cells[8], rated["relevance"])
+        for cell, flag in zip(cells[9:12], GEMMA_FLAGS, strict=True):
             pct(cell, rated[flag])
     paired_sentence(_load(f"reports/copy_quality/{panel}.json"), lead)
 
 
-def test_gemma_distinct_2_figures_match_the_reference_reports():
-    first = _load("reports/copy_quality/base_models/gemma_written/reference.json")["reference"]
-    shows(row("reference copy, written")[0].split(":")[1], first["mean_over_campaigns"]["distinct_2"])
-    second = _load("reports/copy_quality/base_models/gemma_written_round2/reference.json")
-    text = " ".join(README.split()).partition("the variety gone (distinct-2 0.521 to ")[2]
-    shows(text[:5], second["delivered"]["mean_over_campaigns"]["distinct_2"])
-    shown = text.partition("the reference's ")[2][:5]
-    shows(shown, second["reference"]["mean_over_campaigns"]["distinct_2"])
+def test_gemma_prose_figures_match_their_reports():
+    text = " ".join(README.split())
+    base = "reports/copy_quality/base_models/"
+    first = _load(base + "gemma_written/reference.json")["reference"]["mean_over_campaigns"]["distinct_2"]
+    shows(row("reference copy, written")[0].split(":")[1], first)
+    glance = _glance(REPORTS / "copy_quality" / "base_models" / "gemma_written" / "report.md")
+    gemma, shipped = glance["gemma"]["distinct_2"], glance["shipped"]["distinct_2"]
+    shows(text.partition("Gemma varies more: distinct-2 ")[2][:4], gemma / first - 1, scale=100, slack=0.002)
+    shows(text.partition("(the shipped model's is ")[2][:3], 1 - shipped / first, scale=100, slack=0.005)
+    second = _load(base + "gemma_written_round2/reference.json")["delivered"]["mean_over_campaigns"]
+    moved = text.partition("most of its variety went (distinct-2 ")[2]
+    shows(moved[:5], gemma)
+    shows(moved.partition(" to ")[2][:5], second["distinct_2"])
+    shows(moved.partition("the reference's ")[2][:5], first)
+    pct(moved.partition("opening frame ")[2][:5], glance["gemma"]["opening_frame_share"])
+    pct(moved.partition("% to ")[2][:3], second["opening_frame_share"])
+    panels = [
+        _load(f"reports/copy_quality/{p}.json") for p in ("panel_gemma_written", "panel_gemma_written_round2")
+    ]
+    summary = text.partition("rated no better by two blind panels on 2026-12-01 (")[2]
+    shows(summary[:5], panels[0]["paired"]["mean_send_difference"], slack=0.005)
+    shows(
+        summary.partition("preference round, ")[2][:5],
+        panels[1]["paired"]["mean_send_difference"],
+        slack=0.005,
+    )
+
+
+def test_gemma_training_figures_match_their_records():
+    folder = "reports/copy_quality/base_models/gemma_training/"
+    pairs, adapter = _load(folder + "gemma_pairs.json"), _load(folder + "gemma_w_own_adapter.json")
+    own = adapter["training"]
+    dpo, sft = own["init"], own["init"]["init"]
+    text = " ".join(README.split())
+    shows(text.partition("(SFT, 300 steps of 8: ")[2][:2], sft["wall_s"] / 60, slack=0.5)
+    shows(text.partition("(120 DPO steps of 4: ")[2][:2], dpo["wall_s"] / 60, slack=0.5)
+    shows(
+        text.partition("(80 DPO steps of 4, as `written_dpo_own.yaml`: ")[2][:2],
+        own["wall_s"] / 60,
+        slack=0.5,
+    )
+    pct(
+        text.partition("unguarded first-try compliance of its candidates ")[2][:5],
+        pairs["first_try_compliance"],
+    )
+    assert f"83.7%, {pairs['pairs']} pairs, {pairs['own_rejected']} of them" in text, "the pair counts"
+    assert f"`pairs`: {own['examples']} pairs" in text, "the labelled round's pair count"
+    assert (sft["steps"], dpo["steps"], own["steps"]) == (300, 120, 80), "the recipe's steps"
