@@ -1785,3 +1785,12 @@ def test_gemma_training_figures_match_their_records():
     assert f"83.7%, {pairs['pairs']} pairs, {pairs['own_rejected']} of them" in text, "the pair counts"
     assert f"`pairs`: {own['examples']} pairs" in text, "the labelled round's pair count"
     assert (sft["steps"], dpo["steps"], own["steps"]) == (300, 120, 80), "the recipe's steps"
+
+
+def test_where_it_stands_base_model_row_matches_the_panels():
+    cell = row("=11, copy", "base model: SmolLM2-135M-Instruct or Gemma 3 270M")[2]
+    shown = re.findall(r"-\d\.\d+", cell)
+    for text, panel in zip(shown, ("panel_gemma_written", "panel_gemma_written_round2"), strict=True):
+        paired = _load(f"reports/copy_quality/{panel}.json")["paired"]
+        shows(text, paired["mean_send_difference"])
+        assert paired["interval_95"][0] < 0 < paired["interval_95"][1], f"{panel}: the interval excludes 0"
