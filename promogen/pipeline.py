@@ -227,8 +227,7 @@ class PipelineConfig(Config):
         "characters a hook needs before the offer (copy_gold's shortest reference hooks, such as "
         '"Brew it wild!", are about this long); where the offer leaves less, length steering keeps no '
         'room for a hook, which it would cut to a word or two ("Pack for!"): a hook that does not fit '
-        "fails the gate instead (0: always "
-        "keep room; README: Tight campaigns)",
+        "fails the gate instead (0: always keep room; README: Tight campaigns)",
     )
     trim: bool = option(
         True,
