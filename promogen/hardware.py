@@ -56,3 +56,8 @@ def resolve_dtype(dtype: str, flags: frozenset[str] | None = None) -> str:
     if dtype != "auto":
         return dtype
     return "bfloat16" if bf16_features(flags) else "float32"
+
+
+def autocast(dtype: str):
+    """Run a model's forward in `dtype` ("bfloat16": CPU autocast; "float32": as it is)."""
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=dtype == "bfloat16")

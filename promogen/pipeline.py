@@ -25,6 +25,7 @@ from .conditioning import CONFIG_FILE, SHIPPED_ADAPTER, read_adapter_config
 from .config import Config, option
 from .encoder import EncoderConfig, InterestEncoder
 from .generator import Budget, Copywriter, Draft, Generator, GeneratorConfig, tidy, trim
+from .hardware import resolve_dtype
 from .models import same_model
 from .policy import PolicyConfig, choose
 from .prompts import build_messages, fallback_copy, shared_chars
@@ -250,6 +251,12 @@ class PipelineConfig(Config):
     shuffle_vectors: bool = option(
         False, "ablation control: each user's soft prompt gets another user's interest vector"
     )
+    scoring_dtype: str = option(
+        "auto",
+        "precision of the approver and the ranking head's appeal network: auto (bfloat16 autocast where "
+        "the CPU runs bf16 matmuls natively, float32 elsewhere), float32 or bfloat16; the encoder stays "
+        "float32, as its vectors feed the copywriter (README: Batch at scale)",
+    )
     policy: PolicyConfig = field(
         default_factory=PolicyConfig,
         metadata={"help": "how the delivered copy is picked among compliant ones"},
@@ -273,6 +280,7 @@ class PipelineConfig(Config):
         self._choice("rank_by", RANK_SCORES)
         self._range("relevance", 0.0)
         self._range("min_hook", 0, 1000)
+        self._choice("scoring_dtype", ("auto", "float32", "bfloat16"))
         for name in ("variety", "relevance"):  # both adjust the log-perplexity rank score
             if getattr(self, name) > 0 and self.rank_by != "perplexity":
                 raise ValidationError(
@@ -303,6 +311,10 @@ class PromoGen:
         self.config = config or PipelineConfig()
         self.ranker = ranker
         self.approver = approver
+        self.scoring_dtype = resolve_dtype(self.config.scoring_dtype)
+        for model in (ranker, approver):
+            if model is not None:
+                model.dtype = self.scoring_dtype
 
     @classmethod
     def load(

@@ -94,11 +94,17 @@ def run_record(pg) -> dict:
         "promogen_version": __version__,
         "pipeline": config.to_dict(),
         # "auto" resolved on this machine, with the CPU features that decided it, and in bfloat16 the
-        # thread count: its matmuls round by how they split the work, so other threads write other copy.
+        # thread count: its matmuls round by how they split the work, so other threads write other copy
+        # (or other scores, which rank the copy by `rank_by` and floor it by `min_approval`).
         "inference": {
             "dtype": pg.generator.dtype,
+            "scoring_dtype": pg.scoring_dtype,
             "cpu_bf16_features": bf16_features(),
-            **({"threads": torch.get_num_threads()} if pg.generator.dtype == "bfloat16" else {}),
+            **(
+                {"threads": torch.get_num_threads()}
+                if "bfloat16" in (pg.generator.dtype, pg.scoring_dtype)
+                else {}
+            ),
         },
         "models": {
             "generator": _model(config.generator.model, resolve_llm),

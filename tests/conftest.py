@@ -163,14 +163,22 @@ def encoder():
     return InterestEncoder.load()
 
 
+def tiny_config(model_dir: str):
+    """The tiny random Llama's pipeline settings: float32 copywriter and scorers, not "auto", so the
+    numbers are the same on every machine, bf16 or not."""
+    from promogen import GeneratorConfig, PipelineConfig
+
+    return PipelineConfig(
+        generator=GeneratorConfig(model=model_dir, max_new_tokens=12, dtype="float32"),
+        scoring_dtype="float32",
+    )
+
+
 @pytest.fixture(scope="session")
 def tiny_pg(tiny_model_dir, encoder):
-    from promogen import Generator, GeneratorConfig, PipelineConfig, PromoGen, Ranker
+    from promogen import Generator, PromoGen, Ranker
 
-    # float32, not "auto": the same numbers on every machine, bf16 or not.
-    config = PipelineConfig(
-        generator=GeneratorConfig(model=tiny_model_dir, max_new_tokens=12, dtype="float32")
-    )
+    config = tiny_config(tiny_model_dir)
     return PromoGen(Generator.load(config.generator), encoder, config, Ranker.load())
 
 
@@ -318,7 +326,8 @@ def canned_pg(encoder, texts=CANNED, delay: float = 0.0):
 
     copywriter = FakeCopywriter(rule=lambda prompt, k: texts[k % len(texts)], delay=delay)
     approver = FakeApprover({"your": 0.9}, default=0.4)
-    return PromoGen(copywriter, encoder, PipelineConfig(n_candidates=3), Ranker.load(), approver)
+    config = PipelineConfig(n_candidates=3, scoring_dtype="float32")  # the same scores on every machine
+    return PromoGen(copywriter, encoder, config, Ranker.load(), approver)
 
 
 @pytest.fixture
@@ -335,7 +344,10 @@ def fake_pg(copywriter, encoder):
     `copywriter` writing the copy."""
     from promogen import GeneratorConfig, PipelineConfig, PromoGen, Ranker
 
-    config = PipelineConfig(
-        generator=GeneratorConfig(model=copywriter.name), rank_by="predicted_ctr", variety=0
+    config = PipelineConfig(  # float32 scorers: the same ranking on every machine and thread count
+        generator=GeneratorConfig(model=copywriter.name),
+        rank_by="predicted_ctr",
+        variety=0,
+        scoring_dtype="float32",
     )
     return PromoGen(copywriter, encoder, config, Ranker.load())

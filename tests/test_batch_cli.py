@@ -154,9 +154,9 @@ def test_batch_writes_its_config_with_model_hashes_and_refuses_a_changed_resume(
 
     dtype = resolve_dtype("auto")
     threads = {"threads": torch.get_num_threads()} if dtype == "bfloat16" else {}
-    inference = {"dtype": dtype, "cpu_bf16_features": bf16_features(), **threads}
+    inference = {"dtype": dtype, "scoring_dtype": dtype, "cpu_bf16_features": bf16_features(), **threads}
     assert record["inference"] == inference, (
-        "the dtype `auto` resolved to, the CPU features why (bf16: threads)"
+        "the dtypes `auto` resolved to (copywriter, scorers), the CPU features why (bf16: threads)"
     )
     again = CliRunner().invoke(cli, [*base, "--set", "generator.temperature=0.9", "--resume"])
     assert again.exit_code != 0 and "(pipeline.generator.temperature differ)" in str(again.exception), (
@@ -171,6 +171,7 @@ def test_a_resume_with_another_thread_count_is_refused_in_bfloat16_only(
     users = write_users(tmp_path / "u.jsonl", 2)
     base = ["batch", "--campaign", "run20", "--users", str(users), "--out", str(tmp_path / "o.jsonl")]
     base += ["--n-candidates", "1", "--base-model", tiny_model_dir, "--set", f"generator.dtype={dtype}"]
+    base += ["--set", f"scoring_dtype={dtype}"]
     assert CliRunner().invoke(cli, base).exit_code == 0, "the first run"
     threads = torch.get_num_threads()
     torch.set_num_threads(threads + 1)

@@ -48,6 +48,7 @@ def test_no_overrides_is_the_same_config():
         ("variety=-1", r"`variety` must be"),
         ("policy=best", r"`policy` must be greedy, uniform, softmax:T or epsilon:E"),
         ("generator.dtype=float8", r"dtype"),
+        ("scoring_dtype=int8", r"`scoring_dtype` must be one of auto, float32, bfloat16; got 'int8'"),
     ],
 )
 def test_bad_overrides_name_the_setting(assignment, pattern):

@@ -319,3 +319,24 @@ def test_inner_upworthy_drops_headlines_seen_in_training_tests():
     assert len(upworthy_split(arms, "all")[0]) == 5, "all keeps every arm"
     kept, dropped = upworthy_split(arms, "heldout", exclude=arms[arms.headline == "other"])
     assert len(kept) == 4 and dropped == 1, "a held-out file drops only headlines of the training file"
+
+
+def test_the_pipeline_scoring_dtype_reaches_the_scorers_and_bf16_stays_close(copywriter, encoder):
+    from promogen import PipelineConfig, PromoGen
+    from promogen.hardware import resolve_dtype
+
+    for setting, expected in (
+        ("float32", "float32"),
+        ("bfloat16", "bfloat16"),
+        ("auto", resolve_dtype("auto")),
+    ):
+        pg = PromoGen(copywriter, encoder, PipelineConfig(scoring_dtype=setting), Ranker.load())
+        assert pg.ranker.dtype == pg.scoring_dtype == expected, f"scoring_dtype={setting}"
+    texts = ["Trail season: 20% off running gear with RUN20", "Your next run starts here", "Save now"]
+    ranker = Ranker.load()
+    assert ranker.dtype == "float32", "loaded alone, a scorer computes in float32"
+    full = ranker.appeal(texts)
+    ranker.dtype = "bfloat16"
+    half = ranker.appeal(texts)
+    assert not np.array_equal(full, half), "bfloat16 autocast is in effect: the scores round differently"
+    assert np.allclose(full, half, atol=0.05), f"and stay within rounding of float32: {full} vs {half}"

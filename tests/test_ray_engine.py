@@ -64,16 +64,19 @@ def offer_pg(kill: str | None = None, fail_on: int | None = None, delay: float =
     from promogen import GeneratorConfig, InterestEncoder, PipelineConfig, PromoGen, Ranker
 
     copywriter = ScriptedCopywriter(kill, fail_on, delay)
-    config = PipelineConfig(generator=GeneratorConfig(model=copywriter.name), n_candidates=2)
+    config = PipelineConfig(  # float32 scorers: a worker's one thread scores as the test's process
+        generator=GeneratorConfig(model=copywriter.name), n_candidates=2, scoring_dtype="float32"
+    )
     return PromoGen(copywriter, InterestEncoder.load(), config, Ranker.load())
 
 
 def tiny_pg_load(model_dir: str):
     """conftest's `tiny_pg`, built in a worker: the tiny random Llama really samples."""
-    from promogen import Generator, GeneratorConfig, InterestEncoder, PipelineConfig, PromoGen, Ranker
+    from conftest import tiny_config
 
-    # float32 as conftest's `tiny_pg`: "auto" would pick bf16 on some machines and not on others.
-    config = PipelineConfig(generator=GeneratorConfig(model=model_dir, max_new_tokens=12, dtype="float32"))
+    from promogen import Generator, InterestEncoder, PromoGen, Ranker
+
+    config = tiny_config(model_dir)
     return PromoGen(Generator.load(config.generator), InterestEncoder.load(), config, Ranker.load())
 
 
