@@ -21,7 +21,7 @@ from pathlib import Path
 from promogen import PipelineConfig, PromoGen, __version__
 from promogen.approver import WEIGHTS_DIR, Approver
 from promogen.evaluation.selection import approver_with_perplexity
-from promogen.hardware import resolve_dtype
+from promogen.hardware import autocast, resolve_dtype
 from promogen.train.approver import evaluate, evaluate_gated, read_specs
 
 
@@ -46,7 +46,7 @@ def main() -> None:
         else None
     )
     approver = pg.approver if pg else Approver.load(args.approver)
-    approver.dtype = resolve_dtype(args.dtype)
+    dtype = resolve_dtype(args.dtype)
     path = Path(args.specs) if args.specs else Path(args.data) / "dev.jsonl"
     specs = read_specs(path, pg.encoder if pg else None)
     report = {
@@ -54,10 +54,10 @@ def main() -> None:
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "approver": args.approver,
         "data": str(path),
-        "scoring_dtype": approver.dtype,
-        "dev": evaluate(approver, specs),
-        "dev_gated": evaluate_gated(approver, specs),
+        "scoring_dtype": dtype,
     }
+    with autocast(dtype):
+        report["dev"], report["dev_gated"] = evaluate(approver, specs), evaluate_gated(approver, specs)
     if pg:
         train = read_specs(Path(args.data) / "train.jsonl", pg.encoder)
         report["copywriter"] = args.copywriter

@@ -26,7 +26,6 @@ import torch
 from torch import nn
 
 from .config import Config, option
-from .hardware import autocast
 from .models import DEFAULT_ENCODER, ModelNotFoundError, resolve_encoder
 from .provenance import file_sha1
 from .types import Campaign, Offer, ValidationError
@@ -315,8 +314,6 @@ class Approver:
         self.config = config or ApproverConfig()
         self.meta = meta or {}
         self.directory: str | None = None  # the folder it was loaded from (recorded beside outputs)
-        # Scoring precision, "float32" or "bfloat16" (autocast): the pipeline sets its `scoring_dtype`.
-        self.dtype = "float32"
 
     brief = staticmethod(brief)
 
@@ -423,7 +420,7 @@ class Approver:
         was_training = self.net.training
         self.net.eval()
         try:
-            with torch.inference_mode(), autocast(self.dtype):
+            with torch.inference_mode():
                 offset = np.zeros(len(texts), dtype=np.float32)
                 if self.net.anchor_bias is not None:
                     unique = list(dict.fromkeys(briefs))

@@ -25,7 +25,7 @@ from .conditioning import CONFIG_FILE, SHIPPED_ADAPTER, read_adapter_config
 from .config import Config, option
 from .encoder import EncoderConfig, InterestEncoder
 from .generator import Budget, Copywriter, Draft, Generator, GeneratorConfig, tidy, trim
-from .hardware import resolve_dtype
+from .hardware import autocast, resolve_dtype
 from .models import same_model
 from .policy import PolicyConfig, choose
 from .prompts import build_messages, fallback_copy, shared_chars
@@ -312,9 +312,6 @@ class PromoGen:
         self.ranker = ranker
         self.approver = approver
         self.scoring_dtype = resolve_dtype(self.config.scoring_dtype)
-        for model in (ranker, approver):
-            if model is not None:
-                model.dtype = self.scoring_dtype
 
     @classmethod
     def load(
@@ -439,7 +436,17 @@ class PromoGen:
         """The approver model's probability of "send as is" per text (None without an approver)."""
         if self.approver is None:
             return None
-        return self.approver.score(campaign, interests, texts)
+        with autocast(self.scoring_dtype):
+            return self.approver.score(campaign, interests, texts)
+
+    def predicted_ctr(
+        self, vectors: np.ndarray, embeddings: np.ndarray, texts: list[str], channel: str
+    ) -> np.ndarray | None:
+        """The ranking head's click probability per (interest vector, copy) pair (None without one)."""
+        if self.ranker is None:
+            return None
+        with autocast(self.scoring_dtype):
+            return self.ranker.predict_ctr(vectors, embeddings, texts, channel)
 
     def score(
         self,
@@ -460,11 +467,8 @@ class PromoGen:
         texts = [c.text or " " for c in flat]
         embeddings = self.encoder.encode_texts(texts)
         relevance = (embeddings * vectors[owners]).sum(axis=1)
-        ctr = (
-            self.ranker.predict_ctr(vectors[owners], embeddings, texts, campaign.channel)
-            if self.ranker
-            else [None] * len(flat)
-        )
+        ctr = self.predicted_ctr(vectors[owners], embeddings, texts, campaign.channel)
+        ctr = [None] * len(flat) if ctr is None else ctr
         approval = self.approval(campaign, [interests[o] for o in owners], texts)
         approval = [None] * len(flat) if approval is None else approval
         for cand, rel, p, a in zip(flat, relevance, ctr, approval, strict=True):

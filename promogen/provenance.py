@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 
 from . import __version__
-from .hardware import bf16_features
+from .hardware import bf16_features, resolve_dtype
 from .models import ModelNotFoundError, resolve_encoder, resolve_llm
 
 CODE_PATHS = ("promogen", "prompts", "eval", "finetune")
@@ -90,6 +90,7 @@ def _folder(path: str | None) -> dict | None:
 def run_record(pg) -> dict:
     """The promogen version, the pipeline config and every model of `pg` (a PromoGen) with its hash."""
     config = pg.config
+    scoring = resolve_dtype(config.scoring_dtype)
     return {
         "promogen_version": __version__,
         "pipeline": config.to_dict(),
@@ -98,13 +99,9 @@ def run_record(pg) -> dict:
         # (or other scores, which rank the copy by `rank_by` and floor it by `min_approval`).
         "inference": {
             "dtype": pg.generator.dtype,
-            "scoring_dtype": pg.scoring_dtype,
+            "scoring_dtype": scoring,
             "cpu_bf16_features": bf16_features(),
-            **(
-                {"threads": torch.get_num_threads()}
-                if "bfloat16" in (pg.generator.dtype, pg.scoring_dtype)
-                else {}
-            ),
+            **({"threads": torch.get_num_threads()} if "bfloat16" in (pg.generator.dtype, scoring) else {}),
         },
         "models": {
             "generator": _model(config.generator.model, resolve_llm),

@@ -25,7 +25,6 @@ import torch
 
 from .approver import ApproverConfig, ApproverNet, base_weights_sha1
 from .config import Config, option
-from .hardware import autocast
 from .models import DEFAULT_ENCODER, ModelNotFoundError, resolve_encoder
 from .types import CHANNELS, ValidationError
 
@@ -125,8 +124,6 @@ class Ranker:
         self.config = config
         self.meta = meta or {}
         self.directory: str | None = None  # the folder it was loaded from (recorded beside outputs)
-        # Precision of the appeal network, "float32" or "bfloat16" (autocast): the pipeline's `scoring_dtype`.
-        self.dtype = "float32"
 
     def appeal_raw(self, texts: list[str]) -> np.ndarray:
         """The appeal network's raw score per text (only differences between texts mean anything)."""
@@ -135,7 +132,7 @@ class Ranker:
         out = np.empty(len(texts), dtype=np.float32)
         order = np.argsort([len(t) for t in texts], kind="stable")  # similar lengths pad less
         self.net.eval()
-        with torch.inference_mode(), autocast(self.dtype):
+        with torch.inference_mode():
             for start in range(0, len(texts), self.config.batch_size):
                 idx = order[start : start + self.config.batch_size]
                 enc = self.tokenizer(

@@ -324,11 +324,8 @@ class Evaluator:
         generic = self.generic_copies(
             campaign, users, (vectors, phrases), generic_n, seed + zlib.crc32(b"generic")
         )
-        ctr = (
-            self.pg.ranker.predict_ctr(vectors, copy_vectors, texts, campaign.channel)
-            if self.pg.ranker is not None
-            else np.full(len(texts), np.nan)
-        )
+        ctr = self.pg.predicted_ctr(vectors, copy_vectors, texts, campaign.channel)
+        ctr = np.full(len(texts), np.nan) if ctr is None else ctr
         return EvalContext(
             campaign=campaign,
             users=users,
