@@ -264,6 +264,7 @@ def compare_paths(
         "soft_prompt": pg.generator.soft_prompt,
         "dtype": pg.generator.dtype,
         "config_dtype": pg.generator.config.dtype,
+        "scoring_dtype": pg.scoring_dtype,
         "cpu": {**describe(), "bf16_features": bf16_features()},
         "users": len(users),
         "n_candidates": n,
