@@ -10,9 +10,10 @@ python -m eval.copy_snapshot --compare old.jsonl reports/copy_snapshot/new.jsonl
 Two thread counts or dtypes the same way: `--threads 1` against `--threads 2`, or
 `--set generator.dtype=float32`.
 
-One JSON line per (adapter, campaign, user): every candidate written for the user, in order. The users
-are simulated (seed 11), not customer data. `--compare` prints, per adapter and campaign, how many
-candidates differ, and the first few pairs that do.
+One JSON line per (adapter, campaign, user): every candidate written for the user, in order, and the
+copy delivered. The users are simulated (seed 11), not customer data. `--compare` prints, per adapter
+and campaign, how many candidates differ, the first few pairs that do, and how many deliveries differ
+(a change to scoring alone, such as `--set scoring_dtype=float32`, can change only those).
 """
 
 import argparse
@@ -40,14 +41,16 @@ def snapshot(adapters: list[str], users: int, n: int, settings: list[str] | None
             for delivery in pg.generate(demo_campaign(name), shoppers, n_candidates=n, seed=0):
                 texts = [c.text for c in delivery.candidates]
                 row = {"adapter": adapter, "campaign": name, "user": delivery.user_id}
-                rows.append({**row, "candidates": texts})
+                rows.append({**row, "candidates": texts, "delivered": delivery.text})
     return rows
 
 
 def compare(old: list[dict], new: list[dict], shown: int = 3) -> dict:
-    """Per adapter/campaign: candidates compared and how many differ, with a few differing pairs."""
+    """Per adapter/campaign: candidates compared and how many differ, with a few differing pairs, and
+    deliveries compared and how many differ (snapshots written before deliveries were kept: none)."""
     before = {(r["adapter"], r["campaign"], r["user"]): r["candidates"] for r in old}
     after = {(r["adapter"], r["campaign"], r["user"]): r["candidates"] for r in new}
+    delivered = {(r["adapter"], r["campaign"], r["user"]): r.get("delivered") for r in old}
     if before.keys() != after.keys() or any(len(before[k]) != len(after[k]) for k in after):
         differ = sorted(before.keys() ^ after.keys()) or [k for k in after if len(before[k]) != len(after[k])]
         raise SystemExit(
@@ -58,8 +61,12 @@ def compare(old: list[dict], new: list[dict], shown: int = 3) -> dict:
     for r in new:
         key = (r["adapter"], r["campaign"], r["user"])
         entry = result.setdefault(
-            f"{r['adapter']} / {r['campaign']}", {"candidates": 0, "differ": 0, "pairs": []}
+            f"{r['adapter']} / {r['campaign']}",
+            {"candidates": 0, "differ": 0, "pairs": [], "deliveries": 0, "deliveries_differ": 0},
         )
+        if delivered[key] is not None and r.get("delivered") is not None:
+            entry["deliveries"] += 1
+            entry["deliveries_differ"] += delivered[key] != r["delivered"]
         for a, b in zip(before[key], r["candidates"], strict=True):
             entry["candidates"] += 1
             if a != b:

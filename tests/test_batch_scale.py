@@ -438,11 +438,18 @@ def test_copy_snapshots_compare_candidate_by_candidate():
     from eval.copy_snapshot import compare
 
     old = [{"adapter": "a", "campaign": "run20", "user": "u1", "candidates": ["x", "y"]}]
-    same = compare(old, old)
-    assert same["a / run20"] == {"candidates": 2, "differ": 0, "pairs": []}, same
+    same = compare(old, old)["a / run20"]
+    assert same == {"candidates": 2, "differ": 0, "pairs": [], "deliveries": 0, "deliveries_differ": 0}, (
+        "a snapshot from before deliveries were kept compares its candidates only"
+    )
     new = [{**old[0], "candidates": ["x", "z"]}]
     moved = compare(old, new)["a / run20"]
     assert moved["differ"] == 1 and moved["pairs"] == [{"old": "y", "new": "z"}], moved
+    chose_x, chose_y = ([{**old[0], "delivered": d}] for d in ("x", "y"))
+    picked = compare(chose_x, chose_y)["a / run20"]
+    assert (picked["differ"], picked["deliveries"], picked["deliveries_differ"]) == (0, 1, 1), (
+        f"the same candidates, another one delivered: {picked}"
+    )
     for other in (
         [{**old[0], "user": "u2"}],
         [{**old[0], "candidates": ["x"]}],
