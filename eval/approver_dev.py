@@ -22,6 +22,7 @@ from promogen import PipelineConfig, PromoGen, __version__
 from promogen.approver import WEIGHTS_DIR, Approver
 from promogen.evaluation.selection import approver_with_perplexity
 from promogen.hardware import autocast, resolve_dtype
+from promogen.provenance import code_version
 from promogen.train.approver import evaluate, evaluate_gated, read_specs
 
 
@@ -52,6 +53,7 @@ def main() -> None:
     report = {
         "promogen_version": __version__,
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "code": code_version(),
         "approver": args.approver,
         "data": str(path),
         "scoring_dtype": dtype,

@@ -139,6 +139,9 @@ def check_resumable(path: Path, record: dict) -> None:
     if not path.is_file():
         return
     before = json.loads(path.read_text(encoding="utf-8"))
+    # A record from before `scoring_dtype` existed scored in float32: resumable with that setting.
+    before.get("pipeline", {}).setdefault("scoring_dtype", "float32")
+    before.get("inference", {}).setdefault("scoring_dtype", "float32")
     changed = [key.removesuffix(".") for key in differences(before, record)]
     threads = before.get("inference", {}).get("threads")
     if threads is None and "inference.threads" in changed:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .hardware import autocast, resolve_dtype
 from .policy import PolicyConfig, action_probs
 from .types import ValidationError
 
@@ -47,11 +48,14 @@ def read_log(path: str | Path, score: str = "predicted_ctr") -> LoggedData:
     return LoggedData(scores, eligible, chosen.astype(int), propensity, click)
 
 
-def rescore_log(log: str | Path, out: str | Path, users: dict, channel: str, encoder, ranker) -> Path:
+def rescore_log(
+    log: str | Path, out: str | Path, users: dict, channel: str, encoder, ranker, scoring_dtype: str = "auto"
+) -> Path:
     """Copy the log with every candidate's `scores.predicted_ctr` recomputed by the current ranking head.
 
     The log holds copy texts but not interest vectors, so `users` ({user_id: UserHistory}, e.g. the
-    batch's input file) supplies the histories the vectors are re-encoded from.
+    batch's input file) supplies the histories the vectors are re-encoded from. `scoring_dtype` is the
+    pipeline setting of that name (its default, "auto", scores as a batch run with the defaults did).
     """
     rows = [json.loads(line) for line in Path(log).read_text(encoding="utf-8").splitlines() if line.strip()]
     missing = [r.get("user_id") for r in rows if r.get("user_id") not in users]
@@ -62,7 +66,10 @@ def rescore_log(log: str | Path, out: str | Path, users: dict, channel: str, enc
     vectors, _ = encoder.encode_users([users[r["user_id"]] for r in rows])
     texts = [c["text"] for r in rows for c in r["candidates"]]
     owners = np.repeat(np.arange(len(rows)), [len(r["candidates"]) for r in rows])
-    ctr = ranker.predict_ctr(vectors[owners], encoder.encode_texts(texts), texts, channel) if texts else []
+    with autocast(resolve_dtype(scoring_dtype)):
+        ctr = (
+            ranker.predict_ctr(vectors[owners], encoder.encode_texts(texts), texts, channel) if texts else []
+        )
     flat = iter(ctr)
     for row in rows:
         for cand in row["candidates"]:

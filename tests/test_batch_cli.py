@@ -194,6 +194,12 @@ def test_a_resume_with_another_thread_count_is_refused_in_bfloat16_only(
     assert CliRunner().invoke(cli, [*base, "--resume"]).exit_code == 0, (
         "an older record's threads are not known"
     )
+    old["pipeline"].pop("scoring_dtype"), old["inference"].pop("scoring_dtype")  # before the setting existed
+    record.write_text(json.dumps(old))
+    resumed = CliRunner().invoke(cli, [*base, "--resume"])
+    assert (resumed.exit_code == 0) is (dtype == "float32"), (
+        f"a record without scoring_dtype scored in float32: {resumed.output}"
+    )
 
 
 @pytest.mark.parametrize(

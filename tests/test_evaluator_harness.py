@@ -250,7 +250,8 @@ def test_rescore_recomputes_predicted_ctr_with_the_current_ranker(encoder, tmp_p
     log = tmp_path / "log.jsonl"
     log.write_text("".join(json.dumps(r) + "\n" for r in rows))
     ranker = Ranker.load()
-    out = rescore_log(log, tmp_path / "re.jsonl", {u.user_id: u for u in users}, "push", encoder, ranker)
+    histories = {u.user_id: u for u in users}
+    out = rescore_log(log, tmp_path / "re.jsonl", histories, "push", encoder, ranker, scoring_dtype="float32")
     got = [
         [c["scores"]["predicted_ctr"] for c in json.loads(line)["candidates"]]
         for line in out.read_text().splitlines()
@@ -260,6 +261,16 @@ def test_rescore_recomputes_predicted_ctr_with_the_current_ranker(encoder, tmp_p
     for i in range(2):
         want = ranker.predict_ctr(np.repeat(vectors[i : i + 1], 2, axis=0), emb, texts, "push")
         assert np.allclose(got[i], want, atol=1e-5), f"user {i}: {got[i]} vs {want}"
+    half = rescore_log(
+        log, tmp_path / "bf.jsonl", histories, "push", encoder, ranker, scoring_dtype="bfloat16"
+    )
+    rounded = [
+        [c["scores"]["predicted_ctr"] for c in json.loads(x)["candidates"]]
+        for x in half.read_text().splitlines()
+    ]
+    assert rounded != got and np.allclose(rounded, got, rtol=0.02), (
+        f"rescoring follows the pipeline's scoring_dtype: bfloat16 {rounded} vs float32 {got}"
+    )
     with pytest.raises(ValidationError, match="history of every logged user"):
         rescore_log(log, tmp_path / "x.jsonl", {}, "push", encoder, ranker)
 

@@ -340,3 +340,21 @@ def test_the_pipeline_scores_in_its_scoring_dtype_and_bf16_stays_close(copywrite
     assert not np.array_equal(ctr["float32"], ctr["bfloat16"]), "bfloat16 autocast is in effect"
     assert np.allclose(ctr["float32"], ctr["bfloat16"], rtol=0.02), f"and within rounding: {ctr}"
     assert np.array_equal(ctr["auto"], ctr[resolve_dtype("auto")]), "auto is one of the two"
+    from promogen import Campaign
+    from promogen.approver import Approver
+
+    campaign = Campaign.from_dict(
+        {"campaign_id": "run20", "brand": "Stride Sports",
+         "offer": {"kind": "percent_off", "value": 20, "code": "RUN20", "applies_to": "running gear"}}
+    )  # fmt: skip
+    approver, approval = Approver.load(), {}
+    for setting in ("float32", "bfloat16"):
+        pg = PromoGen(copywriter, encoder, PipelineConfig(scoring_dtype=setting), ranker, approver)
+        approval[setting] = pg.approval(campaign, [["trail running shoes"]], texts)
+    assert np.array_equal(approval["float32"], approver.score(campaign, [["trail running shoes"]], texts)), (
+        "float32 is the approver as loaded"
+    )
+    assert not np.array_equal(approval["float32"], approval["bfloat16"]), (
+        "the approver scores in bfloat16 too"
+    )
+    assert np.allclose(approval["float32"], approval["bfloat16"], atol=0.03), f"within rounding: {approval}"
