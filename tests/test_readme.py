@@ -1826,7 +1826,7 @@ def test_bf16_scorers_bench_and_rule_match_their_reports():
             ]
             assert (
                 bench["n_candidates"] == 4 and bench["users"] == 16 and bench["code"]["commit"] == "b3a77f5"
-            )
+            ), "16 users, 4 candidates, commit b3a77f5, as the README says"
             cells = row(f"{label}, {which}")
             ours = bench["promogen"]
             shows(cells[1], ours["wall_s"], slack=0)
@@ -1853,7 +1853,7 @@ def test_bf16_scorers_bench_and_rule_match_their_reports():
     pooled = 1 - fast_median / slow_median
     assert f"{fast_median} s against {slow_median} s, are {pooled * 100:.1f}% apart" in after, pooled
     compared = [
-        v for v in _load("reports/scoring_dtype/snapshot_compare.json").values() if isinstance(v, dict)
+        v for v in _load("reports/copy_snapshot/scoring_dtype/compare.json").values() if isinstance(v, dict)
     ]
     counts = [
         sum(g[k] for g in compared) for k in ("candidates", "differ", "deliveries", "deliveries_differ")
@@ -1862,3 +1862,31 @@ def test_bf16_scorers_bench_and_rule_match_their_reports():
         f"{counts[1]} of {counts[0]} candidates and {counts[3]} of {counts[2]} deliveries differ"
         in " ".join(README.split())
     ), counts
+    pairs = [1 - statistics.median(runs["auto", k]) / statistics.median(runs["float32", k]) for k in (1, 2)]
+    assert f"({pairs[0] * 100:.1f}% in the first pair; {pairs[1] * 100:.2f}% in the second" in after, pairs
+    shares = [
+        _load(f"reports/scoring_dtype/bench_{d}_{k}.json")["roofline_share"]
+        for d in ("auto", "float32")
+        for k in (1, 2)
+    ]
+    span = f"roofline share is {min(shares) * 100:.1f}-{max(shares) * 100:.1f}%"
+    assert span in " ".join(README.split()), shares
+    before = _load("reports/bench_batch_n4_trim.json")["promogen"]
+    head = " ".join(README.split()).partition("**The scorers in bfloat16**")[2][:400]
+    for value in (before["wall_s"], before["score_s"], before["approve_s"], before["rank_s"]):
+        assert f"{value} s" in head, f"the 02:57 run's {value} s"
+
+
+def test_approver_rerun_and_margins_match_the_reports():
+    old = _load("reports/scoring_dtype/approver_dev_before.json")["dev_with_perplexity"]
+    text = " ".join(README.split()).partition("The approver's figures above were rerun")[2][:600]
+    assert "(0.943 and 0.929 with the adapter of that morning)" in text, "the mix rows before the rerun"
+    shows("0.943", old["mixed"]["auc"])
+    shows("0.929", old["gated"]["auc"])
+    gated, half = (
+        _load("reports/approver_dev.json"),
+        _load("reports/scoring_dtype/approver_dev_bfloat16.json"),
+    )
+    margin = row("approver AUC >= 0.90")[2].partition("misses by ")[2]
+    shows(margin.partition(" (")[0], 0.9 - gated["dev"]["auc"])
+    shows(margin.partition("; ")[2], 0.9 - half["dev"]["auc"])
