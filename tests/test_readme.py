@@ -1890,3 +1890,13 @@ def test_approver_rerun_and_margins_match_the_reports():
     margin = row("approver AUC >= 0.90")[2].partition("misses by ")[2]
     shows(margin.partition(" (")[0], 0.9 - gated["dev"]["auc"])
     shows(margin.partition("; ")[2], 0.9 - half["dev"]["auc"])
+
+
+def test_where_it_stands_summary_states_the_throughput_figures():
+    first, second = (_load(f"reports/scoring_dtype/bench_auto_{k}.json") for k in (1, 2))
+    text = " ".join(README.split()).partition("Of the throughput targets (issue 13)")[2][:400]
+    low, high = sorted((first["speedup_users_per_min"], second["speedup_users_per_min"]))
+    assert f"met on today's host ({low}x and {high}x" in text and low >= 8, (low, high)
+    shares = sorted((first["roofline_share"], second["roofline_share"]))
+    assert f"({shares[0] * 100:.1f}% and {shares[1] * 100:.1f}% against 25%" in text, shares
+    assert shares[1] < 0.25 and "is not built" in text, "the missed targets written as missed"
