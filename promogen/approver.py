@@ -303,6 +303,40 @@ def build_net(config: ApproverConfig, base_dir: str) -> ApproverNet:
     return ApproverNet(encoder, config)
 
 
+def load_net(
+    weights: Path, config: ApproverConfig, meta: dict, retrain: str, arrays: tuple[str, ...] = ()
+) -> tuple[ApproverNet, dict]:
+    """The base encoder of `config` with the top layers and head saved in `weights` put in (the approver's
+    and the ranking head's shared load), and the saved `arrays` that are not part of the network.
+
+    Refused, naming `retrain`, when `meta` records other base weights than the installed ones, or when
+    the saved state does not fit the base."""
+    from safetensors.torch import load_file
+    from transformers import AutoModel
+
+    base_dir = resolve_encoder(config.base)
+    expected = meta.get("base_weights_sha1")
+    if expected and base_weights_sha1(base_dir) not in (None, expected):
+        raise ValidationError(
+            f"{weights.parent} was trained on other base weights than {base_dir} (sha1 differs); "
+            f"retrain it with {retrain}"
+        )
+    state = load_file(str(weights))
+    extra = {k: state.pop(k).numpy() for k in arrays if k in state}
+    net = ApproverNet(AutoModel.from_pretrained(base_dir), config)
+    expected_keys = set(net.trained_state())
+    if set(state) != expected_keys:
+        lacking, unexpected = sorted(expected_keys - set(state))[:3], sorted(set(state) - expected_keys)[:3]
+        raise ValidationError(f"{weights} does not fit the base: missing {lacking}, unexpected {unexpected}")
+    state = {k: v.float() for k, v in state.items()}
+    head = {k[len("head.") :]: v for k, v in state.items() if k.startswith("head.")}
+    if net.anchor_bias is not None:
+        net.anchor_bias.data.copy_(head.pop("anchor_bias"))
+    net.head.load_state_dict(head)
+    net.encoder.load_state_dict({k: v for k, v in state.items() if not k.startswith("head.")}, strict=False)
+    return net, extra
+
+
 class Approver:
     """P(an approver sends the copy as is); `Approver.load()` gives the shipped model."""
 
@@ -320,8 +354,7 @@ class Approver:
     @classmethod
     def load(cls, path: str | Path | None = None) -> Approver:
         """The base encoder from its package with the saved top layers and head put in, and the tokenizer."""
-        from safetensors.torch import load_file
-        from transformers import AutoModel, AutoTokenizer
+        from transformers import AutoTokenizer
 
         directory = Path(path) if path else WEIGHTS_DIR
         missing = [f for f in (CONFIG_FILE, WEIGHTS_FILE) if not (directory / f).is_file()]
@@ -333,31 +366,11 @@ class Approver:
         config = ApproverConfig.from_dict(json.loads((directory / CONFIG_FILE).read_text()))
         meta_path = directory / META_FILE
         meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
-        base_dir = resolve_encoder(config.base)
-        expected = meta.get("base_weights_sha1")
-        if expected and base_weights_sha1(base_dir) not in (None, expected):
-            raise ValidationError(
-                f"the approver in {directory} was trained on other base weights than {base_dir} "
-                "(sha1 differs); retrain it with finetune/train_approver.py"
-            )
-        net = ApproverNet(AutoModel.from_pretrained(base_dir), config)
-        state = {k: v.float() for k, v in load_file(str(directory / WEIGHTS_FILE)).items()}
-        expected_keys = set(net.trained_state())
-        if set(state) != expected_keys:
-            lacking, extra = sorted(expected_keys - set(state))[:3], sorted(set(state) - expected_keys)[:3]
-            raise ValidationError(
-                f"{directory / WEIGHTS_FILE} does not fit the base: missing {lacking}, unexpected {extra}"
-            )
-        head = {k[len("head.") :]: v for k, v in state.items() if k.startswith("head.")}
-        if net.anchor_bias is not None:
-            net.anchor_bias.data.copy_(head.pop("anchor_bias"))
-        net.head.load_state_dict(head)
-        net.encoder.load_state_dict(
-            {k: v for k, v in state.items() if not k.startswith("head.")}, strict=False
+        net, _ = load_net(directory / WEIGHTS_FILE, config, meta, "finetune/train_approver.py")
+        tok_dir = (
+            directory if (directory / "tokenizer_config.json").is_file() else resolve_encoder(config.base)
         )
-        tok_dir = directory if (directory / "tokenizer_config.json").is_file() else base_dir
-        tokenizer = AutoTokenizer.from_pretrained(str(tok_dir))
-        approver = cls(net, tokenizer, config, meta)
+        approver = cls(net, AutoTokenizer.from_pretrained(str(tok_dir)), config, meta)
         approver.directory = str(directory)
         return approver
 

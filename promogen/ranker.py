@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .approver import ApproverConfig, ApproverNet, base_weights_sha1
+from .approver import ApproverConfig, ApproverNet, load_net
 from .config import Config, option
 from .models import DEFAULT_ENCODER, ModelNotFoundError, resolve_encoder
 from .types import CHANNELS, ValidationError
@@ -198,8 +198,7 @@ class Ranker:
     @classmethod
     def load(cls, directory: str | Path | None = None) -> Ranker:
         """The base encoder from its package with the saved top layers and head put in, and the arrays."""
-        from safetensors.torch import load_file
-        from transformers import AutoModel, AutoTokenizer
+        from transformers import AutoTokenizer
 
         directory = Path(directory) if directory else WEIGHTS_DIR
         missing = [f for f in (WEIGHTS_FILE, CONFIG_FILE) if not (directory / f).is_file()]
@@ -210,23 +209,8 @@ class Ranker:
         config = RankerConfig.from_dict(json.loads((directory / CONFIG_FILE).read_text()))
         meta_path = directory / META_FILE
         meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+        net, arrays = load_net(directory / WEIGHTS_FILE, config.net_config(), meta, "make ranker", ARRAY_KEYS)
         base_dir = resolve_encoder(config.base)
-        expected = meta.get("base_weights_sha1")
-        if expected and base_weights_sha1(base_dir) not in (None, expected):
-            raise ValidationError(f"the ranker in {directory} was trained on other base weights ({base_dir})")
-        state = load_file(str(directory / WEIGHTS_FILE))
-        arrays = {k: state.pop(k).numpy() for k in ARRAY_KEYS if k in state}
-        net = ApproverNet(AutoModel.from_pretrained(base_dir), config.net_config())
-        expected_keys = set(net.trained_state())
-        if set(state) != expected_keys:
-            lacking, extra = sorted(expected_keys - set(state))[:3], sorted(set(state) - expected_keys)[:3]
-            raise ValidationError(
-                f"{directory / WEIGHTS_FILE} does not fit the base: missing {lacking}, unexpected {extra}"
-            )
-        net.head.load_state_dict({k[5:]: v.float() for k, v in state.items() if k.startswith("head.")})
-        net.encoder.load_state_dict(
-            {k: v.float() for k, v in state.items() if not k.startswith("head.")}, strict=False
-        )
         ranker = cls(net, AutoTokenizer.from_pretrained(base_dir), arrays, config, meta)
         ranker.directory = str(directory)
         return ranker

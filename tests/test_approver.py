@@ -468,3 +468,53 @@ def test_shipped_approver_prefers_good_copy_on_unseen_pairs():
     wins = sum(g > b for _, g, b in rows)
     detail = "; ".join(f"{d}: good {g:.3f} vs flawed {b:.3f}" for d, g, b in rows)
     assert wins >= 5, f"good copy scored higher in only {wins} of 6 pairs: {detail}"
+
+
+def _remove_weights(folder, weights_file, meta_file):
+    (folder / weights_file).unlink()
+
+
+def _other_base(folder, weights_file, meta_file):
+    meta = json.loads((folder / meta_file).read_text())
+    (folder / meta_file).write_text(json.dumps({**meta, "base_weights_sha1": "0" * 40}))
+
+
+def _drop_a_layer_weight(folder, weights_file, meta_file):
+    from safetensors.torch import load_file, save_file
+
+    state = load_file(str(folder / weights_file))
+    state.pop(next(k for k in sorted(state) if k.startswith("encoder.layer.")))
+    save_file(state, str(folder / weights_file))
+
+
+@pytest.mark.parametrize("model", ["approver", "ranker"])
+@pytest.mark.parametrize(
+    ("spoil", "error", "regex"),
+    [
+        (_remove_weights, "ModelNotFoundError", r"no (approver model|ranker) in .*missing"),
+        (
+            _other_base,
+            "ValidationError",
+            r"trained on other base weights than .*\(sha1 differs\); retrain it with "
+            r"(finetune/train_approver\.py|make ranker)$",
+        ),
+        (
+            _drop_a_layer_weight,
+            "ValidationError",
+            r"does not fit the base: missing \['encoder\.layer\.\d+\..*'\], unexpected \[\]",
+        ),
+    ],
+)
+def test_a_saved_scorer_that_does_not_fit_is_refused_naming_the_fix(tmp_path, model, spoil, error, regex):
+    import shutil
+
+    from promogen import approver, ranker
+    from promogen.models import ModelNotFoundError
+
+    module, cls = (approver, Approver) if model == "approver" else (ranker, ranker.Ranker)
+    folder = shutil.copytree(module.WEIGHTS_DIR, tmp_path / model)
+    assert cls.load(folder).directory == str(folder), "the copied folder loads as it is"
+    spoil(folder, module.WEIGHTS_FILE, module.META_FILE)
+    expected = {"ModelNotFoundError": ModelNotFoundError, "ValidationError": ValidationError}[error]
+    with pytest.raises(expected, match=regex):
+        cls.load(folder)
