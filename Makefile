@@ -102,14 +102,14 @@ copy-report: models
 		--users runs/demo_users.jsonl --n-users 25 --examples 0 --out reports/copy_quality_demo \
 		--variant shipped --variant unguarded=must_mention=false,gsm_sms=false
 
-# The ranking head and interest model on the public suites (reports/benchmarks/*.json; the README table).
+# The ranking head and interest model on the public suites (reports/benchmarks/*.json; the table in docs/ranking.md).
 benchmarks: install
 	$(BIN)/python -m eval.benchmarks upworthy --data $(DATA)/upworthy/upworthy_dev.parquet --split inner \
 		--out reports/benchmarks/upworthy.json
 	$(BIN)/python -m eval.benchmarks mind --data $(DATA)/mind/valid.json --split inner --out reports/benchmarks/mind.json
 	$(BIN)/python -m eval.benchmarks amazon --data $(DATA)/amazon/Office_Products --out reports/benchmarks/amazon.json
 
-# The delivery planner on Hillstrom and in the simulated closed loop (reports/plan/; the README tables).
+# The delivery planner on Hillstrom and in the simulated closed loop (reports/plan/; the tables in docs/planning.md).
 plan-report: install
 	$(BIN)/python -m eval.benchmarks hillstrom --data $(DATA)/hillstrom/hillstrom_dev.csv --inner-split \
 		--out reports/plan/hillstrom_inner.json

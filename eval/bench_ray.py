@@ -4,7 +4,7 @@ python -m eval.bench_ray --users 32 --batch-size 8 --workers 1 2 --local --out r
 
 Starts a local Ray cluster with the machine's cores; every worker loads the shipped models (`PromoGen.load`:
 adapter, approver, ranking head) and takes one CPU. The projection for N nodes assumes nodes like this one
-add up linearly; it is labelled as a projection in the JSON and the README.
+add up linearly; it is labelled as a projection in the JSON and in docs/throughput.md.
 """
 
 import argparse

@@ -53,7 +53,7 @@ class GeneratorConfig(Config):
         12.0,
         "length steering near a candidate's character limit: score added to the tokens that end its "
         "opening hook (room kept for the offer) and, once the offer is stated, to the end of the message; "
-        "up to this much at the limit; 0: off (README: Length steering)",
+        "up to this much at the limit; 0: off (docs/copywriter.md: Length steering)",
     )
     batch_size: int = option(
         64, "candidate rows decoded together (prompts per batch: this over n); larger is faster on CPU"

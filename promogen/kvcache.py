@@ -2,7 +2,7 @@
 
 transformers' `DynamicCache` grows each layer's keys and values by concatenation: every decoding step
 allocates the whole cache anew and copies it, 60 tensors per step for a 30-layer model (with this cache
-the batch path took 6.5% and 12.3% less time in two pairs of runs: README, "A KV cache with room
+the batch path took 6.5% and 12.3% less time in two pairs of runs: docs/throughput.md, "A KV cache with room
 reserved"). Here each layer keeps its keys and values in a buffer with room for `room` more positions:
 a step writes its token in place, and the model attends over a view of the filled part. The buffer is
 copied when a prompt is forked for its candidates, when rows leave the batch, and if it runs out of

@@ -174,7 +174,7 @@ class PipelineConfig(Config):
     n_candidates: int = option(
         8,
         "candidates generated per user (8: with `variety` 0.5, more varied copy than 4 without it, at "
-        "about twice the generation time; README: Spreading the phrasing across shoppers)",
+        "about twice the generation time; docs/copywriter.md: Spreading the phrasing across shoppers)",
     )
     seed: int = option(0, "sampling seed: the same inputs and seed give the same copy")
     max_perplexity: float = option(
@@ -214,28 +214,28 @@ class PipelineConfig(Config):
         True,
         "for an offer without a minimum spend, generation never starts the words one is stated with "
         "(over, spend, orders, ...; pipeline.NO_MINIMUM_WORDS): the gate rejects an invented minimum spend. "
-        "Part of the decoding guard: off with must_mention=false, as in the unguarded variant (README: No "
-        "minimum words)",
+        "Part of the decoding guard: off with must_mention=false, as in the unguarded variant "
+        "(docs/copywriter.md: No minimum words)",
     )
     one_minimum: bool = option(
         True,
         "for an offer with a minimum spend, once a message has stated it generation never starts the words "
         "one is stated with again (pipeline.NO_MINIMUM_WORDS): the gate rejects a minimum spend stated "
-        "twice. Part of the decoding guard: off with must_mention=false (README: One minimum)",
+        "twice. Part of the decoding guard: off with must_mention=false (docs/copywriter.md: One minimum)",
     )
     min_hook: int = option(
         16,
         "characters a hook needs before the offer (copy_gold's shortest reference hooks, such as "
         '"Brew it wild!", are about this long); where the offer leaves less, length steering keeps no '
         'room for a hook, which it would cut to a word or two ("Pack for!"): a hook that does not fit '
-        "fails the gate instead (0: always keep room; README: Tight campaigns)",
+        "fails the gate instead (0: always keep room; docs/copywriter.md: Tight campaigns)",
     )
     trim: bool = option(
         True,
         'copy over its channel\'s limit loses words that carry no offer ("on your order" before the '
         'code, "code" in "with code X", the comma before "until": generator.SPARE_WORDS) if that '
         "makes it fit; else it fails the gate as written. Part of the guard: off with must_mention=false "
-        "(README: Trim)",
+        "(docs/copywriter.md: Trim)",
     )
     limit_mentions: bool = option(
         False,
@@ -255,7 +255,7 @@ class PipelineConfig(Config):
         "auto",
         "precision of the approver and the ranking head's appeal network: auto (bfloat16 autocast where "
         "the CPU runs bf16 matmuls natively, float32 elsewhere), float32 or bfloat16; the encoder stays "
-        "float32, as its vectors feed the copywriter (README: Batch at scale)",
+        "float32, as its vectors feed the copywriter (docs/throughput.md: Batch at scale)",
     )
     policy: PolicyConfig = field(
         default_factory=PolicyConfig,

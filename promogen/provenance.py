@@ -121,7 +121,7 @@ def write_record(path: str | Path, record: dict) -> Path:
 
 def emit_json(result: dict, out: str | Path | None) -> None:
     """Print an offline command's result as JSON and, with `out`, save the same text there (the
-    committed artefact a README figure comes from)."""
+    committed artefact a README or docs/ figure comes from)."""
     text = json.dumps(result, indent=2)
     print(text)
     if out:

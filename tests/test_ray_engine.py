@@ -106,7 +106,8 @@ def test_ray_writes_the_local_engines_lines_errors_and_config(cluster, tiny_pg, 
     """Same users, seed, batches and threads: the tiny model's sampled copy is byte-identical, bad rows too.
 
     The local run uses the workers' one thread: on some CPUs (AMX) the interest vectors' last bits move
-    with the thread count, and a draw at a boundary could follow (README, "Batch on a Ray cluster")."""
+    with the thread count, and a draw at a boundary could follow (docs/throughput.md, "Batch on a Ray
+    cluster")."""
     users = users_with_bad_rows(tmp_path / "u.jsonl", 9)
     local, ray_out = tmp_path / "local.jsonl", tmp_path / "ray.jsonl"
     with one_thread():

@@ -1,5 +1,5 @@
-"""The README tells the truth: its architecture tables match the tree, its figures match the committed
-JSON artefacts that the commands it names write.
+"""The README and docs/ tell the truth: the architecture tables match the tree, the figures match the
+committed JSON artefacts that the commands they name write.
 
 A figure is checked to the precision the README prints it with (plus the artefact's own rounding), so a
 rerun that changes a number fails here until the README says the new number.
@@ -13,7 +13,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+# The README, then the documents it links to in the order it lists them: the figures live in both.
+DOCS = ("gate", "ranking", "evaluation", "copywriter", "throughput", "planning")
+README = "\n".join(
+    (ROOT / name).read_text(encoding="utf-8") for name in ("README.md", *(f"docs/{d}.md" for d in DOCS))
+)
 REPORTS = ROOT / "reports"
 EXACT = 1e-9  # for artefacts that keep full precision: the README's rounding is the only tolerance
 
@@ -869,7 +873,7 @@ def test_dev_variety_panel_and_throughput_match_their_reports():
     text = " ".join(README.split())
     n8, n4 = _load("reports/bench_batch_n8.json"), _load("reports/bench_batch_adapter.json")
     assert n8["n_candidates"] == 8 and n4["n_candidates"] == 4, "the two benches compared"
-    sentence = text.partition("[bench_batch_n8.json](reports/bench_batch_n8.json)): ")[2][:600]
+    sentence = text.partition("[bench_batch_n8.json](../reports/bench_batch_n8.json)): ")[2][:600]
     shows(sentence.partition(" users/min")[0], n8["promogen"]["users_per_min"])
     shows(sentence.partition("against ")[2][:8], n4["promogen"]["users_per_min"])
     ratio = n4["promogen"]["users_per_min"] / n8["promogen"]["users_per_min"]
@@ -882,7 +886,7 @@ def test_batch_section_states_the_eight_candidate_bench():
     n8 = _load("reports/bench_batch_n8.json")
     text = " ".join(README.split())
     sentence = text.partition(
-        "[reports/bench_batch_n8.json](reports/bench_batch_n8.json)) the batch path writes "
+        "[reports/bench_batch_n8.json](../reports/bench_batch_n8.json)) the batch path writes "
     )[2]
     shows(sentence[:8], n8["promogen"]["users_per_min"])
     shows(sentence.partition("naive loop's ")[2][:6], n8["naive"]["users_per_min"])
@@ -1550,8 +1554,8 @@ def test_reserved_cache_section_matches_its_benches_and_snapshots():
         in text
     )
     assert (
-        "the cache alone, [compare_cache_only.json](reports/copy_snapshot/compare_cache_only.json): 0 of 512"
-        in text
+        "the cache alone, [compare_cache_only.json](../reports/copy_snapshot/compare_cache_only.json): "
+        "0 of 512" in text
     )
 
 
@@ -1947,3 +1951,27 @@ def test_avx2_host_paragraph_states_its_figures():
     for b in avx2[1:]:
         walls = b["promogen"]["walls_s"]
         assert f"from {min(walls)} to {max(walls)} s" in text, walls
+
+
+def _anchors(document: Path) -> set[str]:
+    """GitHub's anchors for the headings of a markdown file (outside code blocks)."""
+    found, code = set(), False
+    for line in document.read_text(encoding="utf-8").splitlines():
+        code = code != line.startswith("```")
+        if not code and re.match(r"#{1,6} ", line):
+            words = re.sub(r"[^\w\- ]", "", line.lstrip("#").strip().lower())
+            found.add(words.replace(" ", "-"))
+    return found
+
+
+@pytest.mark.parametrize("name", ["README.md", *(f"docs/{d}.md" for d in DOCS)])
+def test_every_relative_link_resolves(name):
+    document = ROOT / name
+    for link in re.findall(r"\]\(([^)\s]+)\)", document.read_text(encoding="utf-8")):
+        if link.startswith(("http:", "https:", "mailto:")):
+            continue
+        path, _, anchor = link.partition("#")
+        target = (document.parent / path).resolve() if path else document
+        assert target.exists(), f"{name} links to {link}, which does not exist"
+        if anchor and target.suffix == ".md":
+            assert anchor in _anchors(target), f"{name} links to {link}: no such heading"

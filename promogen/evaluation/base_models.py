@@ -9,8 +9,8 @@ the models run interleaved in one process (the order alternates each repeat); me
 and ratios are taken within each repeat (see `summarise`).
 Interest vectors are seeded random unit vectors: their values do not change the cost. The one
 quality-side figure is how well each untrained model already predicts the reference copy (`reference_fit`);
-quality after finetuning at equal data and steps is measured with `export` and the harness (README,
-"Quality at equal data and steps").
+quality after finetuning at equal data and steps is measured with `export` and the harness
+(docs/copywriter.md, "Quality at equal data and steps").
 """
 
 from __future__ import annotations

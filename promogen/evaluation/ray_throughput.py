@@ -1,11 +1,11 @@
 """Throughput of the Ray engine with 1, 2, ... workers on the same simulated users, and the local engine's.
 
-The README's users-per-hour projection for a cluster rests on what one Ray worker writes and how workers
-on one machine scale, so both are measured through the engine's own path (`ray_engine.generate`, one
-`PromoGen.load` per worker). Each run reports its wall time from the driver's validation pass to the last
-line (model loading in the workers included) and its generation time (the seconds workers spent in
-blocks, summed, over the workers), with the machine's load average before and after: the cores are shared.
-"""
+The users-per-hour projection for a cluster (docs/throughput.md) rests on what one Ray worker writes and
+how workers on one machine scale, so both are measured through the engine's own path
+(`ray_engine.generate`, one `PromoGen.load` per worker). Each run reports its wall time from the driver's
+validation pass to the last line (model loading in the workers included) and its generation time (the
+seconds workers spent in blocks, summed, over the workers), with the machine's load average before and
+after: the cores are shared."""
 
 from __future__ import annotations
 
