@@ -1498,7 +1498,7 @@ def test_batch_after_the_soft_prompt_moved_matches_its_benches():
         shows(cells[4].partition(" of ")[2], bench["roofline_tokens_per_s"])
     four = _load("reports/bench_batch_prefix_n4.json")
     text = " ".join(README.split())
-    assert f"Now it takes {four['promogen']['prefill_s']} s (below)" in text, "the prefill bullet"
+    assert f"Now it takes {four['promogen']['prefill_s']} s (the table above)" in text, "the prefill bullet"
     assert f"Targets at 4 candidates: speed-up {four['speedup_users_per_min']}x (>= 8x: met)" in text
     front = _load("reports/bench_batch_front_n4.json")
     new, old = four["speedup_users_per_min"], front["speedup_users_per_min"]
@@ -1904,9 +1904,13 @@ def test_approver_rerun_and_margins_match_the_reports():
 
 def test_where_it_stands_summary_states_the_throughput_figures():
     first, second = (_load(f"reports/scoring_dtype/bench_auto_{k}.json") for k in (1, 2))
-    text = " ".join(README.split()).partition("Of the throughput targets (issue 13)")[2][:800]
+    text = " ".join(README.split()).partition("Of the two CPU throughput targets (issue 13")[2][:1200]
     low, high = sorted((first["speedup_users_per_min"], second["speedup_users_per_min"]))
     assert f"the 8x speed-up is met ({low}x and {high}x" in text and low >= 8, (low, high)
+    floats = sorted(
+        _load(f"reports/scoring_dtype/bench_float32_{k}.json")["speedup_users_per_min"] for k in (1, 2)
+    )
+    assert f"{floats[0]}x and {floats[1]}x with them in float32" in text, floats
     shares = sorted((first["roofline_share"], second["roofline_share"]))
     assert f"({shares[0] * 100:.1f}% and {shares[1] * 100:.1f}% against 25%" in text, shares
     avx2 = [_load(f"reports/avx2/bench_auto_{k}.json") for k in (1, 2, 3)]
@@ -1914,6 +1918,9 @@ def test_where_it_stands_summary_states_the_throughput_figures():
     assert f"the speed-up is missed ({speedups[0]}x to {speedups[-1]}x)" in text, speedups
     low, high = sorted(b["roofline_share"] for b in avx2)[::2]
     assert f"the roofline share is met ({low * 100:.1f}% to {high * 100:.1f}%" in text, (low, high)
+    rates = sorted(b["promogen"]["tokens_per_s"] for b in avx2)
+    theirs = sorted((first["promogen"]["tokens_per_s"], second["promogen"]["tokens_per_s"]))
+    assert f"{rates[0]} to {rates[-1]} generated tokens/s, against {theirs[0]} and {theirs[1]}" in text, rates
     assert shares[1] < 0.25 <= low and speedups[-1] < 8 and "is not built" in text, "missed as missed"
 
 
@@ -1945,6 +1952,12 @@ def test_avx2_host_paragraph_states_its_figures():
         sorted(b["roofline_tokens_per_s"] for b in amx),
     )
     assert f"{ours[0]}-{ours[-1]} against {theirs[0]:,}-{theirs[-1]:,} tokens/s" in text, (ours, theirs)
+    rates = sorted(b["promogen"]["tokens_per_s"] for b in avx2)
+    assert (
+        f"{rates[0]}-{rates[-1]} generated tokens/s here, {amx[0]['promogen']['tokens_per_s']} in" in text
+    ), rates
+    floats = sorted(b["roofline"]["float32"]["tokens_per_s"] for b in amx)
+    assert f"the AMX host's {floats[0]:,}-{floats[-1]:,})" in text, floats
     first, bf16 = avx2[0], amx[0]
     assert f"({first['promogen']['wall_s']} s against {bf16['promogen']['wall_s']} s)" in text, "batch path"
     assert f"({first['naive']['wall_s']} s against {bf16['naive']['wall_s']} s)" in text, "naive loop"
