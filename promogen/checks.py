@@ -146,7 +146,8 @@ def _money(text: str) -> list[tuple[float, str, int, int]]:
     for m in _MONEY.finditer(text):
         g = m.groupdict()
         tag = "s" if g["symbol"] else "a" if g["aw"] else "l"
-        value = float(g[f"{tag}w"].replace(",", "")) + (float(f"0.{g[tag + 'c']}") if g[f"{tag}c"] else 0.0)
+        # One float of the whole amount: 1 + 0.14 is not the float 1.14 an offer's value holds.
+        value = float(g[f"{tag}w"].replace(",", "") + (f".{g[tag + 'c']}" if g[f"{tag}c"] else ""))
         value *= 1000 if g[f"{tag}k"] else 1
         if g["symbol"]:
             currency = (g["trailing"] or "").upper() or _PREFIX_CURRENCY.get((g["prefix"] or "").lower())
@@ -172,6 +173,15 @@ _DATES = [
     (re.compile(r"(?<![\d/.])(\d{1,2})(/)(\d{1,2})(?:/(\d{4}|\d{2}))?(?![\d/]|\.\d)"), "numeric"),
     (re.compile(r"(?<![\d/.])(\d{1,2})(\.)(\d{1,2})\.(\d{4})(?!\d)"), "numeric"),  # 15.08.2026, not '4.8'
 ]
+# A month named as the deadline without a day ("all through January", "until March"): true only of an
+# offer that ends on that month's last day. "May" is left out: "by may" is more often the verb.
+_MONTH_DEADLINE = re.compile(
+    r"\b(?:until|till|til|through|thru|throughout|during|ends?|ending|by|before|expires?|all\s+of|"
+    r"(?:for\s+)?the\s+(?:rest|end)\s+of)\s+(?:the\s+(?:rest|end)\s+of\s+)?"
+    r"(jan(?:uary)?|feb(?:ruary)?|march|apr(?:il)?|june|july|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|"
+    r"nov(?:ember)?|dec(?:ember)?)\b(?![.\s]*\d)",
+    re.I,
+)
 _WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
 _WEEKDAY_DEADLINE = re.compile(
     rf"\b(?:until|till|til|through|thru|ends?|ending|by|before|expires?|on)\s+({'|'.join(_WEEKDAYS)})\b", re.I
@@ -332,6 +342,12 @@ _NO_MINIMUM = re.compile(
 _THRESHOLD_BEFORE_WORD = (
     r"\b(?:orders?|purchases?|baskets?|carts?|spend(?:ing)?)\s+(?:over|above|of at least)\s+"
 )
+# "$10 off per item", "save €5 per bag": an amount off stated per unit, where it comes off the order.
+_PER_UNIT = re.compile(
+    r"(?:[$€£]\s?\d[\d.,]*(?:\s+off)?|\boff)\s+(?:on\s+)?(?:per|each|every)\s+(?:single\s+)?"
+    r"(?:item|product|piece|unit|bag|pack|pair|bottle|box|tin|jar)s?\b",
+    re.I,
+)
 _PER_ITEM = re.compile(
     r"\b(?:each|every|any|per|single)\s+(?:item|product|piece)\s+(?:over|above|of)\b", re.I
 )
@@ -435,7 +451,7 @@ _CART = re.compile(
 
 # A cart claim's subject starts after its last determiner ("Ready to run? Your shorts are still in your
 # cart"); a pronoun there names no item ("Don't forget what's still in your cart"), nor do these words.
-_DETERMINERS = set("your the that those this these my our".split())
+_CLAIM_DETERMINERS = set("your the that those this these my our".split())
 _PRONOUNS = set("what everything anything something it them they all".split())
 _UNNAMED = set(
     "a an item items pick picks favourite favourites favorite favorites fave faves order stuff thing things "
@@ -449,7 +465,7 @@ def _named(before: str) -> set[str]:
     determiner on, less words that name nothing; empty when a pronoun is the subject."""
     clause = re.split(r"[.!?:;,()\u2013\u2014]| - ", before)[-1].lower().replace("\u2019", "'")
     words = re.findall(r"[a-z0-9]+", re.sub(r"'[a-z]*", "", clause))
-    marks = [i for i, w in enumerate(words) if w in _DETERMINERS | _PRONOUNS]
+    marks = [i for i, w in enumerate(words) if w in _CLAIM_DETERMINERS | _PRONOUNS]
     if marks and words[marks[-1]] in _PRONOUNS:
         return set()
     subject = words[marks[-1] + 1 :] if marks else words
@@ -873,21 +889,43 @@ def _min_spend(text: str, offer: Offer, spans: list) -> list[Violation]:
     garbled = offer.code and re.search(_THRESHOLD_BEFORE_WORD + re.escape(offer.code) + r"\b", text, re.I)
     if garbled:
         out.append(Violation("min_spend", f"{garbled.group(0)!r} states the code, not an amount"))
-    if _PER_ITEM.search(text):
+    if _PER_ITEM.search(text) or (offer.kind == "amount_off" and _PER_UNIT.search(text)):
         out.append(Violation("scope", "the offer applies per order, not per item"))
     return out
 
 
+_F_PLURALS = {
+    "knives": "knife", "loaves": "loaf", "leaves": "leaf", "shelves": "shelf", "halves": "half",
+    "scarves": "scarf", "wolves": "wolf", "lives": "life", "wives": "wife", "thieves": "thief",
+}  # fmt: skip
+
+
 def _stem(word: str) -> str:
-    return word[:-3] + "y" if word.endswith("ies") else word.rstrip("s")
+    """A noun's singular and plural as one word: shoes/shoe, dresses/dress, boxes/box, loaves/loaf."""
+    if word in _F_PLURALS:
+        return _F_PLURALS[word]
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "shes", "ches", "xes", "zzes")):
+        return word[:-2]
+    return word[:-1] if word.endswith("s") and not word.endswith(("ss", "us", "is")) else word
 
 
 def _words(phrase: str) -> list[str]:
     return [_stem(w) for w in re.findall(r"[a-z0-9&'-]+", phrase.lower())]
 
 
+# "tents and hiking gear are 20% off": what the offer applies to, named before its value.
+_BEFORE_VALUE = re.compile(
+    r"([a-z][a-z0-9&' -]*?)\s+(?:are|is)\s+(?:now\s+)?(?:\d[\d.,]*\s*%|[$€£]\s?\d[\d.,]*)\s+off\b"
+)
+# "20% off hiking gear, tents and more": more than the scope, in the clause that states the value.
+_AND_MORE = re.compile(r"(?:%|\d)\s*off\b[^.!?:;]*?(?:,|\band\b|&)\s*(?:much\s+)?more\b")
+
+
 def _objects(text: str) -> list[str]:
-    """What each statement of the offer applies to: the words after '20% off', 'free shipping on', ..."""
+    """What each statement of the offer applies to: the words after '20% off', 'free shipping on', ...,
+    and before '... are 20% off'."""
     starts = [m.end() for m in re.finditer(r"(?:%|\d)\s*off\b", text)]
     starts += [
         m.end() for m in re.finditer(r"\b(?:bogo|get (?:one|1|another)(?: free)?|free shipping)\s+on\b", text)
@@ -897,7 +935,9 @@ def _objects(text: str) -> list[str]:
         rest = text[start:]
         stop = _OBJECT_STOP.search(rest)
         out.append(rest[: stop.start()].strip() if stop else rest.strip())
-    return out
+    named = [m.group(1) for m in _BEFORE_VALUE.finditer(text)]
+    # "... and so is $20 off", "it's all 20% off": the value stated after a word that names nothing.
+    return out + [n for n in named if n.split()[-1] not in ("so", "it", "this", "that", "which", "they")]
 
 
 def _scope(text: str, offer: Offer) -> list[Violation]:
@@ -909,6 +949,8 @@ def _scope(text: str, offer: Offer) -> list[Violation]:
         widen = _WIDEN.search(text)
         if widen:
             out.append(Violation("scope", f"{widen.group(0)!r}: the offer is on {offer.applies_to}"))
+        if _AND_MORE.search(text):
+            out.append(Violation("scope", f"'and more': the offer is on {offer.applies_to}"))
         if not _contains(_words(text), scope):
             out.append(Violation("scope", f"the scope {offer.applies_to!r} is not stated"))
     for thing in _objects(text):
@@ -972,6 +1014,9 @@ def _urgency(text: str, offer: Offer, spans: list) -> list[Violation]:
             stated += 1  # a closing "Ends Dec 31." is the terms line the decoding guard writes: not counted
     if stated > 1:  # "when you reach Jan 1 with EZJY, until Jan 1": padding, as a minimum spend twice
         out.append(Violation("repetitive", "the end date is stated twice"))
+    month = _MONTH_DEADLINE.search(text)
+    if month and not (expiry and _month_number(month.group(1)) == expiry.month == _last_day(expiry).month):
+        out.append(Violation("urgency", f"{month.group(0)!r} is not the offer's {_expiry_words(expiry)}"))
     weekday = _WEEKDAY_DEADLINE.search(text)
     if weekday and (expiry is None or _WEEKDAYS[expiry.weekday()] != weekday.group(1).lower()):
         out.append(Violation("urgency", f"{weekday.group(0)!r} is not the offer's {_expiry_words(expiry)}"))
@@ -983,6 +1028,11 @@ def _urgency(text: str, offer: Offer, spans: list) -> list[Violation]:
     if soft and expiry is None:
         out.append(Violation("urgency", f"{soft.group(0)!r}: the offer does not expire"))
     return out
+
+
+def _last_day(day: dt.date) -> dt.date:
+    """`day` if it is its month's last day, else the next day (of the same month)."""
+    return day if (day + dt.timedelta(days=1)).month != day.month else day + dt.timedelta(days=1)
 
 
 def _same_day(expiry: dt.date, reading: tuple[int, int, str | None]) -> bool:
@@ -1012,7 +1062,7 @@ def _claims(text: str, offer: Offer) -> list[Violation]:
             for m in re.finditer(
                 r"\bfree\s+(?:\w+\s+){0,3}?(?:gift|"
                 + "|".join(re.escape(w) for w in _words(gift_name(offer)) if w not in ("a", "an", "free"))
-                + r")",
+                + r")(?:e?s)?\b",
                 text,
             )
         ]

@@ -206,6 +206,17 @@ SCOPE = [
     ("mugift", "A free ceramic mug on orders over $40 - code MUGGIFT", "ok"),
     ("teagift", "Welcome back! Enjoy a free tin of jasmine tea with WELCOMEBACK 🍵", "ok"),
     ("knit15", "£15 off yarn on orders over £75 with KNIT15", "ok"),
+    # scope named before the value, or widened after it; determiners before the scope; one stem per noun
+    ("trail20", "Tents and hiking gear are 20% off with code TRAIL20 until Dec 31.", "scope"),
+    ("trail20", "20% off hiking gear, tents and more with code TRAIL20 until Dec 31.", "scope"),
+    ("trail20", "Your hiking gear is 20% off with code TRAIL20 until Dec 31.", "ok"),
+    ("trail20", "20% off all of our hiking gear with code TRAIL20 until Dec 31.", "ok"),
+    ("trail20", "20% off all new hiking gear with code TRAIL20 until Dec 31.", "ok"),
+    ("loafbogo", "Buy one sourdough loaf, get one free with LOAFBOGO", "ok"),
+    ("home10", "$10 off per item on orders over $50. Code HOME10", "scope"),
+    ("home10", "$10 off every item on orders over $50 with code HOME10", "scope"),
+    ("beans5", "Save €5 per bag of coffee beans with BEANS5", "scope"),
+    ("fit30", "30% off every yoga mat with FIT30.", "ok"),
 ]
 
 # min_spend: a minimum must be kept exactly (dropped, contradicted, changed or swapped with the value
@@ -273,6 +284,10 @@ MIN_SPEND = [
 # expiry_urgency: without `expires` no deadline or pressure at all; with it, only that date (in any common
 # form), and no relative deadlines or stock scarcity. Soft urgency tied to the right date passes.
 EXPIRY_URGENCY = [
+    # a month named as the deadline: only the month the offer ends in, on its last day
+    ("trail20", "20% off hiking gear with code TRAIL20, all through January.", "urgency"),
+    ("ink15", "15% off sitewide with code INK15 all of March.", "urgency"),
+    ("trail20", "20% off hiking gear with code TRAIL20, all through December.", "ok"),
     ("ink15", "Today only: 15% off sitewide with INK15", "urgency"),
     ("beans5", "€5 off coffee beans with BEANS5, ends tonight!", "urgency"),
     ("fit30", "Last chance! 30% off yoga mats with FIT30.", "urgency"),
@@ -515,6 +530,9 @@ CODES = [
 # guarantees, rankings and awards, medical claims, BOGO or free shipping on other offers, any other
 # "free X". Near-misses ("best hike", "feel free", "return to") and the offer's own "free" pass.
 CLAIMS = [
+    # a second free thing that starts with a word of the gift, or of the code
+    ("teagift", "Get a free tin of jasmine tea and a free teapot with code WELCOMEBACK", "invented_claim"),
+    ("mugift", "Spend $40, get a free ceramic mug and a free tote with MUGGIFT", "invented_claim"),
     ("trail20", "20% off hiking gear with TRAIL20 + free returns", "invented_claim"),
     ("trail20", "20% off hiking gear and complimentary shipping with TRAIL20", "invented_claim"),
     ("beans5", "€5 off coffee beans with BEANS5, plus express shipping", "invented_claim"),
