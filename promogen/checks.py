@@ -22,7 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .types import Campaign, Offer, ValidationError, Violation, check_keys, check_str, check_type
+from .types import CURRENCIES, Campaign, Offer, ValidationError, Violation, check_keys, check_str, check_type
 from .wording import MONTHS, SYMBOLS, expiry_date, gift_name
 
 # ---------------------------------------------------------------------------------------------- text
@@ -123,7 +123,7 @@ _WORD_CURRENCY = {
     "euros": "EUR", "gbp": "GBP", "pound": "GBP", "pounds": "GBP", "cad": "CAD", "aud": "AUD",
     "nzd": "NZD", "chf": "CHF", "yen": "JPY", "jpy": "JPY",
 }  # fmt: skip
-_CODES = "usd|cad|aud|nzd|eur|gbp|chf|jpy"
+_CODES = "|".join(code.lower() for code in CURRENCIES)
 # '$10', 'A$10' (the prefix touches the symbol: 'a $50 order' is dollars), '10€', '10 CAD', 'USD 10'.
 _MONEY = re.compile(
     rf"(?<![\w$€£])(?:(?P<prefix>us|au|a|ca|c|nz)(?=[$]))?(?P<symbol>[$€£])\s?{_amount_pattern('s')}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -38,7 +39,11 @@ class Config:
         value = getattr(self, name)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValidationError(f"`{name}` must be a number, got {type(value).__name__}")
-        if (low is not None and value < low) or (high is not None and value > high):
+        if (
+            not math.isfinite(value)
+            or (low is not None and value < low)
+            or (high is not None and value > high)
+        ):
             bounds = f"[{'-inf' if low is None else low}, {'inf' if high is None else high}]"
             raise ValidationError(f"`{name}` must be in {bounds}; got {value!r}")
 
@@ -96,10 +101,22 @@ def _cast(text: str, current: Any, where: str) -> Any:
             raise ValidationError(f"`{where}` must be {type(current).__name__}; got {text!r}") from exc
     if isinstance(current, (list, dict)):
         try:
-            return json.loads(text)
+            value = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ValidationError(f"`{where}` must be JSON ({exc.msg}); got {text!r}") from exc
+        kind = "an object" if isinstance(current, dict) else "a list"
+        if type(value) is not type(current):
+            raise ValidationError(f"`{where}` must be {kind} in JSON; got {text!r}")
+        old = list(current.values()) if isinstance(current, dict) else current
+        new = list(value.values()) if isinstance(value, dict) else value
+        if old and all(_is_number(v) for v in old) and not all(_is_number(v) for v in new):
+            raise ValidationError(f"`{where}` must be {kind} of finite numbers; got {text!r}")
+        return value
     return text
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def override(config: T, assignments: Iterable[str]) -> T:

@@ -57,7 +57,16 @@ def rescore_log(
     batch's input file) supplies the histories the vectors are re-encoded from. `scoring_dtype` is the
     pipeline setting of that name (its default, "auto", scores as a batch run with the defaults did).
     """
-    rows = [json.loads(line) for line in Path(log).read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = []
+    for number, line in enumerate(Path(log).read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip():
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValidationError(f"{log}: broken JSON: {exc.msg} (line {number})") from exc
+            if not isinstance(row, dict) or not isinstance(row.get("candidates"), list):
+                raise ValidationError(f"{log}: a delivery with a `candidates` list is needed (line {number})")
+            rows.append(row)
     missing = [r.get("user_id") for r in rows if r.get("user_id") not in users]
     if missing:
         raise ValidationError(
@@ -171,41 +180,3 @@ def compare_ips(
     draws = [diff[rng.integers(0, n, n)].mean() for _ in range(bootstrap)] or [diff.mean()]
     low, high = np.percentile(draws, [2.5, 97.5])
     return {"estimate": float(diff.mean()), "ci_low": float(low), "ci_high": float(high)}
-
-
-def simulate_log(
-    n: int,
-    seed: int = 0,
-    k: int = 4,
-    logging: PolicyConfig | None = None,
-    noise: float = 0.02,
-    p_noncompliant: float = 0.2,
-) -> tuple[LoggedData, np.ndarray, float]:
-    """A delivery log with known true click rates: (log, true CTR of every candidate, fallback CTR)."""
-    rng = np.random.default_rng(seed)
-    logging = logging or PolicyConfig(kind="softmax", temperature=0.05)
-    true = np.clip(rng.beta(2, 20, size=(n, k)), 0.001, 0.999)
-    scores = np.clip(true + rng.normal(0, noise, size=(n, k)), 0.0, 1.0)
-    eligible = rng.random((n, k)) > p_noncompliant
-    probs = action_probs(scores, eligible, logging)
-    chosen = np.full(n, -1)
-    propensity = np.ones(n)
-    rows = np.flatnonzero(eligible.any(axis=1))
-    cum = probs[rows].cumsum(axis=1)
-    picks = np.minimum((rng.random(len(rows))[:, None] > cum).sum(axis=1), k - 1)
-    chosen[rows], propensity[rows] = picks, probs[rows, picks]
-    fallback_ctr = 0.03
-    ctr = np.where(chosen >= 0, true[np.arange(n), np.maximum(chosen, 0)], fallback_ctr)
-    click = (rng.random(n) < ctr).astype(float)
-    return (
-        LoggedData(scores, eligible, chosen, propensity, click),
-        np.where(eligible, true, 0.0),
-        fallback_ctr,
-    )
-
-
-def true_value(data: LoggedData, true: np.ndarray, fallback_ctr: float, policy: PolicyConfig) -> float:
-    """The target policy's expected click rate on the logged users, from the simulator's true CTRs."""
-    pi = action_probs(data.scores, data.eligible, policy)
-    none = ~data.eligible.any(axis=1)
-    return float(np.where(none, fallback_ctr, (pi * true).sum(axis=1)).mean())

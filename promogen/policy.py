@@ -6,6 +6,7 @@ evaluation estimate, from logged deliveries alone, how another policy would have
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +38,8 @@ class PolicyConfig(Config):
             raise ValidationError(f"`policy` must be greedy, uniform, softmax:T or epsilon:E; got {spec!r}")
         try:
             value = float(arg) if arg else None
+            if value is not None and not math.isfinite(value):
+                raise ValueError(arg)
         except ValueError as exc:
             raise ValidationError(f"`policy` parameter must be a number; got {arg!r}") from exc
         if kind == "softmax":

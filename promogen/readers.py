@@ -48,7 +48,16 @@ def count_rows(path: str | Path) -> int:
 
 def _jsonl(path: Path) -> Iterator[tuple[int, object, str | None]]:
     with path.open("rb") as handle:
+        if path.suffix == ".json" and handle.read(64).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
+            # Read line by line, a pretty-printed array would lose every user whose line has a comma.
+            raise ValidationError(
+                f"{path} holds a JSON array; users files are JSON Lines, one user object per line "
+                f"(convert with: jq -c '.[]' {path.name} > users.jsonl)"
+            )
+        handle.seek(0)
         for number, raw in enumerate(handle, start=1):
+            if number == 1:
+                raw = raw.removeprefix(b"\xef\xbb\xbf")  # the byte-order mark some editors write
             if not raw.strip():
                 continue
             try:
@@ -79,7 +88,8 @@ def _events_from_text(record: dict, number: int) -> tuple[object, str | None]:
 
 def _csv(path: Path) -> Iterator[tuple[int, object, str | None]]:
     csv.field_size_limit(2**30)  # one event list can be large; the row is cut to size after parsing
-    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+    # utf-8-sig: a spreadsheet's byte-order mark would otherwise become part of the first column's name.
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
         reader = csv.DictReader(handle)
         check_columns(reader.fieldnames or [], f"{path}: CSV user files")
         for row in reader:

@@ -7,13 +7,19 @@ bad input fails early with one message that names the field, the expected type a
 from __future__ import annotations
 
 import json
+import math
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 EVENT_TYPES = ("view", "search", "cart", "purchase", "click")
 OFFER_KINDS = ("percent_off", "amount_off", "free_shipping", "bogo", "gift")
+# The currencies the compliance gate reads amounts in ("$10", "10 CAD", "A$10"): an offer in another
+# could never be checked, so it is refused when the campaign is read.
+CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "NZD", "CHF", "JPY")
 CHANNEL_LIMITS = {"push": 150, "sms": 160, "email_subject": 90, "banner": 100}
 CHANNELS = tuple(CHANNEL_LIMITS)
 # 2: violations are {"rule", "detail"} objects (1: "rule: detail" strings); candidates carry `eligible`.
@@ -37,12 +43,15 @@ def _tname(value: Any) -> str:
 
 
 def check_type(value: Any, types: type | tuple[type, ...], name: str, line: int | None = None) -> Any:
-    """Raise unless `value` is one of `types` (bool never counts as a number)."""
+    """Raise unless `value` is one of `types` (bool never counts as a number; NaN and infinity never
+    count as one either: every comparison with NaN is false, so it would pass any range check)."""
     types = types if isinstance(types, tuple) else (types,)
     is_number = any(t in (int, float) for t in types)
     if not isinstance(value, types) or (is_number and isinstance(value, bool)):
         expected = " or ".join(_article(t) for t in types)
         raise ValidationError(f"`{name}` must be {expected}, got {_tname(value)}{_where(line)}")
+    if is_number and isinstance(value, float) and not math.isfinite(value):
+        raise ValidationError(f"`{name}` must be a finite number, got {value!r}{_where(line)}")
     return value
 
 
@@ -100,6 +109,10 @@ class Event:
         check_keys(data, ("type", "text"), ("type", "text", "ts", "category", "price"), name, line)
         check_choice(data["type"], EVENT_TYPES, f"{name}.type", line)
         check_str(data["text"], f"{name}.text", line)
+        if isinstance(data.get("ts"), date):  # a Parquet timestamp column, a YAML date: kept as ISO text
+            data = {**data, "ts": data["ts"].isoformat()}
+        if isinstance(data.get("price"), Decimal):  # a Parquet decimal column
+            data = {**data, "price": float(data["price"])}
         if data.get("ts") is not None:
             check_type(data["ts"], (int, float, str), f"{name}.ts", line)
         if data.get("category") is not None:
@@ -160,6 +173,8 @@ class Offer:
     def from_dict(cls, data: Any) -> Offer:
         check_type(data, dict, "offer")
         check_keys(data, ("kind",), cls.FIELDS, "offer")
+        if isinstance(data.get("expires"), date):  # YAML reads an unquoted 2026-12-31 as a date
+            data = {**data, "expires": data["expires"].isoformat()}
         kind = check_choice(data["kind"], OFFER_KINDS, "offer.kind")
         value = data.get("value")
         if kind in ("percent_off", "amount_off"):
@@ -179,8 +194,15 @@ class Offer:
         for key in ("currency", "expires", "applies_to"):
             if data.get(key) is not None:
                 check_str(data[key], f"offer.{key}")
+        if data.get("currency") is not None and data["currency"].upper() not in CURRENCIES:
+            raise ValidationError(
+                f"`offer.currency` must be one of {', '.join(CURRENCIES)} (the currencies the compliance "
+                f"gate reads); got {data['currency']!r}"
+            )
         if data.get("expires") is not None:
             try:
+                if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", data["expires"]):
+                    raise ValueError
                 date.fromisoformat(data["expires"])
             except ValueError:
                 raise ValidationError(
@@ -192,6 +214,10 @@ class Offer:
                 raise ValidationError(f"`offer.code` must be letters and digits only; got {code!r}")
         if data.get("min_spend") is not None:
             check_type(data["min_spend"], (int, float), "offer.min_spend")
+            if data["min_spend"] <= 0:
+                raise ValidationError(
+                    f"`offer.min_spend` must be > 0 (leave it out for none); got {data['min_spend']!r}"
+                )
             if (data.get("currency") or None) is None:
                 raise ValidationError("`offer.currency` is required when offer.min_spend is set")
         return cls(**data)
@@ -318,8 +344,16 @@ class Candidate:
     def from_dict(cls, data: Any) -> Candidate:
         check_type(data, dict, "candidate")
         check_keys(data, ("text",), ("text", "scores", "violations", "eligible"), "candidate")
-        violations = [Violation.from_dict(v) for v in data.get("violations", [])]
-        return cls(data["text"], dict(data.get("scores", {})), violations, bool(data.get("eligible", False)))
+        check_str(data["text"], "candidate.text", empty=True)
+        scores = check_type(data.get("scores", {}), dict, "candidate.scores")
+        for key, value in scores.items():
+            check_type(value, (int, float), f"candidate.scores.{key}")
+        violations = [
+            Violation.from_dict(v)
+            for v in check_type(data.get("violations", []), list, "candidate.violations")
+        ]
+        eligible = check_type(data.get("eligible", False), bool, "candidate.eligible")
+        return cls(data["text"], dict(scores), violations, eligible)
 
 
 @dataclass
@@ -355,7 +389,18 @@ class Delivery:
                 f"`output_version` {data['output_version']} is not {OUTPUT_VERSION}; "
                 "regenerate the file with this promogen"
             )
-        return cls(**{**data, "candidates": [Candidate.from_dict(c) for c in data["candidates"]]})
+        candidates = [
+            Candidate.from_dict(c) for c in check_type(data["candidates"], list, "delivery.candidates")
+        ]
+        check_str(data["text"], "delivery.text", empty=True)
+        check_type(data["propensity"], (int, float), "delivery.propensity")
+        if data["chosen"] is not None and not 0 <= check_type(data["chosen"], int, "delivery.chosen") < len(
+            candidates
+        ):
+            raise ValidationError(
+                f"`delivery.chosen` must index its {len(candidates)} candidates; got {data['chosen']}"
+            )
+        return cls(**{**data, "candidates": candidates})
 
 
 OUTCOME_FIELDS = ("visit", "click", "conversion", "revenue")

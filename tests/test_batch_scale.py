@@ -67,6 +67,27 @@ def test_unknown_format_and_missing_columns_are_clear(tmp_path):
         list(read_users(tmp_path / "u.csv"))
 
 
+def test_a_json_array_is_refused_with_the_command_that_converts_it(tmp_path):
+    path = tmp_path / "users.json"
+    path.write_text(json.dumps([GOOD, {**GOOD, "user_id": "u2"}], indent=1))
+    with pytest.raises(ValidationError, match=r"holds a JSON array; users files are JSON Lines.*jq -c"):
+        list(read_users(path))
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("users.csv", 'user_id,events\nu1,"' + json.dumps(GOOD["events"]).replace('"', '""') + '"\n'),
+        ("users.jsonl", json.dumps({**GOOD, "user_id": "u1"}) + "\n"),
+    ],
+)
+def test_a_byte_order_mark_does_not_cost_the_first_row(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_bytes(b"\xef\xbb\xbf" + content.encode())
+    rows = list(read_users(path))
+    assert [(u.user_id if u else reason) for _, u, reason in rows] == ["u1"], rows
+
+
 HOSTILE_ROWS = [
     (b"{broken", "error", r"broken JSON"),
     (json.dumps({"events": GOOD["events"]}).encode(), "error", r"`user.user_id` is missing"),

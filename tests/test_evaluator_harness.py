@@ -273,6 +273,13 @@ def test_rescore_recomputes_predicted_ctr_with_the_current_ranker(encoder, tmp_p
     )
     with pytest.raises(ValidationError, match="history of every logged user"):
         rescore_log(log, tmp_path / "x.jsonl", {}, "push", encoder, ranker)
+    for bad, pattern in (
+        ("{broken", r"broken JSON: .* \(line 2\)"),
+        ("[1]", r"`candidates` list .*\(line 2\)"),
+    ):
+        (tmp_path / "bad.jsonl").write_text(json.dumps(rows[0]) + "\n" + bad + "\n")
+        with pytest.raises(ValidationError, match=pattern):
+            rescore_log(tmp_path / "bad.jsonl", tmp_path / "x.jsonl", histories, "push", encoder, ranker)
 
 
 def test_precomputed_encodings_give_the_same_deliveries(tiny_pg):

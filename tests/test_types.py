@@ -7,6 +7,7 @@ import pytest
 from promogen import Campaign, PipelineConfig, UserHistory, ValidationError
 from promogen.encoder import EncoderConfig
 from promogen.generator import GeneratorConfig
+from promogen.types import Delivery
 
 GOOD_USER = {"user_id": "u1", "events": [{"type": "view", "text": "trail running shoes"}]}
 GOOD_CAMPAIGN = {
@@ -76,6 +77,18 @@ BAD_CAMPAIGNS = [
     (_campaign(brand=""), r"`brand` must not be empty"),
     (_campaign(banned_phrases="free"), r"`banned_phrases` must be a list, got str"),
     ({"brand": "x", "offer": {"kind": "gift"}}, r"`campaign.campaign_id` is missing"),
+    # NaN passes every range comparison; a minimum, a currency and a date the gate could never check
+    (_campaign(offer_value=float("nan")), r"`offer.value` must be a finite number, got nan"),
+    (
+        _campaign(offer_kind="amount_off", offer_value=5, offer_currency="SEK"),
+        r"`offer.currency` must be one of USD, EUR, GBP, CAD, AUD, NZD, CHF, JPY .*; got 'SEK'",
+    ),
+    (
+        _campaign(offer_min_spend=-10, offer_currency="USD"),
+        r"`offer.min_spend` must be > 0 \(leave it out for none\); got -10",
+    ),
+    (_campaign(offer_expires="20261231"), r"`offer.expires` must be a date as YYYY-MM-DD; got '20261231'"),
+    (_campaign(offer_expires="2026-W53-4"), r"`offer.expires` must be a date as YYYY-MM-DD"),
 ]
 
 
@@ -83,6 +96,14 @@ BAD_CAMPAIGNS = [
 def test_bad_campaigns_name_the_field(data, pattern):
     with pytest.raises(ValidationError, match=pattern):
         Campaign.from_dict(data)
+
+
+def test_a_yaml_date_is_read_as_the_offers_end_date(tmp_path):
+    (tmp_path / "c.yaml").write_text(
+        "campaign_id: c\nbrand: B\noffer: {kind: gift, code: GIFT1, expires: 2026-12-31}\n"
+    )
+    offer = Campaign.from_file(tmp_path / "c.yaml").offer
+    assert offer.expires == "2026-12-31", "YAML's unquoted date becomes the YYYY-MM-DD text"
 
 
 def test_campaign_files_yaml_json_and_broken(tmp_path):
@@ -176,3 +197,53 @@ def test_code_version_names_the_checkouts_commit_and_changes(tmp_path):
 def test_a_historys_cart_holds_its_cart_events_items_once(events, carted):
     user = UserHistory.from_dict({"user_id": "u", "events": [{"type": t, "text": x} for t, x in events]})
     assert user.cart_items() == carted, f"{events}: the cart should hold {carted}"
+
+
+GOOD_CANDIDATE = {
+    "text": "20% off running gear with RUN20", "scores": {"perplexity": 3.1}, "violations": [],
+    "eligible": True,
+}  # fmt: skip
+GOOD_DELIVERY = {
+    "user_id": "u1", "campaign_id": "c", "text": GOOD_CANDIDATE["text"], "chosen_by": "model",
+    "candidates": [GOOD_CANDIDATE], "chosen": 0, "propensity": 1.0, "model": "m", "adapter": None,
+    "seed": 0, "promogen_version": "0.1.0",
+}  # fmt: skip
+BAD_DELIVERIES = [
+    ({**GOOD_DELIVERY, "candidates": 5}, r"`delivery.candidates` must be a list, got int"),
+    (
+        {**GOOD_DELIVERY, "candidates": [{**GOOD_CANDIDATE, "scores": "ab"}]},
+        r"`candidate.scores` must be an object",
+    ),
+    (
+        {**GOOD_DELIVERY, "candidates": [{**GOOD_CANDIDATE, "scores": None}]},
+        r"`candidate.scores` must be an object",
+    ),
+    (
+        {**GOOD_DELIVERY, "candidates": [{**GOOD_CANDIDATE, "scores": {"perplexity": "low"}}]},
+        r"`candidate.scores.perplexity` must be an integer or a number, got str",
+    ),
+    (
+        {**GOOD_DELIVERY, "candidates": [{**GOOD_CANDIDATE, "violations": None}]},
+        r"`candidate.violations` must be a list",
+    ),
+    (
+        {**GOOD_DELIVERY, "candidates": [{**GOOD_CANDIDATE, "text": 5}]},
+        r"`candidate.text` must be a string, got int",
+    ),
+    ({**GOOD_DELIVERY, "propensity": "x"}, r"`delivery.propensity` must be an integer or a number, got str"),
+    ({**GOOD_DELIVERY, "chosen": 99}, r"`delivery.chosen` must index its 1 candidates; got 99"),
+]
+
+
+def test_a_good_delivery_round_trips():
+    assert Delivery.from_dict(GOOD_DELIVERY).to_dict() == {
+        **GOOD_DELIVERY,
+        "interests": [],
+        "output_version": 2,
+    }
+
+
+@pytest.mark.parametrize(("data", "pattern"), BAD_DELIVERIES)
+def test_bad_deliveries_name_the_field(data, pattern):
+    with pytest.raises(ValidationError, match=pattern):
+        Delivery.from_dict(data)
