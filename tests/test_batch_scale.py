@@ -67,6 +67,26 @@ def test_unknown_format_and_missing_columns_are_clear(tmp_path):
         list(read_users(tmp_path / "u.csv"))
 
 
+def test_parquet_timestamps_and_decimals_are_read_as_iso_text_and_numbers(tmp_path):
+    import datetime
+    import decimal
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    event = pa.struct([("type", pa.string()), ("text", pa.string()), ("ts", pa.timestamp("s")),
+                       ("price", pa.decimal128(6, 2))])  # fmt: skip
+    when, price = datetime.datetime(2026, 11, 30, 9, 15), decimal.Decimal("19.99")
+    table = pa.table(
+        {"user_id": ["u1"], "events": [[{"type": "cart", "text": "tights", "ts": when, "price": price}]]},
+        schema=pa.schema([("user_id", pa.string()), ("events", pa.list_(event))]),
+    )
+    pq.write_table(table, tmp_path / "u.parquet")
+    [(_, user, reason)] = list(read_users(tmp_path / "u.parquet"))
+    assert reason is None, reason
+    assert (user.events[0].ts, user.events[0].price) == ("2026-11-30T09:15:00", 19.99), user.events[0]
+
+
 def test_a_json_array_is_refused_with_the_command_that_converts_it(tmp_path):
     path = tmp_path / "users.json"
     path.write_text(json.dumps([GOOD, {**GOOD, "user_id": "u2"}], indent=1))
