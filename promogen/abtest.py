@@ -54,6 +54,36 @@ def _normal_quantile(p: float) -> float:
     return (low + high) / 2
 
 
+def randomised_rows(rows: list) -> tuple[list, dict]:
+    """The logged rows an A/B readout may compare, and a note saying which were left out.
+
+    Arms compare fairly only among users who could have landed in any of them with the same chances:
+    a user who could only get "none" (opted out, at the frequency cap) or only some campaigns (their
+    channels) would otherwise sit in some arms and not others. So rows whose `probabilities` do not give
+    every logged arm a chance are left out, and the rest must share one set of probabilities (an explore
+    round); a model-based plan's log, whose chances differ per user, is refused (`promogen ope` reads it).
+    A log without probabilities (an experiment run elsewhere) is taken as randomised, and the note says so.
+    """
+    if not rows:
+        raise ValidationError("the log holds no rows")
+    if not any(r.probabilities for r in rows):
+        return rows, {"randomised": "assumed: the log records no assignment probabilities"}
+    arms = sorted({r.action for r in rows})
+    kept = [r for r in rows if all(r.probabilities.get(a, 0.0) > 0 for a in arms)]
+    if not kept:
+        raise ValidationError(
+            f"no logged user could have landed in every arm {arms}; nothing compares fairly"
+        )
+    chances = {tuple(round(r.probabilities[a], 9) for a in arms) for r in kept}
+    if len(chances) > 1:
+        raise ValidationError(
+            "assignment probabilities differ between users (a model-based plan): an A/B readout would be "
+            "biased; read such a log with `promogen ope`"
+        )
+    left = len(rows) - len(kept)
+    return kept, {"randomised": f"{len(kept)} rows whose users could land in every arm; {left} left out"}
+
+
 def readout(
     arms: list[str],
     metrics: dict[str, np.ndarray],
@@ -109,7 +139,8 @@ def _difference(values: np.ndarray, rows: np.ndarray, ref: np.ndarray) -> dict:
         se_test = math.sqrt(pooled * (1 - pooled) * (1 / len(a) + 1 / len(b)))
     else:
         se_test = se
-    z = diff / se_test if se_test > 0 else 0.0
+    # No spread in either arm: a difference is certain, no difference is none at all.
+    z = diff / se_test if se_test > 0 else (math.inf if diff else 0.0)
     return {
         "diff": float(diff),
         "ci": [float(diff - Z95 * se), float(diff + Z95 * se)],

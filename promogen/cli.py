@@ -548,8 +548,10 @@ def learn(log_path, out, reward, prior_dir, l2, ensemble, settings) -> None:
     from .reward import RewardConfig, RewardModel
     from .reward import learn as fit_rewards
 
-    config = _override(RewardConfig(), settings, reward=reward, l2=l2, ensemble=ensemble)
     prior = RewardModel.load(prior_dir) if prior_dir else None
+    # An update predicts what the model it starts from predicts, unless --reward says otherwise.
+    start = RewardConfig(reward=prior.config.reward) if prior else RewardConfig()
+    config = _override(start, settings, reward=reward, l2=l2, ensemble=ensemble)
     model = fit_rewards(read_assignments(log_path), config, prior)
     click.echo(f"reward models for {', '.join(model.actions)} written to {model.save(out)}", err=True)
 
@@ -573,19 +575,21 @@ def abtest(log_path, control, lift) -> None:
     Example:
       promogen abtest --log outcomes.jsonl --control none --lift 0.01
     """
-    from .abtest import readout
+    from .abtest import randomised_rows, readout
     from .plan import read_assignments
     from .types import OUTCOME_FIELDS
 
-    rows = read_assignments(log_path)
-    metrics = {
-        k: [getattr(r, k) for r in rows]
-        for k in OUTCOME_FIELDS
-        if all(getattr(r, k) is not None for r in rows)
-    }
+    rows, note = randomised_rows(read_assignments(log_path))
+    for k in OUTCOME_FIELDS:
+        lacking = [r.user_id for r in rows if getattr(r, k) is None]
+        if 0 < len(lacking) < len(rows):
+            raise ValidationError(
+                f"outcome `{k}` is missing in {len(lacking)} row(s), e.g. user {lacking[0]!r}"
+            )
+    metrics = {k: [getattr(r, k) for r in rows] for k in OUTCOME_FIELDS if getattr(rows[0], k) is not None}
     if not metrics:
-        raise ValidationError(f"no outcome field ({', '.join(OUTCOME_FIELDS)}) is present in every row")
-    click.echo(json.dumps(readout([r.action for r in rows], metrics, control, lift), indent=2))
+        raise ValidationError(f"no outcome field ({', '.join(OUTCOME_FIELDS)}) is present in the rows")
+    click.echo(json.dumps({**readout([r.action for r in rows], metrics, control, lift), **note}, indent=2))
 
 
 def main() -> None:

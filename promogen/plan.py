@@ -34,7 +34,11 @@ class PlanConfig(Config):
     budget: float = option(1.0, "share of users who may be contacted, in [0, 1]")
     policy: str = option("greedy", "greedy | thompson | epsilon:E (exploration share E in [0, 1])")
     frequency_cap: int = option(1, "users with this many `recent_sends` or more get no send")
-    min_uplift: float = option(0.0, "contact a user only when the predicted uplift exceeds this")
+    min_uplift: float = option(
+        1e-6,
+        "contact a user only when the predicted uplift exceeds this (reward units per user; the default "
+        "keeps float noise, as when every logged reward is 0, from spending the budget)",
+    )
     interests: bool = option(False, "add the MiniLM interest vector of the history to the features")
     seed: int = option(0, "seed of the policy's draws")
 

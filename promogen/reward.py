@@ -17,6 +17,8 @@ ones instead of towards zero, so a small new log refines rather than replaces wh
 from __future__ import annotations
 
 import json
+import math
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +47,13 @@ class RewardConfig(Config):
         self._range("newton_steps", 1, 200)
 
 
+MAX_CATEGORIES = 50  # columns per string feature: its commonest values; the rest read as unseen
+
+
+def _finite(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
 class Featurizer:
     """Feature dicts -> standardised vectors. Numbers become log1p (when never negative: counts and money
     are skewed) then z-scores; strings become one-hot columns of the values seen in training; lists of
@@ -59,16 +68,26 @@ class Featurizer:
         for key in sorted({k for row in rows for k in row}):
             values = [row[key] for row in rows if row.get(key) is not None]
             if all(isinstance(v, str) for v in values):
-                categorical[key] = sorted(set(values))
+                # One column per value: an id-like attribute (an e-mail, a date) would make the matrix
+                # as wide as the log is long, so only the commonest values get a column.
+                counts = Counter(values)
+                categorical[key] = sorted(v for v, _ in counts.most_common(MAX_CATEGORIES))
             elif all(isinstance(v, list) for v in values):
+                if not all(_finite(x) for v in values for x in v) or len({len(v) for v in values}) > 1:
+                    raise ValidationError(
+                        f"feature `{key}`: lists must hold finite numbers, all of one length"
+                    )
                 vectors[key] = len(values[0])
-            elif all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+            elif all(_finite(v) for v in values):
                 x = np.array(values, dtype=float)
                 log = bool(x.min() >= 0)
                 x = np.log1p(x) if log else x
                 numeric[key] = {"log": log, "mean": float(x.mean()), "std": float(x.std() or 1.0)}
             else:
-                raise ValidationError(f"feature `{key}` mixes numbers, strings and lists across users")
+                raise ValidationError(
+                    f"feature `{key}` must be finite numbers, strings or lists of numbers in every row "
+                    "(true/false: write 1/0)"
+                )
         return cls({"numeric": numeric, "categorical": categorical, "vectors": vectors})
 
     @property
@@ -140,6 +159,11 @@ class RewardModel:
         prior: RewardModel | None = None,
     ) -> RewardModel:
         config = config or RewardConfig()
+        if prior is not None and prior.config.reward != config.reward:
+            raise ValidationError(
+                f"the model to update predicts `{prior.config.reward}`, not `{config.reward}`: "
+                f"update it with reward={prior.config.reward}, or fit a new model"
+            )
         rewards = np.asarray(rewards, float)
         if not len(features) == len(actions) == len(rewards):
             raise ValidationError("features, actions and rewards must be as long as each other")
@@ -158,7 +182,13 @@ class RewardModel:
                 f"action {actions[int(np.argmax(index < 0))]!r} is not in the model {names}"
             )
         rng = np.random.default_rng(config.seed)
-        draws = [np.arange(len(x))] + [rng.integers(0, len(x), len(x)) for _ in range(config.ensemble)]
+        # Each member resamples every action's rows among themselves: a plain bootstrap of the whole log
+        # can leave a rarely logged action with no rows at all.
+        by_action = [np.flatnonzero(index == a) for a in range(len(names))]
+        draws = [np.arange(len(x))] + [
+            np.concatenate([rng.choice(rows, len(rows)) for rows in by_action if len(rows)])
+            for _ in range(config.ensemble)
+        ]
         fits = np.zeros((len(draws), len(names), x.shape[1] + 1))
         for d, rows in enumerate(draws):
             for a in range(len(names)):

@@ -144,6 +144,11 @@ class UserHistory:
         events = [Event.from_dict(e, f"events[{i}]", line) for i, e in enumerate(data["events"])]
         attributes = data.get("attributes") or {}
         check_type(attributes, dict, "attributes", line)
+        for key, value in attributes.items():
+            if isinstance(value, float) and not math.isfinite(value):  # NaN would poison a reward model
+                raise ValidationError(
+                    f"`attributes.{key}` must be a finite number, got {value!r}{_where(line)}"
+                )
         return cls(user_id=str(user_id), events=events, attributes=attributes)
 
     def to_dict(self) -> dict[str, Any]:

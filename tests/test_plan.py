@@ -16,7 +16,7 @@ from promogen.plan import PlanConfig, plan
 from promogen.policy import PolicyConfig, action_probs
 from promogen.reward import NONE, RewardConfig, RewardModel, learn
 from promogen.simulate import demo_campaign, simulate_audience, simulate_outcomes
-from promogen.types import Assignment
+from promogen.types import Assignment, UserHistory
 
 CAMPAIGNS = [demo_campaign(c) for c in ("run20", "shipfree", "ten_off")]
 ACTIONS = [NONE] + [c.campaign_id for c in CAMPAIGNS]
@@ -148,6 +148,62 @@ def test_reward_model_round_trips_through_disk(learned, tmp_path):
     assert np.allclose(loaded.predict_members(feats), learned.predict_members(feats)), "same ensemble"
 
 
+def test_a_difference_without_spread_is_certain_and_no_difference_is_not():
+    out = readout(["none"] * 40 + ["a"] * 40, {"revenue": [0.0] * 40 + [5.0] * 40}, control="none")
+    assert out["vs_control"]["a"]["revenue"]["p_value"] == 0.0, out["vs_control"]
+    out = readout(["none"] * 40 + ["a"] * 40, {"revenue": [5.0] * 80}, control="none")
+    assert out["vs_control"]["a"]["revenue"]["p_value"] == 1.0, out["vs_control"]
+
+
+def _row(user, action, probabilities, visit=0):
+    return Assignment(user, action, probabilities.get(action, 1.0), probabilities, visit=visit)
+
+
+EVEN = {"none": 0.5, "run20": 0.5}
+
+
+@pytest.mark.parametrize(
+    ("rows", "kept", "note"),
+    [
+        ([_row("a", "none", {}), _row("b", "run20", {})], 2, "assumed"),
+        (
+            [_row("a", "none", EVEN), _row("b", "run20", EVEN), _row("c", "none", {"none": 1.0})],
+            2,
+            "1 left out",
+        ),
+    ],
+)
+def test_an_ab_readout_compares_only_users_who_could_land_in_every_arm(rows, kept, note):
+    from promogen.abtest import randomised_rows
+
+    used, said = randomised_rows(rows)
+    assert len(used) == kept and note in said["randomised"], (used, said)
+
+
+def test_an_ab_readout_refuses_a_log_whose_chances_differ_per_user():
+    from promogen.abtest import randomised_rows
+
+    rows = [_row("a", "none", EVEN), _row("b", "run20", {"none": 0.2, "run20": 0.8})]
+    with pytest.raises(ValidationError, match=r"differ between users .* `promogen ope`"):
+        randomised_rows(rows)
+
+
+def test_a_rarely_logged_action_still_gets_every_bootstrap_member():
+    features = [{"age": float(i % 7)} for i in range(40)]
+    for seed in range(20):
+        model = RewardModel.fit(features, ["none"] * 37 + ["run20"] * 3, [i % 2 for i in range(40)],
+                                RewardConfig(seed=seed))  # fmt: skip
+        assert model.members.shape[0] == 16, f"seed {seed}: every member fitted"
+
+
+def test_nobody_is_contacted_when_every_logged_reward_is_zero():
+    users, _ = simulate_audience(300, CAMPAIGNS, seed=3)
+    rows = [{**r, "visit": 0} for r in plan(None, CAMPAIGNS, users, PlanConfig())]
+    model = learn([Assignment.from_dict(r) for r in rows], RewardConfig(ensemble=0))
+    actions = [r["action"] for r in plan(model, CAMPAIGNS, users, PlanConfig(budget=0.3))]
+    assert set(actions) == {NONE}, "a float-noise uplift spends no budget"
+
+
 def test_abtest_readout_finds_a_real_difference_and_sample_size_matches_the_textbook():
     rng = np.random.default_rng(0)
     arms = ["none"] * 20000 + ["mail"] * 20000
@@ -205,7 +261,39 @@ BAD = [
         ValidationError,
         r"campaign ids must be unique",
     ),
+    # a NaN attribute would make every weight NaN; lists of words are no feature
+    (
+        lambda: UserHistory.from_dict({**USER, "attributes": {"age": float("nan")}}),
+        ValidationError,
+        r"`attributes.age` must be a finite number, got nan",
+    ),
+    (
+        lambda: RewardModel.fit([{"tags": ["shoes"]}, {"tags": ["bags"]}], ["none", "run20"], [0, 1]),
+        ValidationError,
+        r"feature `tags`: lists must hold finite numbers, all of one length",
+    ),
+    (
+        lambda: RewardModel.fit([{"vip": True}, {"vip": False}], ["none", "run20"], [0, 1]),
+        ValidationError,
+        r"feature `vip` must be finite numbers, strings or lists of numbers .*\(true/false: write 1/0\)",
+    ),
+    (
+        lambda: RewardModel.fit(
+            [{}, {}], ["none", "run20"], [0, 1], RewardConfig(reward="visit"), prior=_revenue_model()
+        ),
+        ValidationError,
+        r"the model to update predicts `revenue`, not `visit`: update it with reward=revenue",
+    ),
 ]
+
+
+USER = {"user_id": "u", "events": [{"type": "view", "text": "running shoes"}]}
+
+
+def _revenue_model():
+    return RewardModel.fit(
+        [{"x": 1.0}, {"x": 2.0}], ["none", "run20"], [0.0, 5.0], RewardConfig(reward="revenue")
+    )
 
 
 @pytest.mark.parametrize("call, error, pattern", BAD)
@@ -483,3 +571,34 @@ def test_interest_vectors_become_reward_features(encoder):
     ]
     again = plan(model, CAMPAIGNS, users, PlanConfig(budget=0.2, interests=True), vectors)
     assert sum(r["action"] != NONE for r in again) <= 60, "budget holds with interest features"
+
+
+def test_abtest_names_an_outcome_missing_from_some_rows(tmp_path):
+    rows = [_row(f"u{i}", "none" if i % 2 else "run20", EVEN, visit=i % 3 == 0).to_dict() for i in range(80)]
+    del rows[7]["visit"]
+    (tmp_path / "log.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = CliRunner().invoke(cli, ["abtest", "--log", str(tmp_path / "log.jsonl")])
+    assert isinstance(result.exception, ValidationError), result.output
+    assert re.search(r"outcome `visit` is missing in 1 row\(s\), e.g. user 'u7'", str(result.exception))
+
+
+def test_learn_updates_a_model_for_the_reward_it_predicts(tmp_path):
+    users, truth = simulate_audience(400, CAMPAIGNS, seed=4)
+    rows = simulate_outcomes(plan(None, CAMPAIGNS, users, PlanConfig()), truth, ACTIONS, seed=2)
+    rows = [{**r, "revenue": 30.0 * r["visit"]} for r in rows]
+    (tmp_path / "log.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    runner = CliRunner()
+    first = [
+        "learn",
+        "--log",
+        str(tmp_path / "log.jsonl"),
+        "--out",
+        str(tmp_path / "m1"),
+        "--reward",
+        "revenue",
+    ]
+    assert runner.invoke(cli, [*first, "--ensemble", "0"]).exit_code == 0
+    second = ["learn", "--log", str(tmp_path / "log.jsonl"), "--out", str(tmp_path / "m2"), "--model"]
+    result = runner.invoke(cli, [*second, str(tmp_path / "m1"), "--ensemble", "0"])
+    assert result.exit_code == 0, result.output
+    assert RewardModel.load(tmp_path / "m2").config.reward == "revenue", "the update keeps the prior's reward"
