@@ -9,6 +9,7 @@ interval. A seeded simulator with a known true policy value checks the estimator
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,8 +102,10 @@ def _parse(line: str, number: int, score: str):
         raise ValidationError(f"`candidates` must be a list, got {type(cands).__name__}{where}")
     try:
         scores = [float(c["scores"][score]) for c in cands]
+        if not all(math.isfinite(s) for s in scores):  # one NaN makes every estimate NaN
+            raise ValueError
     except (KeyError, TypeError, ValueError) as exc:
-        raise ValidationError(f"every candidate needs a numeric `scores.{score}`{where}") from exc
+        raise ValidationError(f"every candidate needs a finite numeric `scores.{score}`{where}") from exc
     if any("eligible" not in c for c in cands):
         raise ValidationError(
             f"every candidate needs `eligible` (logs of promogen >= output version 2){where}"
@@ -113,6 +116,10 @@ def _parse(line: str, number: int, score: str):
         isinstance(chosen, bool) or not isinstance(chosen, int) or not 0 <= chosen < len(cands)
     ):
         raise ValidationError(f"`chosen` must be null or an index below {len(cands)}; got {chosen!r}{where}")
+    if chosen is None and any(ok):
+        # The fallback goes out only when nothing is eligible; a log that says otherwise was not written
+        # by this policy, and counting it as the fallback would give it a weight it never had.
+        raise ValidationError(f"`chosen` is null while a candidate is eligible{where}")
     p = row["propensity"]
     if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 < p <= 1:
         raise ValidationError(f"`propensity` must be in (0, 1]; got {p!r}{where}")

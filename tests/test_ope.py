@@ -123,6 +123,11 @@ def _row(**changes):
             r"every candidate needs `eligible`.*\(line 2\)",
         ),
         (_row(candidates=[{"text": "a", "scores": {}}]), r"numeric `scores.predicted_ctr` \(line 2\)"),
+        (
+            _row(candidates=[{"text": "a", "scores": {"predicted_ctr": float("nan")}, "eligible": True}]),
+            r"finite numeric `scores.predicted_ctr` \(line 2\)",
+        ),
+        (_row(chosen=None), r"`chosen` is null while a candidate is eligible \(line 2\)"),
     ],
 )
 def test_bad_logs_are_rejected_with_field_and_line(row, pattern, tmp_path):

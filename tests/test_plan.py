@@ -602,3 +602,11 @@ def test_learn_updates_a_model_for_the_reward_it_predicts(tmp_path):
     result = runner.invoke(cli, [*second, str(tmp_path / "m1"), "--ensemble", "0"])
     assert result.exit_code == 0, result.output
     assert RewardModel.load(tmp_path / "m2").config.reward == "revenue", "the update keeps the prior's reward"
+
+
+def test_an_id_like_string_feature_keeps_only_its_commonest_values():
+    from promogen.reward import MAX_CATEGORIES, Featurizer
+
+    rows = [{"email": f"user{i}@example.com", "city": "Leeds" if i % 3 else "York"} for i in range(500)]
+    spec = Featurizer.fit(rows).spec["categorical"]
+    assert len(spec["email"]) == MAX_CATEGORIES and spec["city"] == ["Leeds", "York"], spec["city"]
