@@ -15,6 +15,7 @@ Constraints come from each user's `attributes`: `opt_in` (channels the user acce
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +41,11 @@ class PlanConfig(Config):
         "keeps float noise, as when every logged reward is 0, from spending the budget)",
     )
     interests: bool = option(False, "add the MiniLM interest vector of the history to the features")
-    seed: int = option(0, "seed of the policy's draws")
+    seed: int = option(
+        0,
+        "seed of the policy's draws; each user's draw reads the seed and the user id, so give each round "
+        "its own seed (its number) for draws independent of the last round's",
+    )
 
     def __post_init__(self) -> None:
         self._range("budget", 0.0, 1.0)
@@ -119,35 +124,46 @@ def assign(
     return probs
 
 
-def draw(probs: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """One action per user from its probabilities: (indices, propensities)."""
-    rng = np.random.default_rng(seed)
+def user_uniforms(seed: int, user_ids: list[str], purpose: str) -> np.ndarray:
+    """One uniform number in [0, 1) per user from (seed, purpose, user id): a user's draw does not depend
+    on where in the file the user is or who else is planned with them."""
+    digests = (hashlib.blake2b(f"{seed}|{purpose}|{u}".encode(), digest_size=8).digest() for u in user_ids)
+    return np.array([int.from_bytes(d, "big") / 2**64 for d in digests])
+
+
+def draw(probs: np.ndarray, uniforms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One action per user from its probabilities and its uniform number: (indices, propensities)."""
     cum = probs.cumsum(axis=1)
     # The first column whose running sum passes the draw always has a probability above 0, even when
     # rounding leaves the total a hair under 1.
-    chosen = (cum > rng.random(len(probs))[:, None] * cum[:, -1:]).argmax(axis=1)
+    chosen = (cum > uniforms[:, None] * cum[:, -1:]).argmax(axis=1)
     return chosen, probs[np.arange(len(probs)), chosen]
 
 
-def explore(ok: np.ndarray, budget: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def explore(
+    ok: np.ndarray, budget: float, seed: int, user_ids: list[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cold start, with no reward model yet: a seeded random share `budget` of the users who may get a
     campaign is contacted (exactly that many, so the budget holds), each with an allowed action drawn
     uniformly ("none" included). Returns (chosen, propensity, probabilities), the probabilities being
     the exact marginals over both draws, so the round is a randomised experiment the next fit and
     `promogen ope` can use."""
-    rng = np.random.default_rng(seed)
     n = len(ok)
     reachable = np.flatnonzero(ok[:, 1:].any(axis=1))
     k = min(int(np.floor(budget * n + 1e-9)), len(reachable))
-    contacted = rng.choice(reachable, size=k, replace=False) if k else np.array([], dtype=int)
+    # The k reachable users whose numbers are lowest: a uniformly random set of k, chosen per user.
+    rank = user_uniforms(seed, user_ids, "contact")[reachable]
+    contacted = reachable[np.argsort(rank, kind="stable")[:k]]
     share = np.zeros(n)
     share[reachable] = k / max(len(reachable), 1)
     uniform = ok / ok.sum(axis=1, keepdims=True)
     probs = share[:, None] * uniform
     probs[:, 0] += 1 - share
     chosen = np.zeros(n, dtype=int)
+    pick = user_uniforms(seed, user_ids, "action")
     for i in contacted:
-        chosen[i] = rng.choice(np.flatnonzero(ok[i]))
+        options = np.flatnonzero(ok[i])
+        chosen[i] = options[int(pick[i] * len(options))]
     return chosen, probs[np.arange(n), chosen], probs
 
 
@@ -209,12 +225,12 @@ def plan(
     ok = allowed(users, actions, by_id, config.frequency_cap)
     if model is None:
         q = np.zeros(ok.shape)
-        chosen, propensity, probs = explore(ok, config.budget, config.seed)
+        chosen, propensity, probs = explore(ok, config.budget, config.seed, [u.user_id for u in users])
     else:
         q = model.predict(features)[:, columns]
         members = model.predict_members(features)[..., columns] if config.policy == "thompson" else None
         probs = assign(q, ok, config, members)
-        chosen, propensity = draw(probs, config.seed)
+        chosen, propensity = draw(probs, user_uniforms(config.seed, [u.user_id for u in users], "draw"))
     return [
         Assignment(
             user_id=user.user_id,

@@ -610,3 +610,18 @@ def test_an_id_like_string_feature_keeps_only_its_commonest_values():
     rows = [{"email": f"user{i}@example.com", "city": "Leeds" if i % 3 else "York"} for i in range(500)]
     spec = Featurizer.fit(rows).spec["categorical"]
     assert len(spec["email"]) == MAX_CATEGORIES and spec["city"] == ["Leeds", "York"], spec["city"]
+
+
+@pytest.mark.parametrize("model", [None, "learned"])
+def test_a_users_draw_does_not_depend_on_who_else_is_planned(learned, model):
+    users, _ = simulate_audience(400, CAMPAIGNS, seed=8)
+    config = PlanConfig(budget=1.0, policy="epsilon:0.5")
+    reward = learned if model else None
+    whole = {r["user_id"]: r["action"] for r in plan(reward, CAMPAIGNS, users, config)}
+    later = {r["user_id"]: r["action"] for r in plan(reward, CAMPAIGNS, users[1:][::-1], config)}
+    assert all(whole[u] == a for u, a in later.items()), "the same user, the same draw, wherever in the file"
+    other = {
+        r["user_id"]: r["action"]
+        for r in plan(reward, CAMPAIGNS, users, PlanConfig(budget=1.0, policy="epsilon:0.5", seed=1))
+    }
+    assert sum(other[u] != whole[u] for u in whole) > 50, "another round's seed draws anew"

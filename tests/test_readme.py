@@ -1988,3 +1988,15 @@ def test_every_relative_link_resolves(name):
         assert target.exists(), f"{name} links to {link}, which does not exist"
         if anchor and target.suffix == ".md":
             assert anchor in _anchors(target), f"{name} links to {link}: no such heading"
+
+
+def test_closed_loop_seeds_summed_regret_matches_their_reports():
+    text = " ".join(README.split()).partition("Regret summed over rounds 1-7, seeds 0 / 1 / 2:")[2][:200]
+    runs = [_load(f"reports/plan/{name}.json") for name in ("regret", "regret_seed1", "regret_seed2")]
+    for policy, shown in (("greedy", "greedy"), ("thompson", "Thompson"), ("epsilon:0.1", "epsilon:0.1")):
+        sums = [sum(r["regret"] for r in run["curves"][policy][1:]) for run in runs]
+        assert f"{shown} " + " / ".join(f"{s:.4f}" for s in sums) in text, (policy, sums, text)
+    assert all(
+        min(run["curves"], key=lambda p: sum(r["regret"] for r in run["curves"][p][1:])) == "greedy"
+        for run in runs
+    ), "greedy has the least summed regret in each seed"
