@@ -539,12 +539,20 @@ def check_copy(
     norm = normalise(text)
     if not norm.strip():
         return [Violation("empty", "the copy is empty")]
+    budget = length_budget(campaign)
+    if len(norm) > LONG_FACTOR * budget:
+        # Far past what the channel carries it can never go out, and the rules' cost grows faster than
+        # the text (an 85 KB request took 9 s): only the length is reported.
+        return [Violation("too_long", f"{len(norm)} > {budget} characters (the other rules not run)")]
     plain = _plain(norm)
     found: list[Violation] = []
     for rule in _RULES:
         found += rule(norm, plain, campaign, context)
     found += _cart_claims(norm, cart)
     return list(dict.fromkeys(found))  # one report per finding, in rule order (the cart claim last)
+
+
+LONG_FACTOR = 4  # copy longer than this many times its channel's budget is judged on its length alone
 
 
 def length_budget(campaign: Campaign) -> int:

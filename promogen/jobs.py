@@ -13,6 +13,7 @@ import json
 import os
 import queue
 import re
+import shutil
 import threading
 import time
 import uuid
@@ -69,7 +70,11 @@ class JobStore:
         self._worker.start()
 
     def _ids(self) -> list[str]:
-        return [p.name for p in self.folder.iterdir() if JOB_ID.fullmatch(p.name) and p.is_dir()]
+        """Jobs with a state file: a folder without one is an upload that never became a job (a kill
+        or a refused file mid-upload) and is not listed, so it can never stop the server starting."""
+        return [
+            p.name for p in self.folder.iterdir() if JOB_ID.fullmatch(p.name) and (p / "job.json").is_file()
+        ]
 
     def _dir(self, job_id: str) -> Path:
         if not JOB_ID.fullmatch(job_id) or not (self.folder / job_id / "job.json").is_file():
@@ -103,14 +108,20 @@ class JobStore:
         with users.open("wb") as out:
             while chunk := upload.read(CHUNK):
                 out.write(chunk)
+        try:
+            total = count_rows(users)
+        except Exception as exc:  # an unreadable upload is the client's error, not the server's
+            shutil.rmtree(folder)
+            raise ValidationError(f"cannot read the `users` file {filename!r}: {exc}") from exc
         (folder / "campaign.json").write_text(json.dumps(campaign.to_dict()), encoding="utf-8")
         self.batcher.pg.config.save(folder / "pipeline_config.json")  # the settings behind out.jsonl
         meta = {
             "id": job_id,
             "state": "queued",
             "users_file": users.name,
-            "total": count_rows(users),
+            "total": total,
             "n_candidates": n_candidates,
+            "batch_size": self.batch_size,  # kept: a resume after a restart must batch the same way
             "seed": seed,
             "created": time.time(),
             "summary": None,
@@ -162,11 +173,14 @@ class JobStore:
                 folder / "out.jsonl",
                 n_candidates=meta["n_candidates"],
                 seed=meta["seed"],
-                batch_size=self.batch_size,
+                batch_size=meta.get("batch_size", self.batch_size),
                 progress=False,
                 resume=True,  # a job started before a restart continues where it stopped
             )
         except Exception as exc:  # the job fails, the server goes on; the reason is in its status
             self._save(folder, {**meta, "state": "failed", "error": f"{type(exc).__name__}: {exc}"})
             return
-        self._save(folder, {**meta, "state": "done", "summary": summary.line()})
+        # The total was counted in lines before the run; a CSV's quoted multi-line fields make that more
+        # than its rows, so a finished job's total is what it read.
+        done = _lines(folder / "out.jsonl") + _lines(errors_path(folder / "out.jsonl"))
+        self._save(folder, {**meta, "state": "done", "total": done, "summary": summary.line()})

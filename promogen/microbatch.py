@@ -90,6 +90,11 @@ class MicroBatcher:
                 self._generate(group)
 
     def _generate(self, group: list[_Request]) -> None:
+        # A caller that gave up (its future cancelled) is dropped: setting a cancelled future's result
+        # would raise here and stop the worker, and with it every later request.
+        group = [r for r in group if r.future.set_running_or_notify_cancel()]
+        if not group:
+            return
         head = group[0]
         users = [u for r in group for u in r.users]
         try:

@@ -421,3 +421,52 @@ def test_serve_command_loads_models_with_its_settings(monkeypatch):
     assert result.exit_code == 0, result.output
     assert started["config"].port == 8123, "the server config comes from the options"
     assert started["load"]().seed == 5, "the models are loaded with the --set settings"
+
+
+def test_an_unreadable_upload_is_422_and_leaves_no_folder_to_stop_the_next_start(make_client, tmp_path):
+    client, _ = make_client()
+    files = {"users": ("u.parquet", b"junk", "application/octet-stream")}
+    response = client.post("/v1/jobs", data={"campaign": json.dumps(CAMPAIGN)}, files=files)
+    assert response.status_code == 422 and "cannot read the `users` file" in response.text, response.text
+    assert not list((tmp_path / "data" / "jobs").iterdir()), "the refused upload is removed"
+    (tmp_path / "data" / "jobs" / ("f" * 32)).mkdir()  # an upload cut off by a kill
+    restarted, _ = make_client()
+    assert restarted.get("/v1/jobs/" + "f" * 32).status_code == 404, "a folder without a job is no job"
+
+
+def test_a_finished_jobs_total_is_the_rows_it_read(make_client):
+    client, _ = make_client(job_batch_size=4)
+    rows = ['"' + json.dumps(u["events"], indent=2).replace('"', '""') + '"' for u in users(3)]  # multi-line
+    text = "user_id,events\n" + "".join(f"{u['user_id']},{r}\n" for u, r in zip(users(3), rows, strict=True))
+    files = {"users": ("u.csv", text.encode(), "text/csv")}
+    created = client.post("/v1/jobs", data={"campaign": json.dumps(CAMPAIGN)}, files=files)
+    job = wait_done(client, created.json()["id"])
+    assert (job["state"], job["users_done"], job["users_total"]) == ("done", 3, 3), job
+
+
+def test_a_long_text_is_judged_on_its_length_alone(make_client):
+    client, _ = make_client()
+    body = {"campaign": CAMPAIGN, "text": "Run more. " * 10_000}
+    started = time.time()
+    response = client.post("/v1/check", json=body)
+    assert response.status_code == 200 and time.time() - started < 5, (
+        response.status_code,
+        time.time() - started,
+    )
+    assert [v["rule"] for v in response.json()["violations"]] == ["too_long"], response.text
+
+
+def test_a_cancelled_request_does_not_stop_the_batcher(encoder):
+    pg = canned_pg(encoder)
+    batcher = MicroBatcher(pg, max_users=64, wait_s=0.05)
+    campaign = demo_campaign("run20")
+    pg.generator.hold = threading.Event()
+    first = batcher.submit(campaign, simulate_users(1, seed=9))
+    assert pg.generator.started.wait(10), "the worker should pick up the first request"
+    gone = batcher.submit(campaign, simulate_users(2, seed=1))
+    assert gone.cancel(), "a caller that gives up cancels its pending request"
+    pg.generator.hold.set()
+    first.result(timeout=30)
+    later = batcher.submit(campaign, simulate_users(1, seed=3))
+    assert len(later.result(timeout=30)) == 1, "the worker still answers after a cancelled request"
+    batcher.close()
