@@ -135,3 +135,9 @@ def test_preview_edit_approve_and_run_the_batch(server, browser, tmp_path):
     result = httpx.get(find("#download").get_attribute("href"))
     rows = [json.loads(line) for line in result.text.splitlines()]
     assert [r["user_id"] for r in rows] == [u.user_id for u in shoppers], "download holds every shopper"
+
+    junk = tmp_path / "broken.parquet"
+    junk.write_bytes(b"not a parquet file")
+    find("#users-file").send_keys(str(junk))
+    find("#run-batch").click()  # the server cannot read it: its message, not a silent page
+    wait.until(lambda _: "cannot read the `users` file" in find("body").text)

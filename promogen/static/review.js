@@ -39,9 +39,24 @@ function clearErrors() {
   document.querySelectorAll(".error").forEach((e) => (e.textContent = ""));
 }
 
+// What a failed response says: a 422's list of fields, a 401's or 413's sentence, or (a 500, a proxy's
+// page) the status line when the body is not JSON.
+async function errorDetail(response) {
+  const body = await response.text();
+  try {
+    return JSON.parse(body).detail ?? body;
+  } catch {
+    return `${response.status} ${response.statusText}: ${body.slice(0, 200)}`;
+  }
+}
+
+function messageOf(detail) {
+  return Array.isArray(detail) && detail[0] ? detail[0].msg : String(detail);
+}
+
 // A 422 names the field by its path in the request; show the message next to that field.
 function showError(detail) {
-  const item = Array.isArray(detail) ? detail[0] : { msg: String(detail) };
+  const item = Array.isArray(detail) && detail[0] ? detail[0] : { msg: String(detail) };
   const path = item.field || (item.loc || []).slice(1).join(".");
   const field = path.replace(/^campaign\./, "").replace(/\[\d+\].*$/, "");
   const slot = $(`[data-error-for="${CSS.escape(field)}"]`) || $("#form-error");
@@ -62,7 +77,7 @@ async function preview(event) {
   $("#busy").hidden = false;
   try {
     const response = await post("/review/preview", data);
-    if (!response.ok) return showError((await response.json()).detail);
+    if (!response.ok) return showError(await errorDetail(response));
     $("#shoppers").innerHTML = await response.text(); // escaped by the server's templates
     document.querySelectorAll(".shopper").forEach(wireCard);
   } finally {
@@ -96,7 +111,7 @@ async function recheck(card) {
   const response = await post("/v1/check", { campaign: lastCampaign, text, interests, cart });
   if (text !== $(".copy", card).value) return; // a newer edit is being checked
   if (response.ok) renderVerdict(card, await response.json());
-  else showError((await response.json()).detail);
+  else showError(await errorDetail(response));
 }
 
 async function decide(card, decision) {
@@ -109,10 +124,9 @@ async function decide(card, decision) {
     cart: JSON.parse(card.dataset.cart),
   };
   const response = await post("/v1/variants", body);
-  const result = await response.json();
   const note = $(".decision", card);
   if (!response.ok) {
-    note.textContent = result.detail[0] ? result.detail[0].msg : String(result.detail);
+    note.textContent = messageOf(await errorDetail(response));
     return;
   }
   note.textContent = decision;
@@ -141,8 +155,8 @@ async function runBatch() {
   data.append("campaign", JSON.stringify(campaignFromForm()));
   data.append("users", $("#users-file").files[0]);
   const response = await post("/v1/jobs", data);
+  if (!response.ok) return showError(await errorDetail(response));
   const job = await response.json();
-  if (!response.ok) return showError(job.detail);
   $("#run-batch").disabled = true;
   poll(job.id);
 }
