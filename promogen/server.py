@@ -126,6 +126,10 @@ def create_app(pg: PromoGen, config: ServeConfig | None = None, token: str | Non
         JobNotFound, lambda _, exc: JSONResponse(status_code=404, content={"detail": exc.args[0]})
     )
 
+    # Added first, so it runs inside the token check: a request without the token is refused before
+    # any of a streamed body is read (BodyLimit would hold up to max_upload_bytes of it in memory).
+    app.add_middleware(BodyLimit, config=config)
+
     @app.middleware("http")
     async def require_token(request: Request, call_next):
         if token and request.method not in READS:
@@ -140,7 +144,6 @@ def create_app(pg: PromoGen, config: ServeConfig | None = None, token: str | Non
                 )
         return await call_next(request)
 
-    app.add_middleware(BodyLimit, config=config)
     return app
 
 

@@ -470,3 +470,17 @@ def test_a_cancelled_request_does_not_stop_the_batcher(encoder):
     later = batcher.submit(campaign, simulate_users(1, seed=3))
     assert len(later.result(timeout=30)) == 1, "the worker still answers after a cancelled request"
     batcher.close()
+
+
+def test_a_streamed_body_without_the_token_is_refused_before_it_is_read(make_client):
+    client, _ = make_client(token="s3cret")
+    sent = []
+
+    def chunks():
+        for _ in range(50):
+            sent.append(1)
+            yield b"x" * 65536
+
+    response = client.post("/v1/check", content=chunks(), headers={"content-type": "application/json"})
+    assert response.status_code == 401, response.text
+    assert len(sent) < 50, f"the body was read ({len(sent)} of 50 chunks) before the token was checked"
