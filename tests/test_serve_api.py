@@ -160,13 +160,19 @@ def test_token_comes_from_the_environment(encoder, tmp_path, monkeypatch):
     assert ok.status_code == 200, ok.text
 
 
-def test_concurrent_requests_share_one_batched_generate(encoder):
+def busy_batcher(encoder):
+    """A micro-batcher whose copywriter is held inside its first request (release: pg.generator.hold)."""
     pg = canned_pg(encoder)
     batcher = MicroBatcher(pg, max_users=64, wait_s=0.05)
     campaign = demo_campaign("run20")
     pg.generator.hold = threading.Event()
     first = batcher.submit(campaign, simulate_users(1, seed=9))
     assert pg.generator.started.wait(10), "the worker should pick up the first request"
+    return pg, batcher, campaign, first
+
+
+def test_concurrent_requests_share_one_batched_generate(encoder):
+    pg, batcher, campaign, first = busy_batcher(encoder)
     # While the model is busy with the first request, two more arrive ...
     a, b = simulate_users(2, seed=1), simulate_users(3, seed=2)
     futures = [batcher.submit(campaign, a, seed=0), batcher.submit(campaign, b, seed=0)]
@@ -457,12 +463,7 @@ def test_a_long_text_is_judged_on_its_length_alone(make_client):
 
 
 def test_a_cancelled_request_does_not_stop_the_batcher(encoder):
-    pg = canned_pg(encoder)
-    batcher = MicroBatcher(pg, max_users=64, wait_s=0.05)
-    campaign = demo_campaign("run20")
-    pg.generator.hold = threading.Event()
-    first = batcher.submit(campaign, simulate_users(1, seed=9))
-    assert pg.generator.started.wait(10), "the worker should pick up the first request"
+    pg, batcher, campaign, first = busy_batcher(encoder)
     gone = batcher.submit(campaign, simulate_users(2, seed=1))
     assert gone.cancel(), "a caller that gives up cancels its pending request"
     pg.generator.hold.set()
