@@ -238,7 +238,9 @@ def record_variant(
     required = ("campaign", "text", "decision")
     parse(body, lambda b: check_keys(b, required, allowed, "request"), "", "request")
     campaign = read_campaign(body["campaign"])
-    user_id = str(body.get("user_id") or "")
+    user_id = body.get("user_id") or ""
+    parse(user_id, lambda u: check_type(u, (str, int), "user_id"), "", "request")
+    user_id = str(user_id)
     store = request.app.state.variants
     interests = read_interests(body.get("interests"))
     cart = read_cart(body.get("cart"))

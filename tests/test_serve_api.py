@@ -343,6 +343,9 @@ def test_only_compliant_copy_can_be_approved(make_client):
     assert refused.status_code == 422 and "cannot be approved" in refused.text, refused.text
     ok = client.post("/v1/variants", json={"campaign": CAMPAIGN, "text": COMPLIANT, "decision": "approved"})
     assert ok.status_code == 200, ok.text
+    odd = {"campaign": CAMPAIGN, "text": COMPLIANT, "decision": "approved", "user_id": {"a": 1}}
+    response = client.post("/v1/variants", json=odd)
+    assert response.status_code == 422 and response.json()["detail"][0]["field"] == "user_id", response.text
     rejected = {"campaign": CAMPAIGN, "text": "meh", "decision": "rejected", "user_id": "u1"}
     assert client.post("/v1/variants", json=rejected).status_code == 200
     listed = client.get("/v1/variants", params={"campaign_id": "run20"}).json()
