@@ -249,6 +249,14 @@ def record_variant(
 
 @router.get("/v1/variants")
 def list_variants(request: Request, campaign_id: str) -> dict:
-    """The decisions recorded for a campaign, oldest first; `approved` holds the approved texts."""
+    """The decisions recorded for a campaign, oldest first; `approved` holds the texts approved for the
+    campaign as it was last defined (the latest decision's offer, brand and channel), and
+    `approved_earlier_definitions` those approved while the same id stated another offer."""
     rows = request.app.state.variants.list(campaign_id)
-    return {"decisions": rows, "approved": [r["text"] for r in rows if r["decision"] == "approved"]}
+    latest = rows[-1].get("campaign") if rows else None
+    approved = [r for r in rows if r["decision"] == "approved"]
+    return {
+        "decisions": rows,
+        "approved": [r["text"] for r in approved if r.get("campaign") == latest],
+        "approved_earlier_definitions": [r["text"] for r in approved if r.get("campaign") != latest],
+    }

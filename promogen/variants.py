@@ -44,6 +44,7 @@ class VariantStore:
             )
         row = {
             "campaign_id": campaign.campaign_id,
+            "campaign": campaign.to_dict(),  # the offer it was approved for: an id can be redefined
             "user_id": user_id,
             "text": text,
             "decision": decision,

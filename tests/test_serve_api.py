@@ -488,3 +488,17 @@ def test_a_streamed_body_without_the_token_is_refused_before_it_is_read(make_cli
     response = client.post("/v1/check", content=chunks(), headers={"content-type": "application/json"})
     assert response.status_code == 401, response.text
     assert len(sent) < 50, f"the body was read ({len(sent)} of 50 chunks) before the token was checked"
+
+
+def test_copy_approved_for_an_earlier_offer_is_kept_apart(make_client):
+    client, _ = make_client()
+    first = client.post(
+        "/v1/variants", json={"campaign": CAMPAIGN, "text": COMPLIANT, "decision": "approved"}
+    )
+    assert first.status_code == 200, first.text
+    bigger = {**CAMPAIGN, "offer": {**CAMPAIGN["offer"], "value": 50}}
+    text = COMPLIANT.replace("20%", "50%")
+    second = client.post("/v1/variants", json={"campaign": bigger, "text": text, "decision": "approved"})
+    assert second.status_code == 200, second.text
+    listed = client.get("/v1/variants", params={"campaign_id": CAMPAIGN["campaign_id"]}).json()
+    assert listed["approved"] == [text] and listed["approved_earlier_definitions"] == [COMPLIANT], listed
