@@ -209,11 +209,17 @@ def job_status(request: Request, job_id: str) -> dict:
 def _job_file(request: Request, job_id: str, errors: bool):
     store = request.app.state.jobs
     state = store.status(job_id)["state"]
-    if state != "done":
+    if state not in ("done", "cancelled"):  # a cancelled job's result holds what it wrote before
         return JSONResponse(status_code=409, content={"detail": f"job {job_id} is {state}, not done"})
     path = store.out_path(job_id, errors=errors)
     name = f"promogen-{job_id}{'.errors' if errors else ''}.jsonl"
     return FileResponse(path, media_type="application/x-ndjson", filename=name)
+
+
+@router.post("/v1/jobs/{job_id}/cancel")
+def cancel_job(request: Request, job_id: str) -> dict:
+    """Cancel a queued job, or a running one before its next batch (what it wrote so far is kept)."""
+    return request.app.state.jobs.cancel(job_id)
 
 
 @router.get("/v1/jobs/{job_id}/result")

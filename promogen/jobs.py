@@ -34,16 +34,24 @@ class JobNotFound(KeyError):
     """No job with that id (answered with 404)."""
 
 
-class _Solo:
-    """What `run_batch` sees as its PromoGen: each batch goes through the shared worker, never merged."""
+class JobCancelled(Exception):
+    """Raised between batches of a job that was cancelled; what it wrote so far stays."""
 
-    def __init__(self, batcher: MicroBatcher):
+
+class _Solo:
+    """What `run_batch` sees as its PromoGen: each batch goes through the shared worker, never merged;
+    a cancelled job stops before its next batch."""
+
+    def __init__(self, batcher: MicroBatcher, cancelled: threading.Event):
         self.batcher = batcher
+        self.cancelled = cancelled
         self.generator = batcher.pg.generator
         # run_batch records the pipeline's settings and models beside its output (OUT.config.json).
         self.config, self.ranker, self.approver = batcher.pg.config, batcher.pg.ranker, batcher.pg.approver
 
     def generate(self, campaign, users, **kwargs):
+        if self.cancelled.is_set():
+            raise JobCancelled
         return self.batcher.submit(campaign, users, solo=True, **kwargs).result()
 
 
@@ -63,6 +71,8 @@ class JobStore:
         self.batcher = batcher
         self.batch_size = batch_size
         self._queue: queue.Queue[str] = queue.Queue()
+        self._cancel: dict[str, threading.Event] = {}  # per job: set by `cancel`, read between batches
+        self._lock = threading.Lock()
         unfinished = [m for m in map(self._meta, self._ids()) if m["state"] in ("queued", "running")]
         for meta in sorted(unfinished, key=lambda m: m["created"]):
             self._queue.put(meta["id"])
@@ -160,14 +170,28 @@ class JobStore:
         while True:
             self._execute(self._queue.get())
 
+    def cancel(self, job_id: str) -> dict:
+        """Stop a queued job before it starts, a running one before its next batch; a finished job is
+        left as it is. What a running job wrote so far stays in its result."""
+        with self._lock:
+            meta = self._meta(job_id)
+            if meta["state"] == "queued":
+                self._save(self._dir(job_id), {**meta, "state": "cancelled"})
+            self._cancel.setdefault(job_id, threading.Event()).set()
+        return self.status(job_id)
+
     def _execute(self, job_id: str) -> None:
         folder = self._dir(job_id)
-        meta = self._meta(job_id)
-        self._save(folder, {**meta, "state": "running"})
+        with self._lock:
+            meta = self._meta(job_id)
+            if meta["state"] == "cancelled":
+                return
+            cancelled = self._cancel.setdefault(job_id, threading.Event())
+            self._save(folder, {**meta, "state": "running"})
         try:
             campaign = Campaign.from_dict(json.loads((folder / "campaign.json").read_text(encoding="utf-8")))
             summary = run_batch(
-                _Solo(self.batcher),
+                _Solo(self.batcher, cancelled),
                 campaign,
                 folder / meta["users_file"],
                 folder / "out.jsonl",
@@ -177,6 +201,9 @@ class JobStore:
                 progress=False,
                 resume=True,  # a job started before a restart continues where it stopped
             )
+        except JobCancelled:
+            self._save(folder, {**meta, "state": "cancelled"})
+            return
         except Exception as exc:  # the job fails, the server goes on; the reason is in its status
             self._save(folder, {**meta, "state": "failed", "error": f"{type(exc).__name__}: {exc}"})
             return

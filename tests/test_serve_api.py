@@ -502,3 +502,27 @@ def test_copy_approved_for_an_earlier_offer_is_kept_apart(make_client):
     assert second.status_code == 200, second.text
     listed = client.get("/v1/variants", params={"campaign_id": CAMPAIGN["campaign_id"]}).json()
     assert listed["approved"] == [text] and listed["approved_earlier_definitions"] == [COMPLIANT], listed
+
+
+def test_a_job_can_be_cancelled_queued_or_between_batches(make_client, encoder):
+    client, pg = make_client(job_batch_size=2)
+    pg.generator.hold = threading.Event()
+    files = {"users": ("u.jsonl", users_jsonl(8), "application/x-ndjson")}
+    running = client.post("/v1/jobs", data={"campaign": json.dumps(CAMPAIGN)}, files=files).json()["id"]
+    queued = client.post("/v1/jobs", data={"campaign": json.dumps(CAMPAIGN)}, files=files).json()["id"]
+    assert pg.generator.started.wait(10), "the first job's first batch is being written"
+    assert client.post(f"/v1/jobs/{queued}/cancel").json()["state"] == "cancelled", (
+        "queued: cancelled at once"
+    )
+    client.post(f"/v1/jobs/{running}/cancel")
+    pg.generator.hold.set()
+    end = time.time() + 30
+    while (
+        client.get(f"/v1/jobs/{running}").json()["state"] not in ("cancelled", "done") and time.time() < end
+    ):
+        time.sleep(0.1)
+    job = client.get(f"/v1/jobs/{running}").json()
+    assert job["state"] == "cancelled" and job["written"] == 2, f"stopped after the batch it was in: {job}"
+    kept = client.get(f"/v1/jobs/{running}/result").text.splitlines()
+    assert len(kept) == 2, "what it wrote before the cancel can be downloaded"
+    assert client.get(f"/v1/jobs/{queued}").json()["written"] == 0, "the queued job never ran"

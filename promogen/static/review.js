@@ -176,7 +176,7 @@ async function poll(id) {
       $(link).hidden = false;
     }
     $("#run-batch").disabled = false;
-  } else if (job.state === "failed") {
+  } else if (job.state === "failed" || job.state === "cancelled") {
     $("#run-batch").disabled = false;
   } else {
     setTimeout(() => poll(id), 300);
