@@ -122,7 +122,7 @@ def _is_number(value: Any) -> bool:
 def override(config: T, assignments: Iterable[str]) -> T:
     """A copy of `config` with `key=value` assignments applied, e.g. `generator.temperature=0.5` or
     `policy=softmax:0.1`; every key is checked against the fields and the result is validated."""
-    data = config.to_dict()
+    data, assignments = config.to_dict(), list(assignments)
     for assignment in assignments:
         path, sep, text = assignment.partition("=")
         if not sep or not path.strip():
@@ -140,4 +140,16 @@ def override(config: T, assignments: Iterable[str]) -> T:
                 node[key] = _cast(text.strip(), getattr(obj, key), where)
             else:
                 node, obj = node[key], getattr(obj, key)
-    return type(config).from_dict(data)
+    try:
+        return type(config).from_dict(data)
+    except ValidationError as exc:
+        raise ValidationError(_full_paths(str(exc), assignments)) from exc
+
+
+def _full_paths(message: str, assignments: Iterable[str]) -> str:
+    """A nested config names its own field (`temperature`); the user set `generator.temperature`."""
+    for path in (a.partition("=")[0].strip() for a in assignments):
+        leaf = path.rpartition(".")[2]
+        if "." in path and f"`{path}`" not in message:
+            message = message.replace(f"`{leaf}`", f"`{path}`")
+    return message

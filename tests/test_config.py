@@ -51,7 +51,11 @@ def test_no_overrides_is_the_same_config():
         ("scoring_dtype=int8", r"`scoring_dtype` must be one of auto, float32, bfloat16; got 'int8'"),
         # NaN passes every range comparison; a JSON setting must keep its shape
         ("max_perplexity=nan", r"`max_perplexity` must be in \[1.0, inf\]; got nan"),
-        ("generator.temperature=inf", r"`temperature` must be in \[0.0, 5.0\]; got inf"),
+        ("generator.temperature=inf", r"`generator.temperature` must be in \[0.0, 5.0\]; got inf"),
+        (
+            'encoder.type_weights={"view": 1}',
+            r"`encoder.type_weights` must give a weight for every event type",
+        ),
         ("policy=softmax:nan", r"`policy` parameter must be a number; got 'nan'"),
         ("encoder.type_weights=5", r"`encoder.type_weights` must be an object in JSON; got '5'"),
         ("encoder.type_weights=null", r"`encoder.type_weights` must be an object in JSON"),
