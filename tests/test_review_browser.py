@@ -130,6 +130,7 @@ def test_preview_edit_approve_and_run_the_batch(server, browser, tmp_path):
     bar = find("#job-progress")
     assert bar.get_attribute("value") == bar.get_attribute("max") == "6", "progress reaches 100%"
     assert "done: 6/6 users (100%)" in find("#job-text").text, find("#job-text").text
+    assert not find("#cancel-batch").is_displayed(), "a finished job has nothing to cancel"
     browser.execute_script("arguments[0].scrollIntoView()", bar)
     browser.save_screenshot(str(shots / "review_batch.png"))
     result = httpx.get(find("#download").get_attribute("href"))

@@ -158,7 +158,15 @@ async function runBatch() {
   if (!response.ok) return showError(await errorDetail(response));
   const job = await response.json();
   $("#run-batch").disabled = true;
+  $("#cancel-batch").dataset.job = job.id;
+  $("#cancel-batch").hidden = false;
   poll(job.id);
+}
+
+// The job stops before its next batch; what it wrote so far stays downloadable.
+async function cancelBatch() {
+  const response = await post(`/v1/jobs/${$("#cancel-batch").dataset.job}/cancel`, {});
+  if (!response.ok) showError(await errorDetail(response));
 }
 
 async function poll(id) {
@@ -170,14 +178,16 @@ async function poll(id) {
   $("#job-text").textContent =
     `${job.state}: ${job.users_done}/${job.users_total} users (${percent}%), ${job.errors} bad rows` +
     (job.error ? ` - ${job.error}` : "");
-  if (job.state === "done") {
+  const ended = ["done", "failed", "cancelled"].includes(job.state);
+  if (job.state === "done" || job.state === "cancelled") {
     for (const [link, path] of [["#download", "result"], ["#download-errors", "errors"]]) {
       $(link).href = `/v1/jobs/${id}/${path}`;
       $(link).hidden = false;
     }
+  }
+  if (ended) {
     $("#run-batch").disabled = false;
-  } else if (job.state === "failed" || job.state === "cancelled") {
-    $("#run-batch").disabled = false;
+    $("#cancel-batch").hidden = true;
   } else {
     setTimeout(() => poll(id), 300);
   }
@@ -189,4 +199,5 @@ document.addEventListener("DOMContentLoaded", () => {
     $("#run-batch").disabled = !$("#users-file").files.length;
   });
   $("#run-batch").addEventListener("click", runBatch);
+  $("#cancel-batch").addEventListener("click", cancelBatch);
 });
