@@ -111,6 +111,8 @@ def batch_record(
         **run_record(pg),
         "campaign": campaign.to_dict(),
         "users": str(users_path),
+        # A resume must read the rows the lines already written came from: an edited file is refused.
+        "users_sha1": _file_sha1(users_path),
         "n_candidates": pg.config.n_candidates if n_candidates is None else n_candidates,
         "seed": pg.config.seed if seed is None else seed,
         "batch_size": batch_size,
@@ -126,6 +128,17 @@ def batch_record(
     return record
 
 
+def _file_sha1(path) -> str | None:
+    """The file's SHA-1, streamed; None for what is not a file (a table already read elsewhere)."""
+    if not isinstance(path, (str, Path)) or not Path(path).is_file():
+        return None
+    digest = hashlib.sha1()
+    with Path(path).open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def differences(before, after, prefix: str = "") -> list[str]:
     """The dotted keys whose values differ between two records (nested dicts compared key by key)."""
     if not (isinstance(before, dict) and isinstance(after, dict)):
@@ -138,7 +151,12 @@ def check_resumable(path: Path, record: dict) -> None:
     """A resumed run must write with the settings, weights and threads of the lines already written."""
     if not path.is_file():
         return
-    before = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        before = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ValidationError(f"{path} cannot be read ({exc.msg}): write to a new OUT") from exc
+    # A record from before `users_sha1` existed did not fingerprint the file: not known, let be.
+    before.setdefault("users_sha1", record.get("users_sha1"))
     # A record from before `scoring_dtype` existed scored in float32: resumable with that setting.
     before.get("pipeline", {}).setdefault("scoring_dtype", "float32")
     before.get("inference", {}).setdefault("scoring_dtype", "float32")
@@ -229,7 +247,8 @@ def bad_row(err, number: int, reason: str, summary: BatchSummary, max_errors: in
     if max_errors is not None and summary.errors > max_errors:
         raise TooManyErrors(
             f"more than {max_errors} bad rows (the last: {reason}); see {err.name}. "
-            "Fix the file or raise --max-errors, then rerun with --resume"
+            "Raise --max-errors and rerun with --resume, or fix the file and write to a new OUT (a resume "
+            "refuses an edited users file)"
         )
 
 
@@ -374,6 +393,15 @@ def run_batch_sharded(
     rank, shards = world()
     if shards == 1:
         return run_batch(load(), campaign, users_path, out_path, **kwargs)
+    if (
+        kwargs.get("resume")
+        and Path(out_path).is_file()
+        and not any(shard_path(out_path, r, shards).is_file() for r in range(shards))
+    ):
+        # The merge removes the shards: a resume now would find none written and start again.
+        raise ValidationError(
+            f"{out_path} is already merged from its shards and complete; write to a new OUT"
+        )
     state = PartialState(cpu=not torch.cuda.is_available())
     torch.set_num_threads(max(1, (os.cpu_count() or 1) // shards))
     summary = run_batch(

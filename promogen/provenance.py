@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 from functools import lru_cache
 from pathlib import Path
@@ -114,8 +115,11 @@ def run_record(pg) -> dict:
 
 
 def write_record(path: str | Path, record: dict) -> Path:
+    """Written whole or not at all: a kill mid-write must not leave a record a resume cannot read."""
     path = Path(path)
-    path.write_text(json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
     return path
 
 

@@ -162,6 +162,27 @@ def test_batch_writes_its_config_with_model_hashes_and_refuses_a_changed_resume(
     assert again.exit_code != 0 and "(pipeline.generator.temperature differ)" in str(again.exception), (
         again.output
     )
+    assert re.fullmatch(r"[0-9a-f]{40}", record["users_sha1"]), "the users file is fingerprinted"
+    users.write_text(users.read_text().replace("sim-0-00001", "sim-0-99999"))
+    edited = CliRunner().invoke(cli, [*base, "--set", "generator.temperature=0.5", "--resume"])
+    assert "(users_sha1 differ)" in str(edited.exception), f"an edited users file: {edited.output}"
+    (tmp_path / "o.config.json").write_text('{"pipeline": {"gen')  # killed while writing it
+    broken = CliRunner().invoke(cli, [*base, "--set", "generator.temperature=0.5", "--resume"])
+    assert isinstance(broken.exception, ValidationError) and "cannot be read" in str(broken.exception), (
+        broken.output
+    )
+
+
+def test_a_sharded_resume_of_a_merged_output_is_refused(fake_pg, tmp_path, monkeypatch):
+    from promogen import batch
+
+    out = tmp_path / "o.jsonl"
+    out.write_text("{}\n")  # merged: no shard files are left
+    monkeypatch.setattr(batch, "world", lambda: (0, 2))
+    with pytest.raises(ValidationError, match=r"already merged from its shards and complete"):
+        batch.run_batch_sharded(
+            lambda: fake_pg, demo_campaign("run20"), tmp_path / "u.jsonl", out, resume=True
+        )
 
 
 @pytest.mark.parametrize(("dtype", "refused"), [("bfloat16", True), ("float32", False)])
