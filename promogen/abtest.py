@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from .types import ValidationError
+from .types import OUTCOME_FIELDS, ValidationError
 
 Z95 = 1.959964
 MIN_ARM = 30
@@ -82,6 +82,21 @@ def randomised_rows(rows: list) -> tuple[list, dict]:
         )
     left = len(rows) - len(kept)
     return kept, {"randomised": f"{len(kept)} rows whose users could land in every arm; {left} left out"}
+
+
+def outcome_metrics(rows: list) -> dict[str, list]:
+    """Each outcome field the logged rows carry, by name; one that only some rows carry is refused,
+    naming a row without it (a readout over the others would quietly drop those users)."""
+    for k in OUTCOME_FIELDS:
+        lacking = [r.user_id for r in rows if getattr(r, k) is None]
+        if 0 < len(lacking) < len(rows):
+            raise ValidationError(
+                f"outcome `{k}` is missing in {len(lacking)} row(s), e.g. user {lacking[0]!r}"
+            )
+    metrics = {k: [getattr(r, k) for r in rows] for k in OUTCOME_FIELDS if getattr(rows[0], k) is not None}
+    if not metrics:
+        raise ValidationError(f"no outcome field ({', '.join(OUTCOME_FIELDS)}) is present in the rows")
+    return metrics
 
 
 def readout(

@@ -522,6 +522,9 @@ def _cart_claims(norm: str, cart: bool | list[str] | None) -> list[Violation]:
     return out
 
 
+LONG_FACTOR = 4  # copy longer than this many times its channel's budget is judged on its length alone
+
+
 def check_copy(
     text: str, campaign: Campaign, context: str | list[str] = "", cart: bool | list[str] | None = None
 ) -> list[Violation]:
@@ -550,9 +553,6 @@ def check_copy(
         found += rule(norm, plain, campaign, context)
     found += _cart_claims(norm, cart)
     return list(dict.fromkeys(found))  # one report per finding, in rule order (the cart claim last)
-
-
-LONG_FACTOR = 4  # copy longer than this many times its channel's budget is judged on its length alone
 
 
 def length_budget(campaign: Campaign) -> int:
@@ -1023,7 +1023,7 @@ def _urgency(text: str, offer: Offer, spans: list) -> list[Violation]:
     if stated > 1:  # "when you reach Jan 1 with EZJY, until Jan 1": padding, as a minimum spend twice
         out.append(Violation("repetitive", "the end date is stated twice"))
     month = _MONTH_DEADLINE.search(text)
-    if month and not (expiry and _month_number(month.group(1)) == expiry.month == _last_day(expiry).month):
+    if month and not (expiry and _month_number(month.group(1)) == expiry.month and _ends_month(expiry)):
         out.append(Violation("urgency", f"{month.group(0)!r} is not the offer's {_expiry_words(expiry)}"))
     weekday = _WEEKDAY_DEADLINE.search(text)
     if weekday and (expiry is None or _WEEKDAYS[expiry.weekday()] != weekday.group(1).lower()):
@@ -1038,9 +1038,8 @@ def _urgency(text: str, offer: Offer, spans: list) -> list[Violation]:
     return out
 
 
-def _last_day(day: dt.date) -> dt.date:
-    """`day` if it is its month's last day, else the next day (of the same month)."""
-    return day if (day + dt.timedelta(days=1)).month != day.month else day + dt.timedelta(days=1)
+def _ends_month(day: dt.date) -> bool:
+    return (day + dt.timedelta(days=1)).month != day.month
 
 
 def _same_day(expiry: dt.date, reading: tuple[int, int, str | None]) -> bool:

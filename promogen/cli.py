@@ -575,21 +575,12 @@ def abtest(log_path, control, lift) -> None:
     Example:
       promogen abtest --log outcomes.jsonl --control none --lift 0.01
     """
-    from .abtest import randomised_rows, readout
+    from .abtest import outcome_metrics, randomised_rows, readout
     from .plan import read_assignments
-    from .types import OUTCOME_FIELDS
 
     rows, note = randomised_rows(read_assignments(log_path))
-    for k in OUTCOME_FIELDS:
-        lacking = [r.user_id for r in rows if getattr(r, k) is None]
-        if 0 < len(lacking) < len(rows):
-            raise ValidationError(
-                f"outcome `{k}` is missing in {len(lacking)} row(s), e.g. user {lacking[0]!r}"
-            )
-    metrics = {k: [getattr(r, k) for r in rows] for k in OUTCOME_FIELDS if getattr(rows[0], k) is not None}
-    if not metrics:
-        raise ValidationError(f"no outcome field ({', '.join(OUTCOME_FIELDS)}) is present in the rows")
-    click.echo(json.dumps({**readout([r.action for r in rows], metrics, control, lift), **note}, indent=2))
+    result = readout([r.action for r in rows], outcome_metrics(rows), control, lift)
+    click.echo(json.dumps({**result, **note}, indent=2))
 
 
 def main() -> None:

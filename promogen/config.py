@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .types import ValidationError
+from .types import ValidationError, is_number
 
 T = TypeVar("T", bound="Config")
 
@@ -109,14 +109,10 @@ def _cast(text: str, current: Any, where: str) -> Any:
             raise ValidationError(f"`{where}` must be {kind} in JSON; got {text!r}")
         old = list(current.values()) if isinstance(current, dict) else current
         new = list(value.values()) if isinstance(value, dict) else value
-        if old and all(_is_number(v) for v in old) and not all(_is_number(v) for v in new):
+        if old and all(is_number(v) for v in old) and not all(is_number(v) for v in new):
             raise ValidationError(f"`{where}` must be {kind} of finite numbers; got {text!r}")
         return value
     return text
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def override(config: T, assignments: Iterable[str]) -> T:

@@ -17,7 +17,6 @@ ones instead of towards zero, so a small new log refines rather than replaces wh
 from __future__ import annotations
 
 import json
-import math
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from .config import Config, option
-from .types import ValidationError
+from .types import ValidationError, is_number
 
 BINARY = ("visit", "click", "conversion")
 REWARDS = (*BINARY, "revenue")
@@ -50,10 +49,6 @@ class RewardConfig(Config):
 MAX_CATEGORIES = 50  # columns per string feature: its commonest values; the rest read as unseen
 
 
-def _finite(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
 class Featurizer:
     """Feature dicts -> standardised vectors. Numbers become log1p (when never negative: counts and money
     are skewed) then z-scores; strings become one-hot columns of the values seen in training; lists of
@@ -73,12 +68,12 @@ class Featurizer:
                 counts = Counter(values)
                 categorical[key] = sorted(v for v, _ in counts.most_common(MAX_CATEGORIES))
             elif all(isinstance(v, list) for v in values):
-                if not all(_finite(x) for v in values for x in v) or len({len(v) for v in values}) > 1:
+                if not all(is_number(x) for v in values for x in v) or len({len(v) for v in values}) > 1:
                     raise ValidationError(
                         f"feature `{key}`: lists must hold finite numbers, all of one length"
                     )
                 vectors[key] = len(values[0])
-            elif all(_finite(v) for v in values):
+            elif all(is_number(v) for v in values):
                 x = np.array(values, dtype=float)
                 log = bool(x.min() >= 0)
                 x = np.log1p(x) if log else x

@@ -42,15 +42,20 @@ def _tname(value: Any) -> str:
     return "null" if value is None else type(value).__name__
 
 
+def is_number(value: Any) -> bool:
+    """A finite int or float, not a bool: NaN passes every range check (all its comparisons are false)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def check_type(value: Any, types: type | tuple[type, ...], name: str, line: int | None = None) -> Any:
     """Raise unless `value` is one of `types` (bool never counts as a number; NaN and infinity never
     count as one either: every comparison with NaN is false, so it would pass any range check)."""
     types = types if isinstance(types, tuple) else (types,)
-    is_number = any(t in (int, float) for t in types)
-    if not isinstance(value, types) or (is_number and isinstance(value, bool)):
+    numeric = any(t in (int, float) for t in types)
+    if not isinstance(value, types) or (numeric and isinstance(value, bool)):
         expected = " or ".join(_article(t) for t in types)
         raise ValidationError(f"`{name}` must be {expected}, got {_tname(value)}{_where(line)}")
-    if is_number and isinstance(value, float) and not math.isfinite(value):
+    if numeric and isinstance(value, float) and not is_number(value):
         raise ValidationError(f"`{name}` must be a finite number, got {value!r}{_where(line)}")
     return value
 
@@ -145,7 +150,7 @@ class UserHistory:
         attributes = data.get("attributes") or {}
         check_type(attributes, dict, "attributes", line)
         for key, value in attributes.items():
-            if isinstance(value, float) and not math.isfinite(value):  # NaN would poison a reward model
+            if isinstance(value, float) and not is_number(value):  # NaN would poison a reward model
                 raise ValidationError(
                     f"`attributes.{key}` must be a finite number, got {value!r}{_where(line)}"
                 )

@@ -288,6 +288,7 @@ EXPIRY_URGENCY = [
     ("trail20", "20% off hiking gear with code TRAIL20, all through January.", "urgency"),
     ("ink15", "15% off sitewide with code INK15 all of March.", "urgency"),
     ("trail20", "20% off hiking gear with code TRAIL20, all through December.", "ok"),
+    ("nimbusship", "Free shipping on orders over $35 with NIMBUSSHIP, all through January", "urgency"),
     ("ink15", "Today only: 15% off sitewide with INK15", "urgency"),
     ("beans5", "€5 off coffee beans with BEANS5, ends tonight!", "urgency"),
     ("fit30", "Last chance! 30% off yoga mats with FIT30.", "urgency"),
