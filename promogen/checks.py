@@ -545,7 +545,7 @@ def check_copy(
     budget = length_budget(campaign)
     if len(norm) > LONG_FACTOR * budget:
         # Far past what the channel carries it can never go out, and the rules' cost grows faster than
-        # the text (an 85 KB request took 9 s): only the length is reported.
+        # the text (tens of kilobytes took seconds): only the length is reported.
         return [Violation("too_long", f"{len(norm)} > {budget} characters (the other rules not run)")]
     plain = _plain(norm)
     found: list[Violation] = []
