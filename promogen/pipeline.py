@@ -31,7 +31,7 @@ from .policy import PolicyConfig, choose
 from .prompts import build_messages, fallback_copy, shared_chars
 from .ranker import Ranker
 from .types import Campaign, Candidate, Delivery, UserHistory, ValidationError
-from .wording import SYMBOLS, hook, offer_line, offer_start, offer_terms, required_terms, shop_words
+from .wording import SYMBOLS, offer_line, offer_start, offer_terms, required_terms
 
 
 def resolve_adapter(adapter: str | None, config: PipelineConfig) -> str | None:
@@ -54,7 +54,6 @@ def resolve_approver(approver: str | None) -> Approver | None:
 
 # Scores the policy can rank candidates by; it prefers high scores, so perplexity enters as its negative log.
 RANK_SCORES = ("perplexity", "approval", "predicted_ctr", "relevance")
-MIN_HOOK_WORDS = 3
 
 
 def rank_score(cand: Candidate, key: str) -> float:
@@ -110,38 +109,12 @@ def select(
             + config.relevance * c.scores["relevance"]
             for c in cands
         ]
-        ok = prefer_shop_fit(cands, config.min_shop_fit)
+        ok = np.array([c.eligible for c in cands], dtype=bool)
         chosen, propensity = choose(scores, ok, config.policy, rng)
         if chosen is not None:
             delivered.update(word_ngrams(cands[chosen].text, 2))
         picks.append((chosen, propensity))
     return picks
-
-
-def prefer_shop_fit(cands: list[Candidate], floor: float) -> np.ndarray:
-    """Which candidates the policy may pick: the eligible ones, less those whose hook fits the shop under
-    `floor` when the shopper has an eligible one that reaches it (a preference: never a fallback)."""
-    ok = np.array([c.eligible for c in cands], dtype=bool)
-    if floor <= 0:
-        return ok
-    fitting = ok & np.array([c.scores.get("shop_fit", 1.0) >= floor for c in cands], dtype=bool)
-    return fitting if fitting.any() else ok
-
-
-def shop_fit(encoder: InterestEncoder, campaign: Campaign, texts: list[str]) -> list[float | None]:
-    """Per text, the cosine of its hook (`wording.hook`) and the shop's words (brand and scope): low for a
-    hook about another shop's goods ("Fresh paws, happy families" from an electronics shop). None for a
-    hook under `MIN_HOOK_WORDS` words, which says too little to judge."""
-    hooks = [hook(t, campaign.offer, campaign.brand) for t in texts]
-    scored = [i for i, h in enumerate(hooks) if len(h.split()) >= MIN_HOOK_WORDS]
-    fit: list[float | None] = [None] * len(texts)
-    if scored:
-        vectors = encoder.encode_texts(
-            [shop_words(campaign.offer, campaign.brand)] + [hooks[i] for i in scored]
-        )
-        for i, value in zip(scored, vectors[1:] @ vectors[0], strict=True):
-            fit[i] = round(float(value), 4)
-    return fit
 
 
 def budget(campaign: Campaign, min_hook: int) -> Budget:
@@ -232,12 +205,6 @@ class PipelineConfig(Config):
         "and the shopper's interest vector): copy that names what the shopper looks at over a generic line "
         "(0: off; needs rank_by=perplexity, whose units it is in)",
     )
-    min_shop_fit: float = option(
-        0.0,
-        "candidates whose hook fits the shop less (the cosine of the hook and the brand and scope: "
-        "pipeline.shop_fit) are passed over when the shopper has an eligible one that fits at least this "
-        "well (0: off)",
-    )
     must_mention: bool = option(
         True,
         "generation may not end a message before it has written the code, minimum spend and end date; "
@@ -312,7 +279,6 @@ class PipelineConfig(Config):
         self._range("variety", 0.0)
         self._choice("rank_by", RANK_SCORES)
         self._range("relevance", 0.0)
-        self._range("min_shop_fit", 0.0, 1.0)
         self._range("min_hook", 0, 1000)
         self._choice("scoring_dtype", ("auto", "float32", "bfloat16"))
         for name in ("variety", "relevance"):  # both adjust the log-perplexity rank score
@@ -505,11 +471,8 @@ class PromoGen:
         ctr = [None] * len(flat) if ctr is None else ctr
         approval = self.approval(campaign, [interests[o] for o in owners], texts)
         approval = [None] * len(flat) if approval is None else approval
-        fit = shop_fit(self.encoder, campaign, texts)
-        for cand, rel, p, a, f in zip(flat, relevance, ctr, approval, fit, strict=True):
+        for cand, rel, p, a in zip(flat, relevance, ctr, approval, strict=True):
             cand.scores = {"perplexity": cand.scores["perplexity"], "relevance": round(float(rel), 4)}
-            if f is not None:
-                cand.scores["shop_fit"] = f
             if p is not None:
                 cand.scores["predicted_ctr"] = round(float(p), 5)
             if a is not None:

@@ -129,20 +129,3 @@ def required_terms(offer: Offer) -> dict[str, str]:
     what the copywriter is made to add when it is about to end without one (`generator.Guard`).
     """
     return {regex: sentence for regex, sentence in offer_terms(offer).values()}
-
-
-def hook(text: str, offer: Offer, brand: str) -> str:
-    """The words a message opens with before it states the offer (`offer_start`), a leading brand left
-    out: 'Pruning season starts here:' of 'Greenrow Garden: Pruning season starts here: 20% off ...'."""
-    text = text.strip()
-    if text.lower().startswith(brand.lower()):
-        text = text[len(brand) :].lstrip(" :,-–—!")
-    found = re.search(offer_start(offer), text)
-    return (text[: found.start()] if found else text).strip()
-
-
-def shop_words(offer: Offer, brand: str) -> str:
-    """What the shop is known by in a campaign: its brand and the offer's scope ('Greenrow Garden garden
-    tools'); a gift's name says what is given away, not what the shop sells, so it is left out."""
-    scope = offer.applies_to if offer.kind != "gift" and offer.applies_to else ""
-    return f"{brand} {scope}".strip()

@@ -11,7 +11,7 @@ from promogen import Delivery, PipelineConfig, PromoGen, ValidationError, check_
 from promogen.checks import fits, length_budget
 from promogen.generator import Copywriter, tidy, trim
 from promogen.ope import evaluate, read_log
-from promogen.pipeline import NO_MINIMUM_WORDS, budget, minimum_once, shop_fit
+from promogen.pipeline import NO_MINIMUM_WORDS, budget, minimum_once
 from promogen.policy import PolicyConfig
 from promogen.prompts import fallback_copy
 from promogen.simulate import demo_campaign, load_campaign, simulate_users
@@ -220,45 +220,6 @@ def test_the_relevance_weight_moves_the_pick_to_the_copy_nearer_the_shopper(copy
     assert np.argmax(relevance) == 1, f"the case: the less likely copy is nearer the shopper: {relevance}"
     want = 1 if weight else 0
     assert result.chosen == want, f"relevance {weight}: picked {result.chosen}, relevances {relevance}"
-
-
-OFF_SHOP = "Fresh paws for happy pets: 20% off running gear with code RUN20."  # a sports shop
-ON_SHOP = "Your next long run starts here: 20% off running gear with code RUN20."
-TEA = "A cozy pot of tea awaits: 20% off running gear with code RUN20."
-
-
-def test_shop_fit_scores_the_hook_against_the_brand_and_scope(encoder):
-    campaign = demo_campaign("run20")
-    off, on, bare = shop_fit(encoder, campaign, [OFF_SHOP, ON_SHOP, "Get 20% off running gear with RUN20."])
-    assert on > 0.3 > 0.09 > off, (
-        f"a running hook fits a running-gear offer, a pet hook does not: {on}, {off}"
-    )
-    assert bare is None, "a two-word hook ('Get') says too little to be scored"
-
-
-@pytest.mark.parametrize(
-    "floor, texts, want",
-    [
-        (0.0, [OFF_SHOP, ON_SHOP], 0),
-        (0.09, [OFF_SHOP, ON_SHOP], 1),
-        (0.09, [OFF_SHOP, TEA], 0),
-    ],
-    ids=[
-        "off: the surest copy, whatever its hook",
-        "on: the hook that fits the shop, though less sure",
-        "none fits: the surest is still delivered, never the fallback",
-    ],
-)
-def test_min_shop_fit_passes_over_hooks_about_another_shops_goods(copywriter, encoder, floor, texts, want):
-    campaign = demo_campaign("run20")
-    copywriter.perplexities.update({texts[0]: 1.2, texts[1]: 1.8})
-    pg = PromoGen(copywriter.enqueue(*texts), encoder, PipelineConfig(min_shop_fit=floor))
-    [result] = pg.generate(campaign, simulate_users(1, seed=0), n_candidates=2)
-    fits = [c.scores["shop_fit"] for c in result.candidates]
-    assert result.chosen_by == "model" and result.chosen == want, (
-        f"floor {floor}: picked {result.text!r}; fits {fits}"
-    )
-    assert result.propensity == 1.0, "a preference among eligible copy keeps the greedy pick deterministic"
 
 
 VARIED = [

@@ -12,7 +12,7 @@ from promogen.checks import check_copy
 from promogen.generator import Budget, Generator, GeneratorConfig, Guard
 from promogen.pipeline import NO_MINIMUM_WORDS, mention_limits, minimum_once
 from promogen.types import Campaign
-from promogen.wording import hook, offer_line, offer_start, offer_terms, required_terms, shop_words
+from promogen.wording import offer_line, offer_start, offer_terms, required_terms
 
 CAMPAIGN = {"campaign_id": "g900", "brand": "Trailhead Outfitters", "channel": "push"}
 
@@ -382,39 +382,3 @@ def test_offer_start_finds_where_a_message_begins_its_offer(offer, text, started
     assert re.search(offer_start(campaign.offer), offer_line(campaign.offer)), (
         "the prompt's own line starts it"
     )
-
-
-PERCENT = {"kind": "percent_off", "value": 20, "code": "RUN20"}
-
-
-@pytest.mark.parametrize(
-    ("offer", "text", "want"),
-    [
-        (PERCENT, "Long runs ahead? 20% off with RUN20", "Long runs ahead?"),
-        (PERCENT, "Stride Sports: Long runs ahead! 20% off", "Long runs ahead!"),
-        (PERCENT, "20% off everything with RUN20", ""),
-        (PERCENT, "Long runs ahead, save on gear", "Long runs ahead, save on gear"),
-        ({"kind": "free_shipping", "code": "S"}, "stride sports - ride on? Free shipping", "ride on?"),
-        ({"kind": "gift", "applies_to": "a tote bag", "min_spend": 40, "currency": "GBP", "code": "T1"},
-         "Gym days? Spend £40 and get a free tote bag", "Gym days? Spend"),
-    ],
-    ids=["before the value", "brand prefix left out", "offer first: no hook", "no offer: all of it",
-         "brand in lower case", "before the minimum spend"],
-)  # fmt: skip
-def test_hook_is_what_a_message_says_before_its_offer(offer, text, want):
-    campaign = Campaign.from_dict({**CAMPAIGN, "brand": "Stride Sports", "offer": offer})
-    assert hook(text, campaign.offer, campaign.brand) == want, f"{text!r} for {offer}"
-
-
-@pytest.mark.parametrize(
-    ("offer", "want"),
-    [
-        ({**PERCENT, "applies_to": "running gear"}, "Stride Sports running gear"),
-        ({"kind": "free_shipping", "code": "SHIP"}, "Stride Sports"),
-        ({"kind": "gift", "applies_to": "a tote bag", "code": "T1"}, "Stride Sports"),
-    ],
-    ids=["brand and scope", "whole order: the brand", "a gift's name is not what the shop sells"],
-)  # fmt: skip
-def test_shop_words_are_the_brand_and_the_scope(offer, want):
-    campaign = Campaign.from_dict({**CAMPAIGN, "brand": "Stride Sports", "offer": offer})
-    assert shop_words(campaign.offer, campaign.brand) == want, f"shop words for {offer}"
