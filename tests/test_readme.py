@@ -2000,3 +2000,32 @@ def test_closed_loop_seeds_summed_regret_matches_their_reports():
         min(run["curves"], key=lambda p: sum(r["regret"] for r in run["curves"][p][1:])) == "greedy"
         for run in runs
     ), "greedy has the least summed regret in each seed"
+
+
+def test_shop_fit_panel_matches_its_reports_and_the_rule():
+    folder = REPORTS / "copy_quality" / "shop_fit"
+    report = _load("reports/copy_quality/shop_fit/panel.json")
+    rows = [
+        ("shop fit preferred (`min_shop_fit` 0.09)", "promogen_fit_model"),
+        ("shipped, shop-fit panel", "promogen_shipped_model"),
+        ("template line, shop-fit panel", "promogen_template"),
+        ("reference copy, shop-fit panel", "reference_best"),
+    ]
+    panel_rows(report, rows, PANEL_FLAGS)
+    paired_sentence(report, "Shop fit minus shipped, per shopper:")
+    fit = _glance(folder / "report.md")["fit"]["distinct_2"]
+    shipped = _glance(folder / "shipped_report.md")["shipped"]["distinct_2"]
+    text = " ".join(README.split())
+    assert f"Distinct-2 per campaign {fit:.4f} against {shipped:.4f}" in text, (fit, shipped)
+    by = report["by_source"]
+    met = (
+        report["paired"]["mean_send_difference"] >= 0.15
+        and by["promogen_fit_model"]["send_as_is"] >= by["promogen_shipped_model"]["send_as_is"]
+        and fit >= shipped - 0.01
+    )
+    from promogen import PipelineConfig
+
+    assert not met and not hasattr(PipelineConfig(), "min_shop_fit"), "the rule missed: the option is gone"
+    sheet = (folder / "sheet.jsonl").read_text(encoding="utf-8")
+    for quoted in ("Stick to your routine", "A new candle for you?", "Got a road bike? Add a bit of warmth"):
+        assert quoted in sheet and quoted in text, f"{quoted!r}: quoted from the rated sheet"
