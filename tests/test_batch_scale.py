@@ -383,6 +383,29 @@ def test_two_processes_each_take_a_shard_and_merge_in_file_order(tiny_model_dir,
     assert copy(out) == copy(single), "two processes give every user the copy one process gives"
 
 
+def test_max_errors_under_two_processes_stops_both_then_resume_completes(tiny_model_dir, tmp_path):
+    users = write_users(tmp_path / "users.jsonl", 24, seed=9)
+    users.write_text("{bad\n" * 5 + users.read_text())  # bad rows are the first process's to report
+    out = tmp_path / "out.jsonl"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "-m"]
+    cmd += _batch_cmd(tiny_model_dir, users, out, *FLOAT32)[2:]
+    start = time.time()
+    result = subprocess.run(
+        [*cmd, "--max-errors", "2"], env=_env(), capture_output=True, text=True, timeout=900
+    )
+    assert time.time() - start < 300, "torchrun stops the second process too, not at the barrier's timeout"
+    assert result.returncode != 0, "the run failed"
+    assert result.stderr.count("error: more than 2 bad rows") == 1, result.stderr[-2000:]
+    assert "exitcode  : 3" in result.stderr, "the first process exits with the --max-errors status"
+    assert not out.exists(), "nothing is merged from an incomplete run"
+    resumed = [*cmd, "--resume", "--max-errors", "10"]
+    again = subprocess.run(resumed, env=_env(), capture_output=True, text=True, timeout=900)
+    assert again.returncode == 0, again.stderr[-2000:]
+    ids = [json.loads(line)["user_id"] for line in out.read_text().splitlines()]
+    assert ids == [u.user_id for u in simulate_users(24, seed=9)], "every user once, in file order"
+    assert len(errors_path(out).read_text().splitlines()) == 5, "each bad row reported once"
+
+
 def test_max_errors_stops_with_exit_code_3(tiny_model_dir, tmp_path):
     users = tmp_path / "users.jsonl"
     users.write_text("{bad\n" * 5 + json.dumps(GOOD) + "\n")
