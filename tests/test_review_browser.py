@@ -3,7 +3,7 @@
 A marketer's path end to end: load the page, see a campaign field's validation message, preview 3
 shoppers from an uploaded users file, edit one message into a non-compliant one (the violation shows,
 approve is disabled), fix it, approve it, run the batch, watch the progress reach 100% and download the
-result. Screenshots of the main screens go to $PROMOGEN_SCREENSHOTS (the README's come from
+result; cancel a running batch; read a server error that is not JSON. Screenshots of the main screens go to $PROMOGEN_SCREENSHOTS (the README's come from
 `PROMOGEN_SCREENSHOTS=reports/serve`).
 """
 
@@ -15,12 +15,13 @@ import shutil
 import socket
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 import uvicorn
-from conftest import canned_pg
+from conftest import FakeCopywriter, canned_pg
 
 from promogen.server import ServeConfig, create_app
 from promogen.simulate import simulate_users
@@ -31,14 +32,14 @@ COMPLIANT = "Stride Sports: 20% off running gear with code RUN20."
 BROKEN = "Guaranteed: 50% off everything!"
 
 
-@pytest.fixture
-def server(encoder, tmp_path):
-    """The app with the fake copywriter on uvicorn in a thread, on a free localhost port."""
+@contextmanager
+def serving(pg, tmp_path):
+    """`pg` behind the app on uvicorn in a thread, on a free localhost port; yields the base URL."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     config = ServeConfig(data_dir=str(tmp_path / "data"), job_batch_size=2)
-    app = create_app(canned_pg(encoder, delay=0.2), config, token="")
+    app = create_app(pg, config, token="")
     uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=uv.run, daemon=True)
     thread.start()
@@ -49,6 +50,13 @@ def server(encoder, tmp_path):
     yield f"http://127.0.0.1:{port}"
     uv.should_exit = True
     thread.join(10)
+
+
+@pytest.fixture
+def server(encoder, tmp_path):
+    """The app with the fake copywriter (0.2 s a call)."""
+    with serving(canned_pg(encoder, delay=0.2), tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
@@ -142,3 +150,52 @@ def test_preview_edit_approve_and_run_the_batch(server, browser, tmp_path):
     find("#users-file").send_keys(str(junk))
     find("#run-batch").click()  # the server cannot read it: its message, not a silent page
     wait.until(lambda _: "cannot read the `users` file" in find("body").text)
+
+
+def _users_file(path: Path, n: int) -> list:
+    shoppers = simulate_users(n, seed=5)
+    path.write_text("".join(json.dumps(u.to_dict()) + "\n" for u in shoppers))
+    return shoppers
+
+
+def test_cancel_stops_the_running_batch_and_keeps_what_it_wrote(server, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    shoppers = _users_file(tmp_path / "shoppers.jsonl", 60)  # 30 calls of 0.2 s: long enough to cancel
+    wait = WebDriverWait(browser, 30, poll_frequency=0.1)
+    browser.get(server)
+    browser.find_element(By.CSS_SELECTOR, "#users-file").send_keys(str(tmp_path / "shoppers.jsonl"))
+    browser.find_element(By.CSS_SELECTOR, "#run-batch").click()
+    cancel = browser.find_element(By.CSS_SELECTOR, "#cancel-batch")
+    wait.until(lambda _: cancel.is_displayed())
+    cancel.click()
+    text = browser.find_element(By.CSS_SELECTOR, "#job-text")
+    wait.until(lambda _: text.text.startswith("cancelled:"))
+    assert not cancel.is_displayed(), "a cancelled job has nothing left to cancel"
+    assert browser.find_element(By.CSS_SELECTOR, "#run-batch").is_enabled(), "a new run can start"
+    download = browser.find_element(By.CSS_SELECTOR, "#download")
+    assert download.is_displayed(), "what the cancelled job wrote can be downloaded"
+    rows = [
+        json.loads(line)["user_id"] for line in httpx.get(download.get_attribute("href")).text.splitlines()
+    ]
+    assert len(rows) < len(shoppers), f"the job stopped early: {len(rows)} of {len(shoppers)} written"
+    assert rows == [u.user_id for u in shoppers[: len(rows)]], "what was written is a prefix, in file order"
+
+
+def test_an_error_page_that_is_not_json_shows_its_status_line(encoder, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from promogen import PipelineConfig, PromoGen
+
+    def fail(prompt, k):
+        raise RuntimeError("the copywriter broke")  # not promogen's error: the server's plain-text 500
+
+    broken = PromoGen(FakeCopywriter(rule=fail), encoder, PipelineConfig(n_candidates=3))
+    with serving(broken, tmp_path) as url:
+        browser.get(url)
+        browser.find_element(By.CSS_SELECTOR, "#preview").click()
+        message = browser.find_element(By.CSS_SELECTOR, "#form-error")
+        WebDriverWait(browser, 30).until(lambda _: message.text)
+        assert message.text.startswith("500 Internal Server Error"), f"the status line: {message.text!r}"
