@@ -3,8 +3,8 @@
 A marketer's path end to end: load the page, see a campaign field's validation message, preview 3
 shoppers from an uploaded users file, edit one message into a non-compliant one (the violation shows,
 approve is disabled), fix it, approve it, run the batch, watch the progress reach 100% and download the
-result; cancel a running batch; read a server error that is not JSON. Screenshots of the main screens go to $PROMOGEN_SCREENSHOTS (the README's come from
-`PROMOGEN_SCREENSHOTS=reports/serve`).
+result; cancel a running batch; read a server error that is not JSON. Screenshots of the main screens go
+to $PROMOGEN_SCREENSHOTS (the README's come from `PROMOGEN_SCREENSHOTS=reports/serve`).
 """
 
 from __future__ import annotations
