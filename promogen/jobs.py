@@ -175,9 +175,10 @@ class JobStore:
         left as it is. What a running job wrote so far stays in its result."""
         with self._lock:
             meta = self._meta(job_id)
-            if meta["state"] == "queued":
+            if job_id in self._cancel:  # running: it stops before its next batch
+                self._cancel[job_id].set()
+            elif meta["state"] in ("queued", "running"):  # not started (or waiting to resume after a restart)
                 self._save(self._dir(job_id), {**meta, "state": "cancelled"})
-            self._cancel.setdefault(job_id, threading.Event()).set()
         return self.status(job_id)
 
     def _execute(self, job_id: str) -> None:
@@ -186,8 +187,16 @@ class JobStore:
             meta = self._meta(job_id)
             if meta["state"] == "cancelled":
                 return
-            cancelled = self._cancel.setdefault(job_id, threading.Event())
+            cancelled = self._cancel[job_id] = threading.Event()
             self._save(folder, {**meta, "state": "running"})
+        try:
+            self._finish(job_id, folder, meta, cancelled)
+        finally:
+            with self._lock:  # only a running job holds an Event: a long-lived server keeps none per job
+                del self._cancel[job_id]
+
+    def _finish(self, job_id: str, folder: Path, meta: dict, cancelled: threading.Event) -> None:
+        """Run a started job to its end state: done, cancelled or failed."""
         try:
             campaign = Campaign.from_dict(json.loads((folder / "campaign.json").read_text(encoding="utf-8")))
             summary = run_batch(

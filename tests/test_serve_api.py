@@ -526,3 +526,25 @@ def test_a_job_can_be_cancelled_queued_or_between_batches(make_client, encoder):
     kept = client.get(f"/v1/jobs/{running}/result").text.splitlines()
     assert len(kept) == 2, "what it wrote before the cancel can be downloaded"
     assert client.get(f"/v1/jobs/{queued}").json()["written"] == 0, "the queued job never ran"
+    again = client.post(f"/v1/jobs/{running}/cancel").json()
+    assert again["state"] == "cancelled" and again["written"] == 2, "a job that ended is left as it is"
+    assert client.app.state.jobs._cancel == {}, "no job holds a cancel flag once it ended"
+
+
+def test_a_job_waiting_to_resume_after_a_restart_can_be_cancelled(make_client):
+    client, pg = make_client(job_batch_size=2)
+    pg.generator.hold = threading.Event()
+    files = {"users": ("u.jsonl", users_jsonl(4), "application/x-ndjson")}
+    first = client.post("/v1/jobs", data={"campaign": json.dumps(CAMPAIGN)}, files=files).json()["id"]
+    waiting = client.post("/v1/jobs", data={"campaign": json.dumps(CAMPAIGN)}, files=files).json()["id"]
+    assert pg.generator.started.wait(10), "the first job is running"
+    store = client.app.state.jobs
+    folder = store._dir(waiting)
+    store._save(folder, {**store._meta(waiting), "state": "running"})  # as a restart finds it: queued again
+    assert client.post(f"/v1/jobs/{waiting}/cancel").json()["state"] == "cancelled", "cancelled at once"
+    pg.generator.hold.set()
+    end = time.time() + 30
+    while client.get(f"/v1/jobs/{first}").json()["state"] != "done" and time.time() < end:
+        time.sleep(0.1)
+    job = client.get(f"/v1/jobs/{waiting}").json()
+    assert job["state"] == "cancelled" and job["written"] == 0, f"it never ran: {job}"
