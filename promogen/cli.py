@@ -445,6 +445,13 @@ def ope(log_path, policy, score, bootstrap, seed, rescore, users_path, campaign)
     result = evaluate(
         read_log(log_path, score=score), PolicyConfig.parse(policy), bootstrap=bootstrap, seed=seed
     )
+    if result["unsupported_mass"] > 0:
+        click.echo(
+            f"warning: {result['unsupported_mass']:.1%} of the policy's choices are candidates the logging "
+            "policy never gave a chance (a greedy log): IPS, SNIPS and DR are biased there; read DM, or log "
+            "with --set policy=softmax:T or epsilon:E",
+            err=True,
+        )
     click.echo(json.dumps(result, indent=2))
 
 

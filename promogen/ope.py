@@ -3,7 +3,9 @@
 The log is the batch output plus a `click` field. Every logged delivery records the candidates' scores
 and the propensity of the delivered one, so IPS, self-normalised IPS, the direct method (with
 `scores.predicted_ctr` as the reward model) and doubly robust estimates follow, each with a bootstrap
-interval. A seeded simulator with a known true policy value checks the estimators.
+interval. A seeded simulator with a known true policy value checks the estimators. The importance
+weighted estimates need a logging policy that gave the target's choices a chance (softmax or epsilon):
+on a greedy log they see only the rows where the target agrees with it, which `unsupported_mass` reports.
 """
 
 from __future__ import annotations
@@ -116,6 +118,8 @@ def _parse(line: str, number: int, score: str):
         isinstance(chosen, bool) or not isinstance(chosen, int) or not 0 <= chosen < len(cands)
     ):
         raise ValidationError(f"`chosen` must be null or an index below {len(cands)}; got {chosen!r}{where}")
+    if chosen is not None and not ok[chosen]:
+        raise ValidationError(f"`chosen` {chosen} is a candidate that was not eligible{where}")
     if chosen is None and any(ok):
         # The fallback goes out only when nothing is eligible; a log that says otherwise was not written
         # by this policy, and counting it as the fallback would give it a weight it never had.
@@ -157,6 +161,17 @@ def evaluate(data: LoggedData, policy: PolicyConfig, bootstrap: int = 200, seed:
     return {**evaluate_probs(data, pi, bootstrap, seed), "policy": policy.to_dict()}
 
 
+def unsupported_mass(data: LoggedData, pi: np.ndarray) -> float:
+    """The target policy's probability, averaged over deliveries, on candidates the logging policy
+    never gave a chance: known where a delivery's logged propensity is 1 (a greedy log), which leaves
+    every other candidate at 0. IPS, SNIPS and DR see no reward there, so above 0 they are biased and
+    only DM (the reward model) speaks for that mass."""
+    n = len(data.click)
+    certain = (data.chosen >= 0) & (data.propensity >= 1.0)
+    off = 1.0 - pi[np.arange(n), np.maximum(data.chosen, 0)]
+    return float(np.where(certain, off, 0.0).mean())
+
+
 def evaluate_probs(data: LoggedData, pi: np.ndarray, bootstrap: int = 200, seed: int = 0) -> dict:
     """As `evaluate`, for a target policy given as its action probabilities (n, k), e.g. a delivery
     plan whose contact budget no per-user score rule can express."""
@@ -165,7 +180,7 @@ def evaluate_probs(data: LoggedData, pi: np.ndarray, bootstrap: int = 200, seed:
     rng = np.random.default_rng(seed)
     n = len(data.click)
     draws = [_estimates(terms, rng.integers(0, n, n)) for _ in range(bootstrap)]
-    out = {"n": n, "logged_ctr": float(data.click.mean())}
+    out = {"n": n, "logged_ctr": float(data.click.mean()), "unsupported_mass": unsupported_mass(data, pi)}
     for name, value in point.items():
         samples = np.array([d[name] for d in draws]) if draws else np.array([value])
         out[name] = {

@@ -128,6 +128,10 @@ def _row(**changes):
             r"finite numeric `scores.predicted_ctr` \(line 2\)",
         ),
         (_row(chosen=None), r"`chosen` is null while a candidate is eligible \(line 2\)"),
+        (
+            _row(chosen=0, candidates=[{"text": "a", "scores": {"predicted_ctr": 0.1}, "eligible": False}]),
+            r"`chosen` 0 is a candidate that was not eligible \(line 2\)",
+        ),
     ],
 )
 def test_bad_logs_are_rejected_with_field_and_line(row, pattern, tmp_path):
@@ -143,12 +147,8 @@ def test_bad_policy_specs(spec):
         PolicyConfig.parse(spec)
 
 
-def test_ope_command_prints_all_estimators(tmp_path):
-    from click.testing import CliRunner
-
-    from promogen.cli import cli
-
-    data, _, _ = simulate_log(300, seed=1)
+def write_log(data: LoggedData, path) -> None:
+    """The simulated log as the JSONL deliveries `promogen ope` reads."""
     lines = []
     for i in range(len(data.click)):
         cands = [
@@ -160,29 +160,52 @@ def test_ope_command_prints_all_estimators(tmp_path):
             for k in range(data.scores.shape[1])
         ]
         chosen = None if data.chosen[i] < 0 else int(data.chosen[i])
-        lines.append(
-            json.dumps(
-                {
-                    "user_id": str(i),
-                    "campaign_id": "c",
-                    "candidates": cands,
-                    "chosen": chosen,
-                    "propensity": float(data.propensity[i]),
-                    "click": int(data.click[i]),
-                }
-            )
-        )
-    (tmp_path / "log.jsonl").write_text("\n".join(lines))
+        row = {"user_id": str(i), "campaign_id": "c", "candidates": cands, "chosen": chosen,
+               "propensity": float(data.propensity[i]), "click": int(data.click[i])}  # fmt: skip
+        lines.append(json.dumps(row))
+    path.write_text("\n".join(lines))
+
+
+def test_ope_command_prints_all_estimators(tmp_path):
+    from click.testing import CliRunner
+
+    from promogen.cli import cli
+
+    data, _, _ = simulate_log(300, seed=1)
+    write_log(data, tmp_path / "log.jsonl")
     result = CliRunner().invoke(
         cli, ["ope", "--log", str(tmp_path / "log.jsonl"), "--policy", "epsilon:0.1", "--bootstrap", "20"]
     )
     assert result.exit_code == 0, result.output
-    out = json.loads(result.output)
+    out = json.loads(result.stdout)
     direct = evaluate(data, PolicyConfig.parse("epsilon:0.1"), bootstrap=0)
     assert out["n"] == 300 and out["logged_ctr"] == pytest.approx(data.click.mean())
+    assert out["unsupported_mass"] == 0 and "warning" not in result.output, (
+        "softmax logging covers every choice"
+    )
     for name in ("ips", "snips", "dm", "dr"):
         assert out[name]["ci_low"] <= out[name]["estimate"] <= out[name]["ci_high"], out[name]
         assert out[name]["estimate"] == pytest.approx(direct[name]["estimate"]), "the file round-trips"
+
+
+def test_a_greedy_log_reports_the_choices_it_never_tried(tmp_path):
+    from click.testing import CliRunner
+
+    from promogen.cli import cli
+
+    data, true, fallback = simulate_log(5_000, seed=4, logging=PolicyConfig(kind="greedy"))
+    same = evaluate(data, PolicyConfig(kind="greedy"), bootstrap=0)
+    assert same["unsupported_mass"] == 0, "the logging policy itself is fully supported"
+    other = PolicyConfig.parse("uniform")
+    result = evaluate(data, other, bootstrap=0)
+    truth = true_value(data, true, fallback, other)
+    assert result["unsupported_mass"] > 0.5, f"uniform mostly picks what greedy never did: {result}"
+    assert result["ips"]["estimate"] < 0.8 * truth, "the bias the report warns about is real"
+    assert result["dm"]["estimate"] == pytest.approx(truth, rel=0.1), "the reward model still speaks"
+    write_log(data, tmp_path / "log.jsonl")
+    cli_result = CliRunner().invoke(cli, ["ope", "--log", str(tmp_path / "log.jsonl"), "--policy", "uniform"])
+    assert cli_result.exit_code == 0, cli_result.output
+    assert "IPS, SNIPS and DR are biased" in cli_result.stderr, cli_result.stderr
 
 
 def test_logged_eligibility_is_the_set_ope_uses_so_a_compliant_copy_over_a_floor_does_not_bias_it(tmp_path):
