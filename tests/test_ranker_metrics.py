@@ -358,3 +358,23 @@ def test_the_pipeline_scores_in_its_scoring_dtype_and_bf16_stays_close(copywrite
         "the approver scores in bfloat16 too"
     )
     assert np.allclose(approval["float32"], approval["bfloat16"], atol=0.03), f"within rounding: {approval}"
+
+
+@pytest.mark.parametrize("clicks", [[100, 300], [300, 100]], ids=["better arm second", "better arm first"])
+def test_tied_scores_count_half_a_pair_whichever_arm_comes_first(clicks):
+    got = ab_test_metrics(
+        np.array(["t", "t"]), np.array(clicks), np.array([1000, 1000]), np.array([0.5, 0.5])
+    )
+    assert got["pairwise_acc_significant"] == got["pairwise_acc_all"] == 0.5, f"a tie is no call: {got}"
+
+
+def test_pair_accuracy_without_pairs_is_unknown_not_zero():
+    got = ab_test_metrics(
+        np.array(["t", "t"]), np.array([10, 10]), np.array([1000, 1000]), np.array([1.0, 0.0])
+    )
+    assert got["n_pairs"] == 0 and np.isnan(got["pairwise_acc_all"]), f"equal CTRs: no pair to score: {got}"
+
+
+def test_ece_refuses_a_probability_that_is_not_finite():
+    with pytest.raises(ValueError, match="finite"):
+        ece(np.array([0, 1, 1]), np.array([0.2, float("nan"), 0.9]))

@@ -18,7 +18,7 @@ from ..encoder import InterestEncoder
 from ..ranker import Ranker
 from ..train.public_data import cached_embeddings, mind_rows, upworthy_arms
 from ..train.ranker import mind_parts, mind_vectors, upworthy_parts
-from .stats import ab_test_metrics, auc, ece, logloss, two_proportion_z
+from .stats import ab_test_metrics, auc, ece, logloss, ordered_right, two_proportion_z
 
 ALPHAS = (0.1, 1.0, 10.0, 100.0)
 L2S = (1e-3, 1e-2, 1e-1)
@@ -65,7 +65,7 @@ def per_test_significant(groups, clicks, impressions, scores) -> dict[str, np.nd
                 if ca / na == cb / nb or abs(two_proportion_z(ca, na, cb, nb)) <= 1.96:
                     continue
                 n_sig[k] += 1
-                right[k] += (scores[a] > scores[b]) == (ca / na > cb / nb)
+                right[k] += ordered_right(scores[a], scores[b], ca / na, cb / nb)
     return {"tests": np.array(tests), "n": n_sig, "right": right}
 
 

@@ -48,6 +48,8 @@ def logloss(labels: np.ndarray, probs: np.ndarray, eps: float = 1e-7) -> float:
 def ece(labels: np.ndarray, probs: np.ndarray, bins: int = 10) -> float:
     """Expected calibration error over equal-width probability bins."""
     y, p = np.asarray(labels, dtype=float), np.asarray(probs, dtype=float)
+    if not np.isfinite(p).all():
+        raise ValueError("ece needs finite probabilities: a NaN falls in no bin yet counts in the weights")
     which = np.minimum((p * bins).astype(int), bins - 1)
     total = 0.0
     for b in range(bins):
@@ -62,6 +64,14 @@ def hit_and_ndcg(rank_of_target: np.ndarray, k: int = 10) -> tuple[float, float]
     r = np.asarray(rank_of_target)
     hits = r < k
     return float(hits.mean()), float(np.where(hits, 1.0 / np.log2(r + 2), 0.0).mean())
+
+
+def ordered_right(score_a: float, score_b: float, ctr_a: float, ctr_b: float) -> float:
+    """1 when the scores order two arms as their CTRs do, 0 when reversed, 0.5 for tied scores (as the
+    AUC counts ties: a tie is no call, whichever arm comes first)."""
+    if score_a == score_b:
+        return 0.5
+    return float((score_a > score_b) == (ctr_a > ctr_b))
 
 
 def ab_test_metrics(
@@ -90,15 +100,15 @@ def ab_test_metrics(
             for b in range(a + 1, len(c)):
                 if ctr[a] == ctr[b]:
                     continue
-                right = bool((s[a] > s[b]) == (ctr[a] > ctr[b]))
+                right = ordered_right(s[a], s[b], ctr[a], ctr[b])
                 n_all += 1
                 correct_all += right
                 if abs(two_proportion_z(c[a], n[a], c[b], n[b])) > 1.96:
                     n_sig += 1
                     correct_sig += right
     return {
-        "pairwise_acc_significant": correct_sig / max(n_sig, 1),
-        "pairwise_acc_all": correct_all / max(n_all, 1),
+        "pairwise_acc_significant": correct_sig / n_sig if n_sig else float("nan"),
+        "pairwise_acc_all": correct_all / n_all if n_all else float("nan"),
         "pick_lift": float(np.mean(lifts)) if lifts else float("nan"),
         "n_pairs_significant": n_sig,
         "n_pairs": n_all,
