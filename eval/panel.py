@@ -64,6 +64,12 @@ def sheet(args) -> None:
     ]
     if taken:
         raise SystemExit(f"rename the deliveries folder {taken[0]!r}: its name would read as another source")
+    names = [Path(d).name for d in args.deliveries]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:  # a source is named by its folder: two folders of one name would pool into one source
+        raise SystemExit(
+            f"two deliveries folders are named {twice[0]!r}: rename one (e.g. copy it to runs/x/B)"
+        )
     specs = shopper_specs(args)
     folders = [Path(d) for d in args.deliveries]
     rows, key = [], {}

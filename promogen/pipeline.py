@@ -518,7 +518,7 @@ class PromoGen:
             chosen_by="model" if chosen is not None else "fallback",
             candidates=cands,
             chosen=chosen,
-            propensity=round(propensity, 6),
+            propensity=float(f"{propensity:.6g}"),  # 6 significant digits: a small one never becomes 0
             model=self.generator.name,
             adapter=self.generator.adapter,
             seed=seed,

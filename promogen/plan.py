@@ -235,7 +235,7 @@ def plan(
         Assignment(
             user_id=user.user_id,
             action=actions[chosen[i]],
-            propensity=round(float(propensity[i]), 6),
+            propensity=float(f"{propensity[i]:.6g}"),  # never rounded to 0
             probabilities={a: round(float(p), 6) for a, p in zip(actions, probs[i], strict=True)},
             predicted={a: round(float(v), 6) for a, v in zip(actions, q[i], strict=True)},
             features=features[i],

@@ -45,10 +45,14 @@ def _delivery(uid, text, chosen, cands):
 def _context():
     eye = np.eye(3, 4, dtype=np.float32)  # three users with orthogonal interests
     cands = [
-        [Candidate("a b", {"predicted_ctr": 0.04}), Candidate("a c", {"predicted_ctr": 0.02})],
+        [
+            Candidate("a b", {"predicted_ctr": 0.04}, eligible=True),
+            Candidate("a c", {"predicted_ctr": 0.02}, eligible=True),
+            Candidate("a e", {"predicted_ctr": 0.9}),  # compliant, but under a floor: never deliverable
+        ],
         [
             Candidate("x", {"predicted_ctr": 0.01}, ["code_missing"]),
-            Candidate("b d", {"predicted_ctr": 0.03}),
+            Candidate("b d", {"predicted_ctr": 0.03}, eligible=True),
         ],
         [Candidate("y", {"predicted_ctr": 0.05}, ["too_long"])],
     ]
@@ -73,7 +77,7 @@ def _context():
 
 def test_metrics_on_a_context_with_known_answers():
     values = {m.name: m.compute(_context()) for m in METRICS}
-    assert values["first_try_compliance"] == pytest.approx(3 / 5), "3 of 5 candidates pass"
+    assert values["first_try_compliance"] == pytest.approx(4 / 6), "4 of 6 candidates pass"
     assert values["fallback_rate"] == pytest.approx(1 / 3)
     assert np.allclose(values["relevance"], 1.0), "each copy equals its user's interest vector"
     assert values["personalisation_vs_others"] == pytest.approx(1.0), (
@@ -81,8 +85,8 @@ def test_metrics_on_a_context_with_known_answers():
     )
     assert values["personalisation_vs_generic"] == pytest.approx(0.5), "1 - 0.5 against the generic copy"
     assert values["pairwise_similarity"] == pytest.approx(0.0), "orthogonal copies"
-    # chosen 0.04 vs mean(0.04, 0.02) = 0.03; chosen 0.03 vs 0.03: (0.035 / 0.03)
-    assert values["ctr_lift_vs_random"] == pytest.approx(0.035 / 0.03)
+    # chosen 0.04 vs mean(0.04, 0.02) = 0.03 (the ineligible 0.9 was never a choice); 0.03 vs 0.03
+    assert values["ctr_lift_vs_random"] == pytest.approx(0.035 / 0.03), "against eligible candidates only"
     assert values["fluency"][2] == pytest.approx(0.0) and values["fluency"][0] > values["fluency"][1]
 
 

@@ -15,7 +15,7 @@ from promogen.pipeline import NO_MINIMUM_WORDS, budget, minimum_once
 from promogen.policy import PolicyConfig
 from promogen.prompts import fallback_copy
 from promogen.simulate import demo_campaign, load_campaign, simulate_users
-from promogen.types import Campaign, UserHistory
+from promogen.types import Campaign, Candidate, UserHistory
 from promogen.wording import required_terms
 
 CONTRACT = {
@@ -466,3 +466,13 @@ def test_compliant_copy_over_the_fluency_floor_is_not_eligible_and_ope_respects_
     assert result["ips"]["estimate"] == pytest.approx(np.mean(clicks)), (
         "the logging policy itself, evaluated over the eligible set, earns exactly the logged click rate"
     )
+
+
+def test_a_small_propensity_is_logged_as_itself_not_as_zero(fake_pg, tmp_path):
+    campaign, [user] = demo_campaign("run20"), simulate_users(1, seed=0)
+    cands = [Candidate("20% off running gear with code RUN20.", {"predicted_ctr": 0.1}, eligible=True)]
+    delivery = fake_pg.delivery(campaign, user, cands, [], "fallback", 0, (0, 3.14159265e-7))
+    assert delivery.propensity == 3.14159e-7, f"6 significant digits, never 0: {delivery.propensity}"
+    log = tmp_path / "log.jsonl"
+    log.write_text(json.dumps({**delivery.to_dict(), "click": 1}) + "\n")
+    assert read_log(log).propensity[0] == 3.14159e-7, "a rare pick stays readable by `promogen ope`"

@@ -177,6 +177,7 @@ def test_a_sheet_of_campaign_files_and_a_users_file_has_no_reference_and_credits
         ({"gold": None, "users": None, "campaign": None}, "v1", "give --gold"),
         ({"gold": "dev.jsonl", "users": None, "campaign": None}, "template", "rename the deliveries folder"),
         ({"gold": "dev.jsonl", "users": None, "campaign": None}, "x_model", "would read as another source"),
+        ({"gold": "dev.jsonl", "users": None, "campaign": None}, "a/shipped b/shipped", "named 'shipped'"),
     ],
 )
 def test_panel_sheet_refuses_unclear_sources(tmp_path, given, folder, error):
@@ -184,8 +185,9 @@ def test_panel_sheet_refuses_unclear_sources(tmp_path, given, folder, error):
 
     from eval.panel import sheet
 
+    folders = [str(tmp_path / f) for f in folder.split()]
     args = argparse.Namespace(
-        deliveries=[str(tmp_path / folder)], per_campaign=1, seed=0, out=tmp_path, differing=False, **given
+        deliveries=folders, per_campaign=1, seed=0, out=tmp_path, differing=False, **given
     )
     with pytest.raises(SystemExit, match=error):
         sheet(args)

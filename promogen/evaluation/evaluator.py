@@ -186,7 +186,7 @@ class FirstTryCompliance(Metric):
 
 class ChosenVsRandomCTR(Metric):
     name = "ctr_lift_vs_random"
-    help = "predicted CTR of the chosen copy over that of a random compliant candidate (model-served users)"
+    help = "predicted CTR of the chosen copy over that of a random eligible candidate (model-served users)"
 
     def compute(self, ctx):
         pairs = chosen_and_random_ctr(ctx.deliveries)
@@ -203,10 +203,11 @@ def rejects_by_rule(deliveries: list[Delivery]) -> dict[str, int]:
 
 
 def chosen_and_random_ctr(deliveries: list[Delivery]) -> np.ndarray:
-    """(chosen copy's predicted CTR, mean over the user's compliant candidates) per model-served user."""
+    """(chosen copy's predicted CTR, mean over the user's eligible candidates: those the policy could
+    pick) per model-served user."""
     pairs = []
     for d in deliveries:
-        ok = [c.scores["predicted_ctr"] for c in d.candidates if c.compliant and "predicted_ctr" in c.scores]
+        ok = [c.scores["predicted_ctr"] for c in d.candidates if c.eligible and "predicted_ctr" in c.scores]
         if d.chosen is not None and ok:
             pairs.append((d.candidates[d.chosen].scores["predicted_ctr"], float(np.mean(ok))))
     return np.array(pairs, dtype=float).reshape(-1, 2)

@@ -227,7 +227,7 @@ def _chosen_vs_random_plot(plt, results: dict):
         means = pairs.mean(axis=0) if len(pairs) else [np.nan, np.nan]
         ax.bar([i - 0.2, i + 0.2], means, 0.4, color=["tab:blue", "tab:gray"])
     ax.set_xticks(range(len(names)), names)
-    ax.set_title("predicted CTR: chosen copy (blue) vs random compliant (grey)")
+    ax.set_title("predicted CTR: chosen copy (blue) vs random eligible (grey)")
     return fig
 
 
