@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 _LABEL = re.compile(
     r"^\s*(?:push notification|notification|sms|text|subject(?: line)?|banner|headline|message)"
-    r"\s*[:\-]\s*",
+    r"(?:\s*:|\s+[-–])\s*",  # a colon, or a dash after a space: "SMS-exclusive" is copy, not a label
     re.I,
 )
 _QUOTES = "\"'“”‘’"
@@ -97,7 +97,9 @@ def tidy(text: str) -> str:
     text = normalise(text).strip().split("\n\n")[0]
     text = " ".join(text.split())
     text = _LABEL.sub("", text).strip()
-    if len(text) >= 2 and text[0] in _QUOTES and text[-1] in _QUOTES:
+    # Quotes wrap the whole copy only when none is inside it ('"Run far" is our motto ... "RUN20"' keeps
+    # both pairs).
+    if len(text) >= 2 and text[0] in _QUOTES and text[-1] in _QUOTES and not set(text[1:-1]) & set(_QUOTES):
         text = text[1:-1].strip()
     return text
 

@@ -47,6 +47,7 @@ class MicroBatcher:
         self.wait_s = wait_s
         self.calls = 0  # batched generate calls made, for /healthz and the load report
         self._queue: queue.Queue[_Request | None] = queue.Queue()
+        self._closed = False
         self._worker = threading.Thread(target=self._run, name="promogen-microbatch", daemon=True)
         self._worker.start()
 
@@ -58,11 +59,14 @@ class MicroBatcher:
         seed: int | None = None,
         solo: bool = False,
     ) -> Future:
+        if self._closed:  # no worker would ever answer it
+            raise RuntimeError("the micro-batcher is closed")
         request = _Request(campaign, list(users), n_candidates, seed, solo)
         self._queue.put(request)
         return request.future
 
     def close(self) -> None:
+        self._closed = True
         self._queue.put(None)
         self._worker.join(timeout=10)
 
@@ -93,8 +97,10 @@ class MicroBatcher:
         # A caller that gave up (its future cancelled) is dropped: setting a cancelled future's result
         # would raise here and stop the worker, and with it every later request.
         group = [r for r in group if r.future.set_running_or_notify_cancel()]
-        if not group:
-            return
+        if group:
+            self._answer(group)
+
+    def _answer(self, group: list[_Request]) -> None:
         head = group[0]
         users = [u for r in group for u in r.users]
         try:
@@ -106,9 +112,12 @@ class MicroBatcher:
                 seed=head.seed,
                 requests=[len(r.users) for r in group],
             )
-        except Exception as exc:  # handed to every caller of the group, who reports it
-            for request in group:
-                request.future.set_exception(exc)
+        except Exception as exc:
+            if len(group) > 1:  # one request may be the cause: each runs alone, so only its caller fails
+                for request in group:
+                    self._answer([request])
+            else:  # handed to the caller, who reports it
+                head.future.set_exception(exc)
             return
         start = 0
         for request in group:

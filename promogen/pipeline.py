@@ -365,6 +365,8 @@ class PromoGen:
         if not users:
             return []
         n = self.config.n_candidates if n_candidates is None else n_candidates
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValidationError(f"`n_candidates` must be a whole number of at least 1; got {n!r}")
         seed = self.config.seed if seed is None else seed
         fallback = fallback_copy(campaign)  # raises, naming the field to change, if no template fits
 

@@ -77,6 +77,25 @@ def test_top_k_keeps_every_token_tied_with_the_kth_as_transformers_does():
     assert torch.equal(full, ref), f"tied tokens at the k-th score stay: {full} vs {ref}"
 
 
+def test_a_rows_draw_does_not_depend_on_a_tie_in_another_row():
+    # bfloat16-rounded logits tie often; a tie at row b's k-th makes the batch gather wider, which
+    # must not reorder row a's equal scores and so move its draw.
+    torch.manual_seed(0)
+    changed = 0
+    for _ in range(20):
+        a = (torch.randn(4096) * 3).to(torch.bfloat16).float()
+        b = (torch.randn(4096) * 3).to(torch.bfloat16).float()
+        top = b.topk(11).values
+        b[b == top[10]] = top[9]  # b's 11th ties with its 10th (k = 10)
+        for seed in range(10):
+            alone = draw(*warp(a[None], 0.7, 10, 0.95), [torch.Generator().manual_seed(seed)])
+            beside = draw(
+                *warp(torch.stack([a, b]), 0.7, 10, 0.95), [torch.Generator().manual_seed(seed)] * 2
+            )
+            changed += int(alone[0] != beside[0])
+    assert changed == 0, f"row a's token moved with row b in {changed} of 200 draws"
+
+
 def test_a_tie_made_by_the_temperature_is_kept_as_transformers_keeps_it():
     from transformers.generation.logits_process import TemperatureLogitsWarper, TopKLogitsWarper
 

@@ -63,6 +63,21 @@ def test_tidy_copy_edits_raw_output_but_never_shortens_it():
     assert tidy(long) == long.strip(), "a cut could drop the minimum spend, so tidy never cuts"
 
 
+@pytest.mark.parametrize(
+    ("raw", "edited"),
+    [
+        ("SMS - Get 20% off", "Get 20% off"),
+        ("Subject line: Get 20% off", "Get 20% off"),
+        ("SMS-exclusive: 20% off with RUN20", "SMS-exclusive: 20% off with RUN20"),
+        ("Text-only deal: 20% off with RUN20", "Text-only deal: 20% off with RUN20"),
+        ('"Run far" is our motto: 20% off, code "RUN20"', '"Run far" is our motto: 20% off, code "RUN20"'),
+    ],
+    ids=["a dash label", "a colon label", "a hyphenated word is copy", "another one", "quotes inside stay"],
+)
+def test_tidy_removes_labels_and_wrapping_quotes_only(raw, edited):
+    assert tidy(raw) == edited, f"{raw!r} -> {tidy(raw)!r}"
+
+
 GIFT = "Your little explorer's waiting: get a free mystery gift on your order with PSBRA until Jan 26"
 
 
@@ -259,6 +274,13 @@ def test_bad_request_sizes_are_refused_naming_the_argument(copywriter, encoder, 
     pg = PromoGen(copywriter, encoder, PipelineConfig())
     with pytest.raises(ValidationError, match=r"`requests`.*" + regex):
         pg.generate(demo_campaign("run20"), simulate_users(2, seed=0), n_candidates=2, requests=requests)
+
+
+@pytest.mark.parametrize("n", [0, -1, 2.5, True])
+def test_a_candidate_count_under_one_is_refused_naming_it(copywriter, encoder, n):
+    pg = PromoGen(copywriter, encoder, PipelineConfig())
+    with pytest.raises(ValidationError, match=r"`n_candidates` must be a whole number of at least 1"):
+        pg.generate(demo_campaign("run20"), simulate_users(1, seed=0), n_candidates=n)
 
 
 def test_variety_never_delivers_a_violating_candidate_for_its_new_words(copywriter, encoder):

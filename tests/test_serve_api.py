@@ -11,7 +11,7 @@ import pytest
 from conftest import canned_pg
 from fastapi.testclient import TestClient
 
-from promogen import check_copy
+from promogen import UserHistory, check_copy
 from promogen.microbatch import MicroBatcher
 from promogen.server import ServeConfig, create_app
 from promogen.simulate import demo_campaign, simulate_users
@@ -190,6 +190,29 @@ def test_concurrent_requests_share_one_batched_generate(encoder):
         "`variety` compares a request's copy with its own earlier shoppers only, as if it ran alone"
     )
     batcher.close()
+
+
+def test_a_failing_request_fails_alone_and_a_closed_batcher_refuses_more(encoder):
+    pg, batcher, campaign, first = busy_batcher(encoder)
+    canned = pg.generator.rule
+
+    def rule(prompt, k):
+        if "boom" in prompt.lower():
+            raise RuntimeError("this shopper's prompt breaks the copywriter")
+        return canned(prompt, k)
+
+    pg.generator.rule = rule
+    bad = UserHistory.from_dict({"user_id": "b", "events": [{"type": "view", "text": "boom box"}]})
+    good, broken = batcher.submit(campaign, simulate_users(2, seed=1)), batcher.submit(campaign, [bad])
+    pg.generator.hold.set()
+    first.result(timeout=30)
+    assert len(good.result(timeout=30)) == 2, "merged with a failing request, the other is still answered"
+    with pytest.raises(RuntimeError, match="breaks the copywriter"):
+        broken.result(timeout=30)
+    assert pg.generator.calls[1] == 3, f"the two ran merged first: {pg.generator.calls}"
+    batcher.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        batcher.submit(campaign, simulate_users(1))
 
 
 def test_solo_requests_and_other_campaigns_are_not_merged(encoder):
