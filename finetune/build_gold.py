@@ -49,6 +49,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.hold_out_every < 0:
         parser.error("--hold-out-every must be 0 (none) or a positive N")
+    if Path(args.split).stem == "dev":
+        parser.error("--split dev: dev is the reported split and is never trained on")
     try:
         specs = train_specs(args.data, args.split, args.extra)
     except ValueError as exc:

@@ -48,6 +48,7 @@ def test_hold_out_keeps_every_nth_sorted_campaign_out(tmp_path, campaigns, every
     [
         (["--hold-out-every", "-1"], "must be 0 .none. or a positive N"),
         (["--hold-out-every", "x"], "invalid int"),
+        (["--split", "dev"], "dev is the reported split"),
     ],
 )
 def test_bad_hold_out_is_refused_before_any_work(argv, error, monkeypatch, capsys):

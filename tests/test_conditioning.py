@@ -1,6 +1,7 @@
 """Interest soft prompts and LoRA training on the tiny random Llama: placement, batching, training, reload."""
 
 import json
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -137,6 +138,23 @@ def test_resume_continues_from_the_newest_checkpoint(trained):
     assert steps == list(range(1, 15)), f"each step logged once across the two runs: {steps}"
 
 
+def test_a_run_resumed_after_a_kill_ends_with_the_uninterrupted_weights(trained, tmp_path):
+    config, _ = trained
+    settings = {**config.to_dict(), "steps": 6, "save_every": 3, "resume": True}
+    settings["adapter"] = {**settings["adapter"], "lora_dropout": 0.3}  # dropout draws must replay too
+    whole = train(TrainConfig.from_dict({**settings, "out": str(tmp_path / "whole")}), progress=False)
+    killed = TrainConfig.from_dict({**settings, "out": str(tmp_path / "killed")})
+    train(killed, progress=False)
+    newest = tmp_path / "killed" / "checkpoints" / "step-000006"
+    shutil.rmtree(newest)  # as if killed after step 3's checkpoint
+    resumed = train(killed, progress=False)
+    assert resumed.summary["resumed_at"] == 3, resumed.summary
+    for (name, a), (_, b) in zip(
+        whole.model.state_dict().items(), resumed.model.state_dict().items(), strict=True
+    ):
+        assert torch.equal(a, b), f"{name} differs after the resume"
+
+
 def test_batch_order_is_a_function_of_seed_and_step():
     a = [batch_indices(s, 10, 4, seed=0) for s in range(5)]
     assert a == [batch_indices(s, 10, 4, seed=0) for s in range(5)], "same seed, same order"
@@ -193,16 +211,37 @@ def test_training_script_runs_as_two_processes(trainable_tiny_dir, encoder, tmp_
         "batch_size": 4,
         "adapter": {"k": 2, "lora_r": 4},
     }
-    (tmp_path / "c.yaml").write_text(yaml.safe_dump(config))
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "finetune/train_lora.py"]
     env = {**__import__("os").environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
-    result = subprocess.run(
-        [*cmd, "--config", str(tmp_path / "c.yaml")], env=env, capture_output=True, text=True, timeout=300
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    summary = json.loads(result.stdout.strip().splitlines()[-1])
+
+    def run(name: str, settings: dict) -> dict:
+        (tmp_path / f"{name}.yaml").write_text(yaml.safe_dump(settings))
+        result = subprocess.run(
+            [*cmd, "--config", str(tmp_path / f"{name}.yaml")],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+        return json.loads(result.stdout.strip().splitlines()[-1])
+
+    summary = run("sft", config)
     assert summary["processes"] == 2 and summary["steps"] == 2, summary
     assert (tmp_path / "run" / "adapter" / "promogen_adapter.json").is_file(), "the first process saves"
+    assert summary["processes_agree"], "averaged gradients keep both processes' weights equal"
+    pairs = tmp_path / "pairs.jsonl"
+    bad = "Get 25% off everything with code RUN25 today only!"
+    pairs.write_text(
+        "".join(
+            json.dumps({**r, "chosen": r["target"], "rejected": bad}) + "\n" for r in sft_rows(encoder, n=4)
+        )
+    )
+    dpo = {**config, "data": [str(pairs)], "out": str(tmp_path / "dpo"), "objective": "dpo", "lr": 1e-2}
+    dpo["init_adapter"] = str(tmp_path / "run" / "adapter")
+    dpo.pop("adapter")
+    summary = run("dpo", dpo)
+    assert summary["processes_agree"], "DPO runs through the DDP wrapper too, so its processes stay equal"
 
 
 def test_preference_tuning_from_an_adapter_prefers_the_chosen_message(trained, encoder, tmp_path):

@@ -138,6 +138,8 @@ def test_appeal_head_learns_within_test_differences(tiny_bert_dir, tmp_path):
     assert [r["epoch"] for r in meta["epochs"]] == [1, 2, 3], meta["epochs"]
     best = max(r["val_pairwise_acc_significant"] for r in meta["epochs"])
     assert best > 0.8, f"within-test order must be learned despite base rates: {meta['epochs']}"
+    chosen = [r["epoch"] for r in meta["epochs"] if r["chosen"]]
+    assert chosen == [meta["chosen_epoch"]], f"the epoch restored is the one reported: {meta['epochs']}"
     assert calibration[0] > 0, "a positive log-odds scale"
     assert list((tmp_path / "cache").glob("states-*.pt")), "frozen states are cached for reruns"
     ranker = Ranker(

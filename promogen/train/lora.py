@@ -136,7 +136,12 @@ class Conditioned(nn.Module):
         )
         return {"inputs_embeds": embeds, "attention_mask": mask, "position_ids": positions}, labels
 
-    def forward(self, input_ids, attention_mask, labels, vectors, soft_at=None):
+    def forward(self, input_ids, attention_mask, labels, vectors, soft_at=None, logps: bool = False):
+        """The LM's output with its token loss; with `logps`, `sequence_logps` instead. DPO calls the
+        module (not the method) so that under DDP the forward runs through the wrapper, whose hooks
+        average the gradients between processes."""
+        if logps:
+            return self.sequence_logps(input_ids, attention_mask, labels, vectors, soft_at)
         inputs, labels = self.inputs(input_ids, attention_mask, labels, vectors, soft_at)
         return self.lm(**inputs, labels=labels)
 
@@ -238,9 +243,9 @@ def pair_batch(examples: list[dict], pad_id: int) -> dict[str, torch.Tensor]:
 
 def dpo_loss(policy, reference, batch: dict, beta: float, sft_weight: float) -> torch.Tensor:
     """DPO on the chosen-vs-rejected margin against the frozen reference, plus the chosen's token loss."""
-    logps, counts = policy.sequence_logps(**batch)
+    logps, counts = policy(**batch, logps=True)
     with torch.no_grad():
-        ref, _ = reference.sequence_logps(**batch)
+        ref, _ = reference(**batch, logps=True)
     n = len(logps) // 2
     margin = (logps[:n] - ref[:n]) - (logps[n:] - ref[n:])
     nll = -(logps[:n] / counts[:n].clamp(min=1)).mean()
@@ -301,6 +306,11 @@ def train(config: TrainConfig, progress: bool = True) -> TrainResult:
     out = Path(config.out)
     files = _data_files(config)
     accelerator = Accelerator(cpu=not torch.cuda.is_available())
+    if config.batch_size < accelerator.num_processes:
+        raise ValidationError(
+            f"`batch_size` {config.batch_size} is under the {accelerator.num_processes} processes: "
+            "each needs at least one example a step"
+        )
     torch.manual_seed(config.seed)
     tokenizer, lm, interest = _load_models(config)
     module = Conditioned(lm, interest)
@@ -320,6 +330,8 @@ def train(config: TrainConfig, progress: bool = True) -> TrainResult:
     optimizer = _optimizer(lm, interest, config)
     scheduler = get_cosine_schedule_with_warmup(optimizer, config.warmup, config.steps)
     module, optimizer = accelerator.prepare(module, optimizer)
+    if reference is not None:
+        reference.to(accelerator.device)  # `prepare` moved the policy (to a GPU where there is one)
     # Weights stay fp32; bf16 matmuls are 3x faster on a CPU with AMX (measured), and not emulated elsewhere.
     use_bf16 = config.autocast == "on" or (config.autocast == "auto" and bf16_native())
     saved = _checkpoints(out) if config.resume else []
@@ -336,6 +348,10 @@ def train(config: TrainConfig, progress: bool = True) -> TrainResult:
     module.train()
     losses: list[float] = []
     while step < config.steps:
+        # Dropout's draws are a function of (seed, step, process), so a resumed run draws what the
+        # uninterrupted one would have (a checkpoint holds no RNG state).
+        torch.manual_seed(config.seed * 1_000_003 + step * 1_009 + accelerator.process_index)
+        lr = scheduler.get_last_lr()[0]  # the rate this step trains at (`_step` moves the schedule on)
         batch = _batch(
             step, examples, tokenizer.pad_token_id, accelerator, config, paired=reference is not None
         )
@@ -345,7 +361,7 @@ def train(config: TrainConfig, progress: bool = True) -> TrainResult:
             raise RuntimeError(f"loss became {value} at step {step}; lower `lr`")
         losses.append(value)
         if main:
-            _log_step(log, bar, step, value, scheduler.get_last_lr()[0], started)
+            _log_step(log, bar, step, value, lr, started)
         if main and (step % config.save_every == 0 or step == config.steps):
             _save_checkpoint(
                 out, step, accelerator.unwrap_model(module), optimizer, scheduler, config.keep_checkpoints
@@ -354,6 +370,7 @@ def train(config: TrainConfig, progress: bool = True) -> TrainResult:
     bar.close()
 
     trained = accelerator.unwrap_model(module)
+    agree = _processes_agree(trained, accelerator)
     summary = {
         "data": [str(d) for d in files],
         "data_sha1": hashlib.sha1(b"".join(d.read_bytes() for d in files)).hexdigest(),
@@ -362,6 +379,7 @@ def train(config: TrainConfig, progress: bool = True) -> TrainResult:
         "steps": config.steps,
         "batch_size": config.batch_size,
         "processes": accelerator.num_processes,
+        "processes_agree": agree,
         "device": str(accelerator.device),
         "bf16_autocast": use_bf16,
         # The adapter's config keeps its lora_dropout; a DPO run trained with none (see `train`).
@@ -381,6 +399,15 @@ def train(config: TrainConfig, progress: bool = True) -> TrainResult:
         log.close()
     accelerator.wait_for_everyone()
     return TrainResult(adapter_dir, summary, trained.eval(), main)
+
+
+def _processes_agree(trained: Conditioned, accelerator) -> bool:
+    """Whether every process ended with the weights the first saves: each trains on its slice of the
+    batch, so only averaged gradients keep them equal (a DPO step that bypassed DDP let them drift)."""
+    params = [p.detach().double().flatten() for p in trained.parameters() if p.requires_grad]
+    checksum = torch.stack([torch.cat(params).sum(), torch.cat(params).abs().sum()]).to(accelerator.device)
+    every = accelerator.gather(checksum[None]).reshape(-1, 2)
+    return bool(torch.allclose(every, every[:1], rtol=1e-9, atol=0))
 
 
 def _data_files(config: TrainConfig) -> list[Path]:
@@ -449,7 +476,7 @@ def _resume(saved: list[Path], accelerator, module, optimizer, scheduler) -> int
 def _batch(step: int, examples, pad_id: int, accelerator, config: TrainConfig, paired: bool) -> dict:
     """This process's slice of the step's batch, collated (chosen + rejected rows when `paired`)."""
     indices = batch_indices(step, len(examples), config.batch_size, config.seed)
-    mine = indices[accelerator.process_index :: accelerator.num_processes] or indices[:1]
+    mine = indices[accelerator.process_index :: accelerator.num_processes]
     make = pair_batch if paired else collate
     return {k: v.to(accelerator.device) for k, v in make([examples[i] for i in mine], pad_id).items()}
 
@@ -460,8 +487,7 @@ def _step(module, reference, batch, accelerator, optimizer, scheduler, config, u
         if reference is None:
             loss = module(**batch).loss
         else:
-            policy = accelerator.unwrap_model(module)
-            loss = dpo_loss(policy, reference, batch, config.beta, config.sft_weight)
+            loss = dpo_loss(module, reference, batch, config.beta, config.sft_weight)
     accelerator.backward(loss)
     optimizer.step()
     scheduler.step()

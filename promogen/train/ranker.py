@@ -141,7 +141,7 @@ def train_appeal(net, states: list, arms, parts: dict, config: RankerConfig, log
         weight_decay=0.01,
     )
     val = np.flatnonzero(parts["val"])
-    records, best, best_state, start = [], -1.0, None, time.time()
+    records, best, best_epoch, best_state, start = [], -1.0, 0, None, time.time()
     for epoch in range(1, config.appeal_epochs + 1):
         net.train()
         order = rng.permutation(len(tests))
@@ -166,9 +166,12 @@ def train_appeal(net, states: list, arms, parts: dict, config: RankerConfig, log
             }
         )
         log(f"  appeal epoch {epoch}: validation significant pairs {m['pairwise_acc_significant']:.4f}")
-        if m["pairwise_acc_significant"] > best:  # ties keep the earlier epoch
-            best = m["pairwise_acc_significant"]
+        score = m["pairwise_acc_significant"]  # NaN when validation has no significant pair
+        if best_state is None or score > best:  # ties keep the earlier epoch
+            best, best_epoch = score, epoch
             best_state = {k: v.detach().clone() for k, v in net.trained_state().items()}
+    for record in records:  # the epoch restored, marked: the records' rounded figures could tie
+        record["chosen"] = record["epoch"] == best_epoch
     with torch.no_grad():
         for name, value in net.trained_state().items():
             value.copy_(best_state[name])
@@ -256,7 +259,7 @@ def fit_appeal_head(upworthy_path, config: RankerConfig, cache, log=print):
     val_scores = top_scores(net, [states[i] for i in np.flatnonzero(val)])
     scale = within_test_scale(groups[val], arms.clicks[val], arms.impressions[val], val_scores)
     calibration = np.array([scale, float(fit_scores.mean())], dtype=np.float32)
-    best = max(records, key=lambda r: r["val_pairwise_acc_significant"])
+    best = next(r for r in records if r["chosen"])
     meta = {
         "file": str(upworthy_path),
         "sha1": file_sha1(upworthy_path),
