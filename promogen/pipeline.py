@@ -274,6 +274,7 @@ class PipelineConfig(Config):
         if isinstance(self.encoder, dict):
             self.encoder = EncoderConfig.from_dict(self.encoder)
         self._range("n_candidates", 1, 64)
+        self._range("seed", 0)
         self._range("max_perplexity", 1.0)
         self._range("min_approval", 0.0, 1.0)
         self._range("variety", 0.0)
@@ -368,6 +369,8 @@ class PromoGen:
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ValidationError(f"`n_candidates` must be a whole number of at least 1; got {n!r}")
         seed = self.config.seed if seed is None else seed
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise ValidationError(f"`seed` must be a whole number >= 0; got {seed!r}")
         fallback = fallback_copy(campaign)  # raises, naming the field to change, if no template fits
 
         if requests is not None and (sum(requests) != len(users) or min(requests, default=0) < 0):

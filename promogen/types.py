@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -72,10 +73,18 @@ def _article(t: type) -> str:
     return names.get(t, t.__name__)
 
 
-def check_str(value: Any, name: str, line: int | None = None, *, empty: bool = False) -> str:
+def check_str(
+    value: Any, name: str, line: int | None = None, *, empty: bool = False, one_line: bool = False
+) -> str:
+    """`one_line`: for a campaign's words, which go into prompts and copy as they are: a line break
+    there would start a new line of the prompt ("Shopper is into: ...") or of the delivered message."""
     check_type(value, str, name, line)
     if not empty and not value.strip():
         raise ValidationError(f"`{name}` must not be empty{_where(line)}")
+    if one_line and any(unicodedata.category(c) == "Cc" for c in value):
+        raise ValidationError(
+            f"`{name}` must be one line (no line breaks or control characters){_where(line)}"
+        )
     return value
 
 
@@ -149,11 +158,24 @@ class UserHistory:
         events = [Event.from_dict(e, f"events[{i}]", line) for i, e in enumerate(data["events"])]
         attributes = data.get("attributes") or {}
         check_type(attributes, dict, "attributes", line)
+        # A Parquet struct's timestamps and decimals become ISO text and floats, as an event's do: every
+        # engine writes attributes back out as JSON.
+        attributes = {
+            k: v.isoformat() if isinstance(v, date) else float(v) if isinstance(v, Decimal) else v
+            for k, v in attributes.items()
+        }
         for key, value in attributes.items():
             if isinstance(value, float) and not is_number(value):  # NaN would poison a reward model
                 raise ValidationError(
                     f"`attributes.{key}` must be a finite number, got {value!r}{_where(line)}"
                 )
+            try:
+                json.dumps(value)
+            except (TypeError, ValueError):
+                raise ValidationError(
+                    f"`attributes.{key}` must be JSON data (text, numbers, lists, objects); "
+                    f"got {type(value).__name__}{_where(line)}"
+                ) from None
         return cls(user_id=str(user_id), events=events, attributes=attributes)
 
     def to_dict(self) -> dict[str, Any]:
@@ -203,7 +225,7 @@ class Offer:
             raise ValidationError("`offer.currency` is required when offer.kind is amount_off (e.g. USD)")
         for key in ("currency", "expires", "applies_to"):
             if data.get(key) is not None:
-                check_str(data[key], f"offer.{key}")
+                check_str(data[key], f"offer.{key}", one_line=True)
         if data.get("currency") is not None and data["currency"].upper() not in CURRENCIES:
             raise ValidationError(
                 f"`offer.currency` must be one of {', '.join(CURRENCIES)} (the currencies the compliance "
@@ -270,11 +292,11 @@ class Campaign:
     def from_dict(cls, data: Any) -> Campaign:
         check_type(data, dict, "campaign")
         check_keys(data, ("campaign_id", "brand", "offer"), cls.FIELDS, "campaign")
-        check_str(data["campaign_id"], "campaign_id")
-        check_str(data["brand"], "brand")
+        check_str(data["campaign_id"], "campaign_id", one_line=True)
+        check_str(data["brand"], "brand", one_line=True)
         check_choice(data.get("channel", "push"), CHANNELS, "channel")
         if data.get("tone") is not None:
-            check_str(data["tone"], "tone")
+            check_str(data["tone"], "tone", one_line=True)
         check_str(data.get("locale", "en"), "locale")
         if data.get("max_chars") is not None:
             check_type(data["max_chars"], int, "max_chars")
@@ -285,7 +307,7 @@ class Campaign:
             lists[key] = data.get(key) or []
             check_type(lists[key], list, key)
             for i, phrase in enumerate(lists[key]):
-                check_str(phrase, f"{key}[{i}]")
+                check_str(phrase, f"{key}[{i}]", one_line=True)
         if data.get("max_segments") is not None:
             check_type(data["max_segments"], int, "max_segments")
             if data.get("channel") != "sms" or not 1 <= data["max_segments"] <= 10:

@@ -76,15 +76,20 @@ def test_parquet_timestamps_and_decimals_are_read_as_iso_text_and_numbers(tmp_pa
 
     event = pa.struct([("type", pa.string()), ("text", pa.string()), ("ts", pa.timestamp("s")),
                        ("price", pa.decimal128(6, 2))])  # fmt: skip
+    attributes = pa.struct([("signup", pa.timestamp("s")), ("ltv", pa.decimal128(6, 2))])
     when, price = datetime.datetime(2026, 11, 30, 9, 15), decimal.Decimal("19.99")
     table = pa.table(
-        {"user_id": ["u1"], "events": [[{"type": "cart", "text": "tights", "ts": when, "price": price}]]},
-        schema=pa.schema([("user_id", pa.string()), ("events", pa.list_(event))]),
-    )
+        {"user_id": ["u1"], "events": [[{"type": "cart", "text": "tights", "ts": when, "price": price}]],
+         "attributes": [{"signup": when, "ltv": price}]},
+        schema=pa.schema([("user_id", pa.string()), ("events", pa.list_(event)), ("attributes", attributes)]),
+    )  # fmt: skip
     pq.write_table(table, tmp_path / "u.parquet")
     [(_, user, reason)] = list(read_users(tmp_path / "u.parquet"))
     assert reason is None, reason
     assert (user.events[0].ts, user.events[0].price) == ("2026-11-30T09:15:00", 19.99), user.events[0]
+    assert user.attributes == {"signup": "2026-11-30T09:15:00", "ltv": 19.99}, "attributes as JSON data too"
+    again = json.loads(json.dumps(user.to_dict()))  # every engine writes users out as JSON (Ray's split)
+    assert again["attributes"] == user.attributes, "the user survives a JSON round trip"
 
 
 def test_a_json_array_is_refused_with_the_command_that_converts_it(tmp_path):

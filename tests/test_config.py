@@ -39,6 +39,7 @@ def test_no_overrides_is_the_same_config():
         ("n_candidates=many", r"`n_candidates` must be int; got 'many'"),
         ("n_candidates=0.5", r"`n_candidates` must be int; got '0.5'"),
         ("n_candidates=0", r"`n_candidates` must be in \[1, 64\]; got 0"),
+        ("seed=-1", r"`seed` must be in \[0, inf\]; got -1"),  # numpy's per-user seeding refuses it
         ("personalise=maybe", r"`personalise` must be true or false; got 'maybe'"),
         ("rank_by=charm", r"`rank_by` must be one of perplexity, approval, predicted_ctr, relevance"),
         (

@@ -283,6 +283,14 @@ def test_a_candidate_count_under_one_is_refused_naming_it(copywriter, encoder, n
         pg.generate(demo_campaign("run20"), simulate_users(1, seed=0), n_candidates=n)
 
 
+@pytest.mark.parametrize("seed", [-1, 0.5, "1"])
+def test_a_seed_that_is_not_a_whole_number_from_0_is_refused_before_generating(copywriter, encoder, seed):
+    pg = PromoGen(copywriter, encoder, PipelineConfig())
+    with pytest.raises(ValidationError, match=r"`seed` must be a whole number >= 0"):
+        pg.generate(demo_campaign("run20"), simulate_users(1, seed=0), seed=seed)
+    assert copywriter.calls == [], "nothing was generated"
+
+
 def test_variety_never_delivers_a_violating_candidate_for_its_new_words(copywriter, encoder):
     campaign = demo_campaign("run20")
     fresh = "Yoga mats 50% off with SAVE50!"  # new words, but it misstates the offer
