@@ -25,6 +25,7 @@ Ray wherever the `promogen/` folder itself lands on `sys.path` (a script run fro
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -132,7 +133,7 @@ class _Worker:
         return out
 
     def _block(self, block: int, users: str) -> tuple[list[str], float, int]:
-        path = self.blocks / f"block-{block:06d}.jsonl" if self.blocks else None
+        path = block_file(self.blocks, block, users, self.campaign, self.gen) if self.blocks else None
         if path is not None and path.is_file():
             return path.read_text(encoding="utf-8").splitlines(), 0.0, 0
         start, tokens = time.time(), self.pg.generator.tokens_generated
@@ -141,6 +142,14 @@ class _Worker:
         if path is not None:
             _write_atomically(path, "".join(line + "\n" for line in lines))
         return lines, time.time() - start, self.pg.generator.tokens_generated - tokens
+
+
+def block_file(folder: Path, block: int, users: str, campaign: Campaign, gen: dict) -> Path:
+    """Where a block's lines are kept: named by its index and a fingerprint of what made them (its users,
+    the campaign, the candidates and seed), so a block made for other users (a run with another
+    --limit) or another campaign is never read back in its place."""
+    made_of = json.dumps([users, campaign.to_dict(), gen], sort_keys=True, ensure_ascii=False)
+    return folder / f"block-{block:06d}-{hashlib.sha1(made_of.encode()).hexdigest()[:12]}.jsonl"
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -261,8 +270,9 @@ def run_ray_batch(
     elif out_path.is_file() and not folder.is_dir():  # OUT is only ever written whole, at the end
         return BatchSummary(out=str(out_path), notes=[f"{out_path} is complete: nothing to resume"])
     folder.mkdir(exist_ok=True)
-    done = {int(p.name[6:12]) for p in folder.glob("block-*.jsonl")}
     blocks, summary = split(users_path, batch_size, limit, errors_path(out_path), max_errors)
+    gen = {"n_candidates": n_candidates, "seed": seed}
+    done = {b["block"] for b in blocks if block_file(folder, b["block"], b["users"], campaign, gen).is_file()}
     ds = map_blocks(blocks, campaign, load, workers, cpus_per_worker, n_candidates, seed, folder)
     tmp = out_path.with_name(f"{out_path.name}.tmp")
     seen_blocks: set[int] = set()

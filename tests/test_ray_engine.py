@@ -169,8 +169,8 @@ def test_a_run_stopped_midway_resumes_from_its_finished_blocks(cluster, fake_pg,
     )
     with pytest.raises(Exception, match="copywriter failed on call 3"):
         run(partial(offer_pg, fail_on=3))
-    done = sorted(p.name for p in blocks_dir(out).glob("block-*.jsonl"))
-    assert done == ["block-000000.jsonl", "block-000001.jsonl"] and not out.exists(), done
+    done = sorted(p.name[:12] for p in blocks_dir(out).glob("block-*.jsonl"))
+    assert done == ["block-000000", "block-000001"] and not out.exists(), done
     summary = run(offer_pg, resume=True)
     assert (summary.users, summary.skipped) == (4, 4), f"two blocks read back, two generated: {summary}"
     copywriter.rule = copywriter.write_offer
@@ -180,6 +180,23 @@ def test_a_run_stopped_midway_resumes_from_its_finished_blocks(cluster, fake_pg,
     assert out.read_text() == (tmp_path / "local.jsonl").read_text(), "the resumed file is the whole run's"
     again = run(offer_pg, resume=True)
     assert again.users == 0 and "nothing to resume" in again.line(), again.line()
+
+
+def test_kept_blocks_are_read_back_only_for_the_users_and_campaign_they_were_made_for(cluster, tmp_path):
+    users, folder = write_users(tmp_path / "u.jsonl", 3, seed=8), tmp_path / "blocks"
+    text = lambda rows: [json.loads(r["delivery"])["text"] for r in rows]  # noqa: E731
+    run20 = generate(users, CAMPAIGN, offer_pg, batch_size=2, blocks_folder=folder).take_all()
+    shipfree = generate(users, demo_campaign("shipfree"), offer_pg, batch_size=2, blocks_folder=folder)
+    assert all("RUN20" in t for t in text(run20)), text(run20)
+    assert not any("RUN20" in t for t in text(shipfree.take_all())), (
+        "another campaign's blocks are not reused"
+    )
+    shorter = generate(users, CAMPAIGN, offer_pg, batch_size=2, limit=1, blocks_folder=folder).take_all()
+    wider = generate(users, CAMPAIGN, offer_pg, batch_size=2, blocks_folder=folder).take_all()
+    assert [r["user_id"] for r in wider] == [r["user_id"] for r in run20], (
+        "a block kept from a run with --limit 1 does not stand in for the whole block"
+    )
+    assert len(shorter) == 1 and text(wider) == text(run20), "the same users and campaign read back alike"
 
 
 @pytest.mark.slow
