@@ -244,7 +244,7 @@ def record_variant(
     required = ("campaign", "text", "decision")
     parse(body, lambda b: check_keys(b, required, allowed, "request"), "", "request")
     campaign = read_campaign(body["campaign"])
-    user_id = body.get("user_id") or ""
+    user_id = "" if body.get("user_id") is None else body["user_id"]  # 0 is an id
     parse(user_id, lambda u: check_type(u, (str, int), "user_id"), "", "request")
     user_id = str(user_id)
     store = request.app.state.variants
@@ -255,14 +255,14 @@ def record_variant(
 
 @router.get("/v1/variants")
 def list_variants(request: Request, campaign_id: str) -> dict:
-    """The decisions recorded for a campaign, oldest first; `approved` holds the texts approved for the
-    campaign as it was last defined (the latest decision's offer, brand and channel), and
-    `approved_earlier_definitions` those approved while the same id stated another offer."""
-    rows = request.app.state.variants.list(campaign_id)
-    latest = rows[-1].get("campaign") if rows else None
-    approved = [r for r in rows if r["decision"] == "approved"]
+    """The decisions recorded for a campaign, oldest first; `approved` holds the texts whose latest
+    decision approved them for the campaign as it was last defined (the latest decision's offer, brand
+    and channel), and `approved_earlier_definitions` those approved while the same id stated another
+    offer (`VariantStore.approved`)."""
+    store = request.app.state.variants
+    approved, earlier = store.approved(campaign_id)
     return {
-        "decisions": rows,
-        "approved": [r["text"] for r in approved if r.get("campaign") == latest],
-        "approved_earlier_definitions": [r["text"] for r in approved if r.get("campaign") != latest],
+        "decisions": store.list(campaign_id),
+        "approved": approved,
+        "approved_earlier_definitions": earlier,
     }

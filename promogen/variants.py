@@ -8,6 +8,7 @@ Decisions are appended to one JSONL file in the server's data folder, whatever t
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from pathlib import Path
@@ -52,13 +53,51 @@ class VariantStore:
             "violations": [v.to_dict() for v in violations],
             "at": time.time(),
         }
-        with self._lock, self.path.open("a", encoding="utf-8") as out:
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        with self._lock, self.path.open("a+b") as out:
+            torn = False  # the last line a crash cut short: this one starts on a line of its own
+            if out.seek(0, 2):
+                out.seek(-1, 2)
+                torn = out.read(1) != b"\n"
+            out.write((b"\n" if torn else b"") + json.dumps(row, ensure_ascii=False).encode() + b"\n")
+            out.flush()
+            os.fsync(out.fileno())
         return row
 
     def list(self, campaign_id: str) -> list[dict]:
+        """A campaign's decisions, oldest first; a line a crash cut short is skipped."""
         if not self.path.is_file():
             return []
+        rows = []
         with self.path.open(encoding="utf-8") as handle:
-            rows = [json.loads(line) for line in handle if line.strip()]
-        return [r for r in rows if r["campaign_id"] == campaign_id]
+            for line in handle:
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError:
+                    continue
+        return [r for r in rows if isinstance(r, dict) and r.get("campaign_id") == campaign_id]
+
+    def approved(self, campaign_id: str) -> tuple[list[str], list[str]]:
+        """(texts approved for the campaign as last defined, texts approved only under an earlier
+        definition), each once, in order of first approval. A text's latest decision under a
+        definition stands (approved, then rejected: not approved); a definition is the offer, the brand
+        and the channel, so a change of tone keeps the approvals."""
+        rows = self.list(campaign_id)
+        if not rows:
+            return [], []
+        latest: dict[tuple[str, str], str] = {}  # (definition, text) -> its last decision
+        for r in rows:
+            latest[_definition(r), r["text"]] = r["decision"]
+        now = _definition(rows[-1])
+        current = [t for (d, t), decision in latest.items() if d == now and decision == "approved"]
+        earlier = [
+            t
+            for (d, t), decision in latest.items()
+            if d != now and decision == "approved" and t not in current
+        ]
+        return current, list(dict.fromkeys(earlier))
+
+
+def _definition(row: dict) -> str:
+    """What an approval holds for: the campaign's offer, brand and channel, as recorded with it."""
+    campaign = row.get("campaign") or {}
+    return json.dumps([campaign.get(k) for k in ("offer", "brand", "channel")], sort_keys=True)

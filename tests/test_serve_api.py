@@ -513,6 +513,27 @@ def test_a_streamed_body_without_the_token_is_refused_before_it_is_read(make_cli
     assert len(sent) < 50, f"the body was read ({len(sent)} of 50 chunks) before the token was checked"
 
 
+def test_a_texts_latest_decision_stands_and_a_torn_line_is_skipped(make_client, tmp_path):
+    client, _ = make_client()
+    post = lambda campaign, text, decision, **extra: client.post(  # noqa: E731
+        "/v1/variants", json={"campaign": campaign, "text": text, "decision": decision, **extra}
+    )
+    other = COMPLIANT.replace("20% off running gear", "Take 20% off running gear")
+    for text, decision in ((COMPLIANT, "approved"), (other, "approved"), (COMPLIANT, "approved")):
+        assert post(CAMPAIGN, text, decision).status_code == 200
+    assert post({**CAMPAIGN, "tone": "playful"}, other, "rejected", user_id=0).json()["user_id"] == "0"
+    listed = client.get("/v1/variants", params={"campaign_id": CAMPAIGN["campaign_id"]}).json()
+    assert listed["approved"] == [COMPLIANT], (
+        f"approved twice: listed once; approved then rejected: gone: {listed}"
+    )
+    assert listed["approved_earlier_definitions"] == [], "a change of tone is the same definition"
+    store = client.app.state.variants.path
+    store.write_bytes(store.read_bytes() + b'{"campaign_id": "run20", "te')  # a crash mid-write
+    assert post(CAMPAIGN, other, "approved").status_code == 200, "the next decision is still recorded"
+    listed = client.get("/v1/variants", params={"campaign_id": CAMPAIGN["campaign_id"]}).json()
+    assert listed["approved"] == [COMPLIANT, other], f"the torn line is skipped, nothing else lost: {listed}"
+
+
 def test_copy_approved_for_an_earlier_offer_is_kept_apart(make_client):
     client, _ = make_client()
     first = client.post(
