@@ -56,6 +56,9 @@ class Config:
         unknown = sorted(set(data) - known - {"promogen_version", "config"})
         if unknown:
             raise ValidationError(f"unknown {cls.__name__} field(s) {unknown}; allowed: {sorted(known)}")
+        for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+            if f.name in data:
+                _check_kind(f, data[f.name])
         return cls(**{k: v for k, v in data.items() if k in known})
 
     @classmethod
@@ -84,12 +87,30 @@ class Config:
         return path
 
 
+def _check_kind(f: dataclasses.Field, value: Any) -> None:
+    """A switch must be true or false (the text "false" is truthy), a group of settings an object:
+    what a JSON config file or an API body can get wrong before any range check runs."""
+    default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+    if isinstance(default, bool) and not isinstance(value, bool):
+        raise ValidationError(f"`{f.name}` must be true or false; got {value!r}")
+    if isinstance(default, Config) and not isinstance(value, (dict, Config)):
+        raise ValidationError(f"`{f.name}` must be an object of settings; got {value!r}")
+
+
 def _cast(text: str, current: Any, where: str) -> Any:
     """`text` as the type of the setting's current value (a nested config parses its own spec)."""
     if isinstance(current, Config):
         if not hasattr(current, "parse"):
             raise ValidationError(f"`{where}` is a group of settings; set one of them: {where}.FIELD=VALUE")
-        return current.parse(text).to_dict()
+        try:
+            return current.parse(text).to_dict()
+        except (
+            ValidationError
+        ) as exc:  # the spec's own field names, as the user's path (`policy.temperature`)
+            message = str(exc)
+            for f in dataclasses.fields(current):  # type: ignore[arg-type]
+                message = message.replace(f"`{f.name}`", f"`{where}.{f.name}`")
+            raise ValidationError(message) from exc
     if isinstance(current, bool):
         if text.lower() not in ("true", "false"):
             raise ValidationError(f"`{where}` must be true or false; got {text!r}")
@@ -136,16 +157,23 @@ def override(config: T, assignments: Iterable[str]) -> T:
                 node[key] = _cast(text.strip(), getattr(obj, key), where)
             else:
                 node, obj = node[key], getattr(obj, key)
-    try:
-        return type(config).from_dict(data)
-    except ValidationError as exc:
-        raise ValidationError(_full_paths(str(exc), assignments)) from exc
-
-
-def _full_paths(message: str, assignments: Iterable[str]) -> str:
-    """A nested config names its own field (`temperature`); the user set `generator.temperature`."""
     for path in (a.partition("=")[0].strip() for a in assignments):
-        leaf = path.rpartition(".")[2]
-        if "." in path and f"`{path}`" not in message:
-            message = message.replace(f"`{leaf}`", f"`{path}`")
-    return message
+        _check_group(config, data, path.split(".")[:-1])
+    return type(config).from_dict(data)
+
+
+def _check_group(config: Config, data: dict, keys: list[str]) -> None:
+    """Validate the nested group `keys` (e.g. ["generator"]) on its own, so that an error names the
+    field by its whole path (`generator.temperature`, not `temperature`, which `policy` also has)."""
+    if not keys:
+        return
+    obj, node = config, data
+    for key in keys:
+        obj, node = getattr(obj, key), node[key]
+    try:
+        type(obj).from_dict(node)
+    except ValidationError as exc:
+        message, group = str(exc), ".".join(keys)
+        for f in dataclasses.fields(obj):  # type: ignore[arg-type]
+            message = message.replace(f"`{f.name}`", f"`{group}.{f.name}`")
+        raise ValidationError(message) from exc

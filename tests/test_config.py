@@ -83,6 +83,20 @@ def test_the_relevance_weight_needs_the_perplexity_ranking(settings, pattern):
         override(PipelineConfig(), settings)
 
 
+@pytest.mark.parametrize(
+    ("settings", "pattern"),
+    [
+        (["generator.temperature=0.5", "policy.temperature=0"], r"`policy.temperature` must be in"),
+        (["generator.top_k=5", "encoder.batch_size=0"], r"`encoder.batch_size` must be in"),
+        (["policy=softmax:0"], r"`policy.temperature` must be in"),
+    ],
+    ids=["both groups have a temperature", "another group's field", "a policy spec's own field"],
+)
+def test_an_error_in_a_group_names_the_field_by_its_whole_path(settings, pattern):
+    with pytest.raises(ValidationError, match=pattern):
+        override(PipelineConfig(), settings)
+
+
 def test_load_reads_what_save_writes_with_overrides_on_top(tmp_path):
     saved = PipelineConfig(n_candidates=6, seed=3).save(tmp_path / "pipeline.json")
     assert PipelineConfig.load(saved) == PipelineConfig(n_candidates=6, seed=3), "a saved config reloads"
@@ -156,3 +170,16 @@ def test_training_recipes_are_valid_train_configs(config):
     fields = yaml.safe_load(path.read_text(encoding="utf-8"))
     loaded = TrainConfig.from_dict(fields)
     assert (loaded.steps, loaded.out) == (fields["steps"], fields["out"]), f"{config} loads otherwise"
+
+
+@pytest.mark.parametrize(
+    ("data", "pattern"),
+    [
+        ({"personalise": "false"}, r"`personalise` must be true or false; got 'false'"),
+        ({"generator": None}, r"`generator` must be an object of settings; got None"),
+    ],
+    ids=["the text 'false' is truthy", "a group set to null"],
+)
+def test_a_config_file_or_body_of_the_wrong_kind_names_the_field(data, pattern):
+    with pytest.raises(ValidationError, match=pattern):
+        PipelineConfig.from_dict(data)
