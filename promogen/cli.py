@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from .models import ModelNotFoundError
-from .simulate import load_campaign
+from .simulate import demo_campaign, load_campaign
 from .types import UserHistory, ValidationError
 
 
@@ -165,7 +165,9 @@ def generate(campaign: str, user_file: str, n_candidates, seed, settings, base_m
 )
 @click.option("--seed", type=int, default=None, help="Sampling seed, as --set seed=N [default: 0].")
 @click.option("--limit", default=None, type=int, help="Only the first N user lines.")
-@click.option("--batch-size", default=16, show_default=True, help="Users per generation batch.")
+@click.option(
+    "--batch-size", type=click.IntRange(1), default=16, show_default=True, help="Users per generation batch."
+)
 @click.option("--resume", is_flag=True, help="Keep OUT and write only the users missing from it.")
 @click.option("--max-errors", type=int, default=None, help="Stop (exit 3) after more bad rows than this.")
 @click.option(
@@ -180,8 +182,15 @@ def generate(campaign: str, user_file: str, n_candidates, seed, settings, base_m
     default=None,
     help="With --engine ray: the cluster to join (auto, or HOST:PORT) [default: start a local one].",
 )
-@click.option("--workers", type=int, default=None, help="With --engine ray: workers, one PromoGen each [1].")
-@click.option("--cpus-per-worker", type=int, default=None, help="With --engine ray: CPUs per worker [1].")
+@click.option(
+    "--workers",
+    type=click.IntRange(1),
+    default=None,
+    help="With --engine ray: workers, one PromoGen each [1].",
+)
+@click.option(
+    "--cpus-per-worker", type=click.IntRange(1), default=None, help="With --engine ray: CPUs per worker [1]."
+)
 @with_models
 def batch(
     campaign,
@@ -394,6 +403,7 @@ def demo(n_users, campaign, out_dir, seed, settings, base_model, encoder) -> Non
     from .demo import run_demo, table
 
     config = _config(settings, seed=seed)
+    demo_campaign(campaign)  # an unknown name is refused before the models load
     rows, summary = run_demo(
         _load(config, base_model, encoder), out_dir, n_users=n_users, campaign=campaign, seed=config.seed
     )

@@ -246,6 +246,10 @@ def test_a_resume_with_another_thread_count_is_refused_in_bfloat16_only(
             ["batch", "--campaign", "run20", "--users", "u.jsonl", "--out", "o.jsonl", "--set", "seed"],
             r"error: setting 'seed' must be KEY=VALUE",
         ),
+        (  # refused before the models load (their "loading models ..." line would come first)
+            ["demo", "--campaign", "nope"],
+            r"error: no demo campaign 'nope'; available: bogo_socks",
+        ),
         (
             ["demo", "--set", "generator.temperature=hot"],
             r"error: `generator.temperature` must be float; got 'hot'",

@@ -271,3 +271,15 @@ def test_cli_ray_options_are_checked_in_one_line(args, error, monkeypatch, capsy
         main()
     err = capsys.readouterr().err.strip()
     assert stop.value.code == 2 and err.startswith(f"error: {error}") and "\n" not in err, err
+
+
+@pytest.mark.parametrize("option", ["--batch-size", "--workers", "--cpus-per-worker"])
+def test_counts_under_one_are_refused_before_any_work(option, monkeypatch, capsys, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    base = ["promogen", "batch", "--campaign", "run20", "--users", "u.jsonl", "--out", "o.jsonl"]
+    monkeypatch.setattr("sys.argv", [*base, "--engine", "ray", option, "0"])
+    with pytest.raises(SystemExit) as stop:
+        main()
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and f"Invalid value for '{option}': 0 is not in the range x>=1" in err, err
+    assert not (tmp_path / "o.jsonl").exists(), "nothing was written"
