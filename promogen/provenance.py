@@ -118,7 +118,10 @@ def write_record(path: str | Path, record: dict) -> Path:
     """Written whole or not at all: a kill mid-write must not leave a record a resume cannot read."""
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    with tmp.open("w", encoding="utf-8") as handle:
+        handle.write(json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())  # on disk before it replaces the old record, as the output lines are
     os.replace(tmp, path)
     return path
 
