@@ -548,13 +548,22 @@ def test_copy_approved_for_an_earlier_offer_is_kept_apart(make_client):
     assert listed["approved"] == [text] and listed["approved_earlier_definitions"] == [COMPLIANT], listed
 
 
-def test_a_job_can_be_cancelled_queued_or_between_batches(make_client, encoder):
+def two_jobs_the_first_held(make_client, users: int):
+    """(client, pg, first job id, second job id): the first is writing its first batch, held there
+    until `pg.generator.hold` is set; the second is queued behind it."""
     client, pg = make_client(job_batch_size=2)
     pg.generator.hold = threading.Event()
-    files = {"users": ("u.jsonl", users_jsonl(8), "application/x-ndjson")}
-    running = client.post("/v1/jobs", data={"campaign": json.dumps(CAMPAIGN)}, files=files).json()["id"]
-    queued = client.post("/v1/jobs", data={"campaign": json.dumps(CAMPAIGN)}, files=files).json()["id"]
+    files = {"users": ("u.jsonl", users_jsonl(users), "application/x-ndjson")}
+    ids = [
+        client.post("/v1/jobs", data={"campaign": json.dumps(CAMPAIGN)}, files=files).json()["id"]
+        for _ in range(2)
+    ]
     assert pg.generator.started.wait(10), "the first job's first batch is being written"
+    return client, pg, *ids
+
+
+def test_a_job_can_be_cancelled_queued_or_between_batches(make_client, encoder):
+    client, pg, running, queued = two_jobs_the_first_held(make_client, 8)
     assert client.post(f"/v1/jobs/{queued}/cancel").json()["state"] == "cancelled", (
         "queued: cancelled at once"
     )
@@ -576,12 +585,7 @@ def test_a_job_can_be_cancelled_queued_or_between_batches(make_client, encoder):
 
 
 def test_a_job_waiting_to_resume_after_a_restart_can_be_cancelled(make_client):
-    client, pg = make_client(job_batch_size=2)
-    pg.generator.hold = threading.Event()
-    files = {"users": ("u.jsonl", users_jsonl(4), "application/x-ndjson")}
-    first = client.post("/v1/jobs", data={"campaign": json.dumps(CAMPAIGN)}, files=files).json()["id"]
-    waiting = client.post("/v1/jobs", data={"campaign": json.dumps(CAMPAIGN)}, files=files).json()["id"]
-    assert pg.generator.started.wait(10), "the first job is running"
+    client, pg, first, waiting = two_jobs_the_first_held(make_client, 4)
     store = client.app.state.jobs
     folder = store._dir(waiting)
     store._save(folder, {**store._meta(waiting), "state": "running"})  # as a restart finds it: queued again
