@@ -106,8 +106,8 @@ def warp(scores: torch.Tensor, temperature: float, top_k: int, top_p: float):
 def ties_by_token(values: torch.Tensor, index: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Most likely first, equal scores in token-id order. `torch.topk` orders equal scores differently
     for different k, and the k a batch needs depends on its other rows (a tie at one row's k-th widens
-    them all), so without this a row's draw could change with the rows beside it: in bfloat16, where
-    ties are common, it did (a review's measurement, 34 of 500 draws)."""
+    them all), so without this a row's draw could change with the rows beside it, as it did in
+    bfloat16, where ties are common."""
     index, by_id = index.sort(dim=-1)
     values, by_value = values.gather(-1, by_id).sort(dim=-1, descending=True, stable=True)
     return values, index.gather(-1, by_value)
