@@ -104,9 +104,8 @@ def _cast(text: str, current: Any, where: str) -> Any:
             raise ValidationError(f"`{where}` is a group of settings; set one of them: {where}.FIELD=VALUE")
         try:
             return current.parse(text).to_dict()
-        except (
-            ValidationError
-        ) as exc:  # the spec's own field names, as the user's path (`policy.temperature`)
+        except ValidationError as exc:
+            # The spec's own field names, as the user's path (`policy.temperature`).
             message = str(exc)
             for f in dataclasses.fields(current):  # type: ignore[arg-type]
                 message = message.replace(f"`{f.name}`", f"`{where}.{f.name}`")
