@@ -149,6 +149,17 @@ def test_appeal_head_learns_within_test_differences(tiny_bert_dir, tmp_path):
     assert lift[0] > lift[1], f"the word the data rewards must lift the copy: {lift}"
 
 
+def test_validation_without_a_significant_pair_keeps_the_first_epoch(tiny_bert_dir, tmp_path):
+    arms = _synthetic_arms(40, seed=2)
+    arms["clicks"] = 1000  # every arm of every test has one CTR: no pair to order
+    path = tmp_path / "flat.parquet"
+    arms.to_parquet(path)
+    config = RankerConfig(base=tiny_bert_dir, appeal_layers=1, appeal_epochs=2, tests_per_step=4, bf16=False)
+    _, _, _, meta = fit_appeal_head(path, config, cache=tmp_path / "cache")
+    assert meta["chosen_epoch"] == 1, f"nothing to choose by: the first epoch stands: {meta['epochs']}"
+    assert [r["chosen"] for r in meta["epochs"]] == [True, False], meta["epochs"]
+
+
 def test_ranker_round_trips_and_keeps_the_channel_prior_explicit(tiny_bert_dir, tmp_path):
     ranker = _tiny_ranker(tiny_bert_dir)
     rng = np.random.default_rng(3)
