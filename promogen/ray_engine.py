@@ -152,6 +152,11 @@ def block_file(folder: Path, block: int, users: str, campaign: Campaign, gen: di
     return folder / f"block-{block:06d}-{hashlib.sha1(made_of.encode()).hexdigest()[:12]}.jsonl"
 
 
+def _lines(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(1 for _ in handle)
+
+
 def _write_atomically(path: Path, text: str) -> None:
     """A block file is whole or absent: a worker killed while writing leaves only a temporary file."""
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
@@ -267,10 +272,13 @@ def run_ray_batch(
     folder = blocks_dir(out_path)
     if not resume:
         shutil.rmtree(folder, ignore_errors=True)
-    elif out_path.is_file() and not folder.is_dir():  # OUT is only ever written whole, at the end
+    blocks, summary = split(users_path, batch_size, limit, errors_path(out_path), max_errors)
+    wanted = sum(len(json.loads(b["users"])) for b in blocks)
+    # OUT is only ever written whole, at the end: with no blocks left it is complete, unless this run
+    # asks for more users than it holds (a resume with a larger --limit), which then all get written.
+    if resume and out_path.is_file() and not folder.is_dir() and _lines(out_path) == wanted:
         return BatchSummary(out=str(out_path), notes=[f"{out_path} is complete: nothing to resume"])
     folder.mkdir(exist_ok=True)
-    blocks, summary = split(users_path, batch_size, limit, errors_path(out_path), max_errors)
     gen = {"n_candidates": n_candidates, "seed": seed}
     done = {b["block"] for b in blocks if block_file(folder, b["block"], b["users"], campaign, gen).is_file()}
     ds = map_blocks(blocks, campaign, load, workers, cpus_per_worker, n_candidates, seed, folder)

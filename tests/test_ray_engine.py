@@ -182,6 +182,17 @@ def test_a_run_stopped_midway_resumes_from_its_finished_blocks(cluster, fake_pg,
     assert again.users == 0 and "nothing to resume" in again.line(), again.line()
 
 
+def test_a_resume_with_a_larger_limit_writes_the_users_a_complete_run_left_out(cluster, tmp_path):
+    users, out = write_users(tmp_path / "u.jsonl", 5, seed=4), tmp_path / "ray.jsonl"
+    run = partial(run_ray_batch, offer_pg, CAMPAIGN, users, out, n_candidates=2, batch_size=2)
+    assert run(limit=2).users == 2
+    more = run(resume=True)
+    ids = [json.loads(x)["user_id"] for x in out.read_text().splitlines()]
+    assert ids == [json.loads(x)["user_id"] for x in users.read_text().splitlines()], (
+        f"every user once, in file order: {more.line()}"
+    )
+
+
 def test_kept_blocks_are_read_back_only_for_the_users_and_campaign_they_were_made_for(cluster, tmp_path):
     users, folder = write_users(tmp_path / "u.jsonl", 3, seed=8), tmp_path / "blocks"
     text = lambda rows: [json.loads(r["delivery"])["text"] for r in rows]  # noqa: E731
