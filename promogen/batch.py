@@ -90,6 +90,14 @@ def _written(path: Path, key: str) -> set:
     return {json.loads(line)[key] for line in data[:end].splitlines() if line.strip()}
 
 
+def complete_lines(path: Path) -> int:
+    """Lines of an output file that were written whole (0 if there is none yet)."""
+    if not path.is_file():
+        return 0
+    with path.open("rb") as handle:
+        return sum(1 for line in handle if line.endswith(b"\n"))
+
+
 def config_path(out: str | Path) -> Path:
     out = Path(out)
     return out.with_name(f"{out.name.removesuffix('.jsonl')}.config.json")

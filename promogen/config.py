@@ -104,12 +104,8 @@ def _cast(text: str, current: Any, where: str) -> Any:
             raise ValidationError(f"`{where}` is a group of settings; set one of them: {where}.FIELD=VALUE")
         try:
             return current.parse(text).to_dict()
-        except ValidationError as exc:
-            # The spec's own field names, as the user's path (`policy.temperature`).
-            message = str(exc)
-            for f in dataclasses.fields(current):  # type: ignore[arg-type]
-                message = message.replace(f"`{f.name}`", f"`{where}.{f.name}`")
-            raise ValidationError(message) from exc
+        except ValidationError as exc:  # the spec's own field names, as the user's path
+            raise ValidationError(_prefixed(str(exc), current, where)) from exc
     if isinstance(current, bool):
         if text.lower() not in ("true", "false"):
             raise ValidationError(f"`{where}` must be true or false; got {text!r}")
@@ -172,7 +168,11 @@ def _check_group(config: Config, data: dict, keys: list[str]) -> None:
     try:
         type(obj).from_dict(node)
     except ValidationError as exc:
-        message, group = str(exc), ".".join(keys)
-        for f in dataclasses.fields(obj):  # type: ignore[arg-type]
-            message = message.replace(f"`{f.name}`", f"`{group}.{f.name}`")
-        raise ValidationError(message) from exc
+        raise ValidationError(_prefixed(str(exc), obj, ".".join(keys))) from exc
+
+
+def _prefixed(message: str, group: Config, path: str) -> str:
+    """`message` with each of `group`'s field names written as its whole path (`policy.temperature`)."""
+    for f in dataclasses.fields(group):  # type: ignore[arg-type]
+        message = message.replace(f"`{f.name}`", f"`{path}.{f.name}`")
+    return message

@@ -20,7 +20,7 @@ import uuid
 from pathlib import Path
 from typing import BinaryIO
 
-from .batch import errors_path, run_batch
+from .batch import complete_lines, errors_path, run_batch
 from .microbatch import MicroBatcher
 from .readers import FORMATS, count_rows
 from .types import Campaign, ValidationError
@@ -53,13 +53,6 @@ class _Solo:
         if self.cancelled.is_set():
             raise JobCancelled
         return self.batcher.submit(campaign, users, solo=True, **kwargs).result()
-
-
-def _lines(path: Path) -> int:
-    if not path.is_file():
-        return 0
-    with path.open("rb") as handle:
-        return sum(1 for line in handle if line.endswith(b"\n"))
 
 
 class JobStore:
@@ -153,7 +146,7 @@ class JobStore:
         if errors_file.is_file():
             with errors_file.open(encoding="utf-8") as handle:
                 reasons = [json.loads(line) for _, line in zip(range(SHOWN_ERRORS), handle, strict=False)]
-        written, errors = _lines(self.out_path(job_id)), _lines(errors_file)
+        written, errors = complete_lines(self.out_path(job_id)), complete_lines(errors_file)
         return {
             "id": job_id,
             "state": meta["state"],
@@ -218,5 +211,5 @@ class JobStore:
             return
         # The total was counted in lines before the run; a CSV's quoted multi-line fields make that more
         # than its rows, so a finished job's total is what it read.
-        done = _lines(folder / "out.jsonl") + _lines(errors_path(folder / "out.jsonl"))
+        done = complete_lines(folder / "out.jsonl") + complete_lines(errors_path(folder / "out.jsonl"))
         self._save(folder, {**meta, "state": "done", "total": done, "summary": summary.line()})

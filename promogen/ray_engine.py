@@ -38,6 +38,7 @@ from .batch import (
     bad_row,
     batch_record,
     check_resumable,
+    complete_lines,
     config_path,
     delivery_line,
     errors_path,
@@ -150,11 +151,6 @@ def block_file(folder: Path, block: int, users: str, campaign: Campaign, gen: di
     --limit) or another campaign is never read back in its place."""
     made_of = json.dumps([users, campaign.to_dict(), gen], sort_keys=True, ensure_ascii=False)
     return folder / f"block-{block:06d}-{hashlib.sha1(made_of.encode()).hexdigest()[:12]}.jsonl"
-
-
-def _lines(path: Path) -> int:
-    with path.open("rb") as handle:
-        return sum(1 for _ in handle)
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -276,7 +272,7 @@ def run_ray_batch(
     wanted = sum(len(json.loads(b["users"])) for b in blocks)
     # OUT is only ever written whole, at the end: with no blocks left it is complete, unless this run
     # asks for more users than it holds (a resume with a larger --limit), which then all get written.
-    if resume and out_path.is_file() and not folder.is_dir() and _lines(out_path) == wanted:
+    if resume and out_path.is_file() and not folder.is_dir() and complete_lines(out_path) == wanted:
         return BatchSummary(out=str(out_path), notes=[f"{out_path} is complete: nothing to resume"])
     folder.mkdir(exist_ok=True)
     gen = {"n_candidates": n_candidates, "seed": seed}
