@@ -12,7 +12,6 @@ fit is each untrained base model's bits per character on the reference messages 
 """
 
 import argparse
-import os
 import platform
 import sys
 from datetime import datetime, timezone
@@ -64,7 +63,7 @@ def main() -> None:
         "command": "python -m eval.base_models " + " ".join(sys.argv[1:]),
         "date": datetime.now(timezone.utc).isoformat(timespec="minutes"),
         "data": f"{args.data} (campaign {args.campaign})",
-        "machine": {**describe(), "cores": os.cpu_count(), "threads": torch.get_num_threads()},
+        "machine": describe(),
         "versions": {
             "promogen": __version__,
             "torch": torch.__version__,

@@ -17,12 +17,12 @@ reports peak RSS.
 
 import argparse
 import os
-import platform
 from datetime import date, datetime, timezone
 
 from promogen import PipelineConfig, PromoGen, __version__
 from promogen.config import override
 from promogen.evaluation.throughput import compare_paths, reader_memory, time_int8
+from promogen.hardware import describe
 from promogen.provenance import code_version, emit_json
 from promogen.simulate import demo_campaign, simulate_users
 
@@ -50,7 +50,7 @@ def main() -> None:
 
     result = {
         "date": date.today().isoformat(),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, no GPU",
+        "machine": describe(),
         "promogen_version": __version__,
         "code": code_version(),
         # Other jobs on a shared machine move every timing: the 1/5/15-minute load around the run.

@@ -8,8 +8,6 @@ add up linearly; it is labelled as a projection in the JSON and in docs/throughp
 """
 
 import argparse
-import os
-import platform
 import sys
 import tempfile
 from datetime import date
@@ -21,7 +19,7 @@ import torch
 from promogen import PipelineConfig, PromoGen, __version__
 from promogen.demo import write_users
 from promogen.evaluation.ray_throughput import projection, time_local, time_ray
-from promogen.hardware import bf16_native
+from promogen.hardware import cpu_cores, describe
 from promogen.provenance import emit_json
 from promogen.ray_engine import connect
 from promogen.simulate import demo_campaign
@@ -45,10 +43,9 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="bench_ray_"))
     users = write_users(folder / "users.jsonl", args.users, seed=11)
     load = partial(PromoGen.load, config=PipelineConfig(n_candidates=args.n_candidates))
-    bf16 = "AVX-512 BF16" if bf16_native() else "no AVX-512 BF16"
     result = {
         "date": date.today().isoformat(),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, {bf16} detected, no GPU",
+        "machine": describe(),
         "promogen_version": __version__,
         "command": " ".join(["python -m eval.bench_ray", *sys.argv[1:]]),
         "users": args.users,
@@ -67,7 +64,7 @@ def main() -> None:
         )
     best = max(result["ray"], key=lambda r: r["generation_users_per_min"])
     result["projection_users_per_hour"] = {
-        "basis": f"{best['workers']} workers' generation rate per {os.cpu_count()}-core node like this one",
+        "basis": f"{best['workers']} workers' generation rate per {cpu_cores()}-core node like this one",
         "nodes": projection(best["generation_users_per_min"], args.nodes),
     }
     emit_json(result, args.out)

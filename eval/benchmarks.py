@@ -15,8 +15,6 @@ python -m eval.benchmarks hillstrom --data ../shared/data/hillstrom/hillstrom_de
 
 import argparse
 import json
-import os
-import platform
 import shlex
 import sys
 import time
@@ -26,7 +24,7 @@ from pathlib import Path
 from promogen import __version__
 from promogen.encoder import EncoderConfig, InterestEncoder
 from promogen.evaluation import hillstrom, suites
-from promogen.hardware import cpu_flags
+from promogen.hardware import describe
 from promogen.models import home
 from promogen.ranker import Ranker
 
@@ -97,11 +95,10 @@ def run_hillstrom(args) -> dict:
 
 
 def write(out: str, result: dict) -> None:
-    bf16 = "AVX-512 BF16" if "avx512_bf16" in cpu_flags() else "no AVX-512 BF16"
     record = {
         "command": "python -m eval.benchmarks " + shlex.join(sys.argv[1:]),
         "date": date.today().isoformat(),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, {bf16} detected, no GPU",
+        "machine": describe(),
         "promogen_version": __version__,
         "result": result,
     }

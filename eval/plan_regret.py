@@ -6,7 +6,6 @@ python -m eval.plan_regret --out reports/plan/regret.json --rounds 8 --users 200
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -44,7 +43,7 @@ def main() -> None:
     payload = {
         "command": "python -m eval.plan_regret " + " ".join(sys.argv[1:]),
         "date": time.strftime("%Y-%m-%d", time.gmtime()),
-        "machine": {**describe(), "cpu_cores": os.cpu_count()},
+        "machine": describe(),
         "promogen_version": __version__,
         "wall_s": round(time.time() - start, 1),
         "curves": curves,

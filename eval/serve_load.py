@@ -11,7 +11,6 @@ batched generate calls the model worker made. Every request and the whole run ha
 
 import argparse
 import asyncio
-import os
 import socket
 import tempfile
 import threading
@@ -115,7 +114,7 @@ def main() -> None:
             f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items() if k not in ("out", "timeout")
         ),
         "date": date.today().isoformat(),
-        "machine": {**describe(), "cpu_cores": os.cpu_count()},
+        "machine": describe(),
         "promogen_version": __version__,
         "model": pg.generator.name,
         "adapter": pg.generator.adapter,

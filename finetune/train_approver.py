@@ -9,7 +9,6 @@ scored once, by the saved and reloaded model, for reports/approver.json.
 import argparse
 import datetime as dt
 import json
-import os
 import platform
 import time
 from pathlib import Path
@@ -19,27 +18,8 @@ import torch
 from promogen import __version__
 from promogen.approver import WEIGHTS_DIR, Approver, ApproverConfig
 from promogen.encoder import InterestEncoder
+from promogen.hardware import describe
 from promogen.train.approver import MODEL_DEFECTS, evaluate, evaluate_gated, fit_approver, read_specs
-
-
-def cpu_flags() -> dict:
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return {}
-    flags = set()
-    model = None
-    for line in text.splitlines():
-        if line.startswith("flags") and not flags:
-            flags = set(line.split(":", 1)[1].split())
-        if line.startswith("model name") and model is None:
-            model = line.split(":", 1)[1].strip()
-    return {
-        "cpu_model": model,
-        "avx512_bf16": "avx512_bf16" in flags,
-        "amx_bf16": "amx_bf16" in flags,
-        "amx_tile": "amx_tile" in flags,
-    }
 
 
 def dir_size(path: Path) -> int:
@@ -113,14 +93,7 @@ def main() -> None:
         "train_wall_s": round(train_s, 1),
         "score_s_per_1000": round(score_s / len(texts) * 1000, 2),
         "score_note": "dev messages scored one spec (4 messages) per call, fp32, on the threads below",
-        "machine": {
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "cpu_count": os.cpu_count(),
-            "torch_threads": torch.get_num_threads(),
-            "torch": torch.__version__,
-            **cpu_flags(),
-        },
+        "machine": {**describe(), "platform": platform.platform(), "python": platform.python_version()},
     }
     Path(args.report).parent.mkdir(parents=True, exist_ok=True)
     Path(args.report).write_text(json.dumps(report, indent=2) + "\n")

@@ -10,8 +10,6 @@ differences, the load time, the weights' size and the cost of `predict_ctr` per 
 
 import argparse
 import json
-import os
-import platform
 import shlex
 import sys
 import time
@@ -23,7 +21,7 @@ import torch
 from promogen import __version__
 from promogen.encoder import InterestEncoder
 from promogen.evaluation import ranker_report
-from promogen.hardware import cpu_flags
+from promogen.hardware import describe
 from promogen.models import home
 from promogen.ranker import WEIGHTS_DIR, Ranker, RankerConfig
 from promogen.train.public_data import upworthy_arms
@@ -54,12 +52,10 @@ def main() -> None:
     tick = time.perf_counter()
     ranker = Ranker.load(out)  # every figure below is the shipped (saved, reloaded) head's
     load_s = time.perf_counter() - tick
-    bf16 = "AVX-512 BF16" if "avx512_bf16" in cpu_flags() else "no AVX-512 BF16"
     report = {
         "command": "python finetune/train_ranker.py " + shlex.join(sys.argv[1:]),
         "date": date.today().isoformat(),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores (torch threads "
-        f"{torch.get_num_threads()}), {bf16} detected, no GPU",
+        "machine": describe(),
         "promogen_version": __version__,
         "config": ranker.config.to_dict(),
         "split": "inner held-out: 20% of Upworthy tests / MIND users by sha1 (never fitted or tuned on)",

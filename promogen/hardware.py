@@ -3,6 +3,7 @@ AVX-512 with BF16 and AMX on another), so precision is chosen per machine and re
 
 from __future__ import annotations
 
+import os
 import platform
 from functools import lru_cache
 from pathlib import Path
@@ -11,31 +12,45 @@ import torch
 
 
 @lru_cache(maxsize=1)
-def cpu_flags() -> frozenset[str]:
-    """The CPU feature flags the kernel reports (empty where /proc/cpuinfo does not exist)."""
+def _cpuinfo() -> dict[str, str]:
+    """The first processor's fields in /proc/cpuinfo (empty where it does not exist)."""
     info = Path("/proc/cpuinfo")
     if not info.is_file():
-        return frozenset()
+        return {}
+    fields: dict[str, str] = {}
     for line in info.read_text(encoding="utf-8", errors="replace").splitlines():
-        if line.startswith("flags"):
-            return frozenset(line.split(":", 1)[1].split())
-    return frozenset()
+        key, sep, value = line.partition(":")
+        if sep:
+            fields.setdefault(key.strip(), value.strip())
+    return fields
 
 
-def bf16_native() -> bool:
-    """True where bfloat16 matmuls run in hardware: CUDA, or a CPU with AMX or AVX-512 BF16."""
-    if torch.cuda.is_available():
-        return torch.cuda.is_bf16_supported()
-    return bool({"amx_bf16", "avx512_bf16"} & cpu_flags())
+def cpu_flags() -> frozenset[str]:
+    """The CPU feature flags the kernel reports."""
+    return frozenset(_cpuinfo().get("flags", "").split())
+
+
+def bf16_native(device: str | torch.device = "cpu") -> bool:
+    """True where bfloat16 matmuls run in hardware on `device`: a CUDA GPU that supports them, or a CPU
+    with AMX or AVX-512 BF16 (a GPU elsewhere in the machine says nothing of the CPU's)."""
+    if torch.device(device).type == "cuda":
+        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    return bool(bf16_features())
+
+
+def cpu_cores() -> int:
+    """The cores this process may run on (its affinity mask, which a container or `taskset` narrows)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def describe() -> dict:
-    """The machine facts a benchmark or training record should carry."""
+    """The machine facts every benchmark, report and training record carries (one shape everywhere)."""
     flags = cpu_flags()
     return {
         "machine": platform.machine(),
-        "processor": platform.processor() or platform.machine(),
-        "cpu_count": torch.get_num_threads(),
+        "processor": _cpuinfo().get("model name") or platform.processor() or platform.machine(),
+        "cpu_cores": cpu_cores(),
+        "torch_threads": torch.get_num_threads(),
         "torch": torch.__version__,
         "avx2": "avx2" in flags,
         "avx512f": "avx512f" in flags,
@@ -43,6 +58,18 @@ def describe() -> dict:
         "amx_bf16": "amx_bf16" in flags,
         "cuda": torch.cuda.is_available(),
     }
+
+
+def summary(facts: dict | None = None) -> str:
+    """`describe()` in one line for reports: "x86_64, 2 CPU cores (torch threads 2), AVX2 only, no GPU"."""
+    f = facts or describe()
+    features = [name for key, name in _FEATURES if f[key]]
+    vector = "no AVX2" if not features else "AVX2 only" if features == ["AVX2"] else " + ".join(features)
+    gpu = "a CUDA GPU" if f["cuda"] else "no GPU"
+    return f"{f['machine']}, {f['cpu_cores']} CPU cores (torch threads {f['torch_threads']}), {vector}, {gpu}"
+
+
+_FEATURES = (("avx2", "AVX2"), ("avx512f", "AVX-512"), ("avx512_bf16", "AVX-512 BF16"), ("amx_bf16", "AMX"))
 
 
 def bf16_features(flags: frozenset[str] | None = None) -> list[str]:

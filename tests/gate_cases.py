@@ -1170,6 +1170,12 @@ CHARACTERS = [
     ("trail20", "Ready to unwClose? Take 20% off hiking gear with TRAIL20", "characters"),
     ("trail20", "Snap it on your iPhone: 20% off hiking gear with TRAIL20", "ok"),
     ("trail20", "Sync your runs to macOS: 20% off hiking gear with TRAIL20", "ok"),
+    # a silent e kept before -ing ("Moveing on?" was delivered); words that keep it by rule pass
+    ("trail20", "Moveing on? Take 20% off hiking gear with TRAIL20", "characters"),
+    ("trail20", "Takeing the long way? 20% off hiking gear with TRAIL20", "characters"),
+    ("trail20", "Ageing boots? Take 20% off hiking gear with TRAIL20", "ok"),
+    ("trail20", "Seeing the summit soon? 20% off hiking gear with TRAIL20", "ok"),
+    ("trail20", "Canoeing next? 20% off hiking gear with TRAIL20", "ok"),
     ("trail20", "Take 20% off h\u0456king gear with TRAIL20", "characters"),
     ("trail20", "20% off hiking g\u0435ar with TRAIL20", "characters"),
     ("trail20", "Ridgeline \u041eutdoors: 20% off hiking gear with TRAIL20", "characters"),

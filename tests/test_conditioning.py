@@ -300,3 +300,26 @@ def test_a_contradicting_adapter_base_model_is_refused(trainable_tiny_dir, tiny_
     config = TrainConfig(base_model=trainable_tiny_dir, adapter=AdapterConfig(base_model=trainable_tiny_dir))
     assert config.adapter.base_model == str(Path(trainable_tiny_dir).resolve()), "the same folder is fine"
     assert TrainConfig().adapter.base_model == "smollm2-135m-instruct", "the default stays a name"
+
+
+def test_a_pair_cut_short_keeps_one_prompt_for_both_messages(trainable_tiny_dir, encoder):
+    """When a pair runs over max_length, the prompt is cut once, for the longer message: a margin
+    between two messages after two different contexts would measure the contexts too."""
+    from transformers import AutoTokenizer
+
+    from promogen.train.lora import encode_examples
+
+    tokenizer = AutoTokenizer.from_pretrained(trainable_tiny_dir)
+    long = "Get 20% off running gear with code RUN20, " * 6 + "today."
+    rows = [{**r, "chosen": r["target"], "rejected": long} for r in sft_rows(encoder, n=2)]
+    config = TrainConfig(
+        base_model=trainable_tiny_dir, objective="dpo", init_adapter="unused", max_length=160, seed=0
+    )
+    for row in encode_examples(rows, tokenizer, config):
+        chosen = [t for t, label in zip(row["input_ids"], row["labels"], strict=True) if label == -100]
+        rejected = [
+            t for t, label in zip(row["rejected_ids"], row["rejected_labels"], strict=True) if label == -100
+        ]
+        assert len(row["rejected_ids"]) <= 160, "the longer message still fits"
+        assert chosen == rejected, f"prompts differ: {len(chosen)} and {len(rejected)} tokens"
+        assert row["soft_at"] == row["rejected_soft_at"], "the soft prompt sits at one place in both"

@@ -6,8 +6,6 @@ Kept apart from the harness so that running variants and presenting their result
 from __future__ import annotations
 
 import json
-import os
-import platform
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -16,7 +14,7 @@ import numpy as np
 import torch
 
 from .. import __version__
-from ..hardware import bf16_features
+from ..hardware import bf16_features, summary
 from ..provenance import code_version
 from .evaluator import METRICS
 from .harness import Group
@@ -48,7 +46,7 @@ def write_report(results: dict, meta: dict, out_dir: str | Path, examples: int =
         **meta,
         "promogen_version": __version__,
         "date": date.today().isoformat(),
-        "machine": f"{platform.machine()}, {platform.system()}, {_cpus()} CPU cores, no GPU used",
+        "machine": summary(),
         # bf16 matmuls round differently on AMX and AVX-512 BF16: the same code writes other copy.
         "cpu_bf16_features": bf16_features(),
         "torch_threads": torch.get_num_threads(),
@@ -79,8 +77,7 @@ def _summary(results: dict, meta: dict) -> list[str]:
         "",
         f"Command: `{meta['command']}`  ",
         f"Users: {meta['users']}  ",
-        f"Date: {meta['date']}; machine: {meta['machine']}, bf16: {bf16}, "
-        f"{meta['torch_threads']} torch threads; "
+        f"Date: {meta['date']}; machine: {meta['machine']}, bf16: {bf16}; "
         f"promogen {__version__}{_code(meta['code'])}; seed {meta['seed']}",
         "",
         "## Variants at a glance (mean over campaigns)",
@@ -163,10 +160,6 @@ def write_examples(results: dict, groups: list[Group], out_dir: str | Path) -> P
 
 def _fmt(value: float) -> str:
     return "n/a" if value is None or not np.isfinite(value) else f"{value:.4g}"
-
-
-def _cpus() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _plots(results: dict, out: Path) -> list[Path]:

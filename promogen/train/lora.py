@@ -192,10 +192,14 @@ def encode_examples(rows: list[dict], tokenizer, config: TrainConfig):
         config.interest_dropout * (config.adapter.k > 0)
     )
 
-    def tokens(shared: list[int], rest: list[int], text: str) -> tuple[list[int], list[int], int]:
-        t = tokenizer(text + tokenizer.eos_token, add_special_tokens=False)["input_ids"]
+    def target(text: str) -> list[int]:
+        return tokenizer(text + tokenizer.eos_token, add_special_tokens=False)["input_ids"]
+
+    def tokens(
+        shared: list[int], rest: list[int], t: list[int], room: int
+    ) -> tuple[list[int], list[int], int]:
         p = shared + rest
-        cut = max(0, len(p) - max(config.max_length - len(t), 1))  # a long prompt loses its start
+        cut = max(0, len(p) - max(config.max_length - room, 1))  # a long prompt loses its start
         return p[cut:] + t, [-100] * (len(p) - cut) + t, max(0, len(shared) - cut)
 
     def chat(campaign: Campaign, interests: list[str]) -> str:
@@ -209,10 +213,14 @@ def encode_examples(rows: list[dict], tokenizer, config: TrainConfig):
             shared_chars(prompt, chat(campaign, [])) if config.adapter.soft_prompt == "after_campaign" else 0
         )
         parts = [tokenizer(x, add_special_tokens=False)["input_ids"] for x in (prompt[:cut], prompt[cut:])]
-        out = dict(zip(("input_ids", "labels", "soft_at"), tokens(*parts, row[sides[0]]), strict=True))
+        targets = [target(row[side]) for side in sides]
+        # A pair's two messages must follow the same prompt, or its margin compares two contexts: the
+        # prompt is cut to leave room for the longer one.
+        room = max(len(t) for t in targets)
+        out = dict(zip(("input_ids", "labels", "soft_at"), tokens(*parts, targets[0], room), strict=True))
         if len(sides) == 2:
             keys = ("rejected_ids", "rejected_labels", "rejected_soft_at")
-            out.update(zip(keys, tokens(*parts, row["rejected"]), strict=True))
+            out.update(zip(keys, tokens(*parts, targets[1], room), strict=True))
         return out
 
     # Campaigns travel as JSON text: their optional fields differ between rows, which Arrow cannot type.
@@ -333,7 +341,7 @@ def train(config: TrainConfig, progress: bool = True) -> TrainResult:
     if reference is not None:
         reference.to(accelerator.device)  # `prepare` moved the policy (to a GPU where there is one)
     # Weights stay fp32; bf16 matmuls are 3x faster on a CPU with AMX (measured), and not emulated elsewhere.
-    use_bf16 = config.autocast == "on" or (config.autocast == "auto" and bf16_native())
+    use_bf16 = config.autocast == "on" or (config.autocast == "auto" and bf16_native(accelerator.device))
     saved = _checkpoints(out) if config.resume else []
     step = _resume(saved, accelerator, module, optimizer, scheduler)
 
