@@ -147,8 +147,12 @@ def test_a_run_resumed_after_a_kill_ends_with_the_uninterrupted_weights(trained,
     train(killed, progress=False)
     newest = tmp_path / "killed" / "checkpoints" / "step-000006"
     shutil.rmtree(newest)  # as if killed after step 3's checkpoint
+    with Path(killed.out, "log.jsonl").open("a") as log:
+        log.write('{"step": 7, "lo')  # a line torn by the kill
     resumed = train(killed, progress=False)
     assert resumed.summary["resumed_at"] == 3, resumed.summary
+    steps = [json.loads(line)["step"] for line in Path(killed.out, "log.jsonl").read_text().splitlines()]
+    assert steps == list(range(1, 7)), f"steps 4-6 trained again are logged once, the torn line gone: {steps}"
     for (name, a), (_, b) in zip(
         whole.model.state_dict().items(), resumed.model.state_dict().items(), strict=True
     ):

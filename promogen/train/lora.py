@@ -349,7 +349,7 @@ def train(config: TrainConfig, progress: bool = True) -> TrainResult:
     if main:
         out.mkdir(parents=True, exist_ok=True)
         config.save(out / "train_config.json")
-    log = (out / "log.jsonl").open("a", encoding="utf-8") if main else None
+    log = _open_log(out / "log.jsonl", step) if main else None
     bar = tqdm(
         total=config.steps, initial=step, unit="step", disable=not (progress and main), dynamic_ncols=True
     )
@@ -501,6 +501,21 @@ def _step(module, reference, batch, accelerator, optimizer, scheduler, config, u
     scheduler.step()
     optimizer.zero_grad()
     return float(accelerator.reduce(loss.detach(), reduction="mean"))
+
+
+def _open_log(path: Path, step: int):
+    """The run's log for appending, holding only the steps up to `step`, where training continues: a
+    killed run logged the steps after its last checkpoint, which the resumed run trains again."""
+    kept = []
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                if json.loads(line)["step"] <= step:
+                    kept.append(line + "\n")
+            except (json.JSONDecodeError, KeyError, TypeError):
+                continue  # a line torn by the kill
+    path.write_text("".join(kept), encoding="utf-8")
+    return path.open("a", encoding="utf-8")
 
 
 def _log_step(log, bar, step: int, loss: float, lr: float, started: float) -> None:
