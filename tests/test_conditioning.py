@@ -218,17 +218,25 @@ def test_training_script_runs_as_two_processes(trainable_tiny_dir, encoder, tmp_
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "finetune/train_lora.py"]
     env = {**__import__("os").environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
 
-    def run(name: str, settings: dict) -> dict:
+    def launch(name: str, settings: dict) -> subprocess.CompletedProcess:
         (tmp_path / f"{name}.yaml").write_text(yaml.safe_dump(settings))
-        result = subprocess.run(
+        return subprocess.run(
             [*cmd, "--config", str(tmp_path / f"{name}.yaml")],
             env=env,
             capture_output=True,
             text=True,
             timeout=300,
         )
+
+    def run(name: str, settings: dict) -> dict:
+        result = launch(name, settings)
         assert result.returncode == 0, result.stderr[-2000:]
         return json.loads(result.stdout.strip().splitlines()[-1])
+
+    uneven = launch("uneven", {**config, "batch_size": 3, "out": str(tmp_path / "uneven")})
+    assert uneven.returncode != 0 and "does not split evenly over 2 processes" in uneven.stderr, (
+        f"3 examples over 2 processes would weigh one process's example twice: {uneven.stderr[-1000:]}"
+    )
 
     summary = run("sft", config)
     assert summary["processes"] == 2 and summary["steps"] == 2, summary

@@ -324,6 +324,24 @@ def test_ranker_comparison_matches_its_report():
     shows(cost[4], report["train_wall_s"], scale=1 / 60, slack=0.5)
 
 
+def test_mind_probe_paragraph_matches_its_report():
+    probe = _load("reports/ranker_choice/mind_probe.json")
+    text = README.partition("Two more ways to lift the MIND head")[2].partition("Neither is shipped")[0]
+    ssl, features = probe["self_supervised"], probe["candidate_features"]
+    shows(text.partition("the shipped recipe scores")[2][:8], probe["shipped_recipe"]["val_auc"])
+    assert f"each of their {ssl['left_out_clicks']:,} clicks" in text, "the left-out clicks counted"
+    shows(
+        text.partition("turn as a positive")[2].partition("after one epoch")[0],
+        ssl["then_labelled_after_1_epochs"]["val_auc"],
+    )
+    after = text.partition("after one epoch of it,")[2][:8]
+    for epochs in (2, 4):
+        shows(after, ssl[f"then_labelled_after_{epochs}_epochs"]["val_auc"])
+    shows(text.partition("headline (")[2][:6], features["appeal"])
+    shows(text.partition("fitting rows (")[2][:6], features["category_prior"])
+    shows(text.partition("nothing (")[2][:6], features["affinity + appeal + category_prior"])
+
+
 @pytest.mark.parametrize(
     ("first", "file", "path"),
     [

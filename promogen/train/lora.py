@@ -314,10 +314,12 @@ def train(config: TrainConfig, progress: bool = True) -> TrainResult:
     out = Path(config.out)
     files = _data_files(config)
     accelerator = Accelerator(cpu=not torch.cuda.is_available())
-    if config.batch_size < accelerator.num_processes:
+    if config.batch_size % accelerator.num_processes:
+        # Each process averages its own slice and the gradients are averaged over processes, so uneven
+        # slices would weigh the examples of a smaller one more.
         raise ValidationError(
-            f"`batch_size` {config.batch_size} is under the {accelerator.num_processes} processes: "
-            "each needs at least one example a step"
+            f"`batch_size` {config.batch_size} does not split evenly over {accelerator.num_processes} "
+            "processes: make it a multiple of the process count"
         )
     torch.manual_seed(config.seed)
     tokenizer, lm, interest = _load_models(config)

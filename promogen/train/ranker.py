@@ -193,12 +193,17 @@ class AffinityNet(torch.nn.Module):
         return self.w[0] * (users * copies).sum(1) + bilinear + self.w[1]
 
 
-def train_affinity(users, copies, labels, parts: dict, config: RankerConfig) -> tuple[dict, float, int]:
-    """(arrays P, Q, w at the best validation epoch, that validation AUC, that epoch)."""
+def train_affinity(
+    users, copies, labels, parts: dict, config: RankerConfig, init: dict | None = None
+) -> tuple[dict, float, int]:
+    """(arrays P, Q, w at the best validation epoch, that validation AUC, that epoch); `init`: arrays
+    of an earlier run to start from."""
     torch.manual_seed(config.seed)
     u, c = torch.tensor(users), torch.tensor(copies)
     y = torch.tensor(labels, dtype=torch.float32)
     net = AffinityNet(u.shape[1], config.affinity_rank)
+    if init is not None:
+        net.load_state_dict({k: torch.tensor(v) for k, v in init.items()})
     opt = torch.optim.AdamW(
         net.parameters(), lr=config.affinity_lr, weight_decay=config.affinity_weight_decay
     )
