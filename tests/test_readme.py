@@ -2056,3 +2056,45 @@ def test_shop_fit_panel_matches_its_reports_and_the_rule():
     sheet = (folder / "sheet.jsonl").read_text(encoding="utf-8")
     for quoted in ("Stick to your routine", "A new candle for you?", "Got a road bike? Add a bit of warmth"):
         assert quoted in sheet and quoted in text, f"{quoted!r}: quoted from the rated sheet"
+
+
+def test_avx2_rerun_paragraph_matches_its_pages():
+    folder = REPORTS / "copy_quality" / "rerun_avx2_e3a5d9e"
+    text = " ".join(README.split()).partition("**Rerun on an AVX2-only host**")[2].partition("**")[0]
+    new, old = (dict(_examples(f / "examples.md")["shipped"]) for f in (folder, REPORTS / "copy_quality"))
+    moved = sum(new[k] != old[k] for k in new)
+    assert f"the delivered copy differs for {moved} of 120 dev shoppers" in text, moved
+    shipped, unguarded = (_glance(folder / "report.md")[v] for v in ("shipped", "unguarded"))
+    pct(text.partition("First-try compliance on dev ")[2][:5], shipped["first_try_compliance"])
+    pct(text.partition("(unguarded ")[2][:5], unguarded["first_try_compliance"])
+    pct(text.partition("fallback ")[2][:3], shipped["fallback_rate"])
+    shows(text.partition("approval ")[2][:6], shipped["approval"])
+    reference = json.loads((folder / "reference.json").read_text())
+    ours, theirs = (reference[k]["mean_over_campaigns"] for k in ("delivered", "reference"))
+    distinct = text.partition("distinct-2 ")[2].partition(" per campaign")[0]
+    shows(distinct.partition(" against")[0], ours["distinct_2"])
+    shows(distinct.partition("reference's ")[2], theirs["distinct_2"])
+    shows(text.partition("campaign (")[2][:6], ours["distinct_2"] / theirs["distinct_2"] - 1, scale=100)
+    pct(text.partition("opening frame per campaign ")[2][:5], ours["opening_frame_share"])
+    pct(
+        text.partition("campaign 34.2% (")[2][:4],
+        reference["delivered"]["all_messages"]["opening_frame_share"],
+    )
+    demo = _glance(folder / "demo" / "report.md")["shipped"]
+    pct(text.partition("Demo campaigns: first-try compliance ")[2][:5], demo["first_try_compliance"])
+    for quote in re.findall(r'"([^"]{12,})"', text):
+        assert any(quote.rstrip(".") in copy for copy in new.values()), f"not delivered: {quote!r}"
+    wayfare = [c for k, c in new.items() if k.startswith("g057")]
+    opening = [c for c in wayfare if "packing for your next adventure?" in c]
+    assert (len(opening), max(wayfare.count(c) for c in opening)) == (5, 4), opening
+    for target, figure in (
+        ("first-try compliance >= 95%, dev", shipped["first_try_compliance"]),
+        ("first-try compliance >= 95%, demo campaigns", demo["first_try_compliance"]),
+        ("no opening three-word frame on more than 15% of messages, dev", ours["opening_frame_share"]),
+    ):
+        pct(row("=11, copy", f"={target}")[2].partition("rerun")[2], figure)
+    cell = row("=11, copy", "=distinct-2 within 10% of the reference messages', dev")[2]
+    shows(cell.partition("rerun")[2], ours["distinct_2"] / theirs["distinct_2"] - 1, scale=100)
+    assert f"where {moved} of 120 dev shoppers get other" in " ".join(README.split()), moved
+    lumen = [c for k, c in new.items() if k.startswith("g050")]
+    assert sum(c.startswith("Treat your skin to something new") for c in lumen) == 3, lumen
