@@ -269,7 +269,7 @@ _CLAIMS = re.compile(
         "recommended,certified,on earth,on the planet,in the world,ever made,of all time,last forever,"
         "lasts forever,last a lifetime,lasts a lifetime,built to last,never fade,never fades,unbreakable,"
         "indestructible,favourite brand,favorite brand,most popular,softest,warmest,toughest,fastest,"
-        "strongest"
+        "strongest,warranty,warranties,new arrivals,back in stock,selling fast"
     )
     + r")\b|#1\b|\b(?:the\s+)?(?:world|uk|us|america|nation|country|town|everyone)'s\b|\b[\w-]+-proof\b"
     r"|\bmost\s+(?!of\b)\w+\s+(?:\w+\s+)?(?:on|in|ever)\b",
@@ -279,10 +279,13 @@ _FREE = re.compile(r"(?<![\w-])free\b(?!-)", re.I)
 _FREE_OK = re.compile(
     r"\b(?:feel|run|roam|break|set|breathe) free\b|\bfree (?:time|up|spirit|-?flowing|range|weight)", re.I
 )
+# Free shipping in the words copy uses for it, the goods it ships sometimes inside ("free tent shipping",
+# "shipping on tents is free", "complimentary shipping").
 _SHIPPING = re.compile(
-    r"\bfree\s+(?:standard\s+|ground\s+|economy\s+|regular\s+|uk\s+|us\s+)?(?:shipping|delivery|postage)\b"
+    r"\b(?:free|complimentary)\s+(?:(?!(?:express|expedited|priority|fast|overnight|next|same)\b)[a-z]+\s+)?"
+    r"(?:shipping|delivery|postage)\b"
     r"|\bships?\s+(?:it\s+|them\s+|(?:your|the)\s+order\s+)?(?:for\s+)?free\b"
-    r"|\b(?:shipping|delivery|postage)(?:'s|\s+is|\s+'s)?\s+(?:free|on us)\b"
+    r"|\b(?:shipping|delivery|postage)(?:\s+on\s+(?:your\s+)?[a-z]+)?(?:'s|\s+is|\s+'s)?\s+(?:free|on us)\b"
     r"|\bfree(?:\s+and\s+fast)?\s+to\s+ship\b",
     re.I,
 )
@@ -864,6 +867,8 @@ def _value(text: str, offer: Offer, spans: list) -> list[Violation]:
         out.append(
             Violation("value", f"{', '.join(f'{c} {v:g}' for v, c in wrong_money)} off is not the offer")
         )
+    if re.search(r"\d\s*(?:%|percent|per cent)\s+of\s+(?!the\s+(?:price|cost)\b)", text, re.I):
+        out.append(Violation("value", "'% of' says a share of the goods, not a discount"))
     if re.search(r"\b(?:extra|additional)\s+[$€£\d]|\bstack(?:s|able)?\s+with\b|\bon top of\b", text):
         out.append(Violation("value", "the offer does not stack with anything"))
     if offer.kind == "free_shipping" and not _SHIPPING.search(text):
@@ -1064,9 +1069,14 @@ def _expiry_words(expiry: dt.date | None) -> str:
 
 def _claims(text: str, offer: Offer) -> list[Violation]:
     out = []
-    hit = _CLAIMS.search(text)
-    if hit and not (offer.kind == "gift" and _contains(_words(gift_name(offer)), _words(hit.group(0)))):
-        out.append(Violation("invented_claim", f"{hit.group(0)!r} is not part of the offer"))
+    # "complimentary" is a claim unless it is how the copy says the offer's own free shipping.
+    stated = [m.span() for m in _SHIPPING.finditer(text)] if offer.kind == "free_shipping" else []
+    for hit in _CLAIMS.finditer(text):
+        if any(s <= hit.start() < e for s, e in stated):
+            continue
+        if not (offer.kind == "gift" and _contains(_words(gift_name(offer)), _words(hit.group(0)))):
+            out.append(Violation("invented_claim", f"{hit.group(0)!r} is not part of the offer"))
+        break
     if offer.kind != "free_shipping" and _SHIPPING.search(text):
         out.append(Violation("invented_claim", "free shipping is not part of the offer"))
     if offer.kind != "bogo" and _BOGO.search(text):

@@ -538,6 +538,16 @@ CLAIMS = [
     ("trail20", "20% off hiking gear and complimentary shipping with TRAIL20", "invented_claim"),
     ("beans5", "€5 off coffee beans with BEANS5, plus express shipping", "invented_claim"),
     ("fit30", "30% off yoga mats with FIT30 and next-day delivery", "invented_claim"),
+    # found by the second blind holdout (2026-12-01): a warranty, stock news
+    ("trail20", "20% off hiking gear with TRAIL20. Lifetime warranty included.", "invented_claim"),
+    ("trail20", "New arrivals just landed: 20% off hiking gear with TRAIL20", "invented_claim"),
+    ("trail20", "Back in stock! 20% off hiking gear with TRAIL20", "invented_claim"),
+    ("nimbusship", "Know a new arrival? Free shipping on orders over $35 with NIMBUSSHIP", "ok"),
+    # the offer's own free shipping in other words, the goods sometimes inside
+    ("nimbusship", "Complimentary shipping on orders over $35 with NIMBUSSHIP", "ok"),
+    ("nimbusship", "Free express shipping on orders over $35 with NIMBUSSHIP", "invented_claim"),
+    ("pawship", "Free treat shipping with SHIPPAWS", "ok"),
+    ("pawship", "Shipping on treats is free with SHIPPAWS", "ok"),
     ("glow25", "25% off serums with GLOW25 + a bonus gift", "invented_claim"),
     ("glow25", "25% off serums with GLOW25. Clinically proven glow.", "invented_claim"),
     ("ink15", "15% off sitewide with INK15 and a mystery gift", "invented_claim"),
@@ -869,6 +879,7 @@ VALUE = [
     ("trail20", "A quarter off hiking gear with TRAIL20", "value"),
     ("trail20", "Extra 20% off hiking gear with TRAIL20", "value"),
     ("trail20", "Up to 20% off hiking gear with TRAIL20", "value"),
+    ("trail20", "Get 20% of hiking gear with TRAIL20", "value"),  # a share of the goods, not a discount
     ("trail20", "20%+ off hiking gear with TRAIL20", "value"),
     ("trail20", "At least 20% off hiking gear with TRAIL20", "value"),
     ("trail20", "Save on hiking gear with TRAIL20", "value"),

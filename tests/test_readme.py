@@ -117,6 +117,18 @@ def test_gate_table_matches_gate_reports():
     fixed = row("the same holdout after fixing")
     pct(fixed[2], suite["holdout"]["reject_share"])
     pct(fixed[3], suite["holdout"]["accept_share"])
+    second, after = (_load(f"reports/gate_holdout2_{k}.json")["holdout"] for k in ("blind", "fixed"))
+    cells = row("second blind holdout")
+    assert f"({second['reject'] + second['ok']} cases" in cells[0], cells[0]
+    pct(cells[2], second["reject_share"])
+    pct(cells[3], second["accept_share"])
+    assert f"({second['reject']})" in cells[2] and f"({second['ok']})" in cells[3], cells
+    cells = row("the second holdout after fixing")
+    pct(cells[2], after["reject_share"])
+    pct(cells[3], after["accept_share"])
+    text = " ".join(README.split())
+    missed = second["reject"] - second["rejected"]
+    assert f"{missed} of {second['reject']} must-reject messages passed" in text, missed
     gold = row("copy_gold **dev** reference copy")
     pct(gold[3], suite["gold"]["good_accepted_share"])
     by_defect = suite["gold"]["flawed_rejected_by_defect"]
