@@ -945,9 +945,9 @@ _BEFORE_VALUE = re.compile(
 _AND_MORE = re.compile(r"(?:%|\d)\s*off\b[^.!?:;]*?(?:,|\band\b|&)\s*(?:much\s+)?more\b")
 
 
-def _objects(text: str) -> list[str]:
-    """What each statement of the offer applies to: the words after '20% off', 'free shipping on', ...,
-    and before '... are 20% off'."""
+def _objects(text: str) -> list[tuple[str, bool]]:
+    """What each statement of the offer applies to, and whether it follows the value: the words after
+    '20% off', 'free shipping on', ... (True), and before '... are 20% off' (False)."""
     starts = [m.end() for m in re.finditer(r"(?:%|\d)\s*off\b", text)]
     starts += [
         m.end() for m in re.finditer(r"\b(?:bogo|get (?:one|1|another)(?: free)?|free shipping)\s+on\b", text)
@@ -956,10 +956,11 @@ def _objects(text: str) -> list[str]:
     for start in starts:
         rest = text[start:]
         stop = _OBJECT_STOP.search(rest)
-        out.append(rest[: stop.start()].strip() if stop else rest.strip())
+        out.append((rest[: stop.start()].strip() if stop else rest.strip(), True))
     named = [m.group(1) for m in _BEFORE_VALUE.finditer(text)]
     # "... and so is $20 off", "it's all 20% off": the value stated after a word that names nothing.
-    return out + [n for n in named if n.split()[-1] not in ("so", "it", "this", "that", "which", "they")]
+    nothing = ("so", "it", "this", "that", "which", "they")
+    return out + [(n, False) for n in named if n.split()[-1] not in nothing]
 
 
 def _scope(text: str, offer: Offer) -> list[Violation]:
@@ -975,14 +976,19 @@ def _scope(text: str, offer: Offer) -> list[Violation]:
             out.append(Violation("scope", f"'and more': the offer is on {offer.applies_to}"))
         if not _contains(_words(text), scope):
             out.append(Violation("scope", f"the scope {offer.applies_to!r} is not stated"))
-    for thing in _objects(text):
+    for thing, after_value in _objects(text):
         words = [w for w in _words(thing) if w not in _DETERMINERS]
         if not words:
             continue
-        # With a scope, the offer may only be on it; without one, only on the order as a whole.
-        fits = (
-            _contains(words, scope) and len(words) <= len(scope) + 1 if scope else words[-1] in _GENERIC_HEADS
-        )
+        # With a scope, the offer may only be on it, with one word of slack ("hiking gear awaits"). After
+        # the value that word must follow the scope: in front it narrows it ("20% off kids' climbing
+        # shoes"); a subject before the value may describe it ("Your signature lipstick is €5 off").
+        # Without a scope, only the order as a whole.
+        if not scope:
+            fits = words[-1] in _GENERIC_HEADS
+        else:
+            at = words[: len(scope)] == scope if after_value else _contains(words, scope)
+            fits = at and len(words) <= len(scope) + 1
         if not fits:
             out.append(Violation("scope", f"{thing!r}: the offer is on {offer.applies_to or 'everything'}"))
     return out

@@ -162,6 +162,13 @@ SCOPE = [
     ("trail20", "Gear up for winter: 20% off ski jackets with TRAIL20.", "scope"),
     ("trail20", "20% off all gear with TRAIL20 🥾", "scope"),
     ("trail20", "Take 20% off hiking boots with TRAIL20.", "scope"),
+    # narrowed by a word in front (the second blind holdout); a word like "range" after it is the scope
+    ("trail20", "20% off kids' hiking gear with TRAIL20", "scope"),
+    ("trail20", "20% off ultralight hiking gear with TRAIL20", "scope"),
+    ("trail20", "Our hiking gear range is 20% off with TRAIL20", "ok"),
+    ("trail20", "20% off all your hiking gear with TRAIL20", "ok"),
+    ("trail20", "20% off hiking gear awaits with TRAIL20", "ok"),
+    ("trail20", "Your trusty hiking gear is 20% off with TRAIL20", "ok"),
     ("glow25", "25% off skincare with GLOW25", "scope"),
     ("glow25", "25% off moisturisers with GLOW25 at Lumen Skin", "scope"),
     ("glow25", "25% off your entire order with GLOW25", "scope"),
