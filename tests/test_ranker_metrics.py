@@ -99,6 +99,21 @@ def test_affinity_head_learns_a_simulated_signal_and_is_calibrated():
     assert ece(clicks[test], probs) < 0.05, "Platt-scaled probabilities must be calibrated"
 
 
+def test_affinity_training_without_choosing_keeps_the_last_epoch_and_continues_from_init():
+    rng = np.random.default_rng(1)
+    users, items = _unit(rng.normal(size=(400, 16))), _unit(rng.normal(size=(400, 16)))
+    clicks = (rng.random(400) < 0.5).astype(float)
+    config = RankerConfig(affinity_rank=2, affinity_epochs=3)
+    last, score, epoch = train_affinity(
+        users, items, clicks, {"fit": np.ones(400, bool)}, config, choose=False
+    )
+    assert epoch == 3 and np.isnan(score), f"no validation rows, nothing chosen: epoch {epoch}, AUC {score}"
+    one = RankerConfig(affinity_rank=2, affinity_epochs=1, affinity_lr=1e-8)
+    parts = {"fit": np.arange(400) < 200, "val": np.arange(400) >= 200}
+    same, _, _ = train_affinity(users, items, clicks, parts, one, init=last)
+    assert all(np.allclose(same[k], last[k], atol=1e-6) for k in last), "at a vanishing lr the init arrays come back as they went in"
+
+
 def test_conditional_logit_loss_on_a_hand_computed_test():
     scores = torch.tensor([0.0, np.log(2.0)])
     loss = conditional_logit_loss(

@@ -64,6 +64,12 @@ def mind_rows(path: str | Path) -> list[tuple[UserHistory, str, int]]:
     return out
 
 
+def mind_candidate_categories(path: str | Path) -> list[str]:
+    """The category of each MIND row's candidate title, in the order `mind_rows` reads the rows."""
+    rows = json.loads(Path(path).read_text(encoding="utf-8"))
+    return [_MIND_ITEM.findall(row["input"].partition("\n")[2])[0][1] for row in rows]
+
+
 def amazon_split(directory: str | Path, split: str):
     """Users (history titles as purchases), their history item ids, next item id, catalogue {id: title}."""
     import pandas as pd

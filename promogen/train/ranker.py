@@ -194,10 +194,11 @@ class AffinityNet(torch.nn.Module):
 
 
 def train_affinity(
-    users, copies, labels, parts: dict, config: RankerConfig, init: dict | None = None
+    users, copies, labels, parts: dict, config: RankerConfig, init: dict | None = None, choose: bool = True
 ) -> tuple[dict, float, int]:
     """(arrays P, Q, w at the best validation epoch, that validation AUC, that epoch); `init`: arrays
-    of an earlier run to start from."""
+    of an earlier run to start from; `choose=False`: the last epoch's arrays, nothing scored on `val`
+    (AUC NaN)."""
     torch.manual_seed(config.seed)
     u, c = torch.tensor(users), torch.tensor(copies)
     y = torch.tensor(labels, dtype=torch.float32)
@@ -207,7 +208,7 @@ def train_affinity(
     opt = torch.optim.AdamW(
         net.parameters(), lr=config.affinity_lr, weight_decay=config.affinity_weight_decay
     )
-    fit, val = np.flatnonzero(parts["fit"]), parts["val"]
+    fit = np.flatnonzero(parts["fit"])
     best = (-1.0, None, 0)
     for epoch in range(1, config.affinity_epochs + 1):
         order = torch.tensor(fit)[torch.randperm(len(fit))]
@@ -217,11 +218,18 @@ def train_affinity(
             opt.zero_grad()
             loss.backward()
             opt.step()
+        if not choose:
+            best = (float("nan"), _arrays(net), epoch)
+            continue
         with torch.no_grad():
-            score = auc(labels[val], net(u[val], c[val]).numpy())
+            score = auc(labels[parts["val"]], net(u[parts["val"]], c[parts["val"]]).numpy())
         if score > best[0]:
-            best = (score, {k: v.detach().numpy().copy() for k, v in net.named_parameters()}, epoch)
+            best = (score, _arrays(net), epoch)
     return best[1], best[0], best[2]
+
+
+def _arrays(net: torch.nn.Module) -> dict[str, np.ndarray]:
+    return {k: v.detach().numpy().copy() for k, v in net.named_parameters()}
 
 
 def platt(raw: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
