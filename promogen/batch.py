@@ -27,6 +27,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from .hardware import cpu_cores
 from .pipeline import PromoGen
 from .provenance import run_record, write_record
 from .readers import count_rows, read_users
@@ -411,7 +412,7 @@ def run_batch_sharded(
             f"{out_path} is already merged from its shards and complete; write to a new OUT"
         )
     state = PartialState(cpu=not torch.cuda.is_available())
-    torch.set_num_threads(max(1, (os.cpu_count() or 1) // shards))
+    torch.set_num_threads(max(1, cpu_cores() // shards))
     summary = run_batch(
         load(), campaign, users_path, shard_path(out_path, rank, shards), shard=(rank, shards), **kwargs
     )

@@ -33,9 +33,10 @@ def cpu_flags() -> frozenset[str]:
 def bf16_native(device: str | torch.device = "cpu") -> bool:
     """True where bfloat16 matmuls run in hardware on `device`: a CUDA GPU that supports them, or a CPU
     with AMX or AVX-512 BF16 (a GPU elsewhere in the machine says nothing of the CPU's)."""
-    if torch.device(device).type == "cuda":
+    kind = torch.device(device).type
+    if kind == "cuda":
         return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
-    return bool(bf16_features())
+    return kind == "cpu" and bool(bf16_features())
 
 
 def cpu_cores() -> int:
@@ -56,16 +57,21 @@ def describe() -> dict:
         "avx512f": "avx512f" in flags,
         "avx512_bf16": "avx512_bf16" in flags,
         "amx_bf16": "amx_bf16" in flags,
+        # Without /proc/cpuinfo (macOS, Windows) the flags above say nothing, not "absent".
+        "cpu_flags_read": bool(flags),
         "cuda": torch.cuda.is_available(),
     }
 
 
 def summary(facts: dict | None = None) -> str:
-    """`describe()` in one line for reports: "x86_64, 2 CPU cores (torch threads 2), AVX2 only, no GPU"."""
-    f = facts or describe()
+    """`describe()` (this machine's, or one a record kept) in one line for reports: "x86_64, 2 CPU cores
+    (torch threads 2), AVX2 only, no GPU". A GPU is named as present; promogen's CPU paths leave it idle."""
+    f = describe() if facts is None else facts
     features = [name for key, name in _FEATURES if f[key]]
     vector = "no AVX2" if not features else "AVX2 only" if features == ["AVX2"] else " + ".join(features)
-    gpu = "a CUDA GPU" if f["cuda"] else "no GPU"
+    if not f["cpu_flags_read"]:
+        vector = "CPU features unknown"
+    gpu = "a CUDA GPU present" if f["cuda"] else "no GPU"
     return f"{f['machine']}, {f['cpu_cores']} CPU cores (torch threads {f['torch_threads']}), {vector}, {gpu}"
 
 

@@ -1194,6 +1194,8 @@ CHARACTERS = [
     ("trail20", "Ageing boots? Take 20% off hiking gear with TRAIL20", "ok"),
     ("trail20", "Seeing the summit soon? 20% off hiking gear with TRAIL20", "ok"),
     ("trail20", "Canoeing next? 20% off hiking gear with TRAIL20", "ok"),
+    ("trail20", "Being outdoors is the plan: 20% off hiking gear with TRAIL20", "ok"),
+    ("trail20", "MOVEING ON? 20% off hiking gear with TRAIL20", "characters"),
     ("trail20", "Take 20% off h\u0456king gear with TRAIL20", "characters"),
     ("trail20", "20% off hiking g\u0435ar with TRAIL20", "characters"),
     ("trail20", "Ridgeline \u041eutdoors: 20% off hiking gear with TRAIL20", "characters"),

@@ -335,3 +335,6 @@ def test_a_pair_cut_short_keeps_one_prompt_for_both_messages(trainable_tiny_dir,
         assert len(row["rejected_ids"]) <= 160, "the longer message still fits"
         assert chosen == rejected, f"prompts differ: {len(chosen)} and {len(rejected)} tokens"
         assert row["soft_at"] == row["rejected_soft_at"], "the soft prompt sits at one place in both"
+    short = TrainConfig.from_dict({**config.to_dict(), "max_length": 40})
+    with pytest.raises(ValidationError, match=r"example 1's message is \d+ tokens, which leaves its prompt"):
+        encode_examples(rows, tokenizer, short)

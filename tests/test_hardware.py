@@ -18,6 +18,7 @@ FACTS = {
     "avx512f": False,
     "avx512_bf16": False,
     "amx_bf16": False,
+    "cpu_flags_read": True,
     "cuda": False,
 }
 
@@ -33,9 +34,11 @@ def test_bf16_on_the_cpu_is_the_cpus_answer_even_beside_a_gpu(monkeypatch):
     assert hardware.bf16_native(), "a CPU with AVX-512 BF16 runs bf16 matmuls natively"
 
 
-def test_no_gpu_means_no_gpu_bf16(monkeypatch):
+def test_no_gpu_means_no_gpu_bf16_and_other_devices_are_not_the_cpu(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert not hardware.bf16_native("cuda"), "no CUDA device, no CUDA bf16"
+    monkeypatch.setattr(hardware, "cpu_flags", lambda: frozenset({"avx512_bf16"}))
+    assert not hardware.bf16_native("mps"), "the CPU's flags say nothing of another device"
 
 
 def test_describe_counts_usable_cores_and_torch_threads_apart():
@@ -61,4 +64,9 @@ def test_summary_names_the_vector_features(flags, vector):
 
 
 def test_summary_says_when_a_gpu_is_there():
-    assert hardware.summary({**FACTS, "cuda": True}).endswith(", a CUDA GPU"), "the GPU is named"
+    assert hardware.summary({**FACTS, "cuda": True}).endswith(", a CUDA GPU present"), "the GPU is named"
+
+
+def test_unread_cpu_flags_are_unknown_not_absent():
+    facts = {**FACTS, "avx2": False, "cpu_flags_read": False}
+    assert "CPU features unknown" in hardware.summary(facts), "a Mac has AVX2; no /proc/cpuinfo says nothing"

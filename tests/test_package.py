@@ -115,7 +115,8 @@ def test_scripts_import_and_define_main(script):
     spec = importlib.util.spec_from_file_location(f"script_{Path(script).stem}", ROOT / script)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert script.endswith("__init__.py") or script == "eval/gate_holdout.py" or callable(module.main), script
+    data = script.endswith("__init__.py") or script.startswith("eval/gate_holdout")  # tables of cases
+    assert data or callable(module.main), script
 
 
 @pytest.mark.parametrize(

@@ -111,7 +111,8 @@ def test_affinity_training_without_choosing_keeps_the_last_epoch_and_continues_f
     one = RankerConfig(affinity_rank=2, affinity_epochs=1, affinity_lr=1e-8)
     parts = {"fit": np.arange(400) < 200, "val": np.arange(400) >= 200}
     same, _, _ = train_affinity(users, items, clicks, parts, one, init=last)
-    assert all(np.allclose(same[k], last[k], atol=1e-6) for k in last), "at a vanishing lr the init arrays come back as they went in"
+    unchanged = all(np.allclose(same[k], last[k], atol=1e-6) for k in last)
+    assert unchanged, "at a vanishing lr the init arrays come back as they went in"
 
 
 def test_conditional_logit_loss_on_a_hand_computed_test():

@@ -11,10 +11,9 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from .. import __version__
-from ..hardware import bf16_features, summary
+from ..hardware import describe, summary
 from ..provenance import code_version
 from .evaluator import METRICS
 from .harness import Group
@@ -46,10 +45,9 @@ def write_report(results: dict, meta: dict, out_dir: str | Path, examples: int =
         **meta,
         "promogen_version": __version__,
         "date": date.today().isoformat(),
-        "machine": summary(),
-        # bf16 matmuls round differently on AMX and AVX-512 BF16: the same code writes other copy.
-        "cpu_bf16_features": bf16_features(),
-        "torch_threads": torch.get_num_threads(),
+        # bf16 matmuls round differently on AMX and AVX-512 BF16, and with the thread count: the same
+        # code writes other copy, so the header names both.
+        "machine": describe(),
         "code": code_version(),
         "metric_help": {m.name: m.help for m in METRICS},
     }
@@ -71,13 +69,12 @@ def _code(code: dict | None) -> str:
 
 def _summary(results: dict, meta: dict) -> list[str]:
     """report.md's header and one row per variant: the headline metrics' means over campaigns."""
-    bf16 = "+".join(meta["cpu_bf16_features"]) or "none"
     lines = [
         "# promogen evaluation report",
         "",
         f"Command: `{meta['command']}`  ",
         f"Users: {meta['users']}  ",
-        f"Date: {meta['date']}; machine: {meta['machine']}, bf16: {bf16}; "
+        f"Date: {meta['date']}; machine: {summary(meta['machine'])}; "
         f"promogen {__version__}{_code(meta['code'])}; seed {meta['seed']}",
         "",
         "## Variants at a glance (mean over campaigns)",

@@ -14,6 +14,7 @@ import copy
 import hashlib
 import json
 import math
+import os
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -59,7 +60,11 @@ class TrainConfig(Config):
     seed: int = option(0, "seed for initialisation and batch order")
     save_every: int = option(20, "steps between checkpoints")
     keep_checkpoints: int = option(2, "checkpoints kept on disk (older ones are deleted)")
-    resume: bool = option(True, "continue from the newest checkpoint in OUT/checkpoints if there is one")
+    resume: bool = option(
+        True,
+        "continue from the newest checkpoint in OUT/checkpoints if there is one (off: start at step 0, "
+        "and OUT/log.jsonl starts empty)",
+    )
     autocast: str = option(
         "auto", "bf16 autocast of the forward pass: auto (where the hardware runs bf16 natively), on, off"
     )
@@ -217,6 +222,11 @@ def encode_examples(rows: list[dict], tokenizer, config: TrainConfig):
         # A pair's two messages must follow the same prompt, or its margin compares two contexts: the
         # prompt is cut to leave room for the longer one.
         room = max(len(t) for t in targets)
+        if room >= config.max_length:
+            raise ValidationError(
+                f"training data: example {index + 1}'s message is {room} tokens, which leaves its prompt "
+                f"no room in `max_length` {config.max_length}"
+            )
         out = dict(zip(("input_ids", "labels", "soft_at"), tokens(*parts, targets[0], room), strict=True))
         if len(sides) == 2:
             keys = ("rejected_ids", "rejected_labels", "rejected_soft_at")
@@ -516,7 +526,9 @@ def _open_log(path: Path, step: int):
                     kept.append(line + "\n")
             except (json.JSONDecodeError, KeyError, TypeError):
                 continue  # a line torn by the kill
-    path.write_text("".join(kept), encoding="utf-8")
+    partial = path.with_suffix(".jsonl.partial")  # a kill while rewriting leaves the old log whole
+    partial.write_text("".join(kept), encoding="utf-8")
+    os.replace(partial, path)
     return path.open("a", encoding="utf-8")
 
 
