@@ -129,6 +129,11 @@ def test_gate_table_matches_gate_reports():
     text = " ".join(README.split())
     missed = second["reject"] - second["rejected"]
     assert f"{missed} of {second['reject']} must-reject messages passed" in text, missed
+    status = text.partition("on a second blind holdout written on")[2].partition("longer blind")[0]
+    pct(status.partition("it rejected ")[2][:6], second["reject_share"])
+    pct(status.partition("accepted ")[2][:6], second["accept_share"])
+    pct(status.partition("prompted, ")[2][:6], after["reject_share"])
+    pct(status.partition(" and ")[2].partition(" (no")[0][-5:], after["accept_share"])
     gold = row("copy_gold **dev** reference copy")
     pct(gold[3], suite["gold"]["good_accepted_share"])
     by_defect = suite["gold"]["flawed_rejected_by_defect"]
