@@ -204,7 +204,7 @@ def encode_examples(rows: list[dict], tokenizer, config: TrainConfig):
         shared: list[int], rest: list[int], t: list[int], room: int
     ) -> tuple[list[int], list[int], int]:
         p = shared + rest
-        cut = max(0, len(p) - max(config.max_length - room, 1))  # a long prompt loses its start
+        cut = max(0, len(p) - (config.max_length - room))  # a long prompt loses its start
         return p[cut:] + t, [-100] * (len(p) - cut) + t, max(0, len(shared) - cut)
 
     def chat(campaign: Campaign, interests: list[str]) -> str:
