@@ -118,8 +118,12 @@ def validation(arms, parts, states, head_val) -> dict:
     variants[f"shipped head + {best[1]}"] = {
         "val_significant_pair_acc": round(metrics["pairwise_acc_significant"], 4)
     }
-    head = ab_test_metrics(groups[val], clicks[val], imps[val], head_val)["pairwise_acc_significant"]
-    return {"shipped_head_val_significant_pair_acc": round(head, 4), "variants": variants}
+    head = ab_test_metrics(groups[val], clicks[val], imps[val], head_val)
+    return {
+        "val_significant_pairs": head["n_pairs_significant"],
+        "shipped_head_val_significant_pair_acc": round(head["pairwise_acc_significant"], 4),
+        "variants": variants,
+    }
 
 
 def heldout(arms, parts, states, ranker, cache) -> dict:

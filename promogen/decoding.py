@@ -44,6 +44,7 @@ class Sampling:
     top_k: int
     top_p: float
     repetition_penalty: float
+    min_p: float = 0.0
 
     def choose(self, scores, seen, guard, generated, generators: list[torch.Generator] | None):
         """The next token of each row: `scores` processed as `generate` would (`seen`: the tokens to
@@ -53,7 +54,7 @@ class Sampling:
             scores = guard(generated, scores)
         if self.temperature <= 0 or generators is None:
             return scores.argmax(dim=-1)
-        return draw(*warp(scores, self.temperature, self.top_k, self.top_p), generators)
+        return draw(*warp(scores, self.temperature, self.top_k, self.top_p, self.min_p), generators)
 
 
 def penalise(scores: torch.Tensor, seen: torch.Tensor, penalty: float) -> torch.Tensor:
@@ -65,8 +66,9 @@ def penalise(scores: torch.Tensor, seen: torch.Tensor, penalty: float) -> torch.
     return scores.scatter(1, seen, picked)
 
 
-def warp(scores: torch.Tensor, temperature: float, top_k: int, top_p: float):
-    """Temperature, then top-k, then nucleus (top-p) filtering, as transformers' warpers do them; the
+def warp(scores: torch.Tensor, temperature: float, top_k: int, top_p: float, min_p: float = 0.0):
+    """Temperature, then top-k, then nucleus (top-p), then min-p filtering (tokens less likely than
+    `min_p` times the row's most likely one are cut), as transformers' warpers do them; the
     result is compact: per row the tokens left in play, as (scores, token ids), most likely first,
     -inf where a row keeps fewer than another (the full vocabulary is sorted only without top-k). Where
     scores tie at the top-p boundary, which of the tied tokens is cut can differ from transformers,
@@ -100,6 +102,10 @@ def warp(scores: torch.Tensor, temperature: float, top_k: int, top_p: float):
         remove = ascending.softmax(dim=-1).cumsum(dim=-1) <= (1 - top_p)
         remove[..., -1:] = False  # the most likely token always stays
         values = ascending.masked_fill(remove, float("-inf")).flip(-1)
+    if min_p > 0.0:
+        probs = values.softmax(dim=-1)
+        cut = probs < min_p * probs[:, :1]  # the first column is the most likely: it always stays
+        values = values.masked_fill(cut, float("-inf"))
     return values, index
 
 

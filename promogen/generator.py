@@ -47,6 +47,9 @@ class GeneratorConfig(Config):
     max_new_tokens: int = option(56, "tokens generated per candidate")
     temperature: float = option(0.7, "sampling temperature (0 = greedy)")
     top_p: float = option(0.95, "nucleus sampling mass")
+    min_p: float = option(
+        0.0, "min-p sampling: cut tokens less likely than this times the most likely one (0 = off)"
+    )
     top_k: int = option(50, "sample from the k most likely tokens (0 = no limit)")
     repetition_penalty: float = option(1.1, "penalty > 1 discourages the model from repeating itself")
     length_bias: float = option(
@@ -68,6 +71,7 @@ class GeneratorConfig(Config):
         self._range("max_new_tokens", 1, 1024)
         self._range("temperature", 0.0, 5.0)
         self._range("top_p", 0.0, 1.0)
+        self._range("min_p", 0.0, 0.99)
         self._range("top_k", 0)
         self._range("repetition_penalty", 0.5, 3.0)
         self._range("length_bias", 0.0, 50.0)
@@ -617,7 +621,7 @@ class Generator:
         # One shared text per batch; sorting by length keeps padding (wasted compute) small inside it.
         order = sorted(range(len(prompts)), key=lambda i: (heads[i], len(prompts[i]), i))
         per_batch = max(1, cfg.batch_size // n)
-        sampling = Sampling(cfg.temperature, cfg.top_k, cfg.top_p, cfg.repetition_penalty)
+        sampling = Sampling(cfg.temperature, cfg.top_k, cfg.top_p, cfg.repetition_penalty, cfg.min_p)
         drafts: list[list[Draft]] = [[] for _ in prompts]
         for chunk in batches(order, heads, per_batch):
             head = heads[chunk[0]]

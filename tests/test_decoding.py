@@ -67,6 +67,29 @@ def test_penalty_and_warpers_keep_the_tokens_transformers_keeps():
         assert (values[:, :-1] >= values[:, 1:]).all(), "compact scores come most likely first"
 
 
+def test_min_p_keeps_the_tokens_transformers_keeps():
+    from transformers.generation.logits_process import (
+        MinPLogitsWarper,
+        TemperatureLogitsWarper,
+        TopKLogitsWarper,
+        TopPLogitsWarper,
+    )
+
+    generator = torch.Generator().manual_seed(1)
+    for trial, (top_k, top_p, min_p) in enumerate(
+        [(50, 1.0, 0.1), (0, 1.0, 0.05), (50, 0.95, 0.2), (3, 1.0, 0.5)]
+    ):
+        scores = torch.randn(6, 500, generator=generator) * (2 + trial)  # spread enough for min-p to cut
+        ref = TemperatureLogitsWarper(1.0)(None, scores.clone())
+        ref = TopKLogitsWarper(top_k)(None, ref) if top_k else ref
+        ref = MinPLogitsWarper(min_p)(None, TopPLogitsWarper(top_p)(None, ref) if top_p < 1 else ref)
+        values, index = warp(scores.clone(), 1.0, top_k, top_p, min_p)
+        full = torch.full_like(ref, float("-inf")).scatter(1, index, values)
+        assert torch.equal(torch.isfinite(full), torch.isfinite(ref)), f"trial {trial}: other tokens kept"
+        narrower = torch.isfinite(warp(scores.clone(), 1.0, top_k, top_p)[0]).sum()
+        assert torch.isfinite(values).sum() < narrower, f"trial {trial}: min-p cut nothing"
+
+
 def test_top_k_keeps_every_token_tied_with_the_kth_as_transformers_does():
     from transformers.generation.logits_process import TopKLogitsWarper
 

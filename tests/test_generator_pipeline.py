@@ -43,6 +43,20 @@ def test_same_seed_same_copy_and_other_seed_differs(tiny_pg):
     assert [len(x) for x in first] == [3, 3], "n completions per prompt"
 
 
+def test_min_p_reaches_the_sampler_a_near_one_min_p_samples_the_greedy_copy(tiny_model_dir):
+    from promogen import Generator, GeneratorConfig
+
+    prompts = ["<|im_start|>user\nrunning shoes<|im_end|>\n"]
+    settings = {"model": tiny_model_dir, "max_new_tokens": 8, "dtype": "float32"}
+    greedy = Generator.load(GeneratorConfig(temperature=0.0, **settings)).generate(prompts, n=1, seed=3)
+    sampled = Generator.load(GeneratorConfig(temperature=1.0, **settings)).generate(prompts, n=4, seed=3)
+    sharp = Generator.load(GeneratorConfig(temperature=1.0, min_p=0.99, **settings)).generate(
+        prompts, n=4, seed=3
+    )
+    assert len(set(texts(sampled)[0])) > 1, "plain sampling on the random model should vary"
+    assert set(texts(sharp)[0]) == set(texts(greedy)[0]), "min-p 0.99 leaves only the most likely token"
+
+
 def test_perplexity_is_finite_and_prefers_seen_text(tiny_pg):
     ppl = tiny_pg.generator.perplexity(["trail running shoes", "zq xv kj"])
     assert all(np.isfinite(ppl)) and all(p > 1 for p in ppl), ppl
