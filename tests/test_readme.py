@@ -357,6 +357,37 @@ def test_mind_probe_paragraph_matches_its_report():
     shows(text.partition("nothing (")[2][:6], features["affinity + appeal + category_prior"])
 
 
+def test_upworthy_probe_paragraph_matches_its_reports():
+    probe = _load("reports/ranker_choice/upworthy_probe.json")
+    held = _load("reports/ranker_choice/upworthy_probe_heldout.json")["heldout"]
+    text = README.partition("Copy appeal from the copywriter's own base model")[2].partition("Not shipped")[0]
+    val = text.partition("On the\nvalidation tests")[2].partition("The rule")[0]
+    shows(val.partition("shipped head: ")[2][:6], probe["shipped_head_val_significant_pair_acc"])
+    variants = probe["variants"]
+    for phrase, name in (
+        ("last layer ", "last"),
+        ("middle layer (15) ", "middle"),
+        ("side by side ", "layers 10, 20, 30"),
+        ("equal weights) ", "shipped head + middle"),
+    ):
+        shows(val.partition(phrase)[2][:6], variants[name]["val_significant_pair_acc"])
+    assert all(v.get("alpha", 100.0) == 100.0 for v in variants.values()), "the penalty the text names"
+    out = text.partition("upworthy_probe_heldout.json)):")[2]
+    for phrase, name in (
+        ("the sum ", "head_plus_llm"),
+        ("alone ", "llm"),
+        ("shipped head ", "head"),
+        ("baseline ", "baseline"),
+    ):
+        shows(out.partition(phrase)[2][:6], held[name]["pairwise_acc_significant"])
+    diff = held["head_plus_llm_minus_head"]
+    shown = re.findall(r"[-+]?\d*\.\d+", _minus(out.partition("minus the head")[2]))
+    for text_value, value in zip(shown, [diff["difference"], *diff["ci95"]], strict=True):
+        shows(text_value, value)
+    assert diff["difference"] < 0.01, "the rule (+0.01 over the head) is missed, as the text says"
+    assert f"some {probe['val_significant_pairs']} significant pairs" in README, "validation pairs counted"
+
+
 @pytest.mark.parametrize(
     ("first", "file", "path"),
     [
