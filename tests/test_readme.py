@@ -2104,6 +2104,33 @@ def test_shop_fit_panel_matches_its_reports_and_the_rule():
         assert quoted in sheet and quoted in text, f"{quoted!r}: quoted from the rated sheet"
 
 
+def test_min_p_paragraph_matches_its_report_and_the_rule():
+    folder = REPORTS / "copy_quality" / "min_p"
+    glance = _glance(folder / "report.md")
+    minp, shipped = glance["minp"], glance["shipped"]
+    text = " ".join(README.split()).partition("### Min-p sampling")[2].partition("###")[0]
+    assert f"campaign {minp['distinct_2']:.4f} against {shipped['distinct_2']:.4f}" in text, "distinct-2"
+    for name, key in (("opening-frame share", "opening_frame_share"), ("compliance", "first_try_compliance")):
+        found = re.search(name + r" ([\d.]+)% against ([\d.]+)%", text)
+        assert found, f"{name}: 'X% against Y%' not in the text"
+        pct(found[1], minp[key])
+        pct(found[2], shipped[key])
+    assert minp["fallback_rate"] == shipped["fallback_rate"] == 0, "no fallback in either"
+    lines = [dict(_examples(folder / "examples.md")[v]) for v in ("shipped", "minp")]
+    moved = sum(lines[0][k] != lines[1][k] for k in lines[0])
+    assert f"{moved} of {len(lines[0])} shoppers got other copy" in text, moved
+    missed = minp["distinct_2"] < shipped["distinct_2"] + 0.03
+    from promogen import GeneratorConfig
+
+    assert missed and GeneratorConfig().min_p == 0.0, "the rule missed: min-p stays off"
+    for before, after in (
+        ("Pack for your next adventure", "Your next trip starts here"),
+        ("for the garden", "for the home"),
+    ):
+        same_shopper = [k for k in lines[0] if before in lines[0][k] and after in lines[1][k]]
+        assert same_shopper and before in text and after in text, f"{before!r} became {after!r}: quoted"
+
+
 def test_avx2_rerun_paragraph_matches_its_pages():
     folder = REPORTS / "copy_quality" / "rerun_avx2_e3a5d9e"
     text = " ".join(README.split()).partition("**Rerun on an AVX2-only host**")[2].partition("**")[0]
