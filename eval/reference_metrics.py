@@ -4,7 +4,9 @@ python -m eval.reference_metrics --gold ../shared/data/copy_gold/dev.jsonl \
     --deliveries reports/copy_quality/deliveries/shipped --out reports/copy_quality/reference.json
 
 On one reference message per shopper (`best`) and on the delivered copy: distinct-2 and the share opening
-with the most common first three words, per campaign (then the mean) and over all messages at once.
+with the most common first three words, per campaign (then the mean) and over all messages at once, and
+per campaign the share after a leading brand name: an SMS opens with its sender's name, which the
+reference copy does too, so the plain share counts a convention as a repeated frame.
 """
 
 import argparse
@@ -24,9 +26,11 @@ def main() -> None:
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     references: dict[str, list[str]] = {}
+    brands: dict[str, str] = {}
     for spec in read_specs(args.gold):
         references.setdefault(spec["campaign"]["campaign_id"], []).append(spec["best"])
-    result = {"gold": args.gold, "reference": diversity(references)}
+        brands[spec["campaign"]["campaign_id"]] = spec["campaign"]["brand"]
+    result = {"gold": args.gold, "reference": diversity(references, brands)}
     if args.deliveries:
         result["delivered"] = diversity(
             {
@@ -34,7 +38,8 @@ def main() -> None:
                     json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines()
                 ]
                 for path in sorted(Path(args.deliveries).glob("*.jsonl"))
-            }
+            },
+            brands,
         )
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(result, indent=2))

@@ -67,6 +67,26 @@ def test_diversity_counts_per_campaign_and_over_all_messages():
     assert result["all_messages"]["distinct_2"] == 0.875 and result["messages"] == 4, f"7 of 8: {result}"
 
 
+def test_the_share_after_the_brand_sets_an_sms_sender_prefix_aside():
+    from promogen.evaluation.evaluator import opening_frame_share
+
+    texts = [
+        "Maple & Thread: warm knits for you. 30% off knitwear with PCFS30",
+        "maple & thread - cosy nights in. 30% off knitwear with PCFS30",
+        "Maple & Thread: warm knits for you again. 30% off knitwear with PCFS30",
+        "Warm knits for you: 30% off knitwear with PCFS30",
+    ]
+    assert opening_frame_share(texts) == 0.5, "without the brand, its name is the commonest frame (2 of 4)"
+    assert opening_frame_share(texts, "Maple & Thread") == 0.75, "after it: 'warm knits for' opens 3 of 4"
+    result = diversity({"a": texts, "b": ["p q r", "s t u"]}, brands={"a": "Maple & Thread", "b": "Other"})
+    assert result["mean_over_campaigns"]["opening_frame_share_after_brand"] == 0.625, (
+        f"(0.75 + 0.5) / 2: {result}"
+    )
+    assert "opening_frame_share_after_brand" not in diversity({"b": ["p q r"]})["mean_over_campaigns"], (
+        "only asked for with brands"
+    )
+
+
 def test_reading_an_empty_folder_says_what_is_missing(tmp_path):
     with pytest.raises(FileNotFoundError, match="no deliveries"):
         read_deliveries(tmp_path)

@@ -229,8 +229,12 @@ class OpeningFrame(Metric):
         return opening_frame_share([d.text for d in ctx.deliveries])
 
 
-def opening_frame_share(texts: list[str]) -> float:
-    """Share of the texts that open with the most common first three words."""
+def opening_frame_share(texts: list[str], brand: str | None = None) -> float:
+    """Share of the texts that open with the most common first three words; with `brand`, the words after
+    a leading brand name (an SMS opens with its sender's name by convention, as the reference copy's do)."""
+    if brand:
+        texts = [t.strip()[len(brand) :] if t.strip().lower().startswith(brand.lower()) else t for t in texts]
+        texts = [t.lstrip(" :,-–—!") for t in texts]
     openings = [" ".join(t.lower().split()[:3]) for t in texts]
     return max(openings.count(o) for o in set(openings)) / len(openings) if openings else float("nan")
 

@@ -21,13 +21,18 @@ from ..types import Delivery, ValidationError
 from .evaluator import distinct_n, opening_frame_share
 
 
-def diversity(by_campaign: dict[str, list[str]]) -> dict:
-    """Distinct-2 and opening-frame share per campaign (then the mean) and over all messages at once."""
+def diversity(by_campaign: dict[str, list[str]], brands: dict[str, str] | None = None) -> dict:
+    """Distinct-2 and opening-frame share per campaign (then the mean) and over all messages at once;
+    with `brands` (campaign -> brand), also the per-campaign share after a leading brand name."""
     keys = ("distinct_2", "opening_frame_share")
     per = [
         {"distinct_2": distinct_n(t, 2), "opening_frame_share": opening_frame_share(t)}
         for t in by_campaign.values()
     ]
+    if brands is not None:
+        keys += ("opening_frame_share_after_brand",)
+        for m, (campaign, t) in zip(per, by_campaign.items(), strict=True):
+            m["opening_frame_share_after_brand"] = opening_frame_share(t, brands[campaign])
     everything = [t for texts in by_campaign.values() for t in texts]
     return {
         "mean_over_campaigns": {k: round(float(np.mean([m[k] for m in per])), 4) for k in keys},
