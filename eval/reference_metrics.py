@@ -2,6 +2,8 @@
 
 python -m eval.reference_metrics --gold ../shared/data/copy_gold/dev.jsonl \
     --deliveries reports/copy_quality/deliveries/shipped --out reports/copy_quality/reference.json
+python -m eval.reference_metrics --gold ../shared/data/copy_gold/dev.jsonl \
+    --examples reports/copy_quality/examples.md --out reports/copy_quality/reference_from_page.json
 
 On one reference message per shopper (`best`) and on the delivered copy: distinct-2 and the share opening
 with the most common first three words, per campaign (then the mean) and over all messages at once, and
@@ -13,6 +15,7 @@ import argparse
 import json
 from pathlib import Path
 
+from promogen.evaluation.report import read_examples
 from promogen.evaluation.variety import diversity
 from promogen.train.gold import read_specs
 
@@ -23,6 +26,8 @@ def main() -> None:
     )
     parser.add_argument("--gold", required=True)
     parser.add_argument("--deliveries", help="a harness deliveries folder (one JSONL per campaign)")
+    parser.add_argument("--examples", help="or a harness examples.md page (every delivered copy)")
+    parser.add_argument("--variant", default="shipped", help="the variant of --examples to read")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     references: dict[str, list[str]] = {}
@@ -31,6 +36,14 @@ def main() -> None:
         references.setdefault(spec["campaign"]["campaign_id"], []).append(spec["best"])
         brands[spec["campaign"]["campaign_id"]] = spec["campaign"]["brand"]
     result = {"gold": args.gold, "reference": diversity(references, brands)}
+    if args.deliveries and args.examples:
+        parser.error("give --deliveries or --examples, not both")
+    if args.examples:
+        pages = read_examples(args.examples)
+        if args.variant not in pages:
+            parser.error(f"{args.examples} has no variant {args.variant!r} (it has {sorted(pages)})")
+        result["delivered"] = diversity(pages[args.variant], brands)
+        result["examples"] = args.examples
     if args.deliveries:
         result["delivered"] = diversity(
             {

@@ -231,6 +231,19 @@ def test_where_it_stands_matches_the_reports():
     # Judged per campaign: pooled over 12 campaigns of 10 the share cannot pass 10/120 unless a frame
     # crosses campaigns, so it would pass a campaign whose every message opens alike.
     assert (frames["delivered"] <= 0.15) == met.startswith("yes"), met
+    rerun = _load("reports/copy_quality/rerun_avx2_e3a5d9e/reference.json")
+    after = cell.partition("set aside")[2]
+    pct(after.partition("falls from ")[2][:5], frames["reference"])
+    pct(
+        after.partition("% to ")[2][:5],
+        reference["reference"]["mean_over_campaigns"]["opening_frame_share_after_brand"],
+    )
+    branded = [
+        r["delivered"]["mean_over_campaigns"]["opening_frame_share_after_brand"] for r in (reference, rerun)
+    ]
+    pct(after.partition("), ")[2][:5], branded[0])
+    pct(after.partition("rerun ")[2][:5], branded[1])
+    assert min(branded) > 0.15 and "either way" in met, "missed after the brand too"
     panel = _load("reports/copy_quality/panel_dev_trim.json")["by_source"]
     ours, template = panel["promogen_model"], panel["promogen_template"]
     cell = row("=11, copy", "held-back panel (run by the owners)")[2].partition("copy: ")[2].split(", ")

@@ -87,6 +87,22 @@ def test_the_share_after_the_brand_sets_an_sms_sender_prefix_aside():
     )
 
 
+def test_an_examples_page_reads_back_per_variant_and_campaign(tmp_path):
+    from promogen.evaluation.report import read_examples
+
+    page = tmp_path / "examples.md"
+    page.write_text(
+        "# Delivered copy, every shopper\n\n## g1: Shop: One, sms, 10% off (warm)\n\nVariant `a`:\n\n"
+        "- g1-u00: Shop: One: hello: 10% off\n- g1-u01: Safe line *(fallback)*\n\nVariant `b`:\n\n"
+        "- g1-u00: Other copy\n\n## g2: Two, push, free shipping\n\nVariant `a`:\n\n- g2-u00: Hi\n",
+        encoding="utf-8",
+    )
+    assert read_examples(page) == {
+        "a": {"g1": ["Shop: One: hello: 10% off", "Safe line"], "g2": ["Hi"]},
+        "b": {"g1": ["Other copy"]},
+    }, "copy keeps its colons, a fallback loses its mark, variants stay apart"
+
+
 def test_reading_an_empty_folder_says_what_is_missing(tmp_path):
     with pytest.raises(FileNotFoundError, match="no deliveries"):
         read_deliveries(tmp_path)

@@ -6,6 +6,7 @@ Kept apart from the harness so that running variants and presenting their result
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -153,6 +154,19 @@ def write_examples(results: dict, groups: list[Group], out_dir: str | Path) -> P
     path = Path(out_dir) / "examples.md"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+def read_examples(path: str | Path) -> dict[str, dict[str, list[str]]]:
+    """An examples.md page read back: variant -> campaign -> its delivered copy in page order (a
+    fallback's mark left out), so figures can be recomputed from a committed page alone."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for section in Path(path).read_text(encoding="utf-8").split("\n## ")[1:]:
+        campaign = section.partition(":")[0]
+        for block in section.split("Variant `")[1:]:
+            name, _, body = block.partition("`")
+            copies = re.findall(r"^- [^:\n]+: (.*?)(?: \*\(fallback\)\*)?$", body, flags=re.M)
+            out.setdefault(name, {})[campaign] = copies
+    return out
 
 
 def _fmt(value: float) -> str:
