@@ -21,6 +21,7 @@ from ..checks import check_copy
 from ..pipeline import as_candidates, select, user_rng, word_ngrams
 from ..prompts import fallback_copy
 from ..types import Campaign, Delivery, UserHistory, Violation
+from ..wording import opening
 
 # Fluency is judged on the base model's perplexity of the copy with no prompt, so that every variant's copy
 # is read by the same model; at this perplexity it is 0 (the level of gibberish on that scale).
@@ -229,13 +230,10 @@ class OpeningFrame(Metric):
         return opening_frame_share([d.text for d in ctx.deliveries])
 
 
-def opening_frame_share(texts: list[str], brand: str | None = None) -> float:
+def opening_frame_share(texts: list[str], brand: str = "") -> float:
     """Share of the texts that open with the most common first three words; with `brand`, the words after
-    a leading brand name (an SMS opens with its sender's name by convention, as the reference copy's do)."""
-    if brand:
-        texts = [t.strip()[len(brand) :] if t.strip().lower().startswith(brand.lower()) else t for t in texts]
-        texts = [t.lstrip(" :,-–—!") for t in texts]
-    openings = [" ".join(t.lower().split()[:3]) for t in texts]
+    a leading brand name (`wording.opening`)."""
+    openings = [opening(t, brand) for t in texts]
     return max(openings.count(o) for o in set(openings)) / len(openings) if openings else float("nan")
 
 
@@ -307,7 +305,7 @@ class Evaluator:
         rows = [as_candidates(drafts)[0] for _ in users]  # fresh candidates per user: scores are per user
         self.pg.score(campaign, rows, vectors, phrases, [u.cart_items() for u in users])
         rngs = [user_rng(seed, u.user_id) for u in users]
-        picks = select(rows, self.pg.rank_key(), self.pg.config, rngs, [len(users)])
+        picks = select(rows, self.pg.rank_key(), self.pg.config, rngs, [len(users)], campaign.brand)
         fallback = fallback_copy(campaign)
         return [row[i].text if i is not None else fallback for row, (i, _) in zip(rows, picks, strict=True)]
 
