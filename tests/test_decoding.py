@@ -76,17 +76,24 @@ def test_min_p_keeps_the_tokens_transformers_keeps():
     )
 
     generator = torch.Generator().manual_seed(1)
-    for trial, (top_k, top_p, min_p) in enumerate(
-        [(50, 1.0, 0.1), (0, 1.0, 0.05), (50, 0.95, 0.2), (3, 1.0, 0.5)]
-    ):
-        scores = torch.randn(6, 500, generator=generator) * (2 + trial)  # spread enough for min-p to cut
-        ref = TemperatureLogitsWarper(1.0)(None, scores.clone())
+    # Temperatures other than 1 and top-p cuts that leave min-p work to do: min-p before top-p or before
+    # the temperature keeps other tokens here.
+    settings = [
+        (1.0, 50, 1.0, 0.1),
+        (1.0, 0, 1.0, 0.05),
+        (0.7, 50, 0.9, 0.05),
+        (0.7, 0, 0.85, 0.05),
+        (1.3, 3, 1.0, 0.5),
+    ]
+    for trial, (temperature, top_k, top_p, min_p) in enumerate(settings):
+        scores = torch.randn(6, 5000, generator=generator) * 2  # spread enough for min-p to cut
+        ref = TemperatureLogitsWarper(temperature)(None, scores.clone())
         ref = TopKLogitsWarper(top_k)(None, ref) if top_k else ref
         ref = MinPLogitsWarper(min_p)(None, TopPLogitsWarper(top_p)(None, ref) if top_p < 1 else ref)
-        values, index = warp(scores.clone(), 1.0, top_k, top_p, min_p)
+        values, index = warp(scores.clone(), temperature, top_k, top_p, min_p)
         full = torch.full_like(ref, float("-inf")).scatter(1, index, values)
         assert torch.equal(torch.isfinite(full), torch.isfinite(ref)), f"trial {trial}: other tokens kept"
-        narrower = torch.isfinite(warp(scores.clone(), 1.0, top_k, top_p)[0]).sum()
+        narrower = torch.isfinite(warp(scores.clone(), temperature, top_k, top_p)[0]).sum()
         assert torch.isfinite(values).sum() < narrower, f"trial {trial}: min-p cut nothing"
 
 

@@ -69,6 +69,7 @@ def test_diversity_counts_per_campaign_and_over_all_messages():
 
 def test_the_share_after_the_brand_sets_an_sms_sender_prefix_aside():
     from promogen.evaluation.evaluator import opening_frame_share
+    from promogen.wording import opening
 
     texts = [
         "Maple & Thread: warm knits for you. 30% off knitwear with PCFS30",
@@ -78,6 +79,8 @@ def test_the_share_after_the_brand_sets_an_sms_sender_prefix_aside():
     ]
     assert opening_frame_share(texts) == 0.5, "without the brand, its name is the commonest frame (2 of 4)"
     assert opening_frame_share(texts, "Maple & Thread") == 0.75, "after it: 'warm knits for' opens 3 of 4"
+    assert opening("Maxi dresses for summer", "Max") == "maxi dresses for", "a brand is a whole word"
+    assert opening("MAX - dresses for summer", "Max") == "dresses for summer", "in any case, its dash dropped"
     result = diversity({"a": texts, "b": ["p q r", "s t u"]}, brands={"a": "Maple & Thread", "b": "Other"})
     assert result["mean_over_campaigns"]["opening_frame_share_after_brand"] == 0.625, (
         f"(0.75 + 0.5) / 2: {result}"

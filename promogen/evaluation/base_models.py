@@ -242,6 +242,7 @@ class Timed:
             temperature=cfg.temperature,
             top_p=cfg.top_p,
             top_k=cfg.top_k,
+            min_p=cfg.min_p or None,  # None: no warper at all, as promogen's own loop skips it
             repetition_penalty=cfg.repetition_penalty,
             pad_token_id=self.tokenizer.pad_token_id,
         )

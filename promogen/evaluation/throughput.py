@@ -160,6 +160,7 @@ def time_naive(pg, model, campaign: Campaign, users: list[UserHistory], n: int) 
             temperature=cfg.temperature,
             top_p=cfg.top_p,
             top_k=cfg.top_k,
+            min_p=cfg.min_p or None,  # None: no warper at all, as promogen's own loop skips it
             repetition_penalty=cfg.repetition_penalty,
             return_full_text=False,
             pad_token_id=gen.tokenizer.pad_token_id,
