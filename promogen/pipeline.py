@@ -31,7 +31,7 @@ from .policy import PolicyConfig, choose
 from .prompts import build_messages, fallback_copy, shared_chars
 from .ranker import Ranker
 from .types import Campaign, Candidate, Delivery, UserHistory, ValidationError
-from .wording import SYMBOLS, offer_line, offer_start, offer_terms, opening, required_terms
+from .wording import SYMBOLS, offer_line, offer_start, offer_terms, required_terms
 
 
 def resolve_adapter(adapter: str | None, config: PipelineConfig) -> str | None:
@@ -85,31 +85,27 @@ def select(
     config: PipelineConfig,
     rngs: list[np.random.Generator],
     requests: list[int],
-    brand: str = "",
 ) -> list[tuple[int | None, float]]:
     """The policy's pick (index or None, propensity) for each user's candidates, users in input order;
     `requests` are the sizes of the independent requests the users come in, in order.
 
     Each candidate's score is its `rank_by` score less `variety` times its "repeated" share (the share
-    of its word pairs that copy already picked for earlier users of the same request used), less
-    `repeat_opening` if it opens with the words copy picked for an earlier user of the request opened
-    with (`wording.opening`, after the `brand`), plus `relevance` times its relevance. The lowest
-    perplexity alone gives most shoppers of a campaign the commonest line ("Ready to brew something
-    new?" for 7 of 10); the penalties move later shoppers to their next-best candidate with other words.
+    of its word pairs that copy already picked for earlier users of the same request used), plus
+    `relevance` times its relevance. The lowest perplexity alone gives most shoppers of a campaign the
+    commonest line ("Ready to brew something new?" for 7 of 10); the penalty moves later shoppers to
+    their next-best candidate with other words.
     """
     starts = set(np.cumsum([0, *requests])[:-1].tolist())
     delivered: set = set()
-    openings: set = set()
     picks = []
     for i, (cands, rng) in enumerate(zip(candidates, rngs, strict=True)):
         if i in starts:
-            delivered, openings = set(), set()
+            delivered = set()
         for cand in cands:
             cand.scores["repeated"] = round(repeated_share(cand.text, delivered), 4)
         scores = [
             rank_score(c, key)
             - config.variety * c.scores["repeated"]
-            - config.repeat_opening * (opening(c.text, brand) in openings)
             + config.relevance * c.scores["relevance"]
             for c in cands
         ]
@@ -117,7 +113,6 @@ def select(
         chosen, propensity = choose(scores, ok, config.policy, rng)
         if chosen is not None:
             delivered.update(word_ngrams(cands[chosen].text, 2))
-            openings.add(opening(cands[chosen].text, brand))
         picks.append((chosen, propensity))
     return picks
 
@@ -204,13 +199,6 @@ class PipelineConfig(Config):
         "log-perplexity score loses this much times the share of its word pairs that copy picked for "
         "earlier shoppers of the request used (0: off; needs rank_by=perplexity, whose units it is in)",
     )
-    repeat_opening: float = option(
-        0.0,
-        "each candidate's log-perplexity score loses this much if it opens with the three words copy picked "
-        "for an earlier shopper of the request opened with (after a leading brand name): no two shoppers "
-        "of a request get the same opening while an eligible candidate opens otherwise (0: off; needs "
-        "rank_by=perplexity, whose units it is in)",
-    )
     relevance: float = option(
         0.0,
         "each candidate's log-perplexity score gains this much times its relevance (the cosine of the copy "
@@ -292,10 +280,9 @@ class PipelineConfig(Config):
         self._range("variety", 0.0)
         self._choice("rank_by", RANK_SCORES)
         self._range("relevance", 0.0)
-        self._range("repeat_opening", 0.0)
         self._range("min_hook", 0, 1000)
         self._choice("scoring_dtype", ("auto", "float32", "bfloat16"))
-        for name in ("variety", "repeat_opening", "relevance"):  # each adjusts the log-perplexity rank score
+        for name in ("variety", "relevance"):  # both adjust the log-perplexity rank score
             if getattr(self, name) > 0 and self.rank_by != "perplexity":
                 raise ValidationError(
                     f"`{name}` {getattr(self, name)} is in units of log-perplexity, so it needs "
@@ -428,9 +415,7 @@ class PromoGen:
         # outside it: a batch job's copy depends on its batch alone (a resumed job writes the same
         # copy), and another batch size gives other picks.
         rngs = [user_rng(seed, u.user_id) for u in users]
-        picks = select(
-            candidates, self.rank_key(), self.config, rngs, requests or [len(users)], campaign.brand
-        )
+        picks = select(candidates, self.rank_key(), self.config, rngs, requests or [len(users)])
         return [
             self.delivery(campaign, user, cands, phrases, fallback, seed, pick)
             for user, cands, phrases, pick in zip(users, candidates, interests, picks, strict=True)

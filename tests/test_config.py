@@ -76,11 +76,9 @@ def test_bad_overrides_name_the_setting(assignment, pattern):
     [
         (["relevance=-1"], r"`relevance` must be"),
         (["variety=0", "relevance=1", "rank_by=approval"], r"`relevance` 1.0 is in units of log-perplexity"),
-        (["repeat_opening=-0.5"], r"`repeat_opening` must be"),
-        (["variety=0", "repeat_opening=0.5", "rank_by=approval"], r"`repeat_opening` 0.5 is in units of log"),
     ],
 )
-def test_the_score_adjustments_need_the_perplexity_ranking(settings, pattern):
+def test_the_relevance_weight_needs_the_perplexity_ranking(settings, pattern):
     with pytest.raises(ValidationError, match=pattern):
         override(PipelineConfig(), settings)
 

@@ -1,7 +1,6 @@
 """Generation is batched and reproducible; the pipeline delivers the best compliant copy or the fallback."""
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -279,34 +278,6 @@ def test_variety_moves_later_shoppers_off_the_words_already_given_out(copywriter
     assert second == pytest.approx(3 / 9, abs=1e-4), f"3 of its 9 word pairs were given out: {second}"
     assert results[1].candidates[0].scores["repeated"] == 1.0, "the first shopper's line, repeated"
     assert all(r.propensity == 1.0 for r in results), "greedy with a penalty is still deterministic"
-
-
-OPENINGS = [
-    "Stride Sports Co: Ready to run? 20% off running gear with code RUN20.",  # the surest
-    "Stride Sports Co: Long runs ahead? 20% off running gear with code RUN20.",
-]
-
-
-@pytest.mark.parametrize(
-    "repeat_opening, picks",
-    [(0.0, [0, 0, 0]), (0.5, [0, 1, 0])],
-    ids=[
-        "off: every shopper gets the surest line",
-        "on: the second gets another opening after the brand (the brand opens both); then both are used",
-    ],
-)
-def test_repeat_opening_moves_a_later_shopper_off_an_opening_already_given(
-    copywriter, encoder, repeat_opening, picks
-):
-    campaign = replace(demo_campaign("run20"), brand="Stride Sports Co")
-    copywriter.perplexities.update({OPENINGS[0]: 1.5, OPENINGS[1]: 1.6})
-    config = PipelineConfig(variety=0.0, repeat_opening=repeat_opening)
-    pg = PromoGen(copywriter.enqueue(*OPENINGS * 3), encoder, config)
-    results = pg.generate(campaign, simulate_users(3, seed=0), n_candidates=2)
-    assert all(r.chosen_by == "model" for r in results), [r.candidates[0].violations for r in results]
-    assert [r.chosen for r in results] == picks, (
-        f"repeat_opening {repeat_opening}: {[r.text for r in results]}"
-    )
 
 
 @pytest.mark.parametrize(

@@ -2144,6 +2144,53 @@ def test_min_p_paragraph_matches_its_report_and_the_rule():
         assert same_shopper and before in text and after in text, f"{before!r} became {after!r}: quoted"
 
 
+def test_opening_penalty_section_matches_its_reports_and_the_rule():
+    folder = "reports/copy_quality/repeat_opening"
+    report = _load(f"{folder}/panel.json")
+    rows = [
+        ("another opening preferred (`repeat_opening` 0.5)", "promogen_opening_model"),
+        ("shipped, opening panel", "promogen_shipped_model"),
+        ("template line, opening panel", "promogen_template"),
+        ("reference copy, opening panel", "reference_best"),
+    ]
+    panel_rows(report, rows, PANEL_FLAGS)
+    paired_sentence(report, "Another opening minus shipped, per shopper:")
+    text = (
+        " ".join(README.split()).partition("### A penalty on an opening already given")[2].partition("###")[0]
+    )
+    after = "opening_frame_share_after_brand"
+    reference = _load("reports/copy_quality/reference.json")
+    pct(text.partition("copy's share is ")[2][:5], reference["delivered"]["mean_over_campaigns"][after])
+    pct(text.partition("reference copy's ")[2][:5], reference["reference"]["mean_over_campaigns"][after])
+    fell = text.partition("The share after the brand fell from ")[2]
+    frames, distinct = [], []
+    for split in ("heldout", "train"):
+        shipped, opened = (
+            _load(f"{folder}/{split}{suffix}.json")["variety"]["0.5"]["mean_over_campaigns"]
+            for suffix in ("_plain", "")
+        )
+        frames += [shipped[after], opened[after]]
+        distinct += [shipped["distinct_2"], opened["distinct_2"]]
+        assert opened[after] < shipped[after], f"{split}: the share after the brand fell"
+    for shown, value in zip(
+        re.findall(r"(\d+\.\d)%", fell.partition("distinct-2")[0])[:4], frames, strict=True
+    ):
+        pct(shown, value)
+    for shown, value in zip(
+        re.findall(r"0\.\d{4}", fell.partition("shoppers got")[0]), distinct, strict=True
+    ):
+        shows(shown, value)
+    assert f"{report['paired']['shoppers']} of the 280" in text, "the moved shoppers, all on the sheet"
+    by = report["by_source"]
+    met = (
+        report["paired"]["mean_send_difference"] >= -0.05
+        and by["promogen_opening_model"]["send_as_is"] >= by["promogen_shipped_model"]["send_as_is"]
+    )
+    from promogen import PipelineConfig
+
+    assert not met and not hasattr(PipelineConfig(), "repeat_opening"), "the rule missed: the option is gone"
+
+
 def test_avx2_rerun_paragraph_matches_its_pages():
     folder = REPORTS / "copy_quality" / "rerun_avx2_e3a5d9e"
     text = " ".join(README.split()).partition("**Rerun on an AVX2-only host**")[2].partition("**")[0]

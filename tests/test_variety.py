@@ -59,6 +59,18 @@ def test_a_batch_jobs_picks_are_replayed_batch_by_batch(tmp_path, copywriter, en
     assert whole != [d.text for d in job], f"as one call, later shoppers meet all earlier ones: {whole}"
 
 
+def test_replay_settings_reach_every_value_and_brands_add_the_share_after_them(tmp_path, copywriter, encoder):
+    folder, _ = harness_folder(tmp_path, copywriter, encoder, variety=0.0)
+    runs = read_deliveries(folder)
+    plain = sweep(runs, [0.0])["0.0"]
+    ranked = sweep(runs, [0.0], settings=["relevance=50"], brands={"run20": "Stride Sports"})["0.0"]
+    assert plain["moved"] == 0.0 and ranked["moved"] > 0.0, (
+        f"with a strong relevance weight, picks move: {ranked}"
+    )
+    assert "opening_frame_share_after_brand" in ranked["mean_over_campaigns"], "brands given: the share after"
+    assert "opening_frame_share_after_brand" not in plain["mean_over_campaigns"], "no brands: no such share"
+
+
 def test_diversity_counts_per_campaign_and_over_all_messages():
     result = diversity({"a": ["x y z", "x y w"], "b": ["p q r", "s t u"]})
     assert result["mean_over_campaigns"] == {"distinct_2": 0.875, "opening_frame_share": 0.5}, (

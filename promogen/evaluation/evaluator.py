@@ -305,7 +305,7 @@ class Evaluator:
         rows = [as_candidates(drafts)[0] for _ in users]  # fresh candidates per user: scores are per user
         self.pg.score(campaign, rows, vectors, phrases, [u.cart_items() for u in users])
         rngs = [user_rng(seed, u.user_id) for u in users]
-        picks = select(rows, self.pg.rank_key(), self.pg.config, rngs, [len(users)], campaign.brand)
+        picks = select(rows, self.pg.rank_key(), self.pg.config, rngs, [len(users)])
         fallback = fallback_copy(campaign)
         return [row[i].text if i is not None else fallback for row, (i, _) in zip(rows, picks, strict=True)]
 

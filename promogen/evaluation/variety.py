@@ -61,22 +61,17 @@ def read_deliveries(folder: str | Path) -> dict[str, list[Delivery]]:
 
 
 def replay(
-    by_campaign: dict[str, list[Delivery]],
-    config: PipelineConfig,
-    batch_size: int | None = None,
-    brands: dict[str, str] | None = None,
+    by_campaign: dict[str, list[Delivery]], config: PipelineConfig, batch_size: int | None = None
 ) -> dict[str, list[int | None]]:
     """The pick `config` makes among each delivery's stored candidates, users in the stored order: each
     campaign's file as one request (the harness generates a campaign's shoppers in one call), or as
-    requests of `batch_size` users (a batch job's batches). `brands`: campaign -> brand, which
-    `repeat_opening` reads openings after."""
+    requests of `batch_size` users (a batch job's batches)."""
     picks = {}
     for campaign, rows in by_campaign.items():
         size = batch_size or max(len(rows), 1)
         requests = [min(size, len(rows) - start) for start in range(0, len(rows), size)]
         rngs = [user_rng(d.seed, d.user_id) for d in rows]
-        brand = (brands or {}).get(campaign, "")
-        made = select([d.candidates for d in rows], config.rank_by, config, rngs, requests, brand)
+        made = select([d.candidates for d in rows], config.rank_by, config, rngs, requests)
         picks[campaign] = [chosen for chosen, _ in made]
     return picks
 
@@ -132,12 +127,13 @@ def sweep(
     """`diversity` and `price` of the delivered copy for each `variety` value (ranking by perplexity, the
     only score it applies to), on one run (`read_deliveries`), with the pipeline `settings` (KEY=VALUE)
     applied to each; with `out`, each value's deliveries go to `out`/<value>/ (for a rating sheet).
-    `batch_size` replays a batch job's batches (see `replay`); the price is against the plain pick."""
-    plain = replay(by_campaign, PipelineConfig(variety=0.0), batch_size, brands)
+    `batch_size` replays a batch job's batches (see `replay`); the price is against the plain pick;
+    `brands` (campaign -> brand) adds the opening-frame share after the brand (`diversity`)."""
+    plain = replay(by_campaign, PipelineConfig(variety=0.0), batch_size)
     result = {}
     for value in values:
         config = override(PipelineConfig(variety=value), settings)
-        picks = replay(by_campaign, config, batch_size, brands)
+        picks = replay(by_campaign, config, batch_size)
         shown = texts(by_campaign, picks)
         result[str(value)] = {**diversity(shown, brands), **price(by_campaign, picks, plain)}
         if out is not None:
