@@ -102,26 +102,34 @@ def _z(x: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
     return (x - reference.mean()) / (reference.std() + 1e-12)
 
 
-def validation(arms, parts, states, head_val) -> dict:
-    """Every variant of LAYERS, and the best one beside the shipped head, on the validation tests."""
+def validation(arms, parts, states, head) -> dict:
+    """Every variant of LAYERS, and the best one beside the shipped head (`head`: its score of every
+    fitting and validation arm), on the validation tests: each score z-scored over the validation
+    arms, and over the fitting arms as `--heldout` does."""
     groups, clicks, imps = (arms[c].to_numpy() for c in ("clickability_test_id", "clicks", "impressions"))
-    val = parts["val"]
+    fit, val = parts["fit"], parts["val"]
     variants, best = {}, None
     for name, layers in LAYERS.items():
         features = np.concatenate([states[k] for k in layers], axis=1)
-        acc, alpha, scores = ridge_on_validation(features, groups, clicks, imps, parts)
+        acc, alpha, _ = ridge_on_validation(features, groups, clicks, imps, parts)
         variants[name] = {"val_significant_pair_acc": round(acc, 4), "alpha": alpha}
         if best is None or acc > best[0]:
-            best = (acc, name, scores)
-    both = _z(head_val) + _z(best[2])
-    metrics = ab_test_metrics(groups[val], clicks[val], imps[val], both)
-    variants[f"shipped head + {best[1]}"] = {
-        "val_significant_pair_acc": round(metrics["pairwise_acc_significant"], 4)
-    }
-    head = ab_test_metrics(groups[val], clicks[val], imps[val], head_val)
+            best = (acc, name, features, alpha)
+    _, name, features, alpha = best
+    ridge = features @ ridge_appeal(features[fit], groups[fit], clicks[fit], imps[fit], alpha)
+    for label, both in (
+        (f"shipped head + {name}", _z(head[val]) + _z(ridge[val])),
+        (
+            f"shipped head + {name}, z-scored on the fitting arms",
+            (_z(head, head[fit]) + _z(ridge, ridge[fit]))[val],
+        ),
+    ):
+        metrics = ab_test_metrics(groups[val], clicks[val], imps[val], both)
+        variants[label] = {"val_significant_pair_acc": round(metrics["pairwise_acc_significant"], 4)}
+    shipped = ab_test_metrics(groups[val], clicks[val], imps[val], head[val])
     return {
-        "val_significant_pairs": head["n_pairs_significant"],
-        "shipped_head_val_significant_pair_acc": round(head["pairwise_acc_significant"], 4),
+        "val_significant_pairs": shipped["n_pairs_significant"],
+        "shipped_head_val_significant_pair_acc": round(shipped["pairwise_acc_significant"], 4),
         "variants": variants,
     }
 
@@ -195,8 +203,9 @@ def main() -> None:
         result["heldout"] = heldout(arms, parts, states, ranker, args.cache)
     else:
         result["split"] = "validation tests only (the inner held-out tests are not read)"
-        head_val = ranker.appeal(arms.headline[parts["val"]].tolist())
-        result.update(validation(arms, parts, states, head_val))
+        head = np.full(len(arms), np.nan)  # held-out arms are not scored
+        head[keep] = ranker.appeal(arms.headline[keep].tolist())
+        result.update(validation(arms, parts, states, head))
     emit_json(result, args.out)
 
 

@@ -385,6 +385,8 @@ def test_upworthy_probe_paragraph_matches_its_reports():
     ):
         shows(val.partition(phrase)[2][:6], variants[name]["val_significant_pair_acc"])
     assert all(v.get("alpha", 100.0) == 100.0 for v in variants.values()), "the penalty the text names"
+    fitted = variants["shipped head + middle, z-scored on the fitting arms"]["val_significant_pair_acc"]
+    shows(" ".join(README.split()).partition("would have to use (")[2][:5], fitted)
     out = text.partition("upworthy_probe_heldout.json)):")[2]
     for phrase, name in (
         ("the sum ", "head_plus_llm"),
