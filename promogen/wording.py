@@ -129,13 +129,3 @@ def required_terms(offer: Offer) -> dict[str, str]:
     what the copywriter is made to add when it is about to end without one (`generator.Guard`).
     """
     return {regex: sentence for regex, sentence in offer_terms(offer).values()}
-
-
-def opening(text: str, brand: str = "", words: int = 3) -> str:
-    """The first `words` words a message opens with, lower-cased, after a leading brand name: an SMS
-    opens with its sender's name by convention, so the brand is not the message's own frame."""
-    text = text.strip()
-    found = re.match(re.escape(brand) + r"(?=\W|$)", text, flags=re.I) if brand else None
-    if found:  # the whole name, not the start of a longer word ("Max" of "Maxi dresses")
-        text = text[found.end() :].lstrip(" :,-–—!")
-    return " ".join(text.lower().split()[:words])
