@@ -79,13 +79,6 @@ def user_rng(seed: int, user_id: str) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(user_id.encode())])
 
 
-def shop_words(campaign: Campaign) -> str:
-    """What the shop sells, in words: its brand and the offer's scope (a gift names the present, not
-    the goods, so it is left out)."""
-    scope = campaign.offer.applies_to if campaign.offer.kind != "gift" else None
-    return f"{campaign.brand} {scope}" if scope else campaign.brand
-
-
 def select(
     candidates: list[list[Candidate]],
     key: str,
@@ -255,12 +248,6 @@ class PipelineConfig(Config):
         "segment from 160 characters to 70)",
     )
     personalise: bool = option(True, "put the user's interests in the prompt (False: same prompt for all)")
-    min_interest_fit: float = option(
-        0.0,
-        "users whose interest vector's cosine with the shop's words (brand and offer scope) is under this "
-        "get the prompt without interest phrases, their soft prompt kept: a small LM's bridge from an "
-        "interest the shop does not serve rarely makes sense (0: off)",
-    )
     shuffle_vectors: bool = option(
         False, "ablation control: each user's soft prompt gets another user's interest vector"
     )
@@ -293,7 +280,6 @@ class PipelineConfig(Config):
         self._range("variety", 0.0)
         self._choice("rank_by", RANK_SCORES)
         self._range("relevance", 0.0)
-        self._range("min_interest_fit", 0.0, 1.0)
         self._range("min_hook", 0, 1000)
         self._choice("scoring_dtype", ("auto", "float32", "bfloat16"))
         for name in ("variety", "relevance"):  # both adjust the log-perplexity rank score
@@ -398,7 +384,7 @@ class PromoGen:
             conditioning = np.roll(vectors, shift, axis=0)
         else:
             conditioning = vectors
-        prompts = self.prompts(campaign, self.prompt_interests(campaign, vectors, interests))
+        prompts = self.prompts(campaign, interests)
         terms = [required_terms(campaign.offer)] * len(prompts) if self.config.must_mention else None
         gsm = [campaign.channel == "sms" and self.config.gsm_sms] * len(prompts)
         # Length steering is part of the guard, as the word bans are: off with must_mention=false.
@@ -445,16 +431,6 @@ class PromoGen:
             )
             for p in interests
         ]
-
-    def prompt_interests(
-        self, campaign: Campaign, vectors: np.ndarray, interests: list[list[str]]
-    ) -> list[list[str]]:
-        """The interest phrases each user's prompt names: none for a user whose interests lie too far
-        from the shop (`min_interest_fit`)."""
-        if self.config.min_interest_fit <= 0:
-            return interests
-        fit = vectors @ self.encoder.encode_texts([shop_words(campaign)])[0]
-        return [p if f >= self.config.min_interest_fit else [] for p, f in zip(interests, fit, strict=True)]
 
     def shared(self, campaign: Campaign, prompts: list[str]) -> list[int]:
         """Per prompt, the characters of its start every shopper of the campaign shares."""

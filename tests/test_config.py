@@ -47,7 +47,6 @@ def test_no_overrides_is_the_same_config():
             r"`variety` 0.5 is in units of log-perplexity.*with rank_by=approval set variety=0",
         ),
         ("variety=-1", r"`variety` must be"),
-        ("min_interest_fit=1.5", r"`min_interest_fit` must be in \[0.0, 1.0\]; got 1.5"),
         ("policy=best", r"`policy` must be greedy, uniform, softmax:T or epsilon:E"),
         ("generator.dtype=float8", r"dtype"),
         ("scoring_dtype=int8", r"`scoring_dtype` must be one of auto, float32, bfloat16; got 'int8'"),

@@ -520,28 +520,3 @@ def test_a_small_propensity_is_logged_as_itself_not_as_zero(fake_pg, tmp_path):
     log = tmp_path / "log.jsonl"
     log.write_text(json.dumps({**delivery.to_dict(), "click": 1}) + "\n")
     assert read_log(log).propensity[0] == 3.14159e-7, "a rare pick stays readable by `promogen ope`"
-
-
-def test_min_interest_fit_leaves_interests_far_from_the_shop_out_of_the_prompt(encoder, copywriter):
-    campaign = demo_campaign("run20")  # Stride Sports, 20% off running gear
-    copywriter.rule = copywriter.write_offer
-    users = [
-        UserHistory.from_dict({"user_id": uid, "events": [{"type": "view", "text": t} for t in seen]})
-        for uid, seen in (
-            ("runner", ["trail running shoes", "running socks"]),
-            ("baker", ["sourdough starter kit", "cake tin"]),
-        )
-    ]
-    vectors, interests = encoder.encode_users(users)
-    fit = vectors @ encoder.encode_texts(["Stride Sports running gear"])[0]
-    assert fit[0] > 0.18 > fit[1], f"the runner is close to the shop, the baker far from it: {fit}"
-    prompts = {}
-    for floor in (0.0, 0.18):
-        copywriter.history.clear()
-        pg = PromoGen(copywriter, encoder, PipelineConfig(min_interest_fit=floor))
-        delivered = pg.generate(campaign, users, n_candidates=1)
-        prompts[floor] = copywriter.history[0].prompts
-        assert delivered[1].interests == interests[1], "the delivery still records the baker's interests"
-    assert "sourdough" in prompts[0.0][1], "off by default: every user's interests are named"
-    assert "trail running shoes" in prompts[0.18][0], "a user close to the shop keeps the interests"
-    assert prompts[0.18][1] == pg.prompts(campaign, [[]])[0], "a user far from it gets the campaign's prompt"

@@ -2233,3 +2233,51 @@ def test_avx2_rerun_paragraph_matches_its_pages():
     assert f"where {moved} of 120 dev shoppers get other" in " ".join(README.split()), moved
     lumen = [c for k, c in new.items() if k.startswith("g050")]
     assert sum(c.startswith("Treat your skin to something new") for c in lumen) == 3, lumen
+
+
+def test_interest_floor_section_matches_its_reports_and_the_rule():
+    folder = REPORTS / "copy_quality" / "interest_fit"
+    report = _load("reports/copy_quality/interest_fit/panel.json")
+    rows = [
+        ("interests left out under the floor (`min_interest_fit` 0.18)", "promogen_ifit_model"),
+        ("shipped, interest-floor panel", "promogen_shipped_model"),
+        ("template line, interest-floor panel", "promogen_template"),
+        ("reference copy, interest-floor panel", "reference_best"),
+    ]
+    panel_rows(report, rows, PANEL_FLAGS)
+    paired_sentence(report, "Interests left out minus shipped, per shopper:")
+    text = " ".join(README.split()).partition("### Leaving the interests out for shoppers far")[2]
+    text = text.partition("###")[0]
+    glance = _glance(folder / "report.md")
+    measured = text.partition("First-try compliance ")[2]
+    for shown, (variant, metric) in zip(
+        re.findall(r"\d+\.\d+%?", measured)[:6],
+        [(v, m) for m in ("first_try_compliance", "distinct_2", "approval") for v in ("ifit", "shipped")],
+        strict=True,
+    ):
+        if shown.endswith("%"):
+            pct(shown, glance[variant][metric])
+        else:
+            shows(shown, glance[variant][metric])
+    copy = {name: dict(rows) for name, rows in _examples(folder / "examples.md").items()}
+    moved = sum(copy["ifit"][k] != copy["shipped"][k] for k in copy["shipped"])
+    assert moved == report["paired"]["shoppers"] and f"{moved} got other copy" in text, (
+        "every moved shopper rated"
+    )
+    minp = dict(_examples(REPORTS / "copy_quality" / "min_p" / "examples.md")["shipped"])
+    assert copy["shipped"] == minp, "the shipped variant's copy is the min-p section's, message for message"
+    by = report["by_source"]
+    met = (
+        report["paired"]["mean_send_difference"] >= 0.15
+        and by["promogen_ifit_model"]["send_as_is"] >= by["promogen_shipped_model"]["send_as_is"]
+    )
+    from promogen import PipelineConfig
+
+    assert not met and not hasattr(PipelineConfig(), "min_interest_fit"), (
+        "the rule missed: the option is gone"
+    )
+    summary = " ".join(README.split()).partition("leaving the interests out of the prompt")[2][:200]
+    shows(summary.partition("rated it ")[2], report["paired"]["mean_send_difference"])
+    low, high = report["paired"]["interval_95"]
+    shows(summary.partition("interval ")[2], low)
+    shows(summary.partition(" to ")[2], high)
