@@ -403,6 +403,25 @@ def test_upworthy_probe_paragraph_matches_its_reports():
     assert f"some {probe['val_significant_pairs']} significant pairs" in README, "validation pairs counted"
 
 
+def test_gemma_probe_paragraph_matches_its_report_and_the_bar():
+    probe = _load("reports/ranker_choice/upworthy_probe_gemma.json")
+    text = " ".join(README.split()).partition("The only other small LM packaged on PyPI, Gemma")[2]
+    val = text.partition("On the validation tests:")[2].partition("The bar")[0]
+    variants = probe["variants"]
+    for phrase, value in (
+        ("last layer (18) ", variants["last"]["val_significant_pair_acc"]),
+        ("middle layer (9) ", variants["middle"]["val_significant_pair_acc"]),
+        ("shipped head's ", variants["shipped head + last"]["val_significant_pair_acc"]),
+        ("against the head's ", probe["shipped_head_val_significant_pair_acc"]),
+    ):
+        shows(val.partition(phrase)[2][:6], value)
+    best = max(v["val_significant_pair_acc"] for v in variants.values())
+    assert best < 0.714 and "arms" in probe and "test" not in probe["arms"], "bar missed: no held-out read"
+    summary = " ".join(README.split()).partition("Gemma 3 270M's states did not reach")[2][:80]
+    shows(summary.partition("(")[2][:6], variants["shipped head + last"]["val_significant_pair_acc"])
+    shows(summary.partition("against ")[2][:6], probe["shipped_head_val_significant_pair_acc"])
+
+
 @pytest.mark.parametrize(
     ("first", "file", "path"),
     [
