@@ -2300,3 +2300,17 @@ def test_interest_floor_section_matches_its_reports_and_the_rule():
     low, high = report["paired"]["interval_95"]
     shows(summary.partition("interval ")[2], low)
     shows(summary.partition(" to ")[2], high)
+
+
+def test_blocked_paragraph_states_the_intervals_of_the_ranker_report():
+    report = _load("reports/ranker.json")
+    text = " ".join(README.split()).partition("**Why the accuracy targets were reported blocked**")[2]
+    text = text.partition("The heads, their calibration")[0]
+    for suite, key, label in (
+        ("upworthy", "head_minus_baseline_significant_pair_accuracy", "(Upworthy)"),
+        ("mind", "head_minus_baseline_auc", "(MIND)"),
+    ):
+        low, high = report[suite][key]["ci95"]
+        shown = text.partition(label)[0].rpartition("±")[2]
+        shows(shown, (high - low) / 2, slack=0.003)
+    assert "0.689" in text and "2,001 MIND rows" in text, "the reference figure and the data size"
