@@ -407,3 +407,17 @@ def test_pair_accuracy_without_pairs_is_unknown_not_zero():
 def test_ece_refuses_a_probability_that_is_not_finite():
     with pytest.raises(ValueError, match="finite"):
         ece(np.array([0, 1, 1]), np.array([0.2, float("nan"), 0.9]))
+
+
+def test_upworthy_probe_refuses_a_held_out_run_without_a_fixed_recipe(monkeypatch, capsys):
+    from eval import upworthy_probe
+
+    assert upworthy_probe.PROBES["smollm2-135m-instruct"]["chosen"] == {"layer": 15, "alpha": 100.0}, (
+        "SmolLM2's held-out recipe, fixed from its validation run"
+    )
+    argv = ["upworthy_probe", "--data", "missing.parquet", "--model", "gemma3-270m", "--heldout"]
+    monkeypatch.setattr("sys.argv", argv)
+    with pytest.raises(SystemExit) as stop:
+        upworthy_probe.main()  # refused before any data or model is read
+    assert stop.value.code == 2, "a usage error"
+    assert "no recipe was fixed for gemma3-270m" in capsys.readouterr().err, "the reason is named"

@@ -405,7 +405,7 @@ def test_upworthy_probe_paragraph_matches_its_reports():
 
 def test_gemma_probe_paragraph_matches_its_report_and_the_bar():
     probe = _load("reports/ranker_choice/upworthy_probe_gemma.json")
-    text = " ".join(README.split()).partition("The only other small LM packaged on PyPI, Gemma")[2]
+    text = " ".join(README.split()).partition("The only other small LM found packaged on PyPI, Gemma")[2]
     val = text.partition("On the validation tests:")[2].partition("The bar")[0]
     variants = probe["variants"]
     for phrase, value in (
@@ -415,8 +415,10 @@ def test_gemma_probe_paragraph_matches_its_report_and_the_bar():
         ("against the head's ", probe["shipped_head_val_significant_pair_acc"]),
     ):
         shows(val.partition(phrase)[2][:6], value)
+    bar = round(probe["shipped_head_val_significant_pair_acc"] + 0.01, 3)
+    assert f"{bar} on validation: the shipped head's" in text, "the bar, the head's accuracy plus 0.01"
     best = max(v["val_significant_pair_acc"] for v in variants.values())
-    assert best < 0.714 and "arms" in probe and "test" not in probe["arms"], "bar missed: no held-out read"
+    assert best < bar and "test" not in probe["arms"], "bar missed, so no held-out test was read"
     summary = " ".join(README.split()).partition("Gemma 3 270M's states did not reach")[2][:80]
     shows(summary.partition("(")[2][:6], variants["shipped head + last"]["val_significant_pair_acc"])
     shows(summary.partition("against ")[2][:6], probe["shipped_head_val_significant_pair_acc"])
@@ -2289,6 +2291,7 @@ def test_interest_floor_section_matches_its_reports_and_the_rule():
     met = (
         report["paired"]["mean_send_difference"] >= 0.15
         and by["promogen_ifit_model"]["send_as_is"] >= by["promogen_shipped_model"]["send_as_is"]
+        and by["promogen_ifit_model"]["relevance"] >= by["promogen_shipped_model"]["relevance"] - 0.25
     )
     from promogen import PipelineConfig
 
@@ -2296,10 +2299,10 @@ def test_interest_floor_section_matches_its_reports_and_the_rule():
         "the rule missed: the option is gone"
     )
     summary = " ".join(README.split()).partition("leaving the interests out of the prompt")[2][:200]
-    shows(summary.partition("rated it ")[2], report["paired"]["mean_send_difference"])
+    shows(summary.partition("rated it ")[2][:6], report["paired"]["mean_send_difference"])
     low, high = report["paired"]["interval_95"]
-    shows(summary.partition("interval ")[2], low)
-    shows(summary.partition(" to ")[2], high)
+    shows(summary.partition("interval ")[2][:6], low)
+    shows(summary.partition(" to ")[2][:5], high)
 
 
 def test_blocked_paragraph_states_the_intervals_of_the_ranker_report():
