@@ -2282,7 +2282,7 @@ def test_interest_floor_section_matches_its_reports_and_the_rule():
             shows(shown, glance[variant][metric])
     copy = {name: dict(rows) for name, rows in _examples(folder / "examples.md").items()}
     moved = sum(copy["ifit"][k] != copy["shipped"][k] for k in copy["shipped"])
-    assert moved == report["paired"]["shoppers"] and f"{moved} got other copy" in text, (
+    assert moved == report["paired"]["shoppers"] and f"{moved} of the 80 shoppers got other copy" in text, (
         "every moved shopper rated"
     )
     minp = dict(_examples(REPORTS / "copy_quality" / "min_p" / "examples.md")["shipped"])
