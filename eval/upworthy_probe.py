@@ -43,7 +43,7 @@ import torch
 
 from promogen import __version__
 from promogen.encoder import InterestEncoder
-from promogen.evaluation.base_models import GEMMA, SMOLLM2, load_base
+from promogen.evaluation.base_models import GEMMA, SMOLLM2, gemma_package, load_base
 from promogen.evaluation.ranker_report import (
     ALPHAS,
     bootstrap_pair_accuracy,
@@ -75,8 +75,9 @@ def pooled_states(
 ) -> dict[int, np.ndarray]:
     """Per layer, each text's hidden states under LM `name` averaged over its tokens (float32, one row
     per text), computed once per machine into `cache`."""
-    # The default LM's cache key is its path, as before Gemma was probed, so its cached states still hit.
-    tag = resolve_llm(None) if name == SMOLLM2 else name
+    # The weights' identity keys the cache: the default LM's path (as before Gemma was probed, so its
+    # cached states still hit), Gemma's GGUF checksum (another package release is another model).
+    tag = resolve_llm(None) if name == SMOLLM2 else f"{name}|{gemma_package().EXPECTED_SHA256}"
     key = hashlib.sha1(("\n".join(texts) + f"|{tag}|{layers}").encode()).hexdigest()[:16]
     stored = Path(cache) / f"llm-states-{key}.npz"
     if stored.is_file():

@@ -421,3 +421,32 @@ def test_upworthy_probe_refuses_a_held_out_run_without_a_fixed_recipe(monkeypatc
         upworthy_probe.main()  # refused before any data or model is read
     assert stop.value.code == 2, "a usage error"
     assert "no recipe was fixed for gemma3-270m" in capsys.readouterr().err, "the reason is named"
+
+
+def test_probe_states_are_cached_per_model_release(monkeypatch, tmp_path, tiny_model_dir):
+    from types import SimpleNamespace
+
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from eval import upworthy_probe
+
+    def tiny_base(name):
+        return (
+            AutoModelForCausalLM.from_pretrained(tiny_model_dir),
+            AutoTokenizer.from_pretrained(tiny_model_dir),
+            {},
+        )
+
+    def refuse(name):
+        raise AssertionError("the cached states were not used")
+
+    texts = ["Run further this spring", "A short headline"]
+    monkeypatch.setattr(upworthy_probe, "gemma_package", lambda: SimpleNamespace(EXPECTED_SHA256="aaa"))
+    monkeypatch.setattr(upworthy_probe, "load_base", tiny_base)
+    first = upworthy_probe.pooled_states(texts, (1,), tmp_path, upworthy_probe.GEMMA)
+    monkeypatch.setattr(upworthy_probe, "load_base", refuse)
+    again = upworthy_probe.pooled_states(texts, (1,), tmp_path, upworthy_probe.GEMMA)
+    assert np.array_equal(first[1], again[1]) and first[1].shape[0] == 2, "the same release reads its cache"
+    monkeypatch.setattr(upworthy_probe, "gemma_package", lambda: SimpleNamespace(EXPECTED_SHA256="bbb"))
+    with pytest.raises(AssertionError, match="cached states were not used"):
+        upworthy_probe.pooled_states(texts, (1,), tmp_path, upworthy_probe.GEMMA)  # another release

