@@ -2305,6 +2305,64 @@ def test_interest_floor_section_matches_its_reports_and_the_rule():
     shows(summary.partition(" to ")[2][:5], high)
 
 
+def test_third_preference_round_section_matches_its_reports_and_the_rule():
+    folder = REPORTS / "copy_quality" / "own_round3"
+    report = _load("reports/copy_quality/own_round3/panel.json")
+    rows = [
+        ("third preference round", "promogen_own2_model"),
+        ("shipped, third-round panel", "promogen_shipped_model"),
+        ("template line, third-round panel", "promogen_template"),
+        ("reference copy, third-round panel", "reference_best"),
+    ]
+    panel_rows(report, rows, ("ungrammatical", *PANEL_FLAGS))
+    paired_sentence(report, "Third round minus shipped, per shopper:")
+    text = " ".join(README.split()).partition("### A third preference round on the written train shops")[2]
+    text = text.partition("###")[0]
+    glance = _glance(folder / "report.md")
+    measured = text.partition("First-try compliance ")[2]
+    metrics = ("first_try_compliance", "distinct_2", "opening_frame_share")
+    for shown, (variant, metric) in zip(
+        re.findall(r"\d+\.\d+%?", measured)[:6],
+        [(v, m) for m in metrics for v in ("own2", "shipped")],
+        strict=True,
+    ):
+        if shown.endswith("%"):
+            pct(shown, glance[variant][metric])
+        else:
+            shows(shown, glance[variant][metric])
+    assert glance["own2"]["fallback_rate"] == glance["shipped"]["fallback_rate"] == 0, "fallback 0 for both"
+    copy = {name: dict(rows) for name, rows in _examples(folder / "examples.md").items()}
+    moved = sum(copy["own2"][k] != copy["shipped"][k] for k in copy["shipped"])
+    assert moved == report["paired"]["shoppers"] and f"{moved} of the 80 shoppers got other copy" in text, (
+        "every moved shopper rated"
+    )
+    minp = dict(_examples(REPORTS / "copy_quality" / "min_p" / "examples.md")["shipped"])
+    assert copy["shipped"] == minp, "the shipped variant's copy is the min-p section's, message for message"
+    labels = [json.loads(line) for line in (folder / "labels" / "labelled.jsonl").read_text().splitlines()]
+    good = sum(r["send"] >= 4 and not r["flags"] for r in labels)
+    flawed = [r for r in labels if r["send"] <= 2]
+    training = json.loads((folder / "training.json").read_text())["training"]
+    assert (len(labels), len({r["spec_id"] for r in labels})) == (570, 100), "570 candidates of 100 specs"
+    assert (good, len(flawed), training["examples"]) == (239, 85, 85), "239 good, 85 flawed, 85 pairs"
+    assert sum("incoherent" in r["flags"] for r in flawed) == 76, "76 of the flawed flagged incoherent"
+    assert f"{training['wall_s']:,.0f} s" in text, "the round's wall time as its record gives it"
+    by = report["by_source"]
+    met = (
+        report["paired"]["mean_send_difference"] >= 0.15
+        and by["promogen_own2_model"]["send_as_is"] >= by["promogen_shipped_model"]["send_as_is"]
+        and by["promogen_own2_model"]["relevance"] >= by["promogen_shipped_model"]["relevance"] - 0.25
+    )
+    shipped = json.loads((ROOT / "promogen" / "weights" / "adapter" / "promogen_adapter.json").read_text())
+    assert not met and shipped["training"]["data_sha1"] != training["data_sha1"], (
+        "the rule missed: the shipped adapter is not the third round's"
+    )
+    summary = " ".join(README.split()).partition("a third preference round, on a blind panel")[2][:300]
+    shows(summary.partition("was rated ")[2][:5], report["paired"]["mean_send_difference"])
+    low, high = report["paired"]["interval_95"]
+    shows(summary.partition("interval ")[2][:5], low)
+    shows(summary.partition(" to ")[2][:4], high)
+
+
 def test_blocked_paragraph_states_the_intervals_of_the_ranker_report():
     report = _load("reports/ranker.json")
     text = " ".join(README.split()).partition("**Why the accuracy targets were reported blocked**")[2]
