@@ -18,6 +18,7 @@ import random
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from ..checks import check_copy
 from ..train.approver import Spec, metrics
@@ -48,7 +49,7 @@ def score_candidates(pg, generated: list[dict], labelled: list[dict]) -> list[di
     """Each rated candidate with its send score, its copywriter perplexity and its approval."""
     rows = {row["user_id"]: row for row in generated}
     out = []
-    for item in labelled:
+    for item in tqdm(labelled, unit="candidate", dynamic_ncols=True):
         row = rows[item["spec_id"]]
         campaign = Campaign.from_dict(row["campaign"])
         ppl = own_perplexity(pg, campaign, row["interests"], row["vector"], item["copy"])
