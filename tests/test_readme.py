@@ -2305,6 +2305,28 @@ def test_interest_floor_section_matches_its_reports_and_the_rule():
     shows(summary.partition(" to ")[2][:5], high)
 
 
+def test_selection_signal_on_the_written_shops_matches_its_report():
+    rounds = _load("reports/copy_quality/selection_signal_written.json")["rounds"]
+    judged = rounds["reports/copy_quality/own_round3/labels"]
+    assert judged["adapter"] == "promogen/weights/adapter", "scored with the adapter that wrote them"
+    for first, score in (("copywriter perplexity", "perplexity"), ("approver", "approval")):
+        cells = row("written train shops", first)
+        figures = judged["scores"][score]
+        shows(cells[2], figures["auc"])
+        shows(cells[3], figures["within_spec_pair_accuracy"])
+        pct(cells[4], figures["picked_send_as_is"])
+    pct(row("written train shops", "random pick")[4], judged["random_pick_send_as_is"])
+    text = " ".join(README.split()).partition("Checked again on 2026-12-02")[2][:1400]
+    assert f"{judged['candidates']} candidates of {judged['specs']} specs" in text, "the labels' size"
+    shows(text.partition("largest candidate perplexity there is ")[2][:4], judged["perplexity_range"][1])
+    scores = judged["scores"]
+    assert (
+        scores["perplexity"]["picked_send_as_is"]
+        > scores["approval"]["picked_send_as_is"]
+        > judged["random_pick_send_as_is"]
+    ), "the ordering the section states"
+
+
 def test_third_preference_round_section_matches_its_reports_and_the_rule():
     import yaml
 
