@@ -2256,6 +2256,29 @@ def test_avx2_rerun_paragraph_matches_its_pages():
     assert sum(c.startswith("Treat your skin to something new") for c in lumen) == 3, lumen
 
 
+def held_out_moves_rated(folder: Path, variant: str, report: dict, text: str) -> None:
+    """A held-out-shop run beside the shipped copy: every shopper whose copy `variant` moved was rated,
+    the section says how many, and the shipped copy is the min-p run's, message for message."""
+    copy = {name: dict(rows) for name, rows in _examples(folder / "examples.md").items()}
+    moved = sum(copy[variant][k] != copy["shipped"][k] for k in copy["shipped"])
+    assert moved == report["paired"]["shoppers"] and f"{moved} of the 80 shoppers got other copy" in text, (
+        "every moved shopper rated"
+    )
+    minp = dict(_examples(REPORTS / "copy_quality" / "min_p" / "examples.md")["shipped"])
+    assert copy["shipped"] == minp, "the shipped variant's copy is the min-p section's, message for message"
+
+
+def held_out_panel_rule(report: dict, source: str, bar: float) -> bool:
+    """The panel part of the held-out-shop rules: `bar` or more mean send per shopper over the shipped
+    copy, no smaller share sent as is, relevance no more than 0.25 lower."""
+    new, old = report["by_source"][source], report["by_source"]["promogen_shipped_model"]
+    return (
+        report["paired"]["mean_send_difference"] >= bar
+        and new["send_as_is"] >= old["send_as_is"]
+        and new["relevance"] >= old["relevance"] - 0.25
+    )
+
+
 def test_interest_floor_section_matches_its_reports_and_the_rule():
     folder = REPORTS / "copy_quality" / "interest_fit"
     report = _load("reports/copy_quality/interest_fit/panel.json")
@@ -2280,19 +2303,8 @@ def test_interest_floor_section_matches_its_reports_and_the_rule():
             pct(shown, glance[variant][metric])
         else:
             shows(shown, glance[variant][metric])
-    copy = {name: dict(rows) for name, rows in _examples(folder / "examples.md").items()}
-    moved = sum(copy["ifit"][k] != copy["shipped"][k] for k in copy["shipped"])
-    assert moved == report["paired"]["shoppers"] and f"{moved} of the 80 shoppers got other copy" in text, (
-        "every moved shopper rated"
-    )
-    minp = dict(_examples(REPORTS / "copy_quality" / "min_p" / "examples.md")["shipped"])
-    assert copy["shipped"] == minp, "the shipped variant's copy is the min-p section's, message for message"
-    by = report["by_source"]
-    met = (
-        report["paired"]["mean_send_difference"] >= 0.15
-        and by["promogen_ifit_model"]["send_as_is"] >= by["promogen_shipped_model"]["send_as_is"]
-        and by["promogen_ifit_model"]["relevance"] >= by["promogen_shipped_model"]["relevance"] - 0.25
-    )
+    held_out_moves_rated(folder, "ifit", report, text)
+    met = held_out_panel_rule(report, "promogen_ifit_model", bar=0.15)
     from promogen import PipelineConfig
 
     assert not met and not hasattr(PipelineConfig(), "min_interest_fit"), (
@@ -2389,21 +2401,10 @@ def test_third_preference_round_section_matches_its_reports_and_the_rule():
     )
     assert held and new["fallback_rate"] == old["fallback_rate"] == 0, "the harness part held, fallback 0"
     assert "the harness part of the rule held" in text, "said as measured"
-    copy = {name: dict(rows) for name, rows in _examples(folder / "examples.md").items()}
-    moved = sum(copy["own2"][k] != copy["shipped"][k] for k in copy["shipped"])
-    assert moved == report["paired"]["shoppers"] and f"{moved} of the 80 shoppers got other copy" in text, (
-        "every moved shopper rated"
-    )
-    minp = dict(_examples(REPORTS / "copy_quality" / "min_p" / "examples.md")["shipped"])
-    assert copy["shipped"] == minp, "the shipped variant's copy is the min-p section's, message for message"
+    held_out_moves_rated(folder, "own2", report, text)
     # The panel part of the rule: it missed, so the shipped adapter is not this round's.
     bar = 0.15
-    by = report["by_source"]
-    met = (
-        report["paired"]["mean_send_difference"] >= bar
-        and by["promogen_own2_model"]["send_as_is"] >= by["promogen_shipped_model"]["send_as_is"]
-        and by["promogen_own2_model"]["relevance"] >= by["promogen_shipped_model"]["relevance"] - 0.25
-    )
+    met = held_out_panel_rule(report, "promogen_own2_model", bar)
     assert f"rates it at least {bar} higher" in text and f"the rule asked for +{bar}" in text, (
         "the bar stated"
     )
