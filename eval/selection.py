@@ -1,11 +1,13 @@
-"""Which score picks the candidate the panel would send: the copywriter's perplexity or the approver's?
+"""Which score picks the candidate the panel would send: the copywriter's perplexity, the approver's, or
+another model's view of the same candidates (the copywriter given the campaign alone, its base model)?
 
 python -m eval.selection --labels runs/labels3 --adapter promogen/weights/adapter \
     --labels runs/labels --adapter runs/gold_dpo/adapter --out reports/copy_quality/selection_signal.json
 
 Each --labels folder is a `finetune/label_candidates.py` round (generated.jsonl, labelled.jsonl: train
 specs only) and is scored with the --adapter in the same position, the copywriter that wrote those
-candidates. Prints and saves one JSON object (see `promogen.evaluation.selection`).
+candidates; the base model is the default copywriter's (SmolLM2-135M-Instruct) before finetuning. Prints
+and saves one JSON object (see `promogen.evaluation.selection`).
 """
 
 import argparse
@@ -13,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from promogen import PromoGen
+from promogen.evaluation.base_models import SMOLLM2, load_base
 from promogen.evaluation.selection import judge, score_candidates
 from promogen.provenance import emit_json
 from promogen.train.gold import read_jsonl
@@ -30,11 +33,13 @@ def main() -> None:
     if len(args.labels) != len(args.adapter):
         parser.error("give one --adapter per --labels folder")
     result = {"date": date.today().isoformat(), "rounds": {}}
+    model, tokenizer, _ = load_base(SMOLLM2)
     for folder, adapter in zip(args.labels, args.adapter, strict=True):
         pg = PromoGen.load(adapter=adapter)
         folder = Path(folder)
         scored = score_candidates(
-            pg, read_jsonl(folder / "generated.jsonl"), read_jsonl(folder / "labelled.jsonl")
+            pg, read_jsonl(folder / "generated.jsonl"), read_jsonl(folder / "labelled.jsonl"),
+            base=(model.eval(), tokenizer),
         )
         result["rounds"][str(folder)] = {"adapter": adapter, **judge(scored, n=args.n)}
     emit_json(result, args.out)

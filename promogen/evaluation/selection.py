@@ -9,6 +9,11 @@ of the candidate it would pick from random draws of `n` of a spec's candidates. 
 tidied text, so the copywriter's perplexity is computed here by one forward pass over prompt + that text
 re-tokenised; decoding's own number can differ slightly (it also counts a paragraph's closing line
 break), which `tests/test_selection.py` bounds.
+
+Two other views of the same candidates are judged beside it, to see whether a second opinion would pick
+better: the copywriter's perplexity given the campaign alone (its prompt without the shopper's interest
+phrases, the soft prompt kept, as training's interest dropout shows it), and the base model's (the
+copywriter before finetuning, the text as its reply to `ASK`: is it a plain promo line at all?).
 """
 
 from __future__ import annotations
@@ -45,26 +50,62 @@ def own_perplexity(pg, campaign: Campaign, interests: list[str], vector, text: s
     return float(torch.exp(-own.mean()))
 
 
-def score_candidates(pg, generated: list[dict], labelled: list[dict]) -> list[dict]:
-    """Each rated candidate with its send score, its copywriter perplexity and its approval."""
+ASK = "Write one short promo message."
+
+
+@torch.inference_mode()
+def plain_perplexity(model, tokenizer, text: str) -> float:
+    """A chat model's perplexity of `text` as its reply to `ASK`: no campaign, no shopper."""
+    turn = [{"role": "user", "content": ASK}]
+    head = tokenizer.apply_chat_template(turn, tokenize=False, add_generation_prompt=True)
+    head_ids, copy = (tokenizer(x, add_special_tokens=False)["input_ids"] for x in (head, text))
+    logits = model(input_ids=torch.tensor([head_ids + copy])).logits[0, -len(copy) - 1 : -1].float()
+    own = torch.log_softmax(logits, -1).gather(1, torch.tensor(copy)[:, None])
+    return float(torch.exp(-own.mean()))
+
+
+def score_candidates(pg, generated: list[dict], labelled: list[dict], base=None) -> list[dict]:
+    """Each rated candidate with its send score, its copywriter perplexity, that perplexity given the
+    campaign alone, its approval and, with `base` (model, tokenizer), the base model's perplexity."""
     rows = {row["user_id"]: row for row in generated}
     out = []
     for item in tqdm(labelled, unit="candidate", dynamic_ncols=True):
         row = rows[item["spec_id"]]
         campaign = Campaign.from_dict(row["campaign"])
-        ppl = own_perplexity(pg, campaign, row["interests"], row["vector"], item["copy"])
+        scores = {
+            "perplexity": own_perplexity(pg, campaign, row["interests"], row["vector"], item["copy"]),
+            "campaign_perplexity": own_perplexity(pg, campaign, [], row["vector"], item["copy"]),
+        }
+        if base is not None:
+            scores["base_perplexity"] = plain_perplexity(*base, item["copy"])
         approval = pg.approval(campaign, [row["interests"]], [item["copy"]])
-        out.append({**item, "perplexity": ppl, "approval": None if approval is None else float(approval[0])})
+        out.append({**item, **scores, "approval": None if approval is None else float(approval[0])})
     return out
 
 
+def _score_keys(scored: list[dict]) -> dict:
+    """The scores every row has, each as a key where higher is preferred (perplexities negated, in
+    logs); the copywriter's perplexity given the shopper plus given the campaign alone, summed with
+    equal weights (a rule, not fitted on the ratings it is judged by)."""
+    has = {name for name in scored[0] if all(r.get(name) is not None for r in scored)}
+    keys = {}
+    for name in ("perplexity", "campaign_perplexity", "base_perplexity"):
+        if name in has:
+            keys[name] = lambda r, name=name: -float(np.log(r[name]))
+    if "approval" in has:
+        keys["approval"] = lambda r: r["approval"]
+    if {"perplexity", "campaign_perplexity"} <= has:
+        keys["perplexity+campaign_perplexity"] = lambda r: -float(
+            np.log(r["perplexity"]) + np.log(r["campaign_perplexity"])
+        )
+    return keys
+
+
 def judge(scored: list[dict], n: int = 4, draws: int = 200, seed: int = 0) -> dict:
-    """Per score (higher preferred: perplexity negated): AUC, within-spec pair accuracy and the share
+    """Per score (`_score_keys`; higher preferred: perplexities negated): AUC, within-spec pair accuracy and the share
     "send as is" of its pick among `n` random candidates of a spec; the same share for a random pick."""
     good_bad = sort_labels(scored)
-    keys = {"perplexity": lambda r: -r["perplexity"]}
-    if all(r["approval"] is not None for r in scored):
-        keys["approval"] = lambda r: r["approval"]
+    keys = _score_keys(scored)
     by_copy = {(r["spec_id"], r["copy"]): r for r in scored}
     by_spec: dict[str, list[dict]] = {}
     for r in scored:
