@@ -38,7 +38,9 @@ def main() -> None:
         pg = PromoGen.load(adapter=adapter)
         folder = Path(folder)
         scored = score_candidates(
-            pg, read_jsonl(folder / "generated.jsonl"), read_jsonl(folder / "labelled.jsonl"),
+            pg,
+            read_jsonl(folder / "generated.jsonl"),
+            read_jsonl(folder / "labelled.jsonl"),
             base=(model.eval(), tokenizer),
         )
         result["rounds"][str(folder)] = {"adapter": adapter, **judge(scored, n=args.n)}

@@ -1,6 +1,7 @@
 """The selection-signal report: each score judged on panel-rated candidates, as the pipeline would use it."""
 
 import pytest
+import torch
 
 from promogen.evaluation.selection import judge, own_perplexity
 from promogen.simulate import demo_campaign, simulate_users
@@ -82,4 +83,50 @@ def test_gate_then_mix_ranks_every_gate_rejected_message_last(tiny_pg):
     assert result["gated"]["per_defect"]["code_altered"]["auc"] == 1.0, f"the gate decides: {result['gated']}"
     assert result["mixed"]["per_defect"]["code_altered"]["auc"] < 1.0, (
         f"without the gate the approver's taste for RUN99 shows: {result['mixed']}"
+    )
+
+
+def test_judge_scores_each_other_view_and_the_mix_of_the_copywriters_two():
+    # The campaign-only view prefers the flawed copy of s1, the shopper view its good copy: the mix of
+    # the two (summed log-perplexities) follows whichever is surer, here the shopper view.
+    views = {
+        "good and sure": (1.5, 4.0), "bad but confident approver": (1.2, 2.0), "needs an edit": (2.0, 2.0),
+        "fine": (1.2, 1.2), "flagged four": (1.1, 1.1), "nonsense": (4.0, 5.0),
+    }  # fmt: skip
+    rows = [{**r, "campaign_perplexity": views[r["copy"]][0], "base_perplexity": views[r["copy"]][1]}
+            for r in SCORED]  # fmt: skip
+    scores = judge(rows, n=3, draws=5)["scores"]
+    expected = {"perplexity", "approval", "campaign_perplexity", "base_perplexity",
+                "perplexity+campaign_perplexity"}  # fmt: skip
+    assert set(scores) == expected, f"every view judged, and the one mix: {sorted(scores)}"
+    accuracy = {name: s["within_spec_pair_accuracy"] for name, s in scores.items()}
+    assert accuracy["campaign_perplexity"] == 0.5, f"wrong on s1, right on s2: {accuracy}"
+    assert accuracy["base_perplexity"] == 0.5, f"prefers s1's flawed copy (2.0 < 4.0): {accuracy}"
+    # s1: log 1.2 + log 3.0 (flawed) > log 1.5 + log 1.2 (good): the mix keeps the right order.
+    assert accuracy["perplexity+campaign_perplexity"] == 1.0, f"the mix ranks both specs right: {accuracy}"
+
+
+def test_without_a_base_model_its_view_is_left_out():
+    rows = [{**r, "campaign_perplexity": r["perplexity"]} for r in SCORED]
+    assert "base_perplexity" not in judge(rows, n=2, draws=3)["scores"], "no base model, no base view"
+
+
+def test_plain_perplexity_is_the_models_loss_on_its_reply_to_the_bare_request(tiny_model_dir):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from promogen.evaluation.selection import ASK, plain_perplexity
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir).eval()
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    text = "Ready to run? 20% off running gear with code RUN20."
+    turn = [{"role": "user", "content": ASK}]
+    head = tokenizer(tokenizer.apply_chat_template(turn, tokenize=False, add_generation_prompt=True),
+                     add_special_tokens=False)["input_ids"]  # fmt: skip
+    reply = tokenizer(text, add_special_tokens=False)["input_ids"]
+    ids = torch.tensor([head + reply])
+    labels = torch.tensor([[-100] * len(head) + reply])
+    with torch.no_grad():
+        loss = model(input_ids=ids, labels=labels).loss
+    assert plain_perplexity(model, tokenizer, text) == pytest.approx(float(torch.exp(loss)), rel=1e-4), (
+        "the perplexity of the reply's tokens only, after the request's turn"
     )

@@ -95,15 +95,15 @@ def _score_keys(scored: list[dict]) -> dict:
     if "approval" in has:
         keys["approval"] = lambda r: r["approval"]
     if {"perplexity", "campaign_perplexity"} <= has:
-        keys["perplexity+campaign_perplexity"] = lambda r: -float(
-            np.log(r["perplexity"]) + np.log(r["campaign_perplexity"])
+        keys["perplexity+campaign_perplexity"] = lambda r: (
+            -float(np.log(r["perplexity"]) + np.log(r["campaign_perplexity"]))
         )
     return keys
 
 
 def judge(scored: list[dict], n: int = 4, draws: int = 200, seed: int = 0) -> dict:
-    """Per score (`_score_keys`; higher preferred: perplexities negated): AUC, within-spec pair accuracy and the share
-    "send as is" of its pick among `n` random candidates of a spec; the same share for a random pick."""
+    """Per score (`_score_keys`; higher preferred): AUC, within-spec pair accuracy and the share "send as
+    is" of its pick among `n` random candidates of a spec; the same share for a random pick."""
     good_bad = sort_labels(scored)
     keys = _score_keys(scored)
     by_copy = {(r["spec_id"], r["copy"]): r for r in scored}
