@@ -20,6 +20,7 @@ from pathlib import Path
 
 from promogen import PipelineConfig, PromoGen, __version__
 from promogen.approver import WEIGHTS_DIR, Approver
+from promogen.cli import run_script
 from promogen.evaluation.selection import approver_with_perplexity
 from promogen.hardware import autocast, resolve_dtype
 from promogen.provenance import code_version
@@ -74,4 +75,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -20,6 +20,7 @@ import torch
 import transformers
 
 from promogen import __version__
+from promogen.cli import run_script
 from promogen.evaluation.base_models import MODELS, BaseModelBench, compare, export
 from promogen.hardware import describe
 from promogen.provenance import emit_json
@@ -77,4 +78,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -20,6 +20,7 @@ import os
 from datetime import date, datetime, timezone
 
 from promogen import PipelineConfig, PromoGen, __version__
+from promogen.cli import run_script
 from promogen.config import override
 from promogen.evaluation.throughput import compare_paths, reader_memory, time_int8
 from promogen.hardware import describe
@@ -74,4 +75,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

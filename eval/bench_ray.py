@@ -17,6 +17,7 @@ from pathlib import Path
 import torch
 
 from promogen import PipelineConfig, PromoGen, __version__
+from promogen.cli import run_script
 from promogen.demo import write_users
 from promogen.evaluation.ray_throughput import projection, time_local, time_ray
 from promogen.hardware import cpu_cores, describe
@@ -71,4 +72,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

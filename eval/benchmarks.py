@@ -22,6 +22,7 @@ from datetime import date
 from pathlib import Path
 
 from promogen import __version__
+from promogen.cli import run_script
 from promogen.encoder import EncoderConfig, InterestEncoder
 from promogen.evaluation import hillstrom, suites
 from promogen.hardware import describe
@@ -107,4 +108,4 @@ def write(out: str, result: dict) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

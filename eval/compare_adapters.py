@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from promogen import PipelineConfig, PromoGen
+from promogen.cli import run_script
 from promogen.evaluation.evaluator import distinct_n
 from promogen.evaluation.harness import gold_groups
 from promogen.train.gold import read_specs, specs_in
@@ -67,4 +68,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

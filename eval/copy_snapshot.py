@@ -23,6 +23,7 @@ from pathlib import Path
 import torch
 
 from promogen import PipelineConfig, PromoGen
+from promogen.cli import run_script
 from promogen.config import override
 from promogen.provenance import emit_json
 from promogen.simulate import demo_campaign, simulate_users
@@ -109,4 +110,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

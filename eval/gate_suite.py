@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from promogen.checks import check_copy
+from promogen.cli import run_script
 from promogen.types import Campaign, UserHistory
 
 CASES_FILE = Path(__file__).resolve().parent.parent / "tests" / "gate_cases.py"
@@ -192,4 +193,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

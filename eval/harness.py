@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from promogen import PipelineConfig, PromoGen
+from promogen.cli import run_script
 from promogen.evaluation.harness import (
     Group,
     Harness,
@@ -91,4 +92,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -26,6 +26,7 @@ from datetime import date
 import numpy as np
 
 from promogen import __version__
+from promogen.cli import run_script
 from promogen.encoder import InterestEncoder
 from promogen.evaluation.ranker_report import logistic
 from promogen.evaluation.stats import auc
@@ -134,4 +135,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -13,6 +13,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from promogen.cli import run_script
 from promogen.evaluation.offer_terms import delivered, references
 from promogen.train.gold import read_specs
 from promogen.types import Campaign
@@ -40,4 +41,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -10,9 +10,9 @@ python -m eval.panel sheet --deliveries OUT/deliveries/A OUT/deliveries/B --user
 The sheet mixes, per sampled shopper, promogen's delivered copy (from each variant's folder given; a copy
 two variants share is rated once, for both), the campaign's template line and the reference message
 (copy_gold only: campaign files with a users file have none), shuffled with ids that do not say which is
-which (`sheet.jsonl`, rows as in copy_ratings/RATER_BRIEF.md); the key stays in `key.json`. Raters follow
-RATER_BRIEF.md. The summary gives per source the mean send score, the share "send as is" (>= 4),
-relevance and the flag shares.
+which (`sheet.jsonl`, rows as in the raters' brief, ../shared/data/copy_ratings/RATER_BRIEF.md, which
+they follow); the key stays in `key.json`. The summary gives per source the mean send score, the share
+"send as is" (>= 4), relevance and the flag shares.
 """
 
 import argparse
@@ -22,10 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
+from promogen.cli import run_script
 from promogen.prompts import fallback_copy
 from promogen.readers import read_users
 from promogen.simulate import load_campaign
-from promogen.train.gold import rating_row, read_specs
+from promogen.train.gold import rating_row, read_ratings, read_specs
 from promogen.types import Campaign
 
 FLAGS = ("ungrammatical", "incoherent", "offer_misstated", "invented_content", "repetitive_template",
@@ -115,14 +116,11 @@ def summary(args) -> None:
     key = json.loads((Path(args.panel) / "key.json").read_text(encoding="utf-8"))
     per: dict[str, list[dict]] = {}
     by_shopper: dict[tuple[str, str], list[float]] = {}  # (source, spec id) -> send scores
-    for path in args.ratings:
-        for line in Path(path).read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                r = json.loads(line)
-                entry = key[r["id"]]
-                for source in entry.get("sources", [entry.get("source")]):
-                    per.setdefault(source, []).append(r)
-                    by_shopper.setdefault((source, entry["spec_id"]), []).append(r["send"])
+    for r in read_ratings(args.ratings, key):
+        entry = key[r["id"]]
+        for source in entry.get("sources", [entry.get("source")]):
+            per.setdefault(source, []).append(r)
+            by_shopper.setdefault((source, entry["spec_id"]), []).append(r["send"])
     table = {}
     for source, ratings in sorted(per.items()):
         n = len(ratings)
@@ -192,4 +190,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

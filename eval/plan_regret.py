@@ -16,6 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from promogen import __version__  # noqa: E402
+from promogen.cli import run_script
 from promogen.hardware import describe  # noqa: E402
 from promogen.simulate import demo_campaign, feedback_rounds  # noqa: E402
 
@@ -62,4 +63,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

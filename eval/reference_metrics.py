@@ -15,6 +15,7 @@ import argparse
 import json
 from pathlib import Path
 
+from promogen.cli import run_script
 from promogen.evaluation.report import read_examples
 from promogen.evaluation.variety import diversity
 from promogen.train.gold import read_specs
@@ -59,4 +60,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

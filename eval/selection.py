@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from promogen import PromoGen
+from promogen.cli import run_script
 from promogen.evaluation.base_models import SMOLLM2, load_base
 from promogen.evaluation.selection import judge, score_candidates
 from promogen.provenance import emit_json
@@ -48,4 +49,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

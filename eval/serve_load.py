@@ -22,6 +22,7 @@ import numpy as np
 import uvicorn
 
 from promogen import PipelineConfig, PromoGen, __version__
+from promogen.cli import run_script
 from promogen.hardware import describe
 from promogen.provenance import emit_json
 from promogen.server import ServeConfig, create_app
@@ -128,4 +129,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -40,8 +40,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from promogen import __version__
+from promogen.cli import run_script
 from promogen.encoder import InterestEncoder
 from promogen.evaluation.base_models import GEMMA, SMOLLM2, gemma_package, load_base
 from promogen.evaluation.ranker_report import (
@@ -94,7 +96,7 @@ def pooled_states(
     out = {k: np.zeros((len(texts), model.config.hidden_size), np.float32) for k in layers}
     order = np.argsort([len(t) for t in texts], kind="stable")
     with torch.inference_mode():
-        for start in range(0, len(texts), batch):
+        for start in tqdm(range(0, len(texts), batch), unit="batch", desc="embedding", dynamic_ncols=True):
             idx = order[start : start + batch]
             enc = tokenizer([texts[i] for i in idx], return_tensors="pt", padding=True)
             # The body only: Gemma's 262k-token output layer would cost more than the whole body.
@@ -242,4 +244,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

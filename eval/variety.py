@@ -17,6 +17,7 @@ import shlex
 import sys
 from datetime import date
 
+from promogen.cli import run_script
 from promogen.evaluation.variety import diversity, read_deliveries, sweep
 from promogen.provenance import emit_json
 from promogen.train.gold import read_specs
@@ -65,4 +66,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -17,6 +17,7 @@ import json
 from pathlib import Path
 
 from promogen import __version__
+from promogen.cli import run_script
 from promogen.encoder import InterestEncoder
 from promogen.train.gold import build_rows, train_specs
 
@@ -69,4 +70,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

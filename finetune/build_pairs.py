@@ -19,6 +19,7 @@ import random
 from pathlib import Path
 
 from promogen import PipelineConfig, PromoGen, __version__
+from promogen.cli import run_script
 from promogen.train.gold import generate_candidates, preference_pairs, spec_users, train_specs
 from promogen.types import Campaign
 
@@ -74,4 +75,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -3,7 +3,8 @@
 python finetune/label_candidates.py sheet --data ../shared/data/copy_gold --specs 120 --n 6 --out runs/labels
 python finetune/label_candidates.py sheet --adapter runs/gemma_w_dpo/adapter --base-model runs/gemma3-270m \
     --specs 120 --n 6 --out runs/labels_gemma   # an adapter on another base LM
-    (raters follow copy_ratings/RATER_BRIEF.md on runs/labels/sheet.jsonl, writing ratings files)
+    (raters follow ../shared/data/copy_ratings/RATER_BRIEF.md on runs/labels/sheet.jsonl, writing
+    ratings files)
 python finetune/label_candidates.py collect --out runs/labels --ratings runs/labels/rater*/ratings.jsonl
 python finetune/label_candidates.py pairs --data ../shared/data/copy_gold --out runs/labels
 
@@ -22,11 +23,13 @@ import random
 from pathlib import Path
 
 from promogen import PipelineConfig, PromoGen
+from promogen.cli import run_script
 from promogen.train.gold import (
     generate_candidates,
     labelled_pairs,
     rating_row,
     read_jsonl,
+    read_ratings,
     read_specs,
     spec_users,
     specs_in,
@@ -65,11 +68,8 @@ def collect(args) -> None:
     out = Path(args.out)
     key = json.loads((out / "key.json").read_text(encoding="utf-8"))
     labelled: dict[str, list[dict]] = {}
-    for path in args.ratings:
-        for line in Path(path).read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                rating = json.loads(line)
-                labelled.setdefault(rating["id"], []).append(rating)
+    for rating in read_ratings(args.ratings, key):  # all checked before labelled.jsonl is touched
+        labelled.setdefault(rating["id"], []).append(rating)
     with (out / "labelled.jsonl").open("w", encoding="utf-8") as handle:
         for row_id, ratings in sorted(labelled.items()):
             send = sum(r["send"] for r in ratings) / len(ratings)
@@ -118,4 +118,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

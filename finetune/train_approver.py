@@ -17,6 +17,7 @@ import torch
 
 from promogen import __version__
 from promogen.approver import WEIGHTS_DIR, Approver, ApproverConfig
+from promogen.cli import run_script
 from promogen.encoder import InterestEncoder
 from promogen.hardware import describe
 from promogen.train.approver import MODEL_DEFECTS, evaluate, evaluate_gated, fit_approver, read_specs
@@ -104,4 +105,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

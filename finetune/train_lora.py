@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from promogen.cli import run_script
 from promogen.train.lora import TrainConfig, train
 
 
@@ -36,4 +37,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

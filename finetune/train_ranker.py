@@ -19,6 +19,7 @@ from pathlib import Path
 import torch
 
 from promogen import __version__
+from promogen.cli import run_script
 from promogen.encoder import InterestEncoder
 from promogen.evaluation import ranker_report
 from promogen.hardware import describe
@@ -75,4 +76,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 from promogen import __version__
+from promogen.cli import run_script
 from promogen.train.campaigns import (
     HELD_OUT_SHOPS,
     SHOPS,
@@ -151,4 +152,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -28,9 +28,10 @@ from pathlib import Path
 from tqdm import tqdm
 
 from .hardware import cpu_cores
+from .outputs import check_apart, complete_rows
 from .pipeline import PromoGen
 from .provenance import run_record, write_record
-from .readers import count_rows, read_users
+from .readers import check_users_file, count_rows, read_users
 from .types import Campaign, Delivery, UserHistory, ValidationError
 
 
@@ -80,15 +81,8 @@ def shard_path(out: str | Path, rank: int, shards: int) -> Path:
 
 
 def _written(path: Path, key: str) -> set:
-    """Values of `key` in the complete lines of `path`; a half-written last line is cut off first."""
-    if not path.is_file():
-        return set()
-    with path.open("rb+") as handle:
-        data = handle.read()
-        end = data.rfind(b"\n") + 1
-        if end < len(data):
-            handle.truncate(end)
-    return {json.loads(line)[key] for line in data[:end].splitlines() if line.strip()}
+    """Values of `key` in the complete lines of `path` (a half-written last line is cut off first)."""
+    return {row[key] for row in complete_rows(path)}
 
 
 def complete_lines(path: Path) -> int:
@@ -308,6 +302,7 @@ def run_batch(
     With `assigned` (a delivery plan: user_id -> campaign, see `promogen.plan.assigned_campaigns`) each
     user gets copy for their own campaign and users the plan sends nothing are left out (counted in
     the notes)."""
+    check_apart(out_path, users=check_users_file(users_path))
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     record = batch_record(pg, campaign, users_path, n_candidates, seed, batch_size, assigned)
@@ -396,6 +391,7 @@ def run_batch_sharded(
 
     `load()` builds the PromoGen after the CPU threads are split between the processes.
     """
+    check_apart(out_path, users=check_users_file(users_path))  # before minutes of model loading
     import torch
     from accelerate import PartialState
 

@@ -13,7 +13,6 @@ space cannot hide a changed code and cannot break a good one.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .readers import json_objects
 from .types import CURRENCIES, Campaign, Offer, ValidationError, Violation, check_keys, check_str, check_type
 from .wording import MONTHS, SYMBOLS, expiry_date, gift_name
 
@@ -418,24 +418,13 @@ def check_copies(path: str | Path, campaign: Campaign) -> Iterator[dict]:
     """Check a JSONL file of `{"text": ..., "interests": [...], "cart": [...]}` lines (interests and cart
     optional: `cart` true/false or the carted items' texts; without it a cart claim is not checked), in
     order: one `{"text", "compliant", "violations"}` per line."""
-    path = Path(path)
-    if not path.is_file():
-        raise ValidationError(f"copies file not found: {path}")
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValidationError(f"{path}: broken JSON: {exc.msg} (line {number})") from exc
-            check_type(row, dict, "copy", number)
-            check_keys(row, ("text",), ("text", "interests", "cart"), "copy", number)
-            text = check_str(row["text"], "text", number, empty=True)
-            interests = check_type(row.get("interests") or [], list, "interests", number)
-            cart = read_cart(row.get("cart"), number)
-            violations = check_copy(text, campaign, [str(i) for i in interests], cart)
-            yield {"text": text, "compliant": not violations, "violations": [v.to_dict() for v in violations]}
+    for number, row in json_objects(path, "copy"):
+        check_keys(row, ("text",), ("text", "interests", "cart"), "copy", number)
+        text = check_str(row["text"], "text", number, empty=True)
+        interests = check_type(row.get("interests") or [], list, "interests", number)
+        cart = read_cart(row.get("cart"), number)
+        violations = check_copy(text, campaign, [str(i) for i in interests], cart)
+        yield {"text": text, "compliant": not violations, "violations": [v.to_dict() for v in violations]}
 
 
 # A claim about what is in the shopper's cart ("still in your cart", "Your garden's in your cart", "your

@@ -164,12 +164,14 @@ def generate(campaign: str, user_file: str, n_candidates, seed, settings, base_m
     help="Candidates per user, as --set n_candidates=N [default: 8].",
 )
 @click.option("--seed", type=int, default=None, help="Sampling seed, as --set seed=N [default: 0].")
-@click.option("--limit", default=None, type=int, help="Only the first N user lines.")
+@click.option("--limit", default=None, type=click.IntRange(1), help="Only the first N user lines.")
 @click.option(
     "--batch-size", type=click.IntRange(1), default=16, show_default=True, help="Users per generation batch."
 )
 @click.option("--resume", is_flag=True, help="Keep OUT and write only the users missing from it.")
-@click.option("--max-errors", type=int, default=None, help="Stop (exit 3) after more bad rows than this.")
+@click.option(
+    "--max-errors", type=click.IntRange(0), default=None, help="Stop (exit 3) after more bad rows than this."
+)
 @click.option(
     "--engine",
     type=click.Choice(["local", "ray"]),
@@ -227,8 +229,10 @@ def batch(
       promogen batch --engine ray --workers 2 --campaign run20 --users users.jsonl --out out.jsonl
     """
     from .batch import TooManyErrors, run_batch_sharded
+    from .outputs import check_apart
     from .plan import assigned_campaigns
 
+    check_apart(out, users=users, plan=plan_path)
     if engine == "ray":
         _ray_batch(
             campaign,
@@ -372,7 +376,7 @@ def serve(host: str, port: int, data_dir: str, settings, base_model, encoder) ->
 
 
 @cli.command()
-@click.option("--n", "n_users", default=20, show_default=True, help="How many users.")
+@click.option("--n", "n_users", type=click.IntRange(1), default=20, show_default=True, help="How many users.")
 @click.option("--seed", default=0, show_default=True)
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output JSONL.")
 def simulate(n_users: int, seed: int, out: str) -> None:
@@ -420,7 +424,11 @@ def demo(n_users, campaign, out_dir, seed, settings, base_model, encoder) -> Non
 )
 @click.option("--score", default="predicted_ctr", show_default=True, help="Candidate score the policies use.")
 @click.option(
-    "--bootstrap", default=200, show_default=True, help="Bootstrap resamples for the 95% intervals."
+    "--bootstrap",
+    type=click.IntRange(1),
+    default=200,
+    show_default=True,
+    help="Bootstrap resamples for the 95% intervals.",
 )
 @click.option("--seed", default=0, show_default=True)
 @click.option("--rescore", is_flag=True, help="Recompute predicted_ctr with the current ranking head first.")
@@ -598,6 +606,16 @@ def abtest(log_path, control, lift) -> None:
     rows, note = randomised_rows(read_assignments(log_path))
     result = readout([r.action for r in rows], outcome_metrics(rows), control, lift)
     click.echo(json.dumps({**result, **note}, indent=2))
+
+
+def run_script(script_main) -> None:
+    """The entry point of an eval/ or finetune/ script: promogen's own errors become one line (exit 2),
+    as in the CLI; any other exception keeps its traceback."""
+    try:
+        script_main()
+    except (ValidationError, ModelNotFoundError) as exc:
+        click.echo(f"{Path(sys.argv[0]).name}: error: {exc}", err=True)
+        sys.exit(2)
 
 
 def main() -> None:

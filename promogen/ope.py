@@ -19,6 +19,7 @@ import numpy as np
 
 from .hardware import autocast, resolve_dtype
 from .policy import PolicyConfig, action_probs
+from .readers import json_objects
 from .types import ValidationError
 
 
@@ -35,11 +36,7 @@ class LoggedData:
 
 def read_log(path: str | Path, score: str = "predicted_ctr") -> LoggedData:
     """Read and validate a JSONL delivery log; errors name the field and the line."""
-    rows = []
-    with Path(path).open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if line.strip():
-                rows.append(_parse(line, number, score))
+    rows = [_parse(row, number, score) for number, row in json_objects(path, "delivery")]
     if not rows:
         raise ValidationError(f"{path}: the log holds no deliveries")
     width = max(len(r[0]) for r in rows) or 1
@@ -61,15 +58,13 @@ def rescore_log(
     pipeline setting of that name (its default, "auto", scores as a batch run with the defaults did).
     """
     rows = []
-    for number, line in enumerate(Path(log).read_text(encoding="utf-8").splitlines(), start=1):
-        if line.strip():
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValidationError(f"{log}: broken JSON: {exc.msg} (line {number})") from exc
-            if not isinstance(row, dict) or not isinstance(row.get("candidates"), list):
-                raise ValidationError(f"{log}: a delivery with a `candidates` list is needed (line {number})")
-            rows.append(row)
+    for number, row in json_objects(log, "delivery"):
+        cands = row.get("candidates")
+        if not isinstance(cands, list) or not all(isinstance(c, dict) and "text" in c for c in cands):
+            raise ValidationError(
+                f"{log}: a delivery with a `candidates` list of texts is needed (line {number})"
+            )
+        rows.append(row)
     missing = [r.get("user_id") for r in rows if r.get("user_id") not in users]
     if missing:
         raise ValidationError(
@@ -90,12 +85,8 @@ def rescore_log(
     return Path(out)
 
 
-def _parse(line: str, number: int, score: str):
+def _parse(row: dict, number: int, score: str):
     where = f" (line {number})"
-    try:
-        row = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise ValidationError(f"broken JSON: {exc.msg}{where}") from exc
     for key in ("candidates", "chosen", "propensity", "click"):
         if key not in row:
             raise ValidationError(f"`{key}` is missing{where}")

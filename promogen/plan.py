@@ -23,7 +23,9 @@ from pathlib import Path
 import numpy as np
 
 from .config import Config, option
+from .outputs import check_apart
 from .policy import PolicyConfig, action_probs
+from .readers import json_objects
 from .reward import NONE, RewardModel
 from .types import Campaign, UserHistory, ValidationError
 
@@ -171,19 +173,7 @@ def read_assignments(path: str | Path) -> list:
     """A plan or outcome log (JSONL of `Assignment` rows), validated; errors name the line."""
     from .types import Assignment
 
-    path = Path(path)
-    if not path.is_file():
-        raise ValidationError(f"log file not found: {path}")
-    rows = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValidationError(f"broken JSON: {exc.msg} (line {number})") from exc
-            rows.append(Assignment.from_dict(data, line=number))
+    rows = [Assignment.from_dict(data, line=number) for number, data in json_objects(path, "log")]
     if not rows:
         raise ValidationError(f"{path}: the log holds no rows")
     return rows
@@ -255,6 +245,7 @@ def write_plan(
 
     from .readers import read_users
 
+    check_apart(out, users=users_path)
     users, bad = [], []
     for number, user, reason in read_users(users_path):
         if user is None:

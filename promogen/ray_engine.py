@@ -44,8 +44,9 @@ from .batch import (
     errors_path,
     shard_rows,
 )
+from .outputs import check_apart
 from .provenance import write_record
-from .readers import check_columns
+from .readers import check_columns, check_users_file
 from .types import Campaign, UserHistory, ValidationError
 
 
@@ -252,6 +253,7 @@ def run_ray_batch(
 
     OUT is written at the end, from the blocks in order; after a driver death `resume` keeps the finished
     blocks and generates only the others (a fresh run clears them)."""
+    check_apart(out_path, users=check_users_file(users_path))
     ray = _ray()
     connect(address)
     out_path, start = Path(out_path), time.time()

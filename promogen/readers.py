@@ -36,9 +36,43 @@ def _pyarrow_parquet():
     return pq
 
 
+def json_objects(path: str | Path, what: str) -> Iterator[tuple[int, dict]]:
+    """(line number, object) for each non-blank line of a JSONL file of `what`s (a delivery log, copies
+    to check); a missing file, text that is not UTF-8, broken JSON or a line that is not an object is a
+    one-line error naming the file and the line."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValidationError(f"{what} file not found: {path}")
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                line = raw.decode("utf-8").removeprefix("\ufeff") if number == 1 else raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ValidationError(f"{path}: not UTF-8 text (line {number})") from exc
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValidationError(f"{path}: broken JSON: {exc.msg} (line {number})") from exc
+            if not isinstance(row, dict):
+                raise ValidationError(f"{path}: each line must be a JSON object (a {what}) (line {number})")
+            yield number, row
+
+
+def check_users_file(path: str | Path) -> Path:
+    """`path` if it is a users file promogen reads, else a one-line error naming it."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValidationError(f"users file not found: {path}")
+    if path.suffix not in FORMATS:
+        raise ValidationError(f"users file must be one of {', '.join(FORMATS)}; got {path.name}")
+    return path
+
+
 def count_rows(path: str | Path) -> int:
     """Rows in a user file without parsing them (for progress bars)."""
-    path = Path(path)
+    path = check_users_file(path)
     if path.suffix == ".parquet":
         return _pyarrow_parquet().ParquetFile(path).metadata.num_rows
     with path.open("rb") as handle:
@@ -168,9 +202,5 @@ def read_users(
 
 
 def _file_rows(path: Path) -> Iterator[tuple[int, object, str | None]]:
-    if not path.is_file():
-        raise ValidationError(f"users file not found: {path}")
     readers = {".jsonl": _jsonl, ".json": _jsonl, ".csv": _csv, ".parquet": _parquet}
-    if path.suffix not in readers:
-        raise ValidationError(f"users file must be one of {', '.join(FORMATS)}; got {path.name}")
-    return readers[path.suffix](path)
+    return readers[check_users_file(path).suffix](path)

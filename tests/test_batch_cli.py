@@ -176,12 +176,13 @@ def test_batch_writes_its_config_with_model_hashes_and_refuses_a_changed_resume(
 def test_a_sharded_resume_of_a_merged_output_is_refused(fake_pg, tmp_path, monkeypatch):
     from promogen import batch
 
-    out = tmp_path / "o.jsonl"
+    out, users = tmp_path / "o.jsonl", tmp_path / "u.jsonl"
     out.write_text("{}\n")  # merged: no shard files are left
+    write_users(users, 2)
     monkeypatch.setattr(batch, "world", lambda: (0, 2))
     with pytest.raises(ValidationError, match=r"already merged from its shards and complete"):
         batch.run_batch_sharded(
-            lambda: fake_pg, demo_campaign("run20"), tmp_path / "u.jsonl", out, resume=True
+            lambda: fake_pg, demo_campaign("run20"), users, out, resume=True
         )
 
 
@@ -262,11 +263,38 @@ def test_a_resume_with_another_thread_count_is_refused_in_bfloat16_only(
             ["ope", "--log", "missing.jsonl"],
             r"error: log file not found: missing.jsonl",
         ),
+        (  # a line that is JSON but not a delivery object used to raise a TypeError
+            ["ope", "--log", "five.jsonl"],
+            r"error: five.jsonl: each line must be a JSON object \(a delivery\) \(line 1\)$",
+        ),
+        (
+            ["check", "--campaign", "run20", "--copies", "latin1.jsonl"],
+            r"error: latin1.jsonl: not UTF-8 text \(line 2\)$",
+        ),
+        (  # the output opened first would have emptied the users file, and the run reported success
+            ["batch", "--campaign", "run20", "--users", "u.json", "--out", "./u.json"],
+            r"error: the output ./u.json is also the users file: writing it would erase that input",
+        ),
+        (
+            ["batch", "--plan", "p.jsonl", "--campaign", "run20", "--users", "u.json", "--out", "p.jsonl"],
+            r"error: the output p.jsonl is also the plan file",
+        ),
+        (  # refused before the models load: the default model is not pulled in the tests' home
+            ["batch", "--campaign", "run20", "--users", "missing.jsonl", "--out", "o.jsonl"],
+            r"error: users file not found: missing.jsonl$",
+        ),
+        (
+            ["plan", "--campaigns", "run20", "--users", "u.json", "--out", "u.json"],
+            r"error: the output u.json is also the users file",
+        ),
     ],
 )
 def test_cli_errors_are_one_line_not_a_traceback(args, pattern, monkeypatch, capsys, tmp_path):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PROMOGEN_HOME", str(tmp_path / "home"))
     (tmp_path / "u.json").write_text(json.dumps(GOOD))
+    (tmp_path / "five.jsonl").write_text("5\n")
+    (tmp_path / "latin1.jsonl").write_bytes(b'{"text": "fine"}\n{"text": "caf\xe9"}\n')
     monkeypatch.setattr("sys.argv", ["promogen", *args])
     with pytest.raises(SystemExit) as stop:
         main()
@@ -323,3 +351,75 @@ def test_help_shows_a_runnable_example(command):
     assert result.exit_code == 0 and "Example:" in result.output and "promogen " in result.output, (
         result.output
     )
+
+
+BATCH = ["batch", "--campaign", "run20", "--users", "u.jsonl", "--out", "o.jsonl"]
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["simulate", "--n", "-3", "--out", "s.jsonl"], "--n"),  # wrote "-3 users" and an empty file
+        (["ope", "--log", "log.jsonl", "--bootstrap", "0"], "--bootstrap"),  # intervals of width 0
+        ([*BATCH, "--limit", "-1"], "--limit"),  # ended the run with 0 users
+        ([*BATCH, "--max-errors", "-1"], "--max-errors"),
+    ],
+)  # fmt: skip
+def test_counts_out_of_range_are_refused_as_usage_errors(args, option, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2 and f"Invalid value for '{option}'" in result.output, result.output
+    assert not (tmp_path / "s.jsonl").exists(), "nothing written"
+
+
+def test_a_half_written_last_line_is_cut_off_and_the_rest_read(tmp_path):
+    from promogen.outputs import complete_rows
+
+    path = tmp_path / "generated.jsonl"
+    path.write_text('{"user_id": "a"}\n{"user_id": "b"}\n{"user_id": "c", "cand')
+    assert complete_rows(path) == [{"user_id": "a"}, {"user_id": "b"}], "the whole lines only"
+    assert path.read_text().endswith('"b"}\n'), "the tail is cut, so an append starts on a fresh line"
+    assert complete_rows(tmp_path / "none.jsonl") == [], "no file yet: nothing written"
+
+
+def test_a_candidate_sheet_resumes_after_a_half_written_line(fake_pg, copywriter, tmp_path):
+    from promogen.train.gold import generate_candidates
+
+    copywriter.rule = copywriter.write_offer
+    campaign, users = demo_campaign("run20"), simulate_users(3, seed=2)
+    path = generate_candidates(fake_pg, [(u, campaign) for u in users[:2]], tmp_path, n=2, seed=0)
+    whole = path.read_text(encoding="utf-8")
+    path.write_text(whole + whole.splitlines()[0][:40], encoding="utf-8")  # killed mid-write
+    generate_candidates(fake_pg, [(u, campaign) for u in users], tmp_path, n=2, seed=0)
+    ids = [json.loads(line)["user_id"] for line in path.read_text(encoding="utf-8").splitlines()]
+    assert ids == [u.user_id for u in users], f"the two done kept, the third added once: {ids}"
+
+
+def test_an_output_under_another_name_for_its_input_is_refused(tmp_path):
+    from promogen.outputs import check_apart
+
+    (tmp_path / "sub").mkdir()
+    users = tmp_path / "users.jsonl"
+    with pytest.raises(ValidationError, match="is also the users file"):
+        check_apart(tmp_path / "sub" / ".." / "users.jsonl", users=users, plan=None)
+    check_apart(tmp_path / "out.jsonl", users=users, plan=None)  # apart: no error
+
+
+def test_scripts_report_promogens_own_errors_in_one_line_and_keep_other_tracebacks(monkeypatch, capsys):
+    from promogen.cli import run_script
+
+    def refuses():
+        raise ValidationError("copy_gold split not found: nowhere/train.jsonl")
+
+    monkeypatch.setattr("sys.argv", ["eval/reference_metrics.py"])
+    with pytest.raises(SystemExit) as stop:
+        run_script(refuses)
+    err = capsys.readouterr().err
+    assert stop.value.code == 2, "a usage error's exit status"
+    assert err == "reference_metrics.py: error: copy_gold split not found: nowhere/train.jsonl\n", err
+
+    def bug():
+        raise KeyError("perplexity")
+
+    with pytest.raises(KeyError):
+        run_script(bug)

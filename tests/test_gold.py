@@ -214,3 +214,37 @@ def test_train_specs_refuse_any_spec_of_a_held_out_shop(tmp_path):
         ValueError, match=r"1 specs of held-out shops \(e\.g\. w900-u00\): never train on them"
     ):
         train_specs(tmp_path, "train", [str(tmp_path / "extra.jsonl")])
+
+
+@pytest.mark.parametrize(
+    ("line", "error"),
+    [
+        ('{"id": "c0009", "send": 4, "relevance": 3}', r"line 2: id 'c0009' is not on the sheet"),
+        ('{"id": "c0002", "send": "4", "relevance": 3}', r"line 2: `send` must be .* got '4'"),
+        ('{"id": "c0002", "send": 4.5, "relevance": 3}', r"`send` must be a whole number 1-5, got 4.5"),
+        ('{"id": "c0002", "send": 6, "relevance": 3}', r"`send` must be a whole number 1-5, got 6"),
+        ('{"id": "c0002", "send": 4}', r"`relevance` must be a whole number 1-5, got None"),
+        ('{"id": "c0002", "send": 4, "relevance": 3, "flags": "generic"}', r"`flags` must be a list"),
+        ('{"id": "c0002", "send": 4,}', r"ratings.jsonl: broken JSON: .* \(line 2\)"),
+        ("[1, 2]", r"each line must be a JSON object \(a rating\) \(line 2\)"),
+    ],
+)
+def test_a_bad_rating_is_an_error_naming_file_and_line(line, error, tmp_path):
+    from promogen.train.gold import read_ratings
+    from promogen.types import ValidationError
+
+    path = tmp_path / "ratings.jsonl"
+    path.write_text('{"id": "c0001", "send": 5, "relevance": 4, "flags": []}\n' + line + "\n")
+    key = {"c0001": {"spec_id": "s1", "copy": "a"}, "c0002": {"spec_id": "s1", "copy": "b"}}
+    with pytest.raises(ValidationError, match=error):
+        read_ratings([path], key)
+
+
+def test_good_ratings_are_read_in_order_across_files(tmp_path):
+    from promogen.train.gold import read_ratings
+
+    first, second = tmp_path / "r1.jsonl", tmp_path / "r2.jsonl"
+    first.write_text('{"id": "c0001", "send": 5, "relevance": 4, "flags": ["generic"]}\n\n')
+    second.write_text('{"id": "c0001", "send": 2, "relevance": 1}\n')
+    ratings = read_ratings([first, second], {"c0001": {}})
+    assert [r["send"] for r in ratings] == [5, 2], f"both raters' scores, blank lines skipped: {ratings}"

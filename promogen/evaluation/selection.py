@@ -150,10 +150,10 @@ def approver_with_perplexity(pg, fit: list[Spec], specs: list[Spec]) -> dict:
     fixed before any dev message was scored, not fitted (train's good messages are the copywriter's own
     finetuning targets, so weights fitted there would overrate its perplexity). Alone, and gate-then-mix
     (the lowest score where the gate rejects the copy), as `evaluate_gated` does for the approver."""
-    fit_features = np.concatenate([_features(pg, s) for s in fit])
+    fit_features = np.concatenate([_features(pg, s) for s in tqdm(fit, desc="train specs", unit="spec")])
     centre, scale = fit_features.mean(0), fit_features.std(0)
     mixed, gated = [], []
-    for spec in specs:
+    for spec in tqdm(specs, desc="dev specs", unit="spec"):
         score = ((_features(pg, spec) - centre) / scale).sum(1)
         texts = spec.good + [t for t, _ in spec.bad]
         mixed.append(score)

@@ -17,6 +17,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ..checks import check_copy
+from ..outputs import complete_rows
+from ..readers import json_objects
 from ..types import Campaign, UserHistory, ValidationError
 from ..wording import describe, until
 from .campaigns import HELD_OUT_SHOPS
@@ -139,10 +141,7 @@ def generate_candidates(
     """Append one line per (user, campaign) with all candidates and scores; skip lines already written."""
     path = Path(out_dir) / "generated.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
-    done = set()
-    if path.is_file():
-        with path.open(encoding="utf-8") as handle:
-            done = {(r["user_id"], r["campaign"]["campaign_id"]) for r in map(json.loads, handle)}
+    done = {(r["user_id"], r["campaign"]["campaign_id"]) for r in complete_rows(path)}
     todo = [(u, c) for u, c in pairs if (u.user_id, c.campaign_id) not in done]
     by_campaign: dict[str, list] = {}
     for user, campaign in todo:
@@ -206,6 +205,26 @@ def campaign_words(campaign: Campaign) -> dict:
     offer = campaign.offer
     words = describe(offer) + (f"; code {offer.code}" if offer.code else "") + until(offer).replace(",", ";")
     return {"brand": campaign.brand, "channel": campaign.channel, "offer": words, "tone": campaign.tone}
+
+
+def read_ratings(paths: list, key: dict) -> list[dict]:
+    """Every rating in the raters' files (copy_ratings/RATER_BRIEF.md: id, send 1-5, relevance 1-5,
+    flags), checked before anything is written from them: an id the sheet's `key` lacks, a score that
+    is not a whole number from 1 to 5 or flags that are not a list is an error naming file and line."""
+    ratings = []
+    for path in paths:
+        for number, row in json_objects(path, "rating"):
+            where = f"{path}: line {number}"
+            if row.get("id") not in key:
+                raise ValidationError(f"{where}: id {row.get('id')!r} is not on the sheet")
+            for name in ("send", "relevance"):
+                if type(row.get(name)) is not int or not 1 <= row[name] <= 5:
+                    got = row.get(name)
+                    raise ValidationError(f"{where}: `{name}` must be a whole number 1-5, got {got!r}")
+            if not isinstance(row.get("flags", []), list):
+                raise ValidationError(f"{where}: `flags` must be a list")
+            ratings.append(row)
+    return ratings
 
 
 def rating_row(spec: dict, copy: str, row_id: str) -> dict:
