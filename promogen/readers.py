@@ -1,10 +1,12 @@
-"""Streaming user readers: JSONL, CSV and Parquet files in constant memory, bad rows set aside, not fatal.
+"""Input readers: users files (JSONL, CSV, Parquet) streamed in constant memory with bad rows set aside,
+and the JSON Lines of other inputs (copies to check, delivery and plan logs, ratings) with one-line errors.
 
 A user file can hold millions of rows from systems promogen does not control. Rows are read one at a
 time (Parquet in record batches), every row is validated against the `UserHistory` contract, and a row
 that fails yields its number and a reason instead of raising, so one bad row never stops a campaign.
 Oversized input is cut to what the pipeline uses, with a note: the interest encoder reads only the most
-recent events and the first characters of each text anyway.
+recent events and the first characters of each text anyway. The other inputs are small and all-or-
+nothing: their first bad line stops the command with an error naming the file and the line.
 
 CSV and Parquet files have a `user_id` column and an `events` column holding the event list (in CSV as
 JSON text; in Parquet as JSON text or a list of structs), plus an optional `attributes` column. Rows of a

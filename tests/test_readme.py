@@ -2432,3 +2432,44 @@ def test_blocked_paragraph_states_the_intervals_of_the_ranker_report():
         shown = text.partition(label)[0].rpartition("±")[2]
         shows(shown, (high - low) / 2, slack=0.003)
     assert "0.689" in text and "2,001 MIND rows" in text, "the reference figure and the data size"
+
+
+def test_other_views_of_the_written_shops_candidates_match_their_report_and_rule():
+    judged = _load("reports/copy_quality/selection_views_written.json")["rounds"]
+    judged = judged["reports/copy_quality/own_round3/labels"]
+    scores = judged["scores"]
+    rows = [
+        ("copywriter perplexity (shipped)", "perplexity"),
+        ("copywriter perplexity, campaign alone", "campaign_perplexity"),
+        ("the two summed", "perplexity+campaign_perplexity"),
+        ("base model perplexity", "base_perplexity"),
+    ]
+    for first, score in rows:
+        cells = row("same labels, other views", first)
+        shows(cells[2], scores[score]["auc"])
+        shows(cells[3], scores[score]["within_spec_pair_accuracy"])
+        pct(cells[4], scores[score]["picked_send_as_is"])
+    shipped = _load("reports/copy_quality/selection_signal_written.json")["rounds"]
+    before = shipped["reports/copy_quality/own_round3/labels"]["scores"]["perplexity"]
+    assert before == scores["perplexity"], (
+        "the same labels and adapter give the shipped score's figures again"
+    )
+    bar = 0.05  # the rule the section states: both figures must gain this much
+    text = " ".join(README.split()).partition("Would a second view of the same candidates")[2][:2400]
+    assert "at least 0.05 in both pair accuracy and picked share" in text, "the stated bar"
+    cleared = [
+        name
+        for name, s in scores.items()
+        if name != "perplexity"
+        and s["within_spec_pair_accuracy"] >= scores["perplexity"]["within_spec_pair_accuracy"] + bar
+        and s["picked_send_as_is"] >= scores["perplexity"]["picked_send_as_is"] + bar
+    ]
+    assert not cleared and "No view clears the bar, so the pick stays" in text, f"cleared: {cleared}"
+    mix, own = scores["perplexity+campaign_perplexity"], scores["perplexity"]
+    pct(text.partition("The sum gains ")[2][:4], mix["picked_send_as_is"] - own["picked_send_as_is"])
+    pct(
+        text.partition("loses ")[2][:4],
+        own["within_spec_pair_accuracy"] - mix["within_spec_pair_accuracy"],
+    )
+    shows(text.partition("(AUC ")[2][:4], scores["base_perplexity"]["auc"])
+    assert scores["base_perplexity"]["within_spec_pair_accuracy"] < 0.5, "prefers the flawed copy more often"
