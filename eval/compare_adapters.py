@@ -15,6 +15,8 @@ import random
 import time
 from pathlib import Path
 
+from tqdm import tqdm
+
 from promogen import PipelineConfig, PromoGen
 from promogen.cli import run_script
 from promogen.evaluation.evaluator import distinct_n
@@ -27,7 +29,7 @@ def measure(adapter: str, specs: list[dict]) -> dict:
     config = PipelineConfig(n_candidates=4, must_mention=False, gsm_sms=False)
     pg = PromoGen.load(adapter=adapter, approver="none", config=config)
     start, total, passed, fallbacks, texts, rules = time.time(), 0, 0, 0, [], {}
-    for group in gold_groups(specs):
+    for group in tqdm(gold_groups(specs), desc=adapter, unit="campaign", dynamic_ncols=True):
         for d in pg.generate(group.campaign, group.users, seed=0):
             for c in d.candidates:
                 total, passed = total + 1, passed + c.compliant
@@ -56,6 +58,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
+    missing = [a for a in args.adapters if not Path(a).is_dir()]
+    if missing:  # refused now, not after the adapters before it have run for minutes
+        parser.error(f"adapter folder not found: {', '.join(missing)}")
     used = specs_in([args.exclude] if args.exclude else [])
     specs = [s for s in read_specs(args.data) if s["spec_id"] not in used]
     random.Random(args.seed).shuffle(specs)

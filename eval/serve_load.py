@@ -20,6 +20,7 @@ from datetime import date
 import httpx
 import numpy as np
 import uvicorn
+from tqdm import tqdm
 
 from promogen import PipelineConfig, PromoGen, __version__
 from promogen.cli import run_script
@@ -41,22 +42,25 @@ def start(pg: PromoGen, data_dir: str, max_batch_users: int) -> tuple[str, uvico
     return f"http://127.0.0.1:{port}", server
 
 
-async def timed(client: httpx.AsyncClient, url: str, body: dict) -> tuple[float, list[str]]:
+async def timed(client: httpx.AsyncClient, url: str, body: dict, bar: tqdm) -> tuple[float, list[str]]:
     start = time.perf_counter()
     response = await client.post(f"{url}/v1/generate", json=body)
     response.raise_for_status()
+    bar.update(1)
     return time.perf_counter() - start, [d["user_id"] for d in response.json()["deliveries"]]
 
 
 async def phase(url: str, bodies: list[dict], concurrent: bool, timeout: float) -> dict:
     """Send `bodies` all at once or one by one; check that each shopper comes back once, in its request."""
+    desc = "concurrent requests" if concurrent else "one request at a time"
     async with httpx.AsyncClient(timeout=timeout) as client:
         calls0 = (await client.get(f"{url}/healthz")).json()["batched_generate_calls"]
         start = time.perf_counter()
-        if concurrent:
-            results = await asyncio.gather(*(timed(client, url, b) for b in bodies))
-        else:
-            results = [await timed(client, url, b) for b in bodies]
+        with tqdm(total=len(bodies), desc=desc, unit="request", dynamic_ncols=True) as bar:
+            if concurrent:
+                results = await asyncio.gather(*(timed(client, url, b, bar) for b in bodies))
+            else:
+                results = [await timed(client, url, b, bar) for b in bodies]
         wall = time.perf_counter() - start
         calls = (await client.get(f"{url}/healthz")).json()["batched_generate_calls"] - calls0
     sent = [[u["user_id"] for u in b["users"]] for b in bodies]

@@ -14,7 +14,7 @@ import click
 
 from .models import ModelNotFoundError
 from .simulate import demo_campaign, load_campaign
-from .types import UserHistory, ValidationError
+from .types import UserHistory, ValidationError, read_text_file
 
 
 def _override(config, settings: tuple[str, ...], **shortcuts):
@@ -84,7 +84,12 @@ def cli() -> None:
 
 @cli.group()
 def models() -> None:
-    """Manage the default models (no model hub at run time)."""
+    """Manage the default models (no model hub at run time).
+
+    \b
+    Example:
+      promogen models pull
+    """
 
 
 @models.command("pull")
@@ -126,10 +131,9 @@ def generate(campaign: str, user_file: str, n_candidates, seed, settings, base_m
     Example:
       promogen generate --campaign run20 --user user.json
     """
-    if not Path(user_file).is_file():
-        raise ValidationError(f"user file not found: {user_file}")
+    text = read_text_file(user_file, "user")
     try:
-        data = json.loads(Path(user_file).read_text(encoding="utf-8"))
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValidationError(f"broken JSON in {user_file}: {exc.msg} (line {exc.lineno})") from exc
     user = UserHistory.from_dict(data)
@@ -441,6 +445,8 @@ def ope(log_path, policy, score, bootstrap, seed, rescore, users_path, campaign)
     Example:
       promogen ope --log deliveries_with_clicks.jsonl --policy softmax:0.05 --bootstrap 200
       promogen ope --log log.jsonl --policy greedy --rescore --users users.jsonl --campaign run20
+    deliveries_with_clicks.jsonl: the lines `promogen batch` wrote (each with its candidates, the chosen
+    index and its propensity), each with `click` (0 or 1) added after the send.
     """
     from .ope import evaluate, read_log, rescore_log
     from .policy import PolicyConfig
@@ -568,6 +574,8 @@ def learn(log_path, out, reward, prior_dir, l2, ensemble, settings) -> None:
     Example:
       promogen learn --log outcomes.jsonl --out rewards/ --reward visit
       promogen learn --log week2.jsonl --out rewards_v2/ --model rewards/
+    outcomes.jsonl: the rows `promogen plan` wrote, each with the user's outcomes added after the send
+    (visit, click, conversion: 0 or 1; revenue); docs/planning.md shows the loop.
     """
     from .plan import read_assignments
     from .reward import RewardConfig, RewardModel
@@ -599,6 +607,8 @@ def abtest(log_path, control, lift) -> None:
     \b
     Example:
       promogen abtest --log outcomes.jsonl --control none --lift 0.01
+    outcomes.jsonl: the rows `promogen plan` wrote, each with the user's outcomes added after the send
+    (visit, click, conversion: 0 or 1; revenue); docs/planning.md shows the loop.
     """
     from .abtest import outcome_metrics, randomised_rows, readout
     from .plan import read_assignments

@@ -52,6 +52,9 @@ class EncoderConfig(Config):
             )
 
 
+PROGRESS_TEXTS = 10_000  # texts from which one encode call shows a progress bar
+
+
 class InterestEncoder:
     """Wraps a SentenceTransformer; `encode_users` is the only thing the pipeline needs from it."""
 
@@ -83,7 +86,9 @@ class InterestEncoder:
             clipped,
             batch_size=self.config.batch_size,
             normalize_embeddings=True,
-            show_progress_bar=False,
+            # A plan or a rescore over a whole users file encodes it in one call: minutes without a sign
+            # of life. The pipeline's per-batch calls stay quiet.
+            show_progress_bar=len(clipped) >= PROGRESS_TEXTS,
             convert_to_numpy=True,
         ).astype(np.float32)
 

@@ -253,8 +253,8 @@ def run_ray_batch(
 
     OUT is written at the end, from the blocks in order; after a driver death `resume` keeps the finished
     blocks and generates only the others (a fresh run clears them)."""
-    check_apart(out_path, users=check_users_file(users_path))
     ray = _ray()
+    check_apart(out_path, users=check_users_file(users_path))  # before a cluster starts
     connect(address)
     out_path, start = Path(out_path), time.time()
     out_path.parent.mkdir(parents=True, exist_ok=True)

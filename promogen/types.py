@@ -48,6 +48,18 @@ def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def read_text_file(path: str | Path, what: str) -> str:
+    """The text of a `what` file (a campaign, a user) the caller names; a missing file or text that is not
+    UTF-8 is a one-line error."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValidationError(f"{what} file not found: {path}")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValidationError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
+
+
 def check_type(value: Any, types: type | tuple[type, ...], name: str, line: int | None = None) -> Any:
     """Raise unless `value` is one of `types` (bool never counts as a number; NaN and infinity never
     count as one either: every comparison with NaN is false, so it would pass any range check)."""
@@ -318,9 +330,7 @@ class Campaign:
     def from_file(cls, path: str | Path) -> Campaign:
         """Read a campaign from YAML (.yaml/.yml) or JSON."""
         path = Path(path)
-        if not path.is_file():
-            raise ValidationError(f"campaign file not found: {path}")
-        text = path.read_text(encoding="utf-8")
+        text = read_text_file(path, "campaign")
         try:
             if path.suffix in (".yaml", ".yml"):
                 import yaml

@@ -181,9 +181,7 @@ def test_a_sharded_resume_of_a_merged_output_is_refused(fake_pg, tmp_path, monke
     write_users(users, 2)
     monkeypatch.setattr(batch, "world", lambda: (0, 2))
     with pytest.raises(ValidationError, match=r"already merged from its shards and complete"):
-        batch.run_batch_sharded(
-            lambda: fake_pg, demo_campaign("run20"), users, out, resume=True
-        )
+        batch.run_batch_sharded(lambda: fake_pg, demo_campaign("run20"), users, out, resume=True)
 
 
 @pytest.mark.parametrize(("dtype", "refused"), [("bfloat16", True), ("float32", False)])
@@ -268,6 +266,14 @@ def test_a_resume_with_another_thread_count_is_refused_in_bfloat16_only(
             r"error: five.jsonl: each line must be a JSON object \(a delivery\) \(line 1\)$",
         ),
         (
+            ["generate", "--campaign", "run20", "--user", "latin1.jsonl"],
+            r"error: latin1.jsonl: not UTF-8 text \(byte 30\)$",
+        ),
+        (
+            ["check", "--campaign", "latin1.jsonl", "--text", "hi"],
+            r"error: latin1.jsonl: not UTF-8 text \(byte 30\)$",
+        ),
+        (
             ["check", "--campaign", "run20", "--copies", "latin1.jsonl"],
             r"error: latin1.jsonl: not UTF-8 text \(line 2\)$",
         ),
@@ -339,6 +345,7 @@ def test_missing_default_model_says_how_to_pull(monkeypatch, tmp_path, capsys):
         ["generate"],
         ["demo"],
         ["simulate"],
+        ["models"],
         ["models", "pull"],
         ["ope"],
         ["plan"],
@@ -351,6 +358,13 @@ def test_help_shows_a_runnable_example(command):
     assert result.exit_code == 0 and "Example:" in result.output and "promogen " in result.output, (
         result.output
     )
+
+
+@pytest.mark.parametrize("command", ["learn", "abtest", "ope"])
+def test_help_says_how_the_log_it_reads_is_made(command):
+    output = " ".join(CliRunner().invoke(cli, [command, "--help"]).output.split())
+    made_by = "`promogen batch` wrote" if command == "ope" else "`promogen plan` wrote"
+    assert made_by in output, f"{command} --help names the command whose output the log extends: {output}"
 
 
 BATCH = ["batch", "--campaign", "run20", "--users", "u.jsonl", "--out", "o.jsonl"]

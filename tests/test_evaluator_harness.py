@@ -112,6 +112,11 @@ def test_variant_specs_parse(text, expected):
     assert parse_variant(text) == expected
 
 
+def test_a_variant_naming_existing_model_folders_parses(tmp_path):
+    spec = f"mine=adapter={tmp_path},approver={tmp_path}"
+    assert parse_variant(spec) == ("mine", {"adapter": str(tmp_path), "approver": str(tmp_path)}), spec
+
+
 def test_variant_approver_chooses_but_the_base_approver_judges(fake_pg, tmp_path):
     harness = Harness(fake_pg, tmp_path, progress=lambda _: None)
     sentinel = object()
@@ -133,6 +138,8 @@ def test_variant_approver_chooses_but_the_base_approver_judges(fake_pg, tmp_path
         ("v=n_candidates=0", r"`n_candidates` must be in \[1, 64\]"),
         ("v=personalise=maybe", r"`personalise` must be true or false"),
         ("v=policy=best", r"`policy` must be greedy, uniform"),
+        ("v=adapter=runs/typo/adapter", r"variant 'v': adapter folder not found: runs/typo/adapter$"),
+        ("v=approver=no/such/approver", r"variant 'v': approver folder not found: no/such/approver$"),
     ],
 )
 def test_bad_variant_specs_are_rejected(text, pattern):
@@ -278,7 +285,9 @@ def test_rescore_recomputes_predicted_ctr_with_the_current_ranker(encoder, tmp_p
         rescore_log(log, tmp_path / "x.jsonl", {}, "push", encoder, ranker)
     for bad, pattern in (
         ("{broken", r"broken JSON: .* \(line 2\)"),
-        ("[1]", r"`candidates` list .*\(line 2\)"),
+        ("[1]", r"each line must be a JSON object \(a delivery\) \(line 2\)"),
+        ('{"candidates": 3}', r"`candidates` list of texts is needed \(line 2\)"),
+        ('{"candidates": [{"scores": {}}]}', r"`candidates` list of texts is needed \(line 2\)"),
     ):
         (tmp_path / "bad.jsonl").write_text(json.dumps(rows[0]) + "\n" + bad + "\n")
         with pytest.raises(ValidationError, match=pattern):

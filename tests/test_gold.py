@@ -248,3 +248,20 @@ def test_good_ratings_are_read_in_order_across_files(tmp_path):
     second.write_text('{"id": "c0001", "send": 2, "relevance": 1}\n')
     ratings = read_ratings([first, second], {"c0001": {}})
     assert [r["send"] for r in ratings] == [5, 2], f"both raters' scores, blank lines skipped: {ratings}"
+
+
+@pytest.mark.parametrize(
+    ("line", "error"),
+    [
+        ('{"spec_id": "g1-u0",', r"train.jsonl: broken JSON: .* \(line 1\)"),
+        ('{"spec_id": "g1-u0", "campaign": {}}', r"train.jsonl: `history` is missing \(line 1\)"),
+        ("null", r"train.jsonl: each line must be a JSON object \(a spec\) \(line 1\)"),
+    ],
+)
+def test_a_bad_spec_line_is_an_error_naming_file_and_line(line, error, tmp_path):
+    from promogen.train.gold import read_specs
+    from promogen.types import ValidationError
+
+    (tmp_path / "train.jsonl").write_text(line + "\n")
+    with pytest.raises(ValidationError, match=error):
+        read_specs(tmp_path / "train.jsonl")

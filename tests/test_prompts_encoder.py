@@ -55,3 +55,16 @@ def test_only_recent_events_count(encoder):
     vec = encoder.encode_users([_user("u", old + recent)])[0][0]
     only_recent = encoder.encode_users([_user("v", recent)])[0][0]
     assert np.allclose(vec, only_recent, atol=1e-5), "events beyond max_events are dropped"
+
+
+def test_only_a_large_encode_shows_a_progress_bar(encoder, monkeypatch):
+    import promogen.encoder as module
+
+    seen = []
+    real = encoder.model.encode
+    monkeypatch.setattr(encoder.model, "encode", lambda texts, **kw: seen.append(kw) or real(texts, **kw))
+    encoder.encode_texts(["trail shoes", "yoga mat", "tent"])
+    monkeypatch.setattr(module, "PROGRESS_TEXTS", 3)
+    encoder.encode_texts(["trail shoes", "yoga mat", "tent"])
+    bars = [kw["show_progress_bar"] for kw in seen]
+    assert bars == [False, True], f"quiet under the threshold, a bar from it on: {bars}"

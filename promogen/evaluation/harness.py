@@ -43,6 +43,10 @@ def parse_variant(text: str) -> tuple[str, dict[str, str]]:
         pipeline_config(PipelineConfig(), settings)
     except ValidationError as exc:
         raise ValidationError(f"variant {name!r}: {exc}") from exc
+    for key in MODELS:  # checked now, not when the variant's turn comes after the others have run
+        folder = settings.get(key, "none")
+        if folder.lower() != "none" and not Path(folder).is_dir():
+            raise ValidationError(f"variant {name!r}: {key} folder not found: {folder}")
     return name.strip(), settings
 
 

@@ -37,18 +37,14 @@ def specs_in(paths: list[str | Path]) -> set[str]:
 
 def read_specs(path: str | Path) -> list[dict]:
     """The specs of one copy_gold split (train.jsonl or dev.jsonl), checked against the contract."""
-    path = Path(path)
-    if not path.is_file():
+    if not Path(path).is_file():
         raise ValidationError(f"copy_gold split not found: {path}")
     specs = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if line.strip():
-                spec = json.loads(line)
-                for key in ("spec_id", "campaign", "history", "best", "alt", "bad"):
-                    if key not in spec:
-                        raise ValidationError(f"{path}: `{key}` is missing (line {number})")
-                specs.append(spec)
+    for number, spec in json_objects(path, "spec"):
+        for key in ("spec_id", "campaign", "history", "best", "alt", "bad"):
+            if key not in spec:
+                raise ValidationError(f"{path}: `{key}` is missing (line {number})")
+        specs.append(spec)
     return specs
 
 
