@@ -256,6 +256,16 @@ def test_good_ratings_are_read_in_order_across_files(tmp_path):
         ('{"spec_id": "g1-u0",', r"train.jsonl: broken JSON: .* \(line 1\)"),
         ('{"spec_id": "g1-u0", "campaign": {}}', r"train.jsonl: `history` is missing \(line 1\)"),
         ("null", r"train.jsonl: each line must be a JSON object \(a spec\) \(line 1\)"),
+        (
+            '{"spec_id": "g1-u0", "campaign": {}, "history": [], "best": "a", "alt": "b", '
+            '"bad": [{"text": "c", "defect": "too_cheerful"}]}',
+            r"train.jsonl: `bad\[0\]` needs a text and a known defect \(line 1\)",
+        ),
+        (
+            '{"spec_id": "g1-u0", "campaign": {}, "history": [{"type": "stare", "text": "x"}], '
+            '"best": "a", "alt": "b", "bad": []}',
+            r"train.jsonl: `events\[0\].type` must be one of view, .* got 'stare' \(line 1\)",
+        ),
     ],
 )
 def test_a_bad_spec_line_is_an_error_naming_file_and_line(line, error, tmp_path):

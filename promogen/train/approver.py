@@ -35,24 +35,11 @@ from ..evaluation.stats import auc
 from ..models import resolve_encoder
 from ..provenance import file_sha1
 from ..types import Campaign, UserHistory, ValidationError
-from .gold import sort_labels
+from .gold import DEFECTS, sort_labels
+from .gold import read_specs as read_gold
 from .public_data import heldout
 
 SPLIT_SALT = "approver"
-DEFECTS = (
-    "scope_misstated",
-    "wrong_value",
-    "code_altered",
-    "missing_min_spend",
-    "invented_urgency",
-    "invented_claim",
-    "ungrammatical",
-    "incoherent",
-    "repetitive",
-    "irrelevant",
-    "creepy",
-    "off_tone",
-)
 # What rules cannot see: the model is the only gate for these.
 MODEL_DEFECTS = ("ungrammatical", "incoherent", "repetitive", "irrelevant", "creepy", "off_tone")
 
@@ -75,25 +62,8 @@ class Spec:
 
 def read_specs(path: str | Path, encoder: InterestEncoder | None = None) -> list[Spec]:
     """Read copy_gold JSONL; interests come from `encoder` exactly as at run time (all users in one pass)."""
-    path = Path(path)
-    if not path.is_file():
-        raise ValidationError(f"copy_gold file not found: {path}")
-    rows, users = [], []
-    for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValidationError(f"{path}: line {line_no} is not JSON: {exc}") from exc
-        for key in ("spec_id", "campaign", "history", "best", "alt", "bad"):
-            if key not in row:
-                raise ValidationError(f"{path}: `{key}` is missing (line {line_no})")
-        for i, bad in enumerate(row["bad"]):
-            if bad.get("defect") not in DEFECTS or not isinstance(bad.get("text"), str):
-                raise ValidationError(f"{path}: `bad[{i}]` needs a text and a known defect (line {line_no})")
-        rows.append(row)
-        users.append(UserHistory.from_dict({"user_id": row["spec_id"], "events": row["history"]}, line_no))
+    rows = read_gold(path)
+    users = [UserHistory.from_dict({"user_id": r["spec_id"], "events": r["history"]}) for r in rows]
     encoder = encoder or InterestEncoder.load()
     vectors, phrases = encoder.encode_users(users)
     return [

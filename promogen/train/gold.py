@@ -19,9 +19,25 @@ from tqdm import tqdm
 from ..checks import check_copy
 from ..outputs import complete_rows
 from ..readers import json_objects
-from ..types import Campaign, UserHistory, ValidationError
+from ..types import Campaign, UserHistory, ValidationError, check_type
 from ..wording import describe, until
 from .campaigns import HELD_OUT_SHOPS
+
+# The defects copy_gold labels its flawed messages with.
+DEFECTS = (
+    "scope_misstated",
+    "wrong_value",
+    "code_altered",
+    "missing_min_spend",
+    "invented_urgency",
+    "invented_claim",
+    "ungrammatical",
+    "incoherent",
+    "repetitive",
+    "irrelevant",
+    "creepy",
+    "off_tone",
+)
 
 
 def read_jsonl(path: str | Path) -> list[dict]:
@@ -41,11 +57,27 @@ def read_specs(path: str | Path) -> list[dict]:
         raise ValidationError(f"copy_gold split not found: {path}")
     specs = []
     for number, spec in json_objects(path, "spec"):
-        for key in ("spec_id", "campaign", "history", "best", "alt", "bad"):
-            if key not in spec:
-                raise ValidationError(f"{path}: `{key}` is missing (line {number})")
+        try:
+            _check_spec(spec, number)
+        except ValidationError as exc:
+            raise ValidationError(f"{path}: {exc}") from exc
         specs.append(spec)
     return specs
+
+
+def _check_spec(spec: dict, number: int) -> None:
+    """The keys every spec has, a known defect and a text for each flawed message, a sound history."""
+    for key in ("spec_id", "campaign", "history", "best", "alt", "bad"):
+        if key not in spec:
+            raise ValidationError(f"`{key}` is missing (line {number})")
+    for i, bad in enumerate(check_type(spec["bad"], list, "bad", number)):
+        if (
+            not isinstance(bad, dict)
+            or bad.get("defect") not in DEFECTS
+            or not isinstance(bad.get("text"), str)
+        ):
+            raise ValidationError(f"`bad[{i}]` needs a text and a known defect (line {number})")
+    UserHistory.from_dict({"user_id": spec["spec_id"], "events": spec["history"]}, number)
 
 
 def train_specs(data: str | Path, split: str, extra: list[str]) -> list[dict]:
