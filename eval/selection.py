@@ -6,8 +6,8 @@ python -m eval.selection --labels runs/labels3 --adapter promogen/weights/adapte
 
 Each --labels folder is a `finetune/label_candidates.py` round (generated.jsonl, labelled.jsonl: train
 specs only) and is scored with the --adapter in the same position, the copywriter that wrote those
-candidates; the base model is the default copywriter's (SmolLM2-135M-Instruct) before finetuning. Prints
-and saves one JSON object (see `promogen.evaluation.selection`).
+candidates; the base model is that adapter's base before finetuning. Prints and saves one JSON object
+(see `promogen.evaluation.selection`).
 """
 
 import argparse
@@ -16,7 +16,6 @@ from pathlib import Path
 
 from promogen import PromoGen
 from promogen.cli import run_script
-from promogen.evaluation.base_models import SMOLLM2, load_base
 from promogen.evaluation.selection import judge, score_candidates
 from promogen.provenance import emit_json
 from promogen.train.gold import read_jsonl
@@ -34,7 +33,6 @@ def main() -> None:
     if len(args.labels) != len(args.adapter):
         parser.error("give one --adapter per --labels folder")
     result = {"date": date.today().isoformat(), "rounds": {}}
-    model, tokenizer, _ = load_base(SMOLLM2)
     for folder, adapter in zip(args.labels, args.adapter, strict=True):
         pg = PromoGen.load(adapter=adapter)
         folder = Path(folder)
@@ -42,7 +40,6 @@ def main() -> None:
             pg,
             read_jsonl(folder / "generated.jsonl"),
             read_jsonl(folder / "labelled.jsonl"),
-            base=(model.eval(), tokenizer),
         )
         result["rounds"][str(folder)] = {"adapter": adapter, **judge(scored, n=args.n)}
     emit_json(result, args.out)

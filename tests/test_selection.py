@@ -1,7 +1,6 @@
 """The selection-signal report: each score judged on panel-rated candidates, as the pipeline would use it."""
 
 import pytest
-import torch
 
 from promogen.evaluation.selection import judge, own_perplexity
 from promogen.simulate import demo_campaign, simulate_users
@@ -109,24 +108,3 @@ def test_judge_scores_each_other_view_and_the_mix_of_the_copywriters_two():
 def test_without_a_base_model_its_view_is_left_out():
     rows = [{**r, "campaign_perplexity": r["perplexity"]} for r in SCORED]
     assert "base_perplexity" not in judge(rows, n=2, draws=3)["scores"], "no base model, no base view"
-
-
-def test_plain_perplexity_is_the_models_loss_on_its_reply_to_the_bare_request(tiny_model_dir):
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    from promogen.evaluation.selection import ASK, plain_perplexity
-
-    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir).eval()
-    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
-    text = "Ready to run? 20% off running gear with code RUN20."
-    turn = [{"role": "user", "content": ASK}]
-    head = tokenizer(tokenizer.apply_chat_template(turn, tokenize=False, add_generation_prompt=True),
-                     add_special_tokens=False)["input_ids"]  # fmt: skip
-    reply = tokenizer(text, add_special_tokens=False)["input_ids"]
-    ids = torch.tensor([head + reply])
-    labels = torch.tensor([[-100] * len(head) + reply])
-    with torch.no_grad():
-        loss = model(input_ids=ids, labels=labels).loss
-    assert plain_perplexity(model, tokenizer, text) == pytest.approx(float(torch.exp(loss)), rel=1e-4), (
-        "the perplexity of the reply's tokens only, after the request's turn"
-    )

@@ -13,7 +13,7 @@ break), which `tests/test_selection.py` bounds.
 Two other views of the same candidates are judged beside it, to see whether a second opinion would pick
 better: the copywriter's perplexity given the campaign alone (its prompt without the shopper's interest
 phrases, the soft prompt kept, as training's interest dropout shows it), and the base model's (the
-copywriter before finetuning, the text as its reply to `ASK`: is it a plain promo line at all?).
+copywriter before finetuning, the text after a start token: is it plain English at all?).
 """
 
 from __future__ import annotations
@@ -50,23 +50,10 @@ def own_perplexity(pg, campaign: Campaign, interests: list[str], vector, text: s
     return float(torch.exp(-own.mean()))
 
 
-ASK = "Write one short promo message."
-
-
-@torch.inference_mode()
-def plain_perplexity(model, tokenizer, text: str) -> float:
-    """A chat model's perplexity of `text` as its reply to `ASK`: no campaign, no shopper."""
-    turn = [{"role": "user", "content": ASK}]
-    head = tokenizer.apply_chat_template(turn, tokenize=False, add_generation_prompt=True)
-    head_ids, copy = (tokenizer(x, add_special_tokens=False)["input_ids"] for x in (head, text))
-    logits = model(input_ids=torch.tensor([head_ids + copy])).logits[0, -len(copy) - 1 : -1].float()
-    own = torch.log_softmax(logits, -1).gather(1, torch.tensor(copy)[:, None])
-    return float(torch.exp(-own.mean()))
-
-
-def score_candidates(pg, generated: list[dict], labelled: list[dict], base=None) -> list[dict]:
+def score_candidates(pg, generated: list[dict], labelled: list[dict]) -> list[dict]:
     """Each rated candidate with its send score, its copywriter perplexity, that perplexity given the
-    campaign alone, its approval and, with `base` (model, tokenizer), the base model's perplexity."""
+    campaign alone, its approval and, where the copywriter has an adapter, the base model's perplexity
+    (the evaluator's fluency: the text after a start token, `Generator.perplexity(base=True)`)."""
     rows = {row["user_id"]: row for row in generated}
     out = []
     for item in tqdm(labelled, unit="candidate", dynamic_ncols=True):
@@ -76,10 +63,11 @@ def score_candidates(pg, generated: list[dict], labelled: list[dict], base=None)
             "perplexity": own_perplexity(pg, campaign, row["interests"], row["vector"], item["copy"]),
             "campaign_perplexity": own_perplexity(pg, campaign, [], row["vector"], item["copy"]),
         }
-        if base is not None:
-            scores["base_perplexity"] = plain_perplexity(*base, item["copy"])
         approval = pg.approval(campaign, [row["interests"]], [item["copy"]])
         out.append({**item, **scores, "approval": None if approval is None else float(approval[0])})
+    if pg.generator.base is not None:
+        plain = pg.generator.perplexity([r["copy"] for r in out], base=True)
+        out = [{**r, "base_perplexity": p} for r, p in zip(out, plain, strict=True)]
     return out
 
 
