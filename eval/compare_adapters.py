@@ -21,6 +21,7 @@ from promogen import PipelineConfig, PromoGen
 from promogen.cli import run_script
 from promogen.evaluation.evaluator import distinct_n
 from promogen.evaluation.harness import gold_groups
+from promogen.pipeline import check_model_folder
 from promogen.train.gold import read_specs, specs_in
 
 
@@ -58,9 +59,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
-    missing = [a for a in args.adapters if not Path(a).is_dir()]
-    if missing:  # refused now, not after the adapters before it have run for minutes
-        parser.error(f"adapter folder not found: {', '.join(missing)}")
+    for adapter in args.adapters:  # refused now, not after the adapters before it have run for minutes
+        check_model_folder(adapter, "adapter")
     used = specs_in([args.exclude] if args.exclude else [])
     specs = [s for s in read_specs(args.data) if s["spec_id"] not in used]
     random.Random(args.seed).shuffle(specs)

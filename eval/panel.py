@@ -26,11 +26,8 @@ from promogen.cli import run_script
 from promogen.prompts import fallback_copy
 from promogen.readers import read_users
 from promogen.simulate import load_campaign
-from promogen.train.gold import rating_row, read_ratings, read_specs
+from promogen.train.gold import FLAGS, rating_row, read_ratings, read_specs
 from promogen.types import Campaign
-
-FLAGS = ("ungrammatical", "incoherent", "offer_misstated", "invented_content", "repetitive_template",
-         "generic", "creepy", "off_tone", "too_long")  # fmt: skip
 
 
 def read_deliveries(path: Path) -> dict[str, dict]:

@@ -82,7 +82,7 @@ def shard_path(out: str | Path, rank: int, shards: int) -> Path:
 
 def _written(path: Path, key: str) -> set:
     """Values of `key` in the complete lines of `path` (a half-written last line is cut off first)."""
-    return {row[key] for row in complete_rows(path)}
+    return {row[key] for _, row in complete_rows(path, "output", "line")}
 
 
 def complete_lines(path: Path) -> int:

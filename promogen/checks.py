@@ -418,7 +418,7 @@ def check_copies(path: str | Path, campaign: Campaign) -> Iterator[dict]:
     """Check a JSONL file of `{"text": ..., "interests": [...], "cart": [...]}` lines (interests and cart
     optional: `cart` true/false or the carted items' texts; without it a cart claim is not checked), in
     order: one `{"text", "compliant", "violations"}` per line."""
-    for number, row in json_objects(path, "copy"):
+    for number, row in json_objects(path, "copies", "copy"):
         check_keys(row, ("text",), ("text", "interests", "cart"), "copy", number)
         text = check_str(row["text"], "text", number, empty=True)
         interests = check_type(row.get("interests") or [], list, "interests", number)

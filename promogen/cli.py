@@ -236,7 +236,7 @@ def batch(
     from .outputs import check_apart
     from .plan import assigned_campaigns
 
-    check_apart(out, users=users, plan=plan_path)
+    check_apart(out, plan=plan_path)  # the users file: checked by the run itself, before models load
     if engine == "ray":
         _ray_batch(
             campaign,
@@ -618,14 +618,22 @@ def abtest(log_path, control, lift) -> None:
     click.echo(json.dumps({**result, **note}, indent=2))
 
 
+OWN_ERRORS = (ValidationError, ModelNotFoundError)  # promogen's own: the message says what to do
+
+
+def _fail(exc: Exception, prefix: str = "") -> None:
+    """The error in one line on stderr, then exit 2 (a usage error's status)."""
+    click.echo(f"{prefix}error: {exc}", err=True)
+    sys.exit(2)
+
+
 def run_script(script_main) -> None:
     """The entry point of an eval/ or finetune/ script: promogen's own errors become one line (exit 2),
     as in the CLI; any other exception keeps its traceback."""
     try:
         script_main()
-    except (ValidationError, ModelNotFoundError) as exc:
-        click.echo(f"{Path(sys.argv[0]).name}: error: {exc}", err=True)
-        sys.exit(2)
+    except OWN_ERRORS as exc:
+        _fail(exc, f"{Path(sys.argv[0]).name}: ")
 
 
 def main() -> None:
@@ -637,6 +645,5 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except (ValidationError, ModelNotFoundError) as exc:  # promogen's own: the message says what to do
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+    except OWN_ERRORS as exc:
+        _fail(exc)

@@ -36,7 +36,7 @@ class LoggedData:
 
 def read_log(path: str | Path, score: str = "predicted_ctr") -> LoggedData:
     """Read and validate a JSONL delivery log; errors name the field and the line."""
-    rows = [_parse(row, number, score) for number, row in json_objects(path, "delivery")]
+    rows = [_parse(row, number, score) for number, row in json_objects(path, "log", "delivery")]
     if not rows:
         raise ValidationError(f"{path}: the log holds no deliveries")
     width = max(len(r[0]) for r in rows) or 1
@@ -58,7 +58,7 @@ def rescore_log(
     pipeline setting of that name (its default, "auto", scores as a batch run with the defaults did).
     """
     rows = []
-    for number, row in json_objects(log, "delivery"):
+    for number, row in json_objects(log, "log", "delivery"):
         cands = row.get("candidates")
         if not isinstance(cands, list) or not all(isinstance(c, dict) and "text" in c for c in cands):
             raise ValidationError(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -43,6 +44,16 @@ def resolve_adapter(adapter: str | None, config: PipelineConfig) -> str | None:
     shipped, _ = read_adapter_config(SHIPPED_ADAPTER)
     fits = same_model(shipped.base_model, config.generator.model) and shipped.encoder == config.encoder.model
     return str(SHIPPED_ADAPTER) if fits else None
+
+
+def check_model_folder(value: str | None, what: str) -> None:
+    """Refuse an `adapter` or `approver` setting that names no such model folder (its config file is the
+    mark), before any work depends on it; None and "none" name no folder and pass."""
+    if value is None or str(value).lower() == "none":
+        return
+    config = {"adapter": CONFIG_FILE, "approver": APPROVER_CONFIG}[what]
+    if not (Path(value) / config).is_file():
+        raise ValidationError(f"{what} folder not found (no {config} in it): {value!r}")
 
 
 def resolve_approver(approver: str | None) -> Approver | None:

@@ -173,7 +173,7 @@ def read_assignments(path: str | Path) -> list:
     """A plan or outcome log (JSONL of `Assignment` rows), validated; errors name the line."""
     from .types import Assignment
 
-    rows = [Assignment.from_dict(data, line=number) for number, data in json_objects(path, "log")]
+    rows = [Assignment.from_dict(data, line=number) for number, data in json_objects(path, "log", "plan row")]
     if not rows:
         raise ValidationError(f"{path}: the log holds no rows")
     return rows

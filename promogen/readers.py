@@ -38,13 +38,13 @@ def _pyarrow_parquet():
     return pq
 
 
-def json_objects(path: str | Path, what: str) -> Iterator[tuple[int, dict]]:
-    """(line number, object) for each non-blank line of a JSONL file of `what`s (a delivery log, copies
-    to check); a missing file, text that is not UTF-8, broken JSON or a line that is not an object is a
-    one-line error naming the file and the line."""
+def json_objects(path: str | Path, file: str, row: str) -> Iterator[tuple[int, dict]]:
+    """(line number, object) for each non-blank line of a JSONL `file` (e.g. "copies", "log") whose lines
+    are each a `row` ("copy", "delivery"); a missing file, text that is not UTF-8, broken JSON or a line
+    that is not an object is a one-line error naming the file and the line."""
     path = Path(path)
     if not path.is_file():
-        raise ValidationError(f"{what} file not found: {path}")
+        raise ValidationError(f"{file} file not found: {path}")
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             try:
@@ -54,12 +54,12 @@ def json_objects(path: str | Path, what: str) -> Iterator[tuple[int, dict]]:
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
+                value = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise ValidationError(f"{path}: broken JSON: {exc.msg} (line {number})") from exc
-            if not isinstance(row, dict):
-                raise ValidationError(f"{path}: each line must be a JSON object (a {what}) (line {number})")
-            yield number, row
+            if not isinstance(value, dict):
+                raise ValidationError(f"{path}: each line must be a JSON object (a {row}) (line {number})")
+            yield number, value
 
 
 def check_users_file(path: str | Path) -> Path:

@@ -386,14 +386,30 @@ def test_counts_out_of_range_are_refused_as_usage_errors(args, option, tmp_path,
     assert not (tmp_path / "s.jsonl").exists(), "nothing written"
 
 
-def test_a_half_written_last_line_is_cut_off_and_the_rest_read(tmp_path):
-    from promogen.outputs import complete_rows
+@pytest.mark.parametrize("block", [1 << 16, 4])  # the default, and blocks shorter than a line
+def test_a_half_written_last_line_is_cut_off_and_the_rest_read(block, tmp_path, monkeypatch):
+    from promogen import outputs
 
+    monkeypatch.setattr(outputs, "BLOCK", block)
     path = tmp_path / "generated.jsonl"
     path.write_text('{"user_id": "a"}\n{"user_id": "b"}\n{"user_id": "c", "cand')
-    assert complete_rows(path) == [{"user_id": "a"}, {"user_id": "b"}], "the whole lines only"
+    rows = [row for _, row in outputs.complete_rows(path, "sheet", "row")]
+    assert rows == [{"user_id": "a"}, {"user_id": "b"}], f"the whole lines only: {rows}"
     assert path.read_text().endswith('"b"}\n'), "the tail is cut, so an append starts on a fresh line"
-    assert complete_rows(tmp_path / "none.jsonl") == [], "no file yet: nothing written"
+    path.write_text('{"user_id": "c", "cand')
+    assert list(outputs.complete_rows(path, "sheet", "row")) == [] and path.read_text() == "", (
+        "a file that is one half-written line is emptied"
+    )
+    assert list(outputs.complete_rows(tmp_path / "none.jsonl", "sheet", "row")) == [], "no file yet"
+
+
+def test_a_broken_line_before_the_last_is_a_one_line_error(tmp_path):
+    from promogen.outputs import complete_rows
+
+    path = tmp_path / "out.jsonl"
+    path.write_text('{"user_id": "a"}\n{"user_id": \n{"user_id": "c"}\n')
+    with pytest.raises(ValidationError, match=r"out.jsonl: broken JSON: .* \(line 2\)"):
+        list(complete_rows(path, "output", "line"))
 
 
 def test_a_candidate_sheet_resumes_after_a_half_written_line(fake_pg, copywriter, tmp_path):
@@ -416,6 +432,10 @@ def test_an_output_under_another_name_for_its_input_is_refused(tmp_path):
     users = tmp_path / "users.jsonl"
     with pytest.raises(ValidationError, match="is also the users file"):
         check_apart(tmp_path / "sub" / ".." / "users.jsonl", users=users, plan=None)
+    users.write_text("{}\n")
+    (tmp_path / "hard.jsonl").hardlink_to(users)
+    with pytest.raises(ValidationError, match="is also the users file"):
+        check_apart(tmp_path / "hard.jsonl", users=users)
     check_apart(tmp_path / "out.jsonl", users=users, plan=None)  # apart: no error
 
 

@@ -112,9 +112,13 @@ def test_variant_specs_parse(text, expected):
     assert parse_variant(text) == expected
 
 
-def test_a_variant_naming_existing_model_folders_parses(tmp_path):
-    spec = f"mine=adapter={tmp_path},approver={tmp_path}"
-    assert parse_variant(spec) == ("mine", {"adapter": str(tmp_path), "approver": str(tmp_path)}), spec
+def test_a_variant_naming_existing_model_folders_parses():
+    from promogen.approver import WEIGHTS_DIR
+    from promogen.conditioning import SHIPPED_ADAPTER
+
+    spec = f"mine=adapter={SHIPPED_ADAPTER},approver={WEIGHTS_DIR}"
+    expected = {"adapter": str(SHIPPED_ADAPTER), "approver": str(WEIGHTS_DIR)}
+    assert parse_variant(spec) == ("mine", expected), f"the shipped folders are model folders: {spec}"
 
 
 def test_variant_approver_chooses_but_the_base_approver_judges(fake_pg, tmp_path):
@@ -138,8 +142,9 @@ def test_variant_approver_chooses_but_the_base_approver_judges(fake_pg, tmp_path
         ("v=n_candidates=0", r"`n_candidates` must be in \[1, 64\]"),
         ("v=personalise=maybe", r"`personalise` must be true or false"),
         ("v=policy=best", r"`policy` must be greedy, uniform"),
-        ("v=adapter=runs/typo/adapter", r"variant 'v': adapter folder not found: runs/typo/adapter$"),
-        ("v=approver=no/such/approver", r"variant 'v': approver folder not found: no/such/approver$"),
+        ("v=adapter=runs/typo/adapter", r"variant 'v': adapter folder not found \(no promogen_adapter.json"),
+        ("v=approver=no/such", r"variant 'v': approver folder not found \(no .*\): 'no/such'$"),
+        ("v=adapter=", r"variant 'v': adapter folder not found .*: ''$"),
     ],
 )
 def test_bad_variant_specs_are_rejected(text, pattern):

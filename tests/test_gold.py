@@ -219,12 +219,15 @@ def test_train_specs_refuse_any_spec_of_a_held_out_shop(tmp_path):
 @pytest.mark.parametrize(
     ("line", "error"),
     [
-        ('{"id": "c0009", "send": 4, "relevance": 3}', r"line 2: id 'c0009' is not on the sheet"),
-        ('{"id": "c0002", "send": "4", "relevance": 3}', r"line 2: `send` must be .* got '4'"),
+        ('{"id": "c0009", "send": 4, "relevance": 3}', r"id 'c0009' is not on the sheet \(line 2\)$"),
+        ('{"id": ["c0002"], "send": 4, "relevance": 3}', r"id \['c0002'\] is not on the sheet \(line 2\)$"),
+        ('{"id": "c0001", "send": 4, "relevance": 3}', r"id 'c0001' is rated twice in this file \(line 2\)$"),
+        ('{"id": "c0002", "send": "4", "relevance": 3}', r"ratings.jsonl: `send` .* '4' \(line 2\)$"),
         ('{"id": "c0002", "send": 4.5, "relevance": 3}', r"`send` must be a whole number 1-5, got 4.5"),
         ('{"id": "c0002", "send": 6, "relevance": 3}', r"`send` must be a whole number 1-5, got 6"),
         ('{"id": "c0002", "send": 4}', r"`relevance` must be a whole number 1-5, got None"),
-        ('{"id": "c0002", "send": 4, "relevance": 3, "flags": "generic"}', r"`flags` must be a list"),
+        ('{"id": "c0002", "send": 4, "relevance": 3, "flags": "generic"}', r"`flags` must be a list of"),
+        ('{"id": "c0002", "send": 4, "relevance": 3, "flags": ["gneric"]}', r"got \['gneric'\] \(line 2\)$"),
         ('{"id": "c0002", "send": 4,}', r"ratings.jsonl: broken JSON: .* \(line 2\)"),
         ("[1, 2]", r"each line must be a JSON object \(a rating\) \(line 2\)"),
     ],

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..config import override
 from ..generator import Generator
-from ..pipeline import PipelineConfig, PromoGen, resolve_adapter, resolve_approver
+from ..pipeline import PipelineConfig, PromoGen, check_model_folder, resolve_adapter, resolve_approver
 from ..types import Campaign, UserHistory, ValidationError
 from .evaluator import Evaluator, chosen_and_random_ctr, rejects_by_rule
 
@@ -43,10 +43,11 @@ def parse_variant(text: str) -> tuple[str, dict[str, str]]:
         pipeline_config(PipelineConfig(), settings)
     except ValidationError as exc:
         raise ValidationError(f"variant {name!r}: {exc}") from exc
-    for key in MODELS:  # checked now, not when the variant's turn comes after the others have run
-        folder = settings.get(key, "none")
-        if folder.lower() != "none" and not Path(folder).is_dir():
-            raise ValidationError(f"variant {name!r}: {key} folder not found: {folder}")
+    try:  # checked now, not when the variant's turn comes after the others have run
+        for key in MODELS:
+            check_model_folder(settings.get(key), key)
+    except ValidationError as exc:
+        raise ValidationError(f"variant {name!r}: {exc}") from exc
     return name.strip(), settings
 
 

@@ -53,10 +53,8 @@ def specs_in(paths: list[str | Path]) -> set[str]:
 
 def read_specs(path: str | Path) -> list[dict]:
     """The specs of one copy_gold split (train.jsonl or dev.jsonl), checked against the contract."""
-    if not Path(path).is_file():
-        raise ValidationError(f"copy_gold split not found: {path}")
     specs = []
-    for number, spec in json_objects(path, "spec"):
+    for number, spec in json_objects(path, "copy_gold split", "spec"):
         try:
             _check_spec(spec, number)
         except ValidationError as exc:
@@ -169,7 +167,7 @@ def generate_candidates(
     """Append one line per (user, campaign) with all candidates and scores; skip lines already written."""
     path = Path(out_dir) / "generated.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
-    done = {(r["user_id"], r["campaign"]["campaign_id"]) for r in complete_rows(path)}
+    done = {(r["user_id"], r["campaign"]["campaign_id"]) for _, r in complete_rows(path, "sheet", "row")}
     todo = [(u, c) for u, c in pairs if (u.user_id, c.campaign_id) not in done]
     by_campaign: dict[str, list] = {}
     for user, campaign in todo:
@@ -235,24 +233,41 @@ def campaign_words(campaign: Campaign) -> dict:
     return {"brand": campaign.brand, "channel": campaign.channel, "offer": words, "tone": campaign.tone}
 
 
+# The flags a rater may give (copy_ratings/RATER_BRIEF.md), in the order reports list them.
+FLAGS = ("ungrammatical", "incoherent", "offer_misstated", "invented_content", "repetitive_template",
+         "generic", "creepy", "off_tone", "too_long")  # fmt: skip
+
+
 def read_ratings(paths: list, key: dict) -> list[dict]:
     """Every rating in the raters' files (copy_ratings/RATER_BRIEF.md: id, send 1-5, relevance 1-5,
-    flags), checked before anything is written from them: an id the sheet's `key` lacks, a score that
-    is not a whole number from 1 to 5 or flags that are not a list is an error naming file and line."""
+    flags), checked before anything is written from them; each error names file and line."""
     ratings = []
     for path in paths:
-        for number, row in json_objects(path, "rating"):
-            where = f"{path}: line {number}"
-            if row.get("id") not in key:
-                raise ValidationError(f"{where}: id {row.get('id')!r} is not on the sheet")
-            for name in ("send", "relevance"):
-                if type(row.get(name)) is not int or not 1 <= row[name] <= 5:
-                    got = row.get(name)
-                    raise ValidationError(f"{where}: `{name}` must be a whole number 1-5, got {got!r}")
-            if not isinstance(row.get("flags", []), list):
-                raise ValidationError(f"{where}: `flags` must be a list")
+        seen: set[str] = set()
+        for number, row in json_objects(path, "ratings", "rating"):
+            try:
+                _check_rating(row, key, seen)
+            except ValidationError as exc:
+                raise ValidationError(f"{path}: {exc} (line {number})") from exc
+            seen.add(row["id"])
             ratings.append(row)
     return ratings
+
+
+def _check_rating(row: dict, key: dict, seen: set[str]) -> None:
+    """An id on the sheet (the `key`) and not yet rated in this file (a rater appends in chunks: a chunk
+    written twice would count twice), whole-number scores 1-5, flags from the brief's list."""
+    row_id = row.get("id")
+    if not isinstance(row_id, str) or row_id not in key:
+        raise ValidationError(f"id {row_id!r} is not on the sheet")
+    if row_id in seen:
+        raise ValidationError(f"id {row_id!r} is rated twice in this file")
+    for name in ("send", "relevance"):
+        if type(row.get(name)) is not int or not 1 <= row[name] <= 5:
+            raise ValidationError(f"`{name}` must be a whole number 1-5, got {row.get(name)!r}")
+    flags = row.get("flags", [])
+    if not isinstance(flags, list) or not set(flags) <= set(FLAGS):
+        raise ValidationError(f"`flags` must be a list of {', '.join(FLAGS)}; got {flags!r}")
 
 
 def rating_row(spec: dict, copy: str, row_id: str) -> dict:
