@@ -5,8 +5,9 @@ A user file can hold millions of rows from systems promogen does not control. Ro
 time (Parquet in record batches), every row is validated against the `UserHistory` contract, and a row
 that fails yields its number and a reason instead of raising, so one bad row never stops a campaign.
 Oversized input is cut to what the pipeline uses, with a note: the interest encoder reads only the most
-recent events and the first characters of each text anyway. The other inputs are small and all-or-
-nothing: their first bad line stops the command with an error naming the file and the line.
+recent events and the first characters of each text anyway. The other JSON Lines are read whole or
+not at all (a log, ratings, copy_gold specs, a job's own output on resume): their first bad line stops
+the command with an error naming the file and the line.
 
 CSV and Parquet files have a `user_id` column and an `events` column holding the event list (in CSV as
 JSON text; in Parquet as JSON text or a list of structs), plus an optional `attributes` column. Rows of a
