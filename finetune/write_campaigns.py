@@ -4,6 +4,9 @@
     # a later batch: another seed (campaign ids w100...) and its own mix of offer kinds
     python finetune/write_campaigns.py sheets --seed 1 --out runs/written1 --writers 8 \
         --kinds gift=8,percent_off=6,free_shipping=4,amount_off=4,bogo=2
+    # batch 3: 20 more kinds of shop (promogen.train.campaigns.MORE_SHOPS)
+    python finetune/write_campaigns.py sheets --seed 3 --shops more --out runs/written3 --writers 8 \
+        --kinds percent_off=14,free_shipping=8,amount_off=8,bogo=5,gift=5
     # each writer follows finetune/WRITER_BRIEF.md and writes runs/written/writerK/specs.jsonl, then:
     python finetune/write_campaigns.py check --sheet runs/written/writer0
     python finetune/write_campaigns.py collect --out runs/written
@@ -24,6 +27,7 @@ from promogen import __version__
 from promogen.cli import run_script
 from promogen.train.campaigns import (
     HELD_OUT_SHOPS,
+    MORE_SHOPS,
     SHOPS,
     as_spec,
     sample_campaigns,
@@ -56,9 +60,12 @@ def parse_kinds(text: str) -> tuple[str, ...] | None:
 
 
 def parse_shops(text: str) -> tuple:
-    """`Stitch Lab,Hearth Candle Co` as their rows of SHOPS; `held-out` for HELD_OUT_SHOPS; empty: all."""
+    """`Stitch Lab,Hearth Candle Co` as their rows of SHOPS or MORE_SHOPS; `held-out` for HELD_OUT_SHOPS;
+    `more` for MORE_SHOPS (batch 3's); empty: SHOPS."""
+    if text == "more":
+        return MORE_SHOPS
     names = HELD_OUT_SHOPS if text == "held-out" else [n.strip() for n in text.split(",") if n.strip()]
-    rows = {row[0]: row for row in SHOPS}
+    rows = {row[0]: row for row in SHOPS + MORE_SHOPS}
     unknown = [n for n in names if n not in rows]
     if unknown:
         raise argparse.ArgumentTypeError(
@@ -138,7 +145,7 @@ def main() -> None:
         help="offer kinds to draw, KIND=COUNT,... (default: copy_gold's mix)",
     )
     one.add_argument(
-        "--shops", type=parse_shops, default=SHOPS, help="NAME,NAME,... or held-out (default: every shop)"
+        "--shops", type=parse_shops, default=SHOPS, help="NAME,NAME,..., held-out or more (default: SHOPS, batches 0-2's)"
     )
     one.set_defaults(func=sheets)
     one = commands.add_parser("check", help="a writer's specs.jsonl against the brief and the gate")

@@ -10,6 +10,7 @@ import pytest
 
 from promogen.train.campaigns import (
     HELD_OUT_SHOPS,
+    MORE_SHOPS,
     SHOPS,
     as_spec,
     sample_campaigns,
@@ -100,6 +101,19 @@ def test_shops_are_read_by_name_or_as_the_held_out_ones():
     two = write_campaigns.parse_shops("Stitch Lab, Northpeak Cycles")
     assert [s[0] for s in two] == ["Stitch Lab", "Northpeak Cycles"], "names in the order given"
     assert write_campaigns.parse_shops("") == SHOPS, "empty: every shop"
+    assert write_campaigns.parse_shops("more") == MORE_SHOPS, "more: batch 3's shops"
+    one = write_campaigns.parse_shops("Sockwise")
+    assert [s[0] for s in one] == ["Sockwise"], "a shop of MORE_SHOPS by name"
+
+
+def test_batch_3s_shops_are_new_and_leave_earlier_batches_as_drawn():
+    names = [s[0] for s in MORE_SHOPS]
+    assert len(set(names)) == len(names) == 20, f"20 shops, each once: {names}"
+    assert not set(names) & ({s[0] for s in SHOPS} | COPY_GOLD_BRANDS), "none an earlier shop or copy_gold's"
+    assert all(len(lines) == 3 for _, _, lines in MORE_SHOPS), "three product lines a shop, as SHOPS has"
+    batch = sample_campaigns(3, ("percent_off",) * 40, MORE_SHOPS)
+    assert {c["brand"] for c in batch} == set(names), "40 campaigns: every new shop twice"
+    assert sample_campaigns(0)[0]["brand"] == "Northpeak Cycles", "batch 0 is drawn from SHOPS as before"
 
 
 @pytest.mark.parametrize(

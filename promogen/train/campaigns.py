@@ -9,7 +9,8 @@ are exact by construction and the gate can check every message written for them.
 
 A seed is a batch. Batch 0 (`finetune/data/written/`, 48 campaigns) was drawn when every gift had a
 minimum spend (commit 72de4b8 draws it again); batch 1 (`finetune/data/written/batch1/`, 24 campaigns,
-gift-heavy) was drawn by the rule below to make up for that.
+gift-heavy) was drawn by the rule below to make up for that; batch 3 (`finetune/data/written/batch3/`,
+40 campaigns) is drawn for MORE_SHOPS, 20 more kinds of shop.
 """
 
 from __future__ import annotations
@@ -87,6 +88,43 @@ SHOPS = (
         "pet carriers, travel bowls and pet car seats",
         ("pet carriers", "travel bowls", "car seat covers"),
     ),
+)
+
+# Batch 3's shops (2026-12-02): 20 more kinds of shop, none like copy_gold's 12 brands, the held-out shops
+# below or the demo's running gear. A list of its own, so that SHOPS still draws batches 0-2 as they were.
+MORE_SHOPS = (
+    ("Saltline Surf Co", "surfboards, wetsuits and surf accessories", ("wetsuits", "surf wax", "board bags")),
+    ("Mane Street Hair", "hair care and styling tools", ("hair dryers", "shampoo", "hair brushes")),
+    ("Olive Grove Pantry", "olive oil, pasta, sauces and spices", ("olive oil", "dried pasta", "spice blends")),
+    (
+        "Pixel Forge Gaming",
+        "video game accessories and gaming gear",
+        ("controllers", "gaming headsets", "gaming chairs"),
+    ),
+    ("Cobble & Lace Shoes", "leather shoes, boots and shoe care", ("ankle boots", "loafers", "shoe care")),
+    (
+        "Bridle & Bit Equestrian",
+        "horse riding clothing and stable supplies",
+        ("riding boots", "saddle pads", "grooming kits"),
+    ),
+    ("Oakline Furniture", "furniture for home and study", ("desk chairs", "bookshelves", "side tables")),
+    ("Glowhaus Lighting", "lamps, light bulbs and string lights", ("floor lamps", "string lights", "bulbs")),
+    ("Driftwood Bath", "towels, bath products and bathroom storage", ("bath towels", "bath salts", "shower caddies")),
+    ("Railyard Models", "model trains, model kits and hobby supplies", ("model trains", "model kits", "hobby glue")),
+    ("Blush Box Beauty", "make-up and make-up tools", ("lipsticks", "make-up brushes", "eyeshadow palettes")),
+    ("Harlow Tailoring", "suits, shirts and menswear accessories", ("suits", "ties", "dress shirts")),
+    ("Groove Records", "vinyl records and turntables", ("vinyl records", "turntables", "record sleeves")),
+    (
+        "Sparkle Clean Supplies",
+        "cleaning products and household tools",
+        ("mops", "cleaning sprays", "microfibre cloths"),
+    ),
+    ("Roadready Auto", "car accessories and car care", ("car mats", "dash cams", "car cleaning kits")),
+    ("Pointe Dancewear", "dance shoes and dancewear", ("ballet shoes", "leotards", "dance bags")),
+    ("Feather & Field", "bird feeders, bird food and binoculars", ("bird feeders", "bird seed", "binoculars")),
+    ("Baseline Racquets", "tennis and badminton gear", ("tennis rackets", "tennis balls", "grip tape")),
+    ("Sockwise", "socks, slippers and tights", ("socks", "slippers", "tights")),
+    ("Daily Dose Vitamins", "vitamins and everyday supplements", ("multivitamins", "protein powder", "fish oil")),
 )
 
 CHANNEL_ORDER = ("push", "sms", "email_subject", "banner")
