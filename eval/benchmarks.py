@@ -28,6 +28,7 @@ from promogen.evaluation import hillstrom, suites
 from promogen.hardware import describe
 from promogen.models import home
 from promogen.ranker import Ranker
+from promogen.types import ValidationError
 
 
 def main() -> None:
@@ -62,6 +63,9 @@ def main() -> None:
         "beside it as PNG)",
     )
     args = parser.parse_args()
+    for name in ("data", "train", "exclude"):  # before any model loads, in one line
+        if getattr(args, name) and not Path(getattr(args, name)).exists():
+            raise ValidationError(f"--{name}: {getattr(args, name)} not found")
     start = time.time()
     result = run_hillstrom(args) if args.suite == "hillstrom" else run_ranking(args)
     result["wall_s"] = round(time.time() - start, 1)

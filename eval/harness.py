@@ -26,7 +26,7 @@ from promogen.evaluation.harness import (
     sample_users,
 )
 from promogen.evaluation.report import write_examples, write_report
-from promogen.readers import read_users
+from promogen.readers import id_lists, read_users
 from promogen.simulate import load_campaign
 from promogen.train.gold import read_specs
 from promogen.train.public_data import amazon_split
@@ -55,7 +55,7 @@ def main() -> None:
     args = parser.parse_args()
 
     variants = [parse_variant(v) for v in args.variant] or [("default", {})]
-    exclude = {u for path in args.exclude for u in Path(path).read_text().split()}
+    exclude = id_lists(args.exclude)
     if args.gold:
         specs = read_specs(args.gold)
         if exclude and not exclude & {s["spec_id"] for s in specs}:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from promogen import PipelineConfig, PromoGen, __version__
 from promogen.cli import run_script
+from promogen.readers import id_lists
 from promogen.train.gold import generate_candidates, preference_pairs, spec_users, train_specs
 from promogen.types import Campaign
 
@@ -40,7 +41,7 @@ def main() -> None:
         "--extra", action="append", default=[], help="more specs in copy_gold's format (repeatable)"
     )
     args = parser.parse_args()
-    exclude = {i for path in args.exclude for i in Path(path).read_text().split()}
+    exclude = id_lists(args.exclude)
     try:
         specs = train_specs(args.data, "train", args.extra)
     except ValueError as exc:

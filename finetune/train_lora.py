@@ -10,12 +10,24 @@ A killed run continues from its newest checkpoint when started again with the sa
 
 import argparse
 import json
-from pathlib import Path
 
 import yaml
 
 from promogen.cli import run_script
 from promogen.train.lora import TrainConfig, train
+from promogen.types import ValidationError, read_text_file
+
+
+def read_fields(path: str) -> dict:
+    """The TrainConfig fields of a YAML file; a missing file, broken YAML or a file that is not a mapping is
+    a one-line error (the fields themselves are checked by TrainConfig)."""
+    try:
+        fields = yaml.safe_load(read_text_file(path, "training config"))
+    except yaml.YAMLError as exc:
+        raise ValidationError(f"cannot parse training config {path}: {exc}".splitlines()[0]) from exc
+    if not isinstance(fields, dict):
+        raise ValidationError(f"training config {path}: a mapping of TrainConfig fields, not {fields!r:.40}")
+    return fields
 
 
 def main() -> None:
@@ -27,7 +39,7 @@ def main() -> None:
     parser.add_argument("--out", help="override `out`")
     parser.add_argument("--steps", type=int, help="override `steps`")
     args = parser.parse_args()
-    fields = yaml.safe_load(Path(args.config).read_text(encoding="utf-8")) if args.config else {}
+    fields = read_fields(args.config) if args.config else {}
     fields.update(
         {k: v for k, v in (("data", args.data), ("out", args.out), ("steps", args.steps)) if v is not None}
     )

@@ -145,7 +145,10 @@ def main() -> None:
         help="offer kinds to draw, KIND=COUNT,... (default: copy_gold's mix)",
     )
     one.add_argument(
-        "--shops", type=parse_shops, default=SHOPS, help="NAME,NAME,..., held-out or more (default: SHOPS, batches 0-2's)"
+        "--shops",
+        type=parse_shops,
+        default=SHOPS,
+        help="NAME,NAME,..., held-out or more (default: SHOPS, batches 0-2's)",
     )
     one.set_defaults(func=sheets)
     one = commands.add_parser("check", help="a writer's specs.jsonl against the brief and the gate")

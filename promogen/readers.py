@@ -7,7 +7,8 @@ that fails yields its number and a reason instead of raising, so one bad row nev
 Oversized input is cut to what the pipeline uses, with a note: the interest encoder reads only the most
 recent events and the first characters of each text anyway. The other JSON Lines are read whole or
 not at all (a log, ratings, copy_gold specs, a job's own output on resume): their first bad line stops
-the command with an error naming the file and the line.
+the command with an error naming the file and the line. Lists of ids to leave out (`--exclude`) are
+whitespace-separated text.
 
 CSV and Parquet files have a `user_id` column and an `events` column holding the event list (in CSV as
 JSON text; in Parquet as JSON text or a list of structs), plus an optional `attributes` column. Rows of a
@@ -22,7 +23,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .types import UserHistory, ValidationError
+from .types import UserHistory, ValidationError, read_text_file
 
 MAX_EVENTS = 1000  # most recent events kept per user (the encoder uses at most 50)
 MAX_TEXT_CHARS = 2000  # characters kept per event text (the encoder reads 200)
@@ -61,6 +62,11 @@ def json_objects(path: str | Path, file: str, row: str) -> Iterator[tuple[int, d
             if not isinstance(value, dict):
                 raise ValidationError(f"{path}: each line must be a JSON object (a {row}) (line {number})")
             yield number, value
+
+
+def id_lists(paths: Iterable[str | Path]) -> set[str]:
+    """The ids in files of ids (one a line, as `--exclude` takes them); a missing file is a one-line error."""
+    return {i for path in paths for i in read_text_file(path, "id list").split()}
 
 
 def check_users_file(path: str | Path) -> Path:

@@ -1,7 +1,9 @@
 """The batch command writes one line per valid user and sets bad lines aside; the CLI fails in one line."""
 
+import importlib.util
 import json
 import re
+from pathlib import Path
 
 import pytest
 import torch
@@ -457,3 +459,60 @@ def test_scripts_report_promogens_own_errors_in_one_line_and_keep_other_tracebac
 
     with pytest.raises(KeyError):
         run_script(bug)
+
+
+def _script_main(path: str):
+    """The `main` of an eval/ or finetune/ script, loaded from its file as `python path` runs it."""
+    spec = importlib.util.spec_from_file_location(Path(path).stem, Path(__file__).parents[1] / path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.main
+
+
+@pytest.mark.parametrize(
+    ("script", "argv", "pattern"),
+    [
+        (
+            "finetune/train_lora.py",
+            ["--config", "{tmp}/none.yaml"],
+            r"training config file not found: .*none\.yaml",
+        ),
+        (
+            "finetune/train_lora.py",
+            ["--config", "{tmp}/broken.yaml"],
+            r"cannot parse training config .*broken\.yaml",
+        ),
+        (
+            "finetune/train_lora.py",
+            ["--config", "{tmp}/list.yaml"],
+            r"a mapping of TrainConfig fields, not \[1\]",
+        ),
+        (
+            "eval/harness.py",
+            ["--exclude", "{tmp}/none.txt", "--out", "{tmp}/o"],
+            r"id list file not found: .*none\.txt",
+        ),
+        ("eval/benchmarks.py", ["mind", "--data", "{tmp}/none.json"], r"--data: .*none\.json not found"),
+        (
+            "eval/benchmarks.py",
+            ["hillstrom", "--data", "{tmp}/list.yaml", "--train", "{tmp}/no.csv"],
+            r"--train: .*no\.csv",
+        ),
+    ],
+)
+def test_scripts_name_a_missing_or_broken_input_in_one_line(
+    script, argv, pattern, tmp_path, monkeypatch, capsys
+):
+    from promogen.cli import run_script
+
+    (tmp_path / "broken.yaml").write_text("steps: [1\n")
+    (tmp_path / "list.yaml").write_text("- 1\n")
+    argv = [a.format(tmp=tmp_path) for a in argv]
+    monkeypatch.setattr("sys.argv", [script, *argv])
+    with pytest.raises(SystemExit) as stop:
+        run_script(_script_main(script))
+    err = capsys.readouterr().err
+    assert stop.value.code == 2, f"{script}: a usage error's exit status, got {stop.value.code}"
+    assert len(err.strip().splitlines()) == 1 and re.search(pattern, err), (
+        f"{script}: one line naming it: {err}"
+    )

@@ -95,7 +95,11 @@ SHOPS = (
 MORE_SHOPS = (
     ("Saltline Surf Co", "surfboards, wetsuits and surf accessories", ("wetsuits", "surf wax", "board bags")),
     ("Mane Street Hair", "hair care and styling tools", ("hair dryers", "shampoo", "hair brushes")),
-    ("Olive Grove Pantry", "olive oil, pasta, sauces and spices", ("olive oil", "dried pasta", "spice blends")),
+    (
+        "Olive Grove Pantry",
+        "olive oil, pasta, sauces and spices",
+        ("olive oil", "dried pasta", "spice blends"),
+    ),
     (
         "Pixel Forge Gaming",
         "video game accessories and gaming gear",
@@ -109,8 +113,16 @@ MORE_SHOPS = (
     ),
     ("Oakline Furniture", "furniture for home and study", ("desk chairs", "bookshelves", "side tables")),
     ("Glowhaus Lighting", "lamps, light bulbs and string lights", ("floor lamps", "string lights", "bulbs")),
-    ("Driftwood Bath", "towels, bath products and bathroom storage", ("bath towels", "bath salts", "shower caddies")),
-    ("Railyard Models", "model trains, model kits and hobby supplies", ("model trains", "model kits", "hobby glue")),
+    (
+        "Driftwood Bath",
+        "towels, bath products and bathroom storage",
+        ("bath towels", "bath salts", "shower caddies"),
+    ),
+    (
+        "Railyard Models",
+        "model trains, model kits and hobby supplies",
+        ("model trains", "model kits", "hobby glue"),
+    ),
     ("Blush Box Beauty", "make-up and make-up tools", ("lipsticks", "make-up brushes", "eyeshadow palettes")),
     ("Harlow Tailoring", "suits, shirts and menswear accessories", ("suits", "ties", "dress shirts")),
     ("Groove Records", "vinyl records and turntables", ("vinyl records", "turntables", "record sleeves")),
@@ -121,10 +133,18 @@ MORE_SHOPS = (
     ),
     ("Roadready Auto", "car accessories and car care", ("car mats", "dash cams", "car cleaning kits")),
     ("Pointe Dancewear", "dance shoes and dancewear", ("ballet shoes", "leotards", "dance bags")),
-    ("Feather & Field", "bird feeders, bird food and binoculars", ("bird feeders", "bird seed", "binoculars")),
+    (
+        "Feather & Field",
+        "bird feeders, bird food and binoculars",
+        ("bird feeders", "bird seed", "binoculars"),
+    ),
     ("Baseline Racquets", "tennis and badminton gear", ("tennis rackets", "tennis balls", "grip tape")),
     ("Sockwise", "socks, slippers and tights", ("socks", "slippers", "tights")),
-    ("Daily Dose Vitamins", "vitamins and everyday supplements", ("multivitamins", "protein powder", "fish oil")),
+    (
+        "Daily Dose Vitamins",
+        "vitamins and everyday supplements",
+        ("multivitamins", "protein powder", "fish oil"),
+    ),
 )
 
 CHANNEL_ORDER = ("push", "sms", "email_subject", "banner")
