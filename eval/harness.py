@@ -8,7 +8,8 @@ history title becomes a purchase event). --exclude drops users (or copy_gold spe
 (e.g. those the adapter was trained on). A variant is NAME=key=value,...: `adapter` or any pipeline
 setting as `promogen --set` takes it (n_candidates=8, generator.temperature=0.5, policy=softmax:0.1).
 Writes OUT/report.md, OUT/report.json (with each variant's full pipeline config), OUT/*.png and the
-deliveries of every variant under OUT/deliveries/.
+deliveries of every variant under OUT/deliveries/. A killed run continues where it stopped when started
+again with the same arguments and --resume.
 """
 
 import argparse
@@ -52,6 +53,12 @@ def main() -> None:
         "--examples", type=int, default=3, help="delivered copies quoted per campaign in report.md"
     )
     parser.add_argument("--out", required=True)
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="after a killed run into the same --out: keep the campaigns it finished (same variant "
+        "settings, seed and users) and generate the rest",
+    )
     args = parser.parse_args()
 
     variants = [parse_variant(v) for v in args.variant] or [("default", {})]
@@ -77,7 +84,8 @@ def main() -> None:
         described = f"{len(users)} from {args.users}" + (
             f", excluding {len(exclude)} in {' '.join(args.exclude)}" if exclude else ""
         )
-    harness = Harness(PromoGen.load(config=PipelineConfig(seed=args.seed)), args.out, seed=args.seed)
+    pg = PromoGen.load(config=PipelineConfig(seed=args.seed))
+    harness = Harness(pg, args.out, seed=args.seed, resume=args.resume)
     results = harness.run(groups, variants)
     meta = {
         "command": "python -m eval.harness " + shlex.join(sys.argv[1:]),
@@ -89,6 +97,7 @@ def main() -> None:
     print(f"wrote {write_report(results, meta, args.out, examples=args.examples)}")
     if args.gold:  # invented campaigns and shoppers: every delivered copy can be shown
         print(f"wrote {write_examples(results, groups, args.out)}")
+    harness.forget()
 
 
 if __name__ == "__main__":

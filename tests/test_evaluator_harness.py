@@ -320,3 +320,29 @@ def test_rejects_by_rule_counts_each_rule_once_per_candidate(fake_pg, copywriter
     assert sum(tally.values()) - 3 == sum(len(r) for r in rules), (
         f"one count per rule broken: {tally} {rules}"
     )
+
+
+def test_a_killed_run_resumes_with_the_campaigns_it_finished(fake_pg, copywriter, tmp_path):
+    copywriter.rule = lambda prompt, k: f"Good news, candidate {k} is here."  # the copy is not the point
+    users = simulate_users(4, seed=2)
+    groups = [Group(demo_campaign("run20"), users), Group(demo_campaign("shipfree"), users)]
+    variants = [parse_variant("one=n_candidates=2")]
+    first = Harness(fake_pg, tmp_path, progress=lambda _: None).run(groups, variants)
+    (tmp_path / "resume" / "one" / "shipfree.json").unlink()  # killed before the second campaign finished
+    log: list[str] = []
+    again = Harness(fake_pg, tmp_path, progress=log.append, resume=True).run(groups, variants)
+    assert log[0] == "one / run20: kept from the earlier run", f"the finished campaign is kept: {log}"
+    assert log[1].startswith("one / shipfree: compliance"), f"the unfinished one runs again: {log}"
+    kept, fresh = (json.dumps(r["one"]["run20"], sort_keys=True) for r in (again, first))
+    assert kept == fresh, "the kept result is the earlier run's, number for number"
+    log.clear()
+    Harness(fake_pg, tmp_path, progress=log.append, resume=True).run(
+        groups, [parse_variant("one=n_candidates=3")]
+    )
+    assert not any("kept" in line for line in log), f"other settings under the same name run again: {log}"
+    log.clear()
+    Harness(fake_pg, tmp_path, progress=log.append).run(groups, variants)
+    assert not any("kept" in line for line in log), f"without resume every campaign runs: {log}"
+    harness = Harness(fake_pg, tmp_path, progress=lambda _: None)
+    harness.forget()
+    assert not (tmp_path / "resume").exists(), "once the report is written, the kept results go"

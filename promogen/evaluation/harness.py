@@ -7,12 +7,15 @@ variant is the base pipeline's approver's, so that variants are judged by one ju
 Every variant generates for every campaign and user, the evaluator scores the result with every metric
 in `evaluator.METRICS`, and the harness writes `report.json` (all numbers, per copy too), `report.md`
 (tables and plots, written by `report`) and the PNG plots, plus each variant's deliveries as JSONL.
+A long run is not lost when killed: each finished campaign's result is kept in OUT/resume/ until the
+report is written, and a run started again with `resume` takes those whose settings, seed and users match.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,8 +76,11 @@ def sample_users(
 class Harness:
     """Builds each variant's pipeline from one loaded base (encoder and ranking head are shared)."""
 
-    def __init__(self, base: PromoGen, out_dir: str | Path, seed: int = 0, progress=print) -> None:
+    def __init__(
+        self, base: PromoGen, out_dir: str | Path, seed: int = 0, progress=print, resume: bool = False
+    ) -> None:
         self.base, self.out, self.seed, self.log = base, Path(out_dir), seed, progress
+        self.resume = resume
         self._generators: dict[tuple, Generator] = {}
         self._approvers: dict[str, object] = {}
         self.configs: dict[str, dict] = {}
@@ -112,12 +118,34 @@ class Harness:
                 "approver": settings.get("approver", "the base pipeline's"),
             }
             results[name] = {
-                group.campaign.campaign_id: self._run_group(name, pg, group, enc)
+                group.campaign.campaign_id: self._kept(name, settings, group)
+                or self._run_group(name, settings, pg, group, enc)
                 for group, enc in zip(groups, encoded, strict=True)
             }
         return results
 
-    def _run_group(self, name: str, pg: PromoGen, group: Group, encoded) -> dict:
+    def forget(self) -> None:
+        """Drop the kept per-campaign results: call once the report that holds them is written."""
+        shutil.rmtree(self.out / "resume", ignore_errors=True)
+
+    def _resume_key(self, settings: dict, group: Group) -> dict:
+        return {"settings": settings, "seed": self.seed, "users": [u.user_id for u in group.users]}
+
+    def _kept(self, name: str, settings: dict, group: Group) -> dict | None:
+        """A killed run's result for this variant and campaign, when resuming and it matches."""
+        cid = group.campaign.campaign_id
+        kept = self.out / "resume" / name / f"{cid}.json"
+        if not (
+            self.resume and kept.is_file() and (self.out / "deliveries" / name / f"{cid}.jsonl").is_file()
+        ):
+            return None
+        saved = json.loads(kept.read_text(encoding="utf-8"))
+        if saved["key"] != self._resume_key(settings, group):
+            return None
+        self.log(f"{name} / {cid}: kept from the earlier run")
+        return saved["report"]
+
+    def _run_group(self, name: str, settings: dict, pg: PromoGen, group: Group, encoded) -> dict:
         """One variant on one campaign: generate, evaluate, save the deliveries, log a line."""
         campaign, users = group.campaign, group.users
         start = time.time()
@@ -136,6 +164,9 @@ class Harness:
         path = self.out / "deliveries" / name / f"{campaign.campaign_id}.jsonl"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("".join(json.dumps(d.to_dict(), ensure_ascii=False) + "\n" for d in deliveries))
+        kept = self.out / "resume" / name / f"{campaign.campaign_id}.json"
+        kept.parent.mkdir(parents=True, exist_ok=True)  # written after the deliveries: it marks both done
+        kept.write_text(json.dumps({"key": self._resume_key(settings, group), "report": report}))
         m = report["metrics"]
         self.log(
             f"{name} / {campaign.campaign_id}: compliance {m['first_try_compliance']:.2f}, "
