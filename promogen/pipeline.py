@@ -67,10 +67,15 @@ def resolve_approver(approver: str | None) -> Approver | None:
 RANK_SCORES = ("perplexity", "approval", "predicted_ctr", "relevance")
 
 
+def preferred(key: str, value: float) -> float:
+    """Score `key`'s `value` as a number where higher is preferred: a perplexity (lower is better) as its
+    negative log, any other score as it is."""
+    return -float(np.log(value)) if key.endswith("perplexity") else value
+
+
 def rank_score(cand: Candidate, key: str) -> float:
     """The number the policy ranks `cand` by for the `rank_by` score `key` (higher is preferred)."""
-    value = cand.scores[key]
-    return -float(np.log(value)) if key == "perplexity" else value
+    return preferred(key, cand.scores[key])
 
 
 def word_ngrams(text: str, n: int) -> list[tuple[str, ...]]:

@@ -26,6 +26,7 @@ import torch
 from tqdm import tqdm
 
 from ..checks import check_copy
+from ..pipeline import preferred
 from ..train.approver import Spec, metrics
 from ..train.gold import sort_labels
 from ..types import Campaign
@@ -77,14 +78,13 @@ def _score_keys(scored: list[dict]) -> dict:
     equal weights (a rule, not fitted on the ratings it is judged by)."""
     has = {name for name in scored[0] if all(r.get(name) is not None for r in scored)}
     keys = {}
-    for name in ("perplexity", "campaign_perplexity", "base_perplexity"):
+    for name in ("perplexity", "campaign_perplexity", "base_perplexity", "approval"):
         if name in has:
-            keys[name] = lambda r, name=name: -float(np.log(r[name]))
-    if "approval" in has:
-        keys["approval"] = lambda r: r["approval"]
+            keys[name] = lambda r, name=name: preferred(name, r[name])
     if {"perplexity", "campaign_perplexity"} <= has:
         keys["perplexity+campaign_perplexity"] = lambda r: (
-            -float(np.log(r["perplexity"]) + np.log(r["campaign_perplexity"]))
+            preferred("perplexity", r["perplexity"])
+            + preferred("campaign_perplexity", r["campaign_perplexity"])
         )
     return keys
 
