@@ -93,6 +93,7 @@ def main() -> None:
         "seed": args.seed,
         "variants": dict(variants),
         "configs": harness.configs,
+        **({"kept_from_a_killed_run": harness.kept} if harness.kept else {}),
     }
     print(f"wrote {write_report(results, meta, args.out, examples=args.examples)}")
     if args.gold:  # invented campaigns and shoppers: every delivered copy can be shown

@@ -24,9 +24,16 @@ def read_fields(path: str) -> dict:
     try:
         fields = yaml.safe_load(read_text_file(path, "training config"))
     except yaml.YAMLError as exc:
-        raise ValidationError(f"cannot parse training config {path}: {exc}".splitlines()[0]) from exc
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark else ""
+        raise ValidationError(
+            f"cannot parse training config {path}{where}: {getattr(exc, 'problem', exc)}"
+        ) from exc
     if not isinstance(fields, dict):
-        raise ValidationError(f"training config {path}: a mapping of TrainConfig fields, not {fields!r:.40}")
+        what = (
+            "is empty" if fields is None else f"must be a mapping of TrainConfig fields, not {fields!r:.40}"
+        )
+        raise ValidationError(f"training config {path} {what}")
     return fields
 
 

@@ -30,6 +30,7 @@ from promogen.train.campaigns import (
     MORE_SHOPS,
     SHOPS,
     as_spec,
+    brief_problems,
     sample_campaigns,
     spec_problems,
     writer_campaigns,
@@ -69,7 +70,7 @@ def parse_shops(text: str) -> tuple:
     unknown = [n for n in names if n not in rows]
     if unknown:
         raise argparse.ArgumentTypeError(
-            f"unknown shop(s) {', '.join(unknown)}: see promogen.train.campaigns.SHOPS"
+            f"unknown shop(s) {', '.join(unknown)}: see promogen.train.campaigns.SHOPS and MORE_SHOPS"
         )
     if len(set(names)) < len(names):
         raise argparse.ArgumentTypeError("a shop is named twice: name each once")
@@ -93,9 +94,10 @@ def check(args) -> None:
         sys.exit(f"{sheet}: no specs.jsonl yet (write it as finetune/WRITER_BRIEF.md says)")
     campaigns = {c["campaign_id"]: c for c in read_jsonl(sheet / "campaigns.jsonl")}
     rows = read_jsonl(sheet / "specs.jsonl")
-    problems = [(i, p) for i, row in enumerate(rows, 1) for p in spec_problems(row, campaigns)]
-    for line, problem in problems:
-        print(f"line {line}: {problem}")
+    problems = [f"line {i}: {p}" for i, row in enumerate(rows, 1) for p in spec_problems(row, campaigns)]
+    problems += brief_problems(rows, campaigns)
+    for problem in problems:
+        print(problem)
     for cid in campaigns:
         shoppers = sum(r.get("campaign_id") == cid for r in rows)
         if shoppers != 10:

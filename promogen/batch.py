@@ -30,7 +30,7 @@ from tqdm import tqdm
 from .hardware import cpu_cores
 from .outputs import check_apart, complete_rows
 from .pipeline import PromoGen
-from .provenance import run_record, write_record
+from .provenance import differences, run_record, write_record
 from .readers import check_users_file, count_rows, read_users
 from .types import Campaign, Delivery, UserHistory, ValidationError
 
@@ -140,14 +140,6 @@ def _file_sha1(path) -> str | None:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def differences(before, after, prefix: str = "") -> list[str]:
-    """The dotted keys whose values differ between two records (nested dicts compared key by key)."""
-    if not (isinstance(before, dict) and isinstance(after, dict)):
-        return [] if before == after else [prefix]
-    keys = sorted(set(before) | set(after))
-    return [d for k in keys for d in differences(before.get(k), after.get(k), f"{prefix}{k}.")]
 
 
 def check_resumable(path: Path, record: dict) -> None:

@@ -67,10 +67,14 @@ def resolve_approver(approver: str | None) -> Approver | None:
 RANK_SCORES = ("perplexity", "approval", "predicted_ctr", "relevance")
 
 
+# Scores where lower is better: the copywriter's own (rank_by), and the views eval.selection compares.
+PERPLEXITIES = ("perplexity", "campaign_perplexity", "base_perplexity")
+
+
 def preferred(key: str, value: float) -> float:
     """Score `key`'s `value` as a number where higher is preferred: a perplexity (lower is better) as its
     negative log, any other score as it is."""
-    return -float(np.log(value)) if key.endswith("perplexity") else value
+    return -float(np.log(value)) if key in PERPLEXITIES else value
 
 
 def rank_score(cand: Candidate, key: str) -> float:

@@ -126,6 +126,14 @@ def write_record(path: str | Path, record: dict) -> Path:
     return path
 
 
+def differences(before, after, prefix: str = "") -> list[str]:
+    """The dotted keys whose values differ between two records (nested dicts compared key by key)."""
+    if not (isinstance(before, dict) and isinstance(after, dict)):
+        return [] if before == after else [prefix]
+    keys = sorted(set(before) | set(after))
+    return [d for k in keys for d in differences(before.get(k), after.get(k), f"{prefix}{k}.")]
+
+
 def emit_json(result: dict, out: str | Path | None) -> None:
     """Print an offline command's result as JSON and, with `out`, save the same text there (the
     committed artefact a README or docs/ figure comes from)."""

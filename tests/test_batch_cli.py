@@ -480,17 +480,27 @@ def _script_main(path: str):
         (
             "finetune/train_lora.py",
             ["--config", "{tmp}/broken.yaml"],
-            r"cannot parse training config .*broken\.yaml",
+            r"cannot parse training config .*broken\.yaml \(line 2\): expected ','",
         ),
         (
             "finetune/train_lora.py",
             ["--config", "{tmp}/list.yaml"],
-            r"a mapping of TrainConfig fields, not \[1\]",
+            r"list\.yaml must be a mapping of TrainConfig fields, not \[1\]",
+        ),
+        (
+            "finetune/train_lora.py",
+            ["--config", "{tmp}/empty.yaml"],
+            r"training config .*empty\.yaml is empty",
+        ),
+        (
+            "eval/compare_adapters.py",
+            ["none", "--data", "{tmp}/list.yaml", "--exclude", "{tmp}/none.jsonl", "--out", "{tmp}/o.json"],
+            r"--exclude file not found: .*none\.jsonl",
         ),
         (
             "eval/harness.py",
             ["--exclude", "{tmp}/none.txt", "--out", "{tmp}/o"],
-            r"id list file not found: .*none\.txt",
+            r"--exclude file not found: .*none\.txt",
         ),
         ("eval/benchmarks.py", ["mind", "--data", "{tmp}/none.json"], r"--data: .*none\.json not found"),
         (
@@ -507,6 +517,7 @@ def test_scripts_name_a_missing_or_broken_input_in_one_line(
 
     (tmp_path / "broken.yaml").write_text("steps: [1\n")
     (tmp_path / "list.yaml").write_text("- 1\n")
+    (tmp_path / "empty.yaml").write_text("")
     argv = [a.format(tmp=tmp_path) for a in argv]
     monkeypatch.setattr("sys.argv", [script, *argv])
     with pytest.raises(SystemExit) as stop:

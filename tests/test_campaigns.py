@@ -13,6 +13,7 @@ from promogen.train.campaigns import (
     MORE_SHOPS,
     SHOPS,
     as_spec,
+    brief_problems,
     sample_campaigns,
     spec_problems,
     writer_campaigns,
@@ -111,9 +112,26 @@ def test_batch_3s_shops_are_new_and_leave_earlier_batches_as_drawn():
     assert len(set(names)) == len(names) == 20, f"20 shops, each once: {names}"
     assert not set(names) & ({s[0] for s in SHOPS} | COPY_GOLD_BRANDS), "none an earlier shop or copy_gold's"
     assert all(len(lines) == 3 for _, _, lines in MORE_SHOPS), "three product lines a shop, as SHOPS has"
-    batch = sample_campaigns(3, ("percent_off",) * 40, MORE_SHOPS)
-    assert {c["brand"] for c in batch} == set(names), "40 campaigns: every new shop twice"
-    assert sample_campaigns(0)[0]["brand"] == "Northpeak Cycles", "batch 0 is drawn from SHOPS as before"
+
+
+@pytest.mark.parametrize(
+    ("folder", "kinds", "shops"),
+    [  # the commands in docs/copywriter.md (batch 0 was drawn by an older drawer: commit 72de4b8)
+        ("batch1", "gift=8,percent_off=6,free_shipping=4,amount_off=4,bogo=2", SHOPS),
+        ("batch3", "percent_off=14,free_shipping=8,amount_off=8,bogo=5,gift=5", MORE_SHOPS),
+    ],
+)
+def test_each_committed_batch_is_its_seeds_draw(folder, kinds, shops):
+    folder = Path(__file__).parents[1] / "finetune" / "data" / "written" / folder
+    drawn = json.loads((folder / "config.json").read_text())["sheets"]
+    specs = read_specs(folder / "train.jsonl")
+    if (folder / "heldout.jsonl").is_file():
+        specs += read_specs(folder / "heldout.jsonl")
+    written = {s["campaign"]["campaign_id"]: s["campaign"] for s in specs}
+    again = sample_campaigns(drawn["seed"], write_campaigns.parse_kinds(kinds), shops)
+    assert written == {c["campaign_id"]: {k: v for k, v in c.items() if k != "about"} for c in again}, (
+        f"{folder.name}: the campaigns written for are seed {drawn['seed']}'s draw"
+    )
 
 
 @pytest.mark.parametrize(
@@ -238,3 +256,39 @@ def test_collect_splits_held_out_shops_and_drops_broken_rows(tmp_path, monkeypat
     assert [s["campaign"]["brand"] for s in heldout] == [held["brand"]], "held-out shops go to heldout.jsonl"
     train = read_specs(tmp_path / "train.jsonl")
     assert train[0]["best"] == "anything", "messages the gate rejects are kept for build_gold to drop"
+
+
+SMS = {
+    "campaign_id": "w900",
+    "brand": "Sockwise",
+    "channel": "sms",
+    "offer": {"kind": "free_shipping", "code": "SOX"},
+}
+
+
+@pytest.mark.parametrize(
+    ("messages", "pattern"),
+    [
+        (
+            ["Warm toes ahead: free shipping with SOX", "Sockwise: cosy nights in"],
+            r"line 1: best: an SMS names its brand",
+        ),
+        (
+            ["Sockwise: Ready to relax? Free shipping with SOX", "Sockwise: cosy nights"],
+            r"a stock opener \('ready to relax\?'\)",
+        ),
+        (
+            ["Sockwise: cosy toes for winter", "Cosy toes for everyone at Sockwise"],
+            r"line 1: alt: opens with 'cosy toes for', as line 1: best does",
+        ),
+    ],
+)
+def test_brief_problems_name_what_the_gate_does_not_check(messages, pattern):
+    rows = [{"campaign_id": "w900", "best": messages[0], "alt": messages[1]}]
+    found = brief_problems(rows, {"w900": SMS})
+    assert len(found) == 1 and re.search(pattern, found[0]), f"one problem, named: {found}"
+
+
+def test_a_brand_prefix_is_not_a_shared_opening():
+    rows = [{"campaign_id": "w900", "best": "Sockwise: cosy toes for you", "alt": "Sockwise: warm feet, SOX"}]
+    assert brief_problems(rows, {"w900": SMS}) == [], "the sender's name in front is not the message's frame"

@@ -1,6 +1,7 @@
 """Evaluator metrics on contexts with known answers, variant parsing, the harness report, rescoring."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -18,7 +19,7 @@ from promogen.evaluation.harness import Group, Harness, parse_variant, sample_us
 from promogen.evaluation.report import write_report
 from promogen.ope import rescore_log
 from promogen.simulate import demo_campaign, simulate_users
-from promogen.types import ValidationError
+from promogen.types import UserHistory, ValidationError
 
 
 def test_distinct_n_counts_unique_ngrams():
@@ -330,19 +331,59 @@ def test_a_killed_run_resumes_with_the_campaigns_it_finished(fake_pg, copywriter
     first = Harness(fake_pg, tmp_path, progress=lambda _: None).run(groups, variants)
     (tmp_path / "resume" / "one" / "shipfree.json").unlink()  # killed before the second campaign finished
     log: list[str] = []
-    again = Harness(fake_pg, tmp_path, progress=log.append, resume=True).run(groups, variants)
+    harness = Harness(fake_pg, tmp_path, progress=log.append, resume=True)
+    again = harness.run(groups, variants)
     assert log[0] == "one / run20: kept from the earlier run", f"the finished campaign is kept: {log}"
     assert log[1].startswith("one / shipfree: compliance"), f"the unfinished one runs again: {log}"
+    assert harness.kept == {"one": ["run20"]}, f"what was kept, for the report: {harness.kept}"
     kept, fresh = (json.dumps(r["one"]["run20"], sort_keys=True) for r in (again, first))
     assert kept == fresh, "the kept result is the earlier run's, number for number"
-    log.clear()
-    Harness(fake_pg, tmp_path, progress=log.append, resume=True).run(
-        groups, [parse_variant("one=n_candidates=3")]
-    )
-    assert not any("kept" in line for line in log), f"other settings under the same name run again: {log}"
-    log.clear()
-    Harness(fake_pg, tmp_path, progress=log.append).run(groups, variants)
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ("settings", r"record\.pipeline\.n_candidates"),
+        ("users", r"campaign_users_references_sha1"),
+        ("seed", r"record\.pipeline\.seed|seed"),
+        ("truncated", r"the kept file, which cannot be read"),
+    ],
+)
+def test_a_kept_result_made_otherwise_runs_again_saying_why(change, reason, fake_pg, copywriter, tmp_path):
+    copywriter.rule = lambda prompt, k: f"Good news, candidate {k} is here."
+    users = simulate_users(3, seed=2)
+    variants = [parse_variant("one=n_candidates=2")]
+    Harness(fake_pg, tmp_path, progress=lambda _: None).run([Group(demo_campaign("run20"), users)], variants)
+    seed = 1 if change == "seed" else 0
+    if change == "settings":
+        variants = [parse_variant("one=n_candidates=3")]
+    if change == "users":  # the same ids, another history
+        users = [UserHistory.from_dict({**u.to_dict(), "events": u.to_dict()["events"][:1]}) for u in users]
+    if change == "truncated":
+        kept = tmp_path / "resume" / "one" / "run20.json"
+        kept.write_text(kept.read_text()[:50])
+    log: list[str] = []
+    harness = Harness(fake_pg, tmp_path, seed=seed, progress=log.append, resume=True)
+    harness.run([Group(demo_campaign("run20"), users)], variants)
+    assert log[0].startswith("one / run20: not kept, it differs in"), f"{change}: not kept, and why: {log}"
+    assert re.search(reason, log[0]), f"{change}: the log names what differs: {log[0]}"
+    assert log[1].startswith("one / run20: compliance"), f"{change}: the campaign runs again: {log}"
+    assert not harness.kept, f"{change}: nothing reported as kept"
+
+
+def test_without_resume_every_campaign_runs_and_a_written_report_forgets_the_kept(
+    fake_pg, copywriter, tmp_path
+):
+    copywriter.rule = lambda prompt, k: f"Good news, candidate {k} is here."
+    groups = [Group(demo_campaign("run20"), simulate_users(2, seed=2))]
+    variants = [parse_variant("one=n_candidates=2")]
+    Harness(fake_pg, tmp_path, progress=lambda _: None).run(groups, variants)
+    log: list[str] = []
+    harness = Harness(fake_pg, tmp_path, progress=log.append)
+    harness.run(groups, variants)
     assert not any("kept" in line for line in log), f"without resume every campaign runs: {log}"
-    harness = Harness(fake_pg, tmp_path, progress=lambda _: None)
     harness.forget()
     assert not (tmp_path / "resume").exists(), "once the report is written, the kept results go"
+    log.clear()
+    Harness(fake_pg, tmp_path, progress=log.append, resume=True).run(groups, variants)
+    assert log[0].startswith("nothing kept in"), f"a resume with nothing kept says so: {log}"

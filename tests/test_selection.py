@@ -108,3 +108,18 @@ def test_judge_scores_each_other_view_and_the_mix_of_the_copywriters_two():
 def test_without_a_base_model_its_view_is_left_out():
     rows = [{**r, "campaign_perplexity": r["perplexity"]} for r in SCORED]
     assert "base_perplexity" not in judge(rows, n=2, draws=3)["scores"], "no base model, no base view"
+
+
+@pytest.mark.parametrize(
+    ("key", "low", "high"),
+    [
+        ("perplexity", 9.0, 3.0),
+        ("campaign_perplexity", 9.0, 3.0),
+        ("base_perplexity", 9.0, 3.0),
+        ("approval", 0.2, 0.7),
+    ],
+)
+def test_preferred_puts_the_better_score_higher(key, low, high):
+    from promogen.pipeline import preferred
+
+    assert preferred(key, high) > preferred(key, low), f"{key}: {high} is the better score"

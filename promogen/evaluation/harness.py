@@ -8,11 +8,14 @@ Every variant generates for every campaign and user, the evaluator scores the re
 in `evaluator.METRICS`, and the harness writes `report.json` (all numbers, per copy too), `report.md`
 (tables and plots, written by `report`) and the PNG plots, plus each variant's deliveries as JSONL.
 A long run is not lost when killed: each finished campaign's result is kept in OUT/resume/ until the
-report is written, and a run started again with `resume` takes those whose settings, seed and users match.
+report is written, and a run started again with `resume` takes those made exactly as this run would make
+them (the pipeline record with every model's hash and the dtypes, the judging approver, promogen's code
+and prompts, the seed, the campaign, its users and reference copy); any other is run again, saying why.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import shutil
@@ -23,6 +26,8 @@ from pathlib import Path
 from ..config import override
 from ..generator import Generator
 from ..pipeline import PipelineConfig, PromoGen, check_model_folder, resolve_adapter, resolve_approver
+from ..prompts import prompts_dir
+from ..provenance import differences, dir_sha1, run_record, write_record
 from ..types import Campaign, UserHistory, ValidationError
 from .evaluator import Evaluator, chosen_and_random_ctr, rejects_by_rule
 
@@ -81,6 +86,7 @@ class Harness:
     ) -> None:
         self.base, self.out, self.seed, self.log = base, Path(out_dir), seed, progress
         self.resume = resume
+        self.kept: dict[str, list[str]] = {}  # variant -> campaigns taken from a killed run (resume)
         self._generators: dict[tuple, Generator] = {}
         self._approvers: dict[str, object] = {}
         self.configs: dict[str, dict] = {}
@@ -108,6 +114,8 @@ class Harness:
         Each variant's full pipeline config lands in `self.configs`, for report.json.
         """
         results: dict = {}
+        if self.resume and not (self.out / "resume").is_dir():
+            self.log(f"nothing kept in {self.out / 'resume'} (no killed run there): every campaign runs")
         # Every variant shares the encoder, so each group's users are embedded once for all of them.
         encoded = [self.base.encoder.encode_users(g.users) for g in groups]
         for name, settings in variants:
@@ -117,37 +125,62 @@ class Harness:
                 "adapter": pg.generator.adapter,
                 "approver": settings.get("approver", "the base pipeline's"),
             }
+            made_by = self._made_by(pg)
             results[name] = {
-                group.campaign.campaign_id: self._kept(name, settings, group)
-                or self._run_group(name, settings, pg, group, enc)
+                group.campaign.campaign_id: self._kept(name, group, made_by)
+                or self._run_group(name, pg, group, enc, made_by)
                 for group, enc in zip(groups, encoded, strict=True)
             }
         return results
 
     def forget(self) -> None:
-        """Drop the kept per-campaign results: call once the report that holds them is written."""
+        """Drop the kept per-campaign results (every variant's): call once the report that holds them is
+        written."""
         shutil.rmtree(self.out / "resume", ignore_errors=True)
 
-    def _resume_key(self, settings: dict, group: Group) -> dict:
-        return {"settings": settings, "seed": self.seed, "users": [u.user_id for u in group.users]}
+    def _made_by(self, pg: PromoGen) -> dict:
+        """What makes a variant's results: its pipeline record (config, every model's hash, dtypes), the
+        approver that judges every variant, promogen's code and prompts, and the seed."""
+        code = Path(__file__).resolve().parents[1]
+        return {
+            "record": run_record(pg),
+            "judge": dir_sha1(self.base.approver.directory) if self.base.approver else None,
+            "code": {"promogen": dir_sha1(code), "prompts": dir_sha1(prompts_dir())},
+            "seed": self.seed,
+        }
 
-    def _kept(self, name: str, settings: dict, group: Group) -> dict | None:
-        """A killed run's result for this variant and campaign, when resuming and it matches."""
+    @staticmethod
+    def _key(group: Group, made_by: dict) -> dict:
+        shown = [group.campaign.to_dict(), group.references, [u.to_dict() for u in group.users]]
+        digest = hashlib.sha1(json.dumps(shown, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        return {**made_by, "campaign_users_references_sha1": digest}
+
+    def _paths(self, name: str, cid: str) -> tuple[Path, Path]:
+        return self.out / "deliveries" / name / f"{cid}.jsonl", self.out / "resume" / name / f"{cid}.json"
+
+    def _kept(self, name: str, group: Group, made_by: dict) -> dict | None:
+        """A killed run's result for this variant and campaign, when resuming and it was made alike."""
         cid = group.campaign.campaign_id
-        kept = self.out / "resume" / name / f"{cid}.json"
-        if not (
-            self.resume and kept.is_file() and (self.out / "deliveries" / name / f"{cid}.jsonl").is_file()
-        ):
+        deliveries, kept = self._paths(name, cid)
+        if not (self.resume and kept.is_file() and deliveries.is_file()):
             return None
-        saved = json.loads(kept.read_text(encoding="utf-8"))
-        if saved["key"] != self._resume_key(settings, group):
+        try:
+            saved = json.loads(kept.read_text(encoding="utf-8"))
+            changed = [k.removesuffix(".") for k in differences(saved["key"], self._key(group, made_by))]
+        except (ValueError, KeyError, TypeError):  # not what _run_group writes: as if nothing were kept
+            changed = ["the kept file, which cannot be read"]
+        if changed:
+            self.log(f"{name} / {cid}: not kept, it differs in {', '.join(changed)}; running again")
             return None
         self.log(f"{name} / {cid}: kept from the earlier run")
+        self.kept.setdefault(name, []).append(cid)
         return saved["report"]
 
-    def _run_group(self, name: str, settings: dict, pg: PromoGen, group: Group, encoded) -> dict:
+    def _run_group(self, name: str, pg: PromoGen, group: Group, encoded, made_by: dict) -> dict:
         """One variant on one campaign: generate, evaluate, save the deliveries, log a line."""
         campaign, users = group.campaign, group.users
+        path, kept = self._paths(name, campaign.campaign_id)
+        kept.unlink(missing_ok=True)  # the deliveries are rewritten below: an old mark must not outlive them
         start = time.time()
         deliveries = pg.generate(campaign, users, seed=self.seed, encoded=encoded)
         judge = PromoGen(pg.generator, pg.encoder, pg.config, pg.ranker, self.base.approver)
@@ -161,12 +194,12 @@ class Harness:
         report["adapter"] = pg.generator.adapter
         report["random_compliant_ctr"] = chosen_and_random_ctr(deliveries).round(6).tolist()
         report["rejects"] = rejects_by_rule(deliveries)
-        path = self.out / "deliveries" / name / f"{campaign.campaign_id}.jsonl"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("".join(json.dumps(d.to_dict(), ensure_ascii=False) + "\n" for d in deliveries))
-        kept = self.out / "resume" / name / f"{campaign.campaign_id}.json"
-        kept.parent.mkdir(parents=True, exist_ok=True)  # written after the deliveries: it marks both done
-        kept.write_text(json.dumps({"key": self._resume_key(settings, group), "report": report}))
+        kept.parent.mkdir(
+            parents=True, exist_ok=True
+        )  # written whole, after the deliveries: it marks both done
+        write_record(kept, {"key": self._key(group, made_by), "report": report})
         m = report["metrics"]
         self.log(
             f"{name} / {campaign.campaign_id}: compliance {m['first_try_compliance']:.2f}, "

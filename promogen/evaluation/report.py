@@ -77,6 +77,7 @@ def _summary(results: dict, meta: dict) -> list[str]:
         f"Users: {meta['users']}  ",
         f"Date: {meta['date']}; machine: {summary(meta['machine'])}; "
         f"promogen {__version__}{_code(meta['code'])}; seed {meta['seed']}",
+        *_kept(meta.get("kept_from_a_killed_run")),
         "",
         "## Variants at a glance (mean over campaigns)",
         "",
@@ -88,6 +89,16 @@ def _summary(results: dict, meta: dict) -> list[str]:
         settings = ", ".join(f"{k}={v}" for k, v in meta["variants"][name].items()) or "defaults"
         lines.append(f"| {name} | {settings} | " + " | ".join(_fmt(v) for v in means) + " |")
     return lines + _rejects(results)
+
+
+def _kept(kept: dict | None) -> list[str]:
+    """A paragraph naming, per variant, the campaigns a resumed run took from the killed one."""
+    if not kept:
+        return []
+    return [
+        "",
+        "Kept from a killed run, made alike: " + "; ".join(f"{n}: {', '.join(c)}" for n, c in kept.items()),
+    ]
 
 
 def _rejects(results: dict) -> list[str]:

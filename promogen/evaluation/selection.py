@@ -155,4 +155,4 @@ def _features(pg, spec: Spec) -> np.ndarray:
     texts = spec.good + [t for t, _ in spec.bad]
     p = np.clip(pg.approval(spec.campaign, [spec.interests], texts), 1e-6, 1 - 1e-6)
     ppl = [own_perplexity(pg, spec.campaign, spec.interests, spec.vector, t) for t in texts]
-    return np.c_[np.log(p / (1 - p)), -np.log(ppl)]
+    return np.c_[np.log(p / (1 - p)), [preferred("perplexity", x) for x in ppl]]

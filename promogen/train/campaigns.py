@@ -2,10 +2,11 @@
 
 copy_gold's 960 train messages come from 12 brands, and the copywriter's hooks stop making sense on
 campaigns unlike them ("Ready to unwake?"). More reference copy needs more campaigns first: this module
-draws them, for 24 other shops, with the offer kinds, values, channels and tones in about the proportions
-copy_gold has, so that writers (people or briefed LLM sessions, `finetune/write_campaigns.py`) only add the
-shoppers and the messages. Codes, dates and values are drawn here, never written by hand, so the offers
-are exact by construction and the gate can check every message written for them.
+draws them, for 44 other shops (24, then 20 more for batch 3), with the offer kinds, values, channels
+and tones in about the proportions copy_gold has, so that writers (people or briefed LLM sessions,
+`finetune/write_campaigns.py`) only add the shoppers and the messages. Codes, dates and values are
+drawn here, never written by hand, so the offers are exact by construction and the gate can check
+every message written for them.
 
 A seed is a batch. Batch 0 (`finetune/data/written/`, 48 campaigns) was drawn when every gift had a
 minimum spend (commit 72de4b8 draws it again); batch 1 (`finetune/data/written/batch1/`, 24 campaigns,
@@ -257,6 +258,37 @@ def spec_problems(row: dict, campaigns: dict[str, dict]) -> list[str]:
             found.append(
                 f"{key}: email subjects are at most {SUBJECT_CHARS} characters, not {len(text)}: {text}"
             )
+    return found
+
+
+# Openers the brief bans since batch 3: the copywriter opened a third of its messages with one of them.
+STOCK_OPENERS = ("ready to",)
+
+
+def brief_problems(rows: list[dict], campaigns: dict[str, dict]) -> list[str]:
+    """What the brief asks beyond the gate, across a writer's rows, as lines: every SMS names its brand
+    (the sender); no message opens with a stock opener; no two messages of a campaign open with the same
+    three words, a leading brand name set aside (`evaluator.opening`, the harness's own frame)."""
+    from ..evaluation.evaluator import opening
+
+    found, seen = [], {}
+    for number, row in enumerate(rows, 1):
+        campaign = campaigns.get(row.get("campaign_id"))
+        if campaign is None:
+            continue  # spec_problems names it
+        for key in ("best", "alt"):
+            text = row.get(key)
+            if not isinstance(text, str):
+                continue
+            where = f"line {number}: {key}"
+            if campaign["channel"] == "sms" and campaign["brand"].lower() not in text.lower():
+                found.append(f"{where}: an SMS names its brand (the sender): {text}")
+            frame = opening(text, campaign["brand"])
+            if frame.startswith(STOCK_OPENERS):
+                found.append(f"{where}: a stock opener ({frame!r}): {text}")
+            earlier = seen.setdefault((campaign["campaign_id"], frame), where)
+            if earlier != where:
+                found.append(f"{where}: opens with {frame!r}, as {earlier} does: {text}")
     return found
 
 

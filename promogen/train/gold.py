@@ -48,7 +48,7 @@ def read_jsonl(path: str | Path) -> list[dict]:
 
 def specs_in(paths: list[str | Path]) -> set[str]:
     """The spec ids a generated.jsonl (build_pairs, label_candidates) already used: later rounds skip them."""
-    return {row["user_id"] for path in paths for row in read_jsonl(path)}
+    return {row["user_id"] for path in paths for _, row in json_objects(path, "--exclude", "candidate")}
 
 
 def read_specs(path: str | Path) -> list[dict]:
