@@ -156,7 +156,13 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("sheet", help="build the unlabelled rating sheet and its key")
+    s = sub.add_parser(
+        "sheet",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="build the unlabelled rating sheet and its key",
+        epilog="example: python -m eval.panel sheet --deliveries reports/copy_quality/deliveries/shipped "
+        "--gold ../shared/data/copy_gold/dev.jsonl --per-campaign 4 --out runs/panel",
+    )
     s.add_argument(
         "--deliveries",
         nargs="+",
@@ -174,7 +180,13 @@ def main() -> None:
     )
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--out", required=True)
-    m = sub.add_parser("summary", help="per-source figures from the raters' files")
+    m = sub.add_parser(
+        "summary",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="per-source figures from the raters' files",
+        epilog="example: python -m eval.panel summary --panel runs/panel --ratings runs/panel/rater1.jsonl "
+        "runs/panel/rater2.jsonl --out runs/panel/panel.json",
+    )
     m.add_argument("--panel", required=True, help="the folder `sheet` wrote (for key.json)")
     m.add_argument("--ratings", nargs="+", required=True)
     m.add_argument(

@@ -92,7 +92,13 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("sheet", help="generate candidates for train specs and build the rating sheet")
+    s = sub.add_parser(
+        "sheet",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="generate candidates for train specs and build the rating sheet",
+        epilog="example: python finetune/label_candidates.py sheet --data ../shared/data/copy_gold "
+        "--specs 120 --n 6 --out runs/labels",
+    )
     s.add_argument(
         "--data", default="../shared/data/copy_gold", help="copy_gold folder (train.jsonl is read)"
     )
@@ -105,10 +111,22 @@ def main() -> None:
     )
     s.add_argument("--seed", type=int, default=1)
     s.add_argument("--out", default="runs/labels")
-    c = sub.add_parser("collect", help="join the raters' files into OUT/labelled.jsonl")
+    c = sub.add_parser(
+        "collect",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="join the raters' files into OUT/labelled.jsonl",
+        epilog="example: python finetune/label_candidates.py collect --out runs/labels "
+        "--ratings runs/labels/rater1.jsonl runs/labels/rater2.jsonl",
+    )
     c.add_argument("--out", default="runs/labels", help="the folder `sheet` wrote")
     c.add_argument("--ratings", nargs="+", required=True)
-    p = sub.add_parser("pairs", help="preference pairs from OUT/labelled.jsonl for the copywriter")
+    p = sub.add_parser(
+        "pairs",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="preference pairs from OUT/labelled.jsonl for the copywriter",
+        epilog="example: python finetune/label_candidates.py pairs --data ../shared/data/copy_gold "
+        "--out runs/labels",
+    )
     p.add_argument(
         "--data", default="../shared/data/copy_gold", help="copy_gold folder (train.jsonl is read)"
     )

@@ -136,7 +136,13 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     commands = parser.add_subparsers(required=True)
-    one = commands.add_parser("sheets", help="one campaigns.jsonl per writer")
+    one = commands.add_parser(
+        "sheets",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="one campaigns.jsonl per writer",
+        epilog="example: python finetune/write_campaigns.py sheets --seed 3 --shops more --out runs/written3 "
+        "--writers 8 --kinds percent_off=14,free_shipping=8,amount_off=8,bogo=5,gift=5",
+    )
     one.add_argument("--out", default="runs/written")
     one.add_argument("--writers", type=int, default=8)
     one.add_argument("--seed", type=int, default=0, help="the batch: campaigns' seed and ids (w{seed}00...)")
@@ -153,10 +159,20 @@ def main() -> None:
         help="NAME,NAME,..., held-out or more (default: SHOPS, batches 0-2's)",
     )
     one.set_defaults(func=sheets)
-    one = commands.add_parser("check", help="a writer's specs.jsonl against the brief and the gate")
+    one = commands.add_parser(
+        "check",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="a writer's specs.jsonl against the brief and the gate",
+        epilog="example: python finetune/write_campaigns.py check --sheet runs/written3/writer0",
+    )
     one.add_argument("--sheet", required=True, help="a writer's folder")
     one.set_defaults(func=check)
-    one = commands.add_parser("collect", help="all writers' rows as train.jsonl and heldout.jsonl")
+    one = commands.add_parser(
+        "collect",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="all writers' rows as train.jsonl and heldout.jsonl",
+        epilog="example: python finetune/write_campaigns.py collect --out runs/written3",
+    )
     one.add_argument("--out", default="runs/written")
     one.set_defaults(func=collect)
     args = parser.parse_args()

@@ -527,3 +527,25 @@ def test_scripts_name_a_missing_or_broken_input_in_one_line(
     assert len(err.strip().splitlines()) == 1 and re.search(pattern, err), (
         f"{script}: one line naming it: {err}"
     )
+
+
+@pytest.mark.parametrize(
+    ("script", "command"),
+    [
+        ("eval/panel.py", "sheet"),
+        ("eval/panel.py", "summary"),
+        ("finetune/label_candidates.py", "sheet"),
+        ("finetune/label_candidates.py", "collect"),
+        ("finetune/label_candidates.py", "pairs"),
+        ("finetune/write_campaigns.py", "sheets"),
+        ("finetune/write_campaigns.py", "check"),
+        ("finetune/write_campaigns.py", "collect"),
+    ],
+)
+def test_each_subcommands_help_ends_with_a_runnable_example(script, command, monkeypatch, capsys):
+    monkeypatch.setattr("sys.argv", [script, command, "--help"])
+    with pytest.raises(SystemExit):
+        _script_main(script)()
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    runs = f"python -m eval.{Path(script).stem}" if script.startswith("eval/") else f"python {script}"
+    assert last.startswith(f"example: {runs}") and f" {command} " in last, f"{script} {command}: {last}"
