@@ -196,9 +196,8 @@ class Harness:
         report["rejects"] = rejects_by_rule(deliveries)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("".join(json.dumps(d.to_dict(), ensure_ascii=False) + "\n" for d in deliveries))
-        kept.parent.mkdir(
-            parents=True, exist_ok=True
-        )  # written whole, after the deliveries: it marks both done
+        # Written whole, after the deliveries: the mark says both are done.
+        kept.parent.mkdir(parents=True, exist_ok=True)
         write_record(kept, {"key": self._key(group, made_by), "report": report})
         m = report["metrics"]
         self.log(
