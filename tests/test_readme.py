@@ -2480,3 +2480,81 @@ def test_other_views_of_the_written_shops_candidates_match_their_report_and_rule
     assert f"gained the {bar:g} in both within-spec pair accuracy and picked share" in summary, (
         "README states the bar the views missed"
     )
+
+
+def test_batch3_section_matches_its_reports_and_the_rule():
+    import yaml
+
+    folder = REPORTS / "copy_quality" / "batch3"
+    report = _load("reports/copy_quality/batch3/panel.json")
+    rows = [
+        ("batch-3 copywriter", "promogen_w3_model"),
+        ("shipped, batch-3 panel", "promogen_shipped_model"),
+        ("template line, batch-3 panel", "promogen_template"),
+        ("reference copy, batch-3 panel", "reference_best"),
+    ]
+    panel_rows(report, rows, ("ungrammatical", *PANEL_FLAGS))
+    paired_sentence(report, "Batch-3 copywriter minus shipped, per shopper:")
+    text = " ".join(README.split()).partition("### Written batch 3: 20 more kinds of shop")[2]
+    text = text.partition("###")[0]
+    # The two harness runs: the same shoppers, host and code, and the figures the section gives.
+    runs = {v: json.loads((folder / v / "report.json").read_text()) for v in ("shipped", "w3")}
+    assert runs["shipped"]["machine"] == runs["w3"]["machine"], "both sides on one host"
+    assert not runs["shipped"]["machine"]["avx512_bf16"], "an AVX2-only host, as the section says"
+    assert all(not r["code"]["uncommitted_changes"] for r in runs.values()), "both from committed code"
+    glance = {v: _glance(folder / v / "report.md")[v] for v in runs}
+    measured = text.partition("First-try compliance ")[2]
+    metrics = ("first_try_compliance", "distinct_2", "opening_frame_share")
+    for shown, (variant, metric) in zip(
+        re.findall(r"\d+\.\d+%?", measured)[:6],
+        [(v, m) for m in metrics for v in ("w3", "shipped")],
+        strict=True,
+    ):
+        if shown.endswith("%"):
+            pct(shown, glance[variant][metric])
+        else:
+            shows(shown, glance[variant][metric])
+    new, old = glance["w3"], glance["shipped"]
+    assert new["first_try_compliance"] >= old["first_try_compliance"] - 0.01, "the compliance part held"
+    assert new["fallback_rate"] == old["fallback_rate"] == 0, "fallback 0 for both"
+    copies = {
+        v: {c["user_id"]: c["text"] for r in run["results"][v].values() for c in r["copies"]}
+        for v, run in runs.items()
+    }
+    assert copies["w3"].keys() == copies["shipped"].keys(), "the same shoppers on both sides"
+    moved = sum(copies["w3"][u] != copies["shipped"][u] for u in copies["shipped"])
+    assert f"{moved} of the {len(copies['shipped'])} shoppers got" in text, "how many shoppers moved"
+    approval = text.partition("mean approval ")[2]
+    shows(approval[:5], new["approval"])
+    shows(approval.partition("against ")[2][:5], old["approval"])
+    # The chain's records, as the section states them.
+    records = json.loads((folder / "w3" / "training.json").read_text())
+    pairs = records["build_pairs"]
+    stated = [
+        f"SFT {records['gold_w3_lora']['training']['wall_s']:,.0f} s",
+        f"on {pairs['pairs']} pairs ({pairs['own_rejected']} against",
+        f"passed the gate {pairs['first_try_compliance']:.1%}",
+        f"the second on the {records['gold_w3_own']['training']['examples']} pairs of own_round3",
+        f"({records['build_gold']['specs']:,} specs, {records['build_gold']['targets']:,} targets; "
+        f"{records['build_gold']['dropped_by_gate']} messages dropped by the gate)",
+    ]
+    for phrase in stated:
+        assert phrase in text, f"the section states {phrase!r}"
+    config = yaml.safe_load((ROOT / "finetune" / "configs" / "written3.yaml").read_text())
+    assert config["autocast"] == "off" and not records["gold_w3_lora"]["training"]["bf16_autocast"], (
+        "trained in float32, as the section says"
+    )
+    # The rule missed on the panel: the shipped adapter is not batch 3's.
+    bar = 0.10
+    assert f"the rule asked for +{bar:.2f}" in text, "the bar stated"
+    shipped = json.loads((ROOT / "promogen" / "weights" / "adapter" / "promogen_adapter.json").read_text())
+    assert report["paired"]["mean_send_difference"] < bar, "the panel part missed"
+    assert shipped["training"] != records["gold_w3_own"]["training"], (
+        "the rule missed: the shipped adapter is not batch 3's"
+    )
+    summary = " ".join(README.split()).partition("(written batch 3, 2026-12-02)")[2][:400]
+    shows(summary.partition(": ")[2][:5], report["paired"]["mean_send_difference"])
+    low, high = report["paired"]["interval_95"]
+    shows(summary.partition("interval ")[2][:5], low)
+    shows(summary.partition(" to ")[2][:5], high)
+    assert f"against a bar of +{bar:.2f}" in summary, "the README gives the bar"
