@@ -65,7 +65,8 @@ def json_objects(path: str | Path, file: str, row: str) -> Iterator[tuple[int, d
 
 
 def id_lists(paths: Iterable[str | Path]) -> set[str]:
-    """The ids in files of ids (one a line, as `--exclude` takes them); a missing file is a one-line error."""
+    """The ids in files of ids (whitespace-separated, as `--exclude` takes them); a missing file is a one-line
+    error."""
     return {i for path in paths for i in read_text_file(path, "--exclude").split()}
 
 

@@ -2,7 +2,8 @@
 
 The prompt asks the model for exactly the words the gate looks for, and the fallback is built from the
 same phrases, so the three can never disagree about how "$10 off ink on orders over $50 until Dec 31"
-is written.
+is written. It also owns how a message's own words begin (`opening`), which the evaluator's variety
+metrics and the writers' check of reference copy must read alike; it imports no model, so both can.
 """
 
 from __future__ import annotations
@@ -129,3 +130,13 @@ def required_terms(offer: Offer) -> dict[str, str]:
     what the copywriter is made to add when it is about to end without one (`generator.Guard`).
     """
     return {regex: sentence for regex, sentence in offer_terms(offer).values()}
+
+
+def opening(text: str, brand: str = "", words: int = 3) -> str:
+    """The first `words` words a message opens with, lower-cased, after a leading brand name: an SMS
+    opens with its sender's name by convention, so the brand is not the message's own frame."""
+    text = text.strip()
+    found = re.match(re.escape(brand) + r"(?=\W|$)", text, flags=re.I) if brand else None
+    if found:  # the whole name, not the start of a longer word ("Max" of "Maxi dresses")
+        text = text[found.end() :].lstrip(" :,-–—!")
+    return " ".join(text.lower().split()[:words])

@@ -546,6 +546,10 @@ def test_each_subcommands_help_ends_with_a_runnable_example(script, command, mon
     monkeypatch.setattr("sys.argv", [script, command, "--help"])
     with pytest.raises(SystemExit):
         _script_main(script)()
-    last = capsys.readouterr().out.strip().splitlines()[-1]
+    shown = capsys.readouterr().out.strip()
+    last = shown.splitlines()[-1]
     runs = f"python -m eval.{Path(script).stem}" if script.startswith("eval/") else f"python {script}"
     assert last.startswith(f"example: {runs}") and f" {command} " in last, f"{script} {command}: {last}"
+    listed = shown.rpartition("example:")[0]
+    unknown = [f for f in re.findall(r"(?<=\s)--[a-z][a-z-]*", last) if f not in listed]
+    assert not unknown, f"{script} {command}: the example uses options its help does not list: {unknown}"

@@ -271,7 +271,7 @@ SMS = {
     [
         (
             ["Warm toes ahead: free shipping with SOX", "Sockwise: cosy nights in"],
-            r"line 1: best: an SMS names its brand",
+            r"line 1: best: an SMS must name its sender, Sockwise; this one does not",
         ),
         (
             ["Sockwise: Ready to relax? Free shipping with SOX", "Sockwise: cosy nights"],

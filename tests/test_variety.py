@@ -80,7 +80,8 @@ def test_diversity_counts_per_campaign_and_over_all_messages():
 
 
 def test_the_share_after_the_brand_sets_an_sms_sender_prefix_aside():
-    from promogen.evaluation.evaluator import opening, opening_frame_share
+    from promogen.evaluation.evaluator import opening_frame_share
+    from promogen.wording import opening
 
     texts = [
         "Maple & Thread: warm knits for you. 30% off knitwear with PCFS30",

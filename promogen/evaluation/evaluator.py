@@ -11,7 +11,6 @@ with no interests in the prompt (for personalisation).
 from __future__ import annotations
 
 import math
-import re
 import zlib
 from collections import Counter
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from ..checks import check_copy
 from ..pipeline import as_candidates, select, user_rng, word_ngrams
 from ..prompts import fallback_copy
 from ..types import Campaign, Delivery, UserHistory, Violation
+from ..wording import opening
 
 # Fluency is judged on the base model's perplexity of the copy with no prompt, so that every variant's copy
 # is read by the same model; at this perplexity it is 0 (the level of gibberish on that scale).
@@ -228,16 +228,6 @@ class OpeningFrame(Metric):
 
     def compute(self, ctx):
         return opening_frame_share([d.text for d in ctx.deliveries])
-
-
-def opening(text: str, brand: str = "", words: int = 3) -> str:
-    """The first `words` words a message opens with, lower-cased, after a leading brand name: an SMS
-    opens with its sender's name by convention, so the brand is not the message's own frame."""
-    text = text.strip()
-    found = re.match(re.escape(brand) + r"(?=\W|$)", text, flags=re.I) if brand else None
-    if found:  # the whole name, not the start of a longer word ("Max" of "Maxi dresses")
-        text = text[found.end() :].lstrip(" :,-–—!")
-    return " ".join(text.lower().split()[:words])
 
 
 def opening_frame_share(texts: list[str], brand: str = "") -> float:

@@ -167,6 +167,7 @@ class Harness:
         try:
             saved = json.loads(kept.read_text(encoding="utf-8"))
             changed = [k.removesuffix(".") for k in differences(saved["key"], self._key(group, made_by))]
+            report = saved["report"]
         except (ValueError, KeyError, TypeError):  # not what _run_group writes: as if nothing were kept
             changed = ["the kept file, which cannot be read"]
         if changed:
@@ -174,7 +175,7 @@ class Harness:
             return None
         self.log(f"{name} / {cid}: kept from the earlier run")
         self.kept.setdefault(name, []).append(cid)
-        return saved["report"]
+        return report
 
     def _run_group(self, name: str, pg: PromoGen, group: Group, encoded, made_by: dict) -> dict:
         """One variant on one campaign: generate, evaluate, save the deliveries, log a line."""

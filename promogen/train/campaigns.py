@@ -21,8 +21,8 @@ import string
 from datetime import date, timedelta
 
 from ..checks import check_copy
-from ..evaluation.evaluator import opening
 from ..types import Campaign
+from ..wording import opening
 
 # Each shop: its name, what it sells (for the writers) and the product lines an offer can be scoped to.
 SHOPS = (
@@ -282,7 +282,8 @@ def brief_problems(rows: list[dict], campaigns: dict[str, dict]) -> list[str]:
                 continue
             where = f"line {number}: {key}"
             if campaign["channel"] == "sms" and campaign["brand"].lower() not in text.lower():
-                found.append(f"{where}: an SMS names its brand (the sender): {text}")
+                sender = campaign["brand"]
+                found.append(f"{where}: an SMS must name its sender, {sender}; this one does not: {text}")
             frame = opening(text, campaign["brand"])
             if frame.startswith(STOCK_OPENERS):
                 found.append(f"{where}: a stock opener ({frame!r}): {text}")
