@@ -27,6 +27,7 @@ from promogen.evaluation.harness import (
     sample_users,
 )
 from promogen.evaluation.report import write_examples, write_report
+from promogen.provenance import code_version
 from promogen.readers import id_lists, read_users
 from promogen.simulate import load_campaign
 from promogen.train.gold import read_specs
@@ -86,8 +87,10 @@ def main() -> None:
         )
     pg = PromoGen.load(config=PipelineConfig(seed=args.seed))
     harness = Harness(pg, args.out, seed=args.seed, resume=args.resume)
+    code = code_version()  # what generates, not what the tree holds when the report is written
     results = harness.run(groups, variants)
     meta = {
+        "code": code,
         "command": "python -m eval.harness " + shlex.join(sys.argv[1:]),
         "users": described,
         "seed": args.seed,

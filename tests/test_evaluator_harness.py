@@ -191,6 +191,11 @@ def test_harness_writes_report_with_every_metric_and_plots(tiny_pg, tmp_path):
         "the header names the CPU's bf16 features and the thread count (in bfloat16 they change the copy)"
     )
     assert code is None or f"(commit {code['commit']}" in text, "the header names the code's commit"
+    started = {"commit": "0123abc", "uncommitted_changes": True}
+    write_report(results, {**meta, "code": started}, tmp_path / "started")
+    assert "(commit 0123abc, with uncommitted changes)" in (tmp_path / "started" / "report.md").read_text(), (
+        "a run that outlasts a commit records the code it started with, as its caller says"
+    )
     rejects = [data["results"][v]["run20"]["rejects"]["candidates"] for v in ("one", "two")]
     assert rejects == [4, 8], f"every candidate counted in the rejects tally: {rejects}"
     assert "## Rejected candidates by gate rule" in text, "report.md says what the gate rejected"

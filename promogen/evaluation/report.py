@@ -43,13 +43,14 @@ def write_report(results: dict, meta: dict, out_dir: str | Path, examples: int =
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     meta = {
+        # The code now, unless the caller says which it ran with: a run may outlast a commit.
+        "code": code_version(),
         **meta,
         "promogen_version": __version__,
         "date": date.today().isoformat(),
         # bf16 matmuls round differently on AMX and AVX-512 BF16, and with the thread count: the same
         # code writes other copy, so the header names both.
         "machine": describe(),
-        "code": code_version(),
         "metric_help": {m.name: m.help for m in METRICS},
     }
     (out / "report.json").write_text(json.dumps({**meta, "results": results}, indent=1) + "\n")
