@@ -2558,3 +2558,32 @@ def test_batch3_section_matches_its_reports_and_the_rule():
     shows(summary.partition("interval ")[2][:5], low)
     shows(summary.partition(" to ")[2][:5], high)
     assert f"against a bar of +{bar:.2f}" in summary, "the README gives the bar"
+
+
+def test_batch3_stage_diagnosis_matches_its_reports():
+    folder = REPORTS / "copy_quality" / "batch3"
+    text = " ".join(README.split()).partition("Which stage lost it")[2].partition("###")[0]
+    stages = [("w3_lora", "w3_lora"), ("w3_dpo", "w3_dpo"), ("w3", "w3")]
+    glance = [_glance(folder / f / "report.md")[v] for f, v in stages]
+    rose = text.partition("Mean approval rose at each stage, ")[2]
+    for shown, row in zip(re.findall(r"\d\.\d{3}", rose)[:3], glance, strict=True):
+        shows(shown, row["approval"])
+    for shown, row in zip(re.findall(r"\d+\.\d+%", rose)[:3], glance, strict=True):
+        pct(shown, row["first_try_compliance"])
+    assert [g["approval"] for g in glance] == sorted(g["approval"] for g in glance), "approval rose by stage"
+    shows(
+        text.partition("the shipped adapter (")[2][:5],
+        _glance(folder / "shipped" / "report.md")["shipped"]["approval"],
+    )
+    lines = [
+        line for line in (folder / "w3_lora" / "report.md").read_text().splitlines() if "| all |" in line
+    ]
+    header = (folder / "w3_lora" / "report.md").read_text().split("| variant | channel | candidates |")[1]
+    rules = [c.strip() for c in header.splitlines()[0].strip("|").split("|")]
+    counts = dict(
+        zip(["candidates", *rules], [int(c) for c in lines[0].strip("|").split("|")[2:]], strict=True)
+    )
+    assert rules[0] == "min_spend", "the minimum spend is the SFT model's most common reject"
+    assert f"({counts['min_spend']} of {counts['candidates']:,} candidates" in text, "the count stated"
+    runs = [json.loads((folder / f / "report.json").read_text()) for f in ("w3_lora", "w3_dpo")]
+    assert all("--examples 0" in r["command"] for r in runs), "the diagnosis quotes no copy"
