@@ -2268,6 +2268,20 @@ def held_out_moves_rated(folder: Path, variant: str, report: dict, text: str) ->
     assert copy["shipped"] == minp, "the shipped variant's copy is the min-p section's, message for message"
 
 
+def stated_side_by_side(text: str, glance: dict, metrics: tuple[str, ...], variants: tuple[str, str]) -> None:
+    """After "First-try compliance ", `text` gives each metric for both variants in turn, in the report's
+    figures: shares as percentages, the rest as they are."""
+    measured = text.partition("First-try compliance ")[2]
+    pairs = [(v, m) for m in metrics for v in variants]
+    for shown, (variant, metric) in zip(
+        re.findall(r"\d+\.\d+%?", measured)[: len(pairs)], pairs, strict=True
+    ):
+        if shown.endswith("%"):
+            pct(shown, glance[variant][metric])
+        else:
+            shows(shown, glance[variant][metric])
+
+
 def held_out_panel_rule(report: dict, source: str, bar: float) -> bool:
     """The panel part of the held-out-shop rules: `bar` or more mean send per shopper over the shipped
     copy, no smaller share sent as is, relevance no more than 0.25 lower."""
@@ -2293,16 +2307,7 @@ def test_interest_floor_section_matches_its_reports_and_the_rule():
     text = " ".join(README.split()).partition("### Leaving the interests out for shoppers far")[2]
     text = text.partition("###")[0]
     glance = _glance(folder / "report.md")
-    measured = text.partition("First-try compliance ")[2]
-    for shown, (variant, metric) in zip(
-        re.findall(r"\d+\.\d+%?", measured)[:6],
-        [(v, m) for m in ("first_try_compliance", "distinct_2", "approval") for v in ("ifit", "shipped")],
-        strict=True,
-    ):
-        if shown.endswith("%"):
-            pct(shown, glance[variant][metric])
-        else:
-            shows(shown, glance[variant][metric])
+    stated_side_by_side(text, glance, ("first_try_compliance", "distinct_2", "approval"), ("ifit", "shipped"))
     held_out_moves_rated(folder, "ifit", report, text)
     met = held_out_panel_rule(report, "promogen_ifit_model", bar=0.15)
     from promogen import PipelineConfig
@@ -2382,17 +2387,8 @@ def test_third_preference_round_section_matches_its_reports_and_the_rule():
     # The harness part of the rule, and the figures the section gives of it.
     glance = _glance(folder / "report.md")
     new, old = glance["own2"], glance["shipped"]
-    measured = text.partition("First-try compliance ")[2]
     metrics = ("first_try_compliance", "distinct_2", "opening_frame_share")
-    for shown, (variant, metric) in zip(
-        re.findall(r"\d+\.\d+%?", measured)[:6],
-        [(v, m) for m in metrics for v in ("own2", "shipped")],
-        strict=True,
-    ):
-        if shown.endswith("%"):
-            pct(shown, glance[variant][metric])
-        else:
-            shows(shown, glance[variant][metric])
+    stated_side_by_side(text, glance, metrics, ("own2", "shipped"))
     held = (
         abs(new["first_try_compliance"] - old["first_try_compliance"]) <= 0.02
         and new["fallback_rate"] - old["fallback_rate"] <= 0.02
@@ -2503,17 +2499,8 @@ def test_batch3_section_matches_its_reports_and_the_rule():
     assert not runs["shipped"]["machine"]["avx512_bf16"], "an AVX2-only host, as the section says"
     assert all(not r["code"]["uncommitted_changes"] for r in runs.values()), "both from committed code"
     glance = {v: _glance(folder / v / "report.md")[v] for v in runs}
-    measured = text.partition("First-try compliance ")[2]
     metrics = ("first_try_compliance", "distinct_2", "opening_frame_share")
-    for shown, (variant, metric) in zip(
-        re.findall(r"\d+\.\d+%?", measured)[:6],
-        [(v, m) for m in metrics for v in ("w3", "shipped")],
-        strict=True,
-    ):
-        if shown.endswith("%"):
-            pct(shown, glance[variant][metric])
-        else:
-            shows(shown, glance[variant][metric])
+    stated_side_by_side(text, glance, metrics, ("w3", "shipped"))
     new, old = glance["w3"], glance["shipped"]
     assert new["first_try_compliance"] >= old["first_try_compliance"] - 0.01, "the compliance part held"
     assert new["fallback_rate"] == old["fallback_rate"] == 0, "fallback 0 for both"
