@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from promogen.cli import run_script
+from promogen.evaluation.stats import mean_interval
 from promogen.prompts import fallback_copy
 from promogen.readers import read_users
 from promogen.simulate import load_campaign
@@ -144,9 +145,7 @@ def paired_difference(by_shopper: dict, a: str, b: str, seed: int = 0, draws: in
     if not shoppers:
         raise SystemExit(f"no shopper has ratings for both {a!r} and {b!r}")
     diff = np.array([np.mean(by_shopper[(a, s)]) - np.mean(by_shopper[(b, s)]) for s in shoppers])
-    rng = np.random.default_rng(seed)
-    boot = diff[rng.integers(0, len(diff), size=(draws, len(diff)))].mean(axis=1)
-    low, high = np.percentile(boot, [2.5, 97.5])
+    low, high = mean_interval(diff, seed, draws)
     return {"a": a, "b": b, "shoppers": len(shoppers), "mean_send_difference": round(float(diff.mean()), 3),
             "interval_95": [round(float(low), 3), round(float(high), 3)]}  # fmt: skip
 

@@ -392,3 +392,47 @@ def test_without_resume_every_campaign_runs_and_a_written_report_forgets_the_kep
     log.clear()
     Harness(fake_pg, tmp_path, progress=log.append, resume=True).run(groups, variants)
     assert log[0].startswith("nothing kept in"), f"a resume with nothing kept says so: {log}"
+
+
+def _harness_report(path, approvals: dict[str, list[float]], variants=("v",)) -> str:
+    """A minimal harness report.json: per campaign, the approval of each shopper's delivered copy."""
+    run = {
+        c: {"copies": [{"user_id": f"u{i}", "approval": a} for i, a in enumerate(values)]}
+        for c, values in approvals.items()
+    }
+    path.write_text(json.dumps({"results": {v: run for v in variants}}))
+    return str(path)
+
+
+def test_paired_comparison_pairs_shoppers_and_brackets_the_difference(tmp_path):
+    from eval.paired import compare
+
+    a = _harness_report(tmp_path / "a.json", {"c1": [0.9, 0.8, 0.7], "c2": [0.6, 0.5]})
+    b = _harness_report(tmp_path / "b.json", {"c2": [0.4, 0.5], "c1": [0.8, 0.8, 0.5]})
+    result = compare(a, b, "approval")
+    assert result["shoppers"] == 5, f"two campaigns' shoppers, matched by campaign and user: {result}"
+    assert result["difference"] == pytest.approx(0.1), f"mean of 0.1, 0, 0.2, 0.2, 0: {result}"
+    low, high = result["interval_95"]
+    assert 0 <= low <= 0.1 <= high <= 0.2, f"the interval holds the mean, within the differences: {result}"
+    assert (result["a_higher"], result["b_higher"]) == (3, 0), f"ties count for neither: {result}"
+    assert compare(a, a, "approval")["interval_95"] == [0, 0], "a run against itself differs by nothing"
+
+
+@pytest.mark.parametrize(
+    "a, b, metric, regex",
+    [
+        ("missing.json", "one.json", "approval", "no harness report at .*missing.json"),
+        ("two.json", "one.json", "approval", r"holds variants \['v', 'w'\]: name one"),
+        ("two.json:x", "one.json", "approval", "has no variant 'x'"),
+        ("two.json:w", "one.json", "fluency", "has no metric 'fluency'"),
+        ("one.json", "other.json", "approval", r"not on the same shoppers \(1 appear in one only\)"),
+    ],
+)
+def test_paired_comparison_refuses_what_it_cannot_pair(tmp_path, a, b, metric, regex):
+    from eval.paired import compare
+
+    _harness_report(tmp_path / "one.json", {"c1": [0.5, 0.6]})
+    _harness_report(tmp_path / "two.json", {"c1": [0.5, 0.6]}, variants=("v", "w"))
+    _harness_report(tmp_path / "other.json", {"c1": [0.5, 0.6, 0.7]})
+    with pytest.raises(ValidationError, match=regex):
+        compare(str(tmp_path / a), str(tmp_path / b), metric)

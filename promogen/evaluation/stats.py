@@ -1,4 +1,5 @@
-"""Benchmark metrics, small and hand-checkable: pairwise z-test accuracy, AUC, log loss, ECE, HR@k, NDCG@k.
+"""Benchmark metrics, small and hand-checkable: pairwise z-test accuracy, AUC, log loss, ECE, HR@k, NDCG@k,
+and the bootstrap interval of a mean of paired differences.
 
 Kept apart from the models so that tests can check each metric on tiny hand-computed cases.
 """
@@ -15,6 +16,16 @@ def two_proportion_z(clicks_a: float, n_a: float, clicks_b: float, n_b: float) -
     pooled = (clicks_a + clicks_b) / (n_a + n_b)
     se = math.sqrt(pooled * (1 - pooled) * (1 / n_a + 1 / n_b)) if 0 < pooled < 1 else 0.0
     return (clicks_a / n_a - clicks_b / n_b) / se if se > 0 else 0.0
+
+
+def mean_interval(values, seed: int = 0, draws: int = 10_000) -> tuple[float, float]:
+    """Bootstrap 95% interval of the mean of `values` (e.g. per-shopper differences), resampling them."""
+    values = np.asarray(values, dtype=float)
+    if values.ndim != 1 or not len(values):
+        raise ValueError(f"`values` must be a non-empty 1-d sequence, got shape {values.shape}")
+    boot = values[np.random.default_rng(seed).integers(0, len(values), size=(draws, len(values)))]
+    low, high = np.percentile(boot.mean(axis=1), [2.5, 97.5])
+    return float(low), float(high)
 
 
 def auc(labels: np.ndarray, scores: np.ndarray) -> float:
