@@ -11,24 +11,15 @@ A killed run continues from its newest checkpoint when started again with the sa
 import argparse
 import json
 
-import yaml
-
 from promogen.cli import run_script
 from promogen.train.lora import TrainConfig, train
-from promogen.types import ValidationError, read_text_file
+from promogen.types import ValidationError, read_structured_file
 
 
 def read_fields(path: str) -> dict:
     """The TrainConfig fields of a YAML file; a missing file, broken YAML or a file that is not a mapping is
     a one-line error (the fields themselves are checked by TrainConfig)."""
-    try:
-        fields = yaml.safe_load(read_text_file(path, "training config"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark else ""
-        raise ValidationError(
-            f"cannot parse training config {path}{where}: {getattr(exc, 'problem', exc)}"
-        ) from exc
+    fields = read_structured_file(path, "training config")
     if not isinstance(fields, dict):
         what = (
             "is empty" if fields is None else f"must be a mapping of TrainConfig fields, not {fields!r:.40}"

@@ -60,6 +60,25 @@ def read_text_file(path: str | Path, what: str) -> str:
         raise ValidationError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
 
 
+def read_structured_file(path: str | Path, what: str) -> Any:
+    """The parsed YAML (.yaml/.yml) or else JSON of a `what` file; a parse error is one line naming the file,
+    the line and the problem (the callers check what the data says)."""
+    path = Path(path)
+    text = read_text_file(path, what)
+    try:
+        if path.suffix in (".yaml", ".yml"):
+            import yaml
+
+            return yaml.safe_load(text)
+        return json.loads(text)
+    except Exception as exc:  # json.JSONDecodeError, or yaml.YAMLError (yaml is imported only for YAML)
+        mark = getattr(exc, "problem_mark", None)  # YAML's position (0-based); JSON's is `lineno`
+        line = mark.line + 1 if mark else getattr(exc, "lineno", None)
+        problem = getattr(exc, "problem", None) or getattr(exc, "msg", None) or str(exc)
+        where = f" (line {line})" if line else ""
+        raise ValidationError(f"cannot parse {what} file {path}{where}: {problem}".splitlines()[0]) from exc
+
+
 def check_type(value: Any, types: type | tuple[type, ...], name: str, line: int | None = None) -> Any:
     """Raise unless `value` is one of `types` (bool never counts as a number; NaN and infinity never
     count as one either: every comparison with NaN is false, so it would pass any range check)."""
@@ -329,18 +348,7 @@ class Campaign:
     @classmethod
     def from_file(cls, path: str | Path) -> Campaign:
         """Read a campaign from YAML (.yaml/.yml) or JSON."""
-        path = Path(path)
-        text = read_text_file(path, "campaign")
-        try:
-            if path.suffix in (".yaml", ".yml"):
-                import yaml
-
-                data = yaml.safe_load(text)
-            else:
-                data = json.loads(text)
-        except Exception as exc:  # parse errors from either library become one line
-            raise ValidationError(f"cannot parse campaign file {path}: {exc}".splitlines()[0]) from exc
-        return cls.from_dict(data)
+        return cls.from_dict(read_structured_file(path, "campaign"))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -480,7 +480,7 @@ def _script_main(path: str):
         (
             "finetune/train_lora.py",
             ["--config", "{tmp}/broken.yaml"],
-            r"cannot parse training config .*broken\.yaml \(line 2\): expected ','",
+            r"cannot parse training config file .*broken\.yaml \(line 2\): expected ','",
         ),
         (
             "finetune/train_lora.py",

@@ -119,8 +119,13 @@ def test_campaign_files_yaml_json_and_broken(tmp_path):
     (tmp_path / "bad.yaml").write_text("campaign_id: [unclosed\n")
     assert Campaign.from_file(tmp_path / "c.json").limit == 150, "push defaults to 150 characters"
     assert Campaign.from_file(tmp_path / "c.yaml").limit == 160, "sms defaults to 160 characters"
-    with pytest.raises(ValidationError, match="cannot parse campaign file"):
-        Campaign.from_file(tmp_path / "bad.yaml")
+    (tmp_path / "bad.json").write_text('{"campaign_id": "c",\n "brand": }')
+    for bad, regex in (
+        ("bad.yaml", r"bad\.yaml \(line 2\): expected ','"),
+        ("bad.json", r"bad\.json \(line 2\)"),
+    ):
+        with pytest.raises(ValidationError, match=f"cannot parse campaign file .*{regex}"):
+            Campaign.from_file(tmp_path / bad)
     with pytest.raises(ValidationError, match="campaign file not found"):
         Campaign.from_file(tmp_path / "missing.yaml")
 
