@@ -11,21 +11,23 @@ A report is `PATH` when it holds one variant, else `PATH:VARIANT`.
 
 import argparse
 import json
+import math
 from pathlib import Path
 
 import numpy as np
 
 from promogen.cli import run_script
 from promogen.evaluation.stats import mean_interval
-from promogen.types import ValidationError
+from promogen.types import ValidationError, read_structured_file
 
 
 def per_shopper(report: str, metric: str) -> dict[tuple[str, str], float]:
     """(campaign, user) -> `metric` of the copy delivered to that shopper, from one variant's report."""
-    path, _, variant = report.partition(":")
-    if not Path(path).is_file():
-        raise ValidationError(f"no harness report at {path}")
-    results = json.loads(Path(path).read_text(encoding="utf-8"))["results"]
+    path, variant = (report, "") if Path(report).is_file() or ":" not in report else report.rsplit(":", 1)
+    data = read_structured_file(path, "harness report")
+    results = data.get("results") if isinstance(data, dict) else None
+    if not isinstance(results, dict):
+        raise ValidationError(f"{path} is not a harness report (it has no `results`)")
     if not variant:
         if len(results) != 1:
             raise ValidationError(f"{path} holds variants {sorted(results)}: name one as {path}:VARIANT")
@@ -35,9 +37,14 @@ def per_shopper(report: str, metric: str) -> dict[tuple[str, str], float]:
     values = {}
     for campaign, run in results[variant].items():
         for copy in run["copies"]:
-            if metric not in copy:
-                raise ValidationError(f"{path}: the delivered copy has no metric {metric!r}")
-            values[(campaign, copy["user_id"])] = float(copy[metric])
+            value = copy.get(metric)
+            # NaN: the run could not measure it (no approver, no reference copy), not a score to pair.
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or math.isnan(value):
+                raise ValidationError(
+                    f"{path}: {campaign}/{copy['user_id']}'s copy has no measured metric {metric!r} "
+                    f"(it has {value!r})"
+                )
+            values[(campaign, copy["user_id"])] = float(value)
     return values
 
 

@@ -17,8 +17,8 @@ from promogen.types import ValidationError, read_structured_file
 
 
 def read_fields(path: str) -> dict:
-    """The TrainConfig fields of a YAML file; a missing file, broken YAML or a file that is not a mapping is
-    a one-line error (the fields themselves are checked by TrainConfig)."""
+    """The TrainConfig fields of a YAML (.yaml/.yml; else JSON) file; a missing file, a parse error or a file
+    that is not a mapping is a one-line error (the fields themselves are checked by TrainConfig)."""
     fields = read_structured_file(path, "training config")
     if not isinstance(fields, dict):
         what = (

@@ -63,15 +63,15 @@ def read_text_file(path: str | Path, what: str) -> str:
 def read_structured_file(path: str | Path, what: str) -> Any:
     """The parsed YAML (.yaml/.yml) or else JSON of a `what` file; a parse error is one line naming the file,
     the line and the problem (the callers check what the data says)."""
+    import yaml  # here, not at the top: most callers of this module never read a file
+
     path = Path(path)
     text = read_text_file(path, what)
     try:
-        if path.suffix in (".yaml", ".yml"):
-            import yaml
-
+        if path.suffix.lower() in (".yaml", ".yml"):
             return yaml.safe_load(text)
         return json.loads(text)
-    except Exception as exc:  # json.JSONDecodeError, or yaml.YAMLError (yaml is imported only for YAML)
+    except (ValueError, yaml.YAMLError) as exc:  # ValueError: JSON's errors, and YAML's impossible dates
         mark = getattr(exc, "problem_mark", None)  # YAML's position (0-based); JSON's is `lineno`
         line = mark.line + 1 if mark else getattr(exc, "lineno", None)
         problem = getattr(exc, "problem", None) or getattr(exc, "msg", None) or str(exc)

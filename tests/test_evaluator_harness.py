@@ -397,7 +397,7 @@ def test_without_resume_every_campaign_runs_and_a_written_report_forgets_the_kep
 def _harness_report(path, approvals: dict[str, list[float]], variants=("v",)) -> str:
     """A minimal harness report.json: per campaign, the approval of each shopper's delivered copy."""
     run = {
-        c: {"copies": [{"user_id": f"u{i}", "approval": a} for i, a in enumerate(values)]}
+        c: {"copies": [{"user_id": f"u{i}", "approval": a, "text": "x"} for i, a in enumerate(values)]}
         for c, values in approvals.items()
     }
     path.write_text(json.dumps({"results": {v: run for v in variants}}))
@@ -421,10 +421,29 @@ def test_paired_comparison_pairs_shoppers_and_brackets_the_difference(tmp_path):
 @pytest.mark.parametrize(
     "a, b, metric, regex",
     [
-        ("missing.json", "one.json", "approval", "no harness report at .*missing.json"),
+        ("missing.json", "one.json", "approval", r"harness report file not found: .*missing\.json"),
+        (
+            "broken.json",
+            "one.json",
+            "approval",
+            r"cannot parse harness report file .*broken\.json \(line 1\)",
+        ),
+        (
+            "panel.json",
+            "one.json",
+            "approval",
+            r"panel\.json is not a harness report \(it has no `results`\)",
+        ),
+        (
+            "nan.json",
+            "one.json",
+            "approval",
+            r"c1/u0's copy has no measured metric 'approval' \(it has nan\)",
+        ),
+        ("one.json", "one.json", "text", r"c1/u0's copy has no measured metric 'text' \(it has 'x'\)"),
         ("two.json", "one.json", "approval", r"holds variants \['v', 'w'\]: name one"),
         ("two.json:x", "one.json", "approval", "has no variant 'x'"),
-        ("two.json:w", "one.json", "fluency", "has no metric 'fluency'"),
+        ("two.json:w", "one.json", "fluency", "has no measured metric 'fluency' \\(it has None\\)"),
         ("one.json", "other.json", "approval", r"not on the same shoppers \(1 appear in one only\)"),
     ],
 )
@@ -434,5 +453,8 @@ def test_paired_comparison_refuses_what_it_cannot_pair(tmp_path, a, b, metric, r
     _harness_report(tmp_path / "one.json", {"c1": [0.5, 0.6]})
     _harness_report(tmp_path / "two.json", {"c1": [0.5, 0.6]}, variants=("v", "w"))
     _harness_report(tmp_path / "other.json", {"c1": [0.5, 0.6, 0.7]})
+    _harness_report(tmp_path / "nan.json", {"c1": [float("nan"), 0.6]})
+    (tmp_path / "broken.json").write_text('{"results": ')
+    (tmp_path / "panel.json").write_text('{"by_source": {}}')
     with pytest.raises(ValidationError, match=regex):
         compare(str(tmp_path / a), str(tmp_path / b), metric)
