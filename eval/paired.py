@@ -21,8 +21,8 @@ from promogen.evaluation.stats import mean_interval
 from promogen.types import ValidationError, read_structured_file
 
 
-def per_shopper(report: str, metric: str) -> dict[tuple[str, str], float]:
-    """(campaign, user) -> `metric` of the copy delivered to that shopper, from one variant's report."""
+def per_shopper(report: str, metric: str) -> dict[tuple[str, str], tuple[float, str]]:
+    """(campaign, user) -> (`metric`, text) of the copy delivered to that shopper, from one variant."""
     path, variant = (report, "") if Path(report).is_file() or ":" not in report else report.rsplit(":", 1)
     data = read_structured_file(path, "harness report")
     results = data.get("results") if isinstance(data, dict) else None
@@ -44,27 +44,34 @@ def per_shopper(report: str, metric: str) -> dict[tuple[str, str], float]:
                     f"{path}: {campaign}/{copy['user_id']}'s copy has no measured metric {metric!r} "
                     f"(it has {value!r})"
                 )
-            values[(campaign, copy["user_id"])] = float(value)
+            values[(campaign, copy["user_id"])] = float(value), copy["text"]
     return values
 
 
-def compare(a: str, b: str, metric: str, seed: int = 0) -> dict:
-    """Mean of `metric` over the shoppers of both runs, a minus b, with a bootstrap 95% interval."""
+def compare(a: str, b: str, metric: str, seed: int = 0, without: str = "") -> dict:
+    """Mean of `metric` over the shoppers of both runs, a minus b, with a bootstrap 95% interval; with
+    `without`, leaving out the shoppers whose copy in either run holds that text (any case)."""
     va, vb = per_shopper(a, metric), per_shopper(b, metric)
     if set(va) != set(vb):
         raise ValidationError(
             f"the runs were not on the same shoppers ({len(set(va) ^ set(vb))} appear in one only)"
         )
-    keys = sorted(va)
-    diff = np.array([va[k] - vb[k] for k in keys])
+    keys = [
+        k for k in sorted(va) if not without or not any(without.lower() in v[k][1].lower() for v in (va, vb))
+    ]
+    if not keys:
+        raise ValidationError(f"every shopper's copy holds {without!r}: nothing is left to compare")
+    diff = np.array([va[k][0] - vb[k][0] for k in keys])
     low, high = mean_interval(diff, seed)
     return {
         "a": a,
         "b": b,
         "metric": metric,
         "shoppers": len(keys),
-        "mean_a": round(float(np.mean([va[k] for k in keys])), 4),
-        "mean_b": round(float(np.mean([vb[k] for k in keys])), 4),
+        "without": without,
+        "left_out": len(va) - len(keys),
+        "mean_a": round(float(np.mean([va[k][0] for k in keys])), 4),
+        "mean_b": round(float(np.mean([vb[k][0] for k in keys])), 4),
         "difference": round(float(diff.mean()), 4),
         "interval_95": [round(low, 4), round(high, 4)],
         "a_higher": int((diff > 0).sum()),
@@ -80,9 +87,15 @@ def main() -> None:
     parser.add_argument("--b", required=True, help="the report it is compared against")
     parser.add_argument("--metric", default="approval", help="a metric each delivered copy carries")
     parser.add_argument("--seed", type=int, default=0, help="the bootstrap's seed")
+    parser.add_argument(
+        "--without",
+        default="",
+        help="leave out shoppers whose copy in either run holds this text (e.g. to see whether a phrase "
+        "that the approver model marks down carries the difference)",
+    )
     parser.add_argument("--out", help="also write the comparison here as JSON")
     args = parser.parse_args()
-    result = compare(args.a, args.b, args.metric, args.seed)
+    result = compare(args.a, args.b, args.metric, args.seed, args.without)
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

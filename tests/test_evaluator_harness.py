@@ -397,7 +397,9 @@ def test_without_resume_every_campaign_runs_and_a_written_report_forgets_the_kep
 def _harness_report(path, approvals: dict[str, list[float]], variants=("v",)) -> str:
     """A minimal harness report.json: per campaign, the approval of each shopper's delivered copy."""
     run = {
-        c: {"copies": [{"user_id": f"u{i}", "approval": a, "text": "x"} for i, a in enumerate(values)]}
+        c: {
+            "copies": [{"user_id": f"u{i}", "approval": a, "text": f"Copy {i}"} for i, a in enumerate(values)]
+        }
         for c, values in approvals.items()
     }
     path.write_text(json.dumps({"results": {v: run for v in variants}}))
@@ -416,6 +418,11 @@ def test_paired_comparison_pairs_shoppers_and_brackets_the_difference(tmp_path):
     assert 0 <= low <= 0.1 <= high <= 0.2, f"the interval holds the mean, within the differences: {result}"
     assert (result["a_higher"], result["b_higher"]) == (3, 0), f"ties count for neither: {result}"
     assert compare(a, a, "approval")["interval_95"] == [0, 0], "a run against itself differs by nothing"
+    kept = compare(a, b, "approval", without="COPY 1")
+    assert (kept["shoppers"], kept["left_out"]) == (3, 2), f"u1 of both campaigns left out, any case: {kept}"
+    assert kept["difference"] == pytest.approx(0.5 / 3, abs=1e-4), f"mean of 0.1, 0.2, 0.2: {kept}"
+    with pytest.raises(ValidationError, match="every shopper's copy holds 'copy': nothing is left"):
+        compare(a, b, "approval", without="copy")
 
 
 @pytest.mark.parametrize(
@@ -440,7 +447,7 @@ def test_paired_comparison_pairs_shoppers_and_brackets_the_difference(tmp_path):
             "approval",
             r"c1/u0's copy has no measured metric 'approval' \(it has nan\)",
         ),
-        ("one.json", "one.json", "text", r"c1/u0's copy has no measured metric 'text' \(it has 'x'\)"),
+        ("one.json", "one.json", "text", r"c1/u0's copy has no measured metric 'text' \(it has 'Copy 0'\)"),
         ("two.json", "one.json", "approval", r"holds variants \['v', 'w'\]: name one"),
         ("two.json:x", "one.json", "approval", "has no variant 'x'"),
         ("two.json:w", "one.json", "fluency", "has no measured metric 'fluency' \\(it has None\\)"),
