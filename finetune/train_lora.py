@@ -36,10 +36,11 @@ def main() -> None:
     parser.add_argument("--data", nargs="+", help="override `data` (one or more SFT JSONL files)")
     parser.add_argument("--out", help="override `out`")
     parser.add_argument("--steps", type=int, help="override `steps`")
+    parser.add_argument("--seed", type=int, help="override `seed` (e.g. a second run, to see training noise)")
     args = parser.parse_args()
     fields = read_fields(args.config) if args.config else {}
     fields.update(
-        {k: v for k, v in (("data", args.data), ("out", args.out), ("steps", args.steps)) if v is not None}
+        {k: v for k, v in vars(args).items() if k in ("data", "out", "steps", "seed") and v is not None}
     )
     result = train(TrainConfig.from_dict(fields))
     if result.main:  # with several processes, one summary line (two would interleave on stdout)

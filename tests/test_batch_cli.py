@@ -4,6 +4,7 @@ import importlib.util
 import json
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -526,6 +527,27 @@ def test_scripts_name_a_missing_or_broken_input_in_one_line(
     assert stop.value.code == 2, f"{script}: a usage error's exit status, got {stop.value.code}"
     assert len(err.strip().splitlines()) == 1 and re.search(pattern, err), (
         f"{script}: one line naming it: {err}"
+    )
+
+
+def test_train_lora_flags_override_the_config_file(tmp_path, monkeypatch, capsys):
+    main = _script_main("finetune/train_lora.py")
+    seen = []
+    monkeypatch.setitem(
+        main.__globals__, "train", lambda config: seen.append(config) or SimpleNamespace(main=False)
+    )
+    (tmp_path / "c.yaml").write_text("data: [a.jsonl]\nout: runs/a\nsteps: 300\nseed: 0\nlr: 0.0004\n")
+    monkeypatch.setattr("sys.argv", ["train_lora.py", "--config", str(tmp_path / "c.yaml"), "--seed", "1"])
+    main()
+    monkeypatch.setattr(
+        "sys.argv", ["train_lora.py", "--config", str(tmp_path / "c.yaml"), "--steps", "5", "--out", "o"]
+    )
+    main()
+    assert [(c.seed, c.steps, c.out) for c in seen] == [(1, 300, "runs/a"), (0, 5, "o")], (
+        f"each flag given replaces its field, the others keep the file's: {seen}"
+    )
+    assert all(c.lr == 0.0004 and c.data == ["a.jsonl"] for c in seen), (
+        f"the file's other fields stay: {seen}"
     )
 
 
