@@ -2547,6 +2547,91 @@ def test_batch3_section_matches_its_reports_and_the_rule():
     assert f"against a bar of +{bar:.2f}" in summary, "the README gives the bar"
 
 
+def _rejects(report_md: Path) -> dict[str, int]:
+    """A harness report's candidates and gate rejects by rule, from its table's "all channels" row."""
+    text = report_md.read_text()
+    header = text.split("| variant | channel | candidates |")[1].splitlines()[0]
+    rules = [c.strip() for c in header.strip("|").split("|")]
+    line = next(x for x in text.splitlines() if "| all |" in x)
+    return dict(zip(["candidates", *rules], [int(c) for c in line.strip("|").split("|")[2:]], strict=True))
+
+
+def _written_messages(batch: str) -> list[tuple[dict, str]]:
+    """(offer, message) for each reference message of a written batch's train file."""
+    path = ROOT / "finetune" / "data" / "written" / batch / "train.jsonl"
+    specs = [json.loads(line) for line in path.read_text().splitlines()]
+    return [(s["campaign"]["offer"], text) for s in specs for text in (s["best"], s["alt"])]
+
+
+def test_batch3_which_change_matches_its_reports():
+    folder = REPORTS / "copy_quality" / "batch3"
+    text = " ".join(README.split()).partition("Which change lost it")[2].partition("###")[0]
+    assert "committed in 3f9100b before" in text, "the reading rule's commit is named"
+    rows = {
+        "w3_lora": ("the batch-3 chain's data: copy_gold train, written batches 0, 1 and 3", "w3", False),
+        "w3_bf16_lora": ("the batch-3 chain's data (1,480), bf16", "w3_bf16_lora", True),
+        "w_bf16_lora": ("the shipped chain's data: copy_gold train and written batch 0", "w_bf16_lora", True),
+        "w03_bf16_lora": ("copy_gold train, written batches 0 and 3, no batch 1", "w03_bf16_lora", True),
+    }
+    for name, (first, records, bf16) in rows.items():
+        cells, records = row(first), json.loads((folder / records / "training.json").read_text())
+        glance, training = _glance(folder / name / "report.md")[name], records[f"gold_{name}"]["training"]
+        assert f"({records['build_gold']['specs']:,})" in cells[0], f"{name}: the specs trained on"
+        assert cells[0].endswith("bf16" if bf16 else "float32") and training["bf16_autocast"] == bf16, name
+        assert training["steps"] == 300 and training["seed"] == 0, f"{name}: the same recipe"
+        shows(cells[2], glance["approval"])
+        pct(cells[3], glance["first_try_compliance"])
+        assert int(cells[4]) == _rejects(folder / name / "report.md")["min_spend"], f"{name}: min_spend"
+    paired = {
+        f: json.loads((folder / f).read_text())
+        for f in (
+            "w3_bf16_lora/paired_float32.json",
+            "w_bf16_lora/paired_batch3.json",
+            "w03_bf16_lora/paired_shipped_data.json",
+            "w03_bf16_lora/paired_batch3.json",
+            "w03_bf16_lora/paired_shipped_data_without_any_order.json",
+        )
+    }
+    stated = re.findall(r"([-+]?\d\.\d{3}),? (?:\(?interval|against the)", _minus(text))
+    shown = [(shown, result["difference"]) for shown, result in zip(stated, paired.values(), strict=True)]
+    for number, difference in shown:
+        shows(number, difference)
+    intervals = re.findall(r"interval ([-\d.]+) to ([-\d.]+)", _minus(text.partition("- Precision")[2]))
+    for (low, high), result in zip(intervals, paired.values(), strict=True):
+        shows(low, result["interval_95"][0])
+        shows(high, result["interval_95"][1])
+    assert all(r["shoppers"] + r["left_out"] == 200 for r in paired.values()), "the 200 held-out shoppers"
+    assert (
+        f"leaving out the {paired['w03_bf16_lora/paired_shipped_data_without_any_order.json']['left_out']} "
+        in text
+    )
+    copies = {
+        name: {(c, x["user_id"]): x["text"] for c, r in run.items() for x in r["copies"]}
+        for name in ("w3_lora", "w3_bf16_lora")
+        for run in [json.loads((folder / name / "report.json").read_text())["results"][name]]
+    }
+    same = sum(copies["w3_lora"][k] == copies["w3_bf16_lora"][k] for k in copies["w3_lora"])
+    assert f"({same} of the 200 shoppers got the same message from both)" in text, "shoppers unmoved"
+    # What the written batches say, counted from their files.
+    batches = {b: _written_messages(b) for b in ("", "batch1", "batch3")}
+    any_order = {b: sum("any order" in t.lower() for _, t in m) for b, m in batches.items()}
+    gifts = [o for o, _ in batches["batch3"] if o["kind"] == "gift"]
+    assert (
+        f"Of batch 3's {len(gifts)} gift messages, {sum(not o.get('min_spend') for o in gifts)} are" in text
+    )
+    assert f"{any_order['batch3']} of its {len(batches['batch3'])} messages say" in text, "batch 3's count"
+    assert f"(batch 0: none of {len(batches[''])}; batch 1: {any_order['batch1']} of " in text, "0 and 1"
+    assert any_order[""] == 0, "batch 0 says none"
+    w, w03 = (_rejects(folder / f / "report.md")["min_spend"] for f in ("w_bf16_lora", "w03_bf16_lora"))
+    assert f"({w03} against {w} of 1,600" in text and round(w03 / w) == 8, "eight times as often"
+    summary = _minus(" ".join(README.split()).partition("traced the loss to batch 3's own copy")[2][:250])
+    batch3 = paired["w03_bf16_lora/paired_shipped_data.json"]
+    shows(summary.partition("or to batch 1: ")[2][:6], batch3["difference"])
+    low, _, high = summary.partition("interval ")[2].partition(" to ")
+    shows(low, batch3["interval_95"][0])
+    shows(high[:6], batch3["interval_95"][1])
+
+
 def test_batch3_stage_diagnosis_matches_its_reports():
     folder = REPORTS / "copy_quality" / "batch3"
     text = " ".join(README.split()).partition("Which stage lost it")[2].partition("###")[0]
@@ -2562,15 +2647,10 @@ def test_batch3_stage_diagnosis_matches_its_reports():
         text.partition("the shipped adapter (")[2][:5],
         _glance(folder / "shipped" / "report.md")["shipped"]["approval"],
     )
-    lines = [
-        line for line in (folder / "w3_lora" / "report.md").read_text().splitlines() if "| all |" in line
-    ]
-    header = (folder / "w3_lora" / "report.md").read_text().split("| variant | channel | candidates |")[1]
-    rules = [c.strip() for c in header.splitlines()[0].strip("|").split("|")]
-    counts = dict(
-        zip(["candidates", *rules], [int(c) for c in lines[0].strip("|").split("|")[2:]], strict=True)
+    counts = _rejects(folder / "w3_lora" / "report.md")
+    assert max(counts.items(), key=lambda kv: kv[1] * (kv[0] != "candidates"))[0] == "min_spend", (
+        "the minimum spend is the SFT model's most common reject"
     )
-    assert rules[0] == "min_spend", "the minimum spend is the SFT model's most common reject"
     assert f"({counts['min_spend']} of {counts['candidates']:,} candidates" in text, "the count stated"
     runs = [json.loads((folder / f / "report.json").read_text()) for f in ("w3_lora", "w3_dpo")]
     assert all("--examples 0" in r["command"] for r in runs), "the diagnosis quotes no copy"
