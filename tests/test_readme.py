@@ -2547,15 +2547,6 @@ def test_batch3_section_matches_its_reports_and_the_rule():
     assert f"against a bar of +{bar:.2f}" in summary, "the README gives the bar"
 
 
-def _rejects(report_md: Path) -> dict[str, int]:
-    """A harness report's candidates and gate rejects by rule, from its table's "all channels" row."""
-    text = report_md.read_text()
-    header = text.split("| variant | channel | candidates |")[1].splitlines()[0]
-    rules = [c.strip() for c in header.strip("|").split("|")]
-    line = next(x for x in text.splitlines() if "| all |" in x)
-    return dict(zip(["candidates", *rules], [int(c) for c in line.strip("|").split("|")[2:]], strict=True))
-
-
 def _written_messages(batch: str) -> list[tuple[dict, str]]:
     """(offer, message) for each reference message of a written batch's train file."""
     path = ROOT / "finetune" / "data" / "written" / batch / "train.jsonl"
@@ -2581,7 +2572,8 @@ def test_batch3_which_change_matches_its_reports():
         assert training["steps"] == 300 and training["seed"] == 0, f"{name}: the same recipe"
         shows(cells[2], glance["approval"])
         pct(cells[3], glance["first_try_compliance"])
-        assert int(cells[4]) == _rejects(folder / name / "report.md")["min_spend"], f"{name}: min_spend"
+        rejects = _rejects(folder / name / "report.md")[name, "all"]
+        assert int(cells[4]) == rejects["min_spend"] and rejects["candidates"] == 1600, f"{name}: min_spend"
     paired = {
         f: json.loads((folder / f).read_text())
         for f in (
@@ -2622,7 +2614,9 @@ def test_batch3_which_change_matches_its_reports():
     assert f"{any_order['batch3']} of its {len(batches['batch3'])} messages say" in text, "batch 3's count"
     assert f"(batch 0: none of {len(batches[''])}; batch 1: {any_order['batch1']} of " in text, "0 and 1"
     assert any_order[""] == 0, "batch 0 says none"
-    w, w03 = (_rejects(folder / f / "report.md")["min_spend"] for f in ("w_bf16_lora", "w03_bf16_lora"))
+    w, w03 = (
+        _rejects(folder / f / "report.md")[f, "all"]["min_spend"] for f in ("w_bf16_lora", "w03_bf16_lora")
+    )
     assert f"({w03} against {w} of 1,600" in text and round(w03 / w) == 8, "eight times as often"
     summary = _minus(" ".join(README.split()).partition("traced the loss to batch 3's own copy")[2][:250])
     batch3 = paired["w03_bf16_lora/paired_shipped_data.json"]
@@ -2647,7 +2641,7 @@ def test_batch3_stage_diagnosis_matches_its_reports():
         text.partition("the shipped adapter (")[2][:5],
         _glance(folder / "shipped" / "report.md")["shipped"]["approval"],
     )
-    counts = _rejects(folder / "w3_lora" / "report.md")
+    counts = _rejects(folder / "w3_lora" / "report.md")["w3_lora", "all"]
     assert max(counts.items(), key=lambda kv: kv[1] * (kv[0] != "candidates"))[0] == "min_spend", (
         "the minimum spend is the SFT model's most common reject"
     )
