@@ -2559,17 +2559,18 @@ def test_batch3_which_change_matches_its_reports():
     text = " ".join(README.split()).partition("Which change lost it")[2].partition("###")[0]
     assert "committed in 3f9100b before" in text, "the reading rule's commit is named"
     rows = {
-        "w3_lora": ("the batch-3 chain's data: copy_gold train, written batches 0, 1 and 3", "w3", False),
-        "w3_bf16_lora": ("the batch-3 chain's data (1,480), bf16", "w3_bf16_lora", True),
-        "w_bf16_lora": ("the shipped chain's data: copy_gold train and written batch 0", "w_bf16_lora", True),
-        "w03_bf16_lora": ("copy_gold train, written batches 0 and 3, no batch 1", "w03_bf16_lora", True),
+        "w3_lora": ("the batch-3 chain's data: copy_gold train, written batches 0, 1 and 3", "w3", False, 0),
+        "w3_bf16_lora": ("the batch-3 chain's data (1,480), bf16", "w3_bf16_lora", True, 0),
+        "w_bf16_lora": ("the shipped chain's data: copy_gold train and written batch 0", "w_bf16_lora", True, 0),
+        "w03_bf16_lora": ("copy_gold train, written batches 0 and 3, no batch 1", "w03_bf16_lora", True, 0),
+        "w_bf16_s1_lora": ("the shipped chain's data (880), bf16, seed 1", "w_bf16_s1_lora", True, 1),
     }
-    for name, (first, records, bf16) in rows.items():
+    for name, (first, records, bf16, seed) in rows.items():
         cells, records = row(first), json.loads((folder / records / "training.json").read_text())
         glance, training = _glance(folder / name / "report.md")[name], records[f"gold_{name}"]["training"]
         assert f"({records['build_gold']['specs']:,})" in cells[0], f"{name}: the specs trained on"
-        assert cells[0].endswith("bf16" if bf16 else "float32") and training["bf16_autocast"] == bf16, name
-        assert training["steps"] == 300 and training["seed"] == 0, f"{name}: the same recipe"
+        assert ("bf16" if bf16 else "float32") in cells[0] and training["bf16_autocast"] == bf16, name
+        assert training["steps"] == 300 and training["seed"] == seed, f"{name}: the same recipe, its seed"
         shows(cells[2], glance["approval"])
         pct(cells[3], glance["first_try_compliance"])
         rejects = _rejects(folder / name / "report.md")[name, "all"]
@@ -2582,6 +2583,7 @@ def test_batch3_which_change_matches_its_reports():
             "w03_bf16_lora/paired_shipped_data.json",
             "w03_bf16_lora/paired_batch3.json",
             "w03_bf16_lora/paired_shipped_data_without_any_order.json",
+            "w_bf16_s1_lora/paired_seed0.json",
         )
     }
     stated = re.findall(r"([-+]?\d\.\d{3}),? (?:\(?interval|against the)", _minus(text))
@@ -2593,6 +2595,9 @@ def test_batch3_which_change_matches_its_reports():
         shows(low, result["interval_95"][0])
         shows(high, result["interval_95"][1])
     assert all(r["shoppers"] + r["left_out"] == 200 for r in paired.values()), "the 200 held-out shoppers"
+    noise = [_glance(folder / f"w_bf16{s}_lora" / "report.md")[f"w_bf16{s}_lora"] for s in ("", "_s1")]
+    moved = abs(noise[0]["first_try_compliance"] - noise[1]["first_try_compliance"])
+    assert f"compliance moved by {100 * moved:.1f} points" in text, "seed 1's compliance against seed 0's"
     assert (
         f"leaving out the {paired['w03_bf16_lora/paired_shipped_data_without_any_order.json']['left_out']} "
         in text
