@@ -2561,7 +2561,12 @@ def test_batch3_which_change_matches_its_reports():
     rows = {
         "w3_lora": ("the batch-3 chain's data: copy_gold train, written batches 0, 1 and 3", "w3", False, 0),
         "w3_bf16_lora": ("the batch-3 chain's data (1,480), bf16", "w3_bf16_lora", True, 0),
-        "w_bf16_lora": ("the shipped chain's data: copy_gold train and written batch 0", "w_bf16_lora", True, 0),
+        "w_bf16_lora": (
+            "the shipped chain's data: copy_gold train and written batch 0",
+            "w_bf16_lora",
+            True,
+            0,
+        ),
         "w03_bf16_lora": ("copy_gold train, written batches 0 and 3, no batch 1", "w03_bf16_lora", True, 0),
         "w_bf16_s1_lora": ("the shipped chain's data (880), bf16, seed 1", "w_bf16_s1_lora", True, 1),
     }
