@@ -65,7 +65,7 @@ def main() -> None:
     args = parser.parse_args()
     for name in ("data", "train", "exclude"):  # before any model loads, in one line
         if getattr(args, name) and not Path(getattr(args, name)).exists():
-            raise ValidationError(f"--{name}: {getattr(args, name)} not found")
+            raise ValidationError(f"--{name} not found: {getattr(args, name)}")  # a file, or amazon's folder
     start = time.time()
     result = run_hillstrom(args) if args.suite == "hillstrom" else run_ranking(args)
     result["wall_s"] = round(time.time() - start, 1)

@@ -14,7 +14,7 @@ import click
 
 from .models import ModelNotFoundError
 from .simulate import demo_campaign, load_campaign
-from .types import UserHistory, ValidationError, read_text_file
+from .types import UserHistory, ValidationError, existing_file, read_text_file
 
 
 def _override(config, settings: tuple[str, ...], **shortcuts):
@@ -451,8 +451,7 @@ def ope(log_path, policy, score, bootstrap, seed, rescore, users_path, campaign)
     from .ope import evaluate, read_log, rescore_log
     from .policy import PolicyConfig
 
-    if not Path(log_path).is_file():
-        raise ValidationError(f"log file not found: {log_path}")
+    existing_file(log_path, "log")
     if rescore:
         from .encoder import InterestEncoder
         from .ranker import Ranker

@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .types import UserHistory, ValidationError, read_text_file
+from .types import UserHistory, ValidationError, existing_file, read_text_file
 
 MAX_EVENTS = 1000  # most recent events kept per user (the encoder uses at most 50)
 MAX_TEXT_CHARS = 2000  # characters kept per event text (the encoder reads 200)
@@ -44,9 +44,7 @@ def json_objects(path: str | Path, file: str, row: str) -> Iterator[tuple[int, d
     """(line number, object) for each non-blank line of a JSONL `file` (e.g. "copies", "log") whose lines
     are each a `row` ("copy", "delivery"); a missing file, text that is not UTF-8, broken JSON or a line
     that is not an object is a one-line error naming the file and the line."""
-    path = Path(path)
-    if not path.is_file():
-        raise ValidationError(f"{file} file not found: {path}")
+    path = existing_file(path, file)
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             try:
@@ -72,9 +70,7 @@ def id_lists(paths: Iterable[str | Path]) -> set[str]:
 
 def check_users_file(path: str | Path) -> Path:
     """`path` if it is a users file promogen reads, else a one-line error naming it."""
-    path = Path(path)
-    if not path.is_file():
-        raise ValidationError(f"users file not found: {path}")
+    path = existing_file(path, "users")
     if path.suffix not in FORMATS:
         raise ValidationError(f"users file must be one of {', '.join(FORMATS)}; got {path.name}")
     return path

@@ -48,12 +48,19 @@ def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def read_text_file(path: str | Path, what: str) -> str:
-    """The text of a `what` file (a campaign, a user) the caller names; a missing file or text that is not
-    UTF-8 is a one-line error."""
+def existing_file(path: str | Path, what: str) -> Path:
+    """`path` when it is a file; else the one line every reader of a named file gives, "`what` file not
+    found: path"."""
     path = Path(path)
     if not path.is_file():
         raise ValidationError(f"{what} file not found: {path}")
+    return path
+
+
+def read_text_file(path: str | Path, what: str) -> str:
+    """The text of a `what` file (a campaign, a user) the caller names; a missing file or text that is not
+    UTF-8 is a one-line error."""
+    path = existing_file(path, what)
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:

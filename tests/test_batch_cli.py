@@ -503,11 +503,11 @@ def _script_main(path: str):
             ["--exclude", "{tmp}/none.txt", "--out", "{tmp}/o"],
             r"--exclude file not found: .*none\.txt",
         ),
-        ("eval/benchmarks.py", ["mind", "--data", "{tmp}/none.json"], r"--data: .*none\.json not found"),
+        ("eval/benchmarks.py", ["mind", "--data", "{tmp}/none.json"], r"--data not found: .*none\.json$"),
         (
             "eval/benchmarks.py",
             ["hillstrom", "--data", "{tmp}/list.yaml", "--train", "{tmp}/no.csv"],
-            r"--train: .*no\.csv",
+            r"--train not found: .*no\.csv$",
         ),
     ],
 )

@@ -19,7 +19,7 @@ from ..abtest import readout
 from ..ope import LoggedData, compare_ips, evaluate_probs
 from ..plan import PlanConfig, assign
 from ..reward import NONE, RewardConfig, RewardModel
-from ..types import ValidationError
+from ..types import ValidationError, existing_file
 
 ARMS = {"No E-Mail": NONE, "Mens E-Mail": "mens", "Womens E-Mail": "womens"}
 ACTIONS = [NONE, "mens", "womens"]
@@ -30,9 +30,7 @@ BUDGETS = (0.1, 0.3)
 
 def read(path: str | Path) -> dict:
     """The CSV as {row_id, features (dicts), action (index into ACTIONS), visit, conversion, spend}."""
-    path = Path(path)
-    if not path.is_file():
-        raise ValidationError(f"Hillstrom file not found: {path}")
+    path = existing_file(path, "Hillstrom")
     rows = {"row_id": [], "features": [], "action": [], **{k: [] for k in OUTCOMES}}
     with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)

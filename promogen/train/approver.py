@@ -34,7 +34,7 @@ from ..encoder import InterestEncoder
 from ..evaluation.stats import auc
 from ..models import resolve_encoder
 from ..provenance import file_sha1
-from ..types import Campaign, UserHistory, ValidationError
+from ..types import Campaign, UserHistory, ValidationError, existing_file
 from .gold import DEFECTS, sort_labels
 from .gold import read_specs as read_gold
 from .public_data import heldout
@@ -83,9 +83,7 @@ def read_labels(path: str | Path, specs: list[Spec]) -> dict[str, Spec]:
     """The approval panel's labels of the copywriter's own candidates (finetune/label_candidates.py), as
     one Spec per train spec id holding only those candidates, good and flawed as `gold.sort_labels`
     sorts them."""
-    path = Path(path)
-    if not path.is_file():
-        raise ValidationError(f"labels file not found: {path}")
+    path = existing_file(path, "labels")
     by_id = {s.spec_id: s for s in specs}
     rows = []
     for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
