@@ -2554,6 +2554,51 @@ def _written_messages(batch: str) -> list[tuple[dict, str]]:
     return [(s["campaign"]["offer"], text) for s in specs for text in (s["best"], s["alt"])]
 
 
+def test_sft_length_matches_its_reports():
+    folder, batch3 = REPORTS / "copy_quality" / "steps", REPORTS / "copy_quality" / "batch3"
+    text = " ".join(README.split()).partition("### SFT length")[2].partition("###")[0]
+    assert "(84514fa, 222f57f)" in text, "the reading rules' commits are named"
+    for name, steps in (("w_short_lora", 200), ("w_long_lora", 550)):
+        records = json.loads((folder / name / "training.json").read_text())
+        training, glance = records[f"gold_{name}"]["training"], _glance(folder / name / "report.md")[name]
+        assert training["steps"] == steps and training["seed"] == 0 and training["bf16_autocast"], name
+        assert (
+            records["build_gold"]
+            == json.loads((batch3 / "w_bf16_lora" / "training.json").read_text())["build_gold"]
+        ), f"{name}: the shipped chain's data, as the 300-step runs"
+        cells = row(f"{steps} (")
+        shows(cells[0].partition("(")[2], steps * 8 / records["build_gold"]["targets"])
+        shows(cells[1], glance["approval"])
+        for cell, against in zip(cells[2:4], ("paired_seed0.json", "paired_seed1.json"), strict=True):
+            paired = json.loads((folder / name / against).read_text())
+            assert paired["shoppers"] == 200 and paired["left_out"] == 0, f"{name}: all 200 shoppers"
+            shows_interval(cell, paired["difference"], paired["interval_95"])
+        pct(cells[4], glance["first_try_compliance"])
+        shows(cells[5], training["wall_s"])
+    for seed, name in ((0, "w_bf16_lora"), (1, "w_bf16_s1_lora")):
+        cells, glance = row(f"300 (1.4), seed {seed}"), _glance(batch3 / name / "report.md")[name]
+        shows(cells[1], glance["approval"])
+        pct(cells[4], glance["first_try_compliance"])
+    batch03 = json.loads((folder / "w_short_lora" / "paired_batch03.json").read_text())
+    targets = json.loads((batch3 / "w03_bf16_lora" / "training.json").read_text())["build_gold"]["targets"]
+    assert f"(batches 0 and 3: {targets:,} targets, about {2400 / targets:.1f} pass)" in text, (
+        "batch 0+3's passes"
+    )
+    seeds = json.loads((batch3 / "w_bf16_s1_lora" / "paired_seed0.json").read_text())["difference"]
+    assert f"by more than the two seeds differ ({seeds:.3f})" in text, "the seeds' difference"
+    assert batch03["b"].endswith("batch3/w03_bf16_lora/report.json"), "against batches 0 and 3"
+    stated = _minus(text.partition("run is rated ")[2][:60])
+    shows(stated.partition(" against")[0], batch03["difference"])
+    low, _, high = stated.partition("interval ")[2].partition(";")[0].partition(" to ")
+    shows(low, batch03["interval_95"][0])
+    shows(high, batch03["interval_95"][1])
+    summary = _minus(
+        " ".join(README.split()).partition("Nor did training the SFT shorter or longer")[2][:200]
+    )
+    for shown, name in zip(re.findall(r"-0\.\d{3}", summary), ("w_short_lora", "w_long_lora"), strict=True):
+        shows(shown, json.loads((folder / name / "paired_seed0.json").read_text())["difference"])
+
+
 def test_batch3_which_change_matches_its_reports():
     folder = REPORTS / "copy_quality" / "batch3"
     text = " ".join(README.split()).partition("Which change lost it")[2].partition("###")[0]
