@@ -63,6 +63,7 @@ def compare(a: str, b: str, metric: str, seed: int = 0, without: str = "") -> di
         raise ValidationError(f"every shopper's copy holds {without!r}: nothing is left to compare")
     diff = np.array([va[k][0] - vb[k][0] for k in keys])
     low, high = mean_interval(diff, seed)
+    # Six decimals, so that a page printing three rounds once (4 decimals then 3 can move the last digit).
     return {
         "a": a,
         "b": b,
@@ -70,10 +71,10 @@ def compare(a: str, b: str, metric: str, seed: int = 0, without: str = "") -> di
         "shoppers": len(keys),
         "without": without,
         "left_out": len(va) - len(keys),
-        "mean_a": round(float(np.mean([va[k][0] for k in keys])), 4),
-        "mean_b": round(float(np.mean([vb[k][0] for k in keys])), 4),
-        "difference": round(float(diff.mean()), 4),
-        "interval_95": [round(low, 4), round(high, 4)],
+        "mean_a": round(float(np.mean([va[k][0] for k in keys])), 6),
+        "mean_b": round(float(np.mean([vb[k][0] for k in keys])), 6),
+        "difference": round(float(diff.mean()), 6),
+        "interval_95": [round(low, 6), round(high, 6)],
         "a_higher": int((diff > 0).sum()),
         "b_higher": int((diff < 0).sum()),
     }

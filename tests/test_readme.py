@@ -11,6 +11,7 @@ import statistics
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 # The README, then the documents it links to in the order it lists them: the figures live in both.
@@ -2554,49 +2555,94 @@ def _written_messages(batch: str) -> list[tuple[dict, str]]:
     return [(s["campaign"]["offer"], text) for s in specs for text in (s["best"], s["alt"])]
 
 
+def _length_verdict(results: list[dict]) -> str:
+    """The SFT-length rule of 84514fa: helps or hurts only when every difference passes 0.03 that way and
+    every interval excludes 0."""
+    if all(r["difference"] >= 0.03 and r["interval_95"][0] > 0 for r in results):
+        return "helps"
+    if all(r["difference"] <= -0.03 and r["interval_95"][1] < 0 for r in results):
+        return "hurts"
+    return "none"
+
+
 def test_sft_length_matches_its_reports():
     folder, batch3 = REPORTS / "copy_quality" / "steps", REPORTS / "copy_quality" / "batch3"
-    text = " ".join(README.split()).partition("### SFT length")[2].partition("###")[0]
+    text = _minus(" ".join(README.split()).partition("### SFT length")[2].partition("###")[0])
     assert "(84514fa, 222f57f)" in text, "the reading rules' commits are named"
+    shipped = yaml.safe_load((ROOT / "finetune/configs/written.yaml").read_text())
+    builds = json.loads((REPORTS / "copy_quality/written/training.json").read_text())
+    targets = json.loads((batch3 / "w_bf16_lora" / "training.json").read_text())["build_gold"]["targets"]
+    assert (
+        f"each of its {builds['build_gold_copy_gold_only']['targets']} targets" in text
+        and f"({builds['build_gold']['targets']:,} targets in the shipped adapter's build, {targets:,} in"
+        in text
+    ), "the two builds' target counts"
+    runs = {}
     for name, steps in (("w_short_lora", 200), ("w_long_lora", 550)):
         records = json.loads((folder / name / "training.json").read_text())
         training, glance = records[f"gold_{name}"]["training"], _glance(folder / name / "report.md")[name]
         assert training["steps"] == steps and training["seed"] == 0 and training["bf16_autocast"], name
-        assert (
-            records["build_gold"]
-            == json.loads((batch3 / "w_bf16_lora" / "training.json").read_text())["build_gold"]
-        ), f"{name}: the shipped chain's data, as the 300-step runs"
-        cells = row(f"{steps} (")
-        shows(cells[0].partition("(")[2], steps * 8 / records["build_gold"]["targets"])
+        assert records["build_gold"]["targets"] == targets, f"{name}: the 300-step runs' data"
+        config = yaml.safe_load((ROOT / f"finetune/configs/written_{name.split('_')[1]}.yaml").read_text())
+        assert {k: v for k, v in config.items() if k not in ("out", "steps")} == {
+            k: v for k, v in shipped.items() if k not in ("out", "steps")
+        }, f"{name}: only the steps differ from written.yaml"
+        cells = row(f"{steps} ({steps * 8 / targets:.1f})")
         shows(cells[1], glance["approval"])
-        for cell, against in zip(cells[2:4], ("paired_seed0.json", "paired_seed1.json"), strict=True):
-            paired = json.loads((folder / name / against).read_text())
+        runs[name] = [json.loads((folder / name / f"paired_seed{s}.json").read_text()) for s in (0, 1)]
+        for cell, paired, against in zip(
+            cells[2:4], runs[name], ("w_bf16_lora", "w_bf16_s1_lora"), strict=True
+        ):
+            assert paired["a"].endswith(f"steps/{name}/report.json"), f"{name}: a is this run"
+            assert paired["b"].endswith(f"batch3/{against}/report.json"), f"{name}: b is {against}"
+            assert abs(paired["mean_a"] - glance["approval"]) < 1e-3, (
+                f"{name}: the paired file reads this run"
+            )
             assert paired["shoppers"] == 200 and paired["left_out"] == 0, f"{name}: all 200 shoppers"
             shows_interval(cell, paired["difference"], paired["interval_95"])
         pct(cells[4], glance["first_try_compliance"])
         shows(cells[5], training["wall_s"])
     for seed, name in ((0, "w_bf16_lora"), (1, "w_bf16_s1_lora")):
-        cells, glance = row(f"300 (1.4), seed {seed}"), _glance(batch3 / name / "report.md")[name]
+        cells, glance = (
+            row(f"300 ({2400 / targets:.1f}), seed {seed}"),
+            _glance(batch3 / name / "report.md")[name],
+        )
         shows(cells[1], glance["approval"])
         pct(cells[4], glance["first_try_compliance"])
-    batch03 = json.loads((folder / "w_short_lora" / "paired_batch03.json").read_text())
-    targets = json.loads((batch3 / "w03_bf16_lora" / "training.json").read_text())["build_gold"]["targets"]
-    assert f"(batches 0 and 3: {targets:,} targets, about {2400 / targets:.1f} pass)" in text, (
-        "batch 0+3's passes"
-    )
+    # The reading, computed: the rule's verdict, which intervals hold 0, the sign and size against the seeds.
+    assert all(_length_verdict(r) == "none" for r in runs.values()), "the rule shows no effect for either"
+    assert "Neither length is shown to differ by the rule" in text
+    by_seed = [[r[s] for r in runs.values()] for s in (0, 1)]
+    assert all(p["interval_95"][0] < 0 < p["interval_95"][1] for p in by_seed[0]), "seed 0: both hold 0"
+    assert all(p["interval_95"][1] < 0 for p in by_seed[1]), "seed 1: both exclude 0"
+    assert "against seed 0 both intervals hold 0, against seed 1 both exclude it" in text
     seeds = json.loads((batch3 / "w_bf16_s1_lora" / "paired_seed0.json").read_text())["difference"]
-    assert f"by more than the two seeds differ ({seeds:.3f})" in text, "the seeds' difference"
-    assert batch03["b"].endswith("batch3/w03_bf16_lora/report.json"), "against batches 0 and 3"
-    stated = _minus(text.partition("run is rated ")[2][:60])
-    shows(stated.partition(" against")[0], batch03["difference"])
-    low, _, high = stated.partition("interval ")[2].partition(";")[0].partition(" to ")
-    shows(low, batch03["interval_95"][0])
-    shows(high, batch03["interval_95"][1])
-    summary = _minus(
-        " ".join(README.split()).partition("Nor did training the SFT shorter or longer")[2][:200]
+    assert all(p["difference"] < -abs(seeds) for s in by_seed for p in s), "all lower, by more than the seeds"
+    assert (
+        f"All four differences are negative and larger than the one pair of seeds differs ({seeds:.3f}"
+        in text
     )
-    for shown, name in zip(re.findall(r"-0\.\d{3}", summary), ("w_short_lora", "w_long_lora"), strict=True):
-        shows(shown, json.loads((folder / name / "paired_seed0.json").read_text())["difference"])
+    # Batch 0+3 at a like number of passes (a comparison outside the rule).
+    batch03 = json.loads((folder / "w_short_lora" / "paired_batch03.json").read_text())
+    assert batch03["b"].endswith("batch3/w03_bf16_lora/report.json"), "against batches 0 and 3"
+    b03 = json.loads((batch3 / "w03_bf16_lora" / "training.json").read_text())["build_gold"]["targets"]
+    assert f"(batches 0 and 3: {b03:,} targets, about {2400 / b03:.1f} pass)" in text, "batch 0+3's passes"
+    stated = text.partition("run is rated ")[2][:60]
+    shows(stated.partition(" against")[0], batch03["difference"], slack=EXACT)
+    low, _, high = stated.partition("interval ")[2].partition(";")[0].partition(" to ")
+    shows(low, batch03["interval_95"][0], slack=EXACT)
+    shows(high, batch03["interval_95"][1], slack=EXACT)
+    assert batch03["interval_95"][0] < 0 < batch03["interval_95"][1] and "not shown either way" in text
+    # The README's sentence: the four differences, and which intervals hold 0.
+    summary = _minus(
+        " ".join(README.split()).partition("Nor did training the SFT shorter or longer")[2][:330]
+    )
+    shown = re.findall(r"-0\.\d{3}", summary)
+    for number, paired in zip(shown, [p for s in by_seed for p in s], strict=True):
+        shows(number, paired["difference"], slack=EXACT)
+    assert "(intervals holding 0) and" in summary and "(intervals excluding 0)" in summary, (
+        "as computed above"
+    )
 
 
 def test_batch3_which_change_matches_its_reports():
@@ -2619,7 +2665,13 @@ def test_batch3_which_change_matches_its_reports():
         cells, records = row(first), json.loads((folder / records / "training.json").read_text())
         glance, training = _glance(folder / name / "report.md")[name], records[f"gold_{name}"]["training"]
         assert f"({records['build_gold']['specs']:,})" in cells[0], f"{name}: the specs trained on"
-        assert ("bf16" if bf16 else "float32") in cells[0] and training["bf16_autocast"] == bf16, name
+        precision = re.search(r", (bf16|float32)\b", cells[0])
+        assert (
+            precision
+            and precision[1]
+            == ("bf16" if bf16 else "float32")
+            == ("float32", "bf16")[training["bf16_autocast"]]
+        ), f"{name}: the precision shown and trained"
         assert training["steps"] == 300 and training["seed"] == seed, f"{name}: the same recipe, its seed"
         shows(cells[2], glance["approval"])
         pct(cells[3], glance["first_try_compliance"])
