@@ -410,4 +410,5 @@ def run_batch_sharded(
         summary.notes.append(f"merged {shards} shards: {merged} lines in {out_path}")
         summary.out = str(out_path)
     state.wait_for_everyone()
+    state.destroy_process_group()  # as `train.lora.train` does: nothing left for interpreter exit to abort
     return summary

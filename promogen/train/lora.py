@@ -418,6 +418,9 @@ def train(config: TrainConfig, progress: bool = True) -> TrainResult:
         save_adapter(adapter_dir, trained.lm, trained.interest, config.adapter, summary)
         log.close()
     accelerator.wait_for_everyone()
+    # The process group ends with the run: left to interpreter exit, gloo's threads can abort a process
+    # whose work is done (SIGABRT; pytorch/pytorch#179291). A no-op in one process.
+    accelerator.end_training()
     return TrainResult(adapter_dir, summary, trained.eval(), main)
 
 
