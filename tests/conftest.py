@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from collections import deque
@@ -205,6 +206,14 @@ class Request:
     after: list[dict[str, tuple[str, ...]]] | None
     shared: list[int] | None
     keys: list[str] | None
+
+
+def process_errors(stderr: str) -> str:
+    """What a failed torchrun run said, for an assert message: every rank's own error lines (an abort's
+    "terminate called ..." comes before torchrun's summary, which fills the tail), then the tail."""
+    lines = [line for line in stderr.splitlines() if "Warning" not in line and "warnings.warn" not in line]
+    errors = [line for line in lines if re.search(r"Error|error:|terminate|what\(\)|Abort|Traceback", line)]
+    return "\n".join([*errors[:40], "...", *lines[-30:]])
 
 
 def texts(drafts: list[list[Draft]]) -> list[list[str]]:

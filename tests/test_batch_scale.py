@@ -8,6 +8,7 @@ import sys
 import time
 
 import pytest
+from conftest import process_errors
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -367,7 +368,7 @@ def test_two_processes_each_take_a_shard_and_merge_in_file_order(tiny_model_dir,
         *_batch_cmd(tiny_model_dir, users, out, *FLOAT32)[2:],
     ]
     result = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.returncode == 0, process_errors(result.stderr)
     ids = [json.loads(line)["user_id"] for line in out.read_text().splitlines()]
     want = [u.user_id for u in simulate_users(30, seed=8)]
     assert ids == want, "exactly one line per user, in file order"

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import conditioned_generator, sft_rows, texts
+from conftest import conditioned_generator, process_errors, sft_rows, texts
 
 from promogen import GeneratorConfig, PipelineConfig, PromoGen
 from promogen.conditioning import AdapterConfig, place_soft_prompt, read_adapter_config
@@ -230,7 +230,7 @@ def test_training_script_runs_as_two_processes(trainable_tiny_dir, encoder, tmp_
 
     def run(name: str, settings: dict) -> dict:
         result = launch(name, settings)
-        assert result.returncode == 0, result.stderr[-2000:]
+        assert result.returncode == 0, process_errors(result.stderr)
         return json.loads(result.stdout.strip().splitlines()[-1])
 
     uneven = launch("uneven", {**config, "batch_size": 3, "out": str(tmp_path / "uneven")})
