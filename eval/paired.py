@@ -11,14 +11,13 @@ A report is `PATH` when it holds one variant, else `PATH:VARIANT`.
 
 import argparse
 import json
-import math
 from pathlib import Path
 
 import numpy as np
 
 from promogen.cli import run_script
 from promogen.evaluation.stats import mean_interval
-from promogen.types import ValidationError, read_structured_file
+from promogen.types import ValidationError, is_number, read_structured_file
 
 
 def per_shopper(report: str, metric: str) -> dict[tuple[str, str], tuple[float, str]]:
@@ -39,7 +38,7 @@ def per_shopper(report: str, metric: str) -> dict[tuple[str, str], tuple[float, 
         for copy in run["copies"]:
             value = copy.get(metric)
             # NaN: the run could not measure it (no approver, no reference copy), not a score to pair.
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or math.isnan(value):
+            if not is_number(value):
                 raise ValidationError(
                     f"{path}: {campaign}/{copy['user_id']}'s copy has no measured metric {metric!r} "
                     f"(it has {value!r})"
