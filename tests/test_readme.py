@@ -2555,9 +2555,9 @@ def _written_messages(batch: str) -> list[tuple[dict, str]]:
     return [(s["campaign"]["offer"], text) for s in specs for text in (s["best"], s["alt"])]
 
 
-def _length_verdict(results: list[dict]) -> str:
-    """The SFT-length rule of 84514fa: helps or hurts only when every difference passes 0.03 that way and
-    every interval excludes 0."""
+def _paired_verdict(results: list[dict]) -> str:
+    """The SFT-stage rule of 84514fa (and 707bc30): helps or hurts only when every difference passes 0.03
+    that way and every interval excludes 0."""
     if all(r["difference"] >= 0.03 and r["interval_95"][0] > 0 for r in results):
         return "helps"
     if all(r["difference"] <= -0.03 and r["interval_95"][1] < 0 for r in results):
@@ -2610,7 +2610,7 @@ def test_sft_length_matches_its_reports():
         shows(cells[1], glance["approval"])
         pct(cells[4], glance["first_try_compliance"])
     # The reading, computed: the rule's verdict, which intervals hold 0, the sign and size against the seeds.
-    assert all(_length_verdict(r) == "none" for r in runs.values()), "the rule shows no effect for either"
+    assert all(_paired_verdict(r) == "none" for r in runs.values()), "the rule shows no effect for either"
     assert "Neither length is shown to differ by the rule" in text
     by_seed = [[r[s] for r in runs.values()] for s in (0, 1)]
     assert all(p["interval_95"][0] < 0 < p["interval_95"][1] for p in by_seed[0]), "seed 0: both hold 0"
@@ -2643,6 +2643,108 @@ def test_sft_length_matches_its_reports():
     assert "(intervals holding 0) and" in summary and "(intervals excluding 0)" in summary, (
         "as computed above"
     )
+
+
+def test_sft_levers_match_their_reports():
+    folder, batch3 = REPORTS / "copy_quality" / "sft_levers", REPORTS / "copy_quality" / "batch3"
+    text = _minus(
+        " ".join(README.split()).partition("### Batch 3 trimmed, and LoRA rank 32")[2].partition("###")[0]
+    )
+    assert "committed before either run (707bc30)" in text and "committed before it in e2f6938" in text
+    shipped = yaml.safe_load((ROOT / "finetune/configs/written.yaml").read_text())
+    changed = {  # run: (config, the fields that differ from written.yaml, its training record's key)
+        "w3t_lora": ("written3_trimmed", {"data", "steps"}, "gold_w3t_lora"),
+        "r32_lora": ("written_r32", {"adapter"}, "gold_w_r32_lora"),
+    }
+    runs = {}
+    for name, first in (("w3t_lora", "batch 3 trimmed, 422 steps"), ("r32_lora", "LoRA rank 32, 300 steps")):
+        records, glance = (
+            json.loads((folder / name / "training.json").read_text()),
+            _glance(folder / name / "report.md"),
+        )
+        config = yaml.safe_load((ROOT / f"finetune/configs/{changed[name][0]}.yaml").read_text())
+        differs = {k for k in shipped if k != "out" and config[k] != shipped[k]}
+        assert differs == changed[name][1], (
+            f"{name}: only {changed[name][1]} differ from written.yaml, not {differs}"
+        )
+        training = records[changed[name][2]]["training"]
+        assert training["seed"] == 0 and training["bf16_autocast"] and training["steps"] == config["steps"], (
+            name
+        )
+        cells, glance = row(first), glance[name]
+        shows(cells[1], glance["approval"])
+        runs[name] = [json.loads((folder / name / f"paired_seed{s}.json").read_text()) for s in (0, 1, 2)]
+        for cell, paired, against in zip(
+            cells[2:4], runs[name], ("w_bf16_lora", "w_bf16_s1_lora"), strict=False
+        ):
+            assert paired["a"].endswith(f"sft_levers/{name}/report.json"), f"{name}: a is this run"
+            assert paired["b"].endswith(f"batch3/{against}/report.json"), f"{name}: b is {against}"
+            assert paired["shoppers"] == 200 and paired["left_out"] == 0, f"{name}: all 200 shoppers"
+            assert abs(paired["mean_a"] - glance["approval"]) < 1e-3, (
+                f"{name}: the paired file reads this run"
+            )
+            shows_interval(cell, paired["difference"], paired["interval_95"])
+        pct(cells[4], glance["first_try_compliance"])
+        assert cells[5] == str(_rejects(folder / name / "report.md")[name, "all"]["min_spend"]), (
+            f"{name}: min_spend"
+        )
+        shows(cells[6], training["wall_s"])
+    # The equal-passes arithmetic and the trimmed data's size, from the records.
+    w3t = json.loads((folder / "w3t_lora" / "training.json").read_text())
+    targets, base = w3t["build_gold"]["targets"], 300 * 8 / 1680
+    assert round(base * targets / 8) == 422 and f"{targets:,} targets" in text, "422 steps keep 1.43 passes"
+    assert f"{w3t['batch3_trimmed']['specs']} of its 400 specs" in text, "the trimmed specs"
+    # The rule's verdict, computed: no effect for either, both leaning lower.
+    assert all(_paired_verdict(r[:2]) == "none" for r in runs.values()), "the rule shows no effect for either"
+    assert all(r[0]["interval_95"][0] < 0 < r[0]["interval_95"][1] for r in runs.values()), "seed 0: hold 0"
+    assert all(p["difference"] < 0 for r in runs.values() for p in r), "all lean lower"
+    # The third seed, and every SFT change of sessions 30-31 read against it.
+    seed2 = folder / "w_bf16_s2_lora"
+    glance2 = _glance(seed2 / "report.md")["w_bf16_s2_lora"]
+    training2 = json.loads((seed2 / "training.json").read_text())["gold_w_bf16_s2_lora"]["training"]
+    shipped_data = json.loads((batch3 / "w_bf16_lora" / "training.json").read_text())["gold_w_bf16_lora"]
+    assert training2["seed"] == 2 and training2["data_sha1"] == shipped_data["training"]["data_sha1"], (
+        "seed 2 trains on the shipped chain's data"
+    )
+    stated = text.partition("the same harness: ")[2]
+    shows(stated[:6], glance2["approval"])
+    pct(stated.partition("first-try compliance ")[2][:7], glance2["first_try_compliance"])
+    assert f"({training2['wall_s']:,.0f} s)" in text, "seed 2's wall time"
+    found = re.search(
+        r"([-+]\d\.\d{3}) \(interval ([-\d.]+) to ([-\d.]+)\) against seed 0 and "
+        r"([-+]\d\.\d{3}) \(([-\d.]+) to ([-\d.]+)\) against seed 1",
+        stated,
+    )
+    assert found, "seed 2 against seeds 0 and 1, each with its interval"
+    for s in (0, 1):
+        p = json.loads((seed2 / f"paired_seed{s}.json").read_text())
+        for number, value in zip(
+            found.groups()[3 * s : 3 * s + 3], (p["difference"], *p["interval_95"]), strict=True
+        ):
+            shows(number, value, slack=EXACT)
+    seeds = [_glance(batch3 / n / "report.md")[n]["approval"] for n in ("w_bf16_lora", "w_bf16_s1_lora")]
+    seeds.append(glance2["approval"])
+    assert f"span {min(seeds):.3f} to {max(seeds):.3f}" in text, "the three seeds' span"
+    levers = {"steps/w_short_lora": "200 steps", "steps/w_long_lora": "550 steps",
+              "sft_levers/w3t_lora": "batch 3 trimmed", "sft_levers/r32_lora": "rank 32"}  # fmt: skip
+    approvals = []
+    for path, label in levers.items():
+        p = json.loads((REPORTS / "copy_quality" / path / "paired_seed2.json").read_text())
+        assert p["b"].endswith("sft_levers/w_bf16_s2_lora/report.json"), f"{label}: against seed 2"
+        shows(text.partition(f" ({label})")[0][-6:], p["difference"], slack=EXACT)
+        excludes = p["interval_95"][1] < 0
+        assert excludes == (label != "batch 3 trimmed"), f"{label}: which intervals exclude 0"
+        approvals.append(p["mean_a"])
+    assert max(approvals) < min(seeds), "every change below all three seeds"
+    assert (
+        f"land at {min(approvals):.3f} to {max(approvals):.3f}, under the lowest of the three seeds" in text
+    )
+    summary = " ".join(README.split()).partition("Nor did batch 3 without its gift campaigns")[2][:420]
+    for number, paired in zip(
+        re.findall(r"-0\.\d{3}", summary), [runs[n][s] for s in (0, 1) for n in runs], strict=True
+    ):
+        shows(number, paired["difference"], slack=EXACT)
+    shows(summary.partition("rated ")[2][:5], glance2["approval"])
 
 
 def test_batch3_which_change_matches_its_reports():
