@@ -2645,71 +2645,123 @@ def test_sft_length_matches_its_reports():
     )
 
 
-def test_sft_levers_match_their_reports():
-    folder, batch3 = REPORTS / "copy_quality" / "sft_levers", REPORTS / "copy_quality" / "batch3"
-    text = _minus(
+SFT_LEVERS = REPORTS / "copy_quality" / "sft_levers"
+SEEDS = (  # the shipped recipe's three bf16 SFT runs: (report folder, variant)
+    (REPORTS / "copy_quality" / "batch3" / "w_bf16_lora", "w_bf16_lora"),
+    (REPORTS / "copy_quality" / "batch3" / "w_bf16_s1_lora", "w_bf16_s1_lora"),
+    (SFT_LEVERS / "w_bf16_s2_lora", "w_bf16_s2_lora"),
+)
+
+
+def _levers_text() -> str:
+    return _minus(
         " ".join(README.split()).partition("### Batch 3 trimmed, and LoRA rank 32")[2].partition("###")[0]
     )
-    assert "committed before either run (707bc30)" in text and "committed before it in e2f6938" in text
+
+
+def _training(folder: Path, key: str) -> dict:
+    return json.loads((folder / "training.json").read_text())[key]
+
+
+def _trimmed_specs() -> int:
+    """Batch 3's specs left by the jq filter of written3_trimmed.yaml, recomputed from the data."""
+    path = ROOT / "finetune" / "data" / "written" / "batch3" / "train.jsonl"
+    specs = [json.loads(line) for line in path.read_text().splitlines()]
+    return sum(
+        s["campaign"]["offer"]["kind"] != "gift" and "any order" not in f"{s['best']} {s['alt']}".lower()
+        for s in specs
+    )
+
+
+def test_sft_levers_match_their_reports():
+    text = _levers_text()
+    assert "committed before either run (707bc30)" in text, "the rule's commit is named"
     shipped = yaml.safe_load((ROOT / "finetune/configs/written.yaml").read_text())
-    changed = {  # run: (config, the fields that differ from written.yaml, its training record's key)
-        "w3t_lora": ("written3_trimmed", {"data", "steps"}, "gold_w3t_lora"),
-        "r32_lora": ("written_r32", {"adapter"}, "gold_w_r32_lora"),
+    seed0 = _training(SEEDS[0][0], "gold_w_bf16_lora")
+    levers = {  # run: (table row, config, record key, the fields that differ from written.yaml)
+        "w3t_lora": ("batch 3 trimmed, 422 steps", "written3_trimmed", "gold_w3t_lora", {"data", "steps"}),
+        "r32_lora": ("LoRA rank 32, 300 steps", "written_r32", "gold_w_r32_lora", {"adapter"}),
     }
     runs = {}
-    for name, first in (("w3t_lora", "batch 3 trimmed, 422 steps"), ("r32_lora", "LoRA rank 32, 300 steps")):
-        records, glance = (
-            json.loads((folder / name / "training.json").read_text()),
-            _glance(folder / name / "report.md"),
-        )
-        config = yaml.safe_load((ROOT / f"finetune/configs/{changed[name][0]}.yaml").read_text())
-        differs = {k for k in shipped if k != "out" and config[k] != shipped[k]}
-        assert differs == changed[name][1], (
-            f"{name}: only {changed[name][1]} differ from written.yaml, not {differs}"
-        )
-        training = records[changed[name][2]]["training"]
+    for name, (first, config_name, key, fields) in levers.items():
+        config = yaml.safe_load((ROOT / f"finetune/configs/{config_name}.yaml").read_text())
+        differs = {
+            k for k in shipped.keys() | config.keys() if k != "out" and config.get(k) != shipped.get(k)
+        }
+        assert differs == fields, f"{name}: {differs} differ from written.yaml, not only {fields}"
+        record, glance = _training(SFT_LEVERS / name, key), _glance(SFT_LEVERS / name / "report.md")[name]
+        ran = record["config"]
+        assert all(ran[k] == v for k, v in config.items() if k != "adapter") and all(
+            ran["adapter"][k] == v for k, v in config["adapter"].items()
+        ), f"{name}: the run's config is the committed one"
+        training = record["training"]
         assert training["seed"] == 0 and training["bf16_autocast"] and training["steps"] == config["steps"], (
             name
         )
-        cells, glance = row(first), glance[name]
+        cells = row(first)
         shows(cells[1], glance["approval"])
-        runs[name] = [json.loads((folder / name / f"paired_seed{s}.json").read_text()) for s in (0, 1, 2)]
-        for cell, paired, against in zip(
-            cells[2:4], runs[name], ("w_bf16_lora", "w_bf16_s1_lora"), strict=False
-        ):
+        runs[name] = [json.loads((SFT_LEVERS / name / f"paired_seed{s}.json").read_text()) for s in (0, 1)]
+        for cell, paired, (folder, variant) in zip(cells[2:4], runs[name], SEEDS, strict=False):
             assert paired["a"].endswith(f"sft_levers/{name}/report.json"), f"{name}: a is this run"
-            assert paired["b"].endswith(f"batch3/{against}/report.json"), f"{name}: b is {against}"
+            assert paired["b"].endswith(f"{folder.name}/report.json"), f"{name}: b is {variant}"
             assert paired["shoppers"] == 200 and paired["left_out"] == 0, f"{name}: all 200 shoppers"
             assert abs(paired["mean_a"] - glance["approval"]) < 1e-3, (
                 f"{name}: the paired file reads this run"
             )
             shows_interval(cell, paired["difference"], paired["interval_95"])
         pct(cells[4], glance["first_try_compliance"])
-        assert cells[5] == str(_rejects(folder / name / "report.md")[name, "all"]["min_spend"]), (
-            f"{name}: min_spend"
-        )
+        rejects = _rejects(SFT_LEVERS / name / "report.md")[name, "all"]
+        assert cells[5] == str(rejects["min_spend"]) and rejects["candidates"] == 1600, f"{name}: min_spend"
         shows(cells[6], training["wall_s"])
-    # The equal-passes arithmetic and the trimmed data's size, from the records.
-    w3t = json.loads((folder / "w3t_lora" / "training.json").read_text())
-    targets, base = w3t["build_gold"]["targets"], 300 * 8 / 1680
-    assert round(base * targets / 8) == 422 and f"{targets:,} targets" in text, "422 steps keep 1.43 passes"
-    assert f"{w3t['batch3_trimmed']['specs']} of its 400 specs" in text, "the trimmed specs"
-    # The rule's verdict, computed: no effect for either, both leaning lower.
-    assert all(_paired_verdict(r[:2]) == "none" for r in runs.values()), "the rule shows no effect for either"
+    r32 = yaml.safe_load((ROOT / "finetune/configs/written_r32.yaml").read_text())["adapter"]
+    assert (r32["lora_r"], r32["lora_alpha"]) == (32, 64), "rank 32 at the shipped scale alpha / r = 2"
+    # Equal passes: the trimmed run's steps keep the shipped run's passes over its targets.
+    trimmed = json.loads((SFT_LEVERS / "w3t_lora" / "training.json").read_text())
+    targets = trimmed["build_gold"]["targets"]
+    shipped_targets = json.loads((SEEDS[0][0] / "training.json").read_text())["build_gold"]["targets"]
+    passes = seed0["training"]["steps"] * seed0["config"]["batch_size"] / shipped_targets
+    steps = trimmed["gold_w3t_lora"]["config"]["steps"]
+    assert steps == round(passes * targets / 8) and f"{steps} steps in place of 300" in text, "equal passes"
+    assert f"the shipped run's passes over its targets ({passes:.2f})" in text, "the passes kept"
+    build = trimmed["build_gold"]
+    assert f"{build['specs']:,} specs, {targets:,} targets" in text, "the trimmed build's size"
+    assert f"{_trimmed_specs()} of its 400 specs" in text, "the specs the filter keeps"
+    # The rule's verdict, computed, and the reading the text gives of it.
+    assert all(_paired_verdict(r) == "none" for r in runs.values()), "the rule shows no effect for either"
+    assert "Neither run is shown to differ by the rule" in text
     assert all(r[0]["interval_95"][0] < 0 < r[0]["interval_95"][1] for r in runs.values()), "seed 0: hold 0"
-    assert all(p["difference"] < 0 for r in runs.values() for p in r), "all lean lower"
-    # The third seed, and every SFT change of sessions 30-31 read against it.
-    seed2 = folder / "w_bf16_s2_lora"
-    glance2 = _glance(seed2 / "report.md")["w_bf16_s2_lora"]
-    training2 = json.loads((seed2 / "training.json").read_text())["gold_w_bf16_s2_lora"]["training"]
-    shipped_data = json.loads((batch3 / "w_bf16_lora" / "training.json").read_text())["gold_w_bf16_lora"]
-    assert training2["seed"] == 2 and training2["data_sha1"] == shipped_data["training"]["data_sha1"], (
-        "seed 2 trains on the shipped chain's data"
-    )
+    excluding = [n for n, r in runs.items() if r[1]["interval_95"][1] < 0]
+    assert excluding == ["r32_lora"] and "against seed 1 only rank 32's excludes it" in text, excluding
+    assert all(p["difference"] < 0 for r in runs.values() for p in r) and "Both lean lower" in text
+    summary = " ".join(README.split()).partition("Nor did batch 3 without its gift campaigns")[2][:480]
+    for number, paired in zip(
+        re.findall(r"-0\.\d{3}", summary), [runs[n][s] for s in (0, 1) for n in runs], strict=True
+    ):
+        shows(number, paired["difference"], slack=EXACT)
+    assert "(only rank 32's interval excluding 0): no effect by the rule" in summary, "the README's verdict"
+
+
+def test_third_seed_matches_its_reports():
+    text = _levers_text()
+    assert "committed before it in e2f6938" in text, "the reading's commit is named"
+    glances = [_glance(folder / "report.md")[variant] for folder, variant in SEEDS]
+    records = [_training(folder, f"gold_{variant}")["training"] for folder, variant in SEEDS]
+    assert [r["seed"] for r in records] == [0, 1, 2], "three seeds"
+    assert len({(r["data_sha1"], r["steps"], r["bf16_autocast"]) for r in records}) == 1, "one recipe"
+    config = _training(SEEDS[2][0], "gold_w_bf16_s2_lora")["config"]
+    assert config["adapter"]["lora_r"] == 16 and config["steps"] == 300, "the shipped recipe's shape"
+    cells = row("the shipped recipe, seed 0 / seed 1 / seed 2")
+    rejects = [_rejects(folder / "report.md")[variant, "all"]["min_spend"] for folder, variant in SEEDS]
+    for part, glance in zip(cells[1].split(" / "), glances, strict=True):
+        shows(part, glance["approval"])
+    for part, glance in zip(cells[4].split(" / "), glances, strict=True):
+        pct(part, glance["first_try_compliance"])
+    assert cells[5] == " / ".join(map(str, rejects)), f"min_spend rejects {rejects}"
+    assert f"within the shipped recipe's {min(rejects)} to {max(rejects)} over three seeds" in text
     stated = text.partition("the same harness: ")[2]
-    shows(stated[:6], glance2["approval"])
-    pct(stated.partition("first-try compliance ")[2][:7], glance2["first_try_compliance"])
-    assert f"({training2['wall_s']:,.0f} s)" in text, "seed 2's wall time"
+    shows(stated[:6], glances[2]["approval"])
+    pct(stated.partition("first-try compliance ")[2][:7], glances[2]["first_try_compliance"])
+    assert f"({records[2]['wall_s']:,.0f} s)" in text, "seed 2's wall time"
     found = re.search(
         r"([-+]\d\.\d{3}) \(interval ([-\d.]+) to ([-\d.]+)\) against seed 0 and "
         r"([-+]\d\.\d{3}) \(([-\d.]+) to ([-\d.]+)\) against seed 1",
@@ -2717,34 +2769,45 @@ def test_sft_levers_match_their_reports():
     )
     assert found, "seed 2 against seeds 0 and 1, each with its interval"
     for s in (0, 1):
-        p = json.loads((seed2 / f"paired_seed{s}.json").read_text())
+        p = json.loads((SEEDS[2][0] / f"paired_seed{s}.json").read_text())
+        assert p["b"].endswith(f"{SEEDS[s][0].name}/report.json") and p["shoppers"] == 200, f"seed 2 vs {s}"
         for number, value in zip(
             found.groups()[3 * s : 3 * s + 3], (p["difference"], *p["interval_95"]), strict=True
         ):
             shows(number, value, slack=EXACT)
-    seeds = [_glance(batch3 / n / "report.md")[n]["approval"] for n in ("w_bf16_lora", "w_bf16_s1_lora")]
-    seeds.append(glance2["approval"])
-    assert f"span {min(seeds):.3f} to {max(seeds):.3f}" in text, "the three seeds' span"
+    approvals = [g["approval"] for g in glances]
+    assert f"span {min(approvals):.3f} to {max(approvals):.3f}" in text, "the three seeds' span"
+    spread = max(approvals) - min(approvals)
+    assert f"seed-to-seed spread of {spread:.3f} in three seeds" in text, "the spread"
+    _check_levers_against_seed2(text, min(approvals))
+    summary = " ".join(README.split()).partition("a third seed of the shipped recipe rated ")[2][:40]
+    shown = re.findall(r"\d\.\d{3}", summary)
+    for number, value in zip(shown, (approvals[2], approvals[0], approvals[1]), strict=True):
+        shows(number, value)
+
+
+def _check_levers_against_seed2(text: str, lowest_seed: float) -> None:
+    """The four SFT changes of sessions 30-31 against seed 2: their differences, which intervals exclude
+    0 (as the text says), and all of them below the lowest seed."""
     levers = {"steps/w_short_lora": "200 steps", "steps/w_long_lora": "550 steps",
               "sft_levers/w3t_lora": "batch 3 trimmed", "sft_levers/r32_lora": "rank 32"}  # fmt: skip
-    approvals = []
+    approvals, holding = [], []
     for path, label in levers.items():
         p = json.loads((REPORTS / "copy_quality" / path / "paired_seed2.json").read_text())
+        assert p["a"].endswith(f"{path}/report.json"), f"{label}: a is this run"
         assert p["b"].endswith("sft_levers/w_bf16_s2_lora/report.json"), f"{label}: against seed 2"
+        assert p["shoppers"] == 200 and p["left_out"] == 0, f"{label}: all 200 shoppers"
+        approval = _glance(REPORTS / "copy_quality" / path / "report.md")[Path(path).name]["approval"]
+        assert abs(p["mean_a"] - approval) < 1e-3, f"{label}: the paired file reads this run"
         shows(text.partition(f" ({label})")[0][-6:], p["difference"], slack=EXACT)
-        excludes = p["interval_95"][1] < 0
-        assert excludes == (label != "batch 3 trimmed"), f"{label}: which intervals exclude 0"
-        approvals.append(p["mean_a"])
-    assert max(approvals) < min(seeds), "every change below all three seeds"
+        if p["interval_95"][1] >= 0:
+            holding.append(label)
+        approvals.append(approval)
+    assert holding == ["batch 3 trimmed"] and "the intervals of all but batch 3 trimmed excluding 0" in text
+    assert max(approvals) < lowest_seed, "every change below all three seeds"
     assert (
         f"land at {min(approvals):.3f} to {max(approvals):.3f}, under the lowest of the three seeds" in text
     )
-    summary = " ".join(README.split()).partition("Nor did batch 3 without its gift campaigns")[2][:420]
-    for number, paired in zip(
-        re.findall(r"-0\.\d{3}", summary), [runs[n][s] for s in (0, 1) for n in runs], strict=True
-    ):
-        shows(number, paired["difference"], slack=EXACT)
-    shows(summary.partition("rated ")[2][:5], glance2["approval"])
 
 
 def test_batch3_which_change_matches_its_reports():
