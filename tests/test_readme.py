@@ -2677,7 +2677,6 @@ def test_sft_levers_match_their_reports():
     text = _levers_text()
     assert "committed before either run (707bc30)" in text, "the rule's commit is named"
     shipped = yaml.safe_load((ROOT / "finetune/configs/written.yaml").read_text())
-    seed0 = _training(SEEDS[0][0], "gold_w_bf16_lora")
     levers = {  # run: (table row, config, record key, the fields that differ from written.yaml)
         "w3t_lora": ("batch 3 trimmed, 422 steps", "written3_trimmed", "gold_w3t_lora", {"data", "steps"}),
         "r32_lora": ("LoRA rank 32, 300 steps", "written_r32", "gold_w_r32_lora", {"adapter"}),
@@ -2717,11 +2716,13 @@ def test_sft_levers_match_their_reports():
     assert (r32["lora_r"], r32["lora_alpha"]) == (32, 64), "rank 32 at the shipped scale alpha / r = 2"
     # Equal passes: the trimmed run's steps keep the shipped run's passes over its targets.
     trimmed = json.loads((SFT_LEVERS / "w3t_lora" / "training.json").read_text())
-    targets = trimmed["build_gold"]["targets"]
-    shipped_targets = json.loads((SEEDS[0][0] / "training.json").read_text())["build_gold"]["targets"]
-    passes = seed0["training"]["steps"] * seed0["config"]["batch_size"] / shipped_targets
-    steps = trimmed["gold_w3t_lora"]["config"]["steps"]
-    assert steps == round(passes * targets / 8) and f"{steps} steps in place of 300" in text, "equal passes"
+    seed0 = json.loads((SEEDS[0][0] / "training.json").read_text())
+    run0, targets = seed0["gold_w_bf16_lora"], trimmed["build_gold"]["targets"]
+    passes = run0["training"]["steps"] * run0["config"]["batch_size"] / seed0["build_gold"]["targets"]
+    steps, batch = (trimmed["gold_w3t_lora"]["config"][k] for k in ("steps", "batch_size"))
+    assert steps == round(passes * targets / batch) and f"{steps} steps in place of 300" in text, (
+        "equal passes"
+    )
     assert f"the shipped run's passes over its targets ({passes:.2f})" in text, "the passes kept"
     build = trimmed["build_gold"]
     assert f"{build['specs']:,} specs, {targets:,} targets" in text, "the trimmed build's size"
