@@ -1,6 +1,7 @@
 """Train the LoRA + interest adapter: SFT on finetune/build_gold.py rows, or DPO on build_pairs.py pairs.
 
 python finetune/train_lora.py --config finetune/configs/gold.yaml
+python finetune/train_lora.py --config finetune/configs/written.yaml --set lr=0.0002 --out runs/lr2
 torchrun --nproc_per_node 2 finetune/train_lora.py --config finetune/configs/gold.yaml   # several processes
 accelerate launch finetune/train_lora.py --config finetune/configs/gold.yaml             # e.g. on a GPU
 
@@ -12,6 +13,7 @@ import argparse
 import json
 
 from promogen.cli import run_script
+from promogen.config import override
 from promogen.train.lora import TrainConfig, train
 from promogen.types import ValidationError, read_structured_file
 
@@ -37,12 +39,20 @@ def main() -> None:
     parser.add_argument("--out", help="override `out`")
     parser.add_argument("--steps", type=int, help="override `steps`")
     parser.add_argument("--seed", type=int, help="override `seed` (e.g. a second run, to see training noise)")
+    parser.add_argument(
+        "--set",
+        dest="settings",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="any TrainConfig field, repeatable, as promogen's --set: --set lr=0.0002 --set adapter.lora_r=8",
+    )
     args = parser.parse_args()
     fields = read_fields(args.config) if args.config else {}
     fields.update(
         {k: v for k, v in vars(args).items() if k in ("data", "out", "steps", "seed") and v is not None}
     )
-    result = train(TrainConfig.from_dict(fields))
+    result = train(override(TrainConfig.from_dict(fields), args.settings))
     if result.main:  # with several processes, one summary line (two would interleave on stdout)
         print(json.dumps({"adapter": str(result.adapter), **result.summary}))
 

@@ -504,6 +504,9 @@ def _script_main(path: str):
             r"--exclude file not found: .*none\.txt",
         ),
         ("eval/benchmarks.py", ["mind", "--data", "{tmp}/none.json"], r"--data not found: .*none\.json$"),
+        ("finetune/train_lora.py", ["--set", "adapter.rank=8"], r"unknown setting `adapter\.rank`"),
+        ("finetune/train_lora.py", ["--set", "lr=fast"], r"`lr` must be float; got 'fast'"),
+        ("finetune/train_lora.py", ["--set", "lr=2"], r"`lr` must be in \[0\.0, 1\.0\]; got 2\.0"),
         (
             "eval/benchmarks.py",
             ["hillstrom", "--data", "{tmp}/list.yaml", "--train", "{tmp}/no.csv"],
@@ -548,6 +551,13 @@ def test_train_lora_flags_override_the_config_file(tmp_path, monkeypatch, capsys
     )
     assert all(c.lr == 0.0004 and c.data == ["a.jsonl"] for c in seen), (
         f"the file's other fields stay: {seen}"
+    )
+    settings = ["--set", "lr=0.0002", "--set", "adapter.lora_r=8", "--set", "adapter.lora_alpha=16"]
+    monkeypatch.setattr("sys.argv", ["train_lora.py", "--config", str(tmp_path / "c.yaml"), *settings])
+    main()
+    last = seen[-1]
+    assert (last.lr, last.adapter.lora_r, last.adapter.lora_alpha, last.steps) == (0.0002, 8, 16, 300), (
+        f"--set replaces any field, nested ones by their dotted path, and keeps the file's others: {last}"
     )
 
 
