@@ -45,14 +45,14 @@ def main() -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="any TrainConfig field, repeatable, as promogen's --set: --set lr=0.0002 --set adapter.lora_r=8",
+        help="any TrainConfig field, repeatable, as promogen's --set (lists in JSON; the flags above win): "
+        "--set lr=0.0002 --set adapter.lora_r=8",
     )
     args = parser.parse_args()
     fields = read_fields(args.config) if args.config else {}
-    fields.update(
-        {k: v for k, v in vars(args).items() if k in ("data", "out", "steps", "seed") and v is not None}
-    )
-    result = train(override(TrainConfig.from_dict(fields), args.settings))
+    config = override(TrainConfig.from_dict(fields), args.settings)
+    flags = {k: v for k, v in vars(args).items() if k in ("data", "out", "steps", "seed") and v is not None}
+    result = train(TrainConfig.from_dict({**config.to_dict(), **flags}))
     if result.main:  # with several processes, one summary line (two would interleave on stdout)
         print(json.dumps({"adapter": str(result.adapter), **result.summary}))
 

@@ -559,6 +559,9 @@ def test_train_lora_flags_override_the_config_file(tmp_path, monkeypatch, capsys
     assert (last.lr, last.adapter.lora_r, last.adapter.lora_alpha, last.steps) == (0.0002, 8, 16, 300), (
         f"--set replaces any field, nested ones by their dotted path, and keeps the file's others: {last}"
     )
+    monkeypatch.setattr("sys.argv", ["train_lora.py", "--steps", "200", "--set", "steps=300", "--out", "o"])
+    main()
+    assert seen[-1].steps == 200, f"a flag wins over --set, as in promogen's CLI: {seen[-1].steps}"
 
 
 @pytest.mark.parametrize(
