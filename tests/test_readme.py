@@ -2821,6 +2821,8 @@ SFT_TABLE = {
     "550 steps for 300": (REPORTS / "copy_quality" / "steps" / "w_long_lora", (0, 1)),
     "[with batch 3 less its gift": (SFT_LEVERS / "w3t_lora", (0, 1)),
     "LoRA rank 32 for 16": (SFT_LEVERS / "r32_lora", (0, 1)),
+    "[learning rate 0.0002 for 0.0004]": (SFT_LEVERS / "lr2_lora", (0, 1, 2)),
+    "LoRA rank 8 for 16": (SFT_LEVERS / "r8_lora", (0, 1, 2)),
 }
 
 
@@ -2980,3 +2982,41 @@ def test_batch3_stage_diagnosis_matches_its_reports():
     assert f"({counts['min_spend']} of {counts['candidates']:,} candidates" in text, "the count stated"
     runs = [json.loads((folder / f / "report.json").read_text()) for f in ("w3_lora", "w3_dpo")]
     assert all("--examples 0" in r["command"] for r in runs), "the diagnosis quotes no copy"
+
+
+def test_half_learning_rate_and_rank_8_match_their_reports_and_the_rule():
+    text = _minus(
+        " ".join(README.split())
+        .partition("### Half the learning rate, and LoRA rank 8")[2]
+        .partition("###")[0]
+    )
+    assert "Rule, committed before either run (a114c6a)" in text, "the rule's commit is named"
+    shipped = yaml.safe_load((ROOT / "finetune/configs/written.yaml").read_text())
+    runs = {  # run: (table row, the --set settings the docs give)
+        "lr2_lora": ("learning rate 0.0002, 300 steps", {"lr": 0.0002}),
+        "r8_lora": ("LoRA rank 8, 300 steps", {"adapter.lora_r": 8, "adapter.lora_alpha": 16}),
+    }
+    verdicts = {}
+    for name, (first, settings) in runs.items():
+        folder = SFT_LEVERS / name
+        record = _training(folder, f"gold_w_{name}")
+        ran = {**record["config"], **{f"adapter.{k}": v for k, v in record["config"]["adapter"].items()}}
+        wanted = {**shipped, **{f"adapter.{k}": v for k, v in shipped["adapter"].items()}, **settings}
+        differs = {k for k, v in wanted.items() if k not in ("out", "adapter") and ran[k] != v}
+        assert not differs, f"{name}: the run is written.yaml with {settings}, but {differs} differ"
+        assert " ".join(f"--set {k}={v:g}" for k, v in settings.items()) in text, f"{name}: its command"
+        training, glance = record["training"], _glance(folder / "report.md")[name]
+        assert training["seed"] == 0 and training["bf16_autocast"] and training["steps"] == 300, name
+        cells = row(first)
+        shows(cells[1], glance["approval"])
+        paired = [_load(str(folder / f"paired_seed{s}.json")) for s in (0, 1, 2)]
+        for cell, p, (seed_folder, _) in zip(cells[2:5], paired, SEEDS, strict=True):
+            assert p["b"].endswith(f"{seed_folder.name}/report.json") and p["shoppers"] == 200, name
+            shows_interval(cell, p["difference"], p["interval_95"])
+        pct(cells[5], glance["first_try_compliance"])
+        rejects = _rejects(folder / "report.md")[name, "all"]
+        assert cells[6] == str(rejects["min_spend"]) and rejects["candidates"] == 1600, f"{name}: min_spend"
+        shows(cells[7], training["wall_s"])
+        verdicts[name] = _paired_verdict(paired)
+    assert verdicts == {"lr2_lora": "hurts", "r8_lora": "none"}, verdicts
+    assert "half the learning rate hurts" in text and "rank 8 shows no effect" in text, "the verdicts"
