@@ -3004,6 +3004,12 @@ def test_half_learning_rate_and_rank_8_match_their_reports_and_the_rule():
         wanted = {**shipped, **{f"adapter.{k}": v for k, v in shipped["adapter"].items()}, **settings}
         differs = {k for k, v in wanted.items() if k not in ("out", "adapter") and ran[k] != v}
         assert not differs, f"{name}: the run is written.yaml with {settings}, but {differs} differ"
+        seed0 = _training(SEEDS[0][0], "gold_w_bf16_lora")
+        base = {**seed0["config"], **{f"adapter.{k}": v for k, v in seed0["config"]["adapter"].items()}}
+        assert {k for k in base if k not in ("out", "adapter") and ran[k] != base[k]} == set(settings), (
+            f"{name}: every other setting, defaults included, as seed 0 ran"
+        )
+        assert record["training"]["data_sha1"] == seed0["training"]["data_sha1"], f"{name}: seed 0's data"
         assert " ".join(f"--set {k}={v:g}" for k, v in settings.items()) in text, f"{name}: its command"
         training, glance = record["training"], _glance(folder / "report.md")[name]
         assert training["seed"] == 0 and training["bf16_autocast"] and training["steps"] == 300, name
@@ -3012,6 +3018,7 @@ def test_half_learning_rate_and_rank_8_match_their_reports_and_the_rule():
         paired = [_load(str(folder / f"paired_seed{s}.json")) for s in (0, 1, 2)]
         for cell, p, (seed_folder, _) in zip(cells[2:5], paired, SEEDS, strict=True):
             assert p["b"].endswith(f"{seed_folder.name}/report.json") and p["shoppers"] == 200, name
+            assert p["a"].endswith(f"{name}/report.json") and p["left_out"] == 0, f"{name}: this run, all"
             shows_interval(cell, p["difference"], p["interval_95"])
         pct(cells[5], glance["first_try_compliance"])
         rejects = _rejects(folder / "report.md")[name, "all"]
@@ -3020,3 +3027,8 @@ def test_half_learning_rate_and_rank_8_match_their_reports_and_the_rule():
         verdicts[name] = _paired_verdict(paired)
     assert verdicts == {"lr2_lora": "hurts", "r8_lora": "none"}, verdicts
     assert "half the learning rate hurts" in text and "rank 8 shows no effect" in text, "the verdicts"
+    ftc = [_glance(folder / "report.md")[variant]["first_try_compliance"] for folder, variant in SEEDS]
+    assert all(_glance(SFT_LEVERS / n / "report.md")[n]["first_try_compliance"] < min(ftc) for n in runs), (
+        "both runs' first-try compliance below the seeds', as the text says"
+    )
+    assert f"against {min(ftc):.2%} to {max(ftc):.2%}" in text, "the seeds' first-try compliance"
