@@ -3032,3 +3032,8 @@ def test_half_learning_rate_and_rank_8_match_their_reports_and_the_rule():
         "both runs' first-try compliance below the seeds', as the text says"
     )
     assert f"against {min(ftc):.2%} to {max(ftc):.2%}" in text, "the seeds' first-try compliance"
+    spends = sorted(_rejects(folder / "report.md")[variant, "all"]["min_spend"] for folder, variant in SEEDS)
+    r8 = _rejects(SFT_LEVERS / "r8_lora" / "report.md")["r8_lora", "all"]["min_spend"]
+    assert r8 > spends[
+        -1
+    ] and f"rank 8's {r8} minimum-spend rejects are above the seeds' {spends[0]} to " in (text), (r8, spends)
