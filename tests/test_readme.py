@@ -2984,6 +2984,11 @@ def test_batch3_stage_diagnosis_matches_its_reports():
     assert all("--examples 0" in r["command"] for r in runs), "the diagnosis quotes no copy"
 
 
+def _dotted(config: dict) -> dict:
+    """A training config with its adapter's fields also as `adapter.FIELD`, the keys --set takes."""
+    return {**config, **{f"adapter.{k}": v for k, v in config["adapter"].items()}}
+
+
 def test_half_learning_rate_and_rank_8_match_their_reports_and_the_rule():
     text = _minus(
         " ".join(README.split())
@@ -3000,12 +3005,11 @@ def test_half_learning_rate_and_rank_8_match_their_reports_and_the_rule():
     for name, (first, settings) in runs.items():
         folder = SFT_LEVERS / name
         record = _training(folder, f"gold_w_{name}")
-        ran = {**record["config"], **{f"adapter.{k}": v for k, v in record["config"]["adapter"].items()}}
-        wanted = {**shipped, **{f"adapter.{k}": v for k, v in shipped["adapter"].items()}, **settings}
+        ran, wanted = _dotted(record["config"]), {**_dotted(shipped), **settings}
         differs = {k for k, v in wanted.items() if k not in ("out", "adapter") and ran[k] != v}
         assert not differs, f"{name}: the run is written.yaml with {settings}, but {differs} differ"
         seed0 = _training(SEEDS[0][0], "gold_w_bf16_lora")
-        base = {**seed0["config"], **{f"adapter.{k}": v for k, v in seed0["config"]["adapter"].items()}}
+        base = _dotted(seed0["config"])
         assert {k for k in base if k not in ("out", "adapter") and ran[k] != base[k]} == set(settings), (
             f"{name}: every other setting, defaults included, as seed 0 ran"
         )
