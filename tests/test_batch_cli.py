@@ -562,6 +562,14 @@ def test_train_lora_flags_override_the_config_file(tmp_path, monkeypatch, capsys
     monkeypatch.setattr("sys.argv", ["train_lora.py", "--steps", "200", "--set", "steps=300", "--out", "o"])
     main()
     assert seen[-1].steps == 200, f"a flag wins over --set, as in promogen's CLI: {seen[-1].steps}"
+    (tmp_path / "d.yaml").write_text("data: [a.jsonl]\ninit_adapter: runs/sft/adapter\n")
+    monkeypatch.setattr(
+        "sys.argv", ["train_lora.py", "--config", str(tmp_path / "d.yaml"), "--set", "init_adapter="]
+    )
+    main()
+    assert seen[-1].init_adapter is None, (
+        f"an empty --set clears the start adapter: {seen[-1].init_adapter!r}"
+    )
 
 
 @pytest.mark.parametrize(

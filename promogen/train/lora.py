@@ -87,6 +87,8 @@ class TrainConfig(Config):
             self.data = [self.data]
         if isinstance(self.adapter, dict):
             self.adapter = AdapterConfig.from_dict(self.adapter)
+        if self.init_adapter == "":  # `--set init_adapter=` clears it: recorded as none, as by default
+            self.init_adapter = None
         self._record_base()
         self._range("steps", 1)
         self._range("batch_size", 1)
