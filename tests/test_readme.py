@@ -2459,8 +2459,6 @@ def test_other_views_of_the_written_shops_candidates_match_their_report_and_rule
 
 
 def test_batch3_section_matches_its_reports_and_the_rule():
-    import yaml
-
     folder = REPORTS / "copy_quality" / "batch3"
     report = _load("reports/copy_quality/batch3/panel.json")
     rows = [
@@ -2507,10 +2505,16 @@ def test_batch3_section_matches_its_reports_and_the_rule():
     ]
     for phrase in stated:
         assert phrase in text, f"the section states {phrase!r}"
-    config = yaml.safe_load((ROOT / "finetune" / "configs" / "written3.yaml").read_text())
-    assert config["autocast"] == "off" and not records["gold_w3_lora"]["training"]["bf16_autocast"], (
-        "trained in float32, as the section says"
-    )
+    # Each run of the chain is the shipped chain's config with the flags the section's commands give.
+    commands = re.findall(r"train_lora\.py --config finetune/configs/(\S+)(.*?)(?= python| mkdir| ```)", text)
+    assert len(commands) == 3, f"the chain's three training commands: {commands}"
+    for config, given in commands:
+        flags = _flags(given)
+        record = records[flags["out"].removeprefix("runs/")]
+        assert not _differs(record, config, flags), f"{flags['out']}: {config} with {given}"
+        assert flags["autocast"] == "off" and not record["training"]["bf16_autocast"], (
+            f"{flags['out']}: trained in float32, as the section says"
+        )
     # The rule missed on the panel: the shipped adapter is not batch 3's.
     bar = 0.10
     assert f"the rule asked for +{bar:.2f}" in text, "the bar stated"
@@ -2542,7 +2546,6 @@ def test_sft_length_matches_its_reports():
     folder, batch3 = REPORTS / "copy_quality" / "steps", REPORTS / "copy_quality" / "batch3"
     text = _minus(" ".join(README.split()).partition("### SFT length")[2].partition("###")[0])
     assert "(84514fa, 222f57f)" in text, "the reading rules' commits are named"
-    shipped = yaml.safe_load((ROOT / "finetune/configs/written.yaml").read_text())
     builds = json.loads((REPORTS / "copy_quality/written/training.json").read_text())
     targets = json.loads((batch3 / "w_bf16_lora" / "training.json").read_text())["build_gold"]["targets"]
     assert (
@@ -2556,10 +2559,10 @@ def test_sft_length_matches_its_reports():
         training, glance = records[f"gold_{name}"]["training"], _glance(folder / name / "report.md")[name]
         assert training["steps"] == steps and training["seed"] == 0 and training["bf16_autocast"], name
         assert records["build_gold"]["targets"] == targets, f"{name}: the 300-step runs' data"
-        config = yaml.safe_load((ROOT / f"finetune/configs/written_{name.split('_')[1]}.yaml").read_text())
-        assert {k: v for k, v in config.items() if k not in ("out", "steps")} == {
-            k: v for k, v in shipped.items() if k not in ("out", "steps")
-        }, f"{name}: only the steps differ from written.yaml"
+        assert f"--steps {steps} --out runs/gold_{name}" in text, f"{name}: its command"
+        assert not _differs(records[f"gold_{name}"], "written.yaml", {"steps": steps}), (
+            f"{name}: written.yaml with --steps {steps}"
+        )
         cells = row(f"{steps} ({steps * 8 / targets:.1f})")
         shows(cells[1], glance["approval"])
         runs[name] = [json.loads((folder / name / f"paired_seed{s}.json").read_text()) for s in (0, 1)]
@@ -2627,7 +2630,7 @@ def _training(folder: Path, key: str) -> dict:
 
 
 def _trimmed_specs() -> int:
-    """Batch 3's specs left by the jq filter of written3_trimmed.yaml, recomputed from the data."""
+    """Batch 3's specs left by the docs' jq filter of batch 3 trimmed, recomputed from the data."""
     path = ROOT / "finetune" / "data" / "written" / "batch3" / "train.jsonl"
     specs = [json.loads(line) for line in path.read_text().splitlines()]
     return sum(
@@ -2640,26 +2643,19 @@ def test_sft_levers_match_their_reports():
     text = _levers_text()
     assert "committed before either run (707bc30)" in text, "the rule's commit is named"
     shipped = yaml.safe_load((ROOT / "finetune/configs/written.yaml").read_text())
-    levers = {  # run: (table row, config, record key, the fields that differ from written.yaml)
-        "w3t_lora": ("batch 3 trimmed, 422 steps", "written3_trimmed", "gold_w3t_lora", {"data", "steps"}),
-        "r32_lora": ("LoRA rank 32, 300 steps", "written_r32", "gold_w_r32_lora", {"adapter"}),
+    levers = {  # run: (table row, the flags on written.yaml the docs give)
+        "w3t_lora": ("batch 3 trimmed, 422 steps", "--data runs/gold_w3t/sft.jsonl --steps 422"),
+        "r32_lora": ("LoRA rank 32, 300 steps", "--set adapter.lora_r=32 --set adapter.lora_alpha=64"),
     }
     runs = {}
-    for name, (first, config_name, key, fields) in levers.items():
-        config = yaml.safe_load((ROOT / f"finetune/configs/{config_name}.yaml").read_text())
-        differs = {
-            k for k in shipped.keys() | config.keys() if k != "out" and config.get(k) != shipped.get(k)
-        }
-        assert differs == fields, f"{name}: {differs} differ from written.yaml, not only {fields}"
+    for name, (first, given) in levers.items():
+        key = f"gold_{name.replace('r32', 'w_r32')}"
+        assert f"{given} --out runs/{key}" in text, f"{name}: its command"
         record, glance = _training(SFT_LEVERS / name, key), _glance(SFT_LEVERS / name / "report.md")[name]
-        ran = record["config"]
-        assert all(ran[k] == v for k, v in config.items() if k != "adapter") and all(
-            ran["adapter"][k] == v for k, v in config["adapter"].items()
-        ), f"{name}: the run's config is the committed one"
+        assert not _differs(record, "written.yaml", _flags(given)), f"{name}: written.yaml with {given}"
         training = record["training"]
-        assert training["seed"] == 0 and training["bf16_autocast"] and training["steps"] == config["steps"], (
-            name
-        )
+        assert training["seed"] == 0 and training["bf16_autocast"], name
+        assert training["steps"] == record["config"]["steps"], name
         cells = row(first)
         shows(cells[1], glance["approval"])
         runs[name] = [json.loads((SFT_LEVERS / name / f"paired_seed{s}.json").read_text()) for s in (0, 1)]
@@ -2675,8 +2671,9 @@ def test_sft_levers_match_their_reports():
         rejects = _rejects(SFT_LEVERS / name / "report.md")[name, "all"]
         assert cells[5] == str(rejects["min_spend"]) and rejects["candidates"] == 1600, f"{name}: min_spend"
         shows(cells[6], training["wall_s"])
-    r32 = yaml.safe_load((ROOT / "finetune/configs/written_r32.yaml").read_text())["adapter"]
-    assert (r32["lora_r"], r32["lora_alpha"]) == (32, 64), "rank 32 at the shipped scale alpha / r = 2"
+    r32 = _training(SFT_LEVERS / "r32_lora", "gold_w_r32_lora")["config"]["adapter"]
+    scale = shipped["adapter"]["lora_alpha"] / shipped["adapter"]["lora_r"]
+    assert r32["lora_r"] == 32 and r32["lora_alpha"] / r32["lora_r"] == scale == 2, "rank 32 at alpha / r = 2"
     # Equal passes: the trimmed run's steps keep the shipped run's passes over its targets.
     trimmed = json.loads((SFT_LEVERS / "w3t_lora" / "training.json").read_text())
     seed0 = json.loads((SEEDS[0][0] / "training.json").read_text())
@@ -2892,6 +2889,11 @@ def test_batch3_which_change_matches_its_reports():
         cells, records = row(first), json.loads((folder / records / "training.json").read_text())
         glance, training = _glance(folder / name / "report.md")[name], records[f"gold_{name}"]["training"]
         assert f"({records['build_gold']['specs']:,})" in cells[0], f"{name}: the specs trained on"
+        flags, record = _flags(cells[1].strip("`")), records[f"gold_{name}"]
+        assert (cells[1] == "none") == (not flags) and not _differs(record, "written.yaml", flags), (
+            f"{name}: written.yaml with the row's flags, {cells[1]}"
+        )
+        assert record["config"]["out"] == f"runs/gold_{name}", f"{name}: --out runs/gold_NAME, as stated"
         precision = re.search(r", (bf16|float32)\b", cells[0])
         assert (
             precision
@@ -2986,7 +2988,30 @@ def test_batch3_stage_diagnosis_matches_its_reports():
 
 def _dotted(config: dict) -> dict:
     """A training config with its adapter's fields also as `adapter.FIELD`, the keys --set takes."""
-    return {**config, **{f"adapter.{k}": v for k, v in config["adapter"].items()}}
+    return {**config, **{f"adapter.{k}": v for k, v in config.get("adapter", {}).items()}}
+
+
+def _flags(text: str) -> dict:
+    """The settings a train_lora.py command's flags give (`--data`, `--steps`, `--seed`, `--out`, `--set
+    KEY=VALUE`), as `_dotted` keys; a value is read as JSON where it parses (numbers), else as text."""
+
+    def value(raw: str):
+        try:
+            return json.loads(raw)
+        except json.JSONDecodeError:
+            return raw
+
+    found = re.findall(r"--(data|steps|seed|out) (\S+)|--set ([\w.]+)=(\S*)", text)
+    flags = {flag or key: value(raw or setting) for flag, raw, key, setting in found}
+    return {**flags, "data": [flags["data"]]} if "data" in flags else flags
+
+
+def _differs(record: dict, config: str, flags: dict) -> set:
+    """The settings in which a training record's config is not finetune/configs/`config` with `flags` on
+    top (`out` aside)."""
+    wanted = {**_dotted(yaml.safe_load((ROOT / "finetune" / "configs" / config).read_text())), **flags}
+    ran = _dotted(record["config"])
+    return {k for k, v in wanted.items() if k not in ("out", "adapter") and ran[k] != v}
 
 
 def test_half_learning_rate_and_rank_8_match_their_reports_and_the_rule():
@@ -2996,7 +3021,6 @@ def test_half_learning_rate_and_rank_8_match_their_reports_and_the_rule():
         .partition("###")[0]
     )
     assert "Rule, committed before either run (a114c6a)" in text, "the rule's commit is named"
-    shipped = yaml.safe_load((ROOT / "finetune/configs/written.yaml").read_text())
     runs = {  # run: (table row, the --set settings the docs give)
         "lr2_lora": ("learning rate 0.0002, 300 steps", {"lr": 0.0002}),
         "r8_lora": ("LoRA rank 8, 300 steps", {"adapter.lora_r": 8, "adapter.lora_alpha": 16}),
@@ -3005,9 +3029,9 @@ def test_half_learning_rate_and_rank_8_match_their_reports_and_the_rule():
     for name, (first, settings) in runs.items():
         folder = SFT_LEVERS / name
         record = _training(folder, f"gold_w_{name}")
-        ran, wanted = _dotted(record["config"]), {**_dotted(shipped), **settings}
-        differs = {k for k, v in wanted.items() if k not in ("out", "adapter") and ran[k] != v}
+        differs = _differs(record, "written.yaml", settings)
         assert not differs, f"{name}: the run is written.yaml with {settings}, but {differs} differ"
+        ran = _dotted(record["config"])
         seed0 = _training(SEEDS[0][0], "gold_w_bf16_lora")
         base = _dotted(seed0["config"])
         assert {k for k in base if k not in ("out", "adapter") and ran[k] != base[k]} == set(settings), (
