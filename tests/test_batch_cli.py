@@ -572,6 +572,46 @@ def test_train_lora_flags_override_the_config_file(tmp_path, monkeypatch, capsys
     )
 
 
+def _documented(script: str) -> list[list[str]]:
+    """The arguments of every `python SCRIPT ...` command the README, docs/ and the Makefile give: inline
+    ones (between backticks, wrapped over lines) and those of code blocks and recipes (a line each, with
+    backslash continuations)."""
+    root, commands = Path(__file__).parents[1], []
+    for path in [root / "README.md", *sorted((root / "docs").glob("*.md")), root / "Makefile"]:
+        text = path.read_text().replace("\\\n", " ")
+        blocks = [text] if path.name == "Makefile" else text.split("```")
+        for i, block in enumerate(blocks):
+            lines = block.splitlines() if path.name == "Makefile" or i % 2 else block.split("`")[1::2]
+            for line in lines:
+                words = " ".join(line.split())
+                commands += [
+                    found.split() for found in re.findall(rf"python {script} (.*?)(?= python |$)", words)
+                ]
+    return commands
+
+
+def test_every_documented_training_command_makes_a_valid_config(monkeypatch):
+    # A recipe's run is a config file in finetune/configs with flags; a flag the script does not take, a
+    # setting TrainConfig lacks or a config file that is gone fails here, not an hour into a run.
+    main, seen = _script_main("finetune/train_lora.py"), []
+    monkeypatch.setitem(
+        main.__globals__, "train", lambda config: seen.append(config) or SimpleNamespace(main=False)
+    )
+    monkeypatch.chdir(Path(__file__).parents[1])
+    commands = _documented("finetune/train_lora.py")
+    assert len(commands) >= 20, f"the docs' and Makefile's training commands are found: {len(commands)}"
+    for args in commands:
+        monkeypatch.setattr("sys.argv", ["train_lora.py", *args])
+        try:
+            main()
+        except (SystemExit, ValidationError) as exc:
+            raise AssertionError(f"documented `train_lora.py {' '.join(args)}` fails: {exc}") from exc
+    assert len(seen) == len(commands), "each command reached training with its config"
+    used = {args[args.index("--config") + 1] for args in commands if "--config" in args}
+    files = {str(p) for p in Path("finetune/configs").glob("*.yaml")}
+    assert files <= used, f"every training config is one a documented command uses: {sorted(files - used)}"
+
+
 @pytest.mark.parametrize(
     ("script", "command"),
     [
