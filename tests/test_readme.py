@@ -1904,7 +1904,7 @@ def test_gemma_training_figures_match_their_records():
     shows(text.partition("(SFT, 300 steps of 8: ")[2][:2], sft["wall_s"] / 60, slack=0.5)
     shows(text.partition("(120 DPO steps of 4: ")[2][:2], dpo["wall_s"] / 60, slack=0.5)
     shows(
-        text.partition("(80 DPO steps of 4, as `written_dpo_own.yaml`: ")[2][:2],
+        text.partition("(80 DPO steps of 4, as the shipped second round: ")[2][:2],
         own["wall_s"] / 60,
         slack=0.5,
     )
