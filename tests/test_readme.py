@@ -1916,6 +1916,16 @@ def test_gemma_training_figures_match_their_records():
     assert f"83.7%, {pairs['pairs']} pairs, {pairs['own_rejected']} of them" in text, "the pair counts"
     assert f"`pairs`: {own['examples']} pairs" in text, "the labelled round's pair count"
     assert (sft["steps"], dpo["steps"], own["steps"]) == (300, 120, 80), "the recipe's steps"
+    # Each stage's documented command trains on the data and for the steps its record gives.
+    for out, record in (("gemma_w_lora", sft), ("gemma_w_dpo", dpo), ("gemma_w_own", own)):
+        found = re.search(
+            rf"train_lora\.py --config finetune/configs/(\S+) ([^`]*--out runs/{out}\b[^`]*)`", text
+        )
+        assert found, f"{out}: its command"
+        fields = yaml.safe_load((ROOT / "finetune" / "configs" / found[1]).read_text())
+        ran = {**fields, **_flags(found[2])}
+        assert (ran["data"], ran["steps"]) == (record["data"], record["steps"]), f"{out}: {found[0]}"
+        assert ran["base_model"] == "runs/gemma3-270m", f"{out}: on Gemma"
 
 
 def test_where_it_stands_base_model_row_matches_the_panels():
