@@ -2838,6 +2838,7 @@ SFT_TABLE = {
     "[learning rate 0.0002 for 0.0004]": (SFT_LEVERS / "lr2_lora", (0, 1, 2)),
     "LoRA rank 8 for 16": (SFT_LEVERS / "r8_lora", (0, 1, 2)),
     "[learning rate 0.0008 for 0.0004]": (SFT_LEVERS / "lr8_lora", (0, 1, 2)),
+    "[no interest dropout (0 for 0.3)]": (SFT_LEVERS / "idrop0_lora", (0, 1, 2)),
 }
 
 
@@ -3130,6 +3131,33 @@ def test_twice_the_learning_rate_matches_its_reports_and_the_rule():
     copies = [
         {(c, x["user_id"]): x["text"] for c, r in _load(str(path))["results"][v].items() for x in r["copies"]}
         for path, v in ((folder / "report.json", "lr8_lora"), (SEEDS[0][0] / "report.json", SEEDS[0][1]))
+    ]
+    other = sum(copies[0][k] != copies[1][k] for k in copies[1])
+    assert f"{other} of the {len(copies[1])} shoppers got other copy than from seed 0" in text, other
+
+
+def test_no_interest_dropout_matches_its_reports_and_the_rule():
+    text = _minus(" ".join(README.split()).partition("### No interest dropout")[2].partition("###")[0])
+    assert "the same rule, committed before the run (1bc149d's message)" in text, "the rule's commit is named"
+    verdict = _set_lever(text, "idrop0_lora", "interest dropout 0, 300 steps", {"interest_dropout": 0})
+    assert verdict == "none" and "no interest dropout shows no effect: every interval holds 0" in text
+    folder = SFT_LEVERS / "idrop0_lora"
+    paired = [_load(str(folder / f"paired_seed{s}.json")) for s in (0, 1, 2)]
+    assert all(p["interval_95"][0] < 0 < p["interval_95"][1] for p in paired), "every interval holds 0"
+    glance = _glance(folder / "report.md")["idrop0_lora"]
+    seeds = [_glance(f / "report.md")[v] for f, v in SEEDS]
+    low, high = min(s["approval"] for s in seeds), max(s["approval"] for s in seeds)
+    assert glance["approval"] < low and f"just below the seeds' ({low:.3f} to {high:.3f})" in text, "approval"
+    for metric, said in (
+        ("relevance", "relevance {:.3f} against the seeds' {:.3f} to {:.3f}"),
+        ("personalisation_vs_generic", "against generic copy {:.3f} against {:.3f} to {:.3f}"),
+    ):
+        low, high = min(s[metric] for s in seeds), max(s[metric] for s in seeds)
+        assert glance[metric] > high, f"{metric} above every seed's, as the section says"
+        assert said.format(glance[metric], low, high) in text, f"{metric} as the section gives it"
+    copies = [
+        {(c, x["user_id"]): x["text"] for c, r in _load(str(path))["results"][v].items() for x in r["copies"]}
+        for path, v in ((folder / "report.json", "idrop0_lora"), (SEEDS[0][0] / "report.json", SEEDS[0][1]))
     ]
     other = sum(copies[0][k] != copies[1][k] for k in copies[1])
     assert f"{other} of the {len(copies[1])} shoppers got other copy than from seed 0" in text, other
