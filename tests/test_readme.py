@@ -1926,6 +1926,10 @@ def test_gemma_training_figures_match_their_records():
         ran = {**fields, **_flags(found[2])}
         assert (ran["data"], ran["steps"]) == (record["data"], record["steps"]), f"{out}: {found[0]}"
         assert ran["base_model"] == "runs/gemma3-270m", f"{out}: on Gemma"
+        starts = {"gemma_w_lora": None, "gemma_w_dpo": "gemma_w_lora", "gemma_w_own": "gemma_w_dpo"}[out]
+        assert ran.get("init_adapter") == (starts and f"runs/{starts}/adapter"), (
+            f"{out}: from the stage before"
+        )
 
 
 def test_where_it_stands_base_model_row_matches_the_panels():
@@ -3161,3 +3165,20 @@ def test_no_interest_dropout_matches_its_reports_and_the_rule():
     ]
     other = sum(copies[0][k] != copies[1][k] for k in copies[1])
     assert f"{other} of the {len(copies[1])} shoppers got other copy than from seed 0" in text, other
+    generic = [s["relevance"] - s["personalisation_vs_generic"] for s in seeds]
+    mine = glance["relevance"] - glance["personalisation_vs_generic"]
+    assert mine < min(generic), "the generic copy's relevance fell below every seed's"
+    assert f"its relevance {mine:.3f} against the seeds' {min(generic):.3f} to {max(generic):.3f}" in text
+    shipped = yaml.safe_load((ROOT / "finetune/configs/written.yaml").read_text())["interest_dropout"]
+    assert f"(`interest_dropout` {shipped:g})" in text, "the shipped dropout, as written.yaml has it"
+    quoted = {  # shopper: (this run's copy, seed 0's), as the section quotes them
+        ("w022", "w022-u04"): ("Need a new needle? 25% off sewing kits", "Your next project starts here"),
+        ("w045", "w045-u04"): ("Pothos, now for the table: 10% off everything", None),
+        ("w200", "w200-u09"): (
+            "Long trails ahead? Buy one, get one free on reed diffusers",
+            "From trail to campfire",
+        ),
+    }
+    for key, said in quoted.items():
+        for copy, quote in zip((copies[0][key], copies[1][key]), said, strict=True):
+            assert quote is None or (copy.startswith(quote) and quote in " ".join(text.split())), (key, quote)
