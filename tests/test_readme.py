@@ -2843,6 +2843,7 @@ SFT_TABLE = {
     "LoRA rank 8 for 16": (SFT_LEVERS / "r8_lora", (0, 1, 2)),
     "[learning rate 0.0008 for 0.0004]": (SFT_LEVERS / "lr8_lora", (0, 1, 2)),
     "[no interest dropout (0 for 0.3)]": (SFT_LEVERS / "idrop0_lora", (0, 1, 2)),
+    "[interest adapter's learning rate 0.002 for 0.001]": (SFT_LEVERS / "ilr2_lora", (0, 1, 2)),
 }
 
 
@@ -3182,3 +3183,32 @@ def test_no_interest_dropout_matches_its_reports_and_the_rule():
     for key, said in quoted.items():
         for copy, quote in zip((copies[0][key], copies[1][key]), said, strict=True):
             assert quote is None or (copy.startswith(quote) and quote in " ".join(text.split())), (key, quote)
+
+
+def test_twice_the_interest_learning_rate_matches_its_reports_and_the_rule():
+    section = "### Twice the interest adapter's learning rate"
+    text = _minus(" ".join(README.split()).partition(section)[2].partition("###")[0])
+    assert "the same rule, committed before the run (e024142's message)" in text, "the rule's commit is named"
+    verdict = _set_lever(text, "ilr2_lora", "interest learning rate 0.002, 300 steps", {"interest_lr": 0.002})
+    folder = SFT_LEVERS / "ilr2_lora"
+    paired = [_load(str(folder / f"paired_seed{s}.json")) for s in (0, 1, 2)]
+    excluding = [p["interval_95"][1] < 0 for p in paired]
+    assert verdict == "none" and excluding == [False, True, True], (verdict, excluding)
+    assert all(p["difference"] < -0.03 for p in paired) and "two of the three intervals exclude 0" in text
+    shipped = yaml.safe_load((ROOT / "finetune/configs/written.yaml").read_text())["interest_lr"]
+    assert f"(`interest_lr` {shipped:g}," in text, (
+        "the shipped interest learning rate, as written.yaml has it"
+    )
+    approval = _glance(folder / "report.md")["ilr2_lora"]["approval"]
+    seeds = [_glance(f / "report.md")[v]["approval"] for f, v in SEEDS]
+    assert approval < min(seeds) and "below all three seeds" in text, (approval, seeds)
+    copies = [
+        {(c, x["user_id"]): x["text"] for c, r in _load(str(path))["results"][v].items() for x in r["copies"]}
+        for path, v in ((folder / "report.json", "ilr2_lora"), (SEEDS[0][0] / "report.json", SEEDS[0][1]))
+    ]
+    other = sum(copies[0][k] != copies[1][k] for k in copies[1])
+    assert f"{other} of the {len(copies[1])} shoppers got other copy than from seed 0" in text, other
+    mine, seed0 = copies[0]["w206", "w206-u09"], copies[1]["w206", "w206-u09"]
+    assert mine.startswith("From seed to planting: 10% off thread") and seed0.startswith(
+        "Growing your own garden?"
+    )
