@@ -3116,6 +3116,18 @@ def test_half_learning_rate_and_rank_8_match_their_reports_and_the_rule():
     ] and f"rank 8's {r8} minimum-spend rejects are above the seeds' {spends[0]} to " in (text), (r8, spends)
 
 
+def _other_copy_than_seed0(text: str, name: str) -> tuple[dict, dict]:
+    """(campaign, shopper) -> delivered copy, for sft_levers/NAME's run and for seed 0's; checks the section
+    `text` says how many of the shoppers got other copy than from seed 0."""
+    copies = tuple(
+        {(c, x["user_id"]): x["text"] for c, r in _load(str(path))["results"][v].items() for x in r["copies"]}
+        for path, v in ((SFT_LEVERS / name / "report.json", name), (SEEDS[0][0] / "report.json", SEEDS[0][1]))
+    )
+    other = sum(copies[0][k] != copies[1][k] for k in copies[1])
+    assert f"{other} of the {len(copies[1])} shoppers got other copy than from seed 0" in text, (name, other)
+    return copies
+
+
 def test_twice_the_learning_rate_matches_its_reports_and_the_rule():
     text = _minus(" ".join(README.split()).partition("### Twice the learning rate")[2].partition("###")[0])
     assert "the same rule, committed before the run (fa8ac9a's message)" in text, "the rule's commit is named"
@@ -3133,12 +3145,10 @@ def test_twice_the_learning_rate_matches_its_reports_and_the_rule():
     spends = [_rejects(f / "report.md")[v, "all"]["min_spend"] for f, v in SEEDS]
     mine = _rejects(folder / "report.md")["lr8_lora", "all"]["min_spend"]
     assert min(spends) <= mine <= max(spends) and f"{min(spends)} to {max(spends)})" in text, (mine, spends)
-    copies = [
-        {(c, x["user_id"]): x["text"] for c, r in _load(str(path))["results"][v].items() for x in r["copies"]}
-        for path, v in ((folder / "report.json", "lr8_lora"), (SEEDS[0][0] / "report.json", SEEDS[0][1]))
-    ]
-    other = sum(copies[0][k] != copies[1][k] for k in copies[1])
-    assert f"{other} of the {len(copies[1])} shoppers got other copy than from seed 0" in text, other
+    mine, seed0 = (c["w045", "w045-u09"] for c in _other_copy_than_seed0(text, "lr8_lora"))
+    assert mine.startswith("Be ready for the bath: 10% off your order") and seed0.startswith(
+        "From the room to the bed"
+    ), "the quoted pair, one shopper's"
 
 
 def test_no_interest_dropout_matches_its_reports_and_the_rule():
@@ -3160,12 +3170,7 @@ def test_no_interest_dropout_matches_its_reports_and_the_rule():
         low, high = min(s[metric] for s in seeds), max(s[metric] for s in seeds)
         assert glance[metric] > high, f"{metric} above every seed's, as the section says"
         assert said.format(glance[metric], low, high) in text, f"{metric} as the section gives it"
-    copies = [
-        {(c, x["user_id"]): x["text"] for c, r in _load(str(path))["results"][v].items() for x in r["copies"]}
-        for path, v in ((folder / "report.json", "idrop0_lora"), (SEEDS[0][0] / "report.json", SEEDS[0][1]))
-    ]
-    other = sum(copies[0][k] != copies[1][k] for k in copies[1])
-    assert f"{other} of the {len(copies[1])} shoppers got other copy than from seed 0" in text, other
+    copies = _other_copy_than_seed0(text, "idrop0_lora")
     generic = [s["relevance"] - s["personalisation_vs_generic"] for s in seeds]
     mine = glance["relevance"] - glance["personalisation_vs_generic"]
     assert mine < min(generic), "the generic copy's relevance fell below every seed's"
@@ -3202,12 +3207,7 @@ def test_twice_the_interest_learning_rate_matches_its_reports_and_the_rule():
     approval = _glance(folder / "report.md")["ilr2_lora"]["approval"]
     seeds = [_glance(f / "report.md")[v]["approval"] for f, v in SEEDS]
     assert approval < min(seeds) and "below all three seeds" in text, (approval, seeds)
-    copies = [
-        {(c, x["user_id"]): x["text"] for c, r in _load(str(path))["results"][v].items() for x in r["copies"]}
-        for path, v in ((folder / "report.json", "ilr2_lora"), (SEEDS[0][0] / "report.json", SEEDS[0][1]))
-    ]
-    other = sum(copies[0][k] != copies[1][k] for k in copies[1])
-    assert f"{other} of the {len(copies[1])} shoppers got other copy than from seed 0" in text, other
+    copies = _other_copy_than_seed0(text, "ilr2_lora")
     mine, seed0 = copies[0]["w206", "w206-u09"], copies[1]["w206", "w206-u09"]
     assert mine.startswith("From seed to planting: 10% off thread") and seed0.startswith(
         "Growing your own garden?"
