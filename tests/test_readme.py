@@ -3058,9 +3058,10 @@ def _differs(record: dict, config: str, flags: dict) -> set:
     return {k for k, v in wanted.items() if k in ran and k not in aside and ran[k] != v}
 
 
-def _set_lever(text: str, name: str, first: str, settings: dict) -> str:
+def _set_lever(text: str, name: str, first: str, settings: dict) -> tuple[str, list[dict]]:
     """Check an SFT run of sft_levers/NAME, made by `--set` on written.yaml, against its docs section `text`
-    (its command, its table row from `first`) and its records; the rule's verdict on all three seeds."""
+    (its command, its table row from `first`) and its records: the rule's verdict on all three seeds and
+    the three paired files it read."""
     folder = SFT_LEVERS / name
     record = _training(folder, f"gold_w_{name}")
     differs = _differs(record, "written.yaml", settings)
@@ -3087,7 +3088,20 @@ def _set_lever(text: str, name: str, first: str, settings: dict) -> str:
     rejects = _rejects(folder / "report.md")[name, "all"]
     assert cells[6] == str(rejects["min_spend"]) and rejects["candidates"] == 1600, f"{name}: min_spend"
     shows(cells[7], training["wall_s"])
-    return _paired_verdict(paired)
+    return _paired_verdict(paired), paired
+
+
+def _lever_section(heading: str, commit: str, name: str, first: str, settings: dict) -> tuple:
+    """The docs section `heading` of one `--set` SFT run, checked to name its rule's commit and, by
+    `_set_lever`, its command, row and records: (its text, the rule's verdict, the paired files, the run's
+    report figures, the three seeds' report figures)."""
+    text = _minus(" ".join(README.split()).partition(heading)[2].partition("###")[0])
+    assert f"the same rule, committed before the run ({commit}'s message)" in text, (
+        "the rule's commit is named"
+    )
+    verdict, paired = _set_lever(text, name, first, settings)
+    seeds = [_glance(f / "report.md")[v] for f, v in SEEDS]
+    return text, verdict, paired, _glance(SFT_LEVERS / name / "report.md")[name], seeds
 
 
 def test_half_learning_rate_and_rank_8_match_their_reports_and_the_rule():
@@ -3101,7 +3115,7 @@ def test_half_learning_rate_and_rank_8_match_their_reports_and_the_rule():
         "lr2_lora": ("learning rate 0.0002, 300 steps", {"lr": 0.0002}),
         "r8_lora": ("LoRA rank 8, 300 steps", {"adapter.lora_r": 8, "adapter.lora_alpha": 16}),
     }
-    verdicts = {name: _set_lever(text, name, first, settings) for name, (first, settings) in runs.items()}
+    verdicts = {name: _set_lever(text, name, first, settings)[0] for name, (first, settings) in runs.items()}
     assert verdicts == {"lr2_lora": "hurts", "r8_lora": "none"}, verdicts
     assert "half the learning rate hurts" in text and "rank 8 shows no effect" in text, "the verdicts"
     ftc = [_glance(folder / "report.md")[variant]["first_try_compliance"] for folder, variant in SEEDS]
@@ -3129,15 +3143,16 @@ def _other_copy_than_seed0(text: str, name: str) -> tuple[dict, dict]:
 
 
 def test_twice_the_learning_rate_matches_its_reports_and_the_rule():
-    text = _minus(" ".join(README.split()).partition("### Twice the learning rate")[2].partition("###")[0])
-    assert "the same rule, committed before the run (fa8ac9a's message)" in text, "the rule's commit is named"
-    verdict = _set_lever(text, "lr8_lora", "learning rate 0.0008, 300 steps", {"lr": 0.0008})
+    text, verdict, paired, glance, seeds = _lever_section(
+        "### Twice the learning rate",
+        "fa8ac9a",
+        "lr8_lora",
+        "learning rate 0.0008, 300 steps",
+        {"lr": 0.0008},
+    )
     assert verdict == "none" and "twice the learning rate shows no effect: every interval holds 0" in text
-    folder = SFT_LEVERS / "lr8_lora"
-    paired = [_load(str(folder / f"paired_seed{s}.json")) for s in (0, 1, 2)]
     assert all(p["interval_95"][0] < 0 < p["interval_95"][1] for p in paired), "every interval holds 0"
-    glance = _glance(folder / "report.md")["lr8_lora"]
-    seeds = [_glance(f / "report.md")[v] for f, v in SEEDS]
+    folder = SFT_LEVERS / "lr8_lora"
     for metric, shown in (("approval", "({:.3f} to {:.3f})"), ("first_try_compliance", "({:.2%} to {:.2%};")):
         low, high = min(s[metric] for s in seeds), max(s[metric] for s in seeds)
         assert low < glance[metric] < high, f"{metric} between the seeds'"
@@ -3152,15 +3167,15 @@ def test_twice_the_learning_rate_matches_its_reports_and_the_rule():
 
 
 def test_no_interest_dropout_matches_its_reports_and_the_rule():
-    text = _minus(" ".join(README.split()).partition("### No interest dropout")[2].partition("###")[0])
-    assert "the same rule, committed before the run (1bc149d's message)" in text, "the rule's commit is named"
-    verdict = _set_lever(text, "idrop0_lora", "interest dropout 0, 300 steps", {"interest_dropout": 0})
+    text, verdict, paired, glance, seeds = _lever_section(
+        "### No interest dropout",
+        "1bc149d",
+        "idrop0_lora",
+        "interest dropout 0, 300 steps",
+        {"interest_dropout": 0},
+    )
     assert verdict == "none" and "no interest dropout shows no effect: every interval holds 0" in text
-    folder = SFT_LEVERS / "idrop0_lora"
-    paired = [_load(str(folder / f"paired_seed{s}.json")) for s in (0, 1, 2)]
     assert all(p["interval_95"][0] < 0 < p["interval_95"][1] for p in paired), "every interval holds 0"
-    glance = _glance(folder / "report.md")["idrop0_lora"]
-    seeds = [_glance(f / "report.md")[v] for f, v in SEEDS]
     low, high = min(s["approval"] for s in seeds), max(s["approval"] for s in seeds)
     assert glance["approval"] < low and f"just below the seeds' ({low:.3f} to {high:.3f})" in text, "approval"
     for metric, said in (
@@ -3191,12 +3206,13 @@ def test_no_interest_dropout_matches_its_reports_and_the_rule():
 
 
 def test_twice_the_interest_learning_rate_matches_its_reports_and_the_rule():
-    section = "### Twice the interest adapter's learning rate"
-    text = _minus(" ".join(README.split()).partition(section)[2].partition("###")[0])
-    assert "the same rule, committed before the run (e024142's message)" in text, "the rule's commit is named"
-    verdict = _set_lever(text, "ilr2_lora", "interest learning rate 0.002, 300 steps", {"interest_lr": 0.002})
-    folder = SFT_LEVERS / "ilr2_lora"
-    paired = [_load(str(folder / f"paired_seed{s}.json")) for s in (0, 1, 2)]
+    text, verdict, paired, glance, seeds = _lever_section(
+        "### Twice the interest adapter's learning rate",
+        "e024142",
+        "ilr2_lora",
+        "interest learning rate 0.002, 300 steps",
+        {"interest_lr": 0.002},
+    )
     excluding = [p["interval_95"][1] < 0 for p in paired]
     assert verdict == "none" and excluding == [False, True, True], (verdict, excluding)
     assert all(p["difference"] < -0.03 for p in paired) and "two of the three intervals exclude 0" in text
@@ -3204,9 +3220,8 @@ def test_twice_the_interest_learning_rate_matches_its_reports_and_the_rule():
     assert f"(`interest_lr` {shipped:g}," in text, (
         "the shipped interest learning rate, as written.yaml has it"
     )
-    approval = _glance(folder / "report.md")["ilr2_lora"]["approval"]
-    seeds = [_glance(f / "report.md")[v]["approval"] for f, v in SEEDS]
-    assert approval < min(seeds) and "below all three seeds" in text, (approval, seeds)
+    approvals = [s["approval"] for s in seeds]
+    assert glance["approval"] < min(approvals) and "below all three seeds" in text, (glance, approvals)
     copies = _other_copy_than_seed0(text, "ilr2_lora")
     mine, seed0 = copies[0]["w206", "w206-u09"], copies[1]["w206", "w206-u09"]
     assert mine.startswith("From seed to planting: 10% off thread") and seed0.startswith(
