@@ -1,5 +1,6 @@
 """Interest soft prompts and LoRA training on the tiny random Llama: placement, batching, training, reload."""
 
+import copy
 import json
 import shutil
 from dataclasses import replace
@@ -159,6 +160,24 @@ def test_a_run_resumed_after_a_kill_ends_with_the_uninterrupted_weights(trained,
         assert torch.equal(a, b), f"{name} differs after the resume"
 
 
+def test_neftune_noise_is_bounded_and_only_while_training(trained):
+    _, result = trained
+    module = copy.deepcopy(result.model)
+    ids = torch.tensor([[5, 6, 7, 8, 9]])
+    args = (ids, torch.ones_like(ids), ids, torch.ones(1, 384) / 384**0.5)
+    clean = module.inputs(*args)[0]["inputs_embeds"]
+    module.noise = 5.0
+    assert torch.equal(module.inputs(*args)[0]["inputs_embeds"], clean), "no noise when evaluating"
+    module.train()
+    noisy = module.inputs(*args)[0]["inputs_embeds"]
+    words = module.lm.get_input_embeddings()(ids)
+    bound = 5.0 / (ids.shape[1] * words.shape[2]) ** 0.5
+    k = clean.shape[1] - ids.shape[1]  # the soft prompt's vectors carry no noise
+    change = (noisy - clean).abs()
+    assert change[:, :k].max() == 0, "the soft prompt is left as the interest adapter made it"
+    assert 0.5 * bound < change.max() <= bound * (1 + 1e-6), f"noise within alpha/sqrt(L*d) {bound:.4f}"
+
+
 def test_batch_order_is_a_function_of_seed_and_step():
     a = [batch_indices(s, 10, 4, seed=0) for s in range(5)]
     assert a == [batch_indices(s, 10, 4, seed=0) for s in range(5)], "same seed, same order"
@@ -187,6 +206,11 @@ def test_pipeline_with_adapter_records_it_and_shuffle_control_runs(trained, trai
         ({"adapter": {"k": -1}}, r"`k` must be in \[0"),
         ({"adapter": {"target_modules": []}}, r"`target_modules` must be a non-empty list"),
         ({"adapter": {"rank": 4}}, r"unknown AdapterConfig field\(s\) \['rank'\]"),
+        ({"neftune_alpha": -1}, r"`neftune_alpha` must be in \[0"),
+        (
+            {"objective": "dpo", "init_adapter": "runs/sft", "neftune_alpha": 5},
+            r"`neftune_alpha` is for sft only",
+        ),
     ],
 )
 def test_bad_training_config_is_rejected(fields, message):

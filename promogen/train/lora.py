@@ -57,6 +57,11 @@ class TrainConfig(Config):
     interest_dropout: float = option(
         0.3, "share of training prompts shown without interest phrases, so the soft prompt must carry them"
     )
+    neftune_alpha: float = option(
+        0.0,
+        "sft: NEFTune noise on the token embeddings while training, uniform within alpha/sqrt(length*dim) "
+        "(Jain et al. 2023; 0: off)",
+    )
     seed: int = option(0, "seed for initialisation and batch order")
     save_every: int = option(20, "steps between checkpoints")
     keep_checkpoints: int = option(2, "checkpoints kept on disk (older ones are deleted)")
@@ -103,6 +108,10 @@ class TrainConfig(Config):
         self._choice("objective", ("sft", "dpo"))
         self._range("beta", 0.0)
         self._range("sft_weight", 0.0)
+        self._range("neftune_alpha", 0.0)
+        if self.objective == "dpo" and self.neftune_alpha:
+            # The reference sees clean embeddings, so noise in the policy alone would be a margin of its own.
+            raise ValidationError("`neftune_alpha` is for sft only: leave it 0 when objective is dpo")
         if self.objective == "dpo" and not self.init_adapter:
             raise ValidationError("`init_adapter` is required when objective is dpo (the reference model)")
 
@@ -119,11 +128,12 @@ class TrainConfig(Config):
 
 
 class Conditioned(nn.Module):
-    """The LoRA-wrapped LM and the interest adapter as one module, so DDP averages both."""
+    """The LoRA-wrapped LM and the interest adapter as one module, so DDP averages both. `noise`: NEFTune's
+    alpha, applied to the token embeddings in training mode only."""
 
-    def __init__(self, lm, interest: InterestAdapter | None):
+    def __init__(self, lm, interest: InterestAdapter | None, noise: float = 0.0):
         super().__init__()
-        self.lm, self.interest = lm, interest
+        self.lm, self.interest, self.noise = lm, interest, noise
 
     def inputs(
         self, input_ids, attention_mask, labels, vectors, soft_at=None
@@ -131,6 +141,9 @@ class Conditioned(nn.Module):
         """The LM inputs (token embeddings, the soft prompt after each row's first `soft_at` tokens) and
         the labels aligned to them."""
         tokens = self.lm.get_input_embeddings()(input_ids)
+        if self.training and self.noise:
+            bound = self.noise / math.sqrt(tokens.shape[1] * tokens.shape[2])
+            tokens = tokens + torch.empty_like(tokens).uniform_(-bound, bound)
         if self.interest is None:
             positions = (attention_mask.cumsum(1) - 1).clamp(min=0)
             return {
@@ -335,7 +348,7 @@ def train(config: TrainConfig, progress: bool = True) -> TrainResult:
         )
     torch.manual_seed(config.seed)
     tokenizer, lm, interest = _load_models(config)
-    module = Conditioned(lm, interest)
+    module = Conditioned(lm, interest, noise=config.neftune_alpha)
     reference = None
     if config.objective == "dpo":
         # No dropout in the policy either (as TRL's DPO does by default): the margin compares the policy's
