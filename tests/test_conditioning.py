@@ -143,6 +143,7 @@ def test_a_run_resumed_after_a_kill_ends_with_the_uninterrupted_weights(trained,
     config, _ = trained
     settings = {**config.to_dict(), "steps": 6, "save_every": 3, "resume": True}
     settings["adapter"] = {**settings["adapter"], "lora_dropout": 0.3}  # dropout draws must replay too
+    settings["neftune_alpha"] = 5.0  # and NEFTune's noise
     whole = train(TrainConfig.from_dict({**settings, "out": str(tmp_path / "whole")}), progress=False)
     killed = TrainConfig.from_dict({**settings, "out": str(tmp_path / "killed")})
     train(killed, progress=False)
@@ -152,6 +153,7 @@ def test_a_run_resumed_after_a_kill_ends_with_the_uninterrupted_weights(trained,
         log.write('{"step": 7, "lo')  # a line torn by the kill
     resumed = train(killed, progress=False)
     assert resumed.summary["resumed_at"] == 3, resumed.summary
+    assert resumed.model.neftune_alpha == 5.0 == resumed.summary["neftune_alpha"], "the noise is on, recorded"
     steps = [json.loads(line)["step"] for line in Path(killed.out, "log.jsonl").read_text().splitlines()]
     assert steps == list(range(1, 7)), f"steps 4-6 trained again are logged once, the torn line gone: {steps}"
     for (name, a), (_, b) in zip(
@@ -166,16 +168,18 @@ def test_neftune_noise_is_bounded_and_only_while_training(trained):
     ids = torch.tensor([[5, 6, 7, 8, 9]])
     args = (ids, torch.ones_like(ids), ids, torch.ones(1, 384) / 384**0.5)
     clean = module.inputs(*args)[0]["inputs_embeds"]
-    module.noise = 5.0
+    module.neftune_alpha = 5.0
     assert torch.equal(module.inputs(*args)[0]["inputs_embeds"], clean), "no noise when evaluating"
     module.train()
-    noisy = module.inputs(*args)[0]["inputs_embeds"]
-    words = module.lm.get_input_embeddings()(ids)
-    bound = 5.0 / (ids.shape[1] * words.shape[2]) ** 0.5
-    k = clean.shape[1] - ids.shape[1]  # the soft prompt's vectors carry no noise
-    change = (noisy - clean).abs()
-    assert change[:, :k].max() == 0, "the soft prompt is left as the interest adapter made it"
-    assert 0.5 * bound < change.max() <= bound * (1 + 1e-6), f"noise within alpha/sqrt(L*d) {bound:.4f}"
+    torch.manual_seed(0)
+    noise = module.inputs(*args)[0]["inputs_embeds"] - clean
+    bound = 5.0 / (ids.shape[1] * clean.shape[2]) ** 0.5  # L: the 5 words, not the soft prompt with them
+    k = clean.shape[1] - ids.shape[1]
+    assert noise[:, :k].abs().max() == 0, "the soft prompt is left as the interest adapter made it"
+    words = noise[:, k:]
+    assert words.abs().max() <= bound * (1 + 1e-6), f"noise within alpha/sqrt(L*d) {bound:.4f}"
+    assert words.min() < -0.95 * bound and words.max() > 0.95 * bound, "uniform on both sides of 0"
+    assert (words.abs().amax(-1) > 0.9 * bound).all(), "every word's embedding gets its own noise"
 
 
 def test_batch_order_is_a_function_of_seed_and_step():

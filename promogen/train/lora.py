@@ -59,8 +59,8 @@ class TrainConfig(Config):
     )
     neftune_alpha: float = option(
         0.0,
-        "sft: NEFTune noise on the token embeddings while training, uniform within alpha/sqrt(length*dim) "
-        "(Jain et al. 2023; 0: off)",
+        "sft: NEFTune noise on the token embeddings while training, uniform within alpha/sqrt(length*dim), "
+        "length being the padded batch's, as in Hugging Face's trainer (Jain et al. 2023; 0: off)",
     )
     seed: int = option(0, "seed for initialisation and batch order")
     save_every: int = option(20, "steps between checkpoints")
@@ -128,21 +128,24 @@ class TrainConfig(Config):
 
 
 class Conditioned(nn.Module):
-    """The LoRA-wrapped LM and the interest adapter as one module, so DDP averages both. `noise`: NEFTune's
-    alpha, applied to the token embeddings in training mode only."""
+    """The LoRA-wrapped LM and the interest adapter as one module, so DDP averages both; with
+    `neftune_alpha`, NEFTune's noise on the token embeddings in training mode."""
 
-    def __init__(self, lm, interest: InterestAdapter | None, noise: float = 0.0):
+    def __init__(self, lm, interest: InterestAdapter | None, neftune_alpha: float = 0.0):
         super().__init__()
-        self.lm, self.interest, self.noise = lm, interest, noise
+        self.lm, self.interest, self.neftune_alpha = lm, interest, neftune_alpha
 
     def inputs(
         self, input_ids, attention_mask, labels, vectors, soft_at=None
     ) -> tuple[dict, torch.Tensor | None]:
-        """The LM inputs (token embeddings, the soft prompt after each row's first `soft_at` tokens) and
-        the labels aligned to them."""
+        """The LM inputs (token embeddings, with NEFTune's noise while training, and the soft prompt after
+        each row's first `soft_at` tokens) and the labels aligned to them."""
         tokens = self.lm.get_input_embeddings()(input_ids)
-        if self.training and self.noise:
-            bound = self.noise / math.sqrt(tokens.shape[1] * tokens.shape[2])
+        if self.training and self.neftune_alpha:
+            # On the words only, before the soft prompt joins them: that is the interest adapter's own
+            # output, which NEFTune's noise (meant to stop the model fitting exact token embeddings) is not.
+            # The length is the padded width of this process's slice, as in Hugging Face's hook.
+            bound = self.neftune_alpha / math.sqrt(tokens.shape[1] * tokens.shape[2])
             tokens = tokens + torch.empty_like(tokens).uniform_(-bound, bound)
         if self.interest is None:
             positions = (attention_mask.cumsum(1) - 1).clamp(min=0)
@@ -348,7 +351,7 @@ def train(config: TrainConfig, progress: bool = True) -> TrainResult:
         )
     torch.manual_seed(config.seed)
     tokenizer, lm, interest = _load_models(config)
-    module = Conditioned(lm, interest, noise=config.neftune_alpha)
+    module = Conditioned(lm, interest, neftune_alpha=config.neftune_alpha)
     reference = None
     if config.objective == "dpo":
         # No dropout in the policy either (as TRL's DPO does by default): the margin compares the policy's
@@ -419,6 +422,7 @@ def train(config: TrainConfig, progress: bool = True) -> TrainResult:
         "bf16_autocast": use_bf16,
         # The adapter's config keeps its lora_dropout; a DPO run trained with none (see `train`).
         "dropout_off": config.objective == "dpo",
+        "neftune_alpha": config.neftune_alpha,
         "hardware": describe(),
         "resumed_at": int(saved[-1].name.split("-")[1]) if saved else 0,
         "first_loss": round(losses[0], 4) if losses else None,
