@@ -2844,6 +2844,7 @@ SFT_TABLE = {
     "[learning rate 0.0008 for 0.0004]": (SFT_LEVERS / "lr8_lora", (0, 1, 2)),
     "[no interest dropout (0 for 0.3)]": (SFT_LEVERS / "idrop0_lora", (0, 1, 2)),
     "[interest adapter's learning rate 0.002 for 0.001]": (SFT_LEVERS / "ilr2_lora", (0, 1, 2)),
+    "[NEFTune's noise on the word embeddings": (SFT_LEVERS / "neft5_lora", (0, 1, 2)),
 }
 
 
@@ -2859,7 +2860,7 @@ def test_sft_table_matches_its_reports_and_each_rule():
     words, within = {"helps": "helps", "hurts": "hurts", "none": "no effect"}, []
     for first, (folder, read) in SFT_TABLE.items():
         cells = row(first)
-        approval = _glance(folder / "report.md")[folder.name]["approval"]
+        approval = _glance(folder / "report.md")[_run_variant(folder)]["approval"]
         shows(cells[2], approval)
         paired = [_load(str(folder / f"paired_seed{s}.json")) for s in (0, 1, 2)]
         for cell, p, (seed_folder, _) in zip(cells[3:6], paired, SEEDS, strict=True):
@@ -3058,6 +3059,13 @@ def _differs(record: dict, config: str, flags: dict) -> set:
     return {k for k, v in wanted.items() if k in ran and k not in aside and ran[k] != v}
 
 
+def _run_variant(folder: Path) -> str:
+    """The one variant of a run's report in `folder`: the folder's name, or the shorter name its harness
+    command gave."""
+    (variant,) = _load(str(folder / "report.json"))["results"]
+    return variant
+
+
 def _set_lever(text: str, name: str, first: str, settings: dict) -> tuple[str, list[dict]]:
     """Check an SFT run of sft_levers/NAME, made by `--set` on written.yaml, against its docs section `text`
     (its command, its table row from `first`) and its records: the rule's verdict on all three seeds and
@@ -3068,14 +3076,17 @@ def _set_lever(text: str, name: str, first: str, settings: dict) -> tuple[str, l
     assert not differs, f"{name}: the run is written.yaml with {settings}, but {differs} differ"
     ran = _dotted(record["config"])
     seed0 = _training(SEEDS[0][0], "gold_w_bf16_lora")
-    base = _dotted(seed0["config"])
-    assert {k for k in base if k not in ("out", "adapter") and ran[k] != base[k]} == set(settings), (
+    from promogen.train.lora import TrainConfig
+
+    # A setting newer than seed 0's record ran at its default there.
+    base = {**_dotted(TrainConfig().to_dict()), **_dotted(seed0["config"])}
+    assert {k for k in ran if k not in ("out", "adapter") and ran[k] != base[k]} == set(settings), (
         f"{name}: every other setting, defaults included, as seed 0 ran"
     )
     assert record["training"]["data_sha1"] == seed0["training"]["data_sha1"], f"{name}: seed 0's data"
     given = " ".join(f"--set {k}={v:g}" for k, v in settings.items())
     assert f"written.yaml {given} --out runs/gold_w_{name}" in text, f"{name}: its command"
-    training, glance = record["training"], _glance(folder / "report.md")[name]
+    training, glance = record["training"], _glance(folder / "report.md")[_run_variant(folder)]
     assert training["seed"] == 0 and training["bf16_autocast"] and training["steps"] == 300, name
     cells = row(first)
     shows(cells[1], glance["approval"])
@@ -3085,7 +3096,7 @@ def _set_lever(text: str, name: str, first: str, settings: dict) -> tuple[str, l
         assert p["a"].endswith(f"{name}/report.json") and p["left_out"] == 0, f"{name}: this run, all"
         shows_interval(cell, p["difference"], p["interval_95"])
     pct(cells[5], glance["first_try_compliance"])
-    rejects = _rejects(folder / "report.md")[name, "all"]
+    rejects = _rejects(folder / "report.md")[_run_variant(folder), "all"]
     assert cells[6] == str(rejects["min_spend"]) and rejects["candidates"] == 1600, f"{name}: min_spend"
     shows(cells[7], training["wall_s"])
     return _paired_verdict(paired), paired
@@ -3101,7 +3112,8 @@ def _lever_section(heading: str, commit: str, name: str, first: str, settings: d
     )
     verdict, paired = _set_lever(text, name, first, settings)
     seeds = [_glance(f / "report.md")[v] for f, v in SEEDS]
-    return text, verdict, paired, _glance(SFT_LEVERS / name / "report.md")[name], seeds
+    folder = SFT_LEVERS / name
+    return text, verdict, paired, _glance(folder / "report.md")[_run_variant(folder)], seeds
 
 
 def test_half_learning_rate_and_rank_8_match_their_reports_and_the_rule():
@@ -3135,7 +3147,10 @@ def _other_copy_than_seed0(text: str, name: str) -> tuple[dict, dict]:
     `text` says how many of the shoppers got other copy than from seed 0."""
     copies = tuple(
         {(c, x["user_id"]): x["text"] for c, r in _load(str(path))["results"][v].items() for x in r["copies"]}
-        for path, v in ((SFT_LEVERS / name / "report.json", name), (SEEDS[0][0] / "report.json", SEEDS[0][1]))
+        for path, v in (
+            (SFT_LEVERS / name / "report.json", _run_variant(SFT_LEVERS / name)),
+            (SEEDS[0][0] / "report.json", SEEDS[0][1]),
+        )
     )
     other = sum(copies[0][k] != copies[1][k] for k in copies[1])
     assert f"{other} of the {len(copies[1])} shoppers got other copy than from seed 0" in text, (name, other)
@@ -3227,3 +3242,34 @@ def test_twice_the_interest_learning_rate_matches_its_reports_and_the_rule():
     assert mine.startswith("From seed to planting: 10% off thread") and seed0.startswith(
         "Growing your own garden?"
     )
+
+
+def test_neftune_matches_its_reports_and_the_rule():
+    text, verdict, paired, glance, seeds = _lever_section(
+        "### NEFTune's noise on the word embeddings",
+        "263205b",
+        "neft5_lora",
+        "NEFTune alpha 5, 300 steps",
+        {"neftune_alpha": 5},
+    )
+    assert verdict == "hurts" and "the noise hurts: every difference is -0.03 or lower" in text, verdict
+    assert all(p["interval_95"][1] < 0 for p in paired), "every interval excludes 0, below it"
+    ftc = [s["first_try_compliance"] for s in seeds]
+    assert glance["first_try_compliance"] < min(ftc) and f"({min(ftc):.2%} to {max(ftc):.2%})" in text, ftc
+    rejects = [_rejects(f / "report.md")[v, "all"] for f, v in SEEDS]
+    mine = _rejects(SFT_LEVERS / "neft5_lora" / "report.md")
+    shown = (mine["neft5", "all"]["repetitive"], mine["neft5", "sms"]["repetitive"])
+    said = f"rejected {shown[0]} of its 1,600 candidates, {shown[1]} of them SMS, against the seeds' "
+    said += "{}, {} and {}".format(*(r["repetitive"] for r in rejects))
+    assert said in text and shown[0] > max(r["repetitive"] for r in rejects), (shown, rejects)
+    copies = _other_copy_than_seed0(text, "neft5_lora")
+    quoted = {  # shopper: (this run's copy, seed 0's), as the section quotes them
+        ("w202", "w202-u09"): ("From the bed to the floor: BOGO on fabric", "Dress up for your next outfit"),
+        ("w122", "w122-u08"): ("Baby care: $10 off orders over $30 at Stitch Lab", None),
+        ("w020", "w020-u07"): ("Hot bath, warm night", "Bath time, bath smell"),
+    }
+    for key, said in quoted.items():
+        for copy, quote in zip((copies[0][key], copies[1][key]), said, strict=True):
+            assert quote is None or (copy.startswith(quote) and quote in text), (key, quote)
+    record = _training(SFT_LEVERS / "neft5_lora", "gold_w_neft5_lora")
+    assert "neftune_alpha" not in record["training"], "the record predates the field, as the section says"
