@@ -342,25 +342,10 @@ def train(config: TrainConfig, progress: bool = True) -> TrainResult:
     out = Path(config.out)
     files = _data_files(config)
     accelerator = Accelerator(cpu=not torch.cuda.is_available())
-    if config.batch_size % accelerator.num_processes:
-        # Each process averages its own slice and the gradients are averaged over processes, so uneven
-        # slices would weigh the examples of a smaller one more.
-        raise ValidationError(
-            f"`batch_size` {config.batch_size} does not split evenly over {accelerator.num_processes} "
-            "processes: make it a multiple of the process count"
-        )
+    _check_split(config.batch_size, accelerator.num_processes)
     torch.manual_seed(config.seed)
     tokenizer, lm, interest = _load_models(config)
-    module = Conditioned(lm, interest, neftune_alpha=config.neftune_alpha)
-    reference = None
-    if config.objective == "dpo":
-        # No dropout in the policy either (as TRL's DPO does by default): the margin compares the policy's
-        # log-probabilities with the reference's, and dropout noise in one of them is a margin of its own
-        # (at step 1, where the two are the same weights, the loss was not log 2).
-        for layer in module.modules():
-            if isinstance(layer, torch.nn.Dropout):
-                layer.p = 0.0
-        reference = copy.deepcopy(module).eval().requires_grad_(False)
+    module, reference = _policy_and_reference(Conditioned(lm, interest, config.neftune_alpha), config)
     rows = read_sft(files)
     if not rows:
         raise ValidationError(f"{config.data} hold no examples")
@@ -409,29 +394,10 @@ def train(config: TrainConfig, progress: bool = True) -> TrainResult:
 
     trained = accelerator.unwrap_model(module)
     agree = _processes_agree(trained, accelerator)
-    summary = {
-        "data": [str(d) for d in files],
-        "data_sha1": hashlib.sha1(b"".join(d.read_bytes() for d in files)).hexdigest(),
-        "examples": len(examples),
-        "seed": config.seed,
-        "steps": config.steps,
-        "batch_size": config.batch_size,
-        "processes": accelerator.num_processes,
-        "processes_agree": agree,
-        "device": str(accelerator.device),
-        "bf16_autocast": use_bf16,
-        # The adapter's config keeps its lora_dropout; a DPO run trained with none (see `train`).
-        "dropout_off": config.objective == "dpo",
-        "neftune_alpha": config.neftune_alpha,
-        "hardware": describe(),
-        "resumed_at": int(saved[-1].name.split("-")[1]) if saved else 0,
-        "first_loss": round(losses[0], 4) if losses else None,
-        "last_loss": round(losses[-1], 4) if losses else None,
-        "wall_s": round(time.time() - started, 1),
-        "objective": config.objective,
-        # The adapter this run started from, with its own record: the whole recipe, stage by stage.
-        "init": read_adapter_config(config.init_adapter)[1] if config.init_adapter else None,
-    }
+    resumed_at = int(saved[-1].name.split("-")[1]) if saved else 0
+    summary = _summary(
+        config, files, len(examples), accelerator, use_bf16, agree, resumed_at, losses, started
+    )
     adapter_dir = out / "adapter"
     if main:
         save_adapter(adapter_dir, trained.lm, trained.interest, config.adapter, summary)
@@ -441,6 +407,58 @@ def train(config: TrainConfig, progress: bool = True) -> TrainResult:
     # whose work is done (SIGABRT; pytorch/pytorch#179291). A no-op in one process.
     accelerator.end_training()
     return TrainResult(adapter_dir, summary, trained.eval(), main)
+
+
+def _check_split(batch_size: int, processes: int) -> None:
+    if batch_size % processes:
+        # Each process averages its own slice and the gradients are averaged over processes, so uneven
+        # slices would weigh the examples of a smaller one more.
+        raise ValidationError(
+            f"`batch_size` {batch_size} does not split evenly over {processes} "
+            "processes: make it a multiple of the process count"
+        )
+
+
+def _policy_and_reference(module: Conditioned, config: TrainConfig) -> tuple[Conditioned, Conditioned | None]:
+    """The module to train and, for dpo, a frozen copy of it as the reference model."""
+    if config.objective != "dpo":
+        return module, None
+    # No dropout in the policy either (as TRL's DPO does by default): the margin compares the policy's
+    # log-probabilities with the reference's, and dropout noise in one of them is a margin of its own
+    # (at step 1, where the two are the same weights, the loss was not log 2).
+    for layer in module.modules():
+        if isinstance(layer, torch.nn.Dropout):
+            layer.p = 0.0
+    return module, copy.deepcopy(module).eval().requires_grad_(False)
+
+
+def _summary(
+    config: TrainConfig, files, examples: int, accelerator, use_bf16, agree, resumed_at, losses, started
+) -> dict:
+    """The run's record, saved with the adapter (`promogen_adapter.json`'s `training`)."""
+    return {
+        "data": [str(d) for d in files],
+        "data_sha1": hashlib.sha1(b"".join(d.read_bytes() for d in files)).hexdigest(),
+        "examples": examples,
+        "seed": config.seed,
+        "steps": config.steps,
+        "batch_size": config.batch_size,
+        "processes": accelerator.num_processes,
+        "processes_agree": agree,
+        "device": str(accelerator.device),
+        "bf16_autocast": use_bf16,
+        # The adapter's config keeps its lora_dropout; a DPO run trained with none (`_policy_and_reference`).
+        "dropout_off": config.objective == "dpo",
+        "neftune_alpha": config.neftune_alpha,
+        "hardware": describe(),
+        "resumed_at": resumed_at,
+        "first_loss": round(losses[0], 4) if losses else None,
+        "last_loss": round(losses[-1], 4) if losses else None,
+        "wall_s": round(time.time() - started, 1),
+        "objective": config.objective,
+        # The adapter this run started from, with its own record: the whole recipe, stage by stage.
+        "init": read_adapter_config(config.init_adapter)[1] if config.init_adapter else None,
+    }
 
 
 def _processes_agree(trained: Conditioned, accelerator) -> bool:
