@@ -2845,6 +2845,7 @@ SFT_TABLE = {
     "[no interest dropout (0 for 0.3)]": (SFT_LEVERS / "idrop0_lora", (0, 1, 2)),
     "[interest adapter's learning rate 0.002 for 0.001]": (SFT_LEVERS / "ilr2_lora", (0, 1, 2)),
     "[NEFTune's noise on the word embeddings": (SFT_LEVERS / "neft5_lora", (0, 1, 2)),
+    "[LoRA dropout 0.1 for 0.05]": (SFT_LEVERS / "ldrop1_lora", (0, 1, 2)),
 }
 
 
@@ -3273,3 +3274,41 @@ def test_neftune_matches_its_reports_and_the_rule():
             assert quote is None or (copy.startswith(quote) and quote in text), (key, quote)
     record = _training(SFT_LEVERS / "neft5_lora", "gold_w_neft5_lora")
     assert "neftune_alpha" not in record["training"], "the record predates the field, as the section says"
+
+
+def test_twice_the_lora_dropout_matches_its_reports_and_the_rule():
+    text, verdict, paired, glance, seeds = _lever_section(
+        "### Twice the LoRA dropout",
+        "263205b",
+        "ldrop1_lora",
+        "LoRA dropout 0.1, 300 steps",
+        {"adapter.lora_dropout": 0.1},
+    )
+    assert verdict == "none" and "no effect shown: every interval holds 0" in text, verdict
+    assert all(p["interval_95"][0] < 0 < p["interval_95"][1] for p in paired), "every interval holds 0"
+    assert glance["approval"] < min(s["approval"] for s in seeds), "below all three seeds, as it says"
+    copies = _other_copy_than_seed0(text, "ldrop1_lora")
+    others = []
+    for folder, _ in SFT_TABLE.values():
+        if folder.name != "ldrop1_lora":
+            (run,) = _load(str(folder / "report.json"))["results"].values()
+            mine = {(c, x["user_id"]): x["text"] for c, r in run.items() for x in r["copies"]}
+            others.append(sum(mine[k] != copies[1][k] for k in copies[1]))
+    moved = sum(copies[0][k] != copies[1][k] for k in copies[1])
+    assert moved < min(others) and f"(the others: {min(others)} to {max(others)})" in text, (moved, others)
+    quoted = {  # shopper: (this run's copy, seed 0's), as the section quotes them
+        ("w206", "w206-u05"): ("Longensings start here: 10% off thread", None),
+        ("w123", "w123-u02"): ("Take your pet on a trip to the beach?", "Take your pet on the road"),
+        ("w204", "w204-u03"): (
+            "Hearth Candle Co: cozy candles for the evenings!",
+            "candle snuffer for your next pair",
+        ),
+        ("w202", "w202-u09"): ("From the bed to the floor: BOGO on fabric", None),
+    }
+    for key, said in quoted.items():
+        for copy, quote in zip((copies[0][key], copies[1][key]), said, strict=True):
+            assert quote is None or (quote in copy and quote in text), (key, quote)
+    neft5 = _other_copy_than_seed0(
+        _minus(" ".join(README.split()).partition("### NEFTune's noise")[2].partition("###")[0]), "neft5_lora"
+    )[0]
+    assert neft5["w202", "w202-u09"] == copies[0]["w202", "w202-u09"], "the hook NEFTune's run wrote too"
