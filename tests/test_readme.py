@@ -2846,6 +2846,7 @@ SFT_TABLE = {
     "[interest adapter's learning rate 0.002 for 0.001]": (SFT_LEVERS / "ilr2_lora", (0, 1, 2)),
     "[NEFTune's noise on the word embeddings": (SFT_LEVERS / "neft5_lora", (0, 1, 2)),
     "[LoRA dropout 0.1 for 0.05]": (SFT_LEVERS / "ldrop1_lora", (0, 1, 2)),
+    "[no warm-up (0 steps for 15)]": (SFT_LEVERS / "warm0_lora", (0, 1, 2)),
 }
 
 
@@ -3312,3 +3313,53 @@ def test_twice_the_lora_dropout_matches_its_reports_and_the_rule():
         _minus(" ".join(README.split()).partition("### NEFTune's noise")[2].partition("###")[0]), "neft5_lora"
     )[0]
     assert neft5["w202", "w202-u09"] == copies[0]["w202", "w202-u09"], "the hook NEFTune's run wrote too"
+
+
+def test_no_warmup_matches_its_reports_and_the_rule():
+    text, verdict, paired, glance, seeds = _lever_section(
+        "### No warm-up", "774d2fd", "warm0_lora", "no warm-up, 300 steps", {"warmup": 0}
+    )
+    excluding = [p["interval_95"][1] < 0 for p in paired]
+    assert verdict == "none" and excluding == [False, True, True], (verdict, excluding)
+    assert all(p["difference"] < -0.03 for p in paired) and "two of the three intervals exclude 0" in text
+    assert glance["approval"] < min(s["approval"] for s in seeds) and "below all three seeds" in text
+    shipped = yaml.safe_load((ROOT / "finetune/configs/written.yaml").read_text())
+    assert f"first {shipped['warmup']} of {shipped['steps']} steps (`warmup` {shipped['warmup']})" in text
+    copies = _other_copy_than_seed0(text, "warm0_lora")
+    quoted = {  # shopper: (this run's copy, seed 0's), as the section quotes them
+        ("w020", "w020-u09"): (
+            "Road bike season starts here. Take a free sample set with $50+ at Hearth",
+            None,
+        ),
+        ("w207", "w207-u08"): ("Cook for the whole family: a free tote bag", None),
+        ("w201", "w201-u09"): ("Velvet Vine Florist: trail day, right?", None),
+        ("w202", "w202-u09"): ("A new pair for you? Buy one, get one free", "Dress up for your next outfit"),
+    }
+    for key, said in quoted.items():
+        for copy, quote in zip((copies[0][key], copies[1][key]), said, strict=True):
+            assert quote is None or (quote in copy and quote in text), (key, quote)
+    (seed0,) = _load(str(SEEDS[0][0] / "report.json"))["results"].values()
+    rated = {x["user_id"]: x["approval"] for x in seed0["w202"]["copies"]}["w202-u09"]
+    assert f"rated {rated:.2f} by the approver model" in text, rated
+    from promogen.train.lora import TrainConfig
+
+    base = {
+        **_dotted(TrainConfig().to_dict()),
+        **_dotted(_training(SEEDS[0][0], "gold_w_bf16_lora")["config"]),
+    }
+    moved = set()
+    for folder, _ in SFT_TABLE.values():
+        (record,) = (v for k, v in json.loads((folder / "training.json").read_text()).items() if "_lora" in k)
+        ran = _dotted(record["config"])
+        moved |= {k for k in ran if k not in ("out", "data", "adapter") and ran[k] != base[k]}
+    named = {
+        "steps",
+        "lr",
+        "interest_lr",
+        "warmup",
+        "interest_dropout",
+        "adapter.lora_r",
+        "adapter.lora_dropout",
+    }
+    untouched = {"batch_size", "adapter.target_modules", "adapter.k"}
+    assert named <= moved and not untouched & moved, f"the table's runs moved {sorted(moved)}"
