@@ -3267,12 +3267,25 @@ def test_neftune_matches_its_reports_and_the_rule():
     copies = _other_copy_than_seed0(text, "neft5_lora")
     quoted = {  # shopper: (this run's copy, seed 0's), as the section quotes them
         ("w202", "w202-u09"): ("From the bed to the floor: BOGO on fabric", "Dress up for your next outfit"),
-        ("w122", "w122-u08"): ("Baby care: $10 off orders over $30 at Stitch Lab", None),
+        ("w122", "w122-u08"): ("Baby care: $10 off orders over $30 at Stitch", "Baby care starts here"),
         ("w020", "w020-u07"): ("Hot bath, warm night", "Bath time, bath smell"),
     }
     for key, said in quoted.items():
         for copy, quote in zip((copies[0][key], copies[1][key]), said, strict=True):
             assert quote is None or (copy.startswith(quote) and quote in text), (key, quote)
+    (seed0,) = _load(str(SEEDS[0][0] / "report.json"))["results"].values()
+    for (campaign, shopper), said in (
+        (("w202", "w202-u09"), "the fabric hook {:.2f} (seed 0's {:.2f})"),
+        (
+            ("w020", "w020-u07"),
+            "the bath hook {:.2f} (seed 0's {:.2f})",
+        ),
+    ):
+        mine, theirs = (
+            {x["user_id"]: x["approval"] for x in run[campaign]["copies"]}[shopper]
+            for run in (_load(str(SFT_LEVERS / "neft5_lora" / "report.json"))["results"]["neft5"], seed0)
+        )
+        assert said.format(mine, theirs) in text, (shopper, mine, theirs)
     record = _training(SFT_LEVERS / "neft5_lora", "gold_w_neft5_lora")
     assert "neftune_alpha" not in record["training"], "the record predates the field, as the section says"
 
@@ -3333,25 +3346,26 @@ def test_no_warmup_matches_its_reports_and_the_rule():
         ),
         ("w207", "w207-u08"): ("Cook for the whole family: a free tote bag", None),
         ("w201", "w201-u09"): ("Velvet Vine Florist: trail day, right?", None),
-        ("w202", "w202-u09"): ("A new pair for you? Buy one, get one free", "Dress up for your next outfit"),
+        ("w204", "w204-u05"): (
+            "Hearth Candle Co: candles for the whole house?",
+            "cozy candle pair for your next trip",
+        ),
     }
     for key, said in quoted.items():
         for copy, quote in zip((copies[0][key], copies[1][key]), said, strict=True):
             assert quote is None or (quote in copy and quote in text), (key, quote)
-    (seed0,) = _load(str(SEEDS[0][0] / "report.json"))["results"].values()
-    rated = {x["user_id"]: x["approval"] for x in seed0["w202"]["copies"]}["w202-u09"]
-    assert f"rated {rated:.2f} by the approver model" in text, rated
     from promogen.train.lora import TrainConfig
 
     base = {
         **_dotted(TrainConfig().to_dict()),
         **_dotted(_training(SEEDS[0][0], "gold_w_bf16_lora")["config"]),
     }
-    moved = set()
+    moved, scales = set(), set()
     for folder, _ in SFT_TABLE.values():
         (record,) = (v for k, v in json.loads((folder / "training.json").read_text()).items() if "_lora" in k)
         ran = _dotted(record["config"])
         moved |= {k for k in ran if k not in ("out", "data", "adapter") and ran[k] != base[k]}
+        scales.add(ran["adapter.lora_alpha"] / ran["adapter.lora_r"])
     named = {
         "steps",
         "lr",
@@ -3361,5 +3375,6 @@ def test_no_warmup_matches_its_reports_and_the_rule():
         "adapter.lora_r",
         "adapter.lora_dropout",
     }
-    untouched = {"batch_size", "adapter.target_modules", "adapter.k"}
+    untouched = {"batch_size", "max_length", "adapter.target_modules", "adapter.k", "adapter.soft_prompt"}
     assert named <= moved and not untouched & moved, f"the table's runs moved {sorted(moved)}"
+    assert scales == {2}, f"the LoRA's scale, alpha over rank, in every run: {scales}"
