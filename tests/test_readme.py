@@ -3159,6 +3159,14 @@ def _other_copy_than_seed0(text: str, name: str) -> tuple[dict, dict]:
     return copies
 
 
+def _quoted(text: str, copies: tuple[dict, dict], quoted: dict) -> None:
+    """Each quote of `quoted` ({(campaign, shopper): (this run's quote, seed 0's)}, None where the section
+    quotes one side only) is in that shopper's copy and in the section's `text`."""
+    for key, said in quoted.items():
+        for copy, quote in zip((copies[0][key], copies[1][key]), said, strict=True):
+            assert quote is None or (quote in copy and quote in text), (key, quote)
+
+
 def test_twice_the_learning_rate_matches_its_reports_and_the_rule():
     text, verdict, paired, glance, seeds = _lever_section(
         "### Twice the learning rate",
@@ -3217,9 +3225,7 @@ def test_no_interest_dropout_matches_its_reports_and_the_rule():
             "From trail to campfire",
         ),
     }
-    for key, said in quoted.items():
-        for copy, quote in zip((copies[0][key], copies[1][key]), said, strict=True):
-            assert quote is None or (copy.startswith(quote) and quote in " ".join(text.split())), (key, quote)
+    _quoted(text, copies, quoted)
 
 
 def test_twice_the_interest_learning_rate_matches_its_reports_and_the_rule():
@@ -3270,9 +3276,7 @@ def test_neftune_matches_its_reports_and_the_rule():
         ("w122", "w122-u08"): ("Baby care: $10 off orders over $30 at Stitch", "Baby care starts here"),
         ("w020", "w020-u07"): ("Hot bath, warm night", "Bath time, bath smell"),
     }
-    for key, said in quoted.items():
-        for copy, quote in zip((copies[0][key], copies[1][key]), said, strict=True):
-            assert quote is None or (copy.startswith(quote) and quote in text), (key, quote)
+    _quoted(text, copies, quoted)
     (seed0,) = _load(str(SEEDS[0][0] / "report.json"))["results"].values()
     for (campaign, shopper), said in (
         (("w202", "w202-u09"), "the fabric hook {:.2f} (seed 0's {:.2f})"),
@@ -3319,9 +3323,7 @@ def test_twice_the_lora_dropout_matches_its_reports_and_the_rule():
         ),
         ("w202", "w202-u09"): ("From the bed to the floor: BOGO on fabric", None),
     }
-    for key, said in quoted.items():
-        for copy, quote in zip((copies[0][key], copies[1][key]), said, strict=True):
-            assert quote is None or (quote in copy and quote in text), (key, quote)
+    _quoted(text, copies, quoted)
     neft5 = _other_copy_than_seed0(
         _minus(" ".join(README.split()).partition("### NEFTune's noise")[2].partition("###")[0]), "neft5_lora"
     )[0]
@@ -3351,9 +3353,7 @@ def test_no_warmup_matches_its_reports_and_the_rule():
             "cozy candle pair for your next trip",
         ),
     }
-    for key, said in quoted.items():
-        for copy, quote in zip((copies[0][key], copies[1][key]), said, strict=True):
-            assert quote is None or (quote in copy and quote in text), (key, quote)
+    _quoted(text, copies, quoted)
     from promogen.train.lora import TrainConfig
 
     base = {
