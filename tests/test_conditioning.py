@@ -14,6 +14,7 @@ from conftest import conditioned_generator, process_errors, sft_rows, texts
 from promogen import GeneratorConfig, PipelineConfig, PromoGen
 from promogen.conditioning import AdapterConfig, place_soft_prompt, read_adapter_config
 from promogen.generator import Generator
+from promogen.provenance import code_version
 from promogen.simulate import demo_campaign, simulate_users
 from promogen.train.lora import TrainConfig, batch_indices, train
 from promogen.types import ValidationError
@@ -111,6 +112,7 @@ def test_training_lowers_the_loss_and_records_the_run(trained):
     assert last < 0.8 * first, f"loss should fall by 20%+ in 12 steps: {first:.3f} -> {last:.3f}"
     adapter_config, record = read_adapter_config(result.adapter)
     assert adapter_config.k == 2 and record["steps"] == 12 and len(record["data_sha1"]) == 40, record
+    assert record["code"] == code_version(), f"the record names the commit that trained it: {record['code']}"
     assert (result.adapter / "adapter_model.safetensors").stat().st_size < 20e6, "adapter must stay small"
 
 

@@ -37,6 +37,7 @@ from ..config import Config, option
 from ..hardware import bf16_native, describe
 from ..models import DEFAULT_LLM, pinned, resolve_llm, same_model
 from ..prompts import build_messages, shared_chars
+from ..provenance import code_version
 from ..types import Campaign, ValidationError
 
 
@@ -451,6 +452,8 @@ def _summary(
         "dropout_off": config.objective == "dpo",
         "neftune_alpha": config.neftune_alpha,
         "hardware": describe(),
+        # The commit that trained it: a record read weeks later says which code its figures came from.
+        "code": code_version(),
         "resumed_at": resumed_at,
         "first_loss": round(losses[0], 4) if losses else None,
         "last_loss": round(losses[-1], 4) if losses else None,
