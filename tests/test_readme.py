@@ -2411,6 +2411,96 @@ def test_third_preference_round_section_matches_its_reports_and_the_rule():
     )
 
 
+def test_fourth_preference_round_section_matches_its_reports_and_the_rule():
+    import yaml
+
+    from promogen.train.gold import labelled_pairs, read_jsonl, read_specs
+
+    folder = REPORTS / "copy_quality" / "own_round4"
+    report = _load("reports/copy_quality/own_round4/panel.json")
+    rows = [
+        ("fourth preference round (279 pairs)", "promogen_own4_model"),
+        ("shipped, fourth-round panel", "promogen_shipped_model"),
+        ("template line, fourth-round panel", "promogen_template"),
+        ("reference copy, fourth-round panel", "reference_best"),
+    ]
+    panel_rows(report, rows, ("ungrammatical", *PANEL_FLAGS))
+    paired_sentence(report, "Fourth round minus shipped, per shopper:")
+    text = " ".join(README.split()).partition("### A larger preference round: round 3's labels")[2]
+    text = text.partition("###")[0]
+    # The new labels, the pairs of both rounds as the config pools them, and the run.
+    specs = read_specs(ROOT / "finetune" / "data" / "written" / "train.jsonl")
+    made = {}
+    for name in ("own_round3", "own_round4"):
+        labels = read_jsonl(REPORTS / "copy_quality" / name / "labels" / "labelled.jsonl")
+        generated = read_jsonl(REPORTS / "copy_quality" / name / "labels" / "generated.jsonl")
+        made[name] = (labels, labelled_pairs(specs, generated, labels))
+    labels, pairs = made["own_round4"]
+    assert not {r["spec_id"] for r in labels} & {r["spec_id"] for r in made["own_round3"][0]}, "other specs"
+    flawed = [r for r in labels if r["send"] <= 2]
+    good = sum(r["send"] >= 4 and not r["flags"] for r in labels)
+    pooled = len(pairs) + len(made["own_round3"][1])
+    training = json.loads((folder / "training.json").read_text())["training"]
+    config = yaml.safe_load((folder / "written_dpo_own4.yaml").read_text())
+    round3 = yaml.safe_load((REPORTS / "copy_quality" / "own_round3" / "written_dpo_own2.yaml").read_text())
+    stated = [
+        f"({len(labels)} distinct gate-passing candidates of {len({r['spec_id'] for r in labels})} specs)",
+        f"{good} candidates good (4 or more, no flag), {len(flawed)} flawed",
+        f"{sum('incoherent' in r['flags'] for r in flawed)} of them flagged incoherent",
+        f"so {len(pairs)} preference pairs, {sum(p['defect'] == 'own:incoherent' for p in pairs)} of them",
+        f"Pooled with round 3's {len(made['own_round3'][1])}: {pooled} pairs",
+        f"({config['steps']} steps, batch {config['batch_size']}, learning rate {config['lr']:.5f}, "
+        f"beta {config['beta']}, float32; {training['wall_s']:,.0f} s",
+    ]
+    for phrase in stated:
+        assert phrase in text, f"the section states {phrase!r}"
+    assert training["examples"] == pooled and not training["bf16_autocast"], "the run trained on the pool"
+    assert not training["hardware"]["amx_bf16"] and training["hardware"]["avx512_bf16"], "the host stated"
+    changed = {k for k in config if config[k] != round3.get(k)}
+    assert changed == {"data", "out"}, f"round 3's recipe unchanged but for its data: {changed}"
+    # The harness part of the rule, from two runs on the same host and seed.
+    new = _glance(folder / "report.md")["own4"]
+    old = _glance(folder / "shipped" / "report.md")["shipped"]
+    metrics = ("first_try_compliance", "distinct_2", "opening_frame_share")
+    stated_side_by_side(text, {"own4": new, "shipped": old}, metrics, ("own4", "shipped"))
+    held = (
+        abs(new["first_try_compliance"] - old["first_try_compliance"]) <= 0.02
+        and new["fallback_rate"] - old["fallback_rate"] <= 0.02
+        and new["distinct_2"] - old["distinct_2"] >= -0.01
+        and new["opening_frame_share"] - old["opening_frame_share"] <= 0.05
+    )
+    assert held and new["fallback_rate"] == old["fallback_rate"] == 0, "the harness part held, fallback 0"
+    assert "the harness part of the rule held" in text, "said as measured"
+    copy = dict(_examples(folder / "examples.md")["own4"])
+    shipped = dict(_examples(folder / "shipped" / "examples.md")["shipped"])
+    moved = sum(copy[k] != shipped[k] for k in shipped)
+    assert len(shipped) == 200 and f"{moved} of the 200 shoppers got other copy" in text, "moved shoppers"
+    assert report["paired"]["shoppers"] == 80 <= moved, "the panel rated 80 of the moved shoppers"
+    approval = _load("reports/copy_quality/own_round4/paired_approval.json")
+    figures = re.search(
+        r"mean approval per shopper: \+?([-\d.]+), 95% interval \[([-\d.]+), ([-\d.]+)\]", text
+    )
+    assert figures, "the approver model's paired difference is stated"
+    for shown, value in zip(
+        figures.groups(), (approval["difference"], *approval["interval_95"]), strict=True
+    ):
+        shows(shown, value)
+    # The panel part of the rule, with the interval the pre-registration added: missed, not shipped.
+    paired = report["paired"]
+    met = held_out_panel_rule(report, "promogen_own4_model", 0.15) and paired["interval_95"][0] > 0
+    assert (
+        "with a 95% interval above 0" in text and "the rule asked for +0.15 with an interval above 0" in text
+    )
+    adapter = json.loads((ROOT / "promogen" / "weights" / "adapter" / "promogen_adapter.json").read_text())
+    assert not met and adapter["training"]["data_sha1"] != training["data_sha1"], (
+        "the rule missed: the shipped adapter is not the fourth round's"
+    )
+    incoherent = [
+        report["by_source"][s]["incoherent"] for s in ("promogen_own4_model", "promogen_shipped_model")
+    ]
+    assert incoherent[0] >= incoherent[1] and "did not fall" in text, "the incoherent share as stated"
+
+
 def test_blocked_paragraph_states_the_intervals_of_the_ranker_report():
     report = _load("reports/ranker.json")
     text = " ".join(README.split()).partition("**Why the accuracy targets were reported blocked**")[2]
@@ -2798,6 +2888,7 @@ PANEL_LEVERS = {
     "[a penalty on an opening": ("repeat_opening/panel.json", ("loss", 0.05)),
     "[the interests left out": ("interest_fit/panel.json", ("gain", 0.15)),
     "[a third preference round]": ("own_round3/panel.json", ("gain", 0.15)),
+    "[a larger preference round]": ("own_round4/panel.json", ("gain", 0.15)),
     "[Gemma 3 270M]": ("panel_gemma_written.json", ("gain", 0.25)),
     "the same base, both": ("panel_gemma_written_round2.json", ("gain", 0.25)),
     "[reference copy for 20 more": ("batch3/panel.json", ("gain", 0.10)),
