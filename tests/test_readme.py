@@ -2345,10 +2345,44 @@ def test_selection_signal_on_the_written_shops_matches_its_report():
     ), "the ordering the section states"
 
 
+def own_round(name: str) -> tuple[list[dict], list[dict], list[str]]:
+    """A preference round's panel labels (reports/copy_quality/NAME/labels), the pairs the recipe makes of
+    them, and what its section says of both."""
+    from promogen.train.gold import labelled_pairs, read_jsonl, read_specs
+
+    folder = REPORTS / "copy_quality" / name / "labels"
+    labels = read_jsonl(folder / "labelled.jsonl")
+    specs = read_specs(ROOT / "finetune" / "data" / "written" / "train.jsonl")
+    pairs = labelled_pairs(specs, read_jsonl(folder / "generated.jsonl"), labels)
+    flawed = [r for r in labels if r["send"] <= 2]
+    good = sum(r["send"] >= 4 and not r["flags"] for r in labels)
+    stated = [
+        f"({len(labels)} distinct gate-passing candidates of {len({r['spec_id'] for r in labels})} specs)",
+        f"{good} candidates good (4 or more, no flag), {len(flawed)} flawed",
+        f"{sum('incoherent' in r['flags'] for r in flawed)} of them flagged incoherent",
+        f"so {len(pairs)} preference pairs",
+    ]
+    return labels, pairs, stated
+
+
+def held_out_harness_rule(text: str, glance: dict, variants: tuple[str, str]) -> None:
+    """The harness part of the held-out-shop rules (new, shipped): first-try compliance within 2 points,
+    fallback no more than 2 points higher (0 for both here), distinct-2 no more than 0.01 lower, the
+    opening-frame share no more than 5 points higher; held, and stated as measured."""
+    new, old = (glance[v] for v in variants)
+    stated_side_by_side(text, glance, ("first_try_compliance", "distinct_2", "opening_frame_share"), variants)
+    held = (
+        abs(new["first_try_compliance"] - old["first_try_compliance"]) <= 0.02
+        and new["fallback_rate"] - old["fallback_rate"] <= 0.02
+        and new["distinct_2"] - old["distinct_2"] >= -0.01
+        and new["opening_frame_share"] - old["opening_frame_share"] <= 0.05
+    )
+    assert held and new["fallback_rate"] == old["fallback_rate"] == 0, "the harness part held, fallback 0"
+    assert "the harness part of the rule held" in text, "said as measured"
+
+
 def test_third_preference_round_section_matches_its_reports_and_the_rule():
     import yaml
-
-    from promogen.train.gold import labelled_pairs, read_jsonl, read_specs
 
     folder = REPORTS / "copy_quality" / "own_round3"
     report = _load("reports/copy_quality/own_round3/panel.json")
@@ -2363,18 +2397,10 @@ def test_third_preference_round_section_matches_its_reports_and_the_rule():
     text = " ".join(README.split()).partition("### A third preference round on the written train shops")[2]
     text = text.partition("###")[0]
     # The labels, the pairs the recipe makes of them and the run, as the section states them.
-    labels = read_jsonl(folder / "labels" / "labelled.jsonl")
-    specs = read_specs(ROOT / "finetune" / "data" / "written" / "train.jsonl")
-    pairs = labelled_pairs(specs, read_jsonl(folder / "labels" / "generated.jsonl"), labels)
-    flawed = [r for r in labels if r["send"] <= 2]
-    good = sum(r["send"] >= 4 and not r["flags"] for r in labels)
+    _, pairs, stated = own_round("own_round3")
     training = json.loads((folder / "training.json").read_text())["training"]
     config = yaml.safe_load((folder / "written_dpo_own2.yaml").read_text())
-    stated = [
-        f"({len(labels)} distinct gate-passing candidates of {len({r['spec_id'] for r in labels})} specs)",
-        f"{good} candidates good (4 or more, no flag), {len(flawed)} flawed",
-        f"{sum('incoherent' in r['flags'] for r in flawed)} of them flagged incoherent",
-        f"so {len(pairs)} preference pairs",
+    stated += [
         f"{sum(p['defect'] == 'own:incoherent' for p in pairs)} of the {len(pairs)} pairs were against",
         f"({config['steps']} steps, batch {config['batch_size']}, learning rate {config['lr']:.5f}, "
         f"beta {config['beta']}; {training['wall_s']:,.0f} s",
@@ -2386,18 +2412,7 @@ def test_third_preference_round_section_matches_its_reports_and_the_rule():
     )
     assert config["autocast"] == "off", "the config reruns in float32, as the run did"
     # The harness part of the rule, and the figures the section gives of it.
-    glance = _glance(folder / "report.md")
-    new, old = glance["own2"], glance["shipped"]
-    metrics = ("first_try_compliance", "distinct_2", "opening_frame_share")
-    stated_side_by_side(text, glance, metrics, ("own2", "shipped"))
-    held = (
-        abs(new["first_try_compliance"] - old["first_try_compliance"]) <= 0.02
-        and new["fallback_rate"] - old["fallback_rate"] <= 0.02
-        and new["distinct_2"] - old["distinct_2"] >= -0.01
-        and new["opening_frame_share"] - old["opening_frame_share"] <= 0.05
-    )
-    assert held and new["fallback_rate"] == old["fallback_rate"] == 0, "the harness part held, fallback 0"
-    assert "the harness part of the rule held" in text, "said as measured"
+    held_out_harness_rule(text, _glance(folder / "report.md"), ("own2", "shipped"))
     held_out_moves_rated(folder, "own2", report, text)
     # The panel part of the rule: it missed, so the shipped adapter is not this round's.
     bar = 0.15
@@ -2414,8 +2429,6 @@ def test_third_preference_round_section_matches_its_reports_and_the_rule():
 def test_fourth_preference_round_section_matches_its_reports_and_the_rule():
     import yaml
 
-    from promogen.train.gold import labelled_pairs, read_jsonl, read_specs
-
     folder = REPORTS / "copy_quality" / "own_round4"
     report = _load("reports/copy_quality/own_round4/panel.json")
     rows = [
@@ -2429,26 +2442,16 @@ def test_fourth_preference_round_section_matches_its_reports_and_the_rule():
     text = " ".join(README.split()).partition("### A larger preference round: round 3's labels")[2]
     text = text.partition("###")[0]
     # The new labels, the pairs of both rounds as the config pools them, and the run.
-    specs = read_specs(ROOT / "finetune" / "data" / "written" / "train.jsonl")
-    made = {}
-    for name in ("own_round3", "own_round4"):
-        labels = read_jsonl(REPORTS / "copy_quality" / name / "labels" / "labelled.jsonl")
-        generated = read_jsonl(REPORTS / "copy_quality" / name / "labels" / "generated.jsonl")
-        made[name] = (labels, labelled_pairs(specs, generated, labels))
-    labels, pairs = made["own_round4"]
-    assert not {r["spec_id"] for r in labels} & {r["spec_id"] for r in made["own_round3"][0]}, "other specs"
-    flawed = [r for r in labels if r["send"] <= 2]
-    good = sum(r["send"] >= 4 and not r["flags"] for r in labels)
-    pooled = len(pairs) + len(made["own_round3"][1])
+    labels, pairs, stated = own_round("own_round4")
+    labels3, pairs3, _ = own_round("own_round3")
+    assert not {r["spec_id"] for r in labels} & {r["spec_id"] for r in labels3}, "other specs than round 3's"
+    pooled = len(pairs) + len(pairs3)
     training = json.loads((folder / "training.json").read_text())["training"]
     config = yaml.safe_load((folder / "written_dpo_own4.yaml").read_text())
     round3 = yaml.safe_load((REPORTS / "copy_quality" / "own_round3" / "written_dpo_own2.yaml").read_text())
-    stated = [
-        f"({len(labels)} distinct gate-passing candidates of {len({r['spec_id'] for r in labels})} specs)",
-        f"{good} candidates good (4 or more, no flag), {len(flawed)} flawed",
-        f"{sum('incoherent' in r['flags'] for r in flawed)} of them flagged incoherent",
+    stated += [
         f"so {len(pairs)} preference pairs, {sum(p['defect'] == 'own:incoherent' for p in pairs)} of them",
-        f"Pooled with round 3's {len(made['own_round3'][1])}: {pooled} pairs",
+        f"Pooled with round 3's {len(pairs3)}: {pooled} pairs",
         f"({config['steps']} steps, batch {config['batch_size']}, learning rate {config['lr']:.5f}, "
         f"beta {config['beta']}, float32; {training['wall_s']:,.0f} s",
     ]
@@ -2459,18 +2462,8 @@ def test_fourth_preference_round_section_matches_its_reports_and_the_rule():
     changed = {k for k in config if config[k] != round3.get(k)}
     assert changed == {"data", "out"}, f"round 3's recipe unchanged but for its data: {changed}"
     # The harness part of the rule, from two runs on the same host and seed.
-    new = _glance(folder / "report.md")["own4"]
-    old = _glance(folder / "shipped" / "report.md")["shipped"]
-    metrics = ("first_try_compliance", "distinct_2", "opening_frame_share")
-    stated_side_by_side(text, {"own4": new, "shipped": old}, metrics, ("own4", "shipped"))
-    held = (
-        abs(new["first_try_compliance"] - old["first_try_compliance"]) <= 0.02
-        and new["fallback_rate"] - old["fallback_rate"] <= 0.02
-        and new["distinct_2"] - old["distinct_2"] >= -0.01
-        and new["opening_frame_share"] - old["opening_frame_share"] <= 0.05
-    )
-    assert held and new["fallback_rate"] == old["fallback_rate"] == 0, "the harness part held, fallback 0"
-    assert "the harness part of the rule held" in text, "said as measured"
+    glance = {**_glance(folder / "report.md"), **_glance(folder / "shipped" / "report.md")}
+    held_out_harness_rule(text, glance, ("own4", "shipped"))
     copy = dict(_examples(folder / "examples.md")["own4"])
     shipped = dict(_examples(folder / "shipped" / "examples.md")["shipped"])
     moved = sum(copy[k] != shipped[k] for k in shipped)
