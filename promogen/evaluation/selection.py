@@ -33,9 +33,24 @@ from ..types import Campaign
 from .stats import auc
 
 
-@torch.inference_mode()
 def own_perplexity(pg, campaign: Campaign, interests: list[str], vector, text: str) -> float:
     """The copywriter's perplexity of `text` as its answer to the shopper's prompt (soft prompt in)."""
+    return float(np.exp(-_copy_pass(pg, campaign, interests, vector, text)[0]))
+
+
+def copy_features(pg, campaign: Campaign, interests: list[str], vector, text: str, layer: int) -> np.ndarray:
+    """What the copywriter makes of `text` as its answer to the shopper's prompt: the mean over the copy's
+    tokens of its hidden state after `layer` (0: the embeddings), then its mean log-probability."""
+    logprob, hidden = _copy_pass(pg, campaign, interests, vector, text, layer)
+    return np.r_[hidden, logprob].astype(np.float32)
+
+
+@torch.inference_mode()
+def _copy_pass(
+    pg, campaign: Campaign, interests: list[str], vector, text: str, layer: int | None = None
+) -> tuple[float, np.ndarray | None]:
+    """One forward pass over prompt + `text`: the copy's mean log-probability, and with `layer` the mean
+    of that layer's hidden states over the copy's tokens."""
     gen = pg.generator
     prompt = pg.prompts(campaign, [interests])[0]
     cut = len(gen._shared_texts([prompt], pg.shared(campaign, [prompt]))[0])  # generation's own split
@@ -46,9 +61,11 @@ def own_perplexity(pg, campaign: Campaign, interests: list[str], vector, text: s
     vectors = None if gen.interest is None else np.asarray([vector], dtype=np.float32)
     enc = {"input_ids": ids, "attention_mask": torch.ones_like(ids)}
     inputs, _ = gen._inputs(enc, vectors, at=torch.tensor([len(head)]))
-    logits = gen.model(**inputs).logits[0, -len(copy) - 1 : -1].float()
+    out = gen.model(**inputs, output_hidden_states=layer is not None)
+    logits = out.logits[0, -len(copy) - 1 : -1].float()
     own = torch.log_softmax(logits, -1).gather(1, torch.tensor(copy)[:, None])
-    return float(torch.exp(-own.mean()))
+    hidden = None if layer is None else out.hidden_states[layer][0, -len(copy) :].float().mean(0).numpy()
+    return float(own.mean()), hidden
 
 
 def score_candidates(pg, generated: list[dict], labelled: list[dict]) -> list[dict]:
@@ -78,7 +95,7 @@ def _score_keys(scored: list[dict]) -> dict:
     equal weights (a rule, not fitted on the ratings it is judged by)."""
     has = {name for name in scored[0] if all(r.get(name) is not None for r in scored)}
     keys = {}
-    for name in ("perplexity", "campaign_perplexity", "base_perplexity", "approval"):
+    for name in ("perplexity", "campaign_perplexity", "base_perplexity", "approval", "judge"):
         if name in has:
             keys[name] = lambda r, name=name: preferred(name, r[name])
     if {"perplexity", "campaign_perplexity"} <= has:

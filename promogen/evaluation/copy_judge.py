@@ -1,0 +1,107 @@
+"""Would a judge fitted on the panel's ratings pick better than the copywriter's own perplexity?
+
+The pipeline delivers the candidate the copywriter is surest of. On panel-rated candidates that picks
+the copy the panel sends more often than chance, but within a spec it prefers the flawed candidate
+about one time in four (`selection`), and the flaws are mostly hooks that make no sense. The
+copywriter's hidden states carry more than its next-token probabilities; a ridge regression from the
+mean hidden state of one layer over the copy's tokens, and its mean log-probability, to the panel's
+send score is the smallest judge that can use them. It is fitted on the panel-rated candidates of our
+written train shops (`finetune/label_candidates.py` rounds), judged by cross-validation that holds out
+whole campaigns, then on held-out shops by re-picking among the candidates a harness run wrote, for a
+blind panel to compare with the shipped pick. Offline only: the pipeline does not carry it.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from ..train.gold import read_jsonl, spec_users
+from ..types import Campaign, Delivery
+from .selection import copy_features
+
+
+@dataclass
+class Ridge:
+    """Standardised features -> send score; `alpha` the L2 penalty on the weights."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: np.ndarray
+    bias: float
+
+    @classmethod
+    def fit(cls, x: np.ndarray, y: np.ndarray, alpha: float) -> Ridge:
+        mean, scale = x.mean(0), x.std(0) + 1e-6
+        z = (x - mean) / scale
+        weights = np.linalg.solve(z.T @ z + alpha * np.eye(z.shape[1]), z.T @ (y - y.mean()))
+        return cls(mean, scale, weights, float(y.mean()))
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return (x - self.mean) / self.scale @ self.weights + self.bias
+
+
+def labelled_features(pg, folders: list[str | Path], layer: int) -> tuple[list[dict], np.ndarray]:
+    """Every rated candidate of the labelling rounds in `folders` (spec id, copy, send, flags) and its
+    `copy_features`, scored with the copywriter in `pg` (the one that wrote them)."""
+    rows, features = [], []
+    for folder in folders:
+        generated = {r["user_id"]: r for r in read_jsonl(Path(folder) / "generated.jsonl")}
+        for item in tqdm(read_jsonl(Path(folder) / "labelled.jsonl"), desc=str(folder), unit="candidate"):
+            spec = generated[item["spec_id"]]
+            campaign = Campaign.from_dict(spec["campaign"])
+            features.append(
+                copy_features(pg, campaign, spec["interests"], spec["vector"], item["copy"], layer)
+            )
+            rows.append(item)
+    return rows, np.stack(features)
+
+
+def cross_validate(
+    rows: list[dict], x: np.ndarray, alpha: float, folds: int = 5, seed: int = 0
+) -> np.ndarray:
+    """Each candidate's predicted send from a ridge fitted without its campaign: campaigns are dealt to
+    `folds` folds at random (seeded), so no campaign's copy is judged by a fit that saw it."""
+    campaigns = sorted({r["spec_id"].split("-")[0] for r in rows})
+    random.Random(seed).shuffle(campaigns)
+    fold_of = {c: k % folds for k, c in enumerate(campaigns)}
+    fold = np.array([fold_of[r["spec_id"].split("-")[0]] for r in rows])
+    send = np.array([r["send"] for r in rows], dtype=np.float64)
+    predicted = np.zeros(len(rows))
+    for k in range(folds):
+        predicted[fold == k] = Ridge.fit(x[fold != k], send[fold != k], alpha).predict(x[fold == k])
+    return predicted
+
+
+def repick(
+    pg, judge: Ridge, by_campaign: dict[str, list[Delivery]], specs: list[dict], layer: int
+) -> dict[str, list[Delivery]]:
+    """Each shopper's delivery with the eligible candidate the judge rates highest in place of the one
+    delivered (a fallback stays as it was). Interest vectors are the encoder's, as the pipeline makes them."""
+    by_id = {s["spec_id"]: s for s in specs}
+    vectors, _ = pg.encoder.encode_users(spec_users(list(by_id.values())))
+    vector_of = dict(zip(by_id, vectors, strict=True))
+    out = {}
+    for campaign_id, rows in tqdm(by_campaign.items(), desc="campaigns", unit="campaign"):
+        out[campaign_id] = []
+        for d in rows:
+            eligible = [i for i, c in enumerate(d.candidates) if c.eligible]
+            if d.chosen is None or not eligible:
+                out[campaign_id].append(d)
+                continue
+            campaign = Campaign.from_dict(by_id[d.user_id]["campaign"])
+            x = np.stack(
+                [
+                    copy_features(
+                        pg, campaign, d.interests, vector_of[d.user_id], d.candidates[i].text, layer
+                    )
+                    for i in eligible
+                ]
+            )
+            best = eligible[int(np.argmax(judge.predict(x)))]
+            out[campaign_id].append(replace(d, chosen=best, text=d.candidates[best].text))
+    return out
