@@ -155,6 +155,9 @@ class Event:
     category: str | None = None
     price: float | None = None
 
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
     @classmethod
     def from_dict(cls, data: Any, name: str = "event", line: int | None = None) -> Event:
         check_type(data, dict, name, line)
@@ -238,6 +241,9 @@ class Offer:
     applies_to: str | None = None
 
     FIELDS = ("kind", "value", "currency", "code", "min_spend", "expires", "applies_to")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
     @classmethod
     def from_dict(cls, data: Any) -> Offer:

@@ -7,7 +7,7 @@ import pytest
 from promogen import Campaign, PipelineConfig, UserHistory, ValidationError
 from promogen.encoder import EncoderConfig
 from promogen.generator import GeneratorConfig
-from promogen.types import Delivery
+from promogen.types import Assignment, Candidate, Delivery, Event, Offer, Violation
 
 GOOD_USER = {"user_id": "u1", "events": [{"type": "view", "text": "trail running shoes"}]}
 GOOD_CAMPAIGN = {
@@ -257,3 +257,51 @@ def test_a_good_delivery_round_trips():
 def test_bad_deliveries_name_the_field(data, pattern):
     with pytest.raises(ValidationError, match=pattern):
         Delivery.from_dict(data)
+
+
+EVENT = {"type": "purchase", "text": "trail shoes", "ts": "2026-11-02", "category": "running", "price": 89.5}
+OFFER = {"kind": "amount_off", "value": 15, "currency": "GBP", "code": "TRAIL15", "min_spend": 60,
+         "expires": "2026-12-31", "applies_to": "trail shoes"}  # fmt: skip
+CONTRACT = [
+    (Event, EVENT),
+    (UserHistory, {"user_id": "u7", "events": [EVENT], "attributes": {"tier": "gold"}}),
+    (Offer, OFFER),
+    (
+        Campaign,
+        {
+            "campaign_id": "c9",
+            "brand": "Stride",
+            "offer": OFFER,
+            "channel": "sms",
+            "tone": "warm",
+            "banned_phrases": ["free money"],
+            "competitors": ["Rival"],
+            "max_segments": 2,
+        },
+    ),  # fmt: skip
+    (Violation, {"rule": "scope", "detail": "says everything; the offer is on trail shoes"}),
+    (Candidate, GOOD_CANDIDATE),
+    (Delivery, {**GOOD_DELIVERY, "interests": ["trail running"]}),
+    (
+        Assignment,
+        {
+            "user_id": "u7",
+            "action": "c9",
+            "propensity": 0.25,
+            "probabilities": {"c9": 0.25},
+            "policy": "softmax",
+            "seed": 3,
+            "conversion": 1,
+            "revenue": 42.0,
+        },
+    ),  # fmt: skip
+]
+
+
+@pytest.mark.parametrize(("kind", "data"), CONTRACT, ids=[k.__name__ for k, _ in CONTRACT])
+def test_every_contract_type_reads_back_what_it_writes(kind, data):
+    """types.py is the data contract both ways: what to_dict writes, from_dict reads to the same value."""
+    value = kind.from_dict(data)
+    written = value.to_dict()
+    assert kind.from_dict(json.loads(json.dumps(written))) == value, f"{kind.__name__}: {written}"
+    assert {k: written[k] for k in data} == data, f"{kind.__name__} keeps every field it was given: {written}"
