@@ -4,17 +4,20 @@ python -m eval.copy_judge cv --labels reports/copy_quality/own_round3/labels \
     reports/copy_quality/own_round4/labels --layers 15 30 --alphas 100 1000 10000 \
     --out reports/copy_quality/copy_judge/cv.json
 python -m eval.copy_judge repick --labels reports/copy_quality/own_round3/labels \
-    reports/copy_quality/own_round4/labels --layer 15 --alpha 100 \
-    --deliveries runs/h35_shipped/deliveries/shipped --gold runs/heldout012.jsonl \
+    reports/copy_quality/own_round4/labels --layer 30 --alpha 100 \
+    --deliveries runs/judge/shipped --gold runs/heldout012.jsonl \
     --write runs/judge/judge --out reports/copy_quality/copy_judge/repick.json
 
 `cv` judges each (layer, alpha) by the candidates' out-of-fold predictions (whole campaigns held out)
 against the copywriter's perplexity on the same ratings: AUC of send as is vs flawed, within-spec pair
 accuracy and the share rated 4-5 of the pick among 4 random candidates (`promogen.evaluation.selection`).
 `repick` fits one judge on every rated candidate and, for each shopper of a harness run, delivers the
-eligible candidate it rates highest; the new deliveries folder goes to `eval.panel sheet` beside the
-run's own. Labels are train specs only; the copywriter is the shipped one (the one that wrote them) unless
---adapter says otherwise; it runs in float32 on every host. See `promogen.evaluation.copy_judge`.
+eligible candidate it rates highest (less `--variety` times the share of its word pairs already given out
+to the campaign's earlier shoppers); the new deliveries folder goes to `eval.panel sheet` beside the run's
+own. `sweep` does the same for several --variety values and writes only what each does to variety: choose
+the value on a train run, as `eval.variety` does for the pipeline's. Labels are train specs only; the
+copywriter is the shipped one (the one that wrote them) unless --adapter says otherwise; it runs in
+float32 on every host. See `promogen.evaluation.copy_judge`.
 """
 
 import argparse
@@ -27,7 +30,13 @@ import numpy as np
 from promogen import PipelineConfig, PromoGen
 from promogen.cli import run_script
 from promogen.config import override
-from promogen.evaluation.copy_judge import Ridge, cross_validate, labelled_features, repick
+from promogen.evaluation.copy_judge import (
+    Ridge,
+    cross_validate,
+    judge_candidates,
+    labelled_features,
+    repick,
+)
 from promogen.evaluation.selection import judge
 from promogen.evaluation.variety import diversity, read_deliveries
 from promogen.provenance import emit_json
@@ -49,32 +58,44 @@ def cv(args, pg) -> dict:
     return result
 
 
-def write_repick(args, pg) -> dict:
+def _judged(args, pg):
+    """The judge fitted on every rated candidate, a harness run's deliveries, and its scores of them."""
     rows, x = labelled_features(pg, args.labels, args.layer)
     fitted = Ridge.fit(x, np.array([r["send"] for r in rows], dtype=np.float64), args.alpha)
-    shipped = read_deliveries(args.deliveries)
-    specs = read_specs(args.gold)
-    picked = repick(pg, fitted, shipped, specs, args.layer)
+    shipped, specs = read_deliveries(args.deliveries), read_specs(args.gold)
+    scores = judge_candidates(pg, fitted, shipped, specs, args.layer)
+    head = {"labels": args.labels, "candidates_fitted": len(rows), "layer": args.layer, "alpha": args.alpha}
+    return head | {"deliveries": args.deliveries}, shipped, specs, scores
+
+
+def _variety(shipped: dict, picked: dict, specs: list[dict]) -> dict:
+    """How many shoppers the re-pick moved, and both picks' distinct-2 and opening frames."""
+    brands = {s["campaign"]["campaign_id"]: s["campaign"]["brand"] for s in specs}
+    moved = sum(a.text != b.text for c in shipped for a, b in zip(shipped[c], picked[c], strict=True))
+    texts = {name: {c: [d.text for d in rows] for c, rows in runs.items()} for name, runs in
+             (("shipped", shipped), ("judge", picked))}  # fmt: skip
+    return {
+        "shoppers": sum(len(r) for r in shipped.values()),
+        "moved": moved,
+        "diversity": {name: diversity(t, brands) for name, t in texts.items()},
+    }
+
+
+def write_repick(args, pg) -> dict:
+    head, shipped, specs, scores = _judged(args, pg)
+    picked = repick(shipped, scores, args.variety)
     out = Path(args.write)
     out.mkdir(parents=True, exist_ok=True)
     for campaign_id, deliveries in picked.items():
         lines = (json.dumps(d.to_dict(), ensure_ascii=False) + "\n" for d in deliveries)
         (out / f"{campaign_id}.jsonl").write_text("".join(lines), encoding="utf-8")
-    brands = {s["campaign"]["campaign_id"]: s["campaign"]["brand"] for s in specs}
-    texts = {name: {c: [d.text for d in rows] for c, rows in runs.items()} for name, runs in
-             (("shipped", shipped), ("judge", picked))}  # fmt: skip
-    moved = sum(a.text != b.text for c in shipped for a, b in zip(shipped[c], picked[c], strict=True))
-    return {
-        "labels": args.labels,
-        "candidates_fitted": len(rows),
-        "layer": args.layer,
-        "alpha": args.alpha,
-        "deliveries": args.deliveries,
-        "written": str(out),
-        "shoppers": sum(len(r) for r in shipped.values()),
-        "moved": moved,
-        "diversity": {name: diversity(t, brands) for name, t in texts.items()},
-    }
+    return head | {"variety": args.variety, "written": str(out)} | _variety(shipped, picked, specs)
+
+
+def sweep(args, pg) -> dict:
+    head, shipped, specs, scores = _judged(args, pg)
+    values = {f"{v:g}": _variety(shipped, repick(shipped, scores, v), specs) for v in args.variety}
+    return head | {"variety": values}
 
 
 def main() -> None:
@@ -82,7 +103,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in ("cv", "repick"):
+    for name in ("cv", "repick", "sweep"):
         p = sub.add_parser(name)
         p.add_argument("--labels", nargs="+", required=True, help="labelling rounds' folders (train specs)")
         p.add_argument("--adapter", help="the copywriter that wrote the candidates (default: shipped)")
@@ -92,18 +113,21 @@ def main() -> None:
     c.add_argument("--alphas", nargs="+", type=float, default=[100.0], help="ridge penalties tried")
     c.add_argument("--folds", type=int, default=5)
     c.add_argument("--n", type=int, default=4, help="candidates a pick is made among")
-    r = sub.choices["repick"]
-    r.add_argument("--layer", type=int, required=True)
-    r.add_argument("--alpha", type=float, required=True)
-    r.add_argument("--deliveries", required=True, help="a harness run's deliveries folder")
-    r.add_argument("--gold", required=True, help="the specs that run was made for")
-    r.add_argument("--write", required=True, help="the folder the re-picked deliveries go to")
+    for name in ("repick", "sweep"):
+        r = sub.choices[name]
+        r.add_argument("--layer", type=int, required=True)
+        r.add_argument("--alpha", type=float, required=True)
+        r.add_argument("--deliveries", required=True, help="a harness run's deliveries folder")
+        r.add_argument("--gold", required=True, help="the specs that run was made for")
+    sub.choices["repick"].add_argument("--variety", type=float, default=0.0, help="the penalty on repeats")
+    sub.choices["repick"].add_argument("--write", required=True, help="the folder the re-picks go to")
+    sub.choices["sweep"].add_argument("--variety", type=float, nargs="+", required=True, help="values tried")
     args = parser.parse_args()
     # float32, so that a host with native bfloat16 and one without fit the same judge.
     config = override(PipelineConfig(), ["generator.dtype=float32", "scoring_dtype=float32"])
     pg = PromoGen.load(adapter=args.adapter, config=config)
     result = {"date": date.today().isoformat(), "adapter": args.adapter or "shipped"}
-    result |= cv(args, pg) if args.command == "cv" else write_repick(args, pg)
+    result |= {"cv": cv, "repick": write_repick, "sweep": sweep}[args.command](args, pg)
     emit_json(result, args.out)
 
 

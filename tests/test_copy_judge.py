@@ -4,7 +4,7 @@ the re-pick among a harness run's candidates."""
 import numpy as np
 import pytest
 
-from promogen.evaluation.copy_judge import Ridge, cross_validate, repick
+from promogen.evaluation.copy_judge import Ridge, cross_validate, judge_candidates, repick
 from promogen.evaluation.selection import copy_features, own_perplexity
 from promogen.simulate import demo_campaign, simulate_users
 from promogen.types import Candidate, Delivery
@@ -45,34 +45,45 @@ def _delivery(user_id: str, texts: list[str], eligible: list[bool], chosen: int 
                     chosen, 1.0, "tiny", None, 0, "0", ["running shoes"])  # fmt: skip
 
 
-def test_repick_delivers_the_eligible_candidate_the_judge_rates_highest(tiny_pg):
-    campaign, users = demo_campaign("run20"), simulate_users(2, seed=3)
-    specs = [
-        {
-            "spec_id": u.user_id,
-            "campaign": campaign.to_dict(),
-            "history": [{"type": e.type, "text": e.text} for e in u.events],
-        }
-        for u in users
-    ]
-    phrases, layer = ["running shoes"], 1
-    drafts = ["Run more: 20% off running gear with RUN20", "Go go go RUN20 20% off", "Zzz 20% off RUN20"]
-    texts = sorted(drafts, key=lambda t: own_perplexity(tiny_pg, campaign, phrases, None, t))
+LINES = ["Run more miles: 20% off running gear with RUN20", "Fresh legs, new trails? RUN20 takes 20% off"]
+
+
+def test_repick_takes_the_highest_judged_eligible_candidate_and_keeps_fallbacks():
     shipped = {
         "run20": [
-            # The likeliest candidate is not eligible; the shipped pick was the least likely one.
-            _delivery(users[0].user_id, texts, [False, True, True], chosen=2),
-            _delivery(users[1].user_id, texts, [True, True, True], chosen=None),
+            _delivery("u1", [*LINES, "Zzz 20% off RUN20"], [True, True, False], chosen=0),
+            _delivery("u2", LINES, [True, True], chosen=None),
         ]
     }
-    # A judge that reads the copy's mean log-probability alone (the last feature).
-    width = copy_features(tiny_pg, campaign, phrases, None, texts[0], layer).shape[0]
-    judge = Ridge(np.zeros(width), np.ones(width), np.r_[np.zeros(width - 1), 1.0], 0.0)
-    picked = repick(tiny_pg, judge, shipped, specs, layer)["run20"]
-    assert picked[0].chosen == 1 and picked[0].text == texts[1], "the likeliest eligible candidate"
+    scores = {"run20": [[3.0, 3.5, None], [2.0, 4.0]]}
+    picked = repick(shipped, scores)["run20"]
+    assert picked[0].chosen == 1 and picked[0].text == LINES[1], "the higher judged eligible candidate"
     assert picked[0].candidates == shipped["run20"][0].candidates, "the candidates are kept as written"
     assert picked[1] == shipped["run20"][1], "a fallback stays as it was"
-    logprob = copy_features(tiny_pg, campaign, phrases, None, texts[1], layer)[-1]
-    assert np.exp(-logprob) == pytest.approx(own_perplexity(tiny_pg, campaign, phrases, None, texts[1])), (
-        "the last feature is the mean log-probability behind own_perplexity"
-    )
+
+
+def test_variety_moves_a_later_shopper_off_words_already_given_out():
+    shipped = {"run20": [_delivery(f"u{k}", LINES, [True, True], chosen=0) for k in range(3)]}
+    scores = {"run20": [[3.0, 2.9]] * 3}
+    plain = [d.chosen for d in repick(shipped, scores, variety=0.0)["run20"]]
+    spread = [d.chosen for d in repick(shipped, scores, variety=1.0)["run20"]]
+    assert plain == [0, 0, 0], f"without the penalty every shopper gets the best-judged line: {plain}"
+    assert spread == [0, 1, 0], f"the second moves off the repeated line; the third finds both used: {spread}"
+
+
+def test_judge_candidates_scores_each_eligible_candidate_with_its_features(tiny_pg):
+    campaign, users = demo_campaign("run20"), simulate_users(1, seed=3)
+    specs = [
+        {"spec_id": u.user_id, "campaign": campaign.to_dict(), "history": [e.to_dict() for e in u.events]}
+        for u in users
+    ]
+    layer = 1
+    width = copy_features(tiny_pg, campaign, ["running shoes"], None, LINES[0], layer).shape[0]
+    # A judge that reads the copy's mean log-probability alone (the last feature).
+    judge = Ridge(np.zeros(width), np.ones(width), np.r_[np.zeros(width - 1), 1.0], 0.0)
+    shipped = {"run20": [_delivery(users[0].user_id, [*LINES, "Zzz"], [True, True, False], chosen=0)]}
+    scores = judge_candidates(tiny_pg, judge, shipped, specs, layer)["run20"][0]
+    assert scores[2] is None, "a candidate that is not eligible is not judged"
+    for text, score in zip(LINES, scores, strict=False):
+        ppl = own_perplexity(tiny_pg, campaign, ["running shoes"], None, text)
+        assert score == pytest.approx(-np.log(ppl), rel=1e-4), f"{text!r}: the judge read its features"

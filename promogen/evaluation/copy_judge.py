@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from ..pipeline import repeated_share, word_ngrams
 from ..train.gold import read_jsonl, spec_users
 from ..types import Campaign, Delivery
 from .selection import copy_features
@@ -77,31 +78,48 @@ def cross_validate(
     return predicted
 
 
-def repick(
+def judge_candidates(
     pg, judge: Ridge, by_campaign: dict[str, list[Delivery]], specs: list[dict], layer: int
-) -> dict[str, list[Delivery]]:
-    """Each shopper's delivery with the eligible candidate the judge rates highest in place of the one
-    delivered (a fallback stays as it was). Interest vectors are the encoder's, as the pipeline makes them."""
+) -> dict[str, list[list[float | None]]]:
+    """The judge's predicted send of every eligible candidate of each delivery (None where not
+    eligible). Interest vectors are the encoder's, as the pipeline makes them."""
     by_id = {s["spec_id"]: s for s in specs}
     vectors, _ = pg.encoder.encode_users(spec_users(list(by_id.values())))
     vector_of = dict(zip(by_id, vectors, strict=True))
-    out = {}
+    scores = {}
     for campaign_id, rows in tqdm(by_campaign.items(), desc="campaigns", unit="campaign"):
-        out[campaign_id] = []
+        scores[campaign_id] = []
         for d in rows:
-            eligible = [i for i, c in enumerate(d.candidates) if c.eligible]
-            if d.chosen is None or not eligible:
-                out[campaign_id].append(d)
-                continue
-            campaign = Campaign.from_dict(by_id[d.user_id]["campaign"])
-            x = np.stack(
-                [
-                    copy_features(
-                        pg, campaign, d.interests, vector_of[d.user_id], d.candidates[i].text, layer
-                    )
-                    for i in eligible
-                ]
+            campaign, vector = Campaign.from_dict(by_id[d.user_id]["campaign"]), vector_of[d.user_id]
+            features = [
+                copy_features(pg, campaign, d.interests, vector, c.text, layer) if c.eligible else None
+                for c in d.candidates
+            ]
+            scores[campaign_id].append(
+                [None if f is None else float(judge.predict(f[None])[0]) for f in features]
             )
-            best = eligible[int(np.argmax(judge.predict(x)))]
+    return scores
+
+
+def repick(
+    by_campaign: dict[str, list[Delivery]], scores: dict[str, list[list[float | None]]], variety: float = 0.0
+) -> dict[str, list[Delivery]]:
+    """Each shopper's delivery with the eligible candidate of the highest judged send, less `variety`
+    times the share of its word pairs that copy re-picked for the campaign's earlier shoppers used (the
+    pipeline's `variety` penalty, on the judge's scale); a fallback stays as it was."""
+    out = {}
+    for campaign_id, rows in by_campaign.items():
+        out[campaign_id], delivered = [], set()
+        for d, judged in zip(rows, scores[campaign_id], strict=True):
+            options = {
+                i: s - variety * repeated_share(c.text, delivered)
+                for i, (c, s) in enumerate(zip(d.candidates, judged, strict=True))
+                if s is not None
+            }
+            if d.chosen is None or not options:
+                out[campaign_id].append(d)  # as the pipeline's `select`: a fallback gives out no words
+                continue
+            best = max(options, key=options.get)
             out[campaign_id].append(replace(d, chosen=best, text=d.candidates[best].text))
+            delivered.update(word_ngrams(d.candidates[best].text, 2))
     return out
