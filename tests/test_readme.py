@@ -2497,7 +2497,7 @@ def test_fourth_preference_round_section_matches_its_reports_and_the_rule():
 def test_copy_judge_section_matches_its_reports_and_the_rule():
     report = _load("reports/copy_quality/copy_judge/panel.json")
     rows = [
-        ("the judge's pick", "promogen_judge_model"),
+        ("=the judge's pick", "promogen_judge_model"),
         ("shipped, judge panel", "promogen_shipped_model"),
         ("template line, judge panel", "promogen_template"),
         ("reference copy, judge panel", "reference_best"),
@@ -2556,6 +2556,52 @@ def test_copy_judge_section_matches_its_reports_and_the_rule():
     from promogen.pipeline import RANK_SCORES
 
     assert "judge" not in RANK_SCORES and "not carried into the pipeline" in text, "the pipeline lacks it"
+
+
+def test_copy_judge_with_variety_matches_its_reports_and_the_rule():
+    report = _load("reports/copy_quality/copy_judge/variety1/panel.json")
+    rows = [
+        ("the judge's pick, `variety` 1", "promogen_judge_v1_model"),
+        ("shipped, second judge panel", "promogen_shipped_model"),
+        ("template line, second judge panel", "promogen_template"),
+        ("reference copy, second judge panel", "reference_best"),
+    ]
+    panel_rows(report, rows, ("ungrammatical", *PANEL_FLAGS))
+    paired_sentence(report, "The judge's pick with `variety` 1 minus shipped, per shopper:")
+    text = " ".join(README.split()).partition("**With a `variety` penalty**")[2].partition("###")[0]
+    # The train sweep and the value its rule takes: the smallest within 0.01 of the shipped distinct-2.
+    sweep = _load("reports/copy_quality/copy_judge/sweep_train.json")
+    assert (sweep["layer"], sweep["alpha"], "t_judge" in sweep["deliveries"]) == (30, 100.0, True)
+    values = sweep["variety"]
+    shipped = values["0"]["diversity"]["shipped"]["mean_over_campaigns"]["distinct_2"]
+    for value, swept in values.items():
+        cells = row(f"={value} (chosen)" if value == "1" else f"={value}", "=" + str(swept["moved"]))
+        judged = swept["diversity"]["judge"]["mean_over_campaigns"]
+        shows(cells[2], judged["distinct_2"])
+        pct(cells[3], judged["opening_frame_share"])
+    kept = [float(v) for v, x in values.items()
+            if x["diversity"]["judge"]["mean_over_campaigns"]["distinct_2"] >= shipped - 0.01]  # fmt: skip
+    assert min(kept) == 1.0 and f"the shipped pick's ({shipped:.4f}" in text, f"the rule's value: {kept}"
+    # The held-out re-pick with it: the variety part held; the panel part missed.
+    repicked = _load("reports/copy_quality/copy_judge/repick_v1.json")
+    assert repicked["variety"] == 1.0 and f"{repicked['moved']} of the 200 shoppers moved" in text
+    new, old = (repicked["diversity"][k]["mean_over_campaigns"] for k in ("judge", "shipped"))
+    shares = f"{new['opening_frame_share']:.1%} against {old['opening_frame_share']:.1%}"
+    stated = f"distinct-2 per campaign {new['distinct_2']:.4f} against {old['distinct_2']:.4f} and the "
+    stated += f"opening-frame share {shares}"
+    assert stated in text and new["distinct_2"] >= old["distinct_2"] - 0.01, f"variety held: {stated}"
+    assert new["opening_frame_share"] <= old["opening_frame_share"] + 0.05, "the opening-frame part held"
+    paired = report["paired"]
+    met = held_out_panel_rule(report, "promogen_judge_v1_model", 0.15) and paired["interval_95"][0] > 0
+    assert not met and paired["shoppers"] == 80 <= repicked["moved"], "missed; 80 moved shoppers rated"
+    first = _load("reports/copy_quality/copy_judge/panel.json")["by_source"]
+    for by in (report["by_source"], first):
+        assert (
+            by["promogen_judge_v1_model" if by is report["by_source"] else "promogen_judge_model"][
+                "incoherent"
+            ]
+            < 0.7 * by["promogen_shipped_model"]["incoherent"]
+        ), "fewer incoherent hooks on both panels"
 
 
 def test_blocked_paragraph_states_the_intervals_of_the_ranker_report():
@@ -2947,6 +2993,7 @@ PANEL_LEVERS = {
     "[a third preference round]": ("own_round3/panel.json", ("gain", 0.15)),
     "[a larger preference round]": ("own_round4/panel.json", ("gain", 0.15)),
     "[a judge fitted on the panel's ratings]": ("copy_judge/panel.json", ("gain", 0.15)),
+    "the same judge with a `variety` penalty": ("copy_judge/variety1/panel.json", ("gain", 0.15)),
     "[Gemma 3 270M]": ("panel_gemma_written.json", ("gain", 0.25)),
     "the same base, both": ("panel_gemma_written_round2.json", ("gain", 0.25)),
     "[reference copy for 20 more": ("batch3/panel.json", ("gain", 0.10)),
