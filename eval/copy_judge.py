@@ -45,8 +45,9 @@ from promogen.train.gold import read_specs
 
 def cv(args, pg) -> dict:
     result = {"labels": args.labels, "folds": args.folds, "runs": {}}
-    for layer in args.layers:
-        rows, x = labelled_features(pg, args.labels, layer)
+    rows, every = labelled_features(pg, args.labels, tuple(args.layers))  # one forward pass per candidate
+    for j, layer in enumerate(args.layers):
+        x = every[:, j]
         for alpha in args.alphas:
             predicted = cross_validate(rows, x, alpha, folds=args.folds)
             # The last feature is the copy's mean log-probability: the shipped pick's own score.
@@ -60,7 +61,8 @@ def cv(args, pg) -> dict:
 
 def _judged(args, pg):
     """The judge fitted on every rated candidate, a harness run's deliveries, and its scores of them."""
-    rows, x = labelled_features(pg, args.labels, args.layer)
+    rows, x = labelled_features(pg, args.labels, (args.layer,))
+    x = x[:, 0]
     fitted = Ridge.fit(x, np.array([r["send"] for r in rows], dtype=np.float64), args.alpha)
     shipped, specs = read_deliveries(args.deliveries), read_specs(args.gold)
     scores = judge_candidates(pg, fitted, shipped, specs, args.layer)

@@ -78,7 +78,7 @@ def test_judge_candidates_scores_each_eligible_candidate_with_its_features(tiny_
         for u in users
     ]
     layer = 1
-    width = copy_features(tiny_pg, campaign, ["running shoes"], None, LINES[0], layer).shape[0]
+    width = copy_features(tiny_pg, campaign, ["running shoes"], None, LINES[0], (layer,)).shape[1]
     # A judge that reads the copy's mean log-probability alone (the last feature).
     judge = Ridge(np.zeros(width), np.ones(width), np.r_[np.zeros(width - 1), 1.0], 0.0)
     shipped = {"run20": [_delivery(users[0].user_id, [*LINES, "Zzz"], [True, True, False], chosen=0)]}
@@ -87,3 +87,25 @@ def test_judge_candidates_scores_each_eligible_candidate_with_its_features(tiny_
     for text, score in zip(LINES, scores, strict=False):
         ppl = own_perplexity(tiny_pg, campaign, ["running shoes"], None, text)
         assert score == pytest.approx(-np.log(ppl), rel=1e-4), f"{text!r}: the judge read its features"
+
+
+def test_copy_features_read_several_layers_from_one_pass_as_one_at_a_time(tiny_pg):
+    campaign, phrases = demo_campaign("run20"), ["running shoes"]
+    both = copy_features(tiny_pg, campaign, phrases, None, LINES[0], (1, 2))
+    for row, layer in zip(both, (1, 2), strict=True):
+        alone = copy_features(tiny_pg, campaign, phrases, None, LINES[0], (layer,))[0]
+        assert np.allclose(row, alone, atol=1e-6), f"layer {layer}: the same features either way"
+    assert not np.allclose(both[0, :-1], both[1, :-1]), "two layers, two different hidden states"
+    assert both[0, -1] == both[1, -1], "the mean log-probability ends every layer's row"
+
+
+def test_selection_judges_the_judge_beside_the_copywriters_perplexity():
+    from promogen.evaluation.selection import judge
+
+    rows = [
+        {"spec_id": "s1", "copy": "a", "send": 5, "flags": [], "perplexity": 3.0, "judge": 4.6},
+        {"spec_id": "s1", "copy": "b", "send": 1, "flags": [], "perplexity": 1.5, "judge": 2.1},
+    ]
+    scores = judge(rows, n=2, draws=3)["scores"]
+    assert scores["judge"]["within_spec_pair_accuracy"] == 1.0, f"higher judged send preferred: {scores}"
+    assert scores["perplexity"]["within_spec_pair_accuracy"] == 0.0, "the perplexity prefers the flawed one"

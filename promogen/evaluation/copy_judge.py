@@ -46,9 +46,12 @@ class Ridge:
         return (x - self.mean) / self.scale @ self.weights + self.bias
 
 
-def labelled_features(pg, folders: list[str | Path], layer: int) -> tuple[list[dict], np.ndarray]:
+def labelled_features(
+    pg, folders: list[str | Path], layers: tuple[int, ...]
+) -> tuple[list[dict], np.ndarray]:
     """Every rated candidate of the labelling rounds in `folders` (spec id, copy, send, flags) and its
-    `copy_features`, scored with the copywriter in `pg` (the one that wrote them)."""
+    `copy_features` at each of `layers` (candidates x layers x features), scored with the copywriter in
+    `pg` (the one that wrote them)."""
     rows, features = [], []
     for folder in folders:
         generated = {r["user_id"]: r for r in read_jsonl(Path(folder) / "generated.jsonl")}
@@ -56,7 +59,7 @@ def labelled_features(pg, folders: list[str | Path], layer: int) -> tuple[list[d
             spec = generated[item["spec_id"]]
             campaign = Campaign.from_dict(spec["campaign"])
             features.append(
-                copy_features(pg, campaign, spec["interests"], spec["vector"], item["copy"], layer)
+                copy_features(pg, campaign, spec["interests"], spec["vector"], item["copy"], layers)
             )
             rows.append(item)
     return rows, np.stack(features)
@@ -92,7 +95,7 @@ def judge_candidates(
         for d in rows:
             campaign, vector = Campaign.from_dict(by_id[d.user_id]["campaign"]), vector_of[d.user_id]
             features = [
-                copy_features(pg, campaign, d.interests, vector, c.text, layer) if c.eligible else None
+                copy_features(pg, campaign, d.interests, vector, c.text, (layer,))[0] if c.eligible else None
                 for c in d.candidates
             ]
             scores[campaign_id].append(

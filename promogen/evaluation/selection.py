@@ -38,19 +38,22 @@ def own_perplexity(pg, campaign: Campaign, interests: list[str], vector, text: s
     return float(np.exp(-_copy_pass(pg, campaign, interests, vector, text)[0]))
 
 
-def copy_features(pg, campaign: Campaign, interests: list[str], vector, text: str, layer: int) -> np.ndarray:
-    """What the copywriter makes of `text` as its answer to the shopper's prompt: the mean over the copy's
-    tokens of its hidden state after `layer` (0: the embeddings), then its mean log-probability."""
-    logprob, hidden = _copy_pass(pg, campaign, interests, vector, text, layer)
-    return np.r_[hidden, logprob].astype(np.float32)
+def copy_features(
+    pg, campaign: Campaign, interests: list[str], vector, text: str, layers: tuple[int, ...]
+) -> np.ndarray:
+    """What the copywriter makes of `text` as its answer to the shopper's prompt, one row per layer of
+    `layers` (0: the embeddings), from one forward pass: the mean over the copy's tokens of that layer's
+    hidden state, then the copy's mean log-probability."""
+    logprob, hidden = _copy_pass(pg, campaign, interests, vector, text, layers)
+    return np.stack([np.r_[h, logprob] for h in hidden]).astype(np.float32)
 
 
 @torch.inference_mode()
 def _copy_pass(
-    pg, campaign: Campaign, interests: list[str], vector, text: str, layer: int | None = None
-) -> tuple[float, np.ndarray | None]:
-    """One forward pass over prompt + `text`: the copy's mean log-probability, and with `layer` the mean
-    of that layer's hidden states over the copy's tokens."""
+    pg, campaign: Campaign, interests: list[str], vector, text: str, layers: tuple[int, ...] = ()
+) -> tuple[float, list[np.ndarray]]:
+    """One forward pass over prompt + `text`: the copy's mean log-probability, and for each of `layers`
+    the mean of that layer's hidden states over the copy's tokens."""
     gen = pg.generator
     prompt = pg.prompts(campaign, [interests])[0]
     cut = len(gen._shared_texts([prompt], pg.shared(campaign, [prompt]))[0])  # generation's own split
@@ -61,10 +64,10 @@ def _copy_pass(
     vectors = None if gen.interest is None else np.asarray([vector], dtype=np.float32)
     enc = {"input_ids": ids, "attention_mask": torch.ones_like(ids)}
     inputs, _ = gen._inputs(enc, vectors, at=torch.tensor([len(head)]))
-    out = gen.model(**inputs, output_hidden_states=layer is not None)
+    out = gen.model(**inputs, output_hidden_states=bool(layers))
     logits = out.logits[0, -len(copy) - 1 : -1].float()
     own = torch.log_softmax(logits, -1).gather(1, torch.tensor(copy)[:, None])
-    hidden = None if layer is None else out.hidden_states[layer][0, -len(copy) :].float().mean(0).numpy()
+    hidden = [out.hidden_states[k][0, -len(copy) :].float().mean(0).numpy() for k in layers]
     return float(own.mean()), hidden
 
 
