@@ -78,7 +78,7 @@ def test_judge_candidates_scores_each_eligible_candidate_with_its_features(tiny_
         for u in users
     ]
     layer = 1
-    width = copy_features(tiny_pg, campaign, ["running shoes"], None, LINES[0], (layer,)).shape[1]
+    width = copy_features(tiny_pg, campaign, ["running shoes"], None, LINES[:1], (layer,)).shape[2]
     # A judge that reads the copy's mean log-probability alone (the last feature).
     judge = Ridge(np.zeros(width), np.ones(width), np.r_[np.zeros(width - 1), 1.0], 0.0)
     shipped = {"run20": [_delivery(users[0].user_id, [*LINES, "Zzz"], [True, True, False], chosen=0)]}
@@ -91,12 +91,23 @@ def test_judge_candidates_scores_each_eligible_candidate_with_its_features(tiny_
 
 def test_copy_features_read_several_layers_from_one_pass_as_one_at_a_time(tiny_pg):
     campaign, phrases = demo_campaign("run20"), ["running shoes"]
-    both = copy_features(tiny_pg, campaign, phrases, None, LINES[0], (1, 2))
+    both = copy_features(tiny_pg, campaign, phrases, None, LINES[:1], (1, 2))[0]
     for row, layer in zip(both, (1, 2), strict=True):
-        alone = copy_features(tiny_pg, campaign, phrases, None, LINES[0], (layer,))[0]
+        alone = copy_features(tiny_pg, campaign, phrases, None, LINES[:1], (layer,))[0, 0]
         assert np.allclose(row, alone, atol=1e-6), f"layer {layer}: the same features either way"
     assert not np.allclose(both[0, :-1], both[1, :-1]), "two layers, two different hidden states"
     assert both[0, -1] == both[1, -1], "the mean log-probability ends every layer's row"
+
+
+def test_copy_features_of_a_batch_are_each_copys_own(tiny_pg):
+    # Copies of different lengths share one left-padded pass; padding must change no copy's features.
+    campaign, phrases = demo_campaign("run20"), ["running shoes"]
+    texts = [LINES[0], "Run more.", LINES[1] + " Today only, all week."]
+    together = copy_features(tiny_pg, campaign, phrases, None, texts, (1, 2))
+    for text, row in zip(texts, together, strict=True):
+        alone = copy_features(tiny_pg, campaign, phrases, None, [text], (1, 2))[0]
+        assert np.allclose(row, alone, atol=1e-4), f"{text!r}: its features in a batch are its own"
+    assert not np.allclose(together[0], together[1]), "different copy, different features"
 
 
 def test_selection_judges_the_judge_beside_the_copywriters_perplexity():

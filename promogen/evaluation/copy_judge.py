@@ -51,17 +51,23 @@ def labelled_features(
 ) -> tuple[list[dict], np.ndarray]:
     """Every rated candidate of the labelling rounds in `folders` (spec id, copy, send, flags) and its
     `copy_features` at each of `layers` (candidates x layers x features), scored with the copywriter in
-    `pg` (the one that wrote them)."""
+    `pg` (the one that wrote them), a spec's candidates in one batch."""
     rows, features = [], []
     for folder in folders:
         generated = {r["user_id"]: r for r in read_jsonl(Path(folder) / "generated.jsonl")}
-        for item in tqdm(read_jsonl(Path(folder) / "labelled.jsonl"), desc=str(folder), unit="candidate"):
-            spec = generated[item["spec_id"]]
+        items = read_jsonl(Path(folder) / "labelled.jsonl")
+        by_spec: dict[str, list[int]] = {}
+        for k, item in enumerate(items):
+            by_spec.setdefault(item["spec_id"], []).append(k)
+        found: dict[int, np.ndarray] = {}
+        for spec_id, ks in tqdm(by_spec.items(), desc=str(folder), unit="spec"):
+            spec = generated[spec_id]
             campaign = Campaign.from_dict(spec["campaign"])
-            features.append(
-                copy_features(pg, campaign, spec["interests"], spec["vector"], item["copy"], layers)
-            )
-            rows.append(item)
+            texts = [items[k]["copy"] for k in ks]
+            x = copy_features(pg, campaign, spec["interests"], spec["vector"], texts, layers)
+            found.update(zip(ks, x, strict=True))
+        rows.extend(items)
+        features.extend(found[k] for k in range(len(items)))  # in the labels' order
     return rows, np.stack(features)
 
 
@@ -94,13 +100,14 @@ def judge_candidates(
         scores[campaign_id] = []
         for d in rows:
             campaign, vector = Campaign.from_dict(by_id[d.user_id]["campaign"]), vector_of[d.user_id]
-            features = [
-                copy_features(pg, campaign, d.interests, vector, c.text, (layer,))[0] if c.eligible else None
-                for c in d.candidates
-            ]
-            scores[campaign_id].append(
-                [None if f is None else float(judge.predict(f[None])[0]) for f in features]
-            )
+            eligible = [i for i, c in enumerate(d.candidates) if c.eligible]
+            judged: list[float | None] = [None] * len(d.candidates)
+            if eligible:
+                texts = [d.candidates[i].text for i in eligible]
+                features = copy_features(pg, campaign, d.interests, vector, texts, (layer,))[:, 0]
+                for i, score in zip(eligible, judge.predict(features), strict=True):
+                    judged[i] = float(score)
+            scores[campaign_id].append(judged)
     return scores
 
 
