@@ -31,7 +31,6 @@ from promogen import PipelineConfig, PromoGen
 from promogen.cli import run_script
 from promogen.config import override
 from promogen.evaluation.copy_judge import (
-    Ridge,
     cross_validate,
     judge_candidates,
     labelled_features,
@@ -39,6 +38,7 @@ from promogen.evaluation.copy_judge import (
 )
 from promogen.evaluation.selection import judge
 from promogen.evaluation.variety import diversity, read_deliveries
+from promogen.judge import Ridge
 from promogen.provenance import emit_json
 from promogen.train.gold import read_specs
 

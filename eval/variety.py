@@ -8,7 +8,7 @@ Replays the pipeline's pick over the candidates a harness run (or, with --batch-
 as `promogen demo`) already wrote (no generation), once per value, next to the same diversity figures of
 the reference messages (`best`) of the same specs when --gold is given (then also the opening-frame
 share after each campaign's brand). `--set KEY=VALUE` applies a pipeline setting to every value's
-replay (e.g. `--set relevance=0.5`). See
+replay (e.g. `--set rank_by=perplexity --set relevance=0.5`). See
 `promogen.evaluation.variety`. Choose on a train harness run; a dev run is for reporting.
 """
 

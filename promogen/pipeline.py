@@ -2,11 +2,12 @@
 
 The pipeline wires the stages together: encode interests, render prompts, generate candidates, copy-edit,
 check every candidate against the hard rules, score them (the copywriter's perplexity, relevance,
-predicted CTR from the ranking head, the approver's probability), and let the delivery policy pick among
-the compliant ones under the fluency floor (greedy by default: the lowest perplexity, less a penalty
-for words already given to earlier shoppers of the request when `variety` is on), recording the propensity
-of that pick; or deliver the campaign's safe fallback when none passes. A non-compliant copy is never
-delivered.
+predicted CTR from the ranking head, the approver's probability, and the judge's predicted send score
+for the shipped copywriter), and let the delivery policy pick among the compliant ones under the fluency
+floor (greedy by default: the highest judged send, less a penalty for words already given to earlier
+shoppers of the request when `variety` is on; the lowest perplexity where there is no judge), recording
+the propensity of that pick; or deliver the campaign's safe fallback when none passes. A non-compliant
+copy is never delivered.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from .config import Config, option
 from .encoder import EncoderConfig, InterestEncoder
 from .generator import Budget, Copywriter, Draft, Generator, GeneratorConfig, tidy, trim
 from .hardware import autocast, resolve_dtype
+from .judge import JUDGE_FILE, Judge
+from .judge import WEIGHTS_DIR as JUDGE_DIR
 from .models import same_model
 from .policy import PolicyConfig, choose
 from .prompts import build_messages, fallback_copy, shared_chars
@@ -64,7 +67,7 @@ def resolve_approver(approver: str | None) -> Approver | None:
 
 
 # Scores the policy can rank candidates by; it prefers high scores, so perplexity enters as its negative log.
-RANK_SCORES = ("perplexity", "approval", "predicted_ctr", "relevance")
+RANK_SCORES = ("perplexity", "approval", "predicted_ctr", "relevance", "judge")
 
 
 # Scores where lower is better: the copywriter's own (rank_by), and the views eval.selection compares.
@@ -80,6 +83,12 @@ def preferred(key: str, value: float) -> float:
 def rank_score(cand: Candidate, key: str) -> float:
     """The number the policy ranks `cand` by for the `rank_by` score `key` (higher is preferred)."""
     return preferred(key, cand.scores[key])
+
+
+def judged_or_perplexity(judged: bool) -> str:
+    """What `rank_by=judge` ranks by: the judge's score where the candidates have one, else the
+    copywriter's own perplexity (the judge fits only the copywriter it was fitted on)."""
+    return "judge" if judged else "perplexity"
 
 
 def word_ngrams(text: str, n: int) -> list[tuple[str, ...]]:
@@ -209,15 +218,18 @@ class PipelineConfig(Config):
         "(0: it only ranks; its probabilities are not yet comparable across campaigns)",
     )
     rank_by: str = option(
-        "perplexity",
-        "candidate score the policy ranks eligible candidates by: perplexity (the copywriter's own, lowest "
-        "first: it tracks what approvers send best), approval, predicted_ctr, relevance",
+        "judge",
+        "candidate score the policy ranks eligible candidates by: judge (the send score the shipped judge "
+        "reads from the shipped copywriter's hidden states, `promogen.judge`; another copywriter has none "
+        "and ranks by perplexity), perplexity (the copywriter's own, lowest first), approval, "
+        "predicted_ctr, relevance",
     )
     variety: float = option(
         0.5,
         "spread phrasing across the shoppers of one request (a batch of a batch job): each candidate's "
-        "log-perplexity score loses this much times the share of its word pairs that copy picked for "
-        "earlier shoppers of the request used (0: off; needs rank_by=perplexity, whose units it is in)",
+        "rank score (judged send, or log-perplexity) loses this much times the share of its word pairs "
+        "that copy picked for earlier shoppers of the request used (0: off; needs rank_by=judge or "
+        "perplexity; 0.5 was chosen on train shops for each: docs/copywriter.md)",
     )
     relevance: float = option(
         0.0,
@@ -302,11 +314,12 @@ class PipelineConfig(Config):
         self._range("relevance", 0.0)
         self._range("min_hook", 0, 1000)
         self._choice("scoring_dtype", ("auto", "float32", "bfloat16"))
-        for name in ("variety", "relevance"):  # both adjust the log-perplexity rank score
-            if getattr(self, name) > 0 and self.rank_by != "perplexity":
+        # Both adjust the rank score, so each is in the units of the scores its values were chosen for.
+        for name, units in (("variety", ("perplexity", "judge")), ("relevance", ("perplexity",))):
+            if getattr(self, name) > 0 and self.rank_by not in units:
                 raise ValidationError(
-                    f"`{name}` {getattr(self, name)} is in units of log-perplexity, so it needs "
-                    f"rank_by=perplexity; with rank_by={self.rank_by} set {name}=0"
+                    f"`{name}` {getattr(self, name)} is in units of the {' or '.join(units)} score, so it "
+                    f"needs rank_by={' or '.join(units)}; with rank_by={self.rank_by} set {name}=0"
                 )
 
 
@@ -326,12 +339,14 @@ class PromoGen:
         config: PipelineConfig | None = None,
         ranker: Ranker | None = None,
         approver: Approver | None = None,
+        judge: Judge | None = None,
     ):
         self.generator = generator
         self.encoder = encoder
         self.config = config or PipelineConfig()
         self.ranker = ranker
         self.approver = approver
+        self.judge = judge
         self.scoring_dtype = resolve_dtype(self.config.scoring_dtype)
 
     @classmethod
@@ -349,19 +364,24 @@ class PromoGen:
         The copywriter gets the LoRA + interest adapter that ships with the package, or the one in the
         `adapter` folder; `adapter="none"` uses the base model alone (with a worked example in the
         prompt). The shipped ranking head and approver model (or those in the `ranker` / `approver`
-        folders; `approver="none"` for none) score the candidates.
+        folders; `approver="none"` for none) score the candidates. The shipped judge comes with the
+        shipped adapter only: it reads that copywriter's hidden states.
         """
         config = config or PipelineConfig()
         if base_model:
             config.generator.model = base_model
         if encoder:
             config.encoder.model = encoder
+        adapter = resolve_adapter(adapter, config)
+        shipped = adapter is not None and Path(adapter).resolve() == SHIPPED_ADAPTER.resolve()
+        judged = shipped and (JUDGE_DIR / JUDGE_FILE).is_file()
         return cls(
-            Generator.load(config.generator, adapter=resolve_adapter(adapter, config)),
+            Generator.load(config.generator, adapter=adapter),
             InterestEncoder.load(config.encoder),
             config,
             Ranker.load(ranker),
             resolve_approver(approver),
+            Judge.load() if judged else None,
         )
 
     def generate(
@@ -503,6 +523,13 @@ class PromoGen:
             if a is not None:
                 cand.scores["approval"] = round(float(a), 4)
             cand.eligible = self.eligible(cand)
+        if self.rank_key() == "judge":
+            for owner, cands in enumerate(candidates):
+                judged = self.judge.score(
+                    self, campaign, interests[owner], vectors[owner], [c.text or " " for c in cands]
+                )
+                for cand, score in zip(cands, judged, strict=True):
+                    cand.scores["judge"] = round(float(score), 4)
 
     def eligible(self, cand: Candidate) -> bool:
         """The one delivery rule: compliant, fluent enough and (with an approver) approved enough."""
@@ -513,12 +540,16 @@ class PromoGen:
         )
 
     def rank_key(self) -> str:
-        """The score the policy ranks by: the configured one when this pipeline computes it."""
+        """The score the policy ranks by: the configured one when this pipeline computes it; without
+        the judge (another copywriter than the one it was fitted on), the copywriter's own perplexity."""
+        if self.config.rank_by == "judge":
+            return judged_or_perplexity(self.judge is not None)
         available = {
             "perplexity": True,
             "approval": self.approver,
             "predicted_ctr": self.ranker,
             "relevance": True,
+            "judge": self.judge,
         }
         if available[self.config.rank_by] is not None:
             return self.config.rank_by

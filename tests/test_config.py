@@ -44,7 +44,7 @@ def test_no_overrides_is_the_same_config():
         ("rank_by=charm", r"`rank_by` must be one of perplexity, approval, predicted_ctr, relevance"),
         (
             "rank_by=approval",
-            r"`variety` 0.5 is in units of log-perplexity.*with rank_by=approval set variety=0",
+            r"`variety` 0.5 is in units of the perplexity or judge score.*rank_by=approval set variety=0",
         ),
         ("variety=-1", r"`variety` must be"),
         ("policy=best", r"`policy` must be greedy, uniform, softmax:T or epsilon:E"),
@@ -75,7 +75,11 @@ def test_bad_overrides_name_the_setting(assignment, pattern):
     ("settings", "pattern"),
     [
         (["relevance=-1"], r"`relevance` must be"),
-        (["variety=0", "relevance=1", "rank_by=approval"], r"`relevance` 1.0 is in units of log-perplexity"),
+        (
+            ["variety=0", "relevance=1", "rank_by=approval"],
+            r"`relevance` 1.0 is in units of the perplexity score",
+        ),
+        (["variety=0", "relevance=1", "rank_by=judge"], r"needs rank_by=perplexity; with rank_by=judge"),
     ],
 )
 def test_the_relevance_weight_needs_the_perplexity_ranking(settings, pattern):

@@ -4,8 +4,8 @@ the re-pick among a harness run's candidates."""
 import numpy as np
 import pytest
 
-from promogen.evaluation.copy_judge import Ridge, cross_validate, judge_candidates, repick
-from promogen.evaluation.selection import copy_features, own_perplexity
+from promogen.evaluation.copy_judge import cross_validate, judge_candidates, repick
+from promogen.judge import Ridge, copy_features, own_perplexity
 from promogen.simulate import demo_campaign, simulate_users
 from promogen.types import Candidate, Delivery
 

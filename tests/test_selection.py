@@ -2,7 +2,8 @@
 
 import pytest
 
-from promogen.evaluation.selection import judge, own_perplexity
+from promogen.evaluation.selection import judge
+from promogen.judge import own_perplexity
 from promogen.simulate import demo_campaign, simulate_users
 
 

@@ -1,49 +1,29 @@
 """Would a judge fitted on the panel's ratings pick better than the copywriter's own perplexity?
 
-The pipeline delivers the candidate the copywriter is surest of. On panel-rated candidates that picks
-the copy the panel sends more often than chance, but within a spec it prefers the flawed candidate
-about one time in four (`selection`), and the flaws are mostly hooks that make no sense. The
-copywriter's hidden states carry more than its next-token probabilities; a ridge regression from the
-mean hidden state of one layer over the copy's tokens, and its mean log-probability, to the panel's
-send score is the smallest judge that can use them. It is fitted on the panel-rated candidates of our
-written train shops (`finetune/label_candidates.py` rounds), judged by cross-validation that holds out
-whole campaigns, then on held-out shops by re-picking among the candidates a harness run wrote, for a
-blind panel to compare with the shipped pick. Offline only: the pipeline does not carry it.
+The pipeline delivered the candidate the copywriter was surest of until the judge was shown to pick
+better. On panel-rated candidates perplexity picks the copy the panel sends more often than chance, but
+within a spec it prefers the flawed candidate about one time in four (`selection`), and the flaws are
+mostly hooks that make no sense. The judge (`promogen.judge`: a ridge regression from the copywriter's
+mean hidden state of one layer over the copy's tokens, and its mean log-probability, to the panel's send
+score) is fitted on the panel-rated candidates of our written train shops (`finetune/label_candidates.py`
+rounds) and judged here: by cross-validation that holds out whole campaigns, then on held-out shops by
+re-picking among the candidates a harness run wrote, for a blind panel to compare with the shipped pick.
+The pipeline ranks by the shipped judge (`rank_by=judge`) since it passed that test (docs/copywriter.md).
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
+from ..judge import Ridge, copy_features
 from ..pipeline import repeated_share, word_ngrams
 from ..train.gold import read_jsonl, spec_users
 from ..types import Campaign, Delivery
-from .selection import copy_features
-
-
-@dataclass
-class Ridge:
-    """Standardised features -> send score; `alpha` the L2 penalty on the weights."""
-
-    mean: np.ndarray
-    scale: np.ndarray
-    weights: np.ndarray
-    bias: float
-
-    @classmethod
-    def fit(cls, x: np.ndarray, y: np.ndarray, alpha: float) -> Ridge:
-        mean, scale = x.mean(0), x.std(0) + 1e-6
-        z = (x - mean) / scale
-        weights = np.linalg.solve(z.T @ z + alpha * np.eye(z.shape[1]), z.T @ (y - y.mean()))
-        return cls(mean, scale, weights, float(y.mean()))
-
-    def predict(self, x: np.ndarray) -> np.ndarray:
-        return (x - self.mean) / self.scale @ self.weights + self.bias
 
 
 def labelled_features(

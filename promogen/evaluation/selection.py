@@ -22,77 +22,15 @@ import itertools
 import random
 
 import numpy as np
-import torch
 from tqdm import tqdm
 
 from ..checks import check_copy
-from ..kvcache import reserved_cache
+from ..judge import own_perplexity
 from ..pipeline import preferred
 from ..train.approver import Spec, metrics
 from ..train.gold import sort_labels
 from ..types import Campaign
 from .stats import auc
-
-
-def own_perplexity(pg, campaign: Campaign, interests: list[str], vector, text: str) -> float:
-    """The copywriter's perplexity of `text` as its answer to the shopper's prompt (soft prompt in)."""
-    return float(np.exp(-_copy_pass(pg, campaign, interests, vector, [text])[0][0]))
-
-
-def copy_features(
-    pg, campaign: Campaign, interests: list[str], vector, texts: list[str], layers: tuple[int, ...]
-) -> np.ndarray:
-    """What the copywriter makes of each of `texts` as its answer to the shopper's prompt, from one
-    batched forward pass (texts x layers x features): per layer of `layers` (0: the embeddings), the mean
-    over the copy's tokens of that layer's hidden state, then the copy's mean log-probability."""
-    logprob, hidden = _copy_pass(pg, campaign, interests, vector, texts, layers)
-    rows = np.concatenate([hidden, np.broadcast_to(logprob[:, None, None], (*hidden.shape[:2], 1))], 2)
-    return rows.astype(np.float32)
-
-
-@torch.inference_mode()
-def _copy_pass(
-    pg, campaign: Campaign, interests: list[str], vector, texts: list[str], layers: tuple[int, ...] = ()
-) -> tuple[np.ndarray, np.ndarray]:
-    """The prompt run once, then each of `texts` after it in one right-padded batch over the prompt's
-    repeated KV cache: each copy's mean log-probability (texts,), and for each of `layers` the mean of
-    that layer's hidden states over the copy's tokens (texts x layers x hidden)."""
-    gen = pg.generator
-    prompt = pg.prompts(campaign, [interests])[0]
-    cut = len(gen._shared_texts([prompt], pg.shared(campaign, [prompt]))[0])  # generation's own split
-    head, rest = (
-        gen.tokenizer(x, add_special_tokens=False)["input_ids"] for x in (prompt[:cut], prompt[cut:])
-    )
-    ids = torch.tensor([head + rest])
-    vectors = None if gen.interest is None else np.asarray([vector], dtype=np.float32)
-    inputs, _ = gen._inputs(
-        {"input_ids": ids, "attention_mask": torch.ones_like(ids)}, vectors, at=torch.tensor([len(head)])
-    )
-    copies = [gen.tokenizer(t, add_special_tokens=False)["input_ids"] for t in texts]
-    width, n = max(map(len, copies)), len(copies)
-    cache = reserved_cache(gen.model.config, width)
-    first = gen.model(**inputs, cache=cache, use_cache=True, logits_to_keep=1).logits[0, -1].float()
-    cache.batch_repeat_interleave(n)
-    seen = inputs["attention_mask"].shape[1]
-    out = gen.model(
-        input_ids=torch.tensor([c + [0] * (width - len(c)) for c in copies]),  # pads after: never attended
-        attention_mask=torch.ones(n, seen + width, dtype=torch.long),
-        position_ids=torch.arange(seen, seen + width).expand(n, -1),
-        cache=cache,
-        use_cache=True,
-        output_hidden_states=bool(layers),
-    )
-    # The prompt's last position predicts each copy's first token, copy position j its token j + 1.
-    logits = torch.cat([first.expand(n, 1, -1), out.logits[:, : width - 1].float()], 1)
-    own = torch.log_softmax(logits, -1)
-    logprob = np.array(
-        [float(own[i, : len(c)].gather(1, torch.tensor(c)[:, None]).mean()) for i, c in enumerate(copies)]
-    )
-    hidden = np.zeros((n, len(layers), gen.model.config.hidden_size), dtype=np.float32)
-    for i, c in enumerate(copies):
-        for j, k in enumerate(layers):
-            hidden[i, j] = out.hidden_states[k][i, : len(c)].float().mean(0).numpy()
-    return logprob, hidden
 
 
 def score_candidates(pg, generated: list[dict], labelled: list[dict]) -> list[dict]:

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import override
-from ..pipeline import PipelineConfig, select, user_rng
+from ..pipeline import PipelineConfig, judged_or_perplexity, select, user_rng
 from ..types import Delivery, ValidationError
 from .evaluator import distinct_n, opening_frame_share
 
@@ -71,7 +71,10 @@ def replay(
         size = batch_size or max(len(rows), 1)
         requests = [min(size, len(rows) - start) for start in range(0, len(rows), size)]
         rngs = [user_rng(d.seed, d.user_id) for d in rows]
-        made = select([d.candidates for d in rows], config.rank_by, config, rngs, requests)
+        key = config.rank_by
+        if key == "judge":
+            key = judged_or_perplexity(all("judge" in c.scores for d in rows for c in d.candidates))
+        made = select([d.candidates for d in rows], key, config, rngs, requests)
         picks[campaign] = [chosen for chosen, _ in made]
     return picks
 
