@@ -49,6 +49,13 @@ def resolve_adapter(adapter: str | None, config: PipelineConfig) -> str | None:
     return str(SHIPPED_ADAPTER) if fits else None
 
 
+def resolve_judge(adapter: str | None) -> Judge | None:
+    """The shipped judge for the shipped adapter, the copywriter whose hidden states it was fitted on;
+    none for any other copywriter (its `rank_by=judge` then ranks by perplexity)."""
+    shipped = adapter is not None and Path(adapter).resolve() == SHIPPED_ADAPTER.resolve()
+    return Judge.load() if shipped and (JUDGE_DIR / JUDGE_FILE).is_file() else None
+
+
 def check_model_folder(value: str | None, what: str) -> None:
     """Refuse an `adapter` or `approver` setting that names no such model folder (its config file is the
     mark), before any work depends on it; None and "none" name no folder and pass."""
@@ -373,15 +380,13 @@ class PromoGen:
         if encoder:
             config.encoder.model = encoder
         adapter = resolve_adapter(adapter, config)
-        shipped = adapter is not None and Path(adapter).resolve() == SHIPPED_ADAPTER.resolve()
-        judged = shipped and (JUDGE_DIR / JUDGE_FILE).is_file()
         return cls(
             Generator.load(config.generator, adapter=adapter),
             InterestEncoder.load(config.encoder),
             config,
             Ranker.load(ranker),
             resolve_approver(approver),
-            Judge.load() if judged else None,
+            resolve_judge(adapter),
         )
 
     def generate(

@@ -112,3 +112,12 @@ def test_the_shipped_judge_goes_with_the_shipped_copywriter_it_was_fitted_on(rea
     assert named.judge is not None, "the shipped adapter named by a relative path is still the shipped one"
     plain = PromoGen.load(adapter="none", approver="none")
     assert plain.judge is None, "another copywriter gets no judge"
+
+
+@pytest.mark.slow
+def test_a_harness_variant_of_the_shipped_copywriter_picks_with_the_judge(real_pg, tmp_path):
+    from promogen.evaluation.harness import Harness
+
+    harness = Harness(real_pg, tmp_path)
+    assert harness.pipeline({}).judge is not None, "the shipped variant is judged as the pipeline is"
+    assert harness.pipeline({"adapter": "none"}).judge is None, "the base model has no judge"

@@ -25,7 +25,14 @@ from pathlib import Path
 
 from ..config import override
 from ..generator import Generator
-from ..pipeline import PipelineConfig, PromoGen, check_model_folder, resolve_adapter, resolve_approver
+from ..pipeline import (
+    PipelineConfig,
+    PromoGen,
+    check_model_folder,
+    resolve_adapter,
+    resolve_approver,
+    resolve_judge,
+)
 from ..prompts import prompts_dir
 from ..provenance import differences, dir_sha1, run_record, write_record
 from ..types import Campaign, UserHistory, ValidationError
@@ -106,7 +113,8 @@ class Harness:
             if name not in self._approvers:
                 self._approvers[name] = resolve_approver(name)
             approver = self._approvers[name]
-        return PromoGen(self._generators[key], self.base.encoder, config, self.base.ranker, approver)
+        judge = resolve_judge(adapter)
+        return PromoGen(self._generators[key], self.base.encoder, config, self.base.ranker, approver, judge)
 
     def run(self, groups: list[Group], variants: list[tuple[str, dict]]) -> dict:
         """Every variant on every group (a campaign, its users and optional reference copy).
@@ -184,8 +192,9 @@ class Harness:
         kept.unlink(missing_ok=True)  # the deliveries are rewritten below: an old mark must not outlive them
         start = time.time()
         deliveries = pg.generate(campaign, users, seed=self.seed, encoded=encoded)
-        judge = PromoGen(pg.generator, pg.encoder, pg.config, pg.ranker, self.base.approver)
-        evaluator = Evaluator(judge)
+        # Scored with the base approver; picked (its generic copy too) as the variant picks.
+        scoring = PromoGen(pg.generator, pg.encoder, pg.config, pg.ranker, self.base.approver, pg.judge)
+        evaluator = Evaluator(scoring)
         ctx = evaluator.context(
             campaign, users, deliveries, seed=self.seed, encoded=encoded, references=group.references
         )
