@@ -243,7 +243,9 @@ def test_by_default_the_compliant_copy_the_copywriter_was_surest_of_is_delivered
 def test_the_relevance_weight_moves_the_pick_to_the_copy_nearer_the_shopper(copywriter, encoder, weight):
     campaign = demo_campaign("run20")
     copywriter.perplexities.update({TEXTS[1]: 1.5, TEXTS[2]: 1.8})
-    pg = PromoGen(copywriter.enqueue(*TEXTS[1:]), encoder, PipelineConfig(relevance=weight))
+    pg = PromoGen(
+        copywriter.enqueue(*TEXTS[1:]), encoder, PipelineConfig(rank_by="perplexity", relevance=weight)
+    )
     [result] = pg.generate(campaign, simulate_users(1, seed=0), n_candidates=2)
     relevance = [c.scores["relevance"] for c in result.candidates]
     assert np.argmax(relevance) == 1, f"the case: the less likely copy is nearer the shopper: {relevance}"

@@ -63,7 +63,9 @@ def test_replay_settings_reach_every_value_and_brands_add_the_share_after_them(t
     folder, _ = harness_folder(tmp_path, copywriter, encoder, variety=0.0)
     runs = read_deliveries(folder)
     plain = sweep(runs, [0.0])["0.0"]
-    ranked = sweep(runs, [0.0], settings=["rank_by=perplexity", "relevance=50"], brands={"run20": "Stride Sports"})["0.0"]
+    ranked = sweep(
+        runs, [0.0], settings=["rank_by=perplexity", "relevance=50"], brands={"run20": "Stride Sports"}
+    )["0.0"]
     assert plain["moved"] == 0.0 and ranked["moved"] > 0.0, (
         f"with a strong relevance weight, picks move: {ranked}"
     )
