@@ -2493,6 +2493,17 @@ def test_fourth_preference_round_section_matches_its_reports_and_the_rule():
     assert incoherent[0] >= incoherent[1] and "did not fall" in text, "the incoherent share as stated"
 
 
+def cv_rows(cv: dict, rows: list[tuple[str, str, str]], random_row: str, chosen: str) -> None:
+    """A judge's cross-validation table: each row (leading cell, cv run, score) shows that score's AUC,
+    within-spec pair accuracy and picked share; the random-pick row, the chosen run's random share."""
+    for first, run, score in rows:
+        cells, judged = row(first), cv[run]["scores"][score]
+        shows(cells[1], judged["auc"])
+        shows(cells[2], judged["within_spec_pair_accuracy"])
+        pct(cells[3], judged["picked_send_as_is"])
+    pct(row(random_row)[3], cv[chosen]["random_pick_send_as_is"])
+
+
 def test_copy_judge_section_matches_its_reports_and_the_rule():
     report = _load("reports/copy_quality/copy_judge/panel.json")
     rows = [
@@ -2511,16 +2522,12 @@ def test_copy_judge_section_matches_its_reports_and_the_rule():
     chosen = max(cv, key=lambda k: (cv[k]["scores"]["judge"]["within_spec_pair_accuracy"],
                                     cv[k]["scores"]["judge"]["picked_send_as_is"]))  # fmt: skip
     assert chosen == "layer 30, alpha 100", f"the rule's setting: {chosen}"
-    for first, run, score in (
+    rows = [
         ("copywriter perplexity (shipped)", chosen, "perplexity"),
         ("judge, layer 30, alpha 100 (chosen)", chosen, "judge"),
         ("judge, layer 15, alpha 100", "layer 15, alpha 100", "judge"),
-    ):
-        cells, judged = row(first), cv[run]["scores"][score]
-        shows(cells[1], judged["auc"])
-        shows(cells[2], judged["within_spec_pair_accuracy"])
-        pct(cells[3], judged["picked_send_as_is"])
-    pct(row("random pick")[3], cv[chosen]["random_pick_send_as_is"])
+    ]
+    cv_rows(cv, rows, "random pick", chosen)
     gate = cv[chosen]["scores"]
     assert (
         gate["judge"]["within_spec_pair_accuracy"] - gate["perplexity"]["within_spec_pair_accuracy"] >= 0.05
@@ -3594,17 +3601,13 @@ def test_refitted_judge_section_matches_its_reports_and_both_rules():
                                     cv[k]["scores"]["judge"]["picked_send_as_is"]))  # fmt: skip
     assert chosen == "layer 25, alpha 100" and cv[chosen]["candidates"] == 2276, f"the setting: {chosen}"
     assert f"2,276 rated candidates of {cv[chosen]['specs']} specs" in text, "the labels' count"
-    for first, run, score in (
+    rows = [
         ("=copywriter perplexity, 2,276 candidates", chosen, "perplexity"),
         ("refitted judge, layer 25, alpha 100 (chosen", chosen, "judge"),
         ("refitted judge, layer 15, alpha 1000", "layer 15, alpha 1000", "judge"),
         ("refitted judge, layer 30, alpha 100 (the first", "layer 30, alpha 100", "judge"),
-    ):
-        cells, judged = row(first), cv[run]["scores"][score]
-        shows(cells[1], judged["auc"])
-        shows(cells[2], judged["within_spec_pair_accuracy"])
-        pct(cells[3], judged["picked_send_as_is"])
-    pct(row("a random pick among the 2,276")[3], cv[chosen]["random_pick_send_as_is"])
+    ]
+    cv_rows(cv, rows, "a random pick among the 2,276", chosen)
     # The train sweep: rule 1 (within 0.01 of the shipped distinct-2) takes 0, rule 2 (no lower) 0.5.
     sweep = _load(folder + "sweep_train.json")
     assert (sweep["layer"], sweep["alpha"]) == (25, 100.0), "the chosen judge swept"
