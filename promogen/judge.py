@@ -68,6 +68,7 @@ class Judge:
 
     def __init__(self, ridge: Ridge, config: JudgeConfig, meta: dict | None = None):
         self.ridge, self.config, self.meta = ridge, config, meta or {}
+        self.directory: str | None = None  # the folder it was loaded from (recorded beside outputs)
 
     def score(self, pg, campaign: Campaign, interests: list[str], vector, texts: list[str]) -> np.ndarray:
         """Predicted send (1-5 scale) of each of one shopper's `texts`, as `pg`'s copywriter reads them."""
@@ -94,9 +95,11 @@ class Judge:
             )
         data = json.loads((directory / JUDGE_FILE).read_text(encoding="utf-8"))
         arrays = [np.asarray(data[k], dtype=np.float64) for k in ("mean", "scale", "weights")]
-        return cls(
+        judge = cls(
             Ridge(*arrays, float(data["bias"])), JudgeConfig.load(directory / CONFIG_FILE), data["meta"]
         )
+        judge.directory = str(directory)
+        return judge
 
 
 def own_perplexity(pg, campaign: Campaign, interests: list[str], vector, text: str) -> float:

@@ -110,6 +110,7 @@ def run_record(pg) -> dict:
             "encoder": _model(config.encoder.model, resolve_encoder),
             "ranker": _folder(pg.ranker.directory) if pg.ranker else None,
             "approver": _folder(pg.approver.directory) if pg.approver else None,
+            "judge": _folder(pg.judge.directory) if pg.judge else None,
         },
     }
 

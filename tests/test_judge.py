@@ -108,6 +108,10 @@ def test_the_shipped_judge_goes_with_the_shipped_copywriter_it_was_fitted_on(rea
     fitted_on = real_pg.judge.meta["copywriter"]["sha1"]
     assert fitted_on == dir_sha1(SHIPPED_ADAPTER), "the shipped adapter changed: refit the judge on it"
     assert (WEIGHTS_DIR / "config.json").is_file(), "its config ships beside the weights"
+    from promogen.provenance import run_record
+
+    recorded = run_record(real_pg)["models"]["judge"]
+    assert recorded == {"path": str(WEIGHTS_DIR), "sha1": dir_sha1(WEIGHTS_DIR)}, f"run records: {recorded}"
     named = PromoGen.load(adapter=os.path.relpath(SHIPPED_ADAPTER), approver="none")
     assert named.judge is not None, "the shipped adapter named by a relative path is still the shipped one"
     plain = PromoGen.load(adapter="none", approver="none")
