@@ -48,6 +48,7 @@ class _Solo:
         self.generator = batcher.pg.generator
         # run_batch records the pipeline's settings and models beside its output (OUT.config.json).
         self.config, self.ranker, self.approver = batcher.pg.config, batcher.pg.ranker, batcher.pg.approver
+        self.judge = batcher.pg.judge
 
     def generate(self, campaign, users, **kwargs):
         if self.cancelled.is_set():
