@@ -125,3 +125,15 @@ def test_a_harness_variant_of_the_shipped_copywriter_picks_with_the_judge(real_p
     harness = Harness(real_pg, tmp_path)
     assert harness.pipeline({}).judge is not None, "the shipped variant is judged as the pipeline is"
     assert harness.pipeline({"adapter": "none"}).judge is None, "the base model has no judge"
+
+
+def test_the_dtype_check_counts_changed_picks_and_score_gaps():
+    from eval.judge_dtype import compare
+
+    float32 = {"c1": [[3.0, 4.0, None], [None, None]], "c2": [[2.0, 1.0], [1.0, 2.0, 3.0]]}
+    bfloat16 = {"c1": [[3.1, 3.9, None], [None, None]], "c2": [[1.0, 1.5], [1.1, 2.1, 3.1]]}
+    found = compare(float32, bfloat16)
+    assert (found["shoppers"], found["same_pick"]) == (3, 2), f"one of three judged shoppers moved: {found}"
+    assert found["candidates"] == 7, f"only eligible candidates are compared: {found}"
+    assert found["max_abs_score_difference"] == 1.0, f"the largest gap is c2's first: {found}"
+    assert found["mean_abs_score_difference"] == 0.2857, f"(0.1 * 5 + 1 + 0.5) / 7: {found}"
