@@ -31,6 +31,7 @@ def test_judge_scores_perplexity_and_approval_on_the_panels_good_and_flawed_copy
     assert ppl["picked_send_as_is"] == 1.0, "all 3 candidates drawn: perplexity picks a 5 and a flagged 4"
     assert approval["picked_send_as_is"] == 0.0, "the approver picks the 1 and the 2"
     assert (result["candidates"], result["specs"]) == (6, 2), "counts of what was judged"
+    assert result["best_pick_send_as_is"] == 1.0, "the panel's own pick: the 5 and a 4"
     assert result["perplexity_range"] == [1.1, 4.0], "the range the fluency floor is set against"
 
 
@@ -38,6 +39,7 @@ def test_with_one_candidate_every_score_picks_what_a_random_pick_does():
     result = judge(SCORED, n=1, draws=50)
     picks = {name: s["picked_send_as_is"] for name, s in result["scores"].items()}
     assert set(picks.values()) == {result["random_pick_send_as_is"]}, f"same draws, no choice: {picks}"
+    assert result["best_pick_send_as_is"] == result["random_pick_send_as_is"], "nor for the best pick"
     assert 0.3 < result["random_pick_send_as_is"] < 0.7, "about half the rows are rated 4 or 5"
 
 

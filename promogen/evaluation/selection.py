@@ -73,7 +73,8 @@ def _score_keys(scored: list[dict]) -> dict:
 
 def judge(scored: list[dict], n: int = 4, draws: int = 200, seed: int = 0) -> dict:
     """Per score (`_score_keys`; higher preferred): AUC, within-spec pair accuracy and the share "send as
-    is" of its pick among `n` random candidates of a spec; the same share for a random pick."""
+    is" of its pick among `n` random candidates of a spec; the same share for a random pick and for the
+    best pick (the candidate the panel rated highest)."""
     good_bad = sort_labels(scored)
     keys = _score_keys(scored)
     by_copy = {(r["spec_id"], r["copy"]): r for r in scored}
@@ -99,6 +100,8 @@ def judge(scored: list[dict], n: int = 4, draws: int = 200, seed: int = 0) -> di
             "picked_send_as_is": round(_picked(by_spec, key, n, draws, seed), 3),
         }
     result["random_pick_send_as_is"] = round(_picked(by_spec, None, n, draws, seed), 3)
+    # The most any score could reach: the panel's own pick among the same draws.
+    result["best_pick_send_as_is"] = round(_picked(by_spec, lambda r: r["send"], n, draws, seed), 3)
     return result
 
 
