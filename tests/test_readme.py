@@ -3684,6 +3684,20 @@ def test_judge_throughput_matches_its_benchmarks():
     assert shown in throughput, shown
 
 
+def test_judge_in_bfloat16_matches_its_check():
+    text = " ".join(README.split()).partition("What that does to its picks, measured on")[2][:900]
+    found = _load("reports/copy_quality/copy_judge5/dtype.json")
+    same = found["float32_vs_bfloat16"]
+    assert found["cpu"]["avx2"] and not found["cpu"]["avx512_bf16"], "measured on an AVX2-only host"
+    assert not found["cpu"]["amx_bf16"] and "emulates bfloat16" in text, "which the docs say"
+    assert f"the same {same['candidates']:,} eligible candidates of the {same['shoppers']} held-out" in text
+    stated = f"{same['same_pick']} of the {same['shoppers']} shoppers get the same pick "
+    assert stated + f"({same['same_pick_share']:.0%})" in text, stated
+    mean, most = same["mean_abs_score_difference"], same["max_abs_score_difference"]
+    assert f"by {mean:.3f} on average and by {most:.3f} at most" in text, (mean, most)
+    assert f"the {same['shoppers'] - same['same_pick']} picks that change" in text, "the changed picks"
+
+
 def test_dev_run_with_the_judge_matches_its_pages():
     text = " ".join(README.split()).partition("**With the judge** (2026-12-03")[2].partition("**")[0]
     rerun = dict(_examples(REPORTS / "copy_quality" / "rerun_avx2_e3a5d9e" / "examples.md")["shipped"])
