@@ -3608,6 +3608,23 @@ def test_refitted_judge_section_matches_its_reports_and_both_rules():
         ("refitted judge, layer 30, alpha 100 (the first", "layer 30, alpha 100", "judge"),
     ]
     cv_rows(cv, rows, "a random pick among the 2,276", chosen)
+    best, rand = cv[chosen]["best_pick_send_as_is"], cv[chosen]["random_pick_send_as_is"]
+    picked = cv[chosen]["scores"]["judge"]["picked_send_as_is"]
+    pct(row("the panel's own pick among the same draws")[3], best)
+    closes = f"{picked:.1%} of the time where the best of the same four candidates is {best:.1%}, so it "
+    closes += f"closes {100 * (picked - rand):.1f} of the {100 * (best - rand):.0f} points"
+    assert closes in text, closes
+    six = _load(folder + "cv_n6.json")["runs"][chosen]
+    assert six["n"] == 6 and six["candidates"] == 2276, "all of a spec's candidates in the draw"
+    judged, plain = (six["scores"][k]["picked_send_as_is"] for k in ("judge", "perplexity"))
+    stated = f"the judge's pick is rated 4-5 {judged:.1%} of the time, the copywriter's perplexity's "
+    stated += f"{plain:.1%}, a random one {six['random_pick_send_as_is']:.1%} and the best "
+    stated += f"{six['best_pick_send_as_is']:.1%}"
+    assert stated in text, stated
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    summary = f"the judge's pick among four is rated 4-5 {picked:.1%} of the time, the best of the same "
+    summary += f"four {best:.1%}; among six, the judge's {judged:.1%} and perplexity's {plain:.1%} against "
+    assert summary + f"{six['best_pick_send_as_is']:.1%} for the best" in readme, summary
     # The train sweep: rule 1 (within 0.01 of the shipped distinct-2) takes 0, rule 2 (no lower) 0.5.
     sweep = _load(folder + "sweep_train.json")
     assert (sweep["layer"], sweep["alpha"]) == (25, 100.0), "the chosen judge swept"
