@@ -1,12 +1,18 @@
 """The variety replay re-makes the pipeline's own picks from stored candidates, and prices the others."""
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from promogen import PipelineConfig, PromoGen
 from promogen.evaluation.variety import diversity, read_deliveries, sweep
 from promogen.simulate import demo_campaign, simulate_users
+from promogen.types import ValidationError
+
+ROOT = Path(__file__).resolve().parents[1]
 
 LINES = [
     "Get 20% off running gear with code RUN20.",
@@ -121,5 +127,13 @@ def test_an_examples_page_reads_back_per_variant_and_campaign(tmp_path):
 
 
 def test_reading_an_empty_folder_says_what_is_missing(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no deliveries"):
+    with pytest.raises(ValidationError, match="no deliveries"):
         read_deliveries(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "eval.judge_dtype", "--deliveries", str(tmp_path), "--gold", "x.jsonl"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert done.returncode != 0 and "Traceback" not in done.stderr, f"one line: {done.stderr}"
+    assert "no deliveries (*.jsonl) in" in done.stderr, done.stderr

@@ -50,7 +50,7 @@ def read_deliveries(folder: str | Path) -> dict[str, list[Delivery]]:
     campaign in file order (the order they were picked)."""
     paths = [Path(folder)] if Path(folder).is_file() else sorted(Path(folder).glob("*.jsonl"))
     if not paths:
-        raise FileNotFoundError(f"no deliveries (*.jsonl) in {folder}")
+        raise ValidationError(f"no deliveries (*.jsonl) in {folder}")  # one line at the command line
     runs = {
         p.stem: [Delivery.from_dict(json.loads(line)) for line in p.read_text(encoding="utf-8").splitlines()]
         for p in paths
