@@ -44,12 +44,12 @@ from promogen.train.gold import read_specs
 
 
 def cv(args, pg) -> dict:
-    result = {"labels": args.labels, "folds": args.folds, "runs": {}}
+    result = {"labels": args.labels, "folds": args.folds, "logprob_share": args.logprob_share, "runs": {}}
     rows, every = labelled_features(pg, args.labels, tuple(args.layers))  # one forward pass per candidate
     for j, layer in enumerate(args.layers):
         x = every[:, j]
         for alpha in args.alphas:
-            predicted = cross_validate(rows, x, alpha, folds=args.folds)
+            predicted = cross_validate(rows, x, alpha, folds=args.folds, logprob_share=args.logprob_share)
             # The last feature is the copy's mean log-probability: the shipped pick's own score.
             scored = [
                 {**r, "perplexity": float(np.exp(-f[-1])), "judge": float(p)}
@@ -63,10 +63,12 @@ def _judged(args, pg):
     """The judge fitted on every rated candidate, a harness run's deliveries, and its scores of them."""
     rows, x = labelled_features(pg, args.labels, (args.layer,))
     x = x[:, 0]
-    fitted = Ridge.fit(x, np.array([r["send"] for r in rows], dtype=np.float64), args.alpha)
+    send = np.array([r["send"] for r in rows], dtype=np.float64)
+    fitted = Ridge.fit(x, send, args.alpha, args.logprob_share)
     shipped, specs = read_deliveries(args.deliveries), read_specs(args.gold)
     scores = judge_candidates(pg, fitted, shipped, specs, args.layer)
     head = {"labels": args.labels, "candidates_fitted": len(rows), "layer": args.layer, "alpha": args.alpha}
+    head["logprob_share"] = args.logprob_share
     return head | {"deliveries": args.deliveries}, shipped, specs, scores
 
 
@@ -110,6 +112,7 @@ def main() -> None:
         p.add_argument("--labels", nargs="+", required=True, help="labelling rounds' folders (train specs)")
         p.add_argument("--adapter", help="the copywriter that wrote the candidates (default: shipped)")
         p.add_argument("--out", required=True, help="the JSON written")
+        p.add_argument("--logprob-share", type=float, default=0.0, help="see promogen.judge.JudgeConfig")
     c = sub.choices["cv"]
     c.add_argument("--layers", nargs="+", type=int, default=[15], help="hidden layers tried")
     c.add_argument("--alphas", nargs="+", type=float, default=[100.0], help="ridge penalties tried")

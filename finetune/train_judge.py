@@ -33,9 +33,12 @@ def main() -> None:
     parser.add_argument("--labels", nargs="+", required=True, help="labelling rounds' folders (train specs)")
     parser.add_argument("--layer", type=int, default=JudgeConfig.layer, help="the hidden layer read")
     parser.add_argument("--alpha", type=float, default=JudgeConfig.alpha, help="the ridge penalty")
+    parser.add_argument(
+        "--logprob-share", type=float, default=JudgeConfig.logprob_share, help="the log-probability's share"
+    )
     parser.add_argument("--out", default=str(WEIGHTS_DIR), help="the folder the judge is written to")
     args = parser.parse_args()
-    config = JudgeConfig(layer=args.layer, alpha=args.alpha)
+    config = JudgeConfig(layer=args.layer, alpha=args.alpha, logprob_share=args.logprob_share)
     pipeline = override(PipelineConfig(), ["generator.dtype=float32", "scoring_dtype=float32"])
     pg = PromoGen.load(config=pipeline, approver="none")
     rows, x = labelled_features(pg, args.labels, (config.layer,))
@@ -49,7 +52,8 @@ def main() -> None:
         "promogen_version": __version__,
         "code": code_version(),
     }
-    out = Judge(Ridge.fit(x[:, 0], send, config.alpha), config, meta).save(args.out)
+    ridge = Ridge.fit(x[:, 0], send, config.alpha, config.logprob_share)
+    out = Judge(ridge, config, meta).save(args.out)
     print(f"judge fitted on {len(rows)} rated candidates of {meta['specs']} specs, written to {out}")
 
 

@@ -37,30 +37,44 @@ CONFIG_FILE = "config.json"
 class JudgeConfig(Config):
     layer: int = option(25, "the copywriter's hidden layer the judge reads (0: the embeddings)")
     alpha: float = option(100.0, "ridge penalty on the weights of the standardised features")
+    logprob_share: float = option(
+        0.0,
+        "weight of the copy's own mean log-probability beside the ridge's prediction, each scaled to the "
+        "same spread on the fitted candidates, as share : 1 - share (0: the ridge alone). The ridge fits "
+        "send scores across shoppers; within one shopper's candidates the log-probability adds to it",
+    )
 
     def __post_init__(self) -> None:
         self._range("layer", 0, 1000)
         self._range("alpha", 0.001)
+        self._range("logprob_share", 0.0, 0.99)
 
 
 @dataclass
 class Ridge:
-    """Standardised features -> send score; `alpha` the L2 penalty on the weights."""
+    """Standardised features -> send score; `alpha` the L2 penalty on the weights. The last feature is
+    the copy's mean log-probability (`copy_features`), which `logprob_weight` also adds unpenalised."""
 
     mean: np.ndarray
     scale: np.ndarray
     weights: np.ndarray
     bias: float
+    logprob_weight: float = 0.0
 
     @classmethod
-    def fit(cls, x: np.ndarray, y: np.ndarray, alpha: float) -> Ridge:
+    def fit(cls, x: np.ndarray, y: np.ndarray, alpha: float, logprob_share: float = 0.0) -> Ridge:
+        """The ridge; with `logprob_share` (see `JudgeConfig`) the log-probability's weight is set so
+        that its spread on `x` is share / (1 - share) times the ridge's, centred so that the mean
+        prediction on `x` stays the mean send."""
         mean, scale = x.mean(0), x.std(0) + 1e-6
         z = (x - mean) / scale
         weights = np.linalg.solve(z.T @ z + alpha * np.eye(z.shape[1]), z.T @ (y - y.mean()))
-        return cls(mean, scale, weights, float(y.mean()))
+        logprob = x[:, -1]
+        weight = logprob_share / (1 - logprob_share) * float((z @ weights).std() / (logprob.std() + 1e-9))
+        return cls(mean, scale, weights, float(y.mean() - weight * logprob.mean()), weight)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        return (x - self.mean) / self.scale @ self.weights + self.bias
+        return (x - self.mean) / self.scale @ self.weights + self.bias + self.logprob_weight * x[:, -1]
 
 
 class Judge:
@@ -80,7 +94,8 @@ class Judge:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         arrays = {k: getattr(self.ridge, k).round(7).tolist() for k in ("mean", "scale", "weights")}
-        payload = {**arrays, "bias": self.ridge.bias, "meta": self.meta}
+        payload = {**arrays, "bias": self.ridge.bias, "logprob_weight": self.ridge.logprob_weight}
+        payload["meta"] = self.meta
         (directory / JUDGE_FILE).write_text(json.dumps(payload) + "\n", encoding="utf-8")
         self.config.save(directory / CONFIG_FILE)
         return directory
@@ -96,7 +111,9 @@ class Judge:
         data = json.loads((directory / JUDGE_FILE).read_text(encoding="utf-8"))
         arrays = [np.asarray(data[k], dtype=np.float64) for k in ("mean", "scale", "weights")]
         judge = cls(
-            Ridge(*arrays, float(data["bias"])), JudgeConfig.load(directory / CONFIG_FILE), data["meta"]
+            Ridge(*arrays, float(data["bias"]), float(data["logprob_weight"])),
+            JudgeConfig.load(directory / CONFIG_FILE),
+            data["meta"],
         )
         judge.directory = str(directory)
         return judge

@@ -20,6 +20,21 @@ def test_ridge_recovers_a_linear_score_and_its_penalty_shrinks_it_to_the_mean():
     assert np.allclose(flat, y.mean(), atol=1e-3), f"a huge penalty predicts the mean: {flat}"
 
 
+def test_a_logprob_share_weighs_the_log_probability_as_much_as_the_ridge_without_moving_the_mean():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(300, 4)) * [1.0, 1.0, 1.0, 0.3] - [0, 0, 0, 1.5]  # last: a mean log-probability
+    y = x[:, 0] + 0.2 * x[:, 3] + 3 + rng.normal(scale=0.5, size=300)
+    plain, shared = Ridge.fit(x, y, alpha=10.0), Ridge.fit(x, y, alpha=10.0, logprob_share=0.5)
+    assert plain.logprob_weight == 0.0, "no share: the ridge alone"
+    ridge_part = shared.predict(x) - shared.logprob_weight * x[:, 3]
+    assert np.isclose(np.std(shared.logprob_weight * x[:, 3]), np.std(ridge_part), rtol=1e-6), (
+        "at share 0.5 the log-probability spreads as much as the ridge's prediction"
+    )
+    assert np.isclose(shared.predict(x).mean(), y.mean()), "the mean prediction stays the mean send"
+    tilted = Ridge.fit(x, y, alpha=10.0, logprob_share=0.75).logprob_weight
+    assert np.isclose(tilted, 3 * shared.logprob_weight), f"share 0.75 weighs it 3 times 0.5's: {tilted}"
+
+
 def test_cross_validation_never_judges_a_campaign_with_a_fit_that_saw_it():
     # Each campaign's send is set by a feature only its own rows have: a fit that saw the campaign would
     # predict it exactly; one that did not can only give the other campaigns' mean.

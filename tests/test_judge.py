@@ -25,8 +25,10 @@ def _judge(width: int, sign: float, layer: int = 1) -> Judge:
 def test_a_saved_judge_loads_back_scoring_the_same(tmp_path):
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(40, 6)), rng.normal(size=40)
-    judge = Judge(Ridge.fit(x, y, alpha=3.0), JudgeConfig(layer=4, alpha=3.0), {"candidates": 40})
+    config = JudgeConfig(layer=4, alpha=3.0, logprob_share=0.5)
+    judge = Judge(Ridge.fit(x, y, alpha=3.0, logprob_share=0.5), config, {"candidates": 40})
     again = Judge.load(judge.save(tmp_path / "judge"))
+    assert again.ridge.logprob_weight == judge.ridge.logprob_weight != 0, "the log-probability's weight"
     assert np.allclose(again.ridge.predict(x), judge.ridge.predict(x), atol=1e-5), "the same predictions"
     assert again.config == judge.config, f"the config comes back: {again.config}"
     assert again.meta == {"candidates": 40}, f"what it was fitted on comes back: {again.meta}"
@@ -43,6 +45,8 @@ def test_a_missing_judge_says_how_to_fit_one(tmp_path):
         ("layer", -1, r"`layer` must be in \[0, 1000\]; got -1"),
         ("alpha", 0.0, r"`alpha` must be in \[0.001, inf\]; got 0.0"),
         ("alpha", "big", r"`alpha` must be a number, got str"),
+        ("logprob_share", 1.0, r"`logprob_share` must be in \[0.0, 0.99\]; got 1.0"),
+        ("logprob_share", -0.1, r"`logprob_share` must be in \[0.0, 0.99\]; got -0.1"),
     ],
 )
 def test_judge_config_refuses_bad_values(field, value, pattern):

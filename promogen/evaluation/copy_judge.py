@@ -52,10 +52,11 @@ def labelled_features(
 
 
 def cross_validate(
-    rows: list[dict], x: np.ndarray, alpha: float, folds: int = 5, seed: int = 0
+    rows: list[dict], x: np.ndarray, alpha: float, folds: int = 5, seed: int = 0, logprob_share: float = 0.0
 ) -> np.ndarray:
-    """Each candidate's predicted send from a ridge fitted without its campaign: campaigns are dealt to
-    `folds` folds at random (seeded), so no campaign's copy is judged by a fit that saw it."""
+    """Each candidate's predicted send from a ridge fitted without its campaign (`Ridge.fit` with
+    `logprob_share`): campaigns are dealt to `folds` folds at random (seeded), so no campaign's copy is
+    judged by a fit that saw it."""
     campaigns = sorted({r["spec_id"].split("-")[0] for r in rows})
     random.Random(seed).shuffle(campaigns)
     fold_of = {c: k % folds for k, c in enumerate(campaigns)}
@@ -63,7 +64,8 @@ def cross_validate(
     send = np.array([r["send"] for r in rows], dtype=np.float64)
     predicted = np.zeros(len(rows))
     for k in range(folds):
-        predicted[fold == k] = Ridge.fit(x[fold != k], send[fold != k], alpha).predict(x[fold == k])
+        fitted = Ridge.fit(x[fold != k], send[fold != k], alpha, logprob_share)
+        predicted[fold == k] = fitted.predict(x[fold == k])
     return predicted
 
 
