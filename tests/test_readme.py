@@ -3003,6 +3003,7 @@ PANEL_LEVERS = {
     "[reference copy for 20 more": ("batch3/panel.json", ("gain", 0.10)),
     "[the judge refitted on a fifth": ("copy_judge5/panel/panel.json", ("gain", 0.15), "variety missed"),
     "the refitted judge with `variety` 0.5": ("copy_judge5/variety05/panel.json", ("gain", 0.15), "met"),
+    "[the judge with the copy's own log-probability": ("judge_logprob/panel/panel.json", ("gain", 0.15)),
 }
 
 
@@ -3728,3 +3729,66 @@ def test_dev_run_with_the_judge_matches_its_pages():
     assert f"distinct-2 per campaign {ours['distinct_2']:.3f} against {before['distinct_2']:.3f}" in text
     shares = f"{ours['opening_frame_share']:.1%} against {before['opening_frame_share']:.1%}"
     assert f"the opening-frame share {shares}" in text, shares
+
+
+def test_logprob_share_section_matches_its_reports_and_its_rule():
+    text = " ".join(README.split()).partition("### The judge with the copy's own log-probability")[2]
+    text = text.partition("###")[0]
+    folder = "reports/copy_quality/judge_logprob/"
+    chosen, shipped = "layer 25, alpha 100", "reports/copy_quality/copy_judge5/"
+    four, six = (_load(folder + f)["runs"][chosen] for f in ("cv.json", "cv_n6.json"))
+    assert _load(folder + "cv.json")["logprob_share"] == 0.5 and (four["n"], six["n"]) == (4, 6), "the runs"
+    ridge = [_load(shipped + f)["runs"][chosen]["scores"]["judge"] for f in ("cv.json", "cv_n6.json")]
+    for first, scores in (
+        ("ridge alone (share 0", ridge),
+        ("ridge and log-probability, share 0.5", [four["scores"]["judge"], six["scores"]["judge"]]),
+        (
+            "copywriter perplexity, in the share's runs",
+            [four["scores"]["perplexity"], six["scores"]["perplexity"]],
+        ),
+    ):
+        cells = row(first)
+        shows(cells[1], scores[0]["auc"])
+        shows(cells[2], scores[0]["within_spec_pair_accuracy"])
+        pct(cells[3], scores[0]["picked_send_as_is"])
+        pct(cells[4], scores[1]["picked_send_as_is"])
+    # The rule: variety the smallest swept value whose train distinct-2 is no lower than the shipped
+    # judge's there (its own sweep's 0.5 run); shipped only with +0.15, interval above 0, distinct-2 held.
+    sweep = _load(folder + "sweep_train.json")
+    before = _load(shipped + "sweep_train.json")["variety"]["0.5"]["diversity"]["judge"][
+        "mean_over_campaigns"
+    ]
+    d2 = {
+        float(v): x["diversity"]["judge"]["mean_over_campaigns"]["distinct_2"]
+        for v, x in sweep["variety"].items()
+    }
+    value = min(v for v, d in d2.items() if d >= before["distinct_2"])
+    repick = _load(folder + "repick.json")
+    assert value == repick["variety"] == 2.0 and repick["logprob_share"] == 0.5, f"variety {value}"
+    assert ", ".join(f"{d:g}" for d in d2.values()) in text, f"the sweep's distinct-2: {d2}"
+    old = _load(shipped + "repick_v05.json")["diversity"]["judge"]["mean_over_campaigns"]
+    new = repick["diversity"]["judge"]["mean_over_campaigns"]
+    stated = f"distinct-2 per campaign {new['distinct_2']:g} (the shipped pick's {old['distinct_2']:g}), "
+    stated += f"opening frame {new['opening_frame_share']:.1%} ({old['opening_frame_share']:.1%})"
+    assert stated in text, stated
+    report = _load(folder + "panel/panel.json")
+    assert report["paired"]["shoppers"] == 79 and f"{report['paired']['shoppers']} shoppers get" in text, (
+        "moved"
+    )
+    rows = [
+        ("=the judge with share 0.5, `variety` 2", "promogen_logprob_model"),
+        ("shipped, share panel", "promogen_judge_v05_model"),
+        ("template line, share panel", "promogen_template"),
+        ("reference copy, share panel", "reference_best"),
+    ]
+    panel_rows(report, rows, ("ungrammatical", *PANEL_FLAGS))
+    paired_sentence(report, "The share's pick minus shipped, per shopper:")
+    missed = report["paired"]["mean_send_difference"] < 0.15 or report["paired"]["interval_95"][0] <= 0
+    assert missed and "Missed: no gain" in text, "the rule's verdict"
+    summary = f"cross-validation ({four['scores']['judge']['picked_send_as_is']:.1%} among four, "
+    summary += f"{six['scores']['judge']['picked_send_as_is']:.1%} among six) but not on the held-out "
+    summary += f"shoppers it moved ({report['paired']['mean_send_difference']:+.3f}, table above)"
+    assert summary in " ".join((ROOT / "README.md").read_text(encoding="utf-8").split()), summary
+    from promogen.judge import Judge
+
+    assert Judge.load().config.logprob_share == 0.0 == Judge.load().ridge.logprob_weight, "not shipped"
