@@ -3004,6 +3004,7 @@ PANEL_LEVERS = {
     "[the judge refitted on a fifth": ("copy_judge5/panel/panel.json", ("gain", 0.15), "variety missed"),
     "the refitted judge with `variety` 0.5": ("copy_judge5/variety05/panel.json", ("gain", 0.15), "met"),
     "[the judge with the copy's own log-probability": ("judge_logprob/panel/panel.json", ("gain", 0.15)),
+    "[a stronger `variety` under the judge]": ("variety_judge/panel/panel.json", ("loss", 0.05)),
 }
 
 
@@ -3792,3 +3793,39 @@ def test_logprob_share_section_matches_its_reports_and_its_rule():
     from promogen.judge import Judge
 
     assert Judge.load().config.logprob_share == 0.0 == Judge.load().ridge.logprob_weight, "not shipped"
+
+
+def test_variety_under_the_judge_section_matches_its_reports_and_its_rule():
+    text = " ".join(README.split()).partition("### A stronger `variety` under the judge")[2]
+    text = text.partition("###")[0]
+    folder = "reports/copy_quality/variety_judge/"
+    reference = _load(folder + "reference_heldout.json")["reference"]["mean_over_campaigns"]["distinct_2"]
+    floor = reference * 0.9
+    assert f"distinct-2 per campaign {reference:g}" in text and f"at least {floor:.4f}" in text, floor
+    swept = _load(folder + "sweep_heldout.json")["variety"]
+    for value, run in swept.items():
+        cells = row(f"judge, `variety` {value}")
+        judged = run["diversity"]["judge"]["mean_over_campaigns"]
+        shows(cells[1], judged["distinct_2"])
+        pct(cells[2], judged["opening_frame_share"])
+    d2 = {float(v): r["diversity"]["judge"]["mean_over_campaigns"]["distinct_2"] for v, r in swept.items()}
+    chosen = min(v for v, d in d2.items() if v >= 1 and d >= floor)
+    repick = _load(folder + "repick_v1.json")
+    assert chosen == repick["variety"] == 1.0, f"the rule's value: {chosen}"
+    report = _load(folder + "panel/panel.json")
+    assert report["paired"]["shoppers"] == 19 and "moves 19 shoppers" in text, "the moved shoppers"
+    rows = [
+        ("=the judge with `variety` 1", "promogen_judge_v1_model"),
+        ("shipped, variety panel", "promogen_judge_v05_model"),
+        ("template line, variety panel", "promogen_template"),
+        ("reference copy, variety panel", "reference_best"),
+    ]
+    panel_rows(report, rows, ("ungrammatical", *PANEL_FLAGS))
+    paired_sentence(report, "The refitted judge's pick with `variety` 1 minus the shipped pick, per shopper:")
+    assert report["paired"]["mean_send_difference"] < -0.05 and "Missed, clearly" in text, "the verdict"
+    cost = f"under the judge (1 for 0.5) cost sense as it had under perplexity "
+    cost += f"({report['paired']['mean_send_difference']:.3f}, table above)"
+    assert cost in " ".join((ROOT / "README.md").read_text(encoding="utf-8").split()), cost
+    from promogen.pipeline import PipelineConfig
+
+    assert PipelineConfig().variety == 0.5, "not shipped: the default stays"
