@@ -3823,7 +3823,7 @@ def test_variety_under_the_judge_section_matches_its_reports_and_its_rule():
     panel_rows(report, rows, ("ungrammatical", *PANEL_FLAGS))
     paired_sentence(report, "The refitted judge's pick with `variety` 1 minus the shipped pick, per shopper:")
     assert report["paired"]["mean_send_difference"] < -0.05 and "Missed, clearly" in text, "the verdict"
-    cost = f"under the judge (1 for 0.5) cost sense as it had under perplexity "
+    cost = "under the judge (1 for 0.5) cost sense as it had under perplexity "
     cost += f"({report['paired']['mean_send_difference']:.3f}, table above)"
     assert cost in " ".join((ROOT / "README.md").read_text(encoding="utf-8").split()), cost
     from promogen.pipeline import PipelineConfig
