@@ -65,9 +65,30 @@ def test_labelled_pairs_prefer_approved_own_copy_then_the_reference():
 def test_rating_row_shows_the_rater_only_campaign_history_and_copy():
     row = rating_row(_spec("a"), "Hello", "c0001")
     assert set(row) == {"id", "campaign", "user_recent_history", "copy"}, row
-    assert (
-        row["campaign"]["offer"].startswith("20% off running gear") and "RUN20" in row["campaign"]["offer"]
-    ), row
+    assert row["campaign"]["offer"] == "20% off; on/of: running gear; code RUN20", row
+
+
+@pytest.mark.parametrize(
+    ("offer", "words"),
+    [
+        ({"kind": "percent_off", "value": 25, "code": "FALL25", "expires": "2026-12-15"},
+         "25% off; code FALL25; expires 2026-12-15"),
+        ({"kind": "amount_off", "value": 15, "currency": "USD", "applies_to": "safety gear", "min_spend": 75,
+          "code": "SAVE15"}, "$15 off; on/of: safety gear; minimum spend $75; code SAVE15"),
+        ({"kind": "free_shipping", "min_spend": 50, "currency": "USD", "code": "SHIPFREE"},
+         "free shipping; minimum spend $50; code SHIPFREE"),
+        ({"kind": "gift", "applies_to": "a free canvas tool bag", "min_spend": 60, "currency": "USD",
+          "code": "GIFTBAG", "expires": "2026-12-31"},
+         "a free gift; on/of: a free canvas tool bag; minimum spend $60; code GIFTBAG; expires 2026-12-31"),
+        ({"kind": "bogo", "applies_to": "work gloves", "code": "GLOVES2"},
+         "buy one, get one free; on/of: work gloves; code GLOVES2"),
+    ],
+)  # fmt: skip
+def test_rating_sheets_word_the_offer_as_the_owners_sheets_do(offer, words):
+    # The owners' copy_ratings rows word these offers exactly so; a minimum spend as "minimum spend", not
+    # the prompt's "on orders over", which made raters read "$75+" as widening the offer.
+    row = rating_row({**_spec("a"), "campaign": {**CAMPAIGN, "offer": offer}}, "Hi", "c1")
+    assert row["campaign"]["offer"] == words, f"{offer['kind']}: {row['campaign']['offer']!r}"
 
 
 def _rate_all(out, rows: list[dict], send: int, pair: tuple[str, str]) -> dict:

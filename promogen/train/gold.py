@@ -20,7 +20,7 @@ from ..checks import check_copy
 from ..outputs import complete_rows
 from ..readers import json_objects
 from ..types import Campaign, UserHistory, ValidationError, check_type
-from ..wording import describe, until
+from ..wording import money, offer_key
 from .campaigns import HELD_OUT_SHOPS
 
 # The defects copy_gold labels its flawed messages with.
@@ -227,9 +227,21 @@ def labelled_pairs(specs: list[dict], generated: list[dict], labelled: list[dict
 
 
 def campaign_words(campaign: Campaign) -> dict:
-    """The campaign as a rater sees it (copy_ratings/RATER_BRIEF.md): brand, channel, offer, tone."""
+    """The campaign as a rater sees it (copy_ratings/RATER_BRIEF.md): brand, channel, offer, tone. The
+    offer is worded field by field as the owners' rating sheets word it ("$15 off; on/of: safety gear;
+    minimum spend $75; code SAVE15; expires 2026-12-31"), not as the prompt does ("on orders over $75"):
+    a rater reads "$75+" against "over $75" as widening the offer, against "minimum spend $75" as exact."""
     offer = campaign.offer
-    words = describe(offer) + (f"; code {offer.code}" if offer.code else "") + until(offer).replace(",", ";")
+    value = {
+        "gift": "a free gift",
+        "percent_off": f"{offer_key(offer)} off",
+        "amount_off": f"{offer_key(offer)} off",
+    }
+    value = value.get(offer.kind, offer_key(offer))
+    parts = [value, f"on/of: {offer.applies_to}" if offer.applies_to else ""]
+    parts.append(f"minimum spend {money(offer.min_spend, offer.currency)}" if offer.min_spend else "")
+    parts += [f"code {offer.code}" if offer.code else "", f"expires {offer.expires}" if offer.expires else ""]
+    words = "; ".join(p for p in parts if p)
     return {"brand": campaign.brand, "channel": campaign.channel, "offer": words, "tone": campaign.tone}
 
 
