@@ -3829,3 +3829,33 @@ def test_variety_under_the_judge_section_matches_its_reports_and_its_rule():
     from promogen.pipeline import PipelineConfig
 
     assert PipelineConfig().variety == 0.5, "not shipped: the default stays"
+
+
+def test_shipped_sample_panel_matches_its_report_and_the_held_back_targets():
+    report = _load("reports/copy_quality/shipped_panel/panel.json")
+    rows = [
+        ("the shipped pipeline's delivered copy, sample panel", "promogen_model"),
+        ("template line, sample panel", "promogen_template"),
+        ("reference copy, sample panel", "reference_best"),
+    ]
+    panel_rows(report, rows, ("ungrammatical", *PANEL_FLAGS))
+    paired_sentence(report, "Delivered copy minus the template line, per shopper:")
+    ours, template = (report["by_source"][k] for k in ("promogen_model", "promogen_template"))
+    gap = ours["relevance"] - template["relevance"]
+    text = " ".join(README.split())
+    said = {True: "met", False: "missed"}
+    verdicts = (
+        f"sent as is {ours['send_as_is']:.1%} (target 70%: {said[ours['send_as_is'] >= 0.7]})",
+        f"mean send above the template line's ({said[ours['mean_send'] > template['mean_send']]})",
+        f"relevance {gap:.2f} above the template line's (target 0.5: {said[gap >= 0.5]})",
+        f"offer misstated {ours['offer_misstated']:.0%} (target under 3%: "
+        f"{said[ours['offer_misstated'] < 0.03]})",
+    )
+    for verdict in verdicts:
+        assert verdict in text, verdict
+    cells = row("11, copy", "held-back panel")
+    stated = (
+        f"{ours['send_as_is']:.1%} sent as is, {ours['mean_send']:.2f} against {template['mean_send']:.2f}, "
+    )
+    stated += f"relevance +{gap:.2f}, offer misstated {ours['offer_misstated']:.0%}"
+    assert stated in cells[2] and cells[3].startswith("no"), cells[2]
