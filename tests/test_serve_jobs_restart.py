@@ -40,7 +40,10 @@ def wait_for(predicate, timeout: float, what: str):
 
 
 def lines(path: Path) -> list[dict]:
-    return [json.loads(x) for x in path.read_text().splitlines() if x.strip()] if path.is_file() else []
+    """The complete lines of a file a job may still be writing: a last line without its newline is
+    half-written, and is read on a later poll."""
+    complete = path.read_text().split("\n")[:-1] if path.is_file() else []
+    return [json.loads(x) for x in complete if x.strip()]
 
 
 def test_killed_job_resumes_on_restart(encoder, tmp_path):
